@@ -1,0 +1,162 @@
+"""What every command shares: global options, passphrases, opening the vault, output, errors.
+
+Commands stay thin: parse, call one library function, render with :func:`emit`.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from halqa.errors import HalqaError, InvalidInput, VaultLocked
+from halqa.i18n import t
+
+__all__ = ["STATE", "State", "console", "default_vault_path", "emit", "open_vault",
+           "confirm", "passphrase", "new_passphrase", "fail"]
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+#: Options that may stand anywhere on the command line; the value-taking ones take one word.
+GLOBAL_FLAGS = {"--json", "--yes", "-y"}
+GLOBAL_VALUED = {"--vault", "--passphrase-file", "--lang"}
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Move global options to the front so ``halqa info --json`` and ``halqa --json info``
+    mean the same (every command accepts them, as scripts expect)."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        name = arg.split("=", 1)[0]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        if arg in GLOBAL_FLAGS:
+            front.append(arg)
+        elif name in GLOBAL_VALUED:
+            front.append(arg)
+            if "=" not in arg and i + 1 < len(argv):
+                front.append(argv[i + 1])
+                i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+def default_vault_path() -> Path:
+    """``$HALQA_VAULT``, else ``$XDG_DATA_HOME/halqa/vault.halqa`` (``~/.local/share``)."""
+    env = os.environ.get("HALQA_VAULT")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "halqa" / "vault.halqa"
+
+
+@dataclass
+class State:
+    vault: Path | None = None
+    passphrase_file: Path | None = None
+    json: bool = False
+    yes: bool = False
+
+    @property
+    def vault_path(self) -> Path:
+        return self.vault or default_vault_path()
+
+
+STATE = State()
+
+
+def _read_secret_file(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        raise InvalidInput("error.file_missing", path=str(path)) from None
+    return text[:-1] if text.endswith("\n") else text
+
+
+def _prompt(msg_id: str, confirm_twice: bool) -> str:
+    if not sys.stdin.isatty():
+        raise VaultLocked("error.no_passphrase")
+    first = getpass.getpass(t(msg_id) + " ")
+    if confirm_twice and getpass.getpass(t("prompt.repeat") + " ") != first:
+        raise InvalidInput("error.passphrase_mismatch")
+    return first
+
+
+def passphrase(confirm_twice: bool = False) -> str:
+    """The vault passphrase: ``--passphrase-file``, ``HALQA_PASSPHRASE``, or a prompt."""
+    if STATE.passphrase_file is not None:
+        return _read_secret_file(STATE.passphrase_file)
+    env = os.environ.get("HALQA_PASSPHRASE")
+    if env:
+        return env
+    return _prompt("prompt.passphrase", confirm_twice)
+
+
+def new_passphrase(file: Path | None, env: str, msg_id: str) -> str:
+    """A second passphrase (new, duress): its own file option, env variable, or a prompt."""
+    if file is not None:
+        value = _read_secret_file(file)
+    else:
+        value = os.environ.get(env) or _prompt(msg_id, confirm_twice=True)
+    if len(value) < 8:
+        raise InvalidInput("error.passphrase_short")
+    return value
+
+
+@contextmanager
+def open_vault() -> Iterator[Any]:
+    """Unlock the vault named by the global options; close it afterwards."""
+    from halqa.app import load
+    from halqa.vault import Vault
+
+    load()
+    vault = Vault.open(STATE.vault_path, passphrase())
+    try:
+        yield vault
+    finally:
+        vault.close()
+
+
+def confirm(msg_id: str, **params: Any) -> None:
+    """Ask before something irreversible, unless ``--yes``."""
+    if STATE.yes:
+        return
+    if not sys.stdin.isatty():
+        raise InvalidInput("error.needs_yes")
+    if not typer.confirm(t(msg_id, **params), default=False):
+        raise typer.Exit(0)
+
+
+def emit(data: Any, human: Callable[[Any], None] | None = None) -> None:
+    """Print ``data`` as JSON with ``--json``, else through ``human`` (or as plain text)."""
+    if STATE.json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    elif human is not None:
+        human(data)
+    else:
+        console.print(data)
+
+
+def fail(err: HalqaError) -> None:
+    """Report an error the way scripts and people both expect, then exit with its code."""
+    if STATE.json:
+        sys.stdout.write(json.dumps(err.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        err_console.print(f"[bold red]{t('label.error')}[/]: {err.render()}")
+    raise SystemExit(err.exit_code)

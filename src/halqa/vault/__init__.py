@@ -1,0 +1,44 @@
+"""halqa's encrypted core: vault, events, projections, keys.
+
+Public surface (pinned by ``tests/test_public_api.py``)::
+
+    Vault.create(path, passphrase) / Vault.open(path, passphrase)
+    vault.append(kind, payload) / vault.transaction() / vault.query(sql, params)
+    register_kind(kind, Struct) / register_projection(Projection) / RecordProjection
+    panic(path) / backup(vault, file) / restore(file, path) / split / combine
+"""
+
+from halqa.vault.backup import backup, restore
+from halqa.vault.events import HLC, Commit, Event, register_kind, registered_kinds
+from halqa.vault.keyslots import TEST_KDF, KdfParams
+from halqa.vault.projections import (
+    Projection,
+    RecordProjection,
+    register_projection,
+    registered_projections,
+)
+from halqa.vault.recovery import Share, combine, split
+from halqa.vault.store import Vault, Writer, panic, read_header
+
+__all__ = [
+    "Commit",
+    "Event",
+    "HLC",
+    "KdfParams",
+    "Projection",
+    "RecordProjection",
+    "Share",
+    "TEST_KDF",
+    "Vault",
+    "Writer",
+    "backup",
+    "combine",
+    "panic",
+    "read_header",
+    "register_kind",
+    "register_projection",
+    "registered_kinds",
+    "registered_projections",
+    "restore",
+    "split",
+]

@@ -1,0 +1,203 @@
+"""Events, hybrid logical clocks and signed commits.
+
+An *event* is an immutable fact: random 128-bit id, kind (``"note.put"``), author device, hybrid
+logical clock (HLC) timestamp and a payload. Payloads are ``msgspec`` structs registered per kind
+and encoded as MessagePack in canonical form (struct fields in declaration order, map keys
+sorted), so the same fact always has the same bytes on every device.
+
+The stored payload body is ``salt(16) || msgpack``; the event hash covers
+``BLAKE2b(body)``, never the payload itself. Redaction deletes the body (and with it the salt),
+so a redacted event still verifies inside its signed commit, yet a low-entropy payload (a name)
+cannot be recovered by guessing it against the hash.
+
+A *commit* groups the events written in one transaction and is signed by the device's Ed25519
+key. Its id is the BLAKE2b hash of its signed header; its digest covers the ordered event hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from nacl.exceptions import BadSignatureError
+from nacl.signing import SigningKey, VerifyKey
+
+from halqa.errors import InvalidInput, VaultCorrupt
+
+__all__ = [
+    "Commit",
+    "Event",
+    "HLC",
+    "decode_payload",
+    "encode_payload",
+    "event_hash",
+    "kind_type",
+    "register_kind",
+    "registered_kinds",
+]
+
+_KINDS: dict[str, type[msgspec.Struct]] = {}
+_ENCODER = msgspec.msgpack.Encoder(order="deterministic")
+_DECODERS: dict[str, msgspec.msgpack.Decoder] = {}
+_GENERIC = msgspec.msgpack.Decoder()
+
+
+def register_kind(kind: str, payload_type: type[msgspec.Struct]) -> type[msgspec.Struct]:
+    """Declare the payload struct of an event kind. Kinds are ``domain.verb`` strings."""
+    if "." not in kind:
+        raise ValueError(f"event kind must look like 'domain.verb': {kind!r}")
+    existing = _KINDS.get(kind)
+    if existing is not None and existing is not payload_type:
+        raise ValueError(f"event kind {kind!r} is already registered")
+    _KINDS[kind] = payload_type
+    _DECODERS[kind] = msgspec.msgpack.Decoder(payload_type)
+    return payload_type
+
+
+def registered_kinds() -> dict[str, type[msgspec.Struct]]:
+    """Every registered kind and its payload type."""
+    return dict(_KINDS)
+
+
+def kind_type(kind: str) -> type[msgspec.Struct]:
+    try:
+        return _KINDS[kind]
+    except KeyError:
+        raise InvalidInput("error.unknown_kind", kind=kind) from None
+
+
+def encode_payload(kind: str, payload: Any) -> bytes:
+    """Validate ``payload`` against the kind's struct and return the canonical stored body."""
+    ptype = kind_type(kind)
+    if isinstance(payload, dict):
+        try:
+            payload = msgspec.convert(payload, ptype)
+        except msgspec.ValidationError as exc:
+            raise InvalidInput("error.bad_payload", kind=kind, detail=str(exc)) from None
+    elif not isinstance(payload, ptype):
+        raise InvalidInput("error.bad_payload", kind=kind, detail=type(payload).__name__)
+    return os.urandom(16) + _ENCODER.encode(payload)
+
+
+def decode_payload(kind: str, body: bytes | None) -> Any:
+    """Decode a stored body to the kind's struct (``None`` when redacted).
+
+    Unknown kinds (from a newer device) decode to plain Python values instead of failing.
+    """
+    if body is None:
+        return None
+    dec = _DECODERS.get(kind, _GENERIC)
+    try:
+        return dec.decode(body[16:])
+    except msgspec.DecodeError:
+        raise VaultCorrupt("error.corrupt_event", kind=kind) from None
+
+
+def event_hash(eid: bytes, kind: str, device: bytes, hlc: int, body_hash: bytes) -> bytes:
+    """BLAKE2b-256 over the event's identity and the hash of its body."""
+    h = hashlib.blake2b(digest_size=32, person=b"halqa-event-v1")
+    k = kind.encode("utf-8")
+    h.update(eid + struct.pack("<H", len(k)) + k + device + struct.pack("<Q", hlc) + body_hash)
+    return h.digest()
+
+
+def body_hash(body: bytes) -> bytes:
+    return hashlib.blake2b(body, digest_size=32, person=b"halqa-body-v1").digest()
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One event as read back from the vault."""
+
+    id: bytes
+    kind: str
+    device: bytes  # author's Ed25519 public key
+    hlc: int
+    payload: Any  # the kind's struct, or None when redacted
+    commit: bytes | None = None
+
+    @property
+    def wall_ms(self) -> int:
+        """Milliseconds since the epoch (the physical part of the HLC)."""
+        return HLC.wall(self.hlc)
+
+
+class HLC:
+    """Hybrid logical clock (Kulkarni et al. 2014), packed as ``wall_ms << 16 | counter``.
+
+    Stays monotonic when the system clock jumps back (phones with unset clocks) and moves past
+    any timestamp received from another device, so a device's new events always sort last.
+    """
+
+    def __init__(self, last: int = 0, now_ms: Any = None) -> None:
+        self.last = last
+        self._now = now_ms or (lambda: time.time_ns() // 1_000_000)
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def wall(ts: int) -> int:
+        return ts >> 16
+
+    def tick(self) -> int:
+        with self._lock:
+            physical = self._now() << 16
+            self.last = physical if physical > self.last else self.last + 1
+            return self.last
+
+    def observe(self, remote: int) -> None:
+        """Move past a timestamp received from elsewhere."""
+        with self._lock:
+            if remote > self.last:
+                self.last = remote
+
+
+_COMMIT_HEAD = struct.Struct("<32sQQI32s")  # device, seq, hlc, count, digest
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """A signed group of events from one device."""
+
+    device: bytes
+    seq: int
+    hlc: int
+    event_hashes: tuple[bytes, ...]
+    signature: bytes = b""
+
+    @property
+    def digest(self) -> bytes:
+        h = hashlib.blake2b(digest_size=32, person=b"halqa-commit-v1")
+        for eh in self.event_hashes:
+            h.update(eh)
+        return h.digest()
+
+    def signed_bytes(self) -> bytes:
+        return _COMMIT_HEAD.pack(self.device, self.seq, self.hlc, len(self.event_hashes), self.digest)
+
+    @property
+    def id(self) -> bytes:
+        return hashlib.blake2b(self.signed_bytes() + self.signature, digest_size=32,
+                               person=b"halqa-cid-v1").digest()
+
+    def sign(self, key: SigningKey) -> Commit:
+        sig = key.sign(self.signed_bytes()).signature
+        return Commit(self.device, self.seq, self.hlc, self.event_hashes, sig)
+
+    def verify(self) -> None:
+        """Raise :class:`VaultCorrupt` unless the device's signature holds."""
+        try:
+            VerifyKey(self.device).verify(self.signed_bytes(), self.signature)
+        except (BadSignatureError, ValueError):
+            raise VaultCorrupt("error.bad_signature") from None
+
+
+def hashes_of(rows: Iterable[tuple[bytes, str, bytes, int, bytes]]) -> tuple[bytes, ...]:
+    """Event hashes for ``(id, kind, device, hlc, body_hash)`` rows, in the given order."""
+    return tuple(event_hash(*r) for r in rows)

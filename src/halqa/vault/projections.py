@@ -1,0 +1,127 @@
+"""Projections: the current state, derived from the event log.
+
+A projection owns some tables and folds the events of some kinds into them. The vault applies
+events to every projection in one total order, ``(hlc, id)``, so the tables are a pure function
+of the *set* of events: whatever order events arrived in (local appends, bundles from other
+devices), :meth:`halqa.vault.Vault.rebuild` gives identical tables.
+
+Most domain state is records edited field by field. :class:`RecordProjection` covers that:
+``<name>.put`` events set the fields they carry (fields left ``msgspec.UNSET`` are untouched, so
+two devices editing different fields both win: last-writer-wins per field), and ``<name>.delete``
+leaves a tombstone that no put, earlier or later, can undo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+import msgspec
+
+from halqa.vault.events import Event
+
+__all__ = ["Projection", "RecordProjection", "register_projection", "registered_projections"]
+
+_REGISTRY: dict[str, Projection] = {}
+
+
+class Projection:
+    """Base class. Subclasses set ``name``, ``version``, ``kinds``, ``tables`` and implement
+    :meth:`create` and :meth:`apply`. Bump ``version`` when the tables change: the vault then
+    rebuilds the projection from the log on the next open (no data migration needed)."""
+
+    name: ClassVar[str]
+    version: ClassVar[int] = 1
+    kinds: ClassVar[frozenset[str]]
+    tables: ClassVar[tuple[str, ...]]
+
+    def create(self, conn: Any) -> None:
+        """Create the (empty) tables."""
+        raise NotImplementedError
+
+    def apply(self, conn: Any, event: Event) -> None:
+        """Fold one event (never a redacted one) into the tables."""
+        raise NotImplementedError
+
+    def drop(self, conn: Any) -> None:
+        for table in self.tables:
+            conn.execute(f'DROP TABLE IF EXISTS "{table}"')
+        conn.execute("DELETE FROM tombstones WHERE projection = ?", (self.name,))
+
+    def digest(self, conn: Any) -> str:
+        """A hash of the projection's full contents, in key order (for rebuild checks)."""
+        h = hashlib.blake2b(digest_size=16)
+        for table in self.tables:
+            cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+            order = ", ".join(f'"{c}"' for c in cols)
+            for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY {order}'):
+                h.update(msgspec.msgpack.encode(list(row)))
+        return h.hexdigest()
+
+
+def register_projection(projection: Projection) -> Projection:
+    """Make a projection known to every vault opened from now on."""
+    existing = _REGISTRY.get(projection.name)
+    if existing is not None and type(existing) is not type(projection):
+        raise ValueError(f"projection {projection.name!r} is already registered")
+    _REGISTRY[projection.name] = projection
+    return projection
+
+
+def registered_projections() -> list[Projection]:
+    return list(_REGISTRY.values())
+
+
+class RecordProjection(Projection):
+    """One table of records keyed by ``key``; ``<name>.put`` / ``<name>.delete`` events.
+
+    ``columns`` maps payload field -> SQL type. The put struct must have the key field and may
+    mark other fields ``T | msgspec.UnsetType = msgspec.UNSET`` for partial updates.
+    """
+
+    def __init__(self, name: str, columns: dict[str, str], key: str = "id",
+                 indexes: Iterable[str] = (), version: int = 1) -> None:
+        self.name = name  # type: ignore[misc]
+        self.version = version  # type: ignore[misc]
+        self.put_kind = f"{name}.put"
+        self.delete_kind = f"{name}.delete"
+        self.kinds = frozenset({self.put_kind, self.delete_kind})  # type: ignore[misc]
+        self.table = name.replace(".", "_")
+        self.tables = (self.table,)  # type: ignore[misc]
+        self.columns = columns
+        self.key = key
+        self.indexes = tuple(indexes)
+
+    def create(self, conn: Any) -> None:
+        cols = ", ".join(f'"{c}" {t}' for c, t in self.columns.items())
+        conn.execute(f'CREATE TABLE IF NOT EXISTS "{self.table}" ({cols}, PRIMARY KEY ("{self.key}"))')
+        for col in self.indexes:
+            conn.execute(f'CREATE INDEX IF NOT EXISTS "{self.table}_{col}" ON "{self.table}" ("{col}")')
+
+    def apply(self, conn: Any, event: Event) -> None:
+        payload = event.payload
+        key = getattr(payload, self.key)
+        if event.kind == self.delete_kind:
+            conn.execute("INSERT OR IGNORE INTO tombstones (projection, key) VALUES (?, ?)",
+                         (self.name, str(key)))
+            conn.execute(f'DELETE FROM "{self.table}" WHERE "{self.key}" = ?', (key,))
+            return
+        if conn.execute("SELECT 1 FROM tombstones WHERE projection = ? AND key = ?",
+                        (self.name, str(key))).fetchone():
+            return
+        fields = {c: _sql_value(getattr(payload, c, msgspec.UNSET)) for c in self.columns}
+        fields = {c: v for c, v in fields.items() if v is not msgspec.UNSET}
+        names = ", ".join(f'"{c}"' for c in fields)
+        marks = ", ".join("?" for _ in fields)
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in fields if c != self.key)
+        conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+        conn.execute(f'INSERT INTO "{self.table}" ({names}) VALUES ({marks}) '
+                     f'ON CONFLICT ("{self.key}") {conflict}', tuple(fields.values()))
+
+
+def _sql_value(value: Any) -> Any:
+    """Struct values to SQLite values: lists/dicts/structs as canonical JSON text."""
+    if value is msgspec.UNSET or value is None or isinstance(value, (str, int, float, bytes)):
+        return value
+    return msgspec.json.encode(value, order="deterministic").decode()

@@ -1,0 +1,591 @@
+"""The vault: an encrypted event log with projections, behind one small API.
+
+On disk a vault is a folder (``circle.halqa/``) holding::
+
+    header   the key-slot header (see :mod:`halqa.vault.keyslots`)
+    a.db     SQLCipher database (real or decoy, chosen by coin flip at creation)
+    b.db     SQLCipher database (the other one)
+
+Both databases always exist and are full halqa vaults, so the folder looks the same whether or
+not a duress passphrase is set. SQLCipher encrypts every page, index and journal; its per-page
+HMAC detects tampering. The database key is a random 256-bit raw key, never the passphrase.
+
+The API every domain uses::
+
+    with Vault.open(path, passphrase) as v:
+        v.append("note.put", NotePut(...))        # one event, one signed commit
+        with v.transaction() as tx:                # many events, one signed commit
+            tx.append(...); tx.append(...)
+        v.query("SELECT * FROM note WHERE ...")    # read projections
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+from nacl.signing import SigningKey
+
+from halqa.errors import InvalidInput, VaultCorrupt, VaultLocked, VaultMissing, WrongPassphrase
+from halqa.vault.events import (
+    HLC,
+    Commit,
+    Event,
+    body_hash,
+    decode_payload,
+    encode_payload,
+    event_hash,
+)
+from halqa.vault.keyslots import (
+    FLAG_DESTROY_ON_OPEN,
+    ROLE_DECOY,
+    ROLE_REAL,
+    SLOT_COUNT,
+    Header,
+    KdfParams,
+    SlotContent,
+    derive_kek,
+)
+from halqa.vault.migrations import SCHEMA_VERSION, migrate
+from halqa.vault.projections import Projection, registered_projections
+
+__all__ = ["Vault", "Writer", "panic", "DB_FILES", "HEADER_FILE"]
+
+HEADER_FILE = "header"
+DB_FILES = ("a.db", "b.db")
+_MAX_BUFFER = 4096
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _connect(db_path: Path, key: bytes) -> Any:
+    """Open one SQLCipher database with a raw key; raise VaultCorrupt if the key does not fit."""
+    conn = sqlcipher3.connect(str(db_path), isolation_level=None, check_same_thread=False,
+                              timeout=10.0)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        # Temporary tables and sort spills stay in memory: nothing unencrypted touches the disk.
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("PRAGMA journal_mode = DELETE")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA cache_size = -65536")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlcipher3.DatabaseError as exc:
+        conn.close()
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise VaultLocked("error.busy") from None
+        raise VaultCorrupt("error.corrupt") from None
+    conn.row_factory = sqlcipher3.Row
+    return conn
+
+
+def _new_database(db_path: Path, key: bytes, own_slot: int, extra_secrets: dict[str, bytes],
+                  extra_meta: dict[str, Any]) -> None:
+    conn = _connect(db_path, key)
+    try:
+        migrate(conn, _now_iso())
+        device = SigningKey.generate()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO devices (pubkey, label, local) VALUES (?, 'this device', 1)",
+                     (bytes(device.verify_key),))
+        rows = {"signing_key": bytes(device), "x25519_key": secrets.token_bytes(32), **extra_secrets}
+        conn.executemany("INSERT INTO secrets VALUES (?, ?)", rows.items())
+        meta = {"created": _now_iso(), "vault_id": secrets.token_hex(8), "slot": own_slot,
+                "hlc": 0, "seq": 0, **extra_meta}
+        conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+class Vault:
+    """An open, unlocked vault. Use :meth:`create` or :meth:`open`; close when done."""
+
+    def __init__(self, path: Path, conn: Any, header: Header, slot: int, content: SlotContent) -> None:
+        self.path = path
+        self.conn = conn
+        self._header = header
+        self._slot = slot
+        self._content = content
+        self._lock = threading.RLock()
+        self._writer: Writer | None = None
+        self.device_key = SigningKey(self._secret("signing_key"))
+        self.device_id = bytes(self.device_key.verify_key)
+        self._device_rowid = {bytes(r[1]): r[0] for r in conn.execute("SELECT id, pubkey FROM devices")}
+        self.hlc = HLC(int(self.meta("hlc")))
+        self._projections: list[Projection] = []
+        self._by_kind: dict[str, list[Projection]] = {}
+        self._sync_projections()
+
+    # ------------------------------------------------------------------ create / open / close
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], passphrase: str, kdf: KdfParams | None = None,
+               decoy_filler: Any = None) -> Vault:
+        """Create a new vault at ``path`` (a folder that must not exist or be empty).
+
+        ``decoy_filler(vault)`` fills the decoy database with harmless content.
+        """
+        path = Path(path)
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise InvalidInput("error.vault_exists", path=str(path))
+        kdf = kdf or KdfParams()
+        kek = derive_kek(passphrase, salt := os.urandom(16), kdf)
+        header = Header.new(kdf)
+        header = Header(kdf, salt, header.slots)
+        real_slot, decoy_slot, spare_slot = secrets.SystemRandom().sample(range(SLOT_COUNT), 3)
+        real_idx = secrets.randbelow(2)
+        real_key, decoy_key = os.urandom(32), os.urandom(32)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            _new_database(path / DB_FILES[real_idx], real_key, real_slot,
+                          {"decoy_key": decoy_key},
+                          {"decoy_slot": decoy_slot, "decoy_db": 1 - real_idx})
+            _new_database(path / DB_FILES[1 - real_idx], decoy_key, decoy_slot, {},
+                          {"decoy_slot": spare_slot, "decoy_db": 1 - real_idx})
+            real = SlotContent(ROLE_REAL, real_idx, real_key)
+            if decoy_filler is not None:
+                decoy = cls(path, _connect(path / DB_FILES[1 - real_idx], decoy_key), header,
+                            decoy_slot, SlotContent(ROLE_DECOY, 1 - real_idx, decoy_key))
+                with decoy:
+                    decoy_filler(decoy)
+            header = header.with_slot(real_slot, kek, real)
+            # The header is written last: a vault without one is an unfinished creation.
+            header.write(path / HEADER_FILE)
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        return cls(path, _connect(path / DB_FILES[real_idx], real_key), header, real_slot, real)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], passphrase: str) -> Vault:
+        """Unlock the vault at ``path``. A duress passphrase opens the decoy (and, if so
+        configured, shreds the real key slot first). A wrong passphrase changes nothing on disk
+        unless wipe-after-failures is on, in which case it counts the failure."""
+        path = Path(path)
+        header = read_header(path)
+        kek = derive_kek(passphrase, header.salt, header.kdf)
+        found = header.open_slot(kek)
+        if found is None:
+            _count_failure(path, header)
+            raise WrongPassphrase()
+        slot, content = found
+        if content.flags & FLAG_DESTROY_ON_OPEN and content.destroy_slot < SLOT_COUNT:
+            header = header.shred_slot(content.destroy_slot)
+            header.write(path / HEADER_FILE)
+        if header.failures:
+            header = Header(header.kdf, header.salt, header.slots, header.wipe_after, 0)
+            header.write(path / HEADER_FILE)
+        db = path / DB_FILES[content.db_index]
+        if not db.exists():
+            raise VaultCorrupt("error.corrupt")
+        return cls(path, _connect(db, content.master_key), header, slot, content)
+
+    @classmethod
+    def open_with_key(cls, path: str | os.PathLike[str], master_key: bytes) -> Vault:
+        """Open with a raw master key (recovery). Tries both databases."""
+        path = Path(path)
+        header = read_header(path)
+        for idx, name in enumerate(DB_FILES):
+            try:
+                conn = _connect(path / name, master_key)
+            except VaultCorrupt:
+                continue
+            slot = int(conn.execute("SELECT value FROM meta WHERE key = 'slot'").fetchone()[0])
+            has_decoy = conn.execute("SELECT 1 FROM secrets WHERE name = 'decoy_key'").fetchone()
+            role = ROLE_REAL if has_decoy else ROLE_DECOY
+            return cls(path, conn, header, slot, SlotContent(role, idx, master_key))
+        raise WrongPassphrase("error.share_wrong_vault")
+
+    def close(self) -> None:
+        with self._lock:
+            if self.conn is not None:
+                self.conn.close()
+                self.conn = None
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ small helpers
+    def meta(self, key: str, default: Any = None) -> Any:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return default if row is None else row[0]
+
+    def _set_meta(self, key: str, value: Any) -> None:
+        self.conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                          (key, value))
+
+    def _secret(self, name: str) -> bytes:
+        row = self.conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise VaultCorrupt("error.corrupt")
+        return bytes(row[0])
+
+    @property
+    def header(self) -> Header:
+        return self._header
+
+    @property
+    def master_key(self) -> bytes:
+        """The open database's raw key (for recovery shares). Handle with care."""
+        return self._content.master_key
+
+    @property
+    def x25519_secret(self) -> bytes:
+        """This device's X25519 secret key (sealing bundles to it)."""
+        return self._secret("x25519_key")
+
+    def _device_row(self, pubkey: bytes) -> int:
+        rowid = self._device_rowid.get(pubkey)
+        if rowid is None:
+            cur = self.conn.execute("INSERT INTO devices (pubkey) VALUES (?)", (pubkey,))
+            rowid = self._device_rowid[pubkey] = cur.lastrowid
+        return rowid
+
+    # ------------------------------------------------------------------ writing
+    def append(self, kind: str, payload: Any) -> Event:
+        """Append one event in its own signed commit; return it."""
+        with self.transaction() as tx:
+            return tx.append(kind, payload)
+
+    def append_many(self, items: Iterable[tuple[str, Any]]) -> int:
+        """Append many ``(kind, payload)`` events in one signed commit; return how many."""
+        with self.transaction() as tx:
+            n = 0
+            for kind, payload in items:
+                tx.append(kind, payload)
+                n += 1
+            return n
+
+    @contextmanager
+    def transaction(self) -> Iterator[Writer]:
+        """Group appends into one atomic, signed commit. Nested use joins the outer one."""
+        with self._lock:
+            if self._writer is not None:
+                yield self._writer
+                return
+            self._check_open()
+            saved = self.hlc.last
+            self.conn.execute("BEGIN IMMEDIATE")
+            writer = self._writer = Writer(self)
+            try:
+                yield writer
+                writer._finish()
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                self.hlc.last = saved
+                raise
+            finally:
+                self._writer = None
+
+    def _check_open(self) -> None:
+        if self.conn is None:
+            raise VaultLocked("error.closed")
+
+    # ------------------------------------------------------------------ reading
+    def query(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> list[Any]:
+        """Run a read query (on projections) and return rows addressable by name or index."""
+        with self._lock:
+            self._check_open()
+            if self._writer is not None:
+                self._writer.flush()
+            return self.conn.execute(sql, params if isinstance(params, dict) else tuple(params)).fetchall()
+
+    def query_one(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> Any:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def events(self, kinds: Iterable[str] | None = None, after: int = 0) -> Iterator[Event]:
+        """Events in the vault's total order ``(hlc, id)``, optionally of some kinds only."""
+        self._check_open()
+        sql = ("SELECT e.eid, e.kind, d.pubkey, e.hlc, e.body, c.cid FROM events e "
+               "JOIN devices d ON d.id = e.device LEFT JOIN commits c ON c.id = e.commit_id "
+               "WHERE e.id > ?")
+        args: list[Any] = [after]
+        if kinds is not None:
+            kinds = list(kinds)
+            sql += f" AND e.kind IN ({', '.join('?' * len(kinds))})"
+            args += kinds
+        for eid, kind, dev, hlc, body, cid in self.conn.execute(sql + " ORDER BY e.hlc, e.eid", args):
+            yield Event(eid, kind, dev, hlc, decode_payload(kind, body), cid)
+
+    def count_events(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+
+    def info(self) -> dict[str, Any]:
+        """What the vault holds, without showing anything a checkpoint should not see."""
+        kinds = {r[0]: r[1] for r in self.conn.execute(
+            "SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind")}
+        size = sum((self.path / n).stat().st_size for n in (*DB_FILES, HEADER_FILE))
+        return {
+            "events": self.count_events(),
+            "commits": self.conn.execute("SELECT count(*) FROM commits").fetchone()[0],
+            "devices": len(self._device_rowid),
+            "created": self.meta("created"),
+            "schema": int(self.conn.execute("SELECT max(version) FROM migrations").fetchone()[0]),
+            "vault_id": self.meta("vault_id"),
+            "device": self.device_id.hex()[:16],
+            "kinds": kinds,
+            "projections": sorted(p.name for p in self._projections),
+            "kdf": {"algorithm": "argon2id", "time_cost": self._header.kdf.time_cost,
+                    "memory_kib": self._header.kdf.memory_kib, "lanes": self._header.kdf.lanes},
+            "wipe_after": self._header.wipe_after,
+            "bytes": size,
+        }
+
+    # ------------------------------------------------------------------ projections
+    def _sync_projections(self) -> None:
+        """Create missing projections, rebuild changed ones, catch up lagging ones."""
+        registered = registered_projections()
+        stored = {r[0]: r for r in self.conn.execute("SELECT name, version, upto FROM projections")}
+        self._projections = registered
+        self._by_kind = {}
+        for p in registered:
+            for k in p.kinds:
+                self._by_kind.setdefault(k, []).append(p)
+        top = self.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+        for p in registered:
+            row = stored.get(p.name)
+            if row is None or row[1] != p.version:
+                self._rebuild_one(p)
+            elif row[2] < top:
+                self._catch_up(p)
+
+    def _rebuild_one(self, p: Projection) -> None:
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                p.drop(self.conn)
+                p.create(self.conn)
+                last = self._replay(p, after=0, kinds=p.kinds)
+                top = self.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO projections VALUES (?, ?, ?, ?, ?)",
+                    (p.name, p.version, top, last[0], last[1]))
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    def _replay(self, p: Projection, after: int, kinds: Iterable[str]) -> tuple[int, bytes]:
+        last: tuple[int, bytes] = (0, b"")
+        for ev in self.events(kinds, after=after):
+            if ev.payload is not None:
+                p.apply(self.conn, ev)
+            last = (ev.hlc, ev.id)
+        return last
+
+    def _catch_up(self, p: Projection) -> None:
+        """Apply events added since the projection last looked (e.g. by an import); if any of
+        them sorts before what it already applied, fold everything again from the start."""
+        row = self.conn.execute("SELECT upto, last_hlc, last_eid FROM projections WHERE name = ?",
+                                (p.name,)).fetchone()
+        kinds = list(p.kinds)
+        first = self.conn.execute(
+            f"SELECT min(hlc) FROM events WHERE id > ? AND kind IN ({', '.join('?' * len(kinds))})",
+            (row[0], *kinds)).fetchone()[0]
+        if first is not None and (first, b"") < (row[1], bytes(row[2])):
+            self._rebuild_one(p)
+            return
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                last = self._replay(p, after=row[0], kinds=kinds)
+                if last == (0, b""):
+                    last = (row[1], bytes(row[2]))
+                top = self.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+                self.conn.execute("UPDATE projections SET upto = ?, last_hlc = ?, last_eid = ? WHERE name = ?",
+                                  (top, last[0], last[1], p.name))
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    def rebuild(self, names: Iterable[str] | None = None) -> dict[str, str]:
+        """Re-derive projections from the log; return each one's content digest."""
+        wanted = set(names) if names is not None else None
+        out = {}
+        for p in self._projections:
+            if wanted is None or p.name in wanted:
+                self._rebuild_one(p)
+                out[p.name] = p.digest(self.conn)
+        return out
+
+    def digests(self) -> dict[str, str]:
+        """Content digest of every projection (equal digests = identical tables)."""
+        return {p.name: p.digest(self.conn) for p in self._projections}
+
+    def refresh(self) -> None:
+        """Bring every projection up to date with the log (after an import or redaction)."""
+        with self._lock:
+            self._sync_projections()
+
+    # ------------------------------------------------------------------ passphrases and slots
+    def _kek(self, passphrase: str) -> bytes:
+        return derive_kek(passphrase, self._header.salt, self._header.kdf)
+
+    def _write_header(self, header: Header) -> None:
+        header.write(self.path / HEADER_FILE)
+        self._header = header
+
+    def change_passphrase(self, new_passphrase: str) -> None:
+        """Rewrap this vault's key slot under a new passphrase (the data is not re-encrypted)."""
+        kek = self._kek(new_passphrase)
+        other = self._header.open_slot(kek)
+        if other is not None and other[0] != self._slot:
+            raise InvalidInput("error.passphrase_in_use")
+        self._write_header(self._header.with_slot(self._slot, kek, self._content))
+
+    def set_duress(self, duress_passphrase: str, destroy: bool = False) -> None:
+        """Make ``duress_passphrase`` open the decoy vault; with ``destroy``, opening with it
+        also shreds this vault's key slot at that moment."""
+        kek = self._kek(duress_passphrase)
+        if self._header.open_slot(kek) is not None:
+            raise InvalidInput("error.passphrase_in_use")
+        slot = int(self.meta("decoy_slot"))
+        db = int(self.meta("decoy_db"))
+        row = self.conn.execute("SELECT value FROM secrets WHERE name = 'decoy_key'").fetchone()
+        # Inside the decoy, 'duress' points back at the decoy itself through its spare slot,
+        # so the command behaves the same there and the real slot is never touched.
+        key = bytes(row[0]) if row is not None else self._content.master_key
+        if row is None:
+            db = self._content.db_index
+        content = SlotContent(ROLE_DECOY, db, key,
+                              FLAG_DESTROY_ON_OPEN if destroy and row is not None else 0,
+                              self._slot if destroy and row is not None else 0xFF)
+        self._write_header(self._header.with_slot(slot, kek, content))
+
+    def set_wipe_after(self, failures: int) -> None:
+        """Destroy the vault after ``failures`` wrong passphrases in a row (0 turns it off)."""
+        if not 0 <= failures <= 1000:
+            raise InvalidInput("error.wipe_after_range")
+        h = self._header
+        self._write_header(Header(h.kdf, h.salt, h.slots, failures, 0))
+
+    def restore_slot(self, passphrase: str) -> None:
+        """After recovery from shares: write this vault's slot under ``passphrase``."""
+        self._write_header(self._header.with_slot(self._slot, self._kek(passphrase), self._content))
+
+
+class Writer:
+    """Collects the events of one transaction; the vault signs them as one commit."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.v = vault
+        conn = vault.conn
+        self.seq = int(vault.meta("seq")) + 1
+        self.dev = vault._device_row(vault.device_id)
+        cur = conn.execute("INSERT INTO commits (device, seq, hlc, n) VALUES (?, ?, 0, 0)",
+                           (self.dev, self.seq))
+        self.commit_row = cur.lastrowid
+        self.hashes: list[bytes] = []
+        self.buffer: list[tuple[Any, ...]] = []
+        self.pending: list[Event] = []
+
+    def append(self, kind: str, payload: Any) -> Event:
+        body = encode_payload(kind, payload)
+        eid = os.urandom(16)
+        hlc = self.v.hlc.tick()
+        bh = body_hash(body)
+        self.hashes.append(event_hash(eid, kind, self.v.device_id, hlc, bh))
+        self.buffer.append((eid, self.commit_row, kind, self.dev, hlc, body, bh))
+        ev = Event(eid, kind, self.v.device_id, hlc, decode_payload(kind, body))
+        self.pending.append(ev)
+        if len(self.buffer) >= _MAX_BUFFER:
+            self.flush()
+        return ev
+
+    def flush(self) -> None:
+        """Write buffered events and fold them into the projections."""
+        if not self.buffer:
+            return
+        conn = self.v.conn
+        conn.executemany("INSERT INTO events (eid, commit_id, kind, device, hlc, body, body_hash) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?)", self.buffer)
+        by_kind = self.v._by_kind
+        touched: set[str] = set()
+        for ev in self.pending:
+            for p in by_kind.get(ev.kind, ()):
+                p.apply(conn, ev)
+                touched.add(p.name)
+        last = self.pending[-1]
+        top = conn.execute("SELECT max(id) FROM events").fetchone()[0]
+        # Every projection has now seen every event up to `top`; the ones that took events
+        # also move their last applied position.
+        conn.execute("UPDATE projections SET upto = ?", (top,))
+        for name in touched:
+            conn.execute("UPDATE projections SET last_hlc = ?, last_eid = ? WHERE name = ?",
+                         (last.hlc, last.id, name))
+        self.buffer.clear()
+        self.pending.clear()
+
+    def _finish(self) -> None:
+        self.flush()
+        conn = self.v.conn
+        if not self.hashes:
+            conn.execute("DELETE FROM commits WHERE id = ?", (self.commit_row,))
+            return
+        commit = Commit(self.v.device_id, self.seq, self.v.hlc.last, tuple(self.hashes)).sign(self.v.device_key)
+        conn.execute("UPDATE commits SET cid = ?, hlc = ?, n = ?, signature = ? WHERE id = ?",
+                     (commit.id, commit.hlc, len(self.hashes), commit.signature, self.commit_row))
+        self.v._set_meta("seq", self.seq)
+        self.v._set_meta("hlc", self.v.hlc.last)
+
+
+# ---------------------------------------------------------------------- without a passphrase
+def read_header(path: Path) -> Header:
+    """The header of the vault at ``path``; clear errors for a missing or damaged vault."""
+    if not path.exists():
+        raise VaultMissing(path=str(path))
+    if not path.is_dir() or not (path / HEADER_FILE).exists():
+        raise VaultCorrupt("error.not_a_vault", path=str(path))
+    return Header.read(path / HEADER_FILE)
+
+
+def _count_failure(path: Path, header: Header) -> None:
+    if not header.wipe_after:
+        return  # the default: a wrong passphrase leaves every byte as it was
+    failures = header.failures + 1
+    if failures >= header.wipe_after:
+        panic(path)
+        return
+    Header(header.kdf, header.salt, header.slots, header.wipe_after, failures).write(path / HEADER_FILE)
+
+
+def panic(path: str | os.PathLike[str]) -> None:
+    """Destroy the vault at ``path``: key material first (every slot overwritten with random
+    bytes and flushed to disk), then the databases. Needs no passphrase. After the first step
+    the data is unreadable even with the right passphrase; the rest removes the evidence."""
+    path = Path(path)
+    header_path = path / HEADER_FILE
+    if header_path.exists():
+        size = header_path.stat().st_size
+        with open(header_path, "r+b") as fh:
+            fh.write(os.urandom(size))
+            fh.flush()
+            os.fsync(fh.fileno())
+    for child in sorted(path.iterdir()) if path.is_dir() else ():
+        if child.is_file():
+            # Overwrite the start of each file (SQLCipher salt and first pages), then unlink.
+            # On flash storage old blocks may survive; the shredded key slots are what counts.
+            with open(child, "r+b") as fh:
+                fh.write(os.urandom(min(child.stat().st_size, 1 << 20)))
+                fh.flush()
+                os.fsync(fh.fileno())
+            child.unlink()
+    shutil.rmtree(path, ignore_errors=True)
