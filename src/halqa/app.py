@@ -18,10 +18,19 @@ from typing import Any
 
 from halqa.vault import KdfParams, Vault
 
-__all__ = ["DOMAINS", "load", "create_vault", "fill_decoy", "run_demo"]
+__all__ = ["DOMAINS", "create_vault", "fill_decoy", "load", "run_demo"]
 
 #: Domain packages, in the order the demo runs them (later ones use earlier ones' records).
-DOMAINS: tuple[str, ...] = ("halqa.places",)
+DOMAINS: tuple[str, ...] = (
+    "halqa.places",
+    "halqa.listening",
+    "halqa.ledger",
+    "halqa.circles",
+    "halqa.mutual_aid",
+    "halqa.learning",
+    "halqa.bridge",
+    "halqa.publish",
+)
 
 
 def load() -> list[ModuleType]:

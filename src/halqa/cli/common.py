@@ -21,8 +21,18 @@ from rich.console import Console
 from halqa.errors import HalqaError, InvalidInput, VaultLocked
 from halqa.i18n import t
 
-__all__ = ["STATE", "State", "console", "default_vault_path", "emit", "open_vault",
-           "confirm", "passphrase", "new_passphrase", "fail"]
+__all__ = [
+    "STATE",
+    "State",
+    "confirm",
+    "console",
+    "default_vault_path",
+    "emit",
+    "fail",
+    "new_passphrase",
+    "open_vault",
+    "passphrase",
+]
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)

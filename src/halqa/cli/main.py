@@ -41,10 +41,12 @@ app.add_typer(duress_app, name="duress")
 app.add_typer(recovery_app, name="recovery")
 app.add_typer(config_app, name="config")
 
-#: Domain command groups: (name, module holding a Typer ``app``).
-GROUPS: tuple[tuple[str, str], ...] = ()
-for _name, _module in GROUPS:
-    app.add_typer(importlib.import_module(_module).app, name=_name)
+#: Each domain's commands live in its own module, which adds them with ``register(app)``.
+CLI_MODULES: tuple[str, ...] = tuple(
+    f"halqa.cli.{name}" for name in
+    ("listening", "ledger", "circles", "mutual_aid", "learning", "bridge", "publish"))
+for _module in CLI_MODULES:
+    importlib.import_module(_module).register(app)
 
 
 @app.callback()
@@ -288,7 +290,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(1) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks for users
+    except Exception as exc:
         import click
 
         if isinstance(exc, click.exceptions.UsageError):

@@ -1,7 +1,8 @@
 """Languages: Arabic (default, right-to-left), Kurdish Sorani, English.
 
-Messages live in one JSON catalogue per language beside this file (``ar.json``, ``ckb.json``,
-``en.json``), keyed by stable message ids, with ``{name}`` placeholders. Translators edit the
+Messages live in JSON catalogues beside this file, keyed by stable message ids, with ``{name}``
+placeholders: ``<lang>.json`` for the core and ``<lang>.<domain>.json`` for each domain (so each
+domain's messages are edited on their own). Translators edit the
 JSON; code only ever names ids. A missing translation falls back to English, then to the id,
 so a gap is visible but never crashes a face.
 """
@@ -15,7 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["LANGUAGES", "RTL", "current_language", "set_language", "t", "catalogue"]
+__all__ = ["LANGUAGES", "RTL", "catalogue", "current_language", "set_language", "t"]
 
 #: Supported languages, default first.
 LANGUAGES: tuple[str, ...] = ("ar", "ckb", "en")
@@ -49,8 +50,12 @@ def set_language(lang: str | None) -> str:
 @cache
 def catalogue(lang: str) -> dict[str, str]:
     """The message catalogue of one language (id -> text)."""
-    text = resources.files(__package__).joinpath(f"{lang}.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    merged: dict[str, str] = {}
+    folder = resources.files(__package__)
+    names = sorted(f.name for f in folder.iterdir() if f.name.startswith(f"{lang}.") and f.name.endswith(".json"))
+    for name in names:
+        merged.update(json.loads(folder.joinpath(name).read_text(encoding="utf-8")))
+    return merged
 
 
 def t(msg_id: str, lang: str | None = None, **params: Any) -> str:

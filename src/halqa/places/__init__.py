@@ -22,10 +22,10 @@ __all__ = [
     "add_area",
     "add_household",
     "areas",
+    "decoy",
+    "demo",
     "households",
     "new_pseudonym",
-    "demo",
-    "decoy",
 ]
 
 UNSET = msgspec.UNSET
@@ -37,7 +37,7 @@ class AreaPut(msgspec.Struct, kw_only=True):
     name_ckb: str | msgspec.UnsetType = UNSET
     name_en: str | msgspec.UnsetType = UNSET
     city: str | msgspec.UnsetType = UNSET
-    h3: str | None | msgspec.UnsetType = UNSET
+    h3: str | msgspec.UnsetType | None = UNSET
 
 
 class AreaDelete(msgspec.Struct):
@@ -47,7 +47,7 @@ class AreaDelete(msgspec.Struct):
 class HouseholdPut(msgspec.Struct, kw_only=True):
     id: str
     area: str | msgspec.UnsetType = UNSET
-    size: int | None | msgspec.UnsetType = UNSET
+    size: int | msgspec.UnsetType | None = UNSET
     joined: str | msgspec.UnsetType = UNSET  # ISO day
 
 

@@ -21,14 +21,14 @@ from halqa.vault.recovery import Share, combine, split
 from halqa.vault.store import Vault, Writer, panic, read_header
 
 __all__ = [
+    "HLC",
+    "TEST_KDF",
     "Commit",
     "Event",
-    "HLC",
     "KdfParams",
     "Projection",
     "RecordProjection",
     "Share",
-    "TEST_KDF",
     "Vault",
     "Writer",
     "backup",

@@ -32,9 +32,9 @@ from nacl.signing import SigningKey, VerifyKey
 from halqa.errors import InvalidInput, VaultCorrupt
 
 __all__ = [
+    "HLC",
     "Commit",
     "Event",
-    "HLC",
     "decode_payload",
     "encode_payload",
     "event_hash",

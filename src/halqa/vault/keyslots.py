@@ -45,9 +45,9 @@ from halqa.errors import VaultCorrupt, WrongPassphrase
 
 __all__ = [
     "HEADER_SIZE",
-    "KdfParams",
     "SLOT_COUNT",
     "Header",
+    "KdfParams",
     "SlotContent",
     "derive_kek",
 ]

@@ -27,7 +27,7 @@ import shutil
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +54,10 @@ from halqa.vault.keyslots import (
     SlotContent,
     derive_kek,
 )
-from halqa.vault.migrations import SCHEMA_VERSION, migrate
+from halqa.vault.migrations import migrate
 from halqa.vault.projections import Projection, registered_projections
 
-__all__ = ["Vault", "Writer", "panic", "DB_FILES", "HEADER_FILE"]
+__all__ = ["DB_FILES", "HEADER_FILE", "Vault", "Writer", "panic"]
 
 HEADER_FILE = "header"
 DB_FILES = ("a.db", "b.db")
@@ -65,7 +65,7 @@ _MAX_BUFFER = 4096
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def _connect(db_path: Path, key: bytes) -> Any:

@@ -1,0 +1,1 @@
+"""halqa.bridge (being built)."""

@@ -1,0 +1,1 @@
+"""halqa.circles (being built)."""

@@ -1,0 +1,9 @@
+"""Commands of halqa.mutual_aid."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this domain's commands to the root ``halqa`` app."""

@@ -1,0 +1,1 @@
+"""halqa.learning (being built)."""

@@ -1,0 +1,1 @@
+"""halqa.ledger (being built)."""

@@ -1,0 +1,1 @@
+"""halqa.listening (being built)."""

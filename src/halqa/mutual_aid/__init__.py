@@ -1,0 +1,1 @@
+"""halqa.mutual_aid (being built)."""

@@ -1,0 +1,1 @@
+"""halqa.publish (being built)."""
