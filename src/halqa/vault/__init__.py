@@ -19,11 +19,14 @@ from halqa.vault.projections import (
 )
 from halqa.vault.recovery import Share, combine, split
 from halqa.vault.store import Vault, Writer, panic, read_header
+from halqa.vault.sync import CommitRecord, EventRecord, export_commits, heads, ingest, redact
 
 __all__ = [
     "HLC",
     "TEST_KDF",
     "Commit",
+    "CommitRecord",
+    "EventRecord",
     "Event",
     "KdfParams",
     "Projection",
@@ -33,8 +36,12 @@ __all__ = [
     "Writer",
     "backup",
     "combine",
+    "export_commits",
+    "heads",
+    "ingest",
     "panic",
     "read_header",
+    "redact",
     "register_kind",
     "register_projection",
     "registered_kinds",

@@ -37,6 +37,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE TABLE tombstones (projection TEXT NOT NULL, key TEXT NOT NULL,
                                  PRIMARY KEY (projection, key)) WITHOUT ROWID;
     """),
+    (2, "redaction", """
+        CREATE TABLE redacted (eid BLOB PRIMARY KEY, by_eid BLOB NOT NULL) WITHOUT ROWID;
+    """),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

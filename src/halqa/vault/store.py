@@ -77,6 +77,8 @@ def _connect(db_path: Path, key: bytes) -> Any:
         conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         # Temporary tables and sort spills stay in memory: nothing unencrypted touches the disk.
         conn.execute("PRAGMA temp_store = MEMORY")
+        # Deleted content (redacted payloads) is overwritten, not left in free pages.
+        conn.execute("PRAGMA secure_delete = ON")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         conn.execute("PRAGMA journal_mode = DELETE")
         conn.execute("PRAGMA synchronous = FULL")
@@ -349,6 +351,21 @@ class Vault:
         }
 
     # ------------------------------------------------------------------ projections
+    @contextmanager
+    def _tx(self) -> Iterator[None]:
+        """A write transaction, or nothing if one is already open (joins it)."""
+        with self._lock:
+            if self.conn.in_transaction:
+                yield
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
     def _sync_projections(self) -> None:
         """Create missing projections, rebuild changed ones, catch up lagging ones."""
         registered = registered_projections()
@@ -358,29 +375,25 @@ class Vault:
         for p in registered:
             for k in p.kinds:
                 self._by_kind.setdefault(k, []).append(p)
-        top = self.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+        top = self._top()
         for p in registered:
             row = stored.get(p.name)
             if row is None or row[1] != p.version:
-                self._rebuild_one(p)
+                with self._tx():
+                    self._rebuild_body(p)
             elif row[2] < top:
-                self._catch_up(p)
+                with self._tx():
+                    self._catch_up_body(p)
 
-    def _rebuild_one(self, p: Projection) -> None:
-        with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                p.drop(self.conn)
-                p.create(self.conn)
-                last = self._replay(p, after=0, kinds=p.kinds)
-                top = self.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
-                self.conn.execute(
-                    "INSERT OR REPLACE INTO projections VALUES (?, ?, ?, ?, ?)",
-                    (p.name, p.version, top, last[0], last[1]))
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
+    def _top(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+
+    def _rebuild_body(self, p: Projection) -> None:
+        p.drop(self.conn)
+        p.create(self.conn)
+        last = self._replay(p, after=0, kinds=p.kinds)
+        self.conn.execute("INSERT OR REPLACE INTO projections VALUES (?, ?, ?, ?, ?)",
+                          (p.name, p.version, self._top(), last[0], last[1]))
 
     def _replay(self, p: Projection, after: int, kinds: Iterable[str]) -> tuple[int, bytes]:
         last: tuple[int, bytes] = (0, b"")
@@ -390,31 +403,24 @@ class Vault:
             last = (ev.hlc, ev.id)
         return last
 
-    def _catch_up(self, p: Projection) -> None:
+    def _catch_up_body(self, p: Projection) -> None:
         """Apply events added since the projection last looked (e.g. by an import); if any of
         them sorts before what it already applied, fold everything again from the start."""
-        row = self.conn.execute("SELECT upto, last_hlc, last_eid FROM projections WHERE name = ?",
-                                (p.name,)).fetchone()
+        upto, last_hlc, last_eid = self.conn.execute(
+            "SELECT upto, last_hlc, last_eid FROM projections WHERE name = ?", (p.name,)).fetchone()
         kinds = list(p.kinds)
+        marks = ", ".join("?" * len(kinds))
         first = self.conn.execute(
-            f"SELECT min(hlc) FROM events WHERE id > ? AND kind IN ({', '.join('?' * len(kinds))})",
-            (row[0], *kinds)).fetchone()[0]
-        if first is not None and (first, b"") < (row[1], bytes(row[2])):
-            self._rebuild_one(p)
+            f"SELECT hlc, eid FROM events WHERE id > ? AND kind IN ({marks}) ORDER BY hlc, eid LIMIT 1",
+            (upto, *kinds)).fetchone()
+        if first is not None and (first[0], bytes(first[1])) < (last_hlc, bytes(last_eid)):
+            self._rebuild_body(p)
             return
-        with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                last = self._replay(p, after=row[0], kinds=kinds)
-                if last == (0, b""):
-                    last = (row[1], bytes(row[2]))
-                top = self.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
-                self.conn.execute("UPDATE projections SET upto = ?, last_hlc = ?, last_eid = ? WHERE name = ?",
-                                  (top, last[0], last[1], p.name))
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
+        last = self._replay(p, after=upto, kinds=kinds)
+        if last == (0, b""):
+            last = (last_hlc, bytes(last_eid))
+        self.conn.execute("UPDATE projections SET upto = ?, last_hlc = ?, last_eid = ? WHERE name = ?",
+                          (self._top(), last[0], last[1], p.name))
 
     def rebuild(self, names: Iterable[str] | None = None) -> dict[str, str]:
         """Re-derive projections from the log; return each one's content digest."""
@@ -422,7 +428,8 @@ class Vault:
         out = {}
         for p in self._projections:
             if wanted is None or p.name in wanted:
-                self._rebuild_one(p)
+                with self._tx():
+                    self._rebuild_body(p)
                 out[p.name] = p.digest(self.conn)
         return out
 

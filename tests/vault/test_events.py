@@ -1,0 +1,207 @@
+"""Events, clocks, projections, rebuild, migrations, redaction and merge."""
+
+from __future__ import annotations
+
+import random
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from halqa import app, places
+from halqa.errors import InvalidInput, VaultCorrupt
+from halqa.places import AreaPut, HouseholdPut
+from halqa.vault import (
+    HLC,
+    TEST_KDF,
+    Vault,
+    export_commits,
+    heads,
+    ingest,
+    redact,
+)
+from halqa.vault.events import decode_payload, encode_payload
+from halqa.vault.migrations import SCHEMA_VERSION
+
+from ..conftest import PASSPHRASE
+
+
+def test_hlc_monotonic_when_clock_goes_back():
+    now = [1_000]
+    clock = HLC(now_ms=lambda: now[0])
+    a = clock.tick()
+    now[0] = 10  # the phone's clock was reset to 1970
+    b = clock.tick()
+    assert b > a
+    clock.observe(HLC(now_ms=lambda: 5_000).tick())
+    assert clock.tick() > (5_000 << 16)
+
+
+@given(code=st.text(min_size=1, max_size=12), name=st.text(max_size=40), size=st.none() | st.integers(0, 50))
+def test_payload_round_trip_and_canonical(code, name, size):
+    put = HouseholdPut(id=code, area=name, size=size)
+    body = encode_payload("household.put", put)
+    assert decode_payload("household.put", body) == put
+    # canonical: same struct, same bytes (after the per-event salt)
+    assert encode_payload("household.put", put)[16:] == body[16:]
+    as_dict = {k: v for k, v in msgspec.structs.asdict(put).items() if v is not msgspec.UNSET}
+    assert encode_payload("household.put", as_dict)[16:] == body[16:]
+
+
+def test_bad_payload_and_unknown_kind(vault):
+    with pytest.raises(InvalidInput):
+        vault.append("household.put", {"id": 3})
+    with pytest.raises(InvalidInput):
+        vault.append("no.such_kind", {})
+    assert vault.count_events() == 0
+
+
+def test_transaction_is_atomic(vault):
+    with pytest.raises(RuntimeError):
+        with vault.transaction() as tx:
+            tx.append("area.put", AreaPut(code="NKH", name_ar="x"))
+            raise RuntimeError
+    assert vault.count_events() == 0
+    assert vault.query("SELECT count(*) FROM area")[0][0] == 0
+
+
+def test_reads_inside_a_transaction_see_its_writes(vault):
+    with vault.transaction() as tx:
+        tx.append("area.put", AreaPut(code="NKH", name_ar="x"))
+        assert vault.query_one("SELECT code FROM area")[0] == "NKH"
+
+
+def test_field_level_last_writer_wins_and_final_tombstone(vault):
+    vault.append("area.put", AreaPut(code="NKH", name_ar="قديم", name_en="old"))
+    vault.append("area.put", AreaPut(code="NKH", name_en="new"))  # only one field
+    row = vault.query_one("SELECT name_ar, name_en FROM area")
+    assert tuple(row) == ("قديم", "new")
+    vault.append("area.delete", {"code": "NKH"})
+    vault.append("area.put", AreaPut(code="NKH", name_ar="again"))
+    assert vault.query("SELECT * FROM area") == []
+
+
+def test_commits_are_signed_and_verify(vault):
+    places.add_area(vault, "NKH", "حي النخيل")
+    records = export_commits(vault)
+    assert len(records) == 1
+    records[0].commit().verify()
+    forged = msgspec.structs.replace(records[0], seq=records[0].seq + 5)
+    with pytest.raises(VaultCorrupt):
+        forged.commit().verify()
+
+
+def test_rebuild_gives_identical_tables(vault):
+    rng = random.Random(7)
+    places.demo(vault, rng, households_per_area=20)
+    for hid in [r["id"] for r in places.households(vault)][:10]:
+        vault.append("household.put", HouseholdPut(id=hid, size=rng.randint(1, 9)))
+    vault.append("household.delete", {"id": places.households(vault)[0]["id"]})
+    before = vault.digests()
+    assert vault.rebuild() == before
+    vault.close()
+
+
+def test_projection_version_bump_rebuilds_on_open(vault, vault_path, monkeypatch):
+    places.add_area(vault, "NKH", "حي النخيل")
+    vault.conn.execute("UPDATE projections SET version = 0 WHERE name = 'area'")
+    vault.conn.execute("DELETE FROM area")
+    vault.close()
+    with Vault.open(vault_path, PASSPHRASE) as v:
+        assert v.query_one("SELECT code FROM area")[0] == "NKH"
+
+
+def test_migrations_recorded(vault):
+    rows = vault.query("SELECT version, name FROM migrations ORDER BY version")
+    assert [r[0] for r in rows] == list(range(1, SCHEMA_VERSION + 1))
+    assert vault.info()["schema"] == SCHEMA_VERSION
+
+
+def test_redaction_purges_payload_and_projection(vault):
+    ev = vault.append("household.put", HouseholdPut(id="hh-aaaa", area="NKH", size=4))
+    vault.append("household.put", HouseholdPut(id="hh-bbbb", area="NKH", size=2))
+    assert redact(vault, [ev.id], reason="asked by the household") == 1
+    assert vault.query_one("SELECT body FROM events WHERE eid = ?", (ev.id,))[0] is None
+    assert [r["id"] for r in places.households(vault)] == ["hh-bbbb"]
+    # the signed commit still verifies without the payload
+    for rec in export_commits(vault):
+        rec.commit().verify()
+    assert vault.rebuild() == vault.digests()
+
+
+def _device(tmp_path, name):
+    return app.create_vault(tmp_path / f"{name}.halqa", PASSPHRASE, TEST_KDF)
+
+
+def test_redaction_travels_and_wins_over_late_arrivals(tmp_path):
+    a, b, c = (_device(tmp_path, n) for n in "abc")
+    ev = a.append("household.put", HouseholdPut(id="hh-secret", area="NKH"))
+    ingest(b, export_commits(a))
+    redact(b, [ev.id])
+    # c hears of the redaction before the original event: it must never store the payload
+    redaction_only = [r for r in export_commits(b) if r.device == b.device_id]
+    ingest(c, redaction_only)
+    ingest(c, export_commits(a))
+    ingest(a, export_commits(b))
+    for v in (a, b, c):
+        assert v.query("SELECT * FROM household") == []
+        assert v.query_one("SELECT body FROM events WHERE eid = ?", (ev.id,))[0] is None
+        v.close()
+
+
+def test_ingest_rejects_tampering_and_writes_nothing(tmp_path):
+    a, b = _device(tmp_path, "a"), _device(tmp_path, "b")
+    places.add_area(a, "NKH", "حي النخيل")
+    recs = export_commits(a)
+    body = bytearray(recs[0].events[0].body)
+    body[-1] ^= 1
+    bad = msgspec.structs.replace(recs[0], events=[msgspec.structs.replace(recs[0].events[0], body=bytes(body))])
+    with pytest.raises(VaultCorrupt):
+        ingest(b, [bad])
+    assert b.count_events() == 0
+    assert ingest(b, recs)["events"] == 1
+    assert ingest(b, recs)["events"] == 0  # replay: idempotent
+    assert heads(b)[a.device_id] == 1
+
+
+# One step of a random history: (device, kind of action, value)
+ACTIONS = st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["put", "edit", "delete", "sync"]),
+                             st.integers(0, 5), st.integers(0, 2)), min_size=1, max_size=25)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions=ACTIONS, order=st.randoms(use_true_random=False))
+def test_merge_is_order_free_across_three_devices(tmp_path_factory, actions, order):
+    """Any order and any duplication of exchanged commits gives identical tables."""
+    base = tmp_path_factory.mktemp("merge")
+    devices = [_device(base, n) for n in "xyz"]
+    try:
+        for dev, action, value, peer in actions:
+            v = devices[dev]
+            key = f"hh-{value}"
+            if action == "put":
+                v.append("household.put", HouseholdPut(id=key, area="NKH", size=value))
+            elif action == "edit":
+                v.append("household.put", HouseholdPut(id=key, size=value * 10 + dev))
+            elif action == "delete":
+                v.append("household.delete", {"id": key})
+            elif peer != dev:
+                ingest(devices[peer], export_commits(v, heads(devices[peer])))
+        everything = [rec for v in devices for rec in export_commits(v)]
+        for v in devices:
+            batch = everything * 2
+            order.shuffle(batch)
+            for i in range(0, len(batch), 3):
+                ingest(v, batch[i:i + 3])
+        digests = [v.digests() for v in devices]
+        assert digests[0] == digests[1] == digests[2]
+        assert devices[0].rebuild() == digests[0]
+        fresh = _device(base, "fresh")
+        order.shuffle(everything)
+        ingest(fresh, everything)
+        assert {k: d for k, d in fresh.digests().items()} == digests[0]
+        fresh.close()
+    finally:
+        for v in devices:
+            v.close()
