@@ -290,13 +290,9 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(1) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None
-    except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.UsageError):
-            exc.show()
-            raise SystemExit(2) from None
-        if isinstance(exc, click.exceptions.ClickException):
+    except Exception as exc:  # the last line of defence: no tracebacks for users
+        # Typer vendors click (typer._click): recognise its usage errors by their interface.
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
             raise SystemExit(exc.exit_code) from None
         if os.environ.get("HALQA_DEBUG"):

@@ -70,6 +70,7 @@ def register_projection(projection: Projection) -> Projection:
 
 
 def registered_projections() -> list[Projection]:
+    """Every registered projection, in registration order."""
     return list(_REGISTRY.values())
 
 

@@ -15,7 +15,6 @@ them) and the affected projections are rebuilt in the same transaction; a target
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import msgspec
 
@@ -27,6 +26,8 @@ __all__ = ["CommitRecord", "EventRecord", "Redact", "export_commits", "heads", "
 
 
 class Redact(msgspec.Struct):
+    """Payload of ``vault.redact``: the events whose payloads must be purged everywhere."""
+
     ids: list[bytes]
     reason: str = ""
 
@@ -35,6 +36,8 @@ register_kind("vault.redact", Redact)
 
 
 class EventRecord(msgspec.Struct, array_like=True):
+    """One event as it travels: its body is ``None`` once redacted (the hash stays)."""
+
     id: bytes
     kind: str
     hlc: int
@@ -43,6 +46,8 @@ class EventRecord(msgspec.Struct, array_like=True):
 
 
 class CommitRecord(msgspec.Struct, array_like=True):
+    """One signed commit and its events, as it travels between vaults."""
+
     device: bytes
     seq: int
     hlc: int
