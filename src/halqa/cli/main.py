@@ -77,7 +77,7 @@ def _kv_table(data: dict) -> None:
 @app.command()
 def init(
     kdf_memory: Annotated[int, typer.Option(help="Argon2id memory in MiB.")] = 256,
-    kdf_time: Annotated[int, typer.Option(help="Argon2id passes.")] = 4,
+    kdf_time: Annotated[int, typer.Option(help="Argon2id passes.")] = 5,
     kdf_lanes: Annotated[int, typer.Option(help="Argon2id lanes.")] = 2,
 ) -> None:
     """Create a new encrypted vault (and its decoy)."""

@@ -75,6 +75,11 @@ def kind_type(kind: str) -> type[msgspec.Struct]:
 
 def encode_payload(kind: str, payload: Any) -> bytes:
     """Validate ``payload`` against the kind's struct and return the canonical stored body."""
+    return validate_and_encode(kind, payload)[1]
+
+
+def validate_and_encode(kind: str, payload: Any) -> tuple[msgspec.Struct, bytes]:
+    """``(struct, body)``: the payload as the kind's struct, and its canonical stored body."""
     ptype = kind_type(kind)
     if isinstance(payload, dict):
         try:
@@ -83,7 +88,7 @@ def encode_payload(kind: str, payload: Any) -> bytes:
             raise InvalidInput("error.bad_payload", kind=kind, detail=str(exc)) from None
     elif not isinstance(payload, ptype):
         raise InvalidInput("error.bad_payload", kind=kind, detail=type(payload).__name__)
-    return os.urandom(16) + _ENCODER.encode(payload)
+    return payload, os.urandom(16) + _ENCODER.encode(payload)
 
 
 def decode_payload(kind: str, body: bytes | None) -> Any:

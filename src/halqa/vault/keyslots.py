@@ -70,7 +70,7 @@ FLAG_DESTROY_ON_OPEN = 1
 class KdfParams:
     """Argon2id cost. The default takes about 0.5-1 s on a 2-core laptop (see docs/performance.md)."""
 
-    time_cost: int = 4
+    time_cost: int = 5
     memory_kib: int = 256 * 1024
     lanes: int = 2
 

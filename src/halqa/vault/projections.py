@@ -13,6 +13,7 @@ leaves a tombstone that no put, earlier or later, can undo.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from typing import Any, ClassVar
@@ -41,8 +42,17 @@ class Projection:
         raise NotImplementedError
 
     def apply(self, conn: Any, event: Event) -> None:
-        """Fold one event (never a redacted one) into the tables."""
+        """Fold one event (never a redacted one) into the tables.
+
+        It may read and write only this projection's own tables: projections are rebuilt one
+        at a time, so reading another's tables would make the result depend on timing.
+        """
         raise NotImplementedError
+
+    def apply_many(self, conn: Any, events: list[Event]) -> None:
+        """Fold events in the given order (override to batch; the result must be the same)."""
+        for event in events:
+            self.apply(conn, event)
 
     def drop(self, conn: Any) -> None:
         for table in self.tables:
@@ -101,24 +111,49 @@ class RecordProjection(Projection):
             conn.execute(f'CREATE INDEX IF NOT EXISTS "{self.table}_{col}" ON "{self.table}" ("{col}")')
 
     def apply(self, conn: Any, event: Event) -> None:
-        payload = event.payload
-        key = getattr(payload, self.key)
-        if event.kind == self.delete_kind:
-            conn.execute("INSERT OR IGNORE INTO tombstones (projection, key) VALUES (?, ?)",
-                         (self.name, str(key)))
-            conn.execute(f'DELETE FROM "{self.table}" WHERE "{self.key}" = ?', (key,))
-            return
-        if conn.execute("SELECT 1 FROM tombstones WHERE projection = ? AND key = ?",
-                        (self.name, str(key))).fetchone():
-            return
-        fields = {c: _sql_value(getattr(payload, c, msgspec.UNSET)) for c in self.columns}
-        fields = {c: v for c, v in fields.items() if v is not msgspec.UNSET}
+        self.apply_many(conn, [event])
+
+    def apply_many(self, conn: Any, events: list[Event]) -> None:
+        # Consecutive puts that set the same fields run as one executemany; order is kept, so
+        # the result is exactly that of applying them one by one.
+        run_fields: tuple[str, ...] | None = None
+        run: list[tuple[Any, ...]] = []
+        # Most projections have no tombstones: then puts need no tombstone check at all.
+        guard = conn.execute("SELECT 1 FROM tombstones WHERE projection = ? LIMIT 1",
+                                   (self.name,)).fetchone() is not None
+        for event in events:
+            payload = event.payload
+            if event.kind == self.delete_kind:
+                self._flush(conn, run_fields, run)
+                run_fields, run = None, []
+                guard = True
+                key = getattr(payload, self.key)
+                conn.execute("INSERT OR IGNORE INTO tombstones (projection, key) VALUES (?, ?)", (self.name, str(key)))
+                conn.execute(f'DELETE FROM "{self.table}" WHERE "{self.key}" = ?', (key,))
+                continue
+            values = [(c, _sql_value(getattr(payload, c, msgspec.UNSET))) for c in self.columns]
+            values = [(c, v) for c, v in values if v is not msgspec.UNSET]
+            fields = tuple(c for c, _ in values)
+            if fields != run_fields:
+                self._flush(conn, run_fields, run)
+                run_fields, run = fields, []
+            run.append((*(v for _, v in values), self.name, str(getattr(payload, self.key)))
+                       if guard else tuple(v for _, v in values))
+        self._flush(conn, run_fields, run)
+
+    def _flush(self, conn: Any, fields: tuple[str, ...] | None, rows: list[tuple[Any, ...]]) -> None:
+        if rows and fields is not None:
+            conn.executemany(self._upsert_sql(fields, len(rows[0]) > len(fields)), rows)
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 - projections live as long as the process
+    def _upsert_sql(self, fields: tuple[str, ...], guarded: bool) -> str:
         names = ", ".join(f'"{c}"' for c in fields)
         marks = ", ".join("?" for _ in fields)
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in fields if c != self.key)
         conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
-        conn.execute(f'INSERT INTO "{self.table}" ({names}) VALUES ({marks}) '
-                     f'ON CONFLICT ("{self.key}") {conflict}', tuple(fields.values()))
+        # A tombstoned key is final: the NOT EXISTS makes any put to it a no-op.
+        guard = "NOT EXISTS (SELECT 1 FROM tombstones WHERE projection = ? AND key = ?)" if guarded else "true"
+        return f'INSERT INTO "{self.table}" ({names}) SELECT {marks} WHERE {guard} ON CONFLICT ("{self.key}") {conflict}'
 
 
 def _sql_value(value: Any) -> Any:

@@ -26,9 +26,10 @@ __all__ = ["CommitRecord", "EventRecord", "Redact", "export_commits", "heads", "
 
 
 class Redact(msgspec.Struct):
-    """Payload of ``vault.redact``: the events whose payloads must be purged everywhere."""
+    """Payload of ``vault.redact``: the events, as ``(hlc, id)``, whose payloads must be
+    purged everywhere."""
 
-    ids: list[bytes]
+    targets: list[tuple[int, bytes]]
     reason: str = ""
 
 
@@ -76,16 +77,18 @@ def export_commits(vault: Vault, have: dict[bytes, int] | None = None,
     have = have or {}
     wanted = set(kinds) if kinds is not None else None
     out: list[CommitRecord] = []
-    rows = vault.query("SELECT c.id, d.pubkey, c.seq, c.hlc, c.signature FROM commits c "
+    rows = vault.query("SELECT d.pubkey, c.seq, c.hlc, c.signature, c.first_event, c.last_event FROM commits c "
                        "JOIN devices d ON d.id = c.device WHERE c.cid IS NOT NULL ORDER BY c.hlc, c.id")
-    for cid, device, seq, hlc, sig in rows:
+    for device, seq, hlc, sig, first, last in rows:
         device = bytes(device)
         if seq <= have.get(device, 0):
             continue
-        events = [EventRecord(bytes(e[0]), e[1], e[2], bytes(e[3]),
-                              None if e[4] is None or (wanted is not None and e[1] not in wanted) else bytes(e[4]))
-                  for e in vault.query("SELECT eid, kind, hlc, body_hash, body FROM events "
-                                       "WHERE commit_id = ? ORDER BY id", (cid,))]
+        events = []
+        for eid, kind, ehlc, stored_hash, body in vault.query(
+                "SELECT eid, kind, hlc, body_hash, body FROM events WHERE id BETWEEN ? AND ? ORDER BY id", (first, last)):
+            bh = bytes(stored_hash) if body is None else body_hash(body)
+            keep = body is not None and (wanted is None or kind in wanted)
+            events.append(EventRecord(bytes(eid), kind, ehlc, bh, bytes(body) if keep else None))
         out.append(CommitRecord(device, seq, hlc, bytes(sig), events))
     return out
 
@@ -118,33 +121,39 @@ def ingest(vault: Vault, records: Iterable[CommitRecord]) -> dict[str, int]:
             cur = conn.execute("INSERT INTO commits (cid, device, seq, hlc, n, signature, received) "
                                "VALUES (?, ?, ?, ?, ?, ?, 1)",
                                (cid, dev, rec.seq, rec.hlc, len(rec.events), rec.signature))
+            commit_row = cur.lastrowid
             new_commits += 1
+            first = vault._top() + 1
             for e in rec.events:
                 body = e.body
                 if body is not None and conn.execute("SELECT 1 FROM redacted WHERE eid = ?", (e.id,)).fetchone():
                     body = None
                 done = conn.execute("INSERT OR IGNORE INTO events (eid, commit_id, kind, device, hlc, body, body_hash) "
                                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                    (e.id, cur.lastrowid, e.kind, dev, e.hlc, body, e.body_hash))
+                                    (e.id, commit_row, e.kind, dev, e.hlc, body, None if body is not None else e.body_hash))
                 new_events += done.rowcount
                 vault.hlc.observe(e.hlc)
                 if e.kind == "vault.redact" and body is not None:
-                    _purge(vault, msgspec.msgpack.decode(body[16:], type=Redact).ids, e.id)
+                    _purge(vault, msgspec.msgpack.decode(body[16:], type=Redact).targets, e.id)
+            conn.execute("UPDATE commits SET first_event = ?, last_event = ? WHERE id = ?",
+                         (first, vault._top(), commit_row))
         vault._set_meta("hlc", vault.hlc.last)
         vault._sync_projections()
     return {"commits": new_commits, "events": new_events, "duplicates": len(records) - new_commits}
 
 
-def _purge(vault: Vault, ids: list[bytes], by: bytes) -> set[str]:
-    """Delete the bodies of ``ids``; return the kinds whose projections must be rebuilt."""
+def _purge(vault: Vault, targets: list[tuple[int, bytes]], by: bytes) -> set[str]:
+    """Delete the bodies of ``targets``; rebuild the projections that had folded them in."""
     conn = vault.conn
     kinds: set[str] = set()
-    for eid in ids:
+    for hlc, eid in targets:
         conn.execute("INSERT OR IGNORE INTO redacted VALUES (?, ?)", (eid, by))
-        row = conn.execute("SELECT kind FROM events WHERE eid = ? AND body IS NOT NULL", (eid,)).fetchone()
+        row = conn.execute("SELECT kind, body FROM events WHERE hlc = ? AND eid = ? AND body IS NOT NULL",
+                           (hlc, eid)).fetchone()
         if row is not None:
             kinds.add(row[0])
-            conn.execute("UPDATE events SET body = NULL WHERE eid = ?", (eid,))
+            conn.execute("UPDATE events SET body = NULL, body_hash = ? WHERE hlc = ? AND eid = ?",
+                         (body_hash(row[1]), hlc, eid))
     for p in vault._projections:
         if p.kinds & kinds:
             vault._rebuild_body(p)
@@ -160,11 +169,14 @@ def redact(vault: Vault, ids: Iterable[bytes], reason: str = "") -> int:
     if not ids:
         raise InvalidInput("error.nothing_to_redact")
     with vault.transaction() as tx:
-        known = {bytes(r[0]) for r in vault.query(
-            f"SELECT eid FROM events WHERE body IS NOT NULL AND eid IN ({', '.join('?' * len(ids))})", ids)}
-        ev = tx.append("vault.redact", Redact(ids=ids, reason=reason))
+        # A scan: redaction is rare, and events are indexed by (hlc, id), not id alone.
+        targets = [(r[0], bytes(r[1])) for r in vault.query(
+            f"SELECT hlc, eid FROM events WHERE body IS NOT NULL AND eid IN ({', '.join('?' * len(ids))})", ids)]
+        if not targets:
+            raise InvalidInput("error.nothing_to_redact")
+        ev = tx.append("vault.redact", Redact(targets=targets, reason=reason))
         tx.flush()
-        _purge(vault, ids, ev.id)
-    return len(known)
+        _purge(vault, targets, ev.id)
+    return len(targets)
 
 
