@@ -41,7 +41,8 @@ T_CALL = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""")
 def test_every_message_id_in_the_code_exists(path):
     en = catalogue("en")
     text = path.read_text(encoding="utf-8")
-    missing = {m for m in ID.findall(text) + T_CALL.findall(text) if m not in en}
+    # ids built at run time ("prefix." + value) end in '.' or '_' here: not checkable statically
+    missing = {m for m in ID.findall(text) + T_CALL.findall(text) if m not in en and m[-1] not in "._"}
     assert not missing, f"{path.name}: {sorted(missing)}"
 
 

@@ -1,9 +1,290 @@
-"""Commands of halqa.circles."""
+"""Commands of halqa.circles: ``halqa circles ...`` (members, vouches, form, measure, exposure, schedule)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
 import typer
+from rich.table import Table
+
+from halqa.cli.common import console, emit, open_vault
+from halqa.errors import InvalidInput
+from halqa.i18n import current_language, t
+
+circles_app = typer.Typer(no_args_is_help=True, help="Trust circles: members, vouches, forming circles, exposure, meetings.")
+member_app = typer.Typer(no_args_is_help=True, help="Members (pseudonyms with optional group labels).")
+circles_app.add_typer(member_app, name="member")
+
+
+def _import_report(d: dict[str, Any]) -> None:
+    console.print(t("circles.imported", n=d["imported"], bad=len(d["errors"])))
+    for e in d["errors"]:
+        console.print(t("circles.row_error", line=e["line"], reason=e["reason"], detail=e.get("detail", "")))
+
+
+def _finish_import(report: dict[str, Any]) -> None:
+    emit(report, _import_report)
+    if report["errors"]:
+        raise SystemExit(2)  # typer.Exit(2) is swallowed by main() (standalone_mode=False)
+
+
+def _labels(items: list[str] | None) -> dict[str, str] | None:
+    if not items:
+        return None
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise InvalidInput("circles.bad_label", label=item)
+        out[key] = value
+    return out
+
+
+@member_app.command("add")
+def member_add(
+    pseudonym: Annotated[Optional[str], typer.Argument(help="Pseudonym (default: a new random one).")] = None,
+    label: Annotated[Optional[list[str]], typer.Option("--label", help="Group label key=value (repeatable).")] = None,
+    skill: Annotated[Optional[list[str]], typer.Option("--skill", help="A skill (repeatable).")] = None,
+    available: Annotated[Optional[list[str]], typer.Option("--available", help="day:part, e.g. sat:evening (repeatable).")] = None,
+    area: Annotated[Optional[str], typer.Option("--area", help="Area code where they can host.")] = None,
+) -> None:
+    """Record (or update) a member."""
+    from halqa.circles import add_member
+
+    with open_vault() as vault:
+        pid = add_member(vault, pseudonym, _labels(label), skill or (), available or (), area)
+    emit({"pseudonym": pid}, lambda d: console.print(t("circles.member_added", member=d["pseudonym"])))
+
+
+@member_app.command("import")
+def member_import(file: Annotated[Path, typer.Argument(help="CSV: header 'pseudonym' then group-label columns.")]) -> None:
+    """Import members from a CSV (bad rows are reported, good ones kept)."""
+    from halqa.circles import import_members
+
+    with open_vault() as vault:
+        report = import_members(vault, file)
+    _finish_import(report)
+
+
+@member_app.command("list")
+def member_list() -> None:
+    """List members with their labels."""
+    from halqa.circles import members
+
+    with open_vault() as vault:
+        people = members(vault)
+
+    def human(rows: list[dict[str, Any]]) -> None:
+        table = Table("pseudonym", "labels", "area", "availability")
+        for r in rows:
+            table.add_row(r["pseudonym"], ", ".join(f"{k}={v}" for k, v in r["labels"].items()), r["area"] or "",
+                          " ".join(r["availability"]))
+        console.print(table)
+
+    emit(people, human)
+
+
+@circles_app.command("vouch")
+def vouch(
+    args: Annotated[list[str], typer.Argument(help="A B (A vouches for B), or: import FILE.")],
+    strength: Annotated[int, typer.Option("--strength", help="Strength of trust, 1-5.")] = 3,
+    years: Annotated[Optional[int], typer.Option("--years", help="Years known.")] = None,
+    directed: Annotated[bool, typer.Option("--directed", help="Count the tie one way only (A for B).")] = False,
+) -> None:
+    """Record a vouch 'A B', or import 'import FILE' (CSV from,to,strength)."""
+    from halqa.circles import add_vouch, import_vouches
+
+    if len(args) == 2 and args[0] == "import":
+        with open_vault() as vault:
+            report = import_vouches(vault, Path(args[1]), directed=directed)
+        _finish_import(report)
+        return
+    if len(args) != 2:
+        raise InvalidInput("circles.vouch_usage")
+    with open_vault() as vault:
+        tie = add_vouch(vault, args[0], args[1], strength, years, directed)
+    emit({"id": tie}, lambda d: console.print(t("circles.vouch_added", tie=d["id"])))
+
+
+def _form_human(d: dict[str, Any]) -> None:
+    m = d["metrics"]
+    table = Table("circle", "members")
+    for c in d["circles"]:
+        table.add_row(c["id"], " ".join(c["members"]))
+    console.print(table)
+    console.print(t("circles.formed", circles=len(d["circles"]), placed=f"{m['placed_share']:.0%}", unplaced=len(d["unplaced"])))
+    for key, value in m.items():
+        console.print(f"  {key}: {value}")
+    parts = d["objective"]["parts"]
+    console.print(f"{t('circles.objective')}: {d['objective']['total']} (" +
+                  ", ".join(f"{k} {v}" for k, v in parts.items()) + ")")
+    if d.get("exact"):
+        e = d["exact"]
+        console.print(t("circles.exact_gap", status=e["status"], bound=e["bound"], gap=e["gap"]))
+    if d["unplaced"]:
+        console.rule(t("circles.unplaced"))
+        for u in d["unplaced"]:
+            console.print(f"  {u['member']}: {t('circles.reason.' + u['reason'])}")
+    console.print(t("circles.applied") if d.get("applied") else t("circles.not_applied"))
+
+
+@circles_app.command("form")
+def form_cmd(
+    min_size: Annotated[int, typer.Option("--min", help="Smallest circle.")] = 5,
+    max_size: Annotated[int, typer.Option("--max", help="Largest circle.")] = 7,
+    mix: Annotated[Optional[str], typer.Option("--mix", help="Group label to mix inside circles (e.g. sect).")] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="Record the circles in the vault.")] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Ignore existing circles (default: re-form, changing few).")] = False,
+    method: Annotated[Optional[str], typer.Option("--method", help="First pass: leiden or metis (default: best of both).")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (for repeatable results).")] = None,
+    exact: Annotated[Optional[bool], typer.Option("--exact/--no-exact", help="CP-SAT optimum or bound (default: n <= 40).")] = None,
+) -> None:
+    """Partition members into circles of min..max with two vouchers inside for everyone."""
+    from halqa.circles import form_circles
+
+    with open_vault() as vault:
+        result = form_circles(vault, min_size, max_size, mix, apply=apply, fresh=fresh, method=method, seed=seed, exact=exact)
+    emit(result, _form_human)
+
+
+@circles_app.command("show")
+def show_cmd(circle: Annotated[Optional[str], typer.Argument(help="A circle id (default: overview).")] = None) -> None:
+    """Show members, ties and circles, or one circle with roles and meetings."""
+    from halqa.circles import show
+
+    with open_vault() as vault:
+        data = show(vault, circle)
+
+    def human(d: dict[str, Any]) -> None:
+        if "roles" in d:
+            console.print(f"{d['id']}: " + " ".join(f"{p}({d['roles'][p]})" if p in d["roles"] else p for p in d["members"]))
+            table = Table("day", "part", "hour", "host", "place", "kind")
+            for m in d["meetings"]:
+                table.add_row(m["day"], m["part"], str(m["hour"]), m["host"] or "", m["place"] or "", m["kind"])
+            console.print(table)
+            return
+        console.print(f"members {d['members']}, ties {d['ties']}, labels {', '.join(d['labels']) or '-'}, unplaced {d['unplaced']}")
+        table = Table("circle", "size", "liaison", "meetings")
+        for c in d["circles"]:
+            table.add_row(c["id"], str(c["size"]), c["liaison"] or "", str(c["meetings"]))
+        console.print(table)
+
+    emit(data, human)
+
+
+@circles_app.command("measure")
+def measure_cmd(
+    with_circles: Annotated[bool, typer.Option("--circles", help="Add full links inside each recorded circle.")] = False,
+) -> None:
+    """Information, secrecy (S1, S3) and balance of the vouching graph (Lindelauf et al. 2009)."""
+    from halqa.circles import measure
+
+    with open_vault() as vault:
+        data = measure(vault, with_circles)
+
+    def human(d: dict[str, Any]) -> None:
+        console.rule(t("circles.measure"))
+        for k, v in d.items():
+            console.print(f"  {k}: {v}")
+
+    emit(data, human)
+
+
+@circles_app.command("exposure")
+def exposure_cmd(
+    k: Annotated[int, typer.Option("--k", help="Compromises to simulate at once.")] = 3,
+    trials: Annotated[int, typer.Option("--trials", help="Simulated rounds.")] = 1000,
+    compare_: Annotated[bool, typer.Option("--compare", help="Compare with one big group and a leader-centred hierarchy.")] = False,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed.")] = None,
+) -> None:
+    """How many are exposed when members are arrested and name everyone they know."""
+    from halqa.circles import exposure_report
+
+    with open_vault() as vault:
+        data = exposure_report(vault, k, trials, compare_, seed=seed)
+
+    def human(d: dict[str, Any]) -> None:
+        rows = d["compare"] if "compare" in d else {"lattice": {"exposure": d}}
+        table = Table("", "one: mean", "one: worst", f"{k}: exposed", f"{k}: circles working", "secrecy S1", "information")
+        for name, r in rows.items():
+            e, ms = r["exposure"], r.get("measures", {})
+            table.add_row(t(f"circles.structure.{name}"), str(e["one"]["mean"]), str(e["one"]["worst"]),
+                          str(e["after_k"]["mean_exposed"]), f"{e['after_k']['circles_working']:.0%}",
+                          str(ms.get("secrecy_s1", "")), str(ms.get("information", "")))
+        console.rule(t("circles.exposure"))
+        console.print(table)
+
+    emit(data, human)
+
+
+@circles_app.command("schedule")
+def schedule_cmd(
+    circle: Annotated[str, typer.Argument(help="Circle id.")],
+    weeks: Annotated[int, typer.Option("--weeks", help="How many weeks to plan.")] = 8,
+    start: Annotated[Optional[str], typer.Option("--start", help="First possible day, YYYY-MM-DD (default tomorrow).")] = None,
+    min_gap: Annotated[int, typer.Option("--min-gap", help="Fewest days between meetings.")] = 4,
+    max_gap: Annotated[int, typer.Option("--max-gap", help="Most days between meetings.")] = 11,
+    target: Annotated[float, typer.Option("--target", help="Least acceptable unpredictability (0-1).")] = 0.75,
+    ics: Annotated[Optional[Path], typer.Option("--ics", help="Also write a cover calendar (.ics).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan without recording it.")] = False,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed.")] = None,
+) -> None:
+    """Plan irregular meetings with rotating hosts; optionally export a cover calendar (.ics)."""
+    from halqa.circles import schedule, to_ics
+
+    with open_vault() as vault:
+        data = schedule(vault, circle, weeks, start, min_gap, max_gap, target, save=not dry_run, seed=seed,
+                        lang=current_language())
+    if ics is not None:
+        ics.write_text(to_ics(data["meetings"]), encoding="utf-8", newline="")
+        data["ics"] = str(ics)
+
+    def human(d: dict[str, Any]) -> None:
+        table = Table("day", "part", "hour", "host", "place", "kind", "cover")
+        for m in d["meetings"]:
+            table.add_row(m["day"], m["part"], str(m["hour"]), m["host"], m["place"] or "", m["kind"], m["cover"])
+        console.print(table)
+        u = d["unpredictability"]
+        console.print(t("circles.schedule_done", n=len(d["meetings"]), circle=d["circle"], score=u["score"], target=d["target"]))
+        console.print("  " + ", ".join(f"{k} {u[k]}" for k in ("weekday", "hour", "host", "gap")))
+        if not d["meets_target"]:
+            console.print(t("circles.below_target"))
+        if "ics" in d:
+            console.print(t("circles.ics_written", events=len(d["meetings"]), file=d["ics"]))
+
+    emit(data, human)
+
+
+@circles_app.command("calendar")
+def calendar_cmd(
+    circle: Annotated[str, typer.Argument(help="Circle id.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help=".ics file to write.")],
+) -> None:
+    """Export a circle's recorded meetings as innocuous calendar entries (.ics)."""
+    from halqa.circles import export_ics
+
+    with open_vault() as vault:
+        data = export_ics(vault, circle, output)
+    emit(data, lambda d: console.print(t("circles.ics_written", events=d["events"], file=d["file"])))
+
+
+@circles_app.command("role")
+def role_cmd(
+    circle: Annotated[str, typer.Argument(help="Circle id.")],
+    member: Annotated[str, typer.Argument(help="Member pseudonym.")],
+    role: Annotated[str, typer.Argument(help="liaison, host, treasurer, carer, learning or member.")],
+) -> None:
+    """Give a member a role in their circle (liaison also becomes the circle's liaison)."""
+    from halqa.circles import set_role
+
+    with open_vault() as vault:
+        data = set_role(vault, circle, member, role)
+    emit(data, lambda d: console.print(t("circles.role_set", **d)))
 
 
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to the root ``halqa`` app."""
+    app.add_typer(circles_app, name="circles")
+
+

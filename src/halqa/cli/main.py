@@ -281,7 +281,10 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``halqa`` console script."""
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     try:
-        app(args=args, prog_name="halqa", standalone_mode=False)
+        # Without standalone mode click *returns* the code of typer.Exit(n) instead of exiting.
+        code = app(args=args, prog_name="halqa", standalone_mode=False)
+        if isinstance(code, int) and code:
+            raise SystemExit(code)
     except HalqaError as err:
         fail(err)
     except typer.Exit as exc:

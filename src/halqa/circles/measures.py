@@ -1,0 +1,184 @@
+"""Exposure and resilience of a circle network, and the measures of Lindelauf, Borm & Hamers.
+
+**Secrecy and information** (R. Lindelauf, P. Borm, H. Hamers, "The influence of secrecy on the
+communication structure of covert networks", *Social Networks* 31(2), 2009), for an undirected
+graph with ``n`` members, ``m`` ties and degrees ``d_i``:
+
+* information ``I = n(n-1) / T``, with ``T`` the sum of shortest-path distances over ordered
+  pairs (the inverse mean distance);
+* secrecy ``S1 = (n^2 - n - 2m) / n^2``: each member equally likely to be caught, and a caught
+  member exposes themselves and their neighbours, so ``S1 = sum_i (1/n) (n - d_i - 1) / n``;
+* secrecy ``S3``: the chance of being caught grows with one's ties, ``a_i = (d_i + 1)/(2m + n)``,
+  so ``S3 = sum_i a_i (n - d_i - 1) / n``;
+* balance ``I * S1`` (the product the paper maximises); ``balance_s3 = I * S3``.
+
+Known answers on 7 members: star ``S1 = 0.612, I = 0.583``; ring ``0.571, 0.500``; wheel
+``0.367, 0.700``; complete ``0, 1``.
+
+**Disconnected graphs** (the convention here): ``T`` sums distances over the ``R`` ordered
+pairs that can reach each other, and ``I = (R / T) * (R / (n(n-1)))``: the mean inverse distance
+of reachable pairs times the share of pairs that are reachable at all. It equals
+``n(n-1)/T`` on a connected graph, and falls to 0 as the graph falls apart (no information
+flows between parts). ``connected`` and ``components`` are reported beside it.
+
+**Exposure** (:func:`exposure`): a compromised member names everyone they know, their vouching
+contacts and their circle mates. Reported: the expected number of others exposed when one
+random member is compromised, the worst case, and Monte Carlo estimates after ``k`` random
+compromises (``trials`` runs): members exposed and circles still working, where a circle works
+while at least ``min`` of its members are neither compromised nor exposed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import igraph as ig
+import numpy as np
+
+from halqa.circles.graph import TrustGraph
+
+__all__ = ["compare", "exposure", "network_measures", "structure_graph"]
+
+
+def network_measures(g: ig.Graph, chunk: int = 256) -> dict[str, Any]:
+    """``n, m, information, secrecy_s1, secrecy_s3, balance`` (and helpers) of an undirected graph."""
+    g = g.simplify() if not g.is_simple() else g
+    n, m = g.vcount(), g.ecount()
+    if n == 0:
+        return {"n": 0, "m": 0, "information": 0.0, "secrecy_s1": 0.0, "secrecy_s3": 0.0, "balance": 0.0,
+                "balance_s3": 0.0, "connected": True, "components": 0}
+    reach = 0
+    total = 0.0
+    for start in range(0, n, chunk):
+        d = np.asarray(g.distances(source=range(start, min(n, start + chunk))), dtype=float)
+        finite = np.isfinite(d) & (d > 0)
+        reach += int(finite.sum())
+        total += float(d[finite].sum())
+    pairs = n * (n - 1)
+    info = (reach / total) * (reach / pairs) if total > 0 else (1.0 if n == 1 else 0.0)
+    deg = np.asarray(g.degree(), dtype=float)
+    s1 = (n * n - n - 2 * m) / (n * n)
+    alpha = (deg + 1) / (2 * m + n)
+    s3 = float((alpha * (n - deg - 1) / n).sum())
+    comps = len(g.connected_components())
+    return {"n": n, "m": m, "information": round(info, 6), "secrecy_s1": round(s1, 6), "secrecy_s3": round(s3, 6),
+            "balance": round(info * s1, 6), "balance_s3": round(info * s3, 6), "connected": comps == 1,
+            "components": comps}
+
+
+def structure_graph(g: TrustGraph, circles: Sequence[Sequence[int]] = (), extra: Sequence[tuple[int, int]] = ()) -> ig.Graph:
+    """Vouching ties plus full links inside each circle (and ``extra`` links)."""
+    edges = set(g.weight)
+    for ms in circles:
+        ms = sorted(ms)
+        for i, u in enumerate(ms):
+            for v in ms[i + 1:]:
+                edges.add((u, v))
+    for u, v in extra:
+        if u != v:
+            edges.add((min(u, v), max(u, v)))
+    return ig.Graph(n=g.n, edges=sorted(edges))
+
+
+def _known(g: TrustGraph, circles: Sequence[Sequence[int]], extra: Sequence[tuple[int, int]]) -> list[np.ndarray]:
+    """Whom each member can name: contacts, circle mates and extra links (self excluded)."""
+    sets = [set(c) for c in g.contacts]
+    for ms in circles:
+        for v in ms:
+            sets[v].update(ms)
+    for u, v in extra:
+        sets[u].add(v)
+        sets[v].add(u)
+    return [np.fromiter((u for u in s if u != v), dtype=np.int64) for v, s in enumerate(sets)]
+
+
+def exposure(g: TrustGraph, circles: Sequence[Sequence[int]], min_size: int = 5, k: int = 3, trials: int = 1000,
+             seed: int = 2026, extra: Sequence[tuple[int, int]] = ()) -> dict[str, Any]:
+    """Exposure of a circle network (see the module docstring).
+
+    Returns the expected and worst number exposed by one compromise, and for ``k`` random
+    compromises (``trials`` simulations) the mean and 95th percentile exposed and the mean
+    share of circles still working.
+    """
+    n = g.n
+    if n == 0:
+        return {"members": 0, "circles": 0, "one": {"mean": 0.0, "worst": 0}, "k": k, "trials": trials,
+                "after_k": {"mean_exposed": 0.0, "p95_exposed": 0.0, "circles_working": 0.0}}
+    known = _known(g, circles, extra)
+    sizes = np.array([len(x) for x in known])
+    circle_of = np.full(n, -1, dtype=np.int64)
+    for ci, ms in enumerate(circles):
+        circle_of[list(ms)] = ci
+    n_circles = len(circles)
+    rng = np.random.default_rng(seed)
+    k_eff = max(0, min(k, n))
+    exposed_counts = np.empty(trials)
+    working = np.empty(trials)
+    in_circle = circle_of >= 0
+    for t in range(trials):
+        caught = rng.choice(n, size=k_eff, replace=False)
+        hit = np.zeros(n, dtype=bool)
+        hit[caught] = True
+        for v in caught:
+            hit[known[v]] = True
+        exposed_counts[t] = hit.sum() - k_eff
+        if n_circles:
+            free = np.bincount(circle_of[in_circle & ~hit], minlength=n_circles)
+            working[t] = (free >= min_size).sum() / n_circles
+        else:
+            working[t] = 0.0
+    return {
+        "members": n,
+        "circles": n_circles,
+        "one": {"mean": round(float(sizes.mean()), 3), "worst": int(sizes.max())},
+        "k": k_eff,
+        "trials": trials,
+        "after_k": {"mean_exposed": round(float(exposed_counts.mean()), 3),
+                    "p95_exposed": float(np.percentile(exposed_counts, 95)),
+                    "circles_working": round(float(working.mean()), 4)},
+    }
+
+
+def _hierarchy(g: TrustGraph, circles: Sequence[Sequence[int]]) -> tuple[list[tuple[int, int]], int]:
+    """A leader-centred hierarchy of the same people and circles: each circle's best-connected
+    member heads it and sits in a council with the other heads and one leader."""
+    deg = g.degree()
+    heads = [max(ms, key=lambda v: (deg[v], -v)) for ms in circles if ms]
+    if not heads:
+        return [], -1
+    leader = max(heads, key=lambda v: (deg[v], -v))
+    links = [(leader, h) for h in heads if h != leader]
+    links += [(a, b) for i, a in enumerate(heads) for b in heads[i + 1:]]
+    return links, leader
+
+
+def compare(g: TrustGraph, circles: Sequence[Sequence[int]], min_size: int = 5, k: int = 3, trials: int = 1000,
+            seed: int = 2026) -> dict[str, Any]:
+    """The formed lattice against one big group and a leader-centred hierarchy of the same people.
+
+    *One big group*: everyone placed meets together (one circle of them all). *Hierarchy*: the
+    same circles, each headed by its best-connected member; heads meet the leader and each other.
+    Each structure keeps the vouching ties. Returns exposure and network measures for each.
+    """
+    placed = sorted({v for ms in circles for v in ms})
+    links, _ = _hierarchy(g, circles)
+    out: dict[str, Any] = {}
+    for name, cs, extra in (("lattice", circles, ()), ("one_group", [placed] if placed else [], ()),
+                            ("hierarchy", circles, links)):
+        out[name] = {"exposure": exposure(g, cs, min_size, k, trials, seed, extra),
+                     "measures": network_measures(structure_graph(g, cs, extra))}
+    return out
+
+
+def lindelauf_known_answers() -> dict[str, dict[str, float]]:
+    """S1 and I of the four 7-member graphs quoted in the paper (used by the tests)."""
+    graphs = {"star": ig.Graph.Star(7), "ring": ig.Graph.Ring(7), "complete": ig.Graph.Full(7)}
+    wheel = ig.Graph.Ring(6)
+    wheel.add_vertices(1)
+    wheel.add_edges([(6, i) for i in range(6)])
+    graphs["wheel"] = wheel
+    return {name: {"secrecy_s1": round(network_measures(gr)["secrecy_s1"], 3),
+                   "information": round(network_measures(gr)["information"], 3)} for name, gr in graphs.items()}
+
+

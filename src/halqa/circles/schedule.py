@@ -1,0 +1,177 @@
+"""Irregular meetings with rotating hosts, and innocuous calendar export.
+
+A fixed weekday and hour is a pattern anyone watching can learn. :func:`plan` draws meeting
+days with gaps inside ``min_gap..max_gap`` days, a part of the day and a coarse hour, and a host
+for each meeting: nobody twice in a row, only members available on that weekday and part of the
+day (no availability recorded = any time), and the fewest hostings first so turns stay fair. It
+draws many candidate schedules and keeps the least predictable one that is fair.
+
+**Unpredictability** is the mean normalised Shannon entropy of four things an observer could
+learn: weekday, hour, host and gap between meetings. Each entropy is divided by its largest
+possible value for that many meetings (``log2(min(meetings, categories))``), so 1 means no
+pattern at all and 0 a fixed routine. ``predictability = 1 - unpredictability``; a schedule
+*meets the target* when unpredictability is at least ``target`` (default 0.75).
+
+Calendar export (:func:`to_ics`) writes RFC 5545 events with a cover title ("Family visit"),
+a floating local time (no time zone) and nothing else: no circle, no names, no place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+import random
+import secrets
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from halqa.circles.records import PARTS, WEEKDAYS
+from halqa.errors import InvalidInput
+
+__all__ = ["COVERS", "HOURS", "plan", "to_ics", "unpredictability"]
+
+#: Local hours that each part of the day may start at.
+HOURS: dict[str, tuple[int, ...]] = {"morning": (8, 9, 10, 11), "afternoon": (13, 14, 15, 16),
+                                     "evening": (17, 18, 19, 20, 21)}
+#: Cover titles for calendar entries, by language.
+COVERS: dict[str, tuple[str, ...]] = {
+    "ar": ("زيارة عائلية", "شاي عند الجيران", "زيارة الخالة", "عزيمة غداء", "مساعدة في تصليح البيت", "عيد ميلاد"),
+    "ckb": ("سەردانی خێزانی", "چا لای دراوسێ", "سەردانی پوور", "بانگهێشتی نانی نیوەڕۆ", "یارمەتی چاککردنەوەی ماڵ",
+            "ڕۆژی لەدایکبوون"),
+    "en": ("Family visit", "Tea at the neighbours'", "Visiting auntie", "Lunch invitation", "Helping with house repairs",
+           "Birthday"),
+}
+
+
+def _norm_entropy(values: Sequence[Any], categories: int) -> float:
+    n = len(values)
+    top = math.log2(min(n, categories)) if n and categories else 0.0
+    if top <= 0:
+        return 1.0
+    counts = Counter(values)
+    h = -sum(c / n * math.log2(c / n) for c in counts.values())
+    return min(1.0, h / top)
+
+
+def unpredictability(meetings: Sequence[dict[str, Any]], hosts: int, min_gap: int, max_gap: int) -> dict[str, float]:
+    """Normalised entropies of weekday, hour, host and gap, their mean (``score``) and ``1 - score``."""
+    days = [dt.date.fromisoformat(m["day"]) for m in meetings]
+    gaps = [(b - a).days for a, b in itertools.pairwise(days)]
+    parts = {
+        "weekday": _norm_entropy([d.weekday() for d in days], 7),
+        "hour": _norm_entropy([m["hour"] for m in meetings], sum(len(h) for h in HOURS.values())),
+        "host": _norm_entropy([m["host"] for m in meetings], max(hosts, 1)),
+        "gap": _norm_entropy(gaps, max_gap - min_gap + 1),
+    }
+    score = sum(parts.values()) / len(parts)
+    return {**{k: round(v, 4) for k, v in parts.items()}, "score": round(score, 4), "predictability": round(1 - score, 4)}
+
+
+def _available(member: dict[str, Any], day: dt.date, part: str) -> bool:
+    slots = member.get("availability") or []
+    return not slots or f"{WEEKDAYS[day.weekday()]}:{part}" in slots
+
+
+def _one(members: Sequence[dict[str, Any]], start: dt.date, end: dt.date, min_gap: int, max_gap: int,
+         rng: random.Random, places: Sequence[str], lang: str) -> list[dict[str, Any]] | None:
+    out: list[dict[str, Any]] = []
+    counts = Counter({m["pseudonym"]: 0 for m in members})
+    day = start + dt.timedelta(days=rng.randrange(0, max(1, min(max_gap, (end - start).days + 1))))
+    last_host = None
+    covers = COVERS.get(lang, COVERS["en"])
+    while day <= end:
+        options = []
+        for part in PARTS:
+            hosts = [m for m in members if m["pseudonym"] != last_host and _available(m, day, part)]
+            if hosts:
+                options.append((part, hosts))
+        if not options:
+            day += dt.timedelta(days=1)  # nobody can host that day: try the next one
+            continue
+        part, hosts = options[rng.randrange(len(options))]
+        fewest = min(counts[m["pseudonym"]] for m in hosts)
+        host = rng.choice([m for m in hosts if counts[m["pseudonym"]] == fewest])
+        counts[host["pseudonym"]] += 1
+        index = len(out)
+        kind = "learning" if index % 4 == 3 else ("care" if index % 6 == 5 else "regular")
+        place = host.get("area") or (places[index % len(places)] if places else None)
+        out.append({"day": day.isoformat(), "part": part, "hour": rng.choice(HOURS[part]), "host": host["pseudonym"],
+                    "place": place, "kind": kind, "cover": rng.choice(covers)})
+        last_host = host["pseudonym"]
+        day += dt.timedelta(days=rng.randint(min_gap, max_gap))
+    return out or None
+
+
+def _fair(meetings: Sequence[dict[str, Any]], members: Sequence[dict[str, Any]]) -> bool:
+    """Turns differ by at most one among members who could host (and no one hosts twice running)."""
+    counts = Counter(m["host"] for m in meetings)
+    hosts = [counts.get(m["pseudonym"], 0) for m in members]
+    repeat = any(a["host"] == b["host"] for a, b in itertools.pairwise(meetings))
+    return not repeat and (max(hosts) - min(hosts) <= 1 if len(meetings) >= len(members) else max(hosts) <= 1)
+
+
+def plan(members: Sequence[dict[str, Any]], start: dt.date, weeks: int = 8, min_gap: int = 4, max_gap: int = 11,
+         rng: random.Random | None = None, places: Sequence[str] = (), target: float = 0.75, candidates: int = 300,
+         lang: str = "en") -> dict[str, Any]:
+    """Plan ``weeks`` of irregular meetings for one circle's ``members`` (dicts with ``pseudonym``,
+    ``availability`` and ``area``) from ``start``; see the module docstring.
+
+    Returns ``{"meetings": [...], "unpredictability": {...}, "target": .., "meets_target": .., "fair": ..}``.
+    """
+    if not 1 <= weeks <= 52:
+        raise InvalidInput("circles.bad_weeks", weeks=weeks)
+    if not 1 <= min_gap <= max_gap <= 28:
+        raise InvalidInput("circles.bad_gaps", min=min_gap, max=max_gap)
+    if len(members) < 2:
+        raise InvalidInput("circles.too_few_to_schedule", n=len(members))
+    if not 0.0 <= target <= 1.0:
+        raise InvalidInput("circles.bad_target", target=target)
+    rng = rng or random.Random(secrets.randbits(64))
+    end = start + dt.timedelta(days=7 * weeks - 1)
+    best: tuple[tuple[bool, float], list[dict[str, Any]], dict[str, float]] | None = None
+    for _ in range(candidates):
+        meetings = _one(members, start, end, min_gap, max_gap, rng, places, lang)
+        if meetings is None:
+            continue
+        score = unpredictability(meetings, len(members), min_gap, max_gap)
+        key = (_fair(meetings, members), score["score"])
+        if best is None or key > best[0]:
+            best = (key, meetings, score)
+    if best is None:
+        raise InvalidInput("circles.no_host_available")
+    (fair, _), meetings, score = best
+    return {"meetings": meetings, "unpredictability": score, "target": target,
+            "meets_target": score["score"] >= target, "fair": fair}
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> list[str]:
+    """RFC 5545 line folding at 75 octets, never inside a UTF-8 character."""
+    out, cur, size = [], "", 0
+    for ch in line:
+        n = len(ch.encode("utf-8"))
+        if size + n > (75 if not out else 74):
+            out.append(cur)
+            cur, size = "", 0
+        cur += ch
+        size += n
+    out.append(cur)
+    return [out[0]] + [" " + part for part in out[1:]]
+
+
+def to_ics(meetings: Sequence[dict[str, Any]], hours: int = 2) -> str:
+    """Meetings as an iCalendar file of innocuous entries (cover title and local time only)."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//calendar//EN", "CALSCALE:GREGORIAN"]
+    for m in meetings:
+        day = dt.date.fromisoformat(m["day"])
+        stamp = day.strftime("%Y%m%d")
+        lines += ["BEGIN:VEVENT", f"UID:{secrets.token_hex(12)}@local", f"DTSTAMP:{stamp}T000000Z",
+                  f"DTSTART:{stamp}T{int(m['hour']):02d}0000", f"DURATION:PT{hours}H",
+                  f"SUMMARY:{_escape(m.get('cover') or COVERS['en'][0])}", "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return "".join(part + "\r\n" for line in lines for part in _fold(line))

@@ -1,0 +1,334 @@
+"""Understanding what was heard: shared causes across groups, hotspots and trends.
+
+All functions take either an open :class:`~halqa.vault.Vault` or a :class:`ListeningData` (two
+pandas frames, handy in notebooks and for synthetic data) and are vectorised with numpy, so a
+million grievances take seconds.
+
+**Shared causes.** The unit of evidence is the grievance record (``count``, how often it was
+heard, adds volume, not independent evidence). For every theme and every group (``sect=sunni``,
+``district=NKH``…) the prevalence is the share of themed grievances from that group that raise
+the theme, with a Jeffreys interval (the Beta(k+½, n−k+½) posterior of a binomial proportion).
+A theme's *shared score* is the largest prevalence that, with at least ``level`` posterior
+probability, is exceeded in **every** judged group at once: the minimum over groups of the lower
+Beta quantile at ``(1 − level) / m`` (Bonferroni over the ``m`` groups). A theme loud in one
+district and absent in another scores near zero however common it is overall. Groups with fewer
+than ``min_n`` records are listed in ``too_few`` and left out of the score.
+
+**Hotspots.** Hearings (sum of ``count``) per place in a window of weeks; the Getis–Ord Gi*
+statistic over binary neighbourhood weights (self included): declared area borders, area H3
+cells that touch, or H3 rings for places that are H3 cells. Two-sided normal p-values are
+corrected for the number of places with the Benjamini–Hochberg false discovery rate.
+
+**Trends.** Weekly hearings per theme (zeros filled) and a least-squares slope with its p-value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from halqa.errors import InvalidInput
+from halqa.listening.records import PLACE_KEYS, borders
+from halqa.vault import Vault
+
+__all__ = ["ListeningData", "hotspots", "load_data", "place_week_counts", "shared_causes", "shared_causes_frame",
+           "theme_trends"]
+
+
+@dataclass
+class ListeningData:
+    """Grievances in columnar form.
+
+    ``grievances``: one row per grievance (positional index 0..n-1) with columns ``id``,
+    ``place``, ``day`` (``datetime64[D]``-like), ``count`` (int), ``tone``, and one column per
+    speaker-group key (``group.sect``, ``group.sector``…; missing values are ``None``/NaN).
+    ``themes``: one row per (grievance, theme) with columns ``row`` (position in ``grievances``)
+    and ``theme``.
+    """
+
+    grievances: pd.DataFrame
+    themes: pd.DataFrame
+    areas: pd.DataFrame | None = None  # code, h3 (known areas; may have no grievances)
+    borders: list[tuple[str, str]] | None = None
+
+
+def load_data(vault: Vault) -> ListeningData:
+    """Read every grievance from the vault into :class:`ListeningData`."""
+    rows = vault.query("SELECT id, place, day, count, tone, lang FROM listening_grievance ORDER BY id")
+    g = pd.DataFrame([tuple(r) for r in rows], columns=["id", "place", "day", "count", "tone", "lang"])
+    g["day"] = pd.to_datetime(g["day"]) if len(g) else pd.Series([], dtype="datetime64[ns]")
+    g["count"] = g["count"].fillna(1).astype("int64")
+    index = pd.Index(g["id"])
+    links = vault.query("SELECT gid, theme FROM listening_grievance_theme")
+    t = pd.DataFrame([tuple(r) for r in links], columns=["gid", "theme"])
+    t["row"] = index.get_indexer(t["gid"])
+    t = t[t["row"] >= 0][["row", "theme"]].reset_index(drop=True)
+    grp = vault.query("SELECT gid, key, value FROM listening_grievance_group")
+    if grp:
+        gf = pd.DataFrame([tuple(r) for r in grp], columns=["gid", "key", "value"])
+        wide = gf.pivot(index="gid", columns="key", values="value")
+        for key in wide.columns:
+            g[f"group.{key}"] = wide[key].reindex(g["id"]).to_numpy()
+    areas = pd.DataFrame([tuple(r) for r in vault.query("SELECT code, h3 FROM area")], columns=["code", "h3"])
+    return ListeningData(g, t, areas, borders(vault))
+
+
+def _data(source: Vault | ListeningData) -> ListeningData:
+    return source if isinstance(source, ListeningData) else load_data(source)
+
+
+def _group_column(data: ListeningData, key: str) -> np.ndarray | None:
+    if key in PLACE_KEYS:
+        return data.grievances["place"].to_numpy(dtype=object)
+    col = f"group.{key}"
+    if col not in data.grievances.columns:
+        return None
+    return data.grievances[col].to_numpy(dtype=object)
+
+
+def _theme_codes(data: ListeningData) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    codes, names = pd.factorize(data.themes["theme"], sort=True)
+    return data.themes["row"].to_numpy(dtype=np.int64), codes.astype(np.int64), [str(x) for x in names]
+
+
+def shared_causes(source: Vault | ListeningData, by: list[str] | tuple[str, ...] = ("district",), min_n: int = 10,
+                  level: float = 0.95) -> dict[str, Any]:
+    """Rank themes by how surely they recur in every group of every key in ``by``.
+
+    Returns ``{"themes": [{"theme", "score", "groups": {"key=value": {"prevalence", "low", "high",
+    "n"}}, "overall", "weakest"}], "too_few": ["key=value", ...], "by", "level", "min_n", "records"}``,
+    themes sorted by score, best first.
+    """
+    from scipy.stats import beta
+
+    keys = [k.strip().lower() for k in by if k.strip()]
+    if not keys:
+        raise InvalidInput("listening.shared_needs_key")
+    if not 0.5 <= level < 1:
+        raise InvalidInput("listening.bad_level", level=level)
+    data = _data(source)
+    rows, tcode, names = _theme_codes(data)
+    n_rec = len(data.grievances)
+    themed = np.zeros(n_rec, dtype=bool)
+    themed[rows] = True
+    n_themes = len(names)
+    group_labels: list[str] = []
+    n_list: list[np.ndarray] = []
+    k_list: list[np.ndarray] = []
+    for key in keys:
+        values = _group_column(data, key)
+        if values is None:
+            raise InvalidInput("listening.unknown_group_key", key=key, keys=", ".join(["district", *sorted(
+                c[6:] for c in data.grievances.columns if c.startswith("group."))]))
+        codes, uniq = pd.factorize(pd.Series(values, dtype=object), sort=True)
+        codes = np.where(themed, codes, -1)
+        n_groups = len(uniq)
+        n_g = np.bincount(codes[codes >= 0], minlength=n_groups)
+        gc = codes[rows]
+        ok = gc >= 0
+        k_g = np.bincount(gc[ok] * n_themes + tcode[ok], minlength=n_groups * n_themes).reshape(n_groups, n_themes)
+        group_labels += [f"{key}={v}" for v in uniq]
+        n_list.append(n_g)
+        k_list.append(k_g)
+    n_all = np.concatenate(n_list) if n_list else np.zeros(0, dtype=np.int64)
+    k_all = np.vstack(k_list) if k_list else np.zeros((0, n_themes), dtype=np.int64)
+    judged = n_all >= min_n
+    too_few = [lab for lab, j in zip(group_labels, judged, strict=True) if not j]
+    nj, kj = n_all[judged][:, None].astype(float), k_all[judged].astype(float)
+    labels_j = [lab for lab, j in zip(group_labels, judged, strict=True) if j]
+    m = max(len(labels_j), 1)
+    a, b = kj + 0.5, nj - kj + 0.5
+    tail = (1 - level) / 2
+    low = np.where(kj > 0, beta.ppf(tail, a, b), 0.0) if len(labels_j) else np.zeros((0, n_themes))
+    high = np.where(kj < nj, beta.ppf(1 - tail, a, b), 1.0) if len(labels_j) else np.zeros((0, n_themes))
+    joint_low = np.where(kj > 0, beta.ppf((1 - level) / m, a, b), 0.0) if len(labels_j) else np.zeros((0, n_themes))
+    prev = kj / np.maximum(nj, 1)
+    n_themed = int(themed.sum())
+    k_total = np.bincount(tcode, minlength=n_themes)
+    out = []
+    for t in range(n_themes):
+        if len(labels_j):
+            weakest = int(np.argmin(joint_low[:, t]))
+            score = float(joint_low[weakest, t])
+        else:
+            weakest, score = -1, 0.0
+        out.append({
+            "theme": names[t],
+            "score": round(score, 4),
+            "groups": {lab: {"prevalence": round(float(prev[i, t]), 4), "low": round(float(low[i, t]), 4),
+                             "high": round(float(high[i, t]), 4), "n": int(nj[i, 0])} for i, lab in enumerate(labels_j)},
+            "overall": round(float(k_total[t]) / max(n_themed, 1), 4),
+            "weakest": labels_j[weakest] if weakest >= 0 else None,
+        })
+    out.sort(key=lambda x: (-x["score"], -x["overall"], x["theme"]))
+    return {"themes": out, "too_few": too_few, "by": keys, "level": level, "min_n": min_n, "records": n_themed}
+
+
+def shared_causes_frame(result: dict[str, Any]) -> pd.DataFrame:
+    """The result of :func:`shared_causes` as a long frame: theme, score, group, prevalence, low, high, n."""
+    rows = [{"theme": t["theme"], "score": t["score"], "group": g, **v}
+            for t in result["themes"] for g, v in t["groups"].items()]
+    return pd.DataFrame(rows, columns=["theme", "score", "group", "prevalence", "low", "high", "n"])
+
+
+# ---------------------------------------------------------------------------- weeks and places
+def _weeks(days: pd.Series) -> np.ndarray:
+    """Monday of each day's ISO week, as ``datetime64[D]``."""
+    d = days.to_numpy(dtype="datetime64[D]")
+    # 1970-01-01 was a Thursday: weekday (Mon=0) = (days + 3) % 7
+    return d - ((d.astype(np.int64) + 3) % 7).astype("timedelta64[D]")
+
+
+def _theme_mask(data: ListeningData, theme: str | None) -> np.ndarray:
+    if theme is None:
+        return np.ones(len(data.grievances), dtype=bool)
+    mask = np.zeros(len(data.grievances), dtype=bool)
+    mask[data.themes["row"].to_numpy()[data.themes["theme"].to_numpy() == theme]] = True
+    return mask
+
+
+def place_week_counts(source: Vault | ListeningData, theme: str | None = None) -> pd.DataFrame:
+    """Grievances and hearings (sum of ``count``) per place and week (Monday), optionally for one theme."""
+    data = _data(source)
+    g = data.grievances
+    mask = _theme_mask(data, theme)
+    frame = pd.DataFrame({"place": g["place"].to_numpy()[mask], "week": _weeks(g["day"])[mask],
+                          "count": g["count"].to_numpy()[mask]})
+    out = frame.groupby(["place", "week"], sort=True).agg(grievances=("count", "size"), hearings=("count", "sum"))
+    out = out.reset_index()
+    out["week"] = out["week"].dt.date.astype(str) if len(out) else out["week"].astype(str)
+    return out
+
+
+def _neighbours(places: list[str], data: ListeningData, ring: int) -> list[set[int]]:
+    """Neighbour sets (self excluded) by declared borders, touching area H3 cells, or H3 rings."""
+    import h3
+
+    pos = {p: i for i, p in enumerate(places)}
+    nb: list[set[int]] = [set() for _ in places]
+    for a, b in data.borders or []:
+        if a in pos and b in pos:
+            nb[pos[a]].add(pos[b])
+            nb[pos[b]].add(pos[a])
+    cell_of: dict[str, str] = {}
+    if data.areas is not None:
+        cell_of = {c: h for c, h in zip(data.areas["code"], data.areas["h3"], strict=True) if isinstance(h, str) and h}
+    for p in places:
+        if len(p) == 15 and h3.is_valid_cell(p):
+            cell_of[p] = p
+    by_cell: dict[str, list[int]] = {}
+    for p, c in cell_of.items():
+        if p in pos:
+            by_cell.setdefault(c, []).append(pos[p])
+    for c, members in by_cell.items():
+        for other in h3.grid_disk(c, ring):
+            for j in by_cell.get(other, ()):
+                for i in members:
+                    if i != j:
+                        nb[i].add(j)
+    return nb
+
+
+def _gi_star(x: np.ndarray, nb: list[set[int]]) -> np.ndarray:
+    """Getis–Ord Gi* z-scores with binary weights, self included (Getis & Ord 1995)."""
+    n = len(x)
+    if n < 3:
+        return np.zeros(n)
+    mean = x.mean()
+    s = np.sqrt(max((x * x).mean() - mean * mean, 0.0))
+    if s == 0:
+        return np.zeros(n)
+    z = np.zeros(n)
+    for i in range(n):
+        members = [i, *nb[i]]
+        w = len(members)
+        denom = s * np.sqrt((n * w - w * w) / (n - 1))
+        z[i] = (x[members].sum() - mean * w) / denom if denom > 0 else 0.0
+    return z
+
+
+def hotspots(source: Vault | ListeningData, theme: str | None = None, weeks: int | None = 8,
+             until: str | None = None, alpha: float = 0.05, ring: int = 1) -> dict[str, Any]:
+    """Where complaints cluster: Gi* per place over the last ``weeks`` weeks (all time if ``None``).
+
+    Returns ``{"window": {"from", "until"}, "theme", "places": [{"place", "hearings", "grievances",
+    "z", "p", "q", "hot", "cold", "neighbours"}], "hot": [...], "cold": [...], "method"}``, places
+    sorted by z (hottest first).
+    """
+    from scipy.stats import false_discovery_control, norm
+
+    data = _data(source)
+    g = data.grievances
+    mask = _theme_mask(data, theme)
+    end = pd.Timestamp(until) if until else (g["day"].max() if len(g) else pd.Timestamp(date.today()))
+    start = end - pd.Timedelta(days=7 * weeks - 1) if weeks else (g["day"].min() if len(g) else end)
+    in_window = mask & (g["day"] >= start).to_numpy() & (g["day"] <= end).to_numpy()
+    known = list(data.areas["code"]) if data.areas is not None else []
+    places = sorted(set(g["place"].dropna().unique()) | set(known))
+    pos = {p: i for i, p in enumerate(places)}
+    idx = np.array([pos[p] for p in g["place"].to_numpy()[in_window]], dtype=np.int64) if in_window.any() else np.zeros(0, int)
+    hearings = np.bincount(idx, weights=g["count"].to_numpy()[in_window], minlength=len(places))
+    counts = np.bincount(idx, minlength=len(places))
+    nb = _neighbours(places, data, ring)
+    z = _gi_star(hearings.astype(float), nb)
+    p = 2 * norm.sf(np.abs(z))
+    q = false_discovery_control(p, method="bh") if len(p) else p
+    rows = []
+    for i, place in enumerate(places):
+        hot, cold = bool(q[i] < alpha and z[i] > 0), bool(q[i] < alpha and z[i] < 0)
+        rows.append({"place": place, "hearings": int(hearings[i]), "grievances": int(counts[i]), "z": round(float(z[i]), 3),
+                     "p": round(float(p[i]), 4), "q": round(float(q[i]), 4), "hot": hot, "cold": cold,
+                     "neighbours": sorted(places[j] for j in nb[i])})
+    rows.sort(key=lambda r: (-r["z"], r["place"]))
+    return {"window": {"from": str(pd.Timestamp(start).date()), "until": str(pd.Timestamp(end).date())},
+            "theme": theme, "places": rows, "hot": [r["place"] for r in rows if r["hot"]],
+            "cold": [r["place"] for r in rows if r["cold"]],
+            "isolated": [r["place"] for r in rows if not r["neighbours"]],
+            "method": "Getis-Ord Gi* (binary weights, self included), Benjamini-Hochberg FDR", "alpha": alpha}
+
+
+def theme_trends(source: Vault | ListeningData, weeks: int = 12, until: str | None = None) -> list[dict[str, Any]]:
+    """Per theme: weekly hearings over the last ``weeks`` weeks and a least-squares trend.
+
+    Each record: ``{"theme", "weekly": [..], "slope" (hearings/week), "relative" (slope/mean),
+    "p", "direction": "rising"|"falling"|"flat"}``, sorted by relative slope, steepest rise first.
+    """
+    from scipy.stats import linregress
+
+    if weeks < 3:
+        raise InvalidInput("listening.trend_weeks", weeks=weeks)
+    data = _data(source)
+    g = data.grievances
+    if not len(g):
+        return []
+    rows, tcode, names = _theme_codes(data)
+    week = _weeks(g["day"])
+    last = np.datetime64(pd.Timestamp(until).date(), "D") if until else week.max()
+    last = last - ((last.astype(np.int64) + 3) % 7).astype("timedelta64[D]")
+    offset = ((last - week[rows]).astype(np.int64) // 7)
+    ok = (offset >= 0) & (offset < weeks)
+    w_idx = (weeks - 1 - offset[ok]).astype(np.int64)
+    counts = g["count"].to_numpy()[rows[ok]]
+    table = np.bincount(tcode[ok] * weeks + w_idx, weights=counts, minlength=len(names) * weeks).reshape(len(names), weeks)
+    x = np.arange(weeks, dtype=float)
+    out = []
+    for t, name in enumerate(names):
+        y = table[t]
+        if y.sum() == 0:
+            continue
+        fit = linregress(x, y) if y.std() > 0 else None
+        slope = float(fit.slope) if fit else 0.0
+        pval = float(fit.pvalue) if fit else 1.0
+        mean = float(y.mean())
+        direction = "flat" if pval >= 0.05 else ("rising" if slope > 0 else "falling")
+        out.append({"theme": name, "weekly": [int(v) for v in y], "slope": round(slope, 3),
+                    "relative": round(slope / mean, 3) if mean else 0.0, "p": round(pval, 4), "direction": direction})
+    first = last - np.timedelta64(7 * (weeks - 1), "D")
+    for item in out:
+        item["weeks_from"] = str(first)
+    out.sort(key=lambda r: (-r["relative"], r["theme"]))
+    return out

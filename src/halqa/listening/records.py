@@ -1,0 +1,530 @@
+"""Grievance records, themes, group keys, borders and voice notes: events, projections, validation.
+
+Tables (all pure folds of events in ``(hlc, id)`` order):
+
+* ``listening_grievance``: one row per grievance (``themes`` and ``groups`` as canonical JSON);
+  ``listening_grievance_theme`` (gid, theme) and ``listening_grievance_group`` (gid, key, value)
+  are derived link tables so analyses stay in SQL/columnar form.
+* ``listening_theme``: themes a circle added or renamed (the packaged defaults are not events).
+* ``listening_group_key``: speaker-group keys a circle uses (``sect``, ``sector``, ``origin``…),
+  optionally with a closed list of values.
+* ``listening_border``: which areas touch (the neighbourhood adjacency used by hotspots).
+* ``listening_voice``: voice notes, stored as bytes inside the encrypted vault.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import date, timedelta
+from typing import Any
+
+import msgspec
+
+from halqa.errors import InvalidInput, NotFound
+from halqa.listening.text import default_themes, detect_language
+from halqa.vault import Projection, RecordProjection, Vault, register_kind, register_projection
+from halqa.vault.events import Event
+
+UNSET = msgspec.UNSET
+Unset = msgspec.UnsetType
+
+#: Tones an organiser can note. Ids are stable (files, scripts); accepted spellings below.
+TONES: tuple[str, ...] = ("angry", "bitter_humour", "numb", "hopeful")
+_TONE_ALIASES = {"bitter humour": "bitter_humour", "bitter humor": "bitter_humour", "bitter_humor": "bitter_humour",
+                 "bitter-humour": "bitter_humour", "bitter-humor": "bitter_humour", "humour": "bitter_humour",
+                 "غاضب": "angry", "سخرية مرة": "bitter_humour", "لامبالي": "numb", "متفائل": "hopeful",
+                 "تووڕە": "angry", "گاڵتەی تاڵ": "bitter_humour", "بێهەست": "numb", "هیوادار": "hopeful"}
+
+#: Group keys every circle starts with; ``origin`` has a closed list of values.
+DEFAULT_GROUP_KEYS: dict[str, list[str]] = {
+    "sect": [],
+    "sector": [],
+    "origin": ["resident", "returnee", "migrant"],
+}
+#: Words that name the grievance's own place when used as a grouping key.
+PLACE_KEYS = ("district", "place")
+MAX_TEXT = 2000
+MAX_COUNT = 10_000
+MAX_VOICE_BYTES = 25 * 1024 * 1024
+MAX_H3_RES = 8  # coarser than ~0.7 km²: a neighbourhood, not a house
+
+_ID = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+_AREA = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
+_GPS = re.compile(r"^\s*-?\d{1,3}\.\d+\s*[, ]\s*-?\d{1,3}\.\d+\s*$")
+
+
+# ---------------------------------------------------------------------------- events
+class GrievancePut(msgspec.Struct, kw_only=True):
+    id: str
+    text: str | Unset | None = UNSET
+    themes: list[str] | Unset = UNSET
+    place: str | Unset = UNSET
+    day: str | Unset = UNSET
+    groups: dict[str, str] | Unset = UNSET
+    tone: str | Unset | None = UNSET
+    count: int | Unset = UNSET
+    lang: str | Unset = UNSET
+    confirmed: bool | Unset = UNSET  # themes confirmed by an organiser (training labels)
+    voice: str | Unset | None = UNSET
+
+
+class GrievanceDelete(msgspec.Struct):
+    id: str
+
+
+class ThemePut(msgspec.Struct, kw_only=True):
+    id: str
+    name_ar: str | Unset = UNSET
+    name_ckb: str | Unset = UNSET
+    name_en: str | Unset = UNSET
+    keywords: list[str] | Unset = UNSET
+
+
+class ThemeDelete(msgspec.Struct):
+    id: str
+
+
+class GroupKeyPut(msgspec.Struct, kw_only=True):
+    key: str
+    values: list[str] | Unset = UNSET
+
+
+class GroupKeyDelete(msgspec.Struct):
+    key: str
+
+
+class BorderPut(msgspec.Struct, kw_only=True):
+    id: str  # "A|B" with A < B
+    a: str | Unset = UNSET
+    b: str | Unset = UNSET
+    touching: bool | Unset = UNSET
+
+
+class BorderDelete(msgspec.Struct):
+    id: str
+
+
+class VoicePut(msgspec.Struct, kw_only=True):
+    id: str
+    grievance: str | Unset = UNSET
+    mime: str | Unset = UNSET
+    data: bytes | Unset = UNSET
+    sha256: str | Unset = UNSET
+
+
+class VoiceDelete(msgspec.Struct):
+    id: str
+
+
+for _name, _put, _delete in (("listening_grievance", GrievancePut, GrievanceDelete),
+                             ("listening_theme", ThemePut, ThemeDelete),
+                             ("listening_group_key", GroupKeyPut, GroupKeyDelete),
+                             ("listening_border", BorderPut, BorderDelete),
+                             ("listening_voice", VoicePut, VoiceDelete)):
+    register_kind(f"{_name}.put", _put)
+    register_kind(f"{_name}.delete", _delete)
+
+
+_GRIEVANCE_COLUMNS = ("id", "text", "themes", "place", "day", "groups", "tone", "count", "lang", "confirmed", "voice")
+
+
+class GrievanceProjection(Projection):
+    """The grievance table plus its theme and group link tables.
+
+    Puts set the fields they carry (last writer wins per field, in ``(hlc, id)`` order); a
+    delete leaves a tombstone no put can undo. Self-contained (it does not lean on
+    :class:`RecordProjection` internals), so batching changes in the core cannot skip the links.
+    """
+
+    name = "listening_grievance"
+    version = 1
+    kinds = frozenset({"listening_grievance.put", "listening_grievance.delete"})
+    tables = ("listening_grievance", "listening_grievance_theme", "listening_grievance_group")
+
+    def create(self, conn: Any) -> None:
+        conn.execute("CREATE TABLE IF NOT EXISTS listening_grievance (id TEXT PRIMARY KEY, text TEXT, themes TEXT, "
+                     "place TEXT, day TEXT, groups TEXT, tone TEXT, count INTEGER, lang TEXT, confirmed INTEGER, voice TEXT)")
+        conn.execute("CREATE INDEX IF NOT EXISTS listening_grievance_place ON listening_grievance (place)")
+        conn.execute("CREATE INDEX IF NOT EXISTS listening_grievance_day ON listening_grievance (day)")
+        conn.execute("CREATE TABLE IF NOT EXISTS listening_grievance_theme (gid TEXT NOT NULL, theme TEXT NOT NULL, "
+                     "PRIMARY KEY (gid, theme))")
+        conn.execute("CREATE INDEX IF NOT EXISTS listening_grievance_theme_theme ON listening_grievance_theme (theme)")
+        conn.execute("CREATE TABLE IF NOT EXISTS listening_grievance_group (gid TEXT NOT NULL, key TEXT NOT NULL, "
+                     "value TEXT NOT NULL, PRIMARY KEY (gid, key))")
+
+    def apply_many(self, conn: Any, events: list[Event]) -> None:
+        for event in events:
+            self.apply(conn, event)
+
+    def apply(self, conn: Any, event: Event) -> None:
+        p = event.payload
+        if event.kind == "listening_grievance.delete":
+            conn.execute("INSERT OR IGNORE INTO tombstones (projection, key) VALUES (?, ?)", (self.name, p.id))
+            conn.execute("DELETE FROM listening_grievance WHERE id = ?", (p.id,))
+            conn.execute("DELETE FROM listening_grievance_theme WHERE gid = ?", (p.id,))
+            conn.execute("DELETE FROM listening_grievance_group WHERE gid = ?", (p.id,))
+            return
+        if conn.execute("SELECT 1 FROM tombstones WHERE projection = ? AND key = ?", (self.name, p.id)).fetchone():
+            return
+        fields = {c: getattr(p, c) for c in _GRIEVANCE_COLUMNS if getattr(p, c) is not UNSET}
+        for c in ("themes", "groups"):
+            if c in fields:
+                fields[c] = msgspec.json.encode(fields[c], order="deterministic").decode()
+        names = ", ".join(f'"{c}"' for c in fields)
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in fields if c != "id")
+        conn.execute(f"INSERT INTO listening_grievance ({names}) VALUES ({', '.join('?' * len(fields))}) "
+                     f"ON CONFLICT (id) {'DO UPDATE SET ' + updates if updates else 'DO NOTHING'}", tuple(fields.values()))
+        if p.themes is not UNSET:
+            conn.execute("DELETE FROM listening_grievance_theme WHERE gid = ?", (p.id,))
+            conn.executemany("INSERT OR IGNORE INTO listening_grievance_theme VALUES (?, ?)", [(p.id, t) for t in p.themes])
+        if p.groups is not UNSET:
+            conn.execute("DELETE FROM listening_grievance_group WHERE gid = ?", (p.id,))
+            conn.executemany("INSERT INTO listening_grievance_group VALUES (?, ?, ?)",
+                             [(p.id, k, v) for k, v in sorted(p.groups.items())])
+
+
+register_projection(GrievanceProjection())
+register_projection(RecordProjection("listening_theme", {"id": "TEXT", "name_ar": "TEXT", "name_ckb": "TEXT",
+                                                         "name_en": "TEXT", "keywords": "TEXT"}))
+register_projection(RecordProjection("listening_group_key", {"key": "TEXT", "values": "TEXT"}, key="key"))
+register_projection(RecordProjection("listening_border", {"id": "TEXT", "a": "TEXT", "b": "TEXT", "touching": "INTEGER"}))
+register_projection(RecordProjection("listening_voice", {"id": "TEXT", "grievance": "TEXT", "mime": "TEXT",
+                                                         "data": "BLOB", "sha256": "TEXT"}, indexes=("grievance",)))
+
+
+# ---------------------------------------------------------------------------- vocabulary
+def themes(vault: Vault) -> list[dict[str, Any]]:
+    """Every theme: packaged defaults, then the circle's own (a circle may rename a default).
+
+    Each is ``{"id", "name_ar", "name_ckb", "name_en", "keywords", "default"}``.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for t in default_themes():
+        out[t["id"]] = {"id": t["id"], "name_ar": t["ar"], "name_ckb": t["ckb"], "name_en": t["en"],
+                        "keywords": [], "default": True}
+    for row in vault.query("SELECT * FROM listening_theme ORDER BY id"):
+        item = out.setdefault(row["id"], {"id": row["id"], "name_ar": "", "name_ckb": "", "name_en": "",
+                                          "keywords": [], "default": False})
+        for col in ("name_ar", "name_ckb", "name_en"):
+            if row[col]:
+                item[col] = row[col]
+        if row["keywords"]:
+            item["keywords"] = msgspec.json.decode(row["keywords"])
+    return list(out.values())
+
+
+def theme_ids(vault: Vault) -> set[str]:
+    """The ids of every known theme."""
+    return {t["id"] for t in themes(vault)}
+
+
+def add_theme(vault: Vault, theme_id: str, name_ar: str = "", name_en: str = "", name_ckb: str = "",
+              keywords: list[str] | None = None) -> dict[str, Any]:
+    """Add a circle theme (or rename a default one). ``keywords`` extend the suggestion lexicon."""
+    theme_id = theme_id.strip().lower()
+    if not _ID.match(theme_id):
+        raise InvalidInput("listening.bad_theme_id", id=theme_id)
+    known = theme_id in theme_ids(vault)
+    if not known and not (name_ar.strip() or name_en.strip()):
+        raise InvalidInput("listening.theme_needs_name", id=theme_id)
+    put = ThemePut(id=theme_id)
+    for field, value in (("name_ar", name_ar), ("name_en", name_en), ("name_ckb", name_ckb)):
+        if value.strip():
+            setattr(put, field, value.strip())
+    if not known and not name_ckb.strip():
+        put.name_ckb = (name_ar or name_en).strip()
+    if keywords:
+        put.keywords = sorted({k.strip() for k in keywords if k.strip()})
+    vault.append("listening_theme.put", put)
+    return next(t for t in themes(vault) if t["id"] == theme_id)
+
+
+def group_keys(vault: Vault) -> dict[str, list[str]]:
+    """Speaker-group keys in use: key -> allowed values (empty list = any value)."""
+    keys = {k: list(v) for k, v in DEFAULT_GROUP_KEYS.items()}
+    for row in vault.query("SELECT key, \"values\" FROM listening_group_key"):
+        keys[row[0]] = msgspec.json.decode(row[1]) if row[1] else []
+    return dict(sorted(keys.items()))
+
+
+def add_group_key(vault: Vault, key: str, values: list[str] | None = None) -> dict[str, list[str]]:
+    """Add (or redefine) a speaker-group key, optionally with a closed list of values."""
+    key = key.strip().lower()
+    if not _ID.match(key) or key in PLACE_KEYS:
+        raise InvalidInput("listening.bad_group_key", key=key)
+    clean = sorted({_group_value(v) for v in values or [] if v.strip()})
+    vault.append("listening_group_key.put", GroupKeyPut(key=key, values=clean))
+    return group_keys(vault)
+
+
+def _group_value(value: str) -> str:
+    v = value.strip().lower().replace(" ", "_")
+    if not v or len(v) > 40 or any(c in v for c in "|=,"):
+        raise InvalidInput("listening.bad_group_value", value=value)
+    return v
+
+
+def set_border(vault: Vault, a: str, b: str, touching: bool = True) -> dict[str, Any]:
+    """Declare that areas ``a`` and ``b`` touch (or no longer do): the adjacency for hotspots."""
+    a, b = sorted((check_place(a), check_place(b)))
+    if a == b:
+        raise InvalidInput("listening.border_self", place=a)
+    vault.append("listening_border.put", BorderPut(id=f"{a}|{b}", a=a, b=b, touching=touching))
+    return {"a": a, "b": b, "touching": touching}
+
+
+def borders(vault: Vault) -> list[tuple[str, str]]:
+    """Pairs of touching areas, each once with the smaller code first."""
+    return [(r[0], r[1]) for r in vault.query("SELECT a, b FROM listening_border WHERE touching = 1 ORDER BY a, b")]
+
+
+# ---------------------------------------------------------------------------- validation
+def check_place(place: str) -> str:
+    """An area code (``NKH``) or a coarse H3 cell (resolution ≤ 8); never GPS coordinates."""
+    raw = (place or "").strip()
+    if not raw:
+        raise InvalidInput("listening.place_missing")
+    if _GPS.match(raw):
+        raise InvalidInput("listening.place_gps", place=raw)
+    if len(raw) == 15 and all(c in "0123456789abcdefABCDEF" for c in raw):
+        import h3
+
+        cell = raw.lower()
+        if not h3.is_valid_cell(cell):
+            raise InvalidInput("listening.bad_place", place=raw)
+        if h3.get_resolution(cell) > MAX_H3_RES:
+            raise InvalidInput("listening.place_too_fine", place=raw, max=MAX_H3_RES)
+        return cell
+    code = raw.upper()
+    if not _AREA.match(code):
+        raise InvalidInput("listening.bad_place", place=raw)
+    return code
+
+
+def check_day(day: str, today: date | None = None) -> str:
+    """An ISO date (a day, never a time of day), not in the future."""
+    raw = (day or "").strip()
+    if not raw:
+        raise InvalidInput("listening.day_missing")
+    if "T" in raw or ":" in raw:
+        raise InvalidInput("listening.day_has_time", day=raw)
+    try:
+        parsed = date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput("listening.bad_day", day=raw) from None
+    if len(raw) != 10:
+        raise InvalidInput("listening.bad_day", day=raw)
+    if parsed > (today or date.today()) + timedelta(days=1):
+        raise InvalidInput("listening.day_future", day=raw)
+    return parsed.isoformat()
+
+
+def check_tone(tone: str | None) -> str | None:
+    if tone is None or not tone.strip():
+        return None
+    t = tone.strip().lower()
+    t = _TONE_ALIASES.get(t, t)
+    if t not in TONES:
+        raise InvalidInput("listening.bad_tone", tone=tone, tones=", ".join(TONES))
+    return t
+
+
+def check_count(count: int | str | None) -> int:
+    if count is None or (isinstance(count, str) and not count.strip()):
+        return 1
+    try:
+        n = int(str(count).strip()) if not isinstance(count, int) else count
+    except ValueError:
+        raise InvalidInput("listening.bad_count", count=count) from None
+    if isinstance(count, bool) or not 1 <= n <= MAX_COUNT:
+        raise InvalidInput("listening.bad_count", count=count)
+    return n
+
+
+def check_themes(values: list[str], known: set[str]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        t = value.strip().lower()
+        if not t:
+            continue
+        if t not in known:
+            raise InvalidInput("listening.unknown_theme", theme=value.strip())
+        if t not in out:
+            out.append(t)
+    return sorted(out)
+
+
+def check_groups(pairs: dict[str, str], keys: dict[str, list[str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in pairs.items():
+        k = key.strip().lower()
+        if k not in keys:
+            raise InvalidInput("listening.unknown_group_key", key=key, keys=", ".join(keys))
+        v = _group_value(value)
+        if keys[k] and v not in keys[k]:
+            raise InvalidInput("listening.bad_group_choice", key=k, value=value, values=", ".join(keys[k]))
+        out[k] = v
+    return dict(sorted(out.items()))
+
+
+def parse_groups(cell: str | list[str] | dict[str, str] | None) -> dict[str, str]:
+    """``"sect=sunni|sector=port"`` (or a list of ``key=value``, or a dict) to a dict."""
+    if cell is None:
+        return {}
+    if isinstance(cell, dict):
+        return {str(k): str(v) for k, v in cell.items()}
+    parts = cell if isinstance(cell, list) else cell.split("|")
+    out: dict[str, str] = {}
+    for part in parts:
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise InvalidInput("listening.bad_group_pair", pair=part.strip())
+        k, v = part.split("=", 1)
+        if not k.strip() or not v.strip():
+            raise InvalidInput("listening.bad_group_pair", pair=part.strip())
+        if k.strip().lower() in out:
+            raise InvalidInput("listening.duplicate_group_key", key=k.strip())
+        out[k.strip().lower()] = v.strip()
+    return out
+
+
+def parse_themes(cell: str | list[str] | None) -> list[str]:
+    if cell is None:
+        return []
+    return [t for t in (cell if isinstance(cell, list) else cell.split("|")) if t.strip()]
+
+
+class Vocabulary:
+    """What a vault accepts (themes, group keys), read once for a batch of rows."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.themes = theme_ids(vault)
+        self.keys = group_keys(vault)
+
+
+def new_grievance_id() -> str:
+    """A random id such as ``g-3kq7x2pm9d``."""
+    alphabet = "abcdefghjkmnpqrstvwxyz23456789"
+    return "g-" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def build_grievance(vocab: Vocabulary, *, themes: list[str] | str | None = None, place: str = "", day: str = "",
+                    text: str | None = None, groups: dict[str, str] | list[str] | str | None = None,
+                    tone: str | None = None, count: int | str | None = None, confirmed: bool | None = None,
+                    gid: str | None = None, today: date | None = None) -> GrievancePut:
+    """Validate one grievance and return its event payload (raises :class:`InvalidInput`)."""
+    text = (text or "").strip() or None
+    if text is not None and len(text) > MAX_TEXT:
+        raise InvalidInput("listening.text_too_long", max=MAX_TEXT)
+    theme_list = check_themes(parse_themes(themes), vocab.themes)
+    return GrievancePut(
+        id=gid or new_grievance_id(), text=text, themes=theme_list, place=check_place(place),
+        day=check_day(day, today), groups=check_groups(parse_groups(groups), vocab.keys), tone=check_tone(tone),
+        count=check_count(count), lang=detect_language(text) if text else "und",
+        confirmed=bool(theme_list) if confirmed is None else confirmed, voice=None)
+
+
+# ---------------------------------------------------------------------------- writing and reading
+def add_grievance(vault: Vault, *, themes: list[str] | None = None, place: str, day: str, text: str | None = None,
+                  groups: dict[str, str] | list[str] | None = None, tone: str | None = None, count: int = 1,
+                  voice: bytes | None = None, voice_mime: str = "audio/ogg") -> dict[str, Any]:
+    """Record one grievance (and its voice note, if given) in one commit; return it."""
+    put = build_grievance(Vocabulary(vault), themes=themes, place=place, day=day, text=text, groups=groups,
+                          tone=tone, count=count)
+    with vault.transaction() as tx:
+        if voice is not None:
+            put.voice = _voice_put(tx, put.id, voice, voice_mime)
+        tx.append("listening_grievance.put", put)
+    return get_grievance(vault, put.id)
+
+
+def _voice_put(tx: Any, gid: str, data: bytes, mime: str) -> str:
+    if not data:
+        raise InvalidInput("listening.voice_empty")
+    if len(data) > MAX_VOICE_BYTES:
+        raise InvalidInput("listening.voice_too_big", max_mb=MAX_VOICE_BYTES // (1024 * 1024))
+    vid = "v-" + secrets.token_hex(6)
+    tx.append("listening_voice.put", VoicePut(id=vid, grievance=gid, mime=mime, data=bytes(data),
+                                              sha256=hashlib.sha256(data).hexdigest()))
+    return vid
+
+
+def attach_voice(vault: Vault, gid: str, data: bytes, mime: str = "audio/ogg") -> str:
+    """Attach a voice note to an existing grievance (replacing any earlier one); return its id."""
+    old = get_grievance(vault, gid).get("voice")
+    with vault.transaction() as tx:
+        if old:
+            tx.append("listening_voice.delete", VoiceDelete(id=old))
+        vid = _voice_put(tx, gid, data, mime)
+        tx.append("listening_grievance.put", GrievancePut(id=gid, voice=vid))
+    return vid
+
+
+def voice_note(vault: Vault, gid: str) -> tuple[bytes, str]:
+    """The voice note of grievance ``gid``: ``(bytes, mime type)``."""
+    row = vault.query_one("SELECT v.data, v.mime FROM listening_grievance g JOIN listening_voice v ON v.id = g.voice "
+                          "WHERE g.id = ?", (gid,))
+    if row is None:
+        raise NotFound("listening.no_voice", id=gid)
+    return bytes(row[0]), row[1]
+
+
+def _row(r: Any) -> dict[str, Any]:
+    d = dict(r)
+    d["themes"] = msgspec.json.decode(d["themes"]) if d.get("themes") else []
+    d["groups"] = msgspec.json.decode(d["groups"]) if d.get("groups") else {}
+    d["confirmed"] = bool(d.get("confirmed"))
+    return d
+
+
+def get_grievance(vault: Vault, gid: str) -> dict[str, Any]:
+    """One grievance as a dict."""
+    row = vault.query_one("SELECT * FROM listening_grievance WHERE id = ?", (gid,))
+    if row is None:
+        raise NotFound("listening.unknown_grievance", id=gid)
+    return _row(row)
+
+
+def list_grievances(vault: Vault, theme: str | None = None, place: str | None = None, since: str | None = None,
+                    limit: int | None = None, unconfirmed: bool = False) -> list[dict[str, Any]]:
+    """Grievances, newest day first, optionally filtered."""
+    sql = "SELECT g.* FROM listening_grievance g WHERE 1 = 1"
+    args: list[Any] = []
+    if theme:
+        sql += " AND EXISTS (SELECT 1 FROM listening_grievance_theme t WHERE t.gid = g.id AND t.theme = ?)"
+        args.append(theme.strip().lower())
+    if place:
+        sql += " AND g.place = ?"
+        args.append(check_place(place))
+    if since:
+        sql += " AND g.day >= ?"
+        args.append(check_day(since))
+    if unconfirmed:
+        sql += " AND coalesce(g.confirmed, 0) = 0"
+    sql += " ORDER BY g.day DESC, g.id"
+    if limit:
+        sql += " LIMIT ?"
+        args.append(int(limit))
+    return [_row(r) for r in vault.query(sql, args)]
+
+
+def confirm_themes(vault: Vault, gid: str, theme_list: list[str]) -> dict[str, Any]:
+    """Set a grievance's themes as confirmed by an organiser: they become training labels."""
+    get_grievance(vault, gid)
+    clean = check_themes(theme_list, theme_ids(vault))
+    if not clean:
+        raise InvalidInput("listening.need_theme")
+    vault.append("listening_grievance.put", GrievancePut(id=gid, themes=clean, confirmed=True))
+    return get_grievance(vault, gid)
+
+
+def delete_grievance(vault: Vault, gid: str) -> None:
+    """Delete a grievance (a tombstone) and its voice note."""
+    g = get_grievance(vault, gid)
+    with vault.transaction() as tx:
+        if g.get("voice"):
+            tx.append("listening_voice.delete", VoiceDelete(id=g["voice"]))
+        tx.append("listening_grievance.delete", GrievanceDelete(id=gid))

@@ -1,0 +1,120 @@
+import json
+
+import pytest
+
+import halqa.circles as circles
+from halqa.errors import InvalidInput, NotFound
+
+
+def _write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_public_api_is_pinned():
+    assert sorted(circles.__all__) == sorted(set(circles.__all__))
+    for name in circles.__all__:
+        obj = getattr(circles, name)
+        assert getattr(obj, "__doc__", None), name
+
+
+def test_member_import_reports_bad_rows_keeps_good(vault, tmp_path):
+    f = _write(tmp_path / "m.csv", "pseudonym,caste,religion\nm1,OBC,HINDUISM\nm2,,\n,OBC,X\nm1,GEN,X\nbad name,a,b\nm3,a\n")
+    report = circles.import_members(vault, f)
+    assert report["imported"] == 2
+    assert [(e["line"], e["reason"]) for e in report["errors"]] == [
+        (4, "bad_pseudonym"), (5, "duplicate"), (6, "bad_pseudonym"), (7, "columns")]
+    people = {m["pseudonym"]: m for m in circles.members(vault)}
+    assert people["m1"]["labels"] == {"caste": "OBC", "religion": "HINDUISM"}
+    assert people["m2"]["labels"] == {}
+    with pytest.raises(InvalidInput):
+        circles.import_members(vault, _write(tmp_path / "h.csv", "name,caste\nx,y\n"))
+
+
+def test_vouch_import_and_validation(vault, tmp_path):
+    for m in ("a", "b", "c"):
+        circles.add_member(vault, m)
+    f = _write(tmp_path / "v.csv", "from,to,strength\na,b,5\nb,c,9\na,zz,3\na,a,3\nb,c,x\nc,a,2\n")
+    report = circles.import_vouches(vault, f)
+    assert report["imported"] == 2
+    assert [e["reason"] for e in report["errors"]] == ["bad_strength", "unknown_member", "self_vouch", "not_a_number"]
+    ties = {t["id"]: t for t in circles.vouches(vault)}
+    assert set(ties) == {"a~b", "a~c"} and not ties["a~b"]["directed"]
+    circles.import_vouches(vault, _write(tmp_path / "d.csv", "from,to,strength,years\nb,c,4,12\n"), directed=True)
+    g = circles.from_vault(vault)
+    assert g.index["b"] in g.vouchers[g.index["c"]] and g.index["c"] not in g.vouchers[g.index["b"]]
+    with pytest.raises(NotFound):
+        circles.add_vouch(vault, "a", "ghost")
+    with pytest.raises(InvalidInput):
+        circles.add_vouch(vault, "a", "b", strength=0)
+    with pytest.raises(InvalidInput):
+        circles.add_member(vault, "has space")
+    with pytest.raises(InvalidInput):
+        circles.add_member(vault, "ok", availability=["someday"])
+    with pytest.raises(NotFound):
+        circles.add_member(vault, "ok", area="NOWHERE")
+
+
+def test_projections_rebuild_identically(vault):
+    rng = __import__("random").Random(3)
+    from halqa.places import demo as places_demo
+
+    places_demo(vault, rng, households_per_area=2)
+    circles.demo(vault, rng, per_area=8)
+    before = vault.digests()
+    assert vault.rebuild() == before
+
+
+def _setup(cli, tmp_path, n=14):
+    assert cli("init", "--kdf-memory", "8", "--kdf-time", "1")[0] == 0
+    rows = "\n".join(f"m{i},{'a' if i % 2 else 'b'}" for i in range(n))
+    code, out = cli("circles", "member", "import", str(_write(tmp_path / "m.csv", "pseudonym,sect\n" + rows + "\n")), "--json")
+    assert code == 0 and json.loads(out)["imported"] == n
+    ties = "\n".join(f"m{i},m{(i + d) % n},{1 + (i + d) % 5}" for i in range(n) for d in (1, 2, 3))
+    code, out = cli("circles", "vouch", "import", str(_write(tmp_path / "v.csv", "from,to,strength\n" + ties + "\n")), "--json")
+    assert code == 0 and json.loads(out)["errors"] == []
+
+
+def test_cli_journey(cli, tmp_path):
+    _setup(cli, tmp_path)
+    code, out = cli("circles", "form", "--min", "5", "--max", "7", "--mix", "sect", "--apply", "--seed", "1", "--json")
+    assert code == 0
+    d = json.loads(out)
+    assert set(d["metrics"]) == {"placed_share", "ties_inside_share", "mixing", "mean_exposure", "worst_exposure"}
+    assert d["metrics"]["placed_share"] == 1.0 and d["exact"]["gap"] is not None
+    cid = d["circles"][0]["id"]
+    code, out = cli("circles", "measure", "--json")
+    m = json.loads(out)
+    assert code == 0 and {"n", "m", "information", "secrecy_s1", "secrecy_s3", "balance"} <= set(m)
+    assert m["n"] == 14 and m["m"] == 42
+    code, out = cli("circles", "measure", "--circles", "--json")
+    assert json.loads(out)["m"] > 42
+    code, out = cli("circles", "exposure", "--compare", "--trials", "50", "--json")
+    assert code == 0 and set(json.loads(out)["compare"]) == {"lattice", "one_group", "hierarchy"}
+    ics = tmp_path / "c.ics"
+    code, out = cli("circles", "schedule", cid, "--weeks", "8", "--start", "2026-11-01", "--ics", str(ics), "--json")
+    assert code == 0 and json.loads(out)["meetings"]
+    assert ics.read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
+    assert cli("circles", "calendar", cid, "-o", str(tmp_path / "d.ics"))[0] == 0
+    assert cli("circles", "role", cid, d["circles"][0]["members"][0], "liaison")[0] == 0
+    code, out = cli("circles", "show", cid, "--json")
+    assert json.loads(out)["liaison"] == d["circles"][0]["members"][0]
+    code, out = cli("circles", "show")
+    assert code == 0 and cid in out
+    assert cli("circles", "member", "add", "newbie", "--label", "sect=a", "--available", "sat:evening")[0] == 0
+
+
+def test_cli_bad_input_exit_codes(cli, tmp_path):
+    _setup(cli, tmp_path)
+    assert cli("circles", "vouch", "m1", "nobody")[0] == 2
+    assert cli("circles", "vouch", "m1", "m2", "--strength", "7")[0] == 2
+    assert cli("circles", "vouch", "m1")[0] == 2
+    assert cli("circles", "form", "--min", "9", "--max", "3")[0] == 2
+    assert cli("circles", "form", "--mix", "caste")[0] == 2
+    assert cli("circles", "exposure")[0] == 2  # no circles recorded yet
+    assert cli("circles", "schedule", "c-none")[0] == 2
+    bad = _write(tmp_path / "bad.csv", "from,to,strength\nm1,m2,3\nm1,ghost,3\n")
+    code, out = cli("circles", "vouch", "import", str(bad), "--json")
+    assert code == 2 and json.loads(out)["errors"][0]["line"] == 3
+    code, out = cli("circles", "member", "import", str(tmp_path / "missing.csv"), "--json")
+    assert code == 2 and json.loads(out)["error"] == "circles.file_unreadable"

@@ -1,0 +1,136 @@
+"""The disguised-notes codebook: round trips (hypothesis), sloppy typing, 'not a code', per-circle keys."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import halqa.listening as L
+from halqa.errors import InvalidInput
+from halqa.listening.codebook import ITEMS, SHOPS, codebook
+
+PLACES = ["NKH", "MNA", "SHT", "SUQ", "MAM", "JSR", "872a1072bffffff"]
+THEMES = ["wages", "unemployment", "electricity", "water", "rent", "prices", "generator", "corruption", "health",
+          "education", "security", "sanitation", "food"]
+FILLER = ["please", "also", "tomorrow", "cheap", "ok", "بكرة", "ضروري", "رخيص", "وياه", "زوو", "بەیانی", "!", "-", "(fresh)"]
+_AR_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+_FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    from halqa import app
+    from halqa.vault import TEST_KDF
+
+    v = app.create_vault(tmp_path_factory.mktemp("cb") / "v.halqa", "passphrase-123", TEST_KDF)
+    b = codebook(v, PLACES)
+    yield v, b
+    v.close()
+
+
+def _sloppy(line: str, data) -> str:
+    words = line.split(" ")
+    for _ in range(data.draw(st.integers(0, 3))):
+        # Extra words anywhere, except inside a shop keeper's name ("Abu Ali").
+        spots = [i for i in range(len(words) + 1) if i == 0 or words[i - 1] not in ("Abu", "أبو", "کاک")]
+        words.insert(data.draw(st.sampled_from(spots)), data.draw(st.sampled_from(FILLER)))
+    out = " ".join(words)
+    if data.draw(st.booleans()):
+        out = out.translate(_AR_DIGITS)
+    elif data.draw(st.booleans()):
+        out = out.translate(_FA_DIGITS)
+    variant = data.draw(st.sampled_from(["none", "upper", "alef", "taa", "noapos", "hyphen", "joined"]))
+    if variant == "upper":
+        out = out.upper()
+    elif variant == "alef":
+        out = out.replace("ا", "أ", 1).replace("ي", "ى")
+    elif variant == "taa":
+        out = out.replace("ة", "ه")
+    elif variant == "noapos":
+        out = out.replace("'s", "s").replace("'", "")
+    elif variant == "hyphen":
+        out = out.replace("Abu ", "abu-").replace("أبو ", "ابو-")
+    elif variant == "joined":
+        out = out.replace("أبو ", "ابو").replace("Abu ", "Abu")
+    return out
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(theme=st.sampled_from(THEMES), count=st.integers(1, 10_000), place=st.sampled_from(PLACES),
+       lang=st.sampled_from(["en", "ar", "ckb"]), data=st.data())
+def test_round_trip_survives_sloppy_typing(book, theme, count, place, lang, data):
+    _, b = book
+    line = b.encode(theme, count, place, lang=lang)
+    assert b.decode(line) == {"theme": theme, "count": count, "place": place}
+    assert b.decode(_sloppy(line, data)) == {"theme": theme, "count": count, "place": place}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=60))
+def test_random_text_is_never_decoded_as_a_guess(book, text):
+    _, b = book
+    res = b.decode(text)
+    if "not_a_code" not in res:
+        # Only lines naming exactly one coded item, one coded shop keeper and one number decode.
+        assert res["theme"] in THEMES and res["place"] in PLACES and res["count"] >= 1
+
+
+def test_not_a_code(book):
+    _, b = book
+    decoy_items = [i for i in range(len(ITEMS)) if i not in b.theme_item.values()]
+    assert len(decoy_items) >= 8
+    shop = SHOPS[b.place_shop["NKH"]][0]
+    item = ITEMS[b.theme_item["water"]]["en"][0]
+    for line in ["", "hello", "2 kg from Abu " + shop, f"kg {item} from Abu {shop}", f"2 kg {item} and 3 kg {item} from Abu {shop}",
+                 f"2 kg {ITEMS[decoy_items[0]]['en'][0]} from Abu {shop}",
+                 f"2 kg {item} from Abu {SHOPS[next(s for s in range(len(SHOPS)) if s not in b.place_shop.values())][0]}",
+                 f"2 kg {item} and 1 kg {ITEMS[b.theme_item['rent']]['en'][0]} from Abu {shop}",
+                 f"0 kg {item} from Abu {shop}"]:
+        assert b.decode(line) == {"not_a_code": True}, line
+
+
+def test_hand_typed_examples(book):
+    v, _ = book
+    line = L.encode_line(v, "electricity", 2, "NKH", lang="ar")
+    # Retype it by hand: Latin digits, no hamza, taa as haa, extra words.
+    retyped = "ضروري " + line.replace("٢", "2").replace("أبو", "ابو").replace("ة", "ه") + " بكرة الصبح"
+    assert L.decode_lines(v, [retyped, "اشتري خبز"]) == [{"theme": "electricity", "count": 2, "place": "NKH"},
+                                                      {"not_a_code": True}]
+
+
+def test_codes_differ_between_circles_and_stay_put(tmp_path):
+    from halqa import app
+    from halqa.vault import TEST_KDF
+
+    with app.create_vault(tmp_path / "a", "passphrase-123", TEST_KDF) as a, \
+            app.create_vault(tmp_path / "b", "passphrase-123", TEST_KDF) as b:
+        L.encode_line(a, "wages", 4, "MNA")
+        L.encode_line(b, "wages", 4, "MNA")
+        ta, tb = codebook(a).theme_item, codebook(b).theme_item
+        assert ta != tb  # 28!/15! orderings: equal only by a 1-in-10^20 accident
+        # Adding places and themes never changes an existing code.
+        before = L.encode_line(a, "wages", 4, "MNA")
+        for p in ["NKH", "SHT", "SUQ", "JSR", "MAM"]:
+            L.encode_line(a, "water", 1, p)
+        L.add_theme(a, "dust", name_en="Dust storms")
+        L.encode_line(a, "dust", 1, "NKH")
+        assert L.encode_line(a, "wages", 4, "MNA") == before
+        assert L.decode_lines(a, [L.encode_line(a, "dust", 5, "SHT")]) == [{"theme": "dust", "count": 5, "place": "SHT"}]
+        # Rebuilding from the log keeps the codebook.
+        a.rebuild()
+        assert L.encode_line(a, "wages", 4, "MNA") == before
+
+
+def test_encode_refuses_bad_input(book):
+    v, _ = book
+    with pytest.raises(InvalidInput):
+        L.encode_line(v, "weather", 1, "NKH")
+    with pytest.raises(InvalidInput):
+        L.encode_line(v, "water", 0, "NKH")
+    with pytest.raises(InvalidInput):
+        L.encode_line(v, "water", 1, "31.2,47.1")
+
+
+def test_decode_without_codebook(vault):
+    assert L.decode_lines(vault, ["2 kg tomatoes from Abu Ali's"]) == [{"not_a_code": True}]

@@ -1,0 +1,129 @@
+"""Importing CSV and JSON: bad rows reported with line numbers, good rows kept, atomically."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import halqa.listening as L
+from halqa.errors import InvalidInput
+from halqa.listening.records import parse_groups
+
+CSV = """text,themes,place,day,groups,tone,count
+"ماي الاسالة مالح",water,SHT,2026-03-01,sect=shia|origin=resident,angry,3
+,electricity|generator,NKH,2026-03-02,,,
+"two lines
+of text",wages,MNA,2026-03-03,sector=port,,2
+bad theme,weather,NKH,2026-03-03,,,
+no place,water,,2026-03-03,,,
+no day,water,NKH,,,,
+,water,NKH,2026-03-04,sect,,
+,water,NKH,2026-03-04,,,-4
+,,SUQ,2026-03-05,,hopeful,
+"""
+
+
+def test_csv_import_reports_every_bad_row(vault, tmp_path: Path):
+    path = tmp_path / "notes.csv"
+    path.write_text(CSV, encoding="utf-8")
+    report = L.import_grievances(vault, path)
+    assert report.kept == 4
+    assert [(r["line"], r["error"]) for r in report.rejected] == [
+        (6, "listening.unknown_theme"), (7, "listening.place_missing"), (8, "listening.day_missing"),
+        (9, "listening.bad_group_pair"), (10, "listening.bad_count")]
+    assert "weather" in report.rejected[0]["reason"]
+    rows = {g["day"]: g for g in L.list_grievances(vault)}
+    assert rows["2026-03-03"]["text"] == "two lines\nof text"
+    assert rows["2026-03-01"]["groups"] == {"origin": "resident", "sect": "shia"}
+    assert rows["2026-03-02"]["themes"] == ["electricity", "generator"] and rows["2026-03-02"]["count"] == 1
+    assert rows["2026-03-05"]["themes"] == [] and rows["2026-03-05"]["confirmed"] is False
+
+
+def test_import_is_one_commit(vault):
+    commits = vault.query_one("SELECT count(*) FROM commits")[0]
+    report = L.import_grievances(vault, CSV)
+    assert report.kept == 4
+    assert vault.query_one("SELECT count(*) FROM commits")[0] == commits + 1
+
+
+def test_nothing_half_written_when_the_commit_fails(vault, monkeypatch):
+    from halqa.vault.store import Writer
+
+    real = Writer.append
+    calls = {"n": 0}
+
+    def flaky(self, kind, payload):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("disk full")
+        return real(self, kind, payload)
+
+    monkeypatch.setattr(Writer, "append", flaky)
+    with pytest.raises(OSError):
+        L.import_grievances(vault, CSV)
+    monkeypatch.setattr(Writer, "append", real)
+    assert L.list_grievances(vault) == []
+
+
+def test_header_errors_stop_before_anything(vault):
+    with pytest.raises(InvalidInput) as exc:
+        L.import_grievances(vault, "text,theme,place,day\nx,water,NKH,2026-01-01\n", fmt="csv")
+    assert exc.value.msg_id == "listening.import_header"
+    with pytest.raises(InvalidInput):
+        L.import_grievances(vault, "", fmt="csv")
+
+
+def test_wrong_cell_count_reported(vault):
+    report = L.import_grievances(vault, "place,day\nNKH,2026-01-01,extra\nNKH,2026-01-02\n", fmt="csv")
+    assert report.kept == 1 and report.rejected[0]["line"] == 2 and report.rejected[0]["error"] == "listening.import_cells"
+
+
+def test_json_array_and_lines(vault):
+    doc = json.dumps([
+        {"text": "power cut", "themes": ["electricity"], "place": "NKH", "day": "2026-02-01"},
+        {"themes": "water|bogus", "place": "SHT", "day": "2026-02-01"},
+        {"place": "SHT", "day": "2026-02-02", "groups": {"sect": "sunni"}, "count": 2},
+        {"place": "SHT", "day": "2026-02-02", "colour": "red"},
+        [1, 2],
+    ], indent=1)
+    report = L.import_grievances(vault, doc)
+    assert report.kept == 2
+    lines = doc.splitlines()
+    for bad in report.rejected:
+        assert lines[bad["line"] - 1].strip() in ("{", "[")
+    assert [b["error"] for b in report.rejected] == ["listening.unknown_theme", "listening.import_unknown_keys",
+                                                    "listening.import_not_object"]
+    jsonl = '{"place": "NKH", "day": "2026-02-03"}\n{"place": "NKH", "day": "bad"}\n'
+    report = L.import_grievances(vault, jsonl, fmt="json")
+    assert report.kept == 1 and report.rejected[0]["line"] == 2
+
+
+def test_today_decides_the_future(vault):
+    report = L.import_grievances(vault, "place,day\nNKH,2026-05-01\n", today=date(2026, 4, 1))
+    assert report.kept == 0 and report.rejected[0]["error"] == "listening.day_future"
+
+
+_key = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
+_value = st.from_regex(r"[a-z0-9_]{1,10}", fullmatch=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(_key, _value, max_size=5))
+def test_groups_cell_round_trip(groups):
+    cell = "|".join(f"{k}={v}" for k, v in groups.items())
+    assert parse_groups(cell) == groups
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=40))
+def test_groups_parser_never_crashes(cell):
+    try:
+        parsed = parse_groups(cell)
+    except InvalidInput:
+        return
+    assert all("=" not in k for k in parsed)

