@@ -1,0 +1,1 @@
+"""halqa.web: the local web app (being built)."""
