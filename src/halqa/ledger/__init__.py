@@ -1,1 +1,56 @@
-"""halqa.ledger (being built)."""
+"""The lights-out ledger: household outage records turned into reliability evidence.
+
+``halqa.ledger`` owns the outage intervals households record (start/stop, typed paper grids,
+daily tallies), the water ledger beside them, official claims to compare against, imports from
+real formats (halqa CSV, GridWatch phone logs, EAGLE-I customers-out series, UpNepa surveys),
+and the evidence computed from them: daily supply hours, IEEE 1366 indices (SAIFI, SAIDI,
+CAIDI, CAIFI, ASAI, MAIFI, CEMIn), Major Event Days (2.5-beta), area-wide outage detection and
+blackout calendars. Households and areas themselves belong to :mod:`halqa.places`; the enrolled
+households of an area are its customers served.
+
+Modules: ``model`` (event kinds, tables, local time), ``importers`` (parsers), ``record``
+(writing), ``analysis`` (pure vectorised computation), ``report`` (reading evidence back),
+``demo`` (the demo neighbourhood's summer).
+"""
+
+from __future__ import annotations
+
+from halqa.ledger.analysis import Params
+from halqa.ledger.demo import decoy, demo
+from halqa.ledger.importers import FORMATS
+from halqa.ledger.record import (
+    add_claim,
+    add_interval,
+    add_paper_grid,
+    add_tally,
+    add_water,
+    delete_interval,
+    enrol_households,
+    import_file,
+    open_interval,
+    start_outage,
+    stop_outage,
+)
+from halqa.ledger.report import calendar, household_supply, report, water_summary
+
+__all__ = [
+    "FORMATS",
+    "Params",
+    "add_claim",
+    "add_interval",
+    "add_paper_grid",
+    "add_tally",
+    "add_water",
+    "calendar",
+    "decoy",
+    "delete_interval",
+    "demo",
+    "enrol_households",
+    "household_supply",
+    "import_file",
+    "open_interval",
+    "report",
+    "start_outage",
+    "stop_outage",
+    "water_summary",
+]

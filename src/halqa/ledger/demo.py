@@ -1,0 +1,112 @@
+"""Synthetic ledgers for the demo neighbourhood: a Basra-like summer of load-shedding."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from halqa.ledger.importers import Row
+from halqa.ledger.model import DAY, parse_day
+from halqa.ledger.record import add_claim, add_water, store_rows
+from halqa.vault import Vault
+
+DEMO_FIRST = "2026-06-01"
+DEMO_DAYS = 90
+
+
+def _area_cuts(rng: random.Random, code: str, k: int, days: int, d0: int) -> list[tuple[int, int, str]]:
+    """Area-level cuts: a rotating load-shedding rota (two hours off after every four, later
+    rotas more cuts as the heat climbs), grid collapses on the hottest afternoons, plus one
+    transformer failure and one feeder trip."""
+    cuts = []
+    for d in range(days):
+        day0 = (d0 + d) * DAY
+        heat = min(1.0, d / 45)  # July-August is worse than June
+        h = k % 3  # areas on different rota phases
+        while h < 24:
+            off = 1.5 + heat + rng.uniform(-0.3, 0.5)
+            if rng.random() < 0.92:
+                s = day0 + int(h * 3600 + rng.uniform(-300, 300))
+                cuts.append((s, s + int(off * 3600), "rota"))
+            h += 4 + off - heat
+        if rng.random() < 0.08 + 0.1 * heat:  # the national grid collapses on a hot afternoon
+            s = day0 + int(rng.uniform(13, 16) * 3600)
+            cuts.append((s, s + int(rng.uniform(3, 6) * 3600), "collapse"))
+    if code == "MNA":  # a transformer burns out: 19 hours without power
+        s = (d0 + 52) * DAY + 14 * 3600
+        cuts.append((s, s + 19 * 3600, "transformer"))
+    if code == "MAM":
+        s = (d0 + 30) * DAY + 22 * 3600 + 1200
+        cuts.append((s, s + 7 * 3600, "feeder"))
+    return cuts
+
+
+def demo(vault: Vault, rng: random.Random, days: int = DEMO_DAYS) -> dict[str, Any]:
+    """Add ``days`` days of ledgers for the demo households (made by halqa.places.demo) and return
+    headline figures per district: supply hours, SAIDI (hours), SAIFI, major event days, and the
+    area events the detector found."""
+    from halqa.ledger.report import report
+
+    d0 = parse_day(DEMO_FIRST)
+    households = vault.query("SELECT id, area FROM household ORDER BY area, id")
+    codes = sorted({a for _, a in households})
+    rows: list[Row] = []
+    for k, code in enumerate(codes):
+        members = [h for h, a in households if a == code]
+        keepers = [h for h in members if rng.random() < 0.85]  # some households never keep a ledger
+        for s, e, _why in _area_cuts(rng, code, k, days, d0):
+            for h in keepers:
+                if rng.random() < 0.1:  # forgot to write this one down
+                    continue
+                lag = int(abs(rng.gauss(0, 240)))
+                rows.append(Row(0, h, code, s + lag, e + int(rng.gauss(0, 300)), "grid", ""))
+        for h in keepers:  # household noise: a blown fuse, a tripped breaker, a flicker
+            for _ in range(rng.randint(1, 6)):
+                s = (d0 + rng.randrange(days)) * DAY + rng.randrange(DAY)
+                rows.append(Row(0, h, code, s, s + rng.choice((60, 180, 1800, 5400)), "grid", ""))
+            if rng.random() < 0.1:
+                s = (d0 + rng.randrange(days)) * DAY + rng.randrange(DAY)
+                rows.append(Row(0, h, code, s, s + 3 * 3600, "generator", ""))
+    for r in rows:
+        r.end = max(r.end or r.start, r.start + 60)
+    store_rows(vault, rows, "demo")
+    first, last = DEMO_FIRST, _iso(d0 + days - 1)
+    add_claim(vault, 20.0, first, last, claimant="ministry")
+    for h, _ in households[:: max(1, len(households) // 40)]:
+        for d in range(0, days, 9):
+            add_water(vault, h, _iso(d0 + d), no_water=rng.random() < 0.4, contaminated=rng.random() < 0.2,
+                      smell=rng.random() < 0.3, illness=int(rng.random() < 0.05), litres_bought=rng.choice((0, 20, 40)),
+                      spent=str(rng.choice((0, 1000, 2000, 3000))))
+    rep = report(vault, first, last, as_of=(d0 + days) * DAY)
+    areas = rep["areas"]
+    strong = [e for e in rep["events"] if e["confidence"] >= 0.99]
+    biggest = max(strong, key=lambda e: e["households"], default=None)
+    return {
+        "days": days, "intervals": len(rows),
+        "supply_hours_per_day": {c: a["supply_hours_per_day"] for c, a in areas.items()},
+        "saidi_hours": {c: round(a["saidi_minutes"] / 60, 1) for c, a in areas.items()},
+        "saifi": {c: round(a["saifi"], 1) for c, a in areas.items()},
+        "major_event_days": {c: len(a["major_event_days"]) for c, a in areas.items()},
+        "area_events": len(strong),
+        "largest_event": (f"{biggest['area']} {biggest['start']} ({biggest['households']})" if biggest else "-"),
+        "ministry_claim_gap_hours": round(sum(c["gap_hours"] for c in rep["claims"]) / max(len(rep["claims"]), 1), 1),
+    }
+
+
+def _iso(day: int) -> str:
+    from halqa.ledger.model import day_iso
+
+    return day_iso(day)
+
+
+def decoy(vault: Vault, rng: random.Random) -> None:
+    """A few ordinary outage notes for the decoy vault's households (harmless, plausible)."""
+    households = vault.query("SELECT id, area FROM household")
+    d0 = parse_day(DEMO_FIRST)
+    rows = []
+    for h, code in households:
+        for _ in range(rng.randint(2, 5)):
+            s = (d0 + rng.randrange(20)) * DAY + rng.randrange(8, 20) * 3600
+            rows.append(Row(0, h, code, s, s + rng.randint(1, 3) * 3600, "grid", ""))
+    if rows:
+        store_rows(vault, rows, "paper")

@@ -1,0 +1,258 @@
+"""Event kinds, projections and the local-time convention of the ledger.
+
+Times: the ledger keeps **local wall-clock time** as integer seconds since 1970-01-01 00:00
+local ("local seconds"). Days are whole local days (``local_seconds // 86400``). Input with an
+explicit UTC offset is converted to the ledger's time zone (default ``Asia/Baghdad``, UTC+3 with
+no daylight saving since 2008); input without one is taken as local already. Iraq has no DST, so a
+local day is always 24 hours here; for zones with DST a 23- or 25-hour day is still counted as
+24 hours (documented limitation).
+
+Tables (all pure folds of events in ``(hlc, id)`` order):
+
+``ledger_interval``  one row per recorded outage interval (``end_at`` NULL while still off).
+                     Written by ``ledger_interval.put`` (one interval; fields left UNSET are
+                     untouched, so ``stop`` sets only ``end_at``), ``ledger_interval.delete``
+                     (tombstone) and ``ledger_batch.put`` (an import: many intervals, columnar).
+``ledger_tally``     daily tally: hours without power on one day (key ``household|day``).
+``ledger_water``     water ledger: one household-day (key ``household|day``).
+``ledger_claim``     an official claim of supply hours for an area and period.
+``ledger_series``    area-level customers-out series (EAGLE-I style), one row per area and step.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from halqa.errors import InvalidInput
+from halqa.vault import Projection, RecordProjection, register_kind, register_projection
+from halqa.vault.events import Event
+
+UNSET = msgspec.UNSET
+DEFAULT_TZ = "Asia/Baghdad"
+SOURCES = ("grid", "generator")
+EPOCH = datetime(1970, 1, 1)
+DAY = 86400
+
+
+# ---------------------------------------------------------------------------- payloads
+class IntervalPut(msgspec.Struct, kw_only=True):
+    id: str
+    household: str | msgspec.UnsetType = UNSET
+    area: str | msgspec.UnsetType = UNSET
+    start_at: int | msgspec.UnsetType = UNSET  # local seconds
+    end_at: int | msgspec.UnsetType | None = UNSET  # None: still off
+    source: str | msgspec.UnsetType = UNSET
+    note: str | msgspec.UnsetType = UNSET
+
+
+class IntervalDelete(msgspec.Struct):
+    id: str
+
+
+class BatchPut(msgspec.Struct, kw_only=True):
+    """Many intervals at once (an import), stored column by column."""
+
+    id: str
+    origin: str  # format of the import: csv, gridwatch, upnepa, paper, ...
+    ids: list[str]
+    household: list[str]
+    area: list[str]
+    start_at: list[int]
+    end_at: list[int | None]
+    source: list[str]
+
+
+class TallyPut(msgspec.Struct, kw_only=True):
+    id: str  # household|day
+    household: str | msgspec.UnsetType = UNSET
+    area: str | msgspec.UnsetType = UNSET
+    day: str | msgspec.UnsetType = UNSET
+    hours_off: float | msgspec.UnsetType = UNSET
+
+
+class TallyDelete(msgspec.Struct):
+    id: str
+
+
+class WaterPut(msgspec.Struct, kw_only=True):
+    id: str  # household|day
+    household: str | msgspec.UnsetType = UNSET
+    area: str | msgspec.UnsetType = UNSET
+    day: str | msgspec.UnsetType = UNSET
+    no_water: bool | msgspec.UnsetType = UNSET
+    contaminated: bool | msgspec.UnsetType = UNSET
+    smell: bool | msgspec.UnsetType = UNSET
+    illness: int | msgspec.UnsetType = UNSET  # people ill that day
+    litres_bought: int | msgspec.UnsetType = UNSET
+    spent: str | msgspec.UnsetType = UNSET  # Decimal string, in `currency`
+    currency: str | msgspec.UnsetType = UNSET
+
+
+class WaterDelete(msgspec.Struct):
+    id: str
+
+
+class ClaimPut(msgspec.Struct, kw_only=True):
+    id: str
+    area: str | msgspec.UnsetType = UNSET  # "" = every area
+    hours: float | msgspec.UnsetType = UNSET
+    first_day: str | msgspec.UnsetType = UNSET
+    last_day: str | msgspec.UnsetType = UNSET
+    claimant: str | msgspec.UnsetType = UNSET
+
+
+class ClaimDelete(msgspec.Struct):
+    id: str
+
+
+class SeriesPut(msgspec.Struct, kw_only=True):
+    """An area-level customers-out series (e.g. EAGLE-I, 15-minute steps)."""
+
+    id: str
+    area: str
+    step_seconds: int
+    times: list[int]  # local seconds at the start of each step
+    customers_out: list[int]
+    total_customers: list[int]
+    filled: list[bool]  # step carried forward from the previous one (rejected or missing row)
+
+
+for _kind, _type in (
+    ("ledger_interval.put", IntervalPut), ("ledger_interval.delete", IntervalDelete),
+    ("ledger_batch.put", BatchPut),
+    ("ledger_tally.put", TallyPut), ("ledger_tally.delete", TallyDelete),
+    ("ledger_water.put", WaterPut), ("ledger_water.delete", WaterDelete),
+    ("ledger_claim.put", ClaimPut), ("ledger_claim.delete", ClaimDelete),
+    ("ledger_series.put", SeriesPut),
+):
+    register_kind(_kind, _type)
+
+
+# ---------------------------------------------------------------------------- projections
+_INTERVAL_COLUMNS = ("id", "household", "area", "start_at", "end_at", "source", "note")
+
+
+class IntervalProjection(Projection):
+    """``ledger_interval``: single puts (last writer wins per field), batches, tombstones."""
+
+    name: ClassVar[str] = "ledger_interval"
+    version: ClassVar[int] = 1
+    kinds: ClassVar[frozenset[str]] = frozenset({"ledger_interval.put", "ledger_interval.delete", "ledger_batch.put"})
+    tables: ClassVar[tuple[str, ...]] = ("ledger_interval",)
+
+    def create(self, conn: Any) -> None:
+        conn.execute("CREATE TABLE IF NOT EXISTS ledger_interval (id TEXT PRIMARY KEY, household TEXT, area TEXT, "
+                     "start_at INTEGER, end_at INTEGER, source TEXT, note TEXT, batch TEXT)")
+        conn.execute("CREATE INDEX IF NOT EXISTS ledger_interval_hh ON ledger_interval (household, start_at)")
+        conn.execute("CREATE INDEX IF NOT EXISTS ledger_interval_area ON ledger_interval (area, start_at)")
+
+    def _dead(self, conn: Any, key: str) -> bool:
+        return conn.execute("SELECT 1 FROM tombstones WHERE projection = ? AND key = ?", (self.name, key)).fetchone() is not None
+
+    def apply(self, conn: Any, event: Event) -> None:
+        p = event.payload
+        if event.kind == "ledger_interval.delete":
+            conn.execute("INSERT OR IGNORE INTO tombstones (projection, key) VALUES (?, ?)", (self.name, p.id))
+            conn.execute("DELETE FROM ledger_interval WHERE id = ?", (p.id,))
+            return
+        if event.kind == "ledger_batch.put":
+            rows = list(zip(p.ids, p.household, p.area, p.start_at, p.end_at, p.source, strict=True))
+            if conn.execute("SELECT 1 FROM tombstones WHERE projection = ? LIMIT 1", (self.name,)).fetchone():
+                rows = [r for r in rows if not self._dead(conn, r[0])]
+            conn.executemany("INSERT INTO ledger_interval (id, household, area, start_at, end_at, source, note, batch) "
+                             "VALUES (?, ?, ?, ?, ?, ?, '', ?) ON CONFLICT (id) DO UPDATE SET household = excluded.household, "
+                             "area = excluded.area, start_at = excluded.start_at, end_at = excluded.end_at, "
+                             "source = excluded.source, batch = excluded.batch",
+                             [(*r, p.id) for r in rows])
+            return
+        if self._dead(conn, p.id):
+            return
+        fields = {c: getattr(p, c) for c in _INTERVAL_COLUMNS}
+        fields = {c: v for c, v in fields.items() if v is not UNSET}
+        names = ", ".join(fields)
+        marks = ", ".join("?" for _ in fields)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in fields if c != "id")
+        conn.execute(f"INSERT INTO ledger_interval ({names}) VALUES ({marks}) ON CONFLICT (id) "
+                     f"{'DO UPDATE SET ' + updates if updates else 'DO NOTHING'}", tuple(fields.values()))
+
+
+class SeriesProjection(Projection):
+    """``ledger_series``: one row per area and step; a later series for the same steps wins."""
+
+    name: ClassVar[str] = "ledger_series"
+    version: ClassVar[int] = 1
+    kinds: ClassVar[frozenset[str]] = frozenset({"ledger_series.put"})
+    tables: ClassVar[tuple[str, ...]] = ("ledger_series",)
+
+    def create(self, conn: Any) -> None:
+        conn.execute("CREATE TABLE IF NOT EXISTS ledger_series (area TEXT, t INTEGER, step_seconds INTEGER, "
+                     "customers_out INTEGER, total_customers INTEGER, filled INTEGER, PRIMARY KEY (area, t))")
+
+    def apply(self, conn: Any, event: Event) -> None:
+        p = event.payload
+        conn.executemany("INSERT OR REPLACE INTO ledger_series VALUES (?, ?, ?, ?, ?, ?)",
+                         [(p.area, t, p.step_seconds, c, n, int(f))
+                          for t, c, n, f in zip(p.times, p.customers_out, p.total_customers, p.filled, strict=True)])
+
+
+register_projection(IntervalProjection())
+register_projection(SeriesProjection())
+register_projection(RecordProjection("ledger_tally", {"id": "TEXT", "household": "TEXT", "area": "TEXT",
+                                                      "day": "TEXT", "hours_off": "REAL"}, indexes=("area",)))
+register_projection(RecordProjection("ledger_water", {
+    "id": "TEXT", "household": "TEXT", "area": "TEXT", "day": "TEXT", "no_water": "INTEGER",
+    "contaminated": "INTEGER", "smell": "INTEGER", "illness": "INTEGER", "litres_bought": "INTEGER",
+    "spent": "TEXT", "currency": "TEXT"}, indexes=("area",)))
+register_projection(RecordProjection("ledger_claim", {"id": "TEXT", "area": "TEXT", "hours": "REAL",
+                                                      "first_day": "TEXT", "last_day": "TEXT", "claimant": "TEXT"}))
+
+
+# ---------------------------------------------------------------------------- local time
+def local_seconds(dt: datetime, tz: str = DEFAULT_TZ) -> int:
+    """Local seconds of ``dt``: aware datetimes are converted to ``tz`` first."""
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    return (dt - EPOCH) // timedelta(seconds=1)
+
+
+def parse_time(text: str, tz: str = DEFAULT_TZ) -> int:
+    """Parse an ISO 8601 time (``2026-07-01T14:30``, ``2026-07-01 14:30:00+03:00``) to local seconds.
+
+    Raises :class:`ValueError` with a short reason.
+    """
+    text = text.strip()
+    if not text:
+        raise ValueError("empty time")
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 time: {text!r}") from None
+    return local_seconds(dt, tz)
+
+
+def parse_day(text: str) -> int:
+    """An ISO day (``2026-07-01``) to a day number (days since 1970-01-01)."""
+    try:
+        return (date.fromisoformat(text.strip()) - EPOCH.date()).days
+    except ValueError:
+        raise InvalidInput("ledger.error.bad_day", value=text) from None
+
+
+def day_iso(day: int) -> str:
+    return (EPOCH.date() + timedelta(days=int(day))).isoformat()
+
+
+def time_iso(seconds: int | None) -> str | None:
+    """Local seconds to ``YYYY-MM-DDTHH:MM:SS`` (local, no offset)."""
+    if seconds is None:
+        return None
+    return (EPOCH + timedelta(seconds=int(seconds))).isoformat()
+
+
+def now_local(tz: str = DEFAULT_TZ) -> int:
+    """The current time in local seconds."""
+    return local_seconds(datetime.now(ZoneInfo(tz)), tz)
