@@ -50,3 +50,16 @@ def test_fallback_and_language_codes():
     assert t("no.such.message") == "no.such.message"
     assert t("error.wrong_passphrase", lang="ar").startswith("عبارة")
     assert t("error.wrong_passphrase", lang="ku_IQ.UTF-8") == t("error.wrong_passphrase", lang="ckb")
+
+
+def test_no_message_id_is_defined_twice():
+    """Each id lives in one catalogue file per language, so no domain silently overrides another."""
+    import json
+
+    folder = SRC / "i18n"
+    for lang in LANGUAGES:
+        owners: dict[str, str] = {}
+        for path in sorted(folder.glob(f"{lang}.*json")):
+            for key in json.loads(path.read_text(encoding="utf-8")):
+                assert key not in owners, f"{key} in both {owners[key]} and {path.name}"
+                owners[key] = path.name
