@@ -69,7 +69,9 @@ def _kv_table(data: dict) -> None:
             value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
         elif isinstance(value, list):
             value = ", ".join(map(str, value)) or "-"
-        table.add_row(t(f"field.{key}"), str(value))
+        label = t(f"field.{key}")
+        # A domain summary key without a translation still reads as words, not as an id.
+        table.add_row(key.replace("_", " ") if label == f"field.{key}" else label, str(value))
     console.print(table)
 
 
