@@ -1,0 +1,85 @@
+"""The learning and care part of ``halqa demo`` (after :func:`halqa.circles.demo`), and decoy content."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from halqa.vault import Vault
+
+__all__ = ["decoy", "demo"]
+
+
+def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
+    """A year's rotation for the demo circles, two sessions with outcomes, a high-risk action with
+    its decompression gathering, a few weeks of check-ins and attendance, and circle health."""
+    from halqa.circles import circles
+    from halqa.learning.care import attend, care_held, care_plan, checkin
+    from halqa.learning.health import health
+    from halqa.learning.sessions import add_session, blackout, plan, report_session
+
+    cs = circles(vault)
+    if not cs:
+        return {"learning_circles": 0}
+    start = "2026-11"
+    # the circles meet from 2026-11-01 (halqa.circles.demo); one circle is away in the spring
+    blackout(vault, cs[0]["id"], ["2027-03", "2027-04"])
+    rota = plan(vault, months=12, start=start, seed=rng.randrange(2**31), time_limit=5.0)["sessions"]
+    first = next(s for s in rota if s["kind"] == "study")
+    second = next(s for s in rota if s["kind"] == "study" and s["month"] > first["month"])
+    s1 = add_session(vault, first["circle"], "Flint water crisis residents", month=first["month"], place="Flint, USA",
+                     years="2014-2016", tactic_id="lib-flint-water-testing",
+                     adaptation="Test tap water in twenty homes with strips bought together; log results by area code.",
+                     day=f"{first['month']}-20")
+    report_session(vault, s1["id"], "tried", happened="Eighteen homes tested; murky water clustered in two areas.",
+                   change="Test at the same hour each day.", keep=True, day=f"{second['month']}-18")
+    s2 = add_session(vault, second["circle"], "Beirut generator-cost campaigns", month=second["month"],
+                     place="Beirut, Lebanon", years="2019-2022", tactic_id="lib-lebanon-generator-tariffs",
+                     adaptation="Compare what each household pays the generator owner per ampere.",
+                     day=f"{second['month']}-22")
+    report_session(vault, s2["id"], "partly", happened="Half the streets collected prices; the owner found out.",
+                   change="Collect prices only through trusted neighbours.", keep=True, day="2027-01-25")
+    # a high-risk action and its decompression gathering
+    c0 = cs[-1]
+    risky = vault.query_one("SELECT id, day FROM circles_meeting WHERE circle = ? ORDER BY day LIMIT 1", (c0["id"],))
+    action = risky["id"] if risky is not None else "act-sit-in"
+    care = care_plan(vault, action, circle=c0["id"], day=None if risky is not None else "2026-11-20", within=3,
+                     form="meal", today="2026-11-21")
+    care_held(vault, action, day=care["gathering"]["day"], today="2026-11-25")
+    pending = care_plan(vault, "act-petition-delivery", circle=cs[0]["id"], day="2027-01-28", within=4, form="poetry",
+                        today="2027-01-28")
+    # attendance and check-ins over the first three months
+    n_checkins = 0
+    for c in cs:
+        base = 4.2 if c is not cs[1 % len(cs)] else 2.2
+        for mt in vault.query("SELECT id, day FROM circles_meeting WHERE circle = ? AND day < '2027-02-01'", (c["id"],)):
+            held = rng.random() < 0.92
+            came = [p for p in c["members"] if rng.random() < 0.8] if held else []
+            attend(vault, mt["id"], came, held=held)
+        day = dt.date(2026, 11, 2)
+        while day < dt.date(2027, 2, 1):
+            for _ in range(rng.randint(3, len(c["members"]))):
+                score = max(1, min(5, round(rng.gauss(base, 0.8))))
+                checkin(vault, c["id"], score, rng.choice(("tired", "hopeful", "steady", "worried", "ok")),
+                        day=day.isoformat())
+                n_checkins += 1
+            day += dt.timedelta(days=7)
+    h = health(vault, today="2027-02-01")["circles"]
+    scores = [c["score"] for c in h if c["score"] is not None]
+    return {
+        "learning_sessions_planned": len(rota),
+        "learning_sessions_recorded": 2,
+        "learning_first_study": f"{first['month']} {first['circle']}",
+        "learning_decompression": f"{action} -> {care['gathering']['day']} ({care['gathering']['form']}), held",
+        "learning_decompression_pending": f"{pending['action']} -> {pending['gathering']['day']}",
+        "learning_checkins": n_checkins,
+        "learning_health_mean": round(sum(scores) / len(scores), 1) if scores else None,
+        "learning_health": {c["id"]: c["score"] for c in h},
+        "learning_replication_ready": sum(c["replication_ready"] for c in h),
+    }
+
+
+def decoy(vault: Vault, rng: random.Random) -> None:
+    """Nothing: a tea-and-cards group keeps no learning records (an empty table is the most plausible)."""
+    return None

@@ -1,0 +1,323 @@
+"""Circle health from what is already recorded, and replication by imitation, never by command.
+
+**Health parts**, each a number from 0 to 1, or ``None`` when nothing was recorded for it (a part
+with no data never counts against a circle; the score is the mean of the parts that have data,
+times 100):
+
+==================  =========================================================================
+part                from
+==================  =========================================================================
+``meetings``        meetings held (``halqa care attend``) / meetings planned (``halqa circles
+                    schedule``) that fell in the window; ``None`` until the circle records any
+``attendance``      mean share of the circle present at held meetings with a list of who came
+``tasks_on_time``   tactic trials this circle took on, due in the window: tried by the due day
+                    (1), partly (0.5), late or not tried (0)
+``learning``        learning duties in the saved rotation (study, report) delivered in their month
+``care``            high-risk actions whose decompression was held by its last day (1), late
+                    (0.5), not at all (0)
+``pools``           rounds of jam'iyya pools mostly made of this circle's members, due in the
+                    window: paid out within a week of the due day (1), later (0.5), not (0)
+``funds``           months of the window in which a member of the circle gave to a fund
+                    (only once any member has ever given)
+``repairs``         repair jobs a member of the circle worked on, started in the window: done share
+``wellbeing``       mean private check-in, ``(mean - 1) / 4``, when at least ``MIN_CELL`` came in
+==================  =========================================================================
+
+Pools, funds and repairs come from :mod:`halqa.mutual_aid`'s public functions; if that domain is
+missing or fails, those parts are ``None``.
+
+**Replication readiness:** a circle whose monthly score was at least ``healthy`` (default 70) in
+each of the last ``ready_months`` complete months (default 3) and that has at least ``near_max``
+members (default 6, one under the usual maximum of 7). :func:`replicate` then suggests a split
+along the circle's weakest trust cut (:func:`halqa.circles.split_circle`, every member keeping two
+vouchers on their side) and a starter kit for the new circle: the practices that work here, the
+tactics that worked, a fresh codebook. It is a suggestion; halqa never moves anyone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import secrets
+import statistics
+from collections.abc import Callable
+from typing import Any
+
+from halqa.errors import HalqaError, InvalidInput
+from halqa.learning.records import MIN_CELL, KitPut, check_day, iso_week, json_field, month_add, month_end, new_id, require_circle
+from halqa.vault import Vault
+
+__all__ = ["PARTS", "health", "replicate", "starter_kit"]
+
+PARTS: tuple[str, ...] = ("meetings", "attendance", "tasks_on_time", "learning", "care", "pools", "funds", "repairs",
+                          "wellbeing")
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+class _Data:
+    """Everything health reads, loaded once."""
+
+    def __init__(self, vault: Vault, now: str) -> None:
+        from halqa.circles import circles, meetings
+
+        self.now = now
+        self.circles = circles(vault)
+        self.meetings = meetings(vault)
+        self.attendance = [dict(r) for r in vault.query("SELECT * FROM learning_attendance")]
+        self.sessions = [dict(r) for r in vault.query("SELECT * FROM learning_session")]
+        self.slots = [dict(r) for r in vault.query("SELECT * FROM learning_slot")]
+        self.care = [dict(r) for r in vault.query("SELECT * FROM learning_care")]
+        self.checkins = [dict(r) for r in vault.query("SELECT circle, week, score FROM learning_checkin")]
+        self.pools = self._guard(lambda: self._pools(vault), [])
+        self.contributions = self._guard(lambda: self._contributions(vault), [])
+        self.repairs = self._guard(lambda: self._repairs(vault), [])
+
+    @staticmethod
+    def _guard(fn: Callable[[], Any], default: Any) -> Any:
+        try:
+            return fn()
+        except (ImportError, AttributeError, KeyError, TypeError, ValueError, HalqaError):
+            return default
+
+    def _pools(self, vault: Vault) -> list[dict[str, Any]]:
+        from halqa.mutual_aid import pool_status, pools
+
+        return [pool_status(vault, p["name"], self.now) for p in pools(vault)]
+
+    @staticmethod
+    def _contributions(vault: Vault) -> list[tuple[str, str]]:
+        from halqa.mutual_aid import funds, statement
+
+        out = []
+        for f in funds(vault):
+            for e in statement(vault, f["name"]).get("entries", []):
+                if e.get("type") == "contribution" and e.get("party"):
+                    out.append((e["party"], e["day"]))
+        return out
+
+    @staticmethod
+    def _repairs(vault: Vault) -> list[dict[str, Any]]:
+        from halqa.mutual_aid import list_repairs
+
+        return list_repairs(vault)
+
+
+def _parts(d: _Data, c: dict[str, Any], first: str, last: str) -> dict[str, float | None]:
+    cid, members = c["id"], set(c["members"])
+    now = d.now
+    end = min(last, now)
+    inside = lambda day: bool(day) and first <= day <= end  # noqa: E731
+    parts: dict[str, float | None] = dict.fromkeys(PARTS)
+    # meetings and attendance
+    att = [a for a in d.attendance if a["circle"] == cid]
+    if att:
+        recorded = [a for a in att if inside(a["day"])]
+        planned = {m["id"] for m in d.meetings if m["circle"] == cid and inside(m["day"])}
+        planned |= {a["meeting"] for a in recorded}
+        held = sum(1 for a in recorded if a["held"])
+        parts["meetings"] = held / len(planned) if planned else None
+        shares = [len(json_field(a["present"], [])) / a["size"] for a in recorded
+                  if a["held"] and a["size"] and json_field(a["present"], [])]
+        parts["attendance"] = _mean(shares)
+    # tactic trials this circle took on
+    trials = []
+    for s in d.sessions:
+        if s["tries"] == cid and inside(s["due"]):
+            on_time = s["reported"] is not None and s["reported"] <= s["due"]
+            trials.append((1.0 if s["outcome"] == "tried" else 0.5 if s["outcome"] == "partly" else 0.0) if on_time else 0.0)
+    parts["tasks_on_time"] = _mean(trials)
+    # learning duties in the rotation
+    duties = []
+    for slot in d.slots:
+        if slot["circle"] != cid or not (first[:7] <= slot["month"] <= end[:7]) or month_end(slot["month"]) > now:
+            continue
+        m = slot["month"]
+        if slot["kind"] == "study":
+            done = any(s["circle"] == cid and s["month"] == m for s in d.sessions)
+        else:
+            done = any(s["tries"] == cid and (s["reported"] or "")[:7] == m for s in d.sessions)
+        duties.append(1.0 if done else 0.0)
+    parts["learning"] = _mean(duties)
+    # care after risk
+    care = []
+    for r in d.care:
+        if r["circle"] != cid or (not inside(r["due"]) and not inside(r["held"])):
+            continue
+        if r["held"]:
+            care.append(1.0 if r["held"] <= r["due"] else 0.5)
+        elif r["due"] < now:
+            care.append(0.0)
+    parts["care"] = _mean(care)
+    # pools
+    rounds = []
+    for p in d.pools:
+        ms = p.get("members") or []
+        if not ms or len(members & set(ms)) * 2 < len(ms):
+            continue
+        for r in p.get("schedule", []):
+            due = r.get("due")
+            if not inside(due):
+                continue
+            paid = r.get("paid_out_day")
+            limit = (dt.date.fromisoformat(due) + dt.timedelta(days=7)).isoformat()
+            rounds.append(1.0 if paid and paid <= limit else 0.5 if paid else 0.0)
+    parts["pools"] = _mean(rounds)
+    # funds
+    givers = [(p, day) for p, day in d.contributions if p in members]
+    if givers:
+        months = []
+        m = first[:7]
+        while m <= end[:7]:
+            months.append(m)
+            m = month_add(m, 1)
+        given = {day[:7] for _, day in givers}
+        parts["funds"] = sum(m in given for m in months) / len(months) if months else None
+    # repairs
+    jobs = [r for r in d.repairs if members & set(r.get("who") or []) and inside(r.get("day"))]
+    parts["repairs"] = _mean([1.0 if r.get("done") else 0.0 for r in jobs])
+    # well-being (only thick enough cells)
+    weeks = (iso_week(first), iso_week(end))
+    scores = [int(k["score"]) for k in d.checkins if k["circle"] == cid and weeks[0] <= k["week"] <= weeks[1]]
+    parts["wellbeing"] = (sum(scores) / len(scores) - 1) / 4 if len(scores) >= MIN_CELL else None
+    return {k: (None if v is None else round(v, 3)) for k, v in parts.items()}
+
+
+def _score(parts: dict[str, float | None]) -> float | None:
+    values = [v for v in parts.values() if v is not None]
+    return round(100 * sum(values) / len(values), 1) if values else None
+
+
+def health(vault: Vault, circle: str | None = None, today: str | None = None, months: int = 3, healthy: float = 70.0,
+           ready_months: int = 3, near_max: int = 6) -> dict[str, Any]:
+    """Health of every circle (or one) over the last ``months`` months up to ``today``.
+
+    Returns ``{"circles": [{"id", "score", "parts", "replication_ready", "size", "monthly"}]}``
+    (``halqa circles health --json``): ``score`` 0..100 or ``None`` when nothing is recorded,
+    ``monthly`` the scores of the last ``ready_months`` complete months that readiness reads.
+    """
+    if not 1 <= int(months) <= 24 or not 1 <= int(ready_months) <= 24:
+        raise InvalidInput("learning.bad_months", months=months)
+    now = check_day(today)
+    if circle:
+        require_circle(vault, circle)
+    d = _Data(vault, now)
+    first = f"{month_add(now[:7], -(int(months) - 1))}-01"
+    out = []
+    for c in d.circles:
+        if circle and c["id"] != circle:
+            continue
+        parts = _parts(d, c, first, now)
+        monthly = []
+        for i in range(int(ready_months), 0, -1):
+            m = month_add(now[:7], -i)
+            monthly.append({"month": m, "score": _score(_parts(d, c, f"{m}-01", month_end(m)))})
+        ready = len(c["members"]) >= near_max and all(x["score"] is not None and x["score"] >= healthy for x in monthly)
+        out.append({"id": c["id"], "score": _score(parts), "parts": parts, "replication_ready": ready,
+                    "size": len(c["members"]), "monthly": monthly})
+    return {"circles": out}
+
+
+# --------------------------------------------------------------------------- replication
+def _fresh_codebook(vault: Vault, places: list[str]) -> dict[str, Any]:
+    """A fresh codebook for the new circle: a new random key and the theme -> item and place ->
+    shop-keeper tables it gives (keyed order over listening's item and shop-keeper pools)."""
+    from halqa.listening import Codebook, themes
+    from halqa.listening.codebook import ITEMS, SHOPS
+
+    key = secrets.token_bytes(32)
+
+    def rank(purpose: bytes, label: str) -> bytes:
+        return hashlib.blake2b(label.encode(), key=key, person=b"halqa-kit-cb-v1", salt=purpose.ljust(16, b"\0"),
+                               digest_size=16).digest()
+
+    order = sorted(range(len(ITEMS)), key=lambda i: rank(b"item", str(i)))[: len(ITEMS) - 8]
+    defaults = [t["id"] for t in themes(vault) if t["default"]]
+    shops = sorted(range(len(SHOPS)), key=lambda i: rank(b"shop", str(i)))
+    book = Codebook(theme_item={t: order[i] for i, t in enumerate(defaults[: len(order)])},
+                    place_shop={p: shops[i] for i, p in enumerate(places[: len(shops)])}, key=key)
+    return {"key": key.hex(), **book.table()}
+
+
+def starter_kit(vault: Vault, circle: str, today: str | None = None) -> dict[str, Any]:
+    """What a new circle can imitate from ``circle``: its practices (meeting rhythm, roles, care
+    forms, check-ins, pools), the tactics that worked for it, and a fresh codebook."""
+    from halqa.circles import members as all_members
+
+    c = require_circle(vault, circle)
+    now = check_day(today)
+    days = sorted(dt.date.fromisoformat(m["day"]) for m in c["meetings"])
+    gaps = [(b - a).days for a, b in itertools.pairwise(days)]
+    care = [dict(r) for r in vault.query("SELECT form, held FROM learning_care WHERE circle = ?", (circle,))]
+    worked = []
+    for r in vault.query("SELECT * FROM learning_session WHERE tries = ? AND outcome IN ('tried', 'partly') "
+                         "AND (keep IS NULL OR keep = 1) ORDER BY reported", (circle,)):
+        worked.append({"tactic_id": r["tactic_id"], "tactic": r["tactic"], "outcome": r["outcome"],
+                       "change": r["change"], "keep": None if r["keep"] is None else bool(r["keep"])})
+    places = sorted({m["area"] for m in all_members(vault) if m["pseudonym"] in set(c["members"]) and m.get("area")})
+    checkins = vault.query("SELECT count(*) FROM learning_checkin WHERE circle = ?", (circle,))[0][0]
+    return {
+        "from_circle": circle, "made": now,
+        "practices": {
+            "meeting_gap_days": statistics.median(gaps) if gaps else None,
+            "meeting_kinds": sorted({m["kind"] for m in c["meetings"] if m.get("kind")}),
+            "roles": sorted(set(c["roles"].values())),
+            "care_forms": sorted({r["form"] for r in care if r["held"] and r["form"]}),
+            "decompressions_held": sum(1 for r in care if r["held"]),
+            "checkins": checkins > 0,
+            "project": c["project"],
+        },
+        "tactics_that_worked": worked,
+        "codebook": _fresh_codebook(vault, places),
+    }
+
+
+def _cut_weight(g: Any, a: list[int], b: set[int]) -> float:
+    return float(sum(g.weight.get((min(u, v), max(u, v)), 0.0) for u in a for v in g.contacts[u] if v in b))
+
+
+def replicate(vault: Vault, circle: str, dry_run: bool = True, today: str | None = None, seed_min: int = 3,
+              **health_options: Any) -> dict[str, Any]:
+    """Suggest how ``circle`` could replicate: its readiness (and why not), a split along its
+    weakest trust cut into the circle that stays and the seed of a new one (at least ``seed_min``
+    members, everyone keeping two vouchers on their side), and a starter kit.
+
+    Nothing about the circles changes. Without ``dry_run`` the suggestion and kit are recorded
+    (``learning_kit``) so they can travel with the vault to the circle; it stays a suggestion.
+    """
+    from halqa.circles import from_vault, split_circle
+
+    c = require_circle(vault, circle)
+    h = health(vault, circle=circle, today=today, **health_options)["circles"][0]
+    near_max = health_options.get("near_max", 6)
+    reasons = []
+    if len(c["members"]) < near_max:
+        reasons.append("too_small")
+    if not all(x["score"] is not None and x["score"] >= health_options.get("healthy", 70.0) for x in h["monthly"]):
+        reasons.append("not_healthy_long_enough")
+    split = None
+    if len(c["members"]) >= 2 * seed_min:
+        g = from_vault(vault)
+        idx = [g.index[p] for p in c["members"] if p in g.index]
+        parts = split_circle(g, idx, seed_min, len(idx) - seed_min) if len(idx) >= 2 * seed_min else None
+        if parts and len(parts) == 2:
+            liaison = g.index.get(c["liaison"] or "")
+            stay, new = sorted(parts, key=lambda p: (liaison not in p, -len(p)))
+            split = {"stay": sorted(g.names[v] for v in stay), "new": sorted(g.names[v] for v in new),
+                     "cut_strength": _cut_weight(g, stay, set(new))}
+    if split is None:
+        reasons.append("no_safe_split")
+    kit = starter_kit(vault, circle, today)
+    out = {"circle": circle, "ready": h["replication_ready"], "split_found": split is not None, "score": h["score"],
+           "monthly": h["monthly"], "reasons": reasons, "split": split, "kit": kit, "suggestion_only": True,
+           "recorded": None}
+    if not dry_run:
+        kid = new_id("kit")
+        vault.append("learning_kit.put", KitPut(id=kid, circle=circle, day=check_day(today),
+                                                kit={"split": split, "kit": {**kit, "codebook": {
+                                                    k: v for k, v in kit["codebook"].items()}}}))
+        out["recorded"] = kid
+    return out

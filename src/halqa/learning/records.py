@@ -1,0 +1,262 @@
+"""What the learning domain records, and the small checks every module shares.
+
+Every record is an event folded by a :class:`~halqa.vault.RecordProjection`:
+
+==========================  =========================  ===============================================
+kind                        table                      key
+==========================  =========================  ===============================================
+``learning_slot.put``       ``learning_slot``          ``plan:month:kind`` (the saved rotation)
+``learning_blackout.put``   ``learning_blackout``      ``circle:month`` (a circle cannot host)
+``learning_session.put``    ``learning_session``       ``id`` (a study session, then its report)
+``learning_tactic.put``     ``learning_tactic``        ``id`` (a tactic a circle brought back)
+``learning_care.put``       ``learning_care``          ``action`` (a high-risk action and its care)
+``learning_checkin.put``    ``learning_checkin``       ``id`` (random; see the privacy note)
+``learning_attendance.put`` ``learning_attendance``    ``meeting`` (held or not, who came)
+``learning_kit.put``        ``learning_kit``           ``id`` (a replication suggestion offered)
+==========================  =========================  ===============================================
+
+**Privacy of check-ins.** A private check-in's event carries the circle, the ISO week, the score
+and the word, and *no member at all*: not in the payload, not in the table. Only a member who
+opts in (``share=True``) has their pseudonym stored with it. Views show private check-ins only as
+circle-level weekly figures, and only for weeks with at least ``MIN_CELL`` check-ins, so one
+person's score cannot be read off a thin week. (The event's device and clock remain, as for every
+event: check in from the organiser's device, not a shared one, if even that is too much.)
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import secrets
+from typing import Any
+
+import msgspec
+
+from halqa.errors import InvalidInput
+from halqa.vault import RecordProjection, Vault, register_kind, register_projection
+
+__all__ = [
+    "CARE_FORMS",
+    "MIN_CELL",
+    "OUTCOMES",
+    "THEMES",
+    "check_day",
+    "check_month",
+    "month_add",
+    "month_end",
+    "new_id",
+]
+
+UNSET = msgspec.UNSET
+
+#: Tactic themes (the archive is searchable by these).
+THEMES: tuple[str, ...] = ("water", "wages", "power", "repression", "housing", "health", "food", "documentation",
+                           "mutual_aid", "education", "environment", "safety")
+#: Outcomes of a tried tactic.
+OUTCOMES: tuple[str, ...] = ("tried", "not_tried", "partly")
+#: Kinds of decompression gathering.
+CARE_FORMS: tuple[str, ...] = ("meal", "poetry", "prayer", "silence", "walk", "music")
+#: The smallest number of private check-ins shown as a figure.
+MIN_CELL = 3
+
+_ID = re.compile(r"^[\w\-.:]{1,60}$", re.UNICODE)
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+class SlotPut(msgspec.Struct, kw_only=True):
+    id: str
+    month: str | msgspec.UnsetType = UNSET
+    kind: str | msgspec.UnsetType = UNSET  # study / report
+    circle: str | msgspec.UnsetType = UNSET
+
+
+class BlackoutPut(msgspec.Struct, kw_only=True):
+    id: str
+    circle: str | msgspec.UnsetType = UNSET
+    month: str | msgspec.UnsetType = UNSET
+    active: bool | msgspec.UnsetType = UNSET  # lifted blackouts stay as inactive records (no tombstone)
+
+
+class SessionPut(msgspec.Struct, kw_only=True):
+    id: str
+    circle: str | msgspec.UnsetType = UNSET
+    month: str | msgspec.UnsetType = UNSET
+    movement: str | msgspec.UnsetType = UNSET
+    place: str | msgspec.UnsetType = UNSET
+    years: str | msgspec.UnsetType = UNSET
+    tactic: str | msgspec.UnsetType = UNSET  # the tactic as the circle put it
+    tactic_id: str | msgspec.UnsetType = UNSET  # library or circle tactic
+    themes: list[str] | msgspec.UnsetType = UNSET
+    adaptation: str | msgspec.UnsetType = UNSET
+    tries: str | msgspec.UnsetType = UNSET  # the circle that tries it
+    due: str | msgspec.UnsetType = UNSET  # ISO day
+    added: str | msgspec.UnsetType = UNSET
+    outcome: str | msgspec.UnsetType | None = UNSET
+    happened: str | msgspec.UnsetType | None = UNSET
+    change: str | msgspec.UnsetType | None = UNSET
+    keep: bool | msgspec.UnsetType | None = UNSET
+    reported: str | msgspec.UnsetType | None = UNSET  # ISO day of the report
+
+
+class TacticPut(msgspec.Struct, kw_only=True):
+    id: str
+    title: str | msgspec.UnsetType = UNSET
+    themes: list[str] | msgspec.UnsetType = UNSET
+    description: str | msgspec.UnsetType = UNSET
+    place: str | msgspec.UnsetType = UNSET
+    years: str | msgspec.UnsetType = UNSET
+    circle: str | msgspec.UnsetType = UNSET
+    added: str | msgspec.UnsetType = UNSET
+
+
+class CarePut(msgspec.Struct, kw_only=True):
+    action: str
+    circle: str | msgspec.UnsetType = UNSET
+    kind: str | msgspec.UnsetType = UNSET  # meeting / action
+    action_day: str | msgspec.UnsetType = UNSET
+    within: int | msgspec.UnsetType = UNSET
+    due: str | msgspec.UnsetType = UNSET  # last day for the gathering
+    day: str | msgspec.UnsetType = UNSET  # planned day
+    part: str | msgspec.UnsetType = UNSET
+    form: str | msgspec.UnsetType = UNSET
+    host: str | msgspec.UnsetType | None = UNSET
+    held: str | msgspec.UnsetType | None = UNSET  # ISO day it was held
+
+
+class CheckinPut(msgspec.Struct, kw_only=True):
+    id: str
+    circle: str | msgspec.UnsetType = UNSET
+    week: str | msgspec.UnsetType = UNSET  # ISO week "2026-W07"
+    score: int | msgspec.UnsetType = UNSET
+    word: str | msgspec.UnsetType = UNSET
+    member: str | msgspec.UnsetType | None = UNSET  # only when shared
+
+
+class AttendancePut(msgspec.Struct, kw_only=True):
+    meeting: str
+    circle: str | msgspec.UnsetType = UNSET
+    day: str | msgspec.UnsetType = UNSET
+    held: bool | msgspec.UnsetType = UNSET
+    present: list[str] | msgspec.UnsetType = UNSET
+    size: int | msgspec.UnsetType = UNSET
+
+
+class KitPut(msgspec.Struct, kw_only=True):
+    id: str
+    circle: str | msgspec.UnsetType = UNSET
+    day: str | msgspec.UnsetType = UNSET
+    kit: dict[str, Any] | msgspec.UnsetType = UNSET
+
+
+class _Delete(msgspec.Struct):
+    id: str
+
+
+class _CareDelete(msgspec.Struct):
+    action: str
+
+
+class _AttendanceDelete(msgspec.Struct):
+    meeting: str
+
+
+_TABLES: list[tuple[str, type[msgspec.Struct], type[msgspec.Struct], dict[str, str], str, tuple[str, ...]]] = [
+    ("learning_slot", SlotPut, _Delete, {"id": "TEXT", "month": "TEXT", "kind": "TEXT", "circle": "TEXT"}, "id",
+     ("month",)),
+    ("learning_blackout", BlackoutPut, _Delete, {"id": "TEXT", "circle": "TEXT", "month": "TEXT", "active": "INTEGER"},
+     "id", ()),
+    ("learning_session", SessionPut, _Delete,
+     {"id": "TEXT", "circle": "TEXT", "month": "TEXT", "movement": "TEXT", "place": "TEXT", "years": "TEXT",
+      "tactic": "TEXT", "tactic_id": "TEXT", "themes": "TEXT", "adaptation": "TEXT", "tries": "TEXT", "due": "TEXT",
+      "added": "TEXT", "outcome": "TEXT", "happened": "TEXT", "change": "TEXT", "keep": "INTEGER", "reported": "TEXT"},
+     "id", ("circle", "tactic_id")),
+    ("learning_tactic", TacticPut, _Delete,
+     {"id": "TEXT", "title": "TEXT", "themes": "TEXT", "description": "TEXT", "place": "TEXT", "years": "TEXT",
+      "circle": "TEXT", "added": "TEXT"}, "id", ()),
+    ("learning_care", CarePut, _CareDelete,
+     {"action": "TEXT", "circle": "TEXT", "kind": "TEXT", "action_day": "TEXT", "within": "INTEGER", "due": "TEXT",
+      "day": "TEXT", "part": "TEXT", "form": "TEXT", "host": "TEXT", "held": "TEXT"}, "action", ("circle",)),
+    ("learning_checkin", CheckinPut, _Delete,
+     {"id": "TEXT", "circle": "TEXT", "week": "TEXT", "score": "INTEGER", "word": "TEXT", "member": "TEXT"}, "id",
+     ("circle",)),
+    ("learning_attendance", AttendancePut, _AttendanceDelete,
+     {"meeting": "TEXT", "circle": "TEXT", "day": "TEXT", "held": "INTEGER", "present": "TEXT", "size": "INTEGER"},
+     "meeting", ("circle",)),
+    ("learning_kit", KitPut, _Delete, {"id": "TEXT", "circle": "TEXT", "day": "TEXT", "kit": "TEXT"}, "id", ()),
+]
+
+for _name, _put, _delete, _cols, _key, _idx in _TABLES:
+    register_kind(f"{_name}.put", _put)
+    register_kind(f"{_name}.delete", _delete)
+    register_projection(RecordProjection(_name, _cols, key=_key, indexes=_idx))
+
+
+# --------------------------------------------------------------------------- small checks
+def new_id(prefix: str) -> str:
+    """A short random record id such as ``s-3f9a1c``."""
+    return f"{prefix}-{secrets.token_hex(3)}"
+
+
+def check_id(value: str, what: str = "id") -> str:
+    text = (value or "").strip()
+    if not _ID.match(text):
+        raise InvalidInput("learning.bad_id", what=what, value=text)
+    return text
+
+
+def check_day(value: str | dt.date | None, today: str | None = None) -> str:
+    """An ISO day (default: ``today`` or the real today)."""
+    if value is None or value == "":
+        return today or dt.date.today().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise InvalidInput("learning.bad_day", day=value) from None
+
+
+def check_month(value: str) -> str:
+    """``YYYY-MM``."""
+    text = str(value).strip()
+    if not _MONTH.match(text) or not 1 <= int(text[5:]) <= 12:
+        raise InvalidInput("learning.bad_month", month=value)
+    return text
+
+
+def month_add(month: str, n: int) -> str:
+    """The month ``n`` months after ``month`` (``YYYY-MM``)."""
+    y, m = int(month[:4]), int(month[5:])
+    k = y * 12 + m - 1 + n
+    return f"{k // 12:04d}-{k % 12 + 1:02d}"
+
+
+def month_end(month: str) -> str:
+    """The last day of a month, ISO."""
+    y, m = int(month[:4]), int(month[5:])
+    return f"{month}-{calendar.monthrange(y, m)[1]:02d}"
+
+
+def iso_week(day: str) -> str:
+    """``2026-W07`` for an ISO day."""
+    y, w, _ = dt.date.fromisoformat(day).isocalendar()
+    return f"{y:04d}-W{w:02d}"
+
+
+def circle_ids(vault: Vault) -> list[str]:
+    """Ids of every recorded circle (through the circles package)."""
+    from halqa.circles import circles
+
+    return [c["id"] for c in circles(vault)]
+
+
+def require_circle(vault: Vault, circle_id: str) -> dict[str, Any]:
+    """The circle (members, roles, meetings); :class:`~halqa.errors.NotFound` if unknown."""
+    from halqa.circles import circle
+
+    return circle(vault, circle_id)
+
+
+def json_field(text: str | None, default: Any) -> Any:
+    return msgspec.json.decode(text) if text else default
