@@ -9,7 +9,7 @@
 #   fonts-hosny-amiri    Amiri, a second Arabic face for print
 # Without root or apt-get it only reports what is missing: the tests that need a package skip.
 set -euo pipefail
-PACKAGES=(age postgresql chromium poppler-utils fonts-noto-core fonts-hosny-amiri)
+PACKAGES=(age postgresql chromium chromium-driver poppler-utils fonts-noto-core fonts-hosny-amiri)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

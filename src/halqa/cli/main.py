@@ -269,14 +269,21 @@ def demo(
         if "passphrase" in d:
             console.print(t("msg.demo_passphrase", passphrase=d["passphrase"]))
         for step, part in d.items():
-            if step in ("path", "passphrase"):
+            if step in ("path", "passphrase", "url", "open_with"):
                 continue
             console.rule(t(f"step.{step}"))
             _kv_table(part) if isinstance(part, dict) else console.print(part)
 
+    from halqa.web import serve as run_web
+    from halqa.web.server import DEFAULT_PORT
+
+    report["url"] = f"http://127.0.0.1:{DEFAULT_PORT}"
+    report["open_with"] = f"halqa serve --vault {vault_path}"
     emit(report, human)
+    if not STATE.json:
+        console.print(t("msg.demo_open", url=report["url"], command=report["open_with"]), markup=False)
     if serve:
-        raise InvalidInput("error.serve_unavailable")
+        run_web(vault_path, pw, port=DEFAULT_PORT, echo=lambda line: console.print(line, markup=False))
 
 
 def main(argv: list[str] | None = None) -> None:

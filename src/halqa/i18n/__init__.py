@@ -29,7 +29,8 @@ _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("halqa_lan
 def _normalise(lang: str | None) -> str | None:
     if not lang:
         return None
-    code = lang.split(".")[0].split("_")[0].split("-")[0].lower()
+    # "ckb,en" (a poster's languages) -> the first; "ku_IQ.UTF-8" (a locale) -> "ku"
+    code = lang.split(",")[0].strip().split(".")[0].split("_")[0].split("-")[0].lower()
     if code in ("ku", "sorani"):
         code = "ckb"
     return code if code in LANGUAGES else None

@@ -1,0 +1,161 @@
+"""Vega-Lite building blocks shaped by a print style: configuration, class colours, maps."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import Any
+
+from halqa.publish.common import Request, area_names, demo_boundaries
+from halqa.publish.style import font_family
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+
+
+def config(req: Request) -> dict[str, Any]:
+    """Chart configuration: fonts of the language, inks of the style, big type for print."""
+    st, s = req.style, req.scale
+    font = font_family(req.lang, "ui")
+    big = 1.0 if st.name == "screen" else 1.25
+    stroke = st.min_stroke
+    axis = {"labelFont": font, "titleFont": font, "labelFontSize": 11 * s * big, "titleFontSize": 12 * s * big,
+            "labelColor": st.ink, "titleColor": st.ink, "domainColor": st.ink, "tickColor": st.ink,
+            "domainWidth": stroke, "tickWidth": stroke, "grid": st.grid, "gridColor": "#d5dde3",
+            "gridWidth": 0.8, "titleFontWeight": "bold", "labelFontWeight": "normal" if st.name == "screen" else "bold"}
+    return {
+        "background": st.paper, "font": font, "view": {"stroke": None},
+        "axis": axis,
+        "legend": {"labelFont": font, "titleFont": font, "labelFontSize": 11 * s * big, "titleFontSize": 11 * s * big,
+                   "labelColor": st.ink, "titleColor": st.ink, "symbolStrokeWidth": stroke, "orient": "bottom",
+                   "direction": "horizontal"},
+        "header": {"labelFont": font, "titleFont": font, "labelFontSize": 13 * s * big, "labelColor": st.ink,
+                   "labelFontWeight": "bold", "title": None},
+        "text": {"font": font, "fill": st.ink, "fontSize": 12 * s * big},
+        "bar": {"fill": st.ink, "stroke": None},
+        "rule": {"stroke": st.accent, "strokeWidth": max(stroke * 1.2, 2.0)},
+        "line": {"strokeWidth": max(stroke * 1.2, 2.5), "stroke": st.ink},
+        "point": {"filled": True, "size": 90 * s * s * big, "fill": st.ink},
+        "geoshape": {"stroke": st.ink, "strokeWidth": max(stroke, 1.5)},
+        "range": {"category": list(_category(req))},
+    }
+
+
+def _category(req: Request) -> tuple[str, ...]:
+    if req.style.name == "screen":
+        return ("#1f5f8b", "#c8102e", "#e08e0b", "#2e8540", "#6a3d9a", "#8c564b", "#4d4d4d", "#17becf")
+    if req.style.name == "print2":
+        return (req.style.ink, req.style.accent)
+    return (req.style.ink,)
+
+
+def classes(req: Request, values: list[float], breaks: list[float]) -> tuple[list[int], list[str]]:
+    """Put values into ``len(breaks)+1`` classes and give each class a solid ink (no gradients)."""
+    idx = [sum(v >= b for b in breaks) for v in values]
+    n = len(breaks) + 1
+    scheme = req.style.scheme
+    if req.style.name == "screen":
+        step = (len(scheme) - 1) / max(n - 1, 1)
+        colours = [scheme[round(i * step)] for i in range(n)]
+    elif req.style.name == "print2":
+        colours = [scheme[min(round(i * (len(scheme) - 1) / max(n - 1, 1)), len(scheme) - 1)] for i in range(n)]
+    else:
+        colours = [req.style.paper] * (n - 1) + [req.style.ink] if n <= 2 else \
+            [req.style.paper] + [req.style.ink] * (n - 1)
+    return idx, colours
+
+
+def boundaries(req: Request) -> dict[str, Any]:
+    """District shapes for the vault's areas: areas with an H3 cell are drawn as that hexagon
+    (longitude/latitude); otherwise the packaged schematic demo map is used for the codes it
+    knows. Areas with neither are listed in ``missing``."""
+    names = area_names(req.vault)
+    features: list[dict[str, Any]] = []
+    h3_cells = {r[0]: r[1] for r in req.vault.query("SELECT code, h3 FROM area WHERE h3 IS NOT NULL AND h3 != ''")}
+    if h3_cells:
+        import h3
+
+        for code, cell in sorted(h3_cells.items()):
+            ring = [[lng, lat] for lat, lng in h3.cell_to_boundary(cell)]
+            ring.append(ring[0])
+            ring.reverse()  # GeoJSON/d3: clockwise outer rings on the sphere
+            features.append({"type": "Feature", "properties": {"code": code, "kind": "district"},
+                             "geometry": {"type": "Polygon", "coordinates": [ring]}})
+        frame = "h3"
+    else:
+        for f in demo_boundaries()["features"]:
+            if f["properties"]["kind"] == "water" or f["properties"]["code"] in names:
+                features.append(f)
+        frame = "schematic"
+    drawn = {f["properties"]["code"] for f in features}
+    for f in features:
+        p = f["properties"]
+        if p["code"] in names:
+            p.update({f"name_{k}": v for k, v in names[p["code"]].items() if k in ("ar", "en", "ckb")})
+    return {"type": "FeatureCollection", "features": features, "frame": frame,
+            "missing": sorted(set(names) - drawn)}
+
+
+def centroid(feature: dict[str, Any]) -> tuple[float, float]:
+    """Area-weighted centroid of a polygon's outer ring (for labels)."""
+    ring = feature["geometry"]["coordinates"][0]
+    a = cx = cy = 0.0
+    for (x0, y0), (x1, y1) in pairwise(ring):
+        c = x0 * y1 - x1 * y0
+        a += c
+        cx += (x0 + x1) * c
+        cy += (y0 + y1) * c
+    if abs(a) < 1e-12:
+        xs, ys = zip(*ring, strict=True)
+        return sum(xs) / len(xs), sum(ys) / len(ys)
+    return cx / (3 * a), cy / (3 * a)
+
+
+def map_layers(req: Request, geo: dict[str, Any], values: dict[str, dict[str, Any]], width: float, height: float,
+               fill_field: str = "fill", label_field: str = "label") -> dict[str, Any]:
+    """A district map: filled shapes (fill colour per district given in ``values``), water, and
+    two-line labels at centroids. No basemap, no tiles."""
+    projection: dict[str, Any] = ({"type": "identity", "reflectY": True} if geo["frame"] == "schematic"
+                                  else {"type": "mercator"})
+    shapes = []
+    labels = []
+    for f in geo["features"]:
+        p = f["properties"]
+        v = values.get(p["code"], {})
+        is_water = p.get("kind") == "water"
+        fill = ("#cfe3f0" if req.style.name == "screen" else req.style.paper) if is_water else v.get(fill_field, req.style.paper)
+        shapes.append({"type": "Feature", "geometry": f["geometry"],
+                       "properties": {"code": p["code"], "fill": fill, "water": is_water}})
+        x, y = centroid(f)
+        name = p.get(f"name_{req.lang}", p["code"])
+        labels.append({"lon": x, "lat": y, "name": name, "value": "" if is_water else v.get(label_field, ""),
+                       "dark": bool(v.get("dark", False)), "water": is_water})
+    s = req.scale * (1.0 if req.style.name == "screen" else 1.2)
+    stroke = max(req.style.min_stroke * 1.4, 2.5)
+    return {
+        "width": width, "height": height, "projection": projection,
+        "layer": [
+            {"data": {"values": shapes}, "mark": {"type": "geoshape", "stroke": req.style.ink, "strokeWidth": stroke},
+             "encoding": {"fill": {"field": "properties.fill", "type": "nominal", "scale": None},
+                          "strokeDash": {"condition": {"test": "datum.properties.water", "value": [6, 6]}, "value": []}}},
+            {"data": {"values": labels}, "mark": {"type": "text", "fontSize": 13 * s, "fontWeight": "bold", "dy": -9 * s},
+             "encoding": {"longitude": {"field": "lon", "type": "quantitative"},
+                          "latitude": {"field": "lat", "type": "quantitative"},
+                          "text": {"field": "name"},
+                          "fill": {"condition": {"test": "datum.dark", "value": req.style.paper},
+                                   "value": req.style.ink}}},
+            {"data": {"values": labels}, "mark": {"type": "text", "fontSize": 16 * s, "fontWeight": "bold", "dy": 12 * s},
+             "encoding": {"longitude": {"field": "lon", "type": "quantitative"},
+                          "latitude": {"field": "lat", "type": "quantitative"},
+                          "text": {"field": "value"},
+                          "fill": {"condition": {"test": "datum.dark", "value": req.style.paper},
+                                   "value": req.style.ink}}},
+        ],
+    }
+
+
+def is_dark(colour: str) -> bool:
+    """Whether text on this fill should be paper-coloured."""
+    c = colour.lstrip("#")
+    if len(c) != 6:
+        return False
+    r, g, b = (int(c[i:i + 2], 16) for i in (0, 2, 4))
+    return 0.299 * r + 0.587 * g + 0.114 * b < 120

@@ -1,0 +1,597 @@
+"""The poster kinds: each reads aggregates through a domain's public functions and returns a
+:class:`~halqa.publish.common.Figure` (texts, one Vega-Lite chart, the aggregates it draws).
+
+Nothing here draws a household or a member: cells with fewer than ``MIN_CELL`` households (or
+grievances) are suppressed and listed as such; pool and fund posters show rounds and purposes,
+never pseudonyms.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from halqa.errors import InvalidInput, NotFound
+from halqa.publish.charts import SCHEMA, boundaries, classes, is_dark, map_layers
+from halqa.publish.common import (
+    Figure,
+    Request,
+    area_label,
+    area_names,
+    check_area,
+    day_label,
+    ledger_period,
+    period_text,
+    reference_rows,
+)
+from halqa.publish.style import localise_digits
+
+Builder = Callable[[Request, float, float], Figure]
+
+
+def _spec(body: dict[str, Any]) -> dict[str, Any]:
+    return {"$schema": SCHEMA, "padding": 4, **body}
+
+
+def _ledger_report(req: Request, daily: bool = False) -> tuple[dict[str, Any], str, str]:
+    from halqa.ledger import report
+
+    first, last = ledger_period(req)
+    return report(req.vault, first, last, daily=daily), first, last
+
+
+def _published_areas(req: Request, rep: dict[str, Any], fig: Figure) -> dict[str, dict[str, Any]]:
+    out = {}
+    for code, a in sorted(rep["areas"].items()):
+        if (a.get("households") or 0) < req.min_cell:
+            fig.suppressed.append(code)
+            continue
+        out[code] = a
+    return out
+
+
+def _suppressed_note(req: Request, fig: Figure) -> None:
+    if fig.suppressed:
+        fig.notes.append(req.tr("publish.note.suppressed", n=req.min_cell,
+                                areas="، ".join(area_label(req, c) for c in fig.suppressed)))
+
+
+# ---------------------------------------------------------------------------- blackouts
+def blackouts(req: Request, width: float, height: float) -> Figure:
+    """Blackout calendar: days down, hours across, the share of households without power."""
+    from halqa.ledger import calendar
+
+    area = check_area(req)
+    rep, first, last = _ledger_report(req)
+    fig = Figure("blackouts", req.tr("publish.blackouts.title", area=area_label(req, area) if area else req.tr("publish.city")),
+                 req.tr2("publish.blackouts.title", area=area_label(req, area, req.lang2) if area else req.tr2("publish.city")),
+                 period=period_text(req, first, last))
+    areas = _published_areas(req, rep, fig)
+    codes = [area] if area else list(areas)
+    codes = [c for c in codes if c in areas]
+    if not codes:
+        raise InvalidInput("publish.error.suppressed", n=req.min_cell)
+    rows = []
+    breaks = [0.25, 0.5, 0.75]
+    for code in codes:
+        cal = calendar(req.vault, code, first, last)
+        for d in cal["days"]:
+            for h, share in enumerate(d["hours"]):
+                rows.append({"area": area_label(req, code), "day": day_label(d["day"], req.digits), "hour": h, "share": share})
+    idx, colours = classes(req, [r["share"] for r in rows], breaks)
+    labels = [req.tr("publish.blackouts.class", low=int(b0 * 100), high=int(b1 * 100))
+              for b0, b1 in zip([0, *breaks], [*breaks, 1], strict=True)]
+    for r, i in zip(rows, idx, strict=True):
+        r["class"] = labels[i]
+    days = sorted({r["day"] for r in rows}, key=[r["day"] for r in rows].index)
+    supply = sum(areas[c]["supply_hours_per_day"] for c in codes) / len(codes)
+    fig.headline = req.tr("publish.blackouts.headline", hours=req.num(24 - supply, 1))
+    fig.headline2 = req.tr2("publish.blackouts.headline", hours=req.num(24 - supply, 1, lang2=True))
+    fig.notes.append(req.tr("publish.blackouts.note", n=req.num(sum(areas[c]["households"] for c in codes))))
+    fig.data = [{"area": c, "households": areas[c]["households"], "supply_hours_per_day": areas[c]["supply_hours_per_day"]}
+                for c in codes]
+    hour_values = list(range(0, 24, 3))
+    encoding: dict[str, Any] = {
+        "x": {"field": "hour", "type": "ordinal", "title": req.tr("publish.axis.hour"),
+              "axis": {"values": hour_values, "labelExpr": _digits_expr(req), "labelAngle": 0}},
+        "y": {"field": "day", "type": "ordinal", "sort": days, "title": None,
+              "axis": {"values": days[::7], "ticks": False}},
+    }
+    if req.style.name == "print1":
+        size_for = {lab: s for lab, s in zip(labels, (0, 0.25, 0.55, 1.0), strict=True)}
+        for r in rows:
+            r["size"] = size_for[r["class"]]
+        mark = {"type": "square", "filled": True, "fill": req.style.ink, "stroke": None}
+        encoding["size"] = {"field": "size", "type": "quantitative", "scale": {"range": [0, 1]}, "legend": None}
+    else:
+        mark = {"type": "rect", "stroke": None}
+        encoding["color"] = {"field": "class", "type": "ordinal", "sort": labels, "title": req.tr("publish.blackouts.legend"),
+                             "scale": {"domain": labels, "range": colours}}
+    n_panels = len(codes)
+    cols = 1 if n_panels == 1 else 3
+    rows_n = (n_panels + cols - 1) // cols
+    cell_w = (width - 60 * req.scale) / cols - 16 * req.scale
+    cell_h = (height - (70 if n_panels == 1 else 90) * req.scale) / rows_n - 24 * req.scale
+    if req.style.name == "print1":
+        encoding["size"]["scale"] = {"range": [0, max(1.0, (cell_w / 24) * (cell_h / len(days)))]}
+    unit = {"mark": mark, "encoding": encoding, "width": cell_w, "height": cell_h}
+    if n_panels == 1:
+        fig.spec = _spec({"data": {"values": rows}, **unit})
+    else:
+        fig.spec = _spec({"data": {"values": rows}, "facet": {"field": "area", "type": "nominal", "title": None},
+                          "columns": cols, "spec": unit})
+    return fig
+
+
+def _digits_expr(req: Request) -> str:
+    if req.digits != "arab":
+        return "datum.label"
+    expr = "datum.label"
+    for i, ch in enumerate("٠١٢٣٤٥٦٧٨٩"):
+        expr = f"replace({expr}, /{i}/g, '{ch}')"
+    return expr
+
+
+# ---------------------------------------------------------------------------- supply
+def supply(req: Request, width: float, height: float) -> Figure:
+    """Supply hours per district, measured by households, against the official claim."""
+    area = check_area(req)
+    rep, first, last = _ledger_report(req)
+    fig = Figure("supply", req.tr("publish.supply.title"), req.tr2("publish.supply.title"), period=period_text(req, first, last))
+    areas = _published_areas(req, rep, fig)
+    if not areas:
+        raise InvalidInput("publish.error.suppressed", n=req.min_cell)
+    claims: dict[str, float] = {}
+    for c in rep.get("claims", []):
+        claims[c["area"]] = c["claimed_hours"]
+    rows = [{"code": c, "name": area_label(req, c), "hours": round(a["supply_hours_per_day"], 1),
+             "label": req.num(a["supply_hours_per_day"], 1), "claim": claims.get(c), "focus": area in (None, c),
+             "households": a["households"]} for c, a in areas.items()]
+    rows.sort(key=lambda r: r["hours"])
+    fig.data = [{k: r[k] for k in ("code", "hours", "claim", "households")} for r in rows]
+    focus = [r for r in rows if r["code"] == area] if area else rows
+    mean = sum(r["hours"] for r in focus) / len(focus)
+    claim_values = [r["claim"] for r in focus if r["claim"] is not None]
+    if claim_values:
+        claim = sum(claim_values) / len(claim_values)
+        fig.headline = req.tr("publish.supply.headline_claim", hours=req.num(mean, 1), claim=req.num(claim, 0))
+        fig.headline2 = req.tr2("publish.supply.headline_claim", hours=req.num(mean, 1, True), claim=req.num(claim, 0, True))
+        fig.notes.append(req.tr("publish.supply.claim_note"))
+    else:
+        fig.headline = req.tr("publish.supply.headline", hours=req.num(mean, 1))
+        fig.headline2 = req.tr2("publish.supply.headline", hours=req.num(mean, 1, True))
+    fig.notes.append(req.tr("publish.supply.note"))
+    _suppressed_note(req, fig)
+    s = req.scale * (1.0 if req.style.name == "screen" else 1.25)
+    other = "#9fb3c2" if req.style.name == "screen" else req.style.ink
+    bar_h = height - 70 * req.scale
+    layers: list[dict[str, Any]] = [
+        {"mark": {"type": "bar"},
+         "encoding": {"color": {"condition": {"test": "datum.focus", "value": req.style.ink}, "value": other}}},
+        {"mark": {"type": "text", "dx": 0, "dy": -12 * s, "fontSize": 18 * s, "fontWeight": "bold"},
+         "encoding": {"text": {"field": "label"}}},
+    ]
+    if any(r["claim"] is not None for r in rows):
+        layers.append({"mark": {"type": "tick", "thickness": max(req.style.min_stroke * 1.6, 4), "color": req.style.accent,
+                                "size": (width - 80 * req.scale) / max(len(rows), 1) * 0.9},
+                       "encoding": {"y": {"field": "claim", "type": "quantitative"}}})
+    fig.spec = _spec({"data": {"values": rows}, "width": width - 60 * req.scale, "height": bar_h,
+                      "encoding": {"x": {"field": "name", "type": "nominal", "sort": [r["name"] for r in rows], "title": None,
+                                         "axis": {"labelAngle": 0, "labelFontSize": 12 * s, "labelLimit": 400}},
+                                   "y": {"field": "hours", "type": "quantitative", "title": req.tr("publish.axis.hours_day"),
+                                         "scale": {"domain": [0, 24]}, "axis": {"values": [0, 4, 8, 12, 16, 20, 24]}}},
+                      "layer": layers})
+    return fig
+
+
+# ---------------------------------------------------------------------------- reliability
+def reliability(req: Request, width: float, height: float) -> Figure:
+    """Weekly hours without power per household (SAIDI per week) and the period's IEEE 1366 indices."""
+    area = check_area(req)
+    rep, first, last = _ledger_report(req, daily=True)
+    fig = Figure("reliability", req.tr("publish.reliability.title"), req.tr2("publish.reliability.title"),
+                 period=period_text(req, first, last))
+    areas = _published_areas(req, rep, fig)
+    codes = [c for c in ([area] if area else list(areas)) if c in areas]
+    if not codes:
+        raise InvalidInput("publish.error.suppressed", n=req.min_cell)
+    rows = []
+    for c in codes:
+        weekly: dict[int, float] = defaultdict(float)
+        for k, d in enumerate(areas[c].get("daily", [])):
+            if d.get("saidi_minutes") is not None:
+                weekly[k // 7] += d["saidi_minutes"] / 60
+        for w, hours in sorted(weekly.items()):
+            start = areas[c]["daily"][w * 7]["day"]
+            rows.append({"area": area_label(req, c), "week": w + 1,
+                         "start": day_label(start, req.digits), "hours": round(hours, 1)})
+    a = areas[codes[0]] if len(codes) == 1 else None
+    if a is not None:
+        fig.headline = req.tr("publish.reliability.headline", saidi=req.num(a["saidi_minutes"] / 60, 0),
+                              saifi=req.num(a["saifi"], 0), caidi=req.num((a["caidi_minutes"] or 0) / 60, 1))
+        fig.headline2 = req.tr2("publish.reliability.headline", saidi=req.num(a["saidi_minutes"] / 60, 0, True),
+                                saifi=req.num(a["saifi"], 0, True), caidi=req.num((a["caidi_minutes"] or 0) / 60, 1, True))
+    else:
+        worst = max(codes, key=lambda c: areas[c]["saidi_minutes"])
+        fig.headline = req.tr("publish.reliability.headline_city", area=area_label(req, worst),
+                              saidi=req.num(areas[worst]["saidi_minutes"] / 60, 0))
+        fig.headline2 = req.tr2("publish.reliability.headline_city", area=area_label(req, worst, req.lang2 or req.lang),
+                                saidi=req.num(areas[worst]["saidi_minutes"] / 60, 0, True))
+    fig.data = [{"area": c, "saifi": areas[c]["saifi"], "saidi_hours": round(areas[c]["saidi_minutes"] / 60, 1),
+                 "caidi_hours": round((areas[c]["caidi_minutes"] or 0) / 60, 2), "asai": areas[c]["asai"],
+                 "major_event_days": len(areas[c]["major_event_days"])} for c in codes]
+    fig.notes.append(req.tr("publish.reliability.note"))
+    _suppressed_note(req, fig)
+    starts = sorted({(r["week"], r["start"]) for r in rows})
+    enc: dict[str, Any] = {
+        "x": {"field": "start", "type": "ordinal", "sort": [s for _, s in starts], "title": req.tr("publish.axis.week"),
+              "axis": {"labelAngle": 0, "values": [s for _, s in starts][::2]}},
+        "y": {"field": "hours", "type": "quantitative", "title": req.tr("publish.axis.hours_week")},
+    }
+    if len(codes) > 1:
+        if req.style.name == "screen":
+            enc["color"] = {"field": "area", "type": "nominal", "title": None}
+        else:
+            enc["strokeDash"] = {"field": "area", "type": "nominal", "title": None}
+            enc["color"] = {"field": "area", "type": "nominal", "title": None}
+    fig.spec = _spec({"data": {"values": rows}, "width": width - 70 * req.scale,
+                      "height": height - (110 if len(codes) > 1 else 60) * req.scale,
+                      "mark": {"type": "line", "point": len(codes) == 1}, "encoding": enc})
+    return fig
+
+
+# ---------------------------------------------------------------------------- water
+def water(req: Request, width: float, height: float) -> Figure:
+    """Money spent on bottled water per recording household per month, by district.
+
+    The ledger's public ``water_summary`` gives totals but not households per month, so the
+    per-household figure reads the ``ledger_water`` table (read-only)."""
+    from halqa.ledger import water_summary
+
+    area = check_area(req)
+    rows_db = req.vault.query("SELECT household, area, substr(day, 1, 7) AS month, spent, currency FROM ledger_water"
+                              + (" WHERE area = ?" if area else ""), [area] if area else [])
+    if not rows_db:
+        raise InvalidInput("publish.error.no_water")
+    currencies: dict[str, int] = defaultdict(int)
+    for r in rows_db:
+        currencies[r["currency"] or "IQD"] += 1
+    cur = max(currencies, key=lambda c: currencies[c])
+    per: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for r in rows_db:
+        if (r["currency"] or "IQD") == cur:
+            per[(r["area"], r["month"])][r["household"]] += Decimal(r["spent"] or "0")
+    months = sorted({m for _, m in per})
+    fig = Figure("water", req.tr("publish.water.title"), req.tr2("publish.water.title"),
+                 period=" – ".join(f"{req.tr(f'publish.month.{int(m[5:])}')} {localise_digits(m[:4], req.digits)}"
+                                   for m in (months[0], months[-1])))
+    data = []
+    for (code, month), spend in sorted(per.items()):
+        if len(spend) < req.min_cell:
+            fig.suppressed.append(f"{code} {month}")
+            continue
+        mean = sum(spend.values()) / len(spend)
+        data.append({"code": code, "area": area_label(req, code), "month": month,
+                     "month_name": req.tr(f"publish.month.{int(month[5:])}"), "households": len(spend),
+                     "spent_per_household": float(round(mean))})
+    if not data:
+        raise InvalidInput("publish.error.suppressed", n=req.min_cell)
+    fig.data = [{k: d[k] for k in ("code", "month", "households", "spent_per_household")} for d in data]
+    summary = water_summary(req.vault, months[0] + "-01", months[-1] + "-28", area)
+    days = sum(s["days"] for s in summary.values())
+    no_water = sum(s["no_water_days"] for s in summary.values())
+    bad = sum(s["contaminated_days"] for s in summary.values())
+    avg = sum(d["spent_per_household"] * d["households"] for d in data) / sum(d["households"] for d in data)
+    fig.headline = req.tr("publish.water.headline", amount=req.num(avg), currency=req.tr(f"publish.currency.{cur.lower()}"))
+    fig.headline2 = req.tr2("publish.water.headline", amount=req.num(avg, 0, True),
+                            currency=req.tr2(f"publish.currency.{cur.lower()}"))
+    if days:
+        fig.notes.append(req.tr("publish.water.days", no_water=req.num(100 * no_water / days), bad=req.num(100 * bad / days)))
+    fig.notes.append(req.tr("publish.water.note", n=req.min_cell))
+    if fig.suppressed:
+        fig.notes.append(req.tr("publish.note.suppressed_cells", n=req.min_cell, count=req.num(len(fig.suppressed))))
+    s = req.scale * (1.0 if req.style.name == "screen" else 1.25)
+    enc: dict[str, Any] = {
+        "x": {"field": "month_name", "type": "nominal", "sort": [req.tr(f"publish.month.{int(m[5:])}") for m in months],
+              "title": None, "axis": {"labelAngle": 0, "labelFontSize": 12 * s}},
+        "y": {"field": "spent_per_household", "type": "quantitative", "title": req.tr("publish.axis.spent", currency=cur)},
+    }
+    n_areas = len({d["code"] for d in data})
+    if n_areas > 1:
+        enc["xOffset"] = {"field": "area", "type": "nominal"}
+        enc["color"] = {"field": "area", "type": "nominal", "title": None}
+    fig.spec = _spec({"data": {"values": data}, "width": width - 80 * req.scale,
+                      "height": height - (110 if n_areas > 1 else 60) * req.scale, "mark": {"type": "bar"}, "encoding": enc})
+    return fig
+
+
+# ---------------------------------------------------------------------------- maps
+def supply_map(req: Request, width: float, height: float) -> Figure:
+    """Map of districts: supply hours per day, in solid classes, labelled on the map."""
+    rep, first, last = _ledger_report(req)
+    fig = Figure("map", req.tr("publish.map.title"), req.tr2("publish.map.title"), period=period_text(req, first, last))
+    areas = _published_areas(req, rep, fig)
+    geo = boundaries(req)
+    codes = list(areas)
+    breaks = [8.0, 12.0, 16.0, 20.0]
+    idx, colours = classes(req, [24 - areas[c]["supply_hours_per_day"] for c in codes], [24 - b for b in reversed(breaks)])
+    values = {}
+    for c, i in zip(codes, idx, strict=True):
+        fill = colours[i]
+        values[c] = {"fill": fill, "label": req.tr("publish.map.label", hours=req.num(areas[c]["supply_hours_per_day"], 1)),
+                     "dark": is_dark(fill)}
+    for c in fig.suppressed:
+        values[c] = {"fill": req.style.paper, "label": req.tr("publish.map.suppressed")}
+    fig.data = [{"code": c, "supply_hours_per_day": areas[c]["supply_hours_per_day"], "households": areas[c]["households"]}
+                for c in codes]
+    worst = min(codes, key=lambda c: areas[c]["supply_hours_per_day"]) if codes else None
+    if worst:
+        fig.headline = req.tr("publish.map.headline", area=area_label(req, worst),
+                              hours=req.num(areas[worst]["supply_hours_per_day"], 1))
+        fig.headline2 = req.tr2("publish.map.headline", area=area_label(req, worst, req.lang2 or req.lang),
+                                hours=req.num(areas[worst]["supply_hours_per_day"], 1, True))
+    fig.notes.append(req.tr("publish.map.note"))
+    if geo["missing"]:
+        fig.notes.append(req.tr("publish.map.missing", areas="، ".join(area_label(req, c) for c in geo["missing"])))
+    _suppressed_note(req, fig)
+    fig.spec = _spec(map_layers(req, geo, values, width - 20 * req.scale, height - 20 * req.scale))
+    return fig
+
+
+def hotspots(req: Request, width: float, height: float) -> Figure:
+    """Complaint hotspot map: hearings per district over the last eight weeks, Gi* hot spots marked."""
+    from halqa.listening import hotspots as find
+
+    res = find(req.vault, weeks=8)
+    fig = Figure("hotspots", req.tr("publish.hotspots.title"), req.tr2("publish.hotspots.title"),
+                 period=period_text(req, res["window"]["from"], res["window"]["until"]))
+    geo = boundaries(req)
+    shown = [p for p in res["places"] if p["grievances"] >= req.min_cell]
+    fig.suppressed = [p["place"] for p in res["places"] if p["grievances"] < req.min_cell]
+    top = max((p["hearings"] for p in shown), default=1) or 1
+    idx, colours = classes(req, [p["hearings"] / top for p in shown], [0.5, 0.75, 0.9])
+    values = {}
+    for p, i in zip(shown, idx, strict=True):
+        fill = req.style.accent if p["hot"] and req.style.name != "screen" else colours[i]
+        values[p["place"]] = {"fill": fill, "label": req.tr("publish.hotspots.label", n=req.num(p["hearings"]))
+                              + (" ●" if p["hot"] else ""), "dark": is_dark(fill)}
+    for c in fig.suppressed:
+        values[c] = {"fill": req.style.paper, "label": req.tr("publish.map.suppressed")}
+    fig.data = [{"place": p["place"], "hearings": p["hearings"], "z": p["z"], "q": p["q"], "hot": p["hot"]} for p in shown]
+    if res["hot"]:
+        fig.headline = req.tr("publish.hotspots.headline_hot", areas="، ".join(area_label(req, c) for c in res["hot"]))
+        fig.headline2 = req.tr2("publish.hotspots.headline_hot", areas=", ".join(
+            area_label(req, c, req.lang2 or req.lang) for c in res["hot"]))
+    elif shown:
+        most = max(shown, key=lambda p: p["hearings"])
+        fig.headline = req.tr("publish.hotspots.headline_none", area=area_label(req, most["place"]), n=req.num(most["hearings"]))
+        fig.headline2 = req.tr2("publish.hotspots.headline_none", area=area_label(req, most["place"], req.lang2 or req.lang),
+                                n=req.num(most["hearings"], 0, True))
+    fig.notes.append(req.tr("publish.hotspots.note", alpha=req.num(res["alpha"], 2)))
+    _suppressed_note(req, fig)
+    fig.spec = _spec(map_layers(req, geo, values, width - 20 * req.scale, height - 20 * req.scale))
+    return fig
+
+
+# ---------------------------------------------------------------------------- grievances
+def grievances(req: Request, width: float, height: float) -> Figure:
+    """Top shared grievances: in how many of each group's notes a theme is heard, with 95% intervals."""
+    from halqa.listening import shared_causes, themes
+
+    res = shared_causes(req.vault, by=("district",), min_n=10)
+    names = {t["id"]: t.get(f"name_{req.lang}") or t["id"] for t in themes(req.vault)}
+    names2 = {t["id"]: t.get(f"name_{req.lang2}") or t["id"] for t in themes(req.vault)} if req.lang2 else {}
+    top = [t for t in res["themes"] if t["groups"]][:4]
+    if not top:
+        raise InvalidInput("publish.error.no_grievances")
+    fig = Figure("grievances", req.tr("publish.grievances.title"), req.tr2("publish.grievances.title"))
+    rows = []
+    for t in top:
+        for g, v in t["groups"].items():
+            code = g.split("=", 1)[1]
+            rows.append({"theme": _short(names.get(t["theme"], t["theme"])),
+                         "group": area_label(req, code) if code in area_names(req.vault) else code,
+                         "prevalence": v["prevalence"], "low": v["low"], "high": v["high"], "n": v["n"]})
+    first = top[0]
+    fig.headline = req.tr("publish.grievances.headline", theme=_short(names.get(first["theme"], first["theme"])),
+                          low=req.num(100 * first["score"]))
+    fig.headline2 = req.tr2("publish.grievances.headline", theme=_short(names2.get(first["theme"], first["theme"])),
+                            low=req.num(100 * first["score"], 0, True))
+    fig.data = [{"theme": t["theme"], "score": t["score"], "overall": t["overall"],
+                 "groups": {g: v for g, v in t["groups"].items()}} for t in top]
+    fig.notes.append(req.tr("publish.grievances.note", level=req.num(100 * res["level"]), records=req.num(res["records"])))
+    if res["too_few"]:
+        fig.notes.append(req.tr("publish.grievances.too_few", groups="، ".join(g.split("=", 1)[1] for g in res["too_few"])))
+    s = req.scale * (1.0 if req.style.name == "screen" else 1.2)
+    theme_order = [_short(names.get(t["theme"], t["theme"])) for t in top]
+    n_groups = len({r["group"] for r in rows})
+    row_h = (height - 90 * req.scale) / max(len(top), 1)
+    enc_y = {"field": "group", "type": "nominal", "title": None, "axis": {"labelFontSize": 10 * s}}
+    enc_x = {"field": "prevalence", "type": "quantitative", "title": req.tr("publish.axis.share"),
+             "axis": {"format": ".0%"}, "scale": {"domain": [0, 1]}}
+    fig.spec = _spec({
+        "data": {"values": rows},
+        "facet": {"row": {"field": "theme", "type": "nominal", "sort": theme_order, "title": None,
+                          "header": {"labelAngle": 0, "labelOrient": "top",
+                                     "labelAlign": "right" if req.lang in ("ar", "ckb") else "left",
+                                     "labelAnchor": "end" if req.lang in ("ar", "ckb") else "start", "labelFontSize": 14 * s}}},
+        "spacing": 8 * s,
+        "spec": {"width": width - 150 * req.scale, "height": max(row_h - 34 * s, n_groups * 9 * s),
+                 "layer": [
+                     {"mark": {"type": "rule", "strokeWidth": max(req.style.min_stroke * 1.5, 3), "stroke": req.style.ink},
+                      "encoding": {"y": enc_y, "x": {**enc_x, "field": "low"}, "x2": {"field": "high"}}},
+                     {"mark": {"type": "point", "filled": True, "fill": req.style.accent, "stroke": req.style.accent,
+                               "size": 110 * s * s},
+                      "encoding": {"y": enc_y, "x": enc_x}},
+                 ]},
+        "resolve": {"scale": {"y": "independent"}},
+    })
+    return fig
+
+
+def _short(name: str) -> str:
+    return name.split(" (")[0].split(" (")[0].split("(")[0].strip()
+
+
+# ---------------------------------------------------------------------------- funds and pools
+def fund(req: Request, width: float, height: float) -> Figure:
+    """Fund transparency: money in and out each month, out by purpose; nobody named."""
+    from halqa.mutual_aid import funds, statement
+
+    all_funds = funds(req.vault)
+    if not all_funds:
+        raise InvalidInput("publish.error.no_fund")
+    name = req.name or all_funds[0]["name"]
+    info = next((f for f in all_funds if f["name"] == name), None)
+    if info is None:
+        raise NotFound("publish.error.unknown_fund", name=name, known=", ".join(f["name"] for f in all_funds))
+    months = sorted({r[0][:7] for r in req.vault.query(
+        "SELECT day FROM mutual_aid_posting WHERE fund = ? AND account = 'cash'", (name,))})
+    cur = info["currency"]
+    rows = []
+    for m in months:
+        st = statement(req.vault, name, month=m, hide_parties=True, entries=False)
+        mname = req.tr(f"publish.month.{int(m[5:])}")
+        if st["contributions"].get(cur):
+            rows.append({"month": mname, "flow": req.tr("publish.fund.in"), "part": req.tr("publish.fund.contributions"),
+                         "amount": float(st["contributions"][cur])})
+        for purpose, amounts in st["by_purpose"].items():
+            if amounts.get(cur):
+                rows.append({"month": mname, "flow": req.tr("publish.fund.out"), "part": req.tr(f"publish.purpose.{purpose}")
+                             if purpose in _PURPOSES else purpose, "amount": float(amounts[cur])})
+    fig = Figure("fund", req.tr("publish.fund.title", name=name), req.tr2("publish.fund.title", name=name))
+    fig.data = [dict(r) for r in rows]
+    fig.headline = req.tr("publish.fund.headline", balance=req.num(float(info["balance"])),
+                          currency=req.tr(f"publish.currency.{cur.lower()}"))
+    fig.headline2 = req.tr2("publish.fund.headline", balance=req.num(float(info["balance"]), 0, True),
+                            currency=req.tr2(f"publish.currency.{cur.lower()}"))
+    other = {c: a for c, a in info["holdings"].items() if c != cur}
+    if other:
+        fig.notes.append(req.tr("publish.fund.other", holdings="، ".join(f"{req.num(float(a), 2)} {c}" for c, a in other.items())))
+    fig.notes.append(req.tr("publish.fund.note"))
+    fig.spec = _spec({"data": {"values": rows}, "width": width - 90 * req.scale, "height": height - 110 * req.scale,
+                      "mark": {"type": "bar", "stroke": req.style.paper if req.style.name != "screen" else None,
+                               "strokeWidth": req.style.min_stroke},
+                      "encoding": {"x": {"field": "month", "type": "nominal", "title": None, "axis": {"labelAngle": 0},
+                                         "sort": [req.tr(f"publish.month.{int(m[5:])}") for m in months]},
+                                   "xOffset": {"field": "flow", "type": "nominal",
+                                               "sort": [req.tr("publish.fund.in"), req.tr("publish.fund.out")]},
+                                   "y": {"field": "amount", "type": "quantitative",
+                                         "title": req.tr("publish.axis.amount", currency=cur)},
+                                   "color": {"field": "part", "type": "nominal", "title": None}}})
+    return fig
+
+
+_PURPOSES = ("family", "medicine", "fuel", "food", "repairs", "rent", "legal", "transport", "childcare", "other")
+
+
+def pool(req: Request, width: float, height: float) -> Figure:
+    """Pool (jam'iyya) transparency: each round's pot, what was paid in and what was paid out."""
+    from halqa.mutual_aid import pool_status, pools
+
+    all_pools = pools(req.vault)
+    if not all_pools:
+        raise InvalidInput("publish.error.no_pool")
+    name = req.name or all_pools[0]["name"]
+    if name not in {p["name"] for p in all_pools}:
+        raise NotFound("publish.error.unknown_pool", name=name, known=", ".join(p["name"] for p in all_pools))
+    st = pool_status(req.vault, name)
+    rows = []
+    for r in st["schedule"]:
+        label = req.tr("publish.pool.round", n=req.num(r["round"]))
+        pot = float(r["pot"] or st["amount"]) if r["pot"] else float(st["amount"]) * (len(st["members"]) - 1)
+        rows.append({"round": label, "what": req.tr("publish.pool.due"), "amount": pot})
+        rows.append({"round": label, "what": req.tr("publish.pool.paid"), "amount": float(r["paid"])})
+        rows.append({"round": label, "what": req.tr("publish.pool.paid_out"), "amount": float(r["paid_out"] or 0)})
+    fig = Figure("pool", req.tr("publish.pool.title", name=name), req.tr2("publish.pool.title", name=name))
+    paid_out = sum(1 for r in st["schedule"] if r["paid_out"])
+    fig.headline = req.tr("publish.pool.headline", done=req.num(paid_out), rounds=req.num(st["rounds"]),
+                          members=req.num(len(st["members"])), amount=req.num(float(st["amount"])))
+    fig.headline2 = req.tr2("publish.pool.headline", done=req.num(paid_out, 0, True), rounds=req.num(st["rounds"], 0, True),
+                            members=req.num(len(st["members"]), 0, True), amount=req.num(float(st["amount"]), 0, True))
+    fig.notes.append(req.tr("publish.pool.note"))
+    fig.data = [dict(r) for r in rows]
+    order = [req.tr("publish.pool.due"), req.tr("publish.pool.paid"), req.tr("publish.pool.paid_out")]
+    fig.spec = _spec({"data": {"values": rows}, "width": width - 90 * req.scale, "height": height - 110 * req.scale,
+                      "mark": {"type": "bar"},
+                      "encoding": {"x": {"field": "round", "type": "nominal", "title": None, "axis": {"labelAngle": 0},
+                                         "sort": [req.tr("publish.pool.round", n=req.num(i + 1)) for i in range(st["rounds"])]},
+                                   "xOffset": {"field": "what", "type": "nominal", "sort": order},
+                                   "y": {"field": "amount", "type": "quantitative",
+                                         "title": req.tr("publish.axis.amount", currency=st["currency"])},
+                                   "color": {"field": "what", "type": "nominal", "sort": order, "title": None}}})
+    return fig
+
+
+# ---------------------------------------------------------------------------- the same failure elsewhere
+def compare(req: Request, width: float, height: float) -> Figure:
+    """What burns here also flickers elsewhere: the circle's hours without power per day beside
+    published figures (each with its source and year on the picture)."""
+    area = check_area(req)
+    rep, first, last = _ledger_report(req)
+    fig = Figure("compare", req.tr("publish.compare.title"), req.tr2("publish.compare.title"), period=period_text(req, first, last))
+    areas = _published_areas(req, rep, fig)
+    codes = [c for c in ([area] if area else list(areas)) if c in areas]
+    if not codes:
+        raise InvalidInput("publish.error.suppressed", n=req.min_cell)
+    here = sum(24 - areas[c]["supply_hours_per_day"] for c in codes) / len(codes)
+    place = area_label(req, area) if area else req.tr("publish.city")
+    rows = [{"place": place, "hours": round(here, 2), "label": req.tr("publish.compare.hours_day", h=req.num(here, 1)),
+             "ours": True, "source": ""}]
+    ref = reference_rows()
+    for r in ref:
+        if r["measure"] == "hours_without_power_per_year":
+            per_day = r["value"] / 365.25
+            rows.append({"place": f"{r.get('place_' + req.lang) or r['place_en']}، {localise_digits(str(r['year']), req.digits)}",
+                         "hours": round(per_day, 3),
+                         "label": req.tr("publish.compare.minutes_day", m=req.num(per_day * 60, 1)),
+                         "ours": False, "source": r["source"]})
+            if f"{r['source']}: {r['url']}" not in fig.sources:
+                fig.sources.append(f"{r['source']}: {r['url']}")
+    ratio = here / (rows[1]["hours"] if len(rows) > 1 and rows[1]["hours"] else 1)
+    fig.headline = req.tr("publish.compare.headline", place=place, ratio=req.num(ratio))
+    fig.headline2 = req.tr2("publish.compare.headline", place=area_label(req, area, req.lang2 or req.lang)
+                            if area else req.tr2("publish.city"),
+                            ratio=req.num(ratio, 0, True))
+    for r in ref:
+        if r["topic"] == "water":
+            fig.notes.append(req.tr(f"publish.compare.ref.{r['id']}"))
+            if req.lang2:
+                fig.notes2.append(req.tr2(f"publish.compare.ref.{r['id']}"))
+            if f"{r['source']}: {r['url']}" not in fig.sources:
+                fig.sources.append(f"{r['source']}: {r['url']}")
+    fig.notes.insert(0, req.tr("publish.compare.note"))
+    fig.data = [{"place": r["place"], "hours_without_power_per_day": r["hours"], "source": r["source"]} for r in rows]
+    s = req.scale * (1.0 if req.style.name == "screen" else 1.2)
+    bar_h = min(height * 0.5, 70 * s * len(rows))
+    fig.spec = _spec({"data": {"values": rows}, "width": width - 40 * req.scale, "height": bar_h,
+                      "encoding": {"y": {"field": "place", "type": "nominal", "sort": None, "title": None,
+                                         "axis": {"labelFontSize": 12 * s, "labelLimit": 600,
+                                                  "orient": "right" if req.lang != "en" else "left"}},
+                                   "x": {"field": "hours", "type": "quantitative", "title": req.tr("publish.axis.off_hours_day"),
+                                         "scale": {"domain": [0, 24], "reverse": req.lang != "en"},
+                                         "axis": {"values": [0, 6, 12, 18, 24]}}},
+                      "layer": [{"mark": {"type": "bar"},
+                                 "encoding": {"color": {"condition": {"test": "datum.ours", "value": req.style.accent},
+                                                        "value": req.style.ink}}},
+                                {"mark": {"type": "text", "align": "right" if req.lang != "en" else "left",
+                                          "dx": -8 * s if req.lang != "en" else 8 * s, "fontSize": 14 * s, "fontWeight": "bold"},
+                                 "encoding": {"text": {"field": "label"}}}]})
+    return fig
+
+
+#: Poster kinds: id -> (builder, needs ledger/listening/mutual aid, takes --area).
+KINDS: dict[str, tuple[Builder, str, bool]] = {
+    "blackouts": (blackouts, "ledger", True),
+    "supply": (supply, "ledger", True),
+    "reliability": (reliability, "ledger", True),
+    "map": (supply_map, "ledger", False),
+    "water": (water, "ledger", True),
+    "grievances": (grievances, "listening", False),
+    "hotspots": (hotspots, "listening", False),
+    "fund": (fund, "mutual_aid", False),
+    "pool": (pool, "mutual_aid", False),
+    "compare": (compare, "ledger", True),
+}

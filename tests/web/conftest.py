@@ -1,0 +1,74 @@
+"""Fixtures for the web face: a small vault with one of everything, clients with and without a token."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+
+import pytest
+
+warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
+warnings.filterwarnings("ignore", message=".*httpx2.*")
+
+from starlette.testclient import TestClient  # noqa: E402
+
+import halqa.circles as circles  # noqa: E402
+import halqa.listening as listening  # noqa: E402
+import halqa.places as places  # noqa: E402
+from halqa.web import create_app  # noqa: E402
+from halqa.web.security import COOKIE_DEVICE  # noqa: E402
+from halqa.web.state import WebState  # noqa: E402
+
+BASE = "http://127.0.0.1:8765"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def fill(vault) -> None:
+    """Two areas, a few households, grievances and members: enough for every page to show rows."""
+    places.add_area(vault, "JSR", "حي الجسر", name_en="Bridge Quarter", name_ckb="گەڕەکی پرد")
+    places.add_area(vault, "SUQ", "حي السوق", name_en="Market Quarter", name_ckb="گەڕەکی بازاڕ")
+    for i in range(4):
+        places.add_household(vault, "JSR" if i % 2 else "SUQ", pseudonym=f"hh-t{i}")
+    today = dt.date.today().isoformat()
+    listening.add_grievance(vault, themes=["electricity"], place="JSR", day=today, text="الكهرباء ما تجي")
+    listening.add_grievance(vault, place="SUQ", day=today, text="الماي مالح")
+    for i in range(6):
+        circles.add_member(vault, f"m-t{i}", labels={"sect": "a" if i % 2 else "b"})
+    for i in range(6):
+        circles.add_vouch(vault, f"m-t{i}", f"m-t{(i + 1) % 6}", 4)
+
+
+@pytest.fixture
+def filled(vault):
+    fill(vault)
+    return vault
+
+
+@pytest.fixture
+def state(vault_path) -> WebState:
+    return WebState(vault_path)
+
+
+@pytest.fixture
+def app(filled, state):
+    return create_app(filled.path, state=state, vault=filled)
+
+
+def csrf_of(client: TestClient, path: str = "/unlock") -> str:
+    return CSRF.search(client.get(path).text).group(1)
+
+
+@pytest.fixture
+def anon(app) -> TestClient:
+    """A browser with no device token."""
+    return TestClient(app, base_url=BASE)
+
+
+@pytest.fixture
+def client(app, state) -> TestClient:
+    """The organiser's browser: paired (as if it had unlocked) and holding a CSRF cookie."""
+    c = TestClient(app, base_url=BASE)
+    c.cookies.set(COOKIE_DEVICE, state.devices.issue("test", organiser=True))
+    c.csrf = csrf_of(c, "/")
+    return c

@@ -1,0 +1,162 @@
+"""Journeys in real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright), in
+Arabic at a phone's viewport: unlock, record an outage and a grievance, a domain page, form
+circles, lock; a paired and an unpaired second browser; duress. No request may leave the server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+import halqa.ledger as ledger
+import halqa.listening as listening
+from halqa.vault import Vault
+from halqa.web import create_app
+from halqa.web.state import WebState
+from tests.conftest import PASSPHRASE
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+DURESS = "weather is nice today"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(filled, vault_path):
+    """The app on a real port (uvicorn in a thread), vault locked: unlocking happens in the browser."""
+    import uvicorn
+
+    filled.set_duress(DURESS)
+    filled.close()
+    state = WebState(vault_path, lan=True)
+    app = create_app(vault_path, state=state)
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started
+    yield f"http://127.0.0.1:{port}", state
+    srv.should_exit = True
+    thread.join(10)
+    state.lock()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def _context(browser, requests: list[str]):
+    ctx = browser.new_context(viewport={"width": 360, "height": 800}, locale="ar-IQ", device_scale_factor=1)
+    ctx.on("request", lambda req: requests.append(req.url))
+    return ctx
+
+
+def _shots_dir(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("HALQA_SCREENSHOTS") or tmp_path / "shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_organiser_journey_in_arabic(server, browser, vault_path, tmp_path):
+    base, state = server
+    shots = _shots_dir(tmp_path)
+    requests: list[str] = []
+    ctx = _context(browser, requests)
+    page = ctx.new_page()
+    page.goto(base + "/")
+    assert page.url.startswith(base + "/unlock")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("html").get_attribute("lang") == "ar"
+    assert page.title() == "ملاحظات"
+    page.screenshot(path=str(shots / "unlock.png"))
+    page.fill("#passphrase", PASSPHRASE)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    # quick entry: the power went off, then a grievance
+    page.fill("#household", "hh-t1")
+    page.click("button.off")
+    page.wait_for_url("**/?done=off")
+    assert page.locator("p.ok").inner_text() == "تم الحفظ: الكهرباء مقطوعة."
+    page.select_option("#theme", "water")
+    page.select_option("#place", "JSR")
+    page.fill("#text", "الماي مقطوع من يومين")
+    page.click("form[action='/quick/grievance'] button[type=submit]")
+    page.wait_for_url("**/?done=grievance")
+    page.screenshot(path=str(shots / "home.png"), full_page=True)
+    # the text runs right to left: the header's first link sits at the right edge
+    box = page.locator("nav a").first.bounding_box()
+    assert box["x"] > 180
+    # a domain page
+    page.click("nav a[href='/listen']")
+    page.wait_for_url(base + "/listen")
+    assert "الماي مقطوع من يومين" in page.content()
+    page.screenshot(path=str(shots / "listen.png"), full_page=True)
+    page.goto(base + "/ledger")
+    page.screenshot(path=str(shots / "ledger.png"), full_page=True)
+    page.goto(base + "/circles")
+    page.fill("#min_size", "3")
+    page.fill("#max_size", "6")
+    page.click("form[action='/circles/form'] button[type=submit]")
+    page.wait_for_selector("input[name=apply]", state="attached")
+    page.screenshot(path=str(shots / "circles-preview.png"), full_page=True)
+    page.click("form[action='/circles/form'] button[type=submit]")
+    page.wait_for_url("**/circles?done=formed")
+    # pairing: a second browser with a code gets in; a third without one is refused
+    page.goto(base + "/devices")
+    page.click("form[action='/devices/code'] button")
+    code = page.locator("p.code").inner_text().strip()
+    page.screenshot(path=str(shots / "devices.png"), full_page=True)
+    phone_requests: list[str] = []
+    phone = _context(browser, phone_requests).new_page()
+    phone.goto(f"{base}/pair?code={code}")
+    phone.click("button[type=submit]")
+    phone.wait_for_url(base + "/")
+    assert phone.locator("button.off").count() == 1
+    stranger = _context(browser, []).new_page()
+    stranger.goto(base + "/ledger")
+    assert urlsplit(stranger.url).path == "/pair"
+    response = stranger.request.get(base + "/api/ledger")
+    assert response.status == 401
+    # lock
+    page.click("button.lock")
+    page.wait_for_url("**/unlock")
+    assert not state.is_open
+    hosts = {urlsplit(u).netloc for u in requests + phone_requests}
+    assert hosts == {urlsplit(base).netloc}, hosts
+    with Vault.open(vault_path, PASSPHRASE) as vault:
+        assert ledger.open_interval(vault, "hh-t1") is not None
+        assert any(g["text"] == "الماي مقطوع من يومين" for g in listening.list_grievances(vault))
+
+
+def test_duress_unlock_shows_the_decoy(server, browser):
+    base, _ = server
+    page = _context(browser, []).new_page()
+    page.goto(base + "/unlock")
+    page.fill("#passphrase", DURESS)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    page.goto(base + "/listen")
+    html = page.content()
+    assert "الكهرباء ما تجي" not in html and "الماي مالح" not in html
+    assert page.locator("html").get_attribute("dir") == "rtl"
