@@ -1,9 +1,450 @@
-"""Commands of halqa.bridge."""
+"""Commands of halqa.bridge: ``halqa id``, ``halqa contacts``, ``halqa sync``, ``halqa publish``, ``halqa hub``.
+
+Thin: parse, call one library function, render with :func:`emit`.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
 import typer
+from rich.table import Table
+
+from halqa.cli.common import STATE, confirm, console, emit, open_vault
+from halqa.i18n import t
+
+id_app = typer.Typer(no_args_is_help=True, help="This device's identity (keys, fingerprint, QR code).")
+contacts_app = typer.Typer(no_args_is_help=True, help="Contacts: devices and allies you exchange bundles with.")
+sync_app = typer.Typer(no_args_is_help=True, help="Sealed bundles: export, import, QR codes, local-network push.")
+publish_app = typer.Typer(no_args_is_help=True, help="Publishable tables with differential-privacy noise and a budget.")
+hub_app = typer.Typer(no_args_is_help=True, help="The allies' hub on PostgreSQL: collect aggregates from many circles.")
 
 
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to the root ``halqa`` app."""
+    app.add_typer(id_app, name="id")
+    app.add_typer(contacts_app, name="contacts")
+    app.add_typer(sync_app, name="sync")
+    app.add_typer(publish_app, name="publish")
+    app.add_typer(hub_app, name="hub")
+
+
+def _table(columns: list[str], rows: list[list[Any]]) -> None:
+    table = Table(*columns, box=None, show_edge=False)
+    for row in rows:
+        table.add_row(*("-" if c is None else str(c) for c in row))
+    console.print(table)
+
+
+# ---------------------------------------------------------------------------- id
+@id_app.command("show")
+def id_show(
+    png: Annotated[Optional[Path], typer.Option("--png", help="Also write the identity QR code as a PNG.")] = None,
+    pairing: Annotated[bool, typer.Option("--pairing", help="Also print the pairing text the QR code carries.")] = False,
+) -> None:
+    """Print this device's fingerprint, age recipient and identity QR code."""
+    from halqa.bridge import identity, identity_qr
+
+    with open_vault() as vault:
+        ident = identity(vault)
+        code = identity_qr(vault, png) if (png or not STATE.json) else ""
+    data: dict[str, Any] = {"fingerprint": ident["fingerprint"], "age_recipient": ident["age_recipient"]}
+    if pairing:
+        data["pairing_text"] = ident["text"]
+
+    def human(d: dict) -> None:
+        console.print(t("bridge.id_fingerprint", fingerprint=d["fingerprint"]))
+        console.print(t("bridge.id_recipient", recipient=d["age_recipient"]))
+        print(code, end="")
+        if pairing:
+            print(d["pairing_text"])
+        if png:
+            console.print(t("bridge.written", path=str(png)))
+
+    emit(data, human)
+
+
+@id_app.command("export-age-identity")
+def id_export(output: Annotated[Path, typer.Option("-o", "--output", help="File for the secret AGE-SECRET-KEY-1... line.")],
+              ) -> None:
+    """Write this device's age identity (a secret) so a standard age client can open bundles."""
+    import os
+
+    from halqa.bridge import age_identity_text
+
+    confirm("bridge.confirm_export_identity", path=str(output))
+    with open_vault() as vault:
+        secret = age_identity_text(vault)
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secret + "\n")
+    emit({"ok": True, "file": str(output)}, lambda d: console.print(t("bridge.written", path=d["file"])))
+
+
+# ---------------------------------------------------------------------------- contacts
+@contacts_app.command("add")
+def contacts_add(
+    name: Annotated[str, typer.Argument(help="What you call this contact.")],
+    age_recipient: Annotated[Optional[str], typer.Option("--age-recipient", help="Their age1... key (age-keygen).")] = None,
+    signing_key: Annotated[Optional[str], typer.Option("--signing-key", help="Their device signing key (64 hex).")] = None,
+    text: Annotated[Optional[str], typer.Option("--text", help="Their pairing text (halqa-id:1:...) or age1... key.")] = None,
+    qr_image: Annotated[Optional[Path], typer.Option("--qr-image", help="A photo or PNG of their identity QR code.")] = None,
+    verified: Annotated[Optional[str], typer.Option(
+        "--verified", help="How you checked the keys: in-person, qr, phone, messenger or unverified.")] = None,
+) -> None:
+    """Add a contact from their key, pairing text or QR code, noting how it was verified."""
+    from halqa.bridge import add_contact
+
+    with open_vault() as vault:
+        c = add_contact(vault, name, text=text, age_recipient=age_recipient, signing_key=signing_key,
+                        qr_image=qr_image, verified=verified)
+    c.pop("id", None)
+    emit(c, lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
+                                      verified=d["verified"])))
+
+
+@contacts_app.command("list")
+def contacts_list() -> None:
+    """List contacts with their fingerprints and how they were verified."""
+    from halqa.bridge import contacts
+
+    with open_vault() as vault:
+        rows = [{k: v for k, v in c.items() if k != "id"} for c in contacts(vault)]
+    emit(rows, lambda d: _table([t("bridge.col_name"), t("bridge.col_fingerprint"), t("bridge.col_verified"),
+                                 t("bridge.col_added"), t("bridge.col_can_send")],
+                                [[c["name"], c["fingerprint"], c["verified"], c["added"],
+                                  t("bridge.yes") if c["signing_key"] else t("bridge.no")] for c in d]))
+
+
+@contacts_app.command("remove")
+def contacts_remove(name: Annotated[str, typer.Argument(help="The contact's name.")]) -> None:
+    """Forget a contact (on every device of the circle, as the change travels)."""
+    from halqa.bridge import remove_contact
+
+    with open_vault() as vault:
+        c = remove_contact(vault, name)
+    emit({"ok": True, "name": c["name"]}, lambda d: console.print(t("bridge.contact_removed", name=d["name"])))
+
+
+# ---------------------------------------------------------------------------- sync
+@sync_app.command("export")
+def sync_export(
+    to: Annotated[list[str], typer.Option("--to", help="Contact to seal the bundle to (repeatable).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Bundle file to write (an age file).")],
+    since: Annotated[Optional[str], typer.Option("--since", help="Only commits from this day or time on (ISO).")] = None,
+    kinds: Annotated[Optional[str], typer.Option("--kinds", help="Only these event kinds' contents (comma-separated).")] = None,
+    aggregate_only: Annotated[bool, typer.Option(
+        "--aggregate-only", help="Only counts for allies: no members, households or text.")] = False,
+    everything: Annotated[bool, typer.Option("--all", help="Everything, not only what the recipients lack.")] = False,
+    threshold: Annotated[int, typer.Option("--threshold", help="Suppress aggregate cells below this count.")] = 5,
+    label: Annotated[str, typer.Option("--label", help="A label for this circle in aggregate bundles.")] = "",
+) -> None:
+    """Seal the commits the recipients lack (or aggregates only) into a bundle file."""
+    from halqa.bridge import export_bundle
+
+    kind_list = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else None
+    with open_vault() as vault:
+        res = export_bundle(vault, to, output, since=since, kinds=kind_list, aggregate_only=aggregate_only,
+                            everything=everything, threshold=threshold, label=label)
+
+    def human(d: dict) -> None:
+        console.print(t("bridge.exported", file=d["file"], commits=d["commits"], events=d["events"],
+                        recipients=", ".join(d["recipients"]), bytes=d["bytes"]))
+        for ds, s in d.get("aggregates", {}).items():
+            console.print(t("bridge.exported_aggregates", dataset=ds, cells=s["cells"], suppressed=s["suppressed"]))
+
+    emit(res, human)
+
+
+@sync_app.command("import")
+def sync_import(
+    file: Annotated[Path, typer.Argument(help="Bundle file (an age file sealed to this device).")],
+    max_mb: Annotated[int, typer.Option("--max-mb", help="Refuse bundles larger than this many MiB.")] = 1024,
+) -> None:
+    """Verify a bundle completely and merge it (nothing is written if anything is wrong)."""
+    from halqa.bridge import import_bundle
+
+    with open_vault() as vault:
+        res = import_bundle(vault, file, max_bytes=max_mb << 20)
+    emit(res.as_dict(), lambda d: console.print(t("bridge.imported", new=d["commits_new"], known=d["commits_known"],
+                                                  events=d["events_new"])))
+
+
+@sync_app.command("qr")
+def sync_qr(
+    file: Annotated[Path, typer.Argument(help="A small bundle file.")],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Folder for one PNG per code.")] = None,
+    show: Annotated[bool, typer.Option("--show", help="Draw the codes in the terminal.")] = False,
+) -> None:
+    """Turn a small bundle into a sequence of QR codes (PNG files and/or on screen)."""
+    from halqa.bridge import qr_images
+    from halqa.bridge.bundle import read_bundle_file
+    from halqa.bridge.qr import MAX_QR_BUNDLE, frames, terminal_codes
+
+    data = read_bundle_file(file, max_bytes=MAX_QR_BUNDLE)
+    paths = [str(p) for p in qr_images(data, output)] if output else []
+    res = {"codes": len(frames(data)), "files": paths}
+
+    def human(d: dict) -> None:
+        if show:
+            for i, code in enumerate(terminal_codes(data), 1):
+                console.print(t("bridge.qr_code_n", i=i, n=d["codes"]))
+                print(code, end="")
+        console.print(t("bridge.qr_made", n=d["codes"], folder=str(output) if output else "-"))
+
+    emit(res, human)
+
+
+@sync_app.command("unqr")
+def sync_unqr(
+    images: Annotated[list[Path], typer.Argument(help="Photos or PNGs of the QR codes, in any order.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Bundle file to write.")],
+) -> None:
+    """Scan a QR-code sequence back from images into a bundle file (then 'halqa sync import')."""
+    from halqa.bridge import join_frames, scan_texts
+    from halqa.bridge.bundle import _write_atomic
+
+    data = join_frames(scan_texts(images))
+    _write_atomic(output, data)
+    emit({"ok": True, "file": str(output), "bytes": len(data)},
+         lambda d: console.print(t("bridge.written", path=d["file"])))
+
+
+@sync_app.command("listen")
+def sync_listen(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (this device's Wi-Fi address).")] = "0.0.0.0",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 47113,
+    forever: Annotated[bool, typer.Option("--forever", help="Keep accepting pushes (default: stop after one).")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Stop waiting after this many seconds.")] = 300.0,
+) -> None:
+    """Wait for a paired device to push a bundle over the local network, and import it."""
+    from halqa.bridge import serve_push
+
+    with open_vault() as vault:
+        if not STATE.json:
+            console.print(t("bridge.listening", host=host, port=port))
+        results = serve_push(vault, host, port, once=not forever, timeout=timeout)
+
+    def human(d: list) -> None:
+        for r in d:
+            if "error" in r:
+                console.print(t("bridge.push_refused", error=t(r["error"])))
+            else:
+                console.print(t("bridge.imported", new=r["commits_new"], known=r["commits_known"], events=r["events_new"]))
+
+    emit(results, human)
+    if any("error" in r for r in results):
+        raise typer.Exit(2)
+
+
+@sync_app.command("push")
+def sync_push(
+    name: Annotated[str, typer.Argument(help="The contact to push to.")],
+    address: Annotated[str, typer.Option("--address", help="Their HOST:PORT (shown by 'halqa sync listen').")],
+    everything: Annotated[bool, typer.Option("--all", help="Everything, not only what they lack.")] = False,
+) -> None:
+    """Push what a paired device lacks straight to it over the local network."""
+    from halqa.bridge import push_bundle
+
+    with open_vault() as vault:
+        res = push_bundle(vault, name, address, everything=everything)
+    emit(res, lambda d: console.print(t("bridge.pushed", name=name, commits=d["sent"]["commits"],
+                                        new=d["received"]["commits_new"])))
+
+
+@sync_app.command("aggregates")
+def sync_aggregates(
+    threshold: Annotated[int, typer.Option("--threshold", help="Suppress cells below this count.")] = 5,
+) -> None:
+    """Preview what an aggregate-only bundle would carry (nothing is written)."""
+    from halqa.bridge import aggregate_tables
+
+    with open_vault() as vault:
+        tables = aggregate_tables(vault, threshold)
+    data = {ds: {"cells": [list(c) for c in v["cells"]], "suppressed": v["suppressed"]} for ds, v in tables.items()}
+
+    def human(d: dict) -> None:
+        for ds, v in d.items():
+            console.print(t("bridge.exported_aggregates", dataset=ds, cells=len(v["cells"]), suppressed=v["suppressed"]))
+            _table([t("bridge.col_area"), t("bridge.col_theme"), t("bridge.col_period"), t("bridge.col_value"), "n"],
+                   v["cells"][:40])
+
+    emit(data, human)
+
+
+@sync_app.command("received")
+def sync_received(
+    dataset: Annotated[str, typer.Option("--dataset", help="grievances or outages.")] = "grievances",
+    by: Annotated[str, typer.Option("--by", help="Group by (comma-separated): source, area, theme, period.")] = "theme,period",
+) -> None:
+    """Aggregates received from other circles, summed across them."""
+    from halqa.bridge import received_aggregates
+
+    with open_vault() as vault:
+        rows = received_aggregates(vault, dataset, tuple(b.strip() for b in by.split(",") if b.strip()))
+    emit(rows, lambda d: _table(list(d[0]) if d else [t("bridge.none")], [list(r.values()) for r in d]))
+
+
+# ---------------------------------------------------------------------------- publish
+@publish_app.command("table")
+def publish_table_cmd(
+    dataset: Annotated[str, typer.Argument(help="grievances or outages.")],
+    epsilon: Annotated[float, typer.Option("--epsilon", help="Privacy cost of this table (spent from the budget).")],
+    threshold: Annotated[int, typer.Option("--threshold", help="Withhold cells whose noisy count is below this.")] = 5,
+    max_themes: Annotated[int, typer.Option("--max-themes", help="Themes counted per grievance (sensitivity).")] = 3,
+    first: Annotated[Optional[str], typer.Option("--from", help="First day (ISO).")] = None,
+    last: Annotated[Optional[str], typer.Option("--to", help="Last day (ISO).")] = None,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the table as CSV (.csv) or JSON.")] = None,
+) -> None:
+    """Produce a publishable table with differential-privacy noise, spending from the dataset's budget."""
+    from halqa.bridge import publish_table
+
+    with open_vault() as vault:
+        res = publish_table(vault, dataset, epsilon, threshold=threshold, max_themes=max_themes, first=first, last=last)
+    if output is not None:
+        _write_table(output, res)
+        res["file"] = str(output)
+
+    def human(d: dict) -> None:
+        console.print(t("bridge.published", dataset=d["dataset"], cells=len(d["cells"]), suppressed=d["suppressed"],
+                        epsilon=d["epsilon"], remaining=d["budget"]["remaining"]))
+        console.print(t("bridge.published_error", error=d["error95"], typical=d["typical_count"] or "-",
+                        relative=d["relative_error_typical"] if d["relative_error_typical"] is not None else "-"))
+        if not output:
+            _table(list(d["cells"][0]) if d["cells"] else [t("bridge.none")], [list(c.values()) for c in d["cells"][:60]])
+
+    emit(res, human)
+
+
+def _write_table(path: Path, res: dict[str, Any]) -> None:
+    import csv
+    import io
+
+    from halqa.bridge.bundle import _write_atomic
+
+    if path.suffix.lower() == ".csv":
+        buf = io.StringIO()
+        if res["cells"]:
+            writer = csv.DictWriter(buf, fieldnames=list(res["cells"][0]))
+            writer.writeheader()
+            writer.writerows(res["cells"])
+        data = buf.getvalue().encode()
+    else:
+        data = json.dumps(res, ensure_ascii=False, indent=2).encode()
+    _write_atomic(path, data)
+
+
+@publish_app.command("budget")
+def publish_budget(
+    dataset: Annotated[Optional[str], typer.Argument(help="grievances or outages (omit to list all).")] = None,
+    set_to: Annotated[Optional[float], typer.Option("--set", help="Set the dataset's total budget (epsilon).")] = None,
+) -> None:
+    """Show the privacy budgets (total, spent, remaining), or set one with --set."""
+    from halqa.bridge import budget, set_budget
+    from halqa.errors import InvalidInput
+
+    with open_vault() as vault:
+        if set_to is not None:
+            if not dataset:
+                raise InvalidInput("bridge.need_dataset")
+            set_budget(vault, dataset, set_to)
+        data = budget(vault)
+    if dataset:
+        data = {dataset: data[dataset]} if dataset in data else data
+    emit(data, lambda d: _table([t("bridge.col_dataset"), t("bridge.col_total"), t("bridge.col_spent"),
+                                 t("bridge.col_remaining"), t("bridge.col_publications")],
+                                [[k, v["total"], v["spent"], v["remaining"], v["publications"]] for k, v in d.items()]))
+
+
+# ---------------------------------------------------------------------------- hub
+@hub_app.command("init")
+def hub_init_cmd(url: Annotated[str, typer.Argument(help="postgresql://user@host:port/database (an empty database).")]) -> None:
+    """Create the hub's tables and keys in an empty PostgreSQL database."""
+    from halqa.bridge import hub_init, identity
+
+    hub = hub_init(url)
+    try:
+        ident = identity(hub)
+    finally:
+        hub.close()
+    data = {"fingerprint": ident["fingerprint"], "age_recipient": ident["age_recipient"], "pairing_text": ident["text"]}
+    emit(data, lambda d: console.print(t("bridge.hub_created", recipient=d["age_recipient"], fingerprint=d["fingerprint"])))
+
+
+@hub_app.command("id")
+def hub_id(url: Annotated[str, typer.Argument(help="The hub's postgresql:// URL.")]) -> None:
+    """The hub's identity: give circles its pairing text so they can seal bundles to it."""
+    from halqa.bridge import hub_open, identity
+
+    hub = hub_open(url)
+    try:
+        ident = identity(hub)
+    finally:
+        hub.close()
+    data = {"fingerprint": ident["fingerprint"], "age_recipient": ident["age_recipient"], "pairing_text": ident["text"]}
+    emit(data, lambda d: console.print(f"{d['fingerprint']}\n{d['pairing_text']}"))
+
+
+@hub_app.command("add-circle")
+def hub_add_circle(
+    url: Annotated[str, typer.Argument(help="The hub's postgresql:// URL.")],
+    name: Annotated[str, typer.Argument(help="What the hub calls this circle.")],
+    text: Annotated[str, typer.Option("--text", help="The circle device's pairing text (halqa id show --pairing).")],
+    verified: Annotated[str, typer.Option("--verified", help="How the key was checked.")] = "unverified",
+) -> None:
+    """Accept bundles from a circle's device (its pairing text names both keys)."""
+    from halqa.bridge import add_contact, hub_open
+
+    hub = hub_open(url)
+    try:
+        c = add_contact(hub, name, text=text, verified=verified)
+    finally:
+        hub.close()
+    c.pop("id", None)
+    emit(c, lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
+                                      verified=d["verified"])))
+
+
+@hub_app.command("import")
+def hub_import(
+    url: Annotated[str, typer.Argument(help="The hub's postgresql:// URL.")],
+    files: Annotated[list[Path], typer.Argument(help="Bundle files sealed to the hub.")],
+    full: Annotated[bool, typer.Option("--full", help="Also take full commit bundles (not only aggregates).")] = False,
+) -> None:
+    """Import bundles from circles into the hub (each verified; bad ones reported, good ones kept)."""
+    from halqa.bridge import hub_open
+    from halqa.bridge.hub import import_many
+
+    hub = hub_open(url)
+    try:
+        res = import_many(hub, files, accept=("aggregates", "commits") if full else ("aggregates",))
+    finally:
+        hub.close()
+
+    def human(d: dict) -> None:
+        console.print(t("bridge.hub_imported", ok=d["imported"], commits=d["commits_new"], events=d["events_new"]))
+        for bad in d["rejected"]:
+            console.print(t("bridge.hub_rejected", file=bad["file"], error=bad["message"]))
+
+    emit(res, human)
+    if res["rejected"]:
+        raise typer.Exit(2)
+
+
+@hub_app.command("query")
+def hub_query(
+    url: Annotated[str, typer.Argument(help="The hub's postgresql:// URL.")],
+    dataset: Annotated[str, typer.Option("--dataset", help="grievances or outages.")] = "grievances",
+    by: Annotated[str, typer.Option("--by", help="Group by (comma-separated): source, area, theme, period.")] = "theme,period",
+) -> None:
+    """Aggregates across every circle that sent bundles to the hub."""
+    from halqa.bridge import hub_open, received_aggregates
+
+    hub = hub_open(url)
+    try:
+        rows = received_aggregates(hub, dataset, tuple(b.strip() for b in by.split(",") if b.strip()))
+    finally:
+        hub.close()
+    emit(rows, lambda d: _table(list(d[0]) if d else [t("bridge.none")], [list(r.values()) for r in d]))

@@ -1,0 +1,157 @@
+"""Aggregates for allies: counts that carry no member, household or text, with small cells suppressed.
+
+Two datasets leave a circle:
+
+``grievances``  grievance records per (area, theme, ISO week): value = n = number of grievances
+                (from :func:`halqa.listening.place_week_counts`).
+``outages``     outage minutes per (area, day): value = the day's SAIDI in minutes (outage minutes
+                per enrolled household), n = households that reported that day (from
+                :func:`halqa.ledger.report` with ``daily=True``; read defensively, see
+                :func:`outage_cells`).
+
+A cell is *suppressed* (withheld, not published as zero) when its ``n`` is below the threshold
+(default 5). No margins or totals travel, so suppressed cells cannot be recovered by subtraction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from halqa.bridge.records import AggregatePut, new_id, now_iso
+from halqa.errors import InvalidInput
+from halqa.vault import Vault
+
+__all__ = ["DATASETS", "aggregate_tables", "grievance_cells", "outage_cells", "received_aggregates", "snapshot", "suppress"]
+
+DATASETS = ("grievances", "outages")
+Cell = tuple[str, str, str, float, int]  # area, theme, period, value, n
+
+
+def grievance_cells(vault: Vault) -> list[Cell]:
+    """True (unsuppressed) grievance counts per area, theme and week (Monday, ISO day)."""
+    from halqa.listening import load_data, place_week_counts
+
+    data = load_data(vault)
+    if not len(data.grievances):
+        return []
+    out: list[Cell] = []
+    for theme in sorted(set(data.themes["theme"])):
+        frame = place_week_counts(data, theme)
+        for place, week, n in zip(frame["place"], frame["week"], frame["grievances"], strict=True):
+            out.append((str(place), str(theme), str(week), float(n), int(n)))
+    out.sort()
+    return out
+
+
+def outage_cells(vault: Vault) -> list[Cell]:
+    """Outage minutes per area and day: ``(area, "", day, saidi_minutes, households_reporting)``.
+
+    Uses the ledger's public :func:`halqa.ledger.report` over the days its intervals span. If the
+    ledger's report is unavailable or changes shape, falls back to reading ``ledger_interval``
+    directly (merged minutes per household and day; n = households with any record that day).
+    """
+    span = vault.query_one("SELECT min(start_at), max(coalesce(end_at, start_at)) FROM ledger_interval") \
+        if _has_table(vault, "ledger_interval") else None
+    if span is None or span[0] is None:
+        return []
+    first, last = int(span[0]) // 86400, int(span[1]) // 86400
+    first = max(first, last - 3650)
+    try:
+        return _outages_from_report(vault, first, last)
+    except (ImportError, KeyError, TypeError, AttributeError):  # the ledger is young: read its table instead
+        return _outages_from_table(vault)
+
+
+def _has_table(vault: Vault, name: str) -> bool:
+    return vault.query_one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) is not None
+
+
+def _iso(day: int) -> str:
+    from datetime import date, timedelta
+
+    return (date(1970, 1, 1) + timedelta(days=day)).isoformat()
+
+
+def _outages_from_report(vault: Vault, first: int, last: int) -> list[Cell]:
+    from halqa.ledger import report
+
+    rep = report(vault, _iso(first), _iso(last), daily=True, as_of=(last + 1) * 86400)
+    out: list[Cell] = []
+    for area, entry in rep["areas"].items():
+        for d in entry.get("daily", []):
+            minutes = d.get("saidi_minutes")
+            if minutes is None:
+                continue
+            out.append((str(area), "", str(d["day"]), round(float(minutes), 1), int(d["households_reporting"])))
+    out.sort()
+    return out
+
+
+def _outages_from_table(vault: Vault) -> list[Cell]:
+    per: dict[tuple[str, int], dict[str, int]] = {}
+    for hh, area, start, end in vault.query("SELECT household, area, start_at, end_at FROM ledger_interval "
+                                            "WHERE end_at IS NOT NULL AND end_at > start_at"):
+        t = int(start)
+        while t < int(end):
+            day = t // 86400
+            stop = min(int(end), (day + 1) * 86400)
+            cell = per.setdefault((str(area), day), {})
+            cell[hh] = min(1440, cell.get(hh, 0) + (stop - t) // 60)
+            t = stop
+    return sorted((area, "", _iso(day), round(sum(v.values()) / len(v), 1), len(v)) for (area, day), v in per.items())
+
+
+def suppress(cells: list[Cell], threshold: int) -> tuple[list[Cell], int]:
+    """Cells whose ``n`` reaches ``threshold``, and how many were withheld."""
+    if threshold < 1 or threshold > 1000:
+        raise InvalidInput("bridge.bad_threshold", threshold=threshold)
+    kept = [c for c in cells if c[4] >= threshold]
+    return kept, len(cells) - len(kept)
+
+
+def aggregate_tables(vault: Vault, threshold: int = 5) -> dict[str, dict[str, Any]]:
+    """Both datasets after suppression: ``{dataset: {"cells": [...], "suppressed": n}}`` (nothing written)."""
+    out = {}
+    for name, fn in (("grievances", grievance_cells), ("outages", outage_cells)):
+        kept, dropped = suppress(fn(vault), threshold)
+        out[name] = {"cells": kept, "suppressed": dropped}
+    return out
+
+
+def snapshot(vault: Vault, threshold: int = 5, label: str = "") -> list[dict[str, Any]]:
+    """Record a signed aggregate snapshot of each dataset (one commit, ``bridge_aggregate.put``
+    events authored by this device); return ``[{dataset, event, cells, suppressed}]``."""
+    tables = aggregate_tables(vault, threshold)
+    created = now_iso()
+    out = []
+    with vault.transaction() as tx:
+        for name, table in tables.items():
+            ev = tx.append("bridge_aggregate.put", AggregatePut(
+                id=new_id(), dataset=name, created=created, threshold=threshold, cells=table["cells"],
+                suppressed=table["suppressed"], label=label))
+            out.append({"dataset": name, "event": ev.id, "cells": len(table["cells"]), "suppressed": table["suppressed"]})
+    return out
+
+
+def received_aggregates(store: Any, dataset: str = "grievances", by: tuple[str, ...] = ("theme", "period"),
+                        own: bool = False) -> list[dict[str, Any]]:
+    """Aggregates received from circles (newest snapshot of each), summed across circles by
+    ``by`` (any of ``source``, ``area``, ``theme``, ``period``). Works on a vault and on the hub.
+
+    Each row: the keys, ``value`` (sum), ``n`` (sum) and ``circles`` (how many sources)."""
+    if dataset not in DATASETS:
+        raise InvalidInput("bridge.bad_dataset", dataset=dataset, datasets=", ".join(DATASETS))
+    cols = [c for c in by if c in ("source", "area", "theme", "period")]
+    if len(cols) != len(by):
+        raise InvalidInput("bridge.bad_group_by", by=",".join(by))
+    keys = ", ".join(cols)
+    where = "dataset = ?"
+    args: list[Any] = [dataset]
+    if not own:
+        where += " AND source <> ?"
+        args.append(store.device_id.hex())
+    sql = (f"SELECT {keys + ', ' if keys else ''}sum(value) AS value, sum(n) AS n, count(DISTINCT source) AS circles "
+           f"FROM bridge_aggregate_cell WHERE {where}" + (f" GROUP BY {keys} ORDER BY {keys}" if keys else ""))
+    rows = store.query(sql, args)
+    return [{**{c: r[i] for i, c in enumerate(cols)}, "value": float(r[len(cols)] or 0), "n": int(r[len(cols) + 1] or 0),
+             "circles": int(r[len(cols) + 2])} for r in rows if r[len(cols) + 2]]
