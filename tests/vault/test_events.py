@@ -205,3 +205,60 @@ def test_merge_is_order_free_across_three_devices(tmp_path_factory, actions, ord
     finally:
         for v in devices:
             v.close()
+
+
+def test_bodies_withheld_by_kind_are_filled_in_later(tmp_path):
+    a, b = _device(tmp_path, "a"), _device(tmp_path, "b")
+    with a.transaction() as tx:
+        tx.append("area.put", AreaPut(code="NKH", name_ar="حي النخيل"))
+        tx.append("household.put", HouseholdPut(id="hh-aaaa", area="NKH"))
+    ingest(b, export_commits(a, kinds={"area.put"}))
+    assert b.query("SELECT * FROM household") == []
+    assert b.query_one("SELECT code FROM area")[0] == "NKH"
+    ingest(b, export_commits(a))  # the same commit, now with every body
+    assert [r["id"] for r in places.households(b)] == ["hh-aaaa"]
+    assert b.digests() == a.digests()
+
+
+def test_forks_are_merged_not_rejected(tmp_path):
+    """A vault folder copied by hand signs different commits under the same numbers."""
+    import shutil
+
+    a = _device(tmp_path, "a")
+    places.add_area(a, "NKH", "حي النخيل")
+    a.close()
+    shutil.copytree(tmp_path / "a.halqa", tmp_path / "copy.halqa")
+    a = Vault.open(tmp_path / "a.halqa", PASSPHRASE)
+    copy = Vault.open(tmp_path / "copy.halqa", PASSPHRASE)
+    a.append("household.put", HouseholdPut(id="hh-from-a", area="NKH"))
+    copy.append("household.put", HouseholdPut(id="hh-from-copy", area="NKH"))
+    assert export_commits(a)[-1].seq == export_commits(copy)[-1].seq  # a fork
+    ingest(a, export_commits(copy))
+    ingest(copy, export_commits(a))
+    assert {r["id"] for r in places.households(a)} == {"hh-from-a", "hh-from-copy"}
+    assert a.digests() == copy.digests()
+
+
+def test_restored_backup_never_reuses_sequence_numbers(tmp_path):
+    """Lost phone, restored from an older backup: its new commits must reach peers that
+    already hold the old phone's later commits."""
+    from halqa.vault import backup, restore
+
+    phone, peer = _device(tmp_path, "phone"), _device(tmp_path, "peer")
+    places.add_area(phone, "NKH", "حي النخيل")
+    backup(phone, tmp_path / "phone.bak")
+    for i in range(3):
+        phone.append("household.put", HouseholdPut(id=f"hh-old-{i}", area="NKH"))
+    ingest(peer, export_commits(phone))
+    phone.close()
+    restore(tmp_path / "phone.bak", tmp_path / "new-phone.halqa")
+    new_phone = Vault.open(tmp_path / "new-phone.halqa", PASSPHRASE)
+    new_phone.append("household.put", HouseholdPut(id="hh-new", area="NKH"))
+    sent = export_commits(new_phone, heads(peer))  # only what the peer lacks
+    assert [r.seq > 3 for r in sent] == [True]
+    ingest(peer, sent)
+    ingest(new_phone, export_commits(peer, heads(new_phone)))
+    assert {r["id"] for r in places.households(peer)} == {"hh-old-0", "hh-old-1", "hh-old-2", "hh-new"}
+    assert peer.digests() == new_phone.digests()
+    new_phone.close()
+    Vault.open(tmp_path / "new-phone.halqa", PASSPHRASE).close()  # the jump happens once

@@ -19,6 +19,7 @@ import hashlib
 import os
 import shutil
 import struct
+from dataclasses import replace
 from pathlib import Path
 
 from halqa.errors import InvalidInput, VaultCorrupt
@@ -92,7 +93,8 @@ def restore(src: str | os.PathLike[str], target: str | os.PathLike[str]) -> None
                 fh.write(content)
                 fh.flush()
                 os.fsync(fh.fileno())
-        read_header(staging)
+        # Mark both databases as restored: each skips its commit sequence ahead on first open.
+        replace(read_header(staging), restored=0b11).write(staging / HEADER_FILE)
         if target.exists():
             target.rmdir()
         os.replace(staging, target)

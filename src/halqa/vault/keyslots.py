@@ -13,7 +13,7 @@ Layout (fixed size, :data:`HEADER_SIZE` bytes, little-endian)::
     16   4  argon2id lanes
     20   4  wipe after N failed unlocks (0 = off)
     24   4  failed unlocks so far
-    28   4  reserved (zero)
+    28   4  restored: bit i set = database i came from a backup and has not been opened since
     32  16  salt
     48  SLOT_COUNT x SLOT_SIZE  key slots
 
@@ -131,6 +131,7 @@ class Header:
     slots: tuple[bytes, ...]
     wipe_after: int = 0
     failures: int = 0
+    restored: int = 0
 
     # -- creation and (de)serialisation ------------------------------------------------------
     @classmethod
@@ -140,21 +141,21 @@ class Header:
 
     def to_bytes(self) -> bytes:
         fixed = _FIXED.pack(MAGIC, self.kdf.time_cost, self.kdf.memory_kib, self.kdf.lanes,
-                            self.wipe_after, self.failures, 0, self.salt)
+                            self.wipe_after, self.failures, self.restored, self.salt)
         return fixed + b"".join(self.slots)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Header:
         if len(data) != HEADER_SIZE:
             raise VaultCorrupt("error.corrupt_header")
-        magic, t, m, p, wipe, fails, _r, salt = _FIXED.unpack_from(data)
+        magic, t, m, p, wipe, fails, restored, salt = _FIXED.unpack_from(data)
         if magic != MAGIC:
             raise VaultCorrupt("error.corrupt_header")
         kdf = KdfParams(t, m, p)
         kdf.check()
         off = _FIXED.size
         slots = tuple(data[off + i * SLOT_SIZE: off + (i + 1) * SLOT_SIZE] for i in range(SLOT_COUNT))
-        return cls(kdf, salt, slots, wipe, fails)
+        return cls(kdf, salt, slots, wipe, fails, restored & 0b11)
 
     @classmethod
     def read(cls, path: Path) -> Header:

@@ -46,6 +46,20 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (2, "redaction", """
         CREATE TABLE redacted (eid BLOB PRIMARY KEY, by_eid BLOB NOT NULL) WITHOUT ROWID;
     """),
+    (3, "forks are commits too", """
+        -- A device copied by hand (or restored before the sequence jump existed) can sign two
+        -- different commits with one sequence number. Both are genuine: keep them as a set.
+        CREATE TABLE commits_v3 (
+            id INTEGER PRIMARY KEY, cid BLOB UNIQUE, device INTEGER NOT NULL REFERENCES devices(id),
+            seq INTEGER NOT NULL, hlc INTEGER NOT NULL, n INTEGER NOT NULL, signature BLOB,
+            received INTEGER NOT NULL DEFAULT 0, first_event INTEGER, last_event INTEGER
+        );
+        INSERT INTO commits_v3 SELECT id, cid, device, seq, hlc, n, signature, received, first_event, last_event
+            FROM commits;
+        DROP TABLE commits;
+        ALTER TABLE commits_v3 RENAME TO commits;
+        CREATE INDEX commits_device_seq ON commits (device, seq);
+    """),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

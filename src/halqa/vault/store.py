@@ -27,6 +27,7 @@ import shutil
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,7 @@ HEADER_FILE = "header"
 DB_FILES = ("a.db", "b.db")
 _MAX_BUFFER = 4096
 PAGE_SIZE = 16384
+RESTORE_SEQ_JUMP = 1 << 32
 
 
 def _now_iso() -> str:
@@ -198,12 +200,15 @@ class Vault:
             header = header.shred_slot(content.destroy_slot)
             header.write(path / HEADER_FILE)
         if header.failures:
-            header = Header(header.kdf, header.salt, header.slots, header.wipe_after, 0)
+            header = replace(header, failures=0)
             header.write(path / HEADER_FILE)
         db = path / DB_FILES[content.db_index]
         if not db.exists():
             raise VaultCorrupt("error.corrupt")
-        return cls(path, _connect(db, content.master_key), header, slot, content)
+        vault = cls(path, _connect(db, content.master_key), header, slot, content)
+        if header.restored & (1 << content.db_index):
+            vault._after_restore()
+        return vault
 
     @classmethod
     def open_with_key(cls, path: str | os.PathLike[str], master_key: bytes) -> Vault:
@@ -497,8 +502,16 @@ class Vault:
         """Destroy the vault after ``failures`` wrong passphrases in a row (0 turns it off)."""
         if not 0 <= failures <= 1000:
             raise InvalidInput("error.wipe_after_range")
-        h = self._header
-        self._write_header(Header(h.kdf, h.salt, h.slots, failures, 0))
+        self._write_header(replace(self._header, wipe_after=failures, failures=0))
+
+    def _after_restore(self) -> None:
+        """First open of a database restored from a backup: the backup rewound this device's
+        commit sequence, and the original device may have signed commits with the numbers that
+        follow. Skip far ahead so this copy never signs a different commit under a number that
+        peers already hold (they would see a fork)."""
+        with self._tx():
+            self._set_meta("seq", int(self.meta("seq")) + RESTORE_SEQ_JUMP)
+        self._write_header(replace(self._header, restored=self._header.restored & ~(1 << self._content.db_index)))
 
     def restore_slot(self, passphrase: str) -> None:
         """After recovery from shares: write this vault's slot under ``passphrase``."""
@@ -591,7 +604,7 @@ def _count_failure(path: Path, header: Header) -> None:
     if failures >= header.wipe_after:
         panic(path)
         return
-    Header(header.kdf, header.salt, header.slots, header.wipe_after, failures).write(path / HEADER_FILE)
+    replace(header, failures=failures).write(path / HEADER_FILE)
 
 
 def panic(path: str | os.PathLike[str]) -> None:

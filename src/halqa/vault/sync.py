@@ -61,10 +61,16 @@ class CommitRecord(msgspec.Struct, array_like=True):
 
 
 def heads(vault: Vault) -> dict[bytes, int]:
-    """For each device, the highest commit sequence this vault holds (what it already has)."""
+    """For each device, the n such that this vault holds every one of its commits 1..n.
+
+    Contiguous, not highest: a vault restored from a backup skips its own sequence ahead, and
+    must still be sent the commits the original device made after the backup.
+    """
     return {bytes(r[0]): r[1] for r in vault.query(
-        "SELECT d.pubkey, max(c.seq) FROM commits c JOIN devices d ON d.id = c.device "
-        "WHERE c.cid IS NOT NULL GROUP BY d.pubkey")}
+        "SELECT d.pubkey, max(s.seq) FROM ("
+        "  SELECT device, seq, row_number() OVER (PARTITION BY device ORDER BY seq) AS rn"
+        "  FROM (SELECT DISTINCT device, seq FROM commits WHERE cid IS NOT NULL)) s "
+        "JOIN devices d ON d.id = s.device WHERE s.seq = s.rn GROUP BY d.pubkey")}
 
 
 def export_commits(vault: Vault, have: dict[bytes, int] | None = None,
@@ -107,17 +113,19 @@ def ingest(vault: Vault, records: Iterable[CommitRecord]) -> dict[str, int]:
     for rec in records:
         _verify(rec)
     new_commits = new_events = 0
+    refill: set[str] = set()
     with vault.transaction():
         conn = vault.conn
         for rec in records:
             dev = vault._device_row(rec.device)
             cid = rec.commit().id
             if conn.execute("SELECT 1 FROM commits WHERE cid = ?", (cid,)).fetchone():
+                # Known commit; it may carry bodies we were sent without before.
+                for e in rec.events:
+                    if e.body is not None and not conn.execute("SELECT 1 FROM redacted WHERE eid = ?", (e.id,)).fetchone() \
+                            and _fill_body(vault, e, e.body):
+                        refill.add(e.kind)
                 continue
-            clash = conn.execute("SELECT 1 FROM commits WHERE device = ? AND seq = ?", (dev, rec.seq)).fetchone()
-            if clash:
-                # Same device and sequence, different content: a forked or forged history.
-                raise VaultCorrupt("error.bad_signature")
             cur = conn.execute("INSERT INTO commits (cid, device, seq, hlc, n, signature, received) "
                                "VALUES (?, ?, ?, ?, ?, ?, 1)",
                                (cid, dev, rec.seq, rec.hlc, len(rec.events), rec.signature))
@@ -128,6 +136,9 @@ def ingest(vault: Vault, records: Iterable[CommitRecord]) -> dict[str, int]:
                 body = e.body
                 if body is not None and conn.execute("SELECT 1 FROM redacted WHERE eid = ?", (e.id,)).fetchone():
                     body = None
+                if body is not None and _fill_body(vault, e, body):
+                    refill.add(e.kind)
+                    continue
                 done = conn.execute("INSERT OR IGNORE INTO events (eid, commit_id, kind, device, hlc, body, body_hash) "
                                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
                                     (e.id, commit_row, e.kind, dev, e.hlc, body, None if body is not None else e.body_hash))
@@ -138,8 +149,23 @@ def ingest(vault: Vault, records: Iterable[CommitRecord]) -> dict[str, int]:
             conn.execute("UPDATE commits SET first_event = ?, last_event = ? WHERE id = ?",
                          (first, vault._top(), commit_row))
         vault._set_meta("hlc", vault.hlc.last)
+        for p in vault._projections:
+            if p.kinds & refill:
+                vault._rebuild_body(p)
         vault._sync_projections()
-    return {"commits": new_commits, "events": new_events, "duplicates": len(records) - new_commits}
+    return {"commits": new_commits, "events": new_events, "duplicates": len(records) - new_commits,
+            "filled": len(refill)}
+
+
+def _fill_body(vault: Vault, e: EventRecord, body: bytes) -> bool:
+    """An event we hold without its body (it came in a ``kinds``-filtered export) now arrives
+    with it: store the body if it matches the hash we kept. Returns whether it did."""
+    row = vault.conn.execute("SELECT id, body_hash FROM events WHERE hlc = ? AND eid = ? AND body IS NULL",
+                             (e.hlc, e.id)).fetchone()
+    if row is None or row[1] is None or bytes(row[1]) != body_hash(body):
+        return False
+    vault.conn.execute("UPDATE events SET body = ?, body_hash = NULL WHERE id = ?", (body, row[0]))
+    return True
 
 
 def _purge(vault: Vault, targets: list[tuple[int, bytes]], by: bytes) -> set[str]:
