@@ -28,8 +28,8 @@ hh-a4,NKH,2004-12-31T10:00,2004-12-31T11:00,grid
 def test_public_api_pinned():
     assert sorted(ledger.__all__) == sorted([
         "FORMATS", "Params", "add_claim", "add_interval", "add_paper_grid", "add_tally", "add_water", "calendar",
-        "decoy", "delete_interval", "demo", "enrol_households", "household_supply", "import_file", "open_interval",
-        "report", "start_outage", "stop_outage", "water_summary"])
+        "decoy", "delete_interval", "demo", "enrol_households", "extent", "household_supply", "import_file",
+        "open_interval", "report", "start_outage", "stop_outage", "water_spending", "water_summary"])
     for name in ledger.__all__:
         assert getattr(ledger, name).__doc__, name
 
@@ -109,6 +109,41 @@ def test_paper_grid_tally_water_claim(vault):
     assert nkh["supply_hours_per_day"] == pytest.approx((16 + 23 + 12 + 18) / 4, abs=1e-3)
     cal = ledger.calendar(vault, "NKH", "2026-07-01", "2026-07-01")
     assert cal["days"][0]["hours"][:3] == [0.5, 0.5, 0.0]
+
+
+def test_extent_and_water_spending(vault):
+    from datetime import date
+
+    assert ledger.extent(vault) is None
+    assert ledger.water_spending(vault) == []
+    add_area(vault, "NKH", "x")
+    add_area(vault, "MNA", "y")
+    a = add_household(vault, "NKH", "hh-x1")
+    b = add_household(vault, "MNA", "hh-y1")
+    ledger.add_interval(vault, a, "2026-07-03T22:00", "2026-07-04T00:00")  # ends at midnight: 3 July only
+    assert ledger.extent(vault) == (date(2026, 7, 3), date(2026, 7, 3))
+    ledger.add_interval(vault, a, "2026-07-05T23:00", "2026-07-06T01:00")
+    assert ledger.extent(vault) == (date(2026, 7, 3), date(2026, 7, 6))
+    ledger.start_outage(vault, b, "2026-07-08T10:00")  # open: its start day counts
+    ledger.add_tally(vault, b, "2026-06-30", [5])
+    ledger.add_claim(vault, 20, "2026-01-01", "2026-12-31")  # claims are not records
+    assert ledger.extent(vault) == (date(2026, 6, 30), date(2026, 7, 8))
+    ledger.add_water(vault, a, "2026-06-29", litres_bought=20, spent="1000.25")
+    ledger.add_water(vault, a, "2026-06-30", spent="500", currency="USD")
+    ledger.add_water(vault, a, "2026-07-09", litres_bought=10, spent="750")
+    ledger.add_water(vault, a, "2026-07-10", spent="0.75")
+    ledger.add_water(vault, b, "2026-07-01", no_water=True, spent="2000")
+    assert ledger.extent(vault) == (date(2026, 6, 29), date(2026, 7, 10))
+    rows = ledger.water_spending(vault)
+    assert [(r["household"], r["month"]) for r in rows] == [("hh-x1", "2026-06"), ("hh-x1", "2026-07"), ("hh-y1", "2026-07")]
+    assert rows[0] == {"household": "hh-x1", "area": "NKH", "month": "2026-06", "days": 2, "litres_bought": 20,
+                       "spent": {"IQD": "1000.25", "USD": "500"}}
+    assert rows[1]["spent"] == {"IQD": "750.75"} and rows[1]["days"] == 2
+    assert ledger.water_spending(vault, area="mna") == [rows[2]]
+    assert ledger.water_spending(vault, household="hh-x1", first="2026-07-10") == [
+        {"household": "hh-x1", "area": "NKH", "month": "2026-07", "days": 1, "litres_bought": 0, "spent": {"IQD": "0.75"}}]
+    with pytest.raises(InvalidInput):
+        ledger.water_spending(vault, first="2026-07-02", last="2026-07-01")
 
 
 def test_real_data_into_vault(vault, shared_data):

@@ -31,7 +31,7 @@ from halqa.ledger.record import (
     start_outage,
     stop_outage,
 )
-from halqa.ledger.report import calendar, household_supply, report, water_summary
+from halqa.ledger.report import calendar, extent, household_supply, report, water_spending, water_summary
 
 __all__ = [
     "FORMATS",
@@ -46,11 +46,13 @@ __all__ = [
     "delete_interval",
     "demo",
     "enrol_households",
+    "extent",
     "household_supply",
     "import_file",
     "open_interval",
     "report",
     "start_outage",
     "stop_outage",
+    "water_spending",
     "water_summary",
 ]

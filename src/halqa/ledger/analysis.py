@@ -18,7 +18,8 @@ Reliability Indices"):
 * Daily supply hours are clipped to each calendar day instead (24 h minus hours off that day).
 * Major Event Days (2.5-beta method): over the daily SAIDI values of the reference days, take
   ``ln`` of the non-zero ones; ``alpha`` = their mean, ``beta`` = their **sample** standard deviation
-  (``ddof=1``, as in the IEEE 1366 spreadsheet example, which uses Excel ``STDEV``); ``T_MED =
+  (``ddof=1``: the worked example of IEEE Std 1366-2012, 3.5.1, Table 2, gives beta = 1.90, which
+  only the n - 1 convention reproduces; see tests/ledger/test_published_examples.py); ``T_MED =
   exp(alpha + 2.5 beta)``; a day whose SAIDI exceeds ``T_MED`` is a major event day. Fewer than two
   non-zero days give no threshold.
 """
@@ -38,6 +39,7 @@ __all__ = [
     "Result",
     "compute",
     "detect_events",
+    "med_parameters",
     "med_threshold",
     "merge_intervals",
     "poisson_sf",
@@ -189,14 +191,23 @@ def poisson_sf(k: int, mu: float) -> float:
     return min(1.0, total)
 
 
-def med_threshold(daily_saidi: np.ndarray, beta: float = 2.5, ddof: int = 1) -> float | None:
-    """``T_MED = exp(alpha + beta * sigma)`` over the non-zero daily SAIDI values (see module doc)."""
+def med_parameters(daily_saidi: np.ndarray, ddof: int = 1) -> tuple[float, float] | None:
+    """``(alpha, beta)`` of the 2.5-beta method: mean and standard deviation (``ddof``) of ``ln`` of
+    the non-zero daily SAIDI values; None with fewer than two non-zero days."""
     vals = np.asarray(daily_saidi, dtype=float)
     vals = vals[vals > 0]
     if len(vals) < 2:
         return None
     logs = np.log(vals)
-    return float(np.exp(logs.mean() + beta * logs.std(ddof=ddof)))
+    return float(logs.mean()), float(logs.std(ddof=ddof))
+
+
+def med_threshold(daily_saidi: np.ndarray, beta: float = 2.5, ddof: int = 1) -> float | None:
+    """``T_MED = exp(alpha + beta * sigma)`` over the non-zero daily SAIDI values (see module doc)."""
+    ab = med_parameters(daily_saidi, ddof)
+    if ab is None:
+        return None
+    return float(np.exp(ab[0] + beta * ab[1]))
 
 
 def detect_events(area: np.ndarray, hh: np.ndarray, start: np.ndarray, end: np.ndarray,

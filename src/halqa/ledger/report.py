@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from halqa.errors import InvalidInput, NotFound
 from halqa.ledger.analysis import Params, compute, merge_intervals, series_indices
-from halqa.ledger.model import DAY, DEFAULT_TZ, day_iso, now_local, parse_day, time_iso
+from halqa.ledger.model import DAY, DEFAULT_TZ, EPOCH, day_iso, now_local, parse_day, time_iso
 from halqa.vault import Vault
 
 _FIELDS = ("households", "saifi", "saidi_minutes", "caidi_minutes", "caifi", "asai", "maifi",
@@ -188,6 +189,72 @@ def water_summary(vault: Vault, first: str, last: str, area: str | None = None) 
         s["litres_bought"] += int(litres or 0)
         s["spent"][cur or "IQD"] = str(Decimal(s["spent"].get(cur or "IQD", "0")) + Decimal(spent or "0"))
     return out
+
+
+def water_spending(vault: Vault, first: str | None = None, last: str | None = None, area: str | None = None,
+                   household: str | None = None) -> list[dict[str, Any]]:
+    """Money spent on water per household and calendar month: one row per household-month that has
+    water records, ``{"household", "area", "month": "YYYY-MM", "days", "litres_bought", "spent":
+    {currency: exact decimal string}}``, sorted by household then month. ``first``/``last`` (ISO days,
+    inclusive) limit the days counted; ``area`` and ``household`` filter. A month cut by the period
+    counts only its days inside it."""
+    where: list[str] = []
+    args: list[Any] = []
+    if first and last and parse_day(last) < parse_day(first):
+        raise InvalidInput("ledger.error.bad_period", first=first, last=last)
+    if first:
+        where.append("day >= ?")
+        args.append(day_iso(parse_day(first)))
+    if last:
+        where.append("day <= ?")
+        args.append(day_iso(parse_day(last)))
+    if area:
+        where.append("area = ?")
+        args.append(area.strip().upper())
+    if household:
+        where.append("household = ?")
+        args.append(household)
+    rows = vault.query("SELECT household, area, day, litres_bought, spent, currency FROM ledger_water"
+                       + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY household, day", args)
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for hh, code, day, litres, spent, cur in rows:
+        month = day[:7]
+        s = out.setdefault((hh, month), {"household": hh, "area": code, "month": month, "days": 0,
+                                         "litres_bought": 0, "spent": {}})
+        s["days"] += 1
+        s["litres_bought"] += int(litres or 0)
+        cur = cur or "IQD"
+        s["spent"][cur] = str(Decimal(s["spent"].get(cur, "0")) + Decimal(spent or "0"))
+    return [out[k] for k in sorted(out)]
+
+
+def extent(vault: Vault) -> tuple[date, date] | None:
+    """First and last local day holding any ledger record, or None for an empty ledger.
+
+    Counted: outage intervals (the days from start to end; an interval ending exactly at midnight does
+    not reach the next day; an open interval counts its start day only), daily tallies, water records
+    and imported customers-out series steps. Claims are statements about periods, not records, and are
+    not counted."""
+    lo: list[int] = []
+    hi: list[int] = []
+    row = vault.query_one("SELECT MIN(start_at), MAX(CASE WHEN end_at > start_at THEN end_at - 1 ELSE start_at END) "
+                          "FROM ledger_interval")
+    if row and row[0] is not None:
+        lo.append(int(row[0]) // DAY)
+        hi.append(int(row[1]) // DAY)
+    row = vault.query_one("SELECT MIN(t), MAX(t + MAX(step_seconds, 1) - 1) FROM ledger_series")
+    if row and row[0] is not None:
+        lo.append(int(row[0]) // DAY)
+        hi.append(int(row[1]) // DAY)
+    for table in ("ledger_tally", "ledger_water"):
+        row = vault.query_one(f"SELECT MIN(day), MAX(day) FROM {table}")  # ISO days sort as text
+        if row and row[0] is not None:
+            lo.append(parse_day(row[0]))
+            hi.append(parse_day(row[1]))
+    if not lo:
+        return None
+    base = EPOCH.date()
+    return date.fromordinal(base.toordinal() + min(lo)), date.fromordinal(base.toordinal() + max(hi))
 
 
 def household_supply(vault: Vault, household: str, first: str, last: str, tz: str = DEFAULT_TZ,
