@@ -29,8 +29,9 @@ _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("halqa_lan
 def _normalise(lang: str | None) -> str | None:
     if not lang:
         return None
-    # "ckb,en" (a poster's languages) -> the first; "ku_IQ.UTF-8" (a locale) -> "ku"
-    code = lang.split(",")[0].strip().split(".")[0].split("_")[0].split("-")[0].lower()
+    # "ku_IQ.UTF-8" (a locale) -> "ku". A list such as a poster's "ar,en" is not a UI language:
+    # it normalises to None, so messages stay in the language already in force.
+    code = lang.split(".")[0].split("_")[0].split("-")[0].lower()
     if code in ("ku", "sorani"):
         code = "ckb"
     return code if code in LANGUAGES else None
