@@ -115,10 +115,11 @@ def test_qr_publish_and_budget_commands(cli, vault, tmp_path: Path):
 
 def test_public_api_pinned_and_documented():
     assert sorted(B.__all__) == sorted([
-        "DATASETS", "BundleInvalid", "Hub", "ImportResult", "add_contact", "age_identity_text", "aggregate_tables", "budget",
+        "DATASETS", "DEFAULT_THRESHOLD",
+        "BundleInvalid", "Hub", "ImportResult", "add_contact", "age_identity_text", "aggregate_tables", "budget",
         "contacts", "decoy", "demo", "export_bundle", "get_contact", "hub_init", "hub_open", "identity", "identity_qr",
         "import_bundle", "join_frames", "open_bundle", "publish_table", "push_bundle", "qr_images", "received_aggregates",
-        "remove_contact", "scan_texts", "serve_push", "set_budget", "snapshot"])
+        "remove_contact", "scan_texts", "serve_push", "set_budget", "snapshot", "suppress"])
     for name in B.__all__:
         obj = getattr(B, name)
         if callable(obj):

@@ -118,3 +118,70 @@ def test_cli_bad_input_exit_codes(cli, tmp_path):
     assert code == 2 and json.loads(out)["errors"][0]["line"] == 3
     code, out = cli("circles", "member", "import", str(tmp_path / "missing.csv"), "--json")
     assert code == 2 and json.loads(out)["error"] == "circles.file_unreadable"
+
+
+def _small_circle(vault):
+    from halqa.circles.records import CirclePut, MeetingPut
+
+    for m in ("a", "b", "c", "d", "e"):
+        circles.add_member(vault, m)
+    with vault.transaction() as tx:
+        tx.append("circles_circle.put", CirclePut(id="k1", members=["a", "b", "c", "d", "e"], project="tool library"))
+        tx.append("circles_meeting.put", MeetingPut(id="k1:2027-01-05:0", circle="k1", day="2027-01-05", part="evening",
+                                                    hour=19, host="a", kind="regular", cover="Family visit"))
+
+
+def test_meetings_held_and_project_tasks(vault):
+    _small_circle(vault)
+    out = circles.meeting_held(vault, "k1:2027-01-05:0", ["a", "b", "c"])
+    assert out == {"meeting": "k1:2027-01-05:0", "circle": "k1", "day": "2027-01-05", "held": True,
+                   "present": ["a", "b", "c"], "attendance": 0.6}
+    circles.meeting_held(vault, "extra-1", [], held=False, circle_id="k1", day="2027-01-12")
+    circles.meeting_held(vault, "k1:2027-01-05:0", ["a", "b", "c", "d"])  # corrected
+    assert [(a["meeting"], a["held"], len(a["present"]), a["size"]) for a in circles.attendance(vault, "k1")] == [
+        ("k1:2027-01-05:0", True, 4, 5), ("extra-1", False, 0, 5)]
+    for bad in (lambda: circles.meeting_held(vault, "k1:2027-01-05:0", ["zz"]),
+                lambda: circles.meeting_held(vault, "k1:2027-01-05:0", ["a"], held=False),
+                lambda: circles.meeting_held(vault, "nowhere", ["a"]),
+                lambda: circles.meeting_held(vault, "bad id!", circle_id="k1", day="2027-01-01"),
+                lambda: circles.meeting_held(vault, "x2", circle_id="k1", day="2027-13-01")):
+        with pytest.raises(InvalidInput):
+            bad()
+    t1 = circles.add_task(vault, "k1", "find a storage room", "2027-02-01", task_id="k1-t1")
+    t2 = circles.add_task(vault, "k1", "  first   lending day ", "2027-03-01")
+    assert t1 == {"id": "k1-t1", "circle": "k1", "title": "find a storage room", "due": "2027-02-01", "done": None,
+                  "on_time": None}
+    assert t2["title"] == "first lending day" and t2["id"].startswith("t-")
+    assert circles.task_done(vault, "k1-t1", "2027-01-30")["on_time"] is True
+    assert circles.task_done(vault, t2["id"], "2027-03-04")["on_time"] is False
+    assert [t["id"] for t in circles.tasks(vault, "k1")] == ["k1-t1", t2["id"]]
+    assert circles.tasks(vault, open_only=True) == []
+    with pytest.raises(InvalidInput):
+        circles.add_task(vault, "k1", "", "2027-02-01")
+    with pytest.raises(InvalidInput):
+        circles.add_task(vault, "k1", "again", "2027-02-01", task_id="k1-t1")
+    with pytest.raises(NotFound):
+        circles.add_task(vault, "nope", "x", "2027-02-01")
+    with pytest.raises(NotFound):
+        circles.task_done(vault, "t-none")
+    before = vault.digests()
+    assert vault.rebuild() == before
+
+
+def test_task_and_meeting_commands(vault, cli):
+    _small_circle(vault)
+    code, out = cli("circles", "task", "add", "k1", "collect used books", "--due", "2027-02-01", "--id", "k1-t1", "--json")
+    assert code == 0 and json.loads(out)["due"] == "2027-02-01"
+    code, out = cli("circles", "task", "done", "k1-t1", "--day", "2027-02-03", "--json")
+    assert code == 0 and json.loads(out)["on_time"] is False
+    code, out = cli("circles", "task", "list", "--circle", "k1", "--json")
+    assert [t["id"] for t in json.loads(out)["tasks"]] == ["k1-t1"]
+    assert cli("circles", "task", "list")[0] == 0
+    assert cli("circles", "task", "done", "k1-none", "--json")[0] != 0
+    code, out = cli("circles", "meeting", "held", "m-1", "--circle", "k1", "--day", "2027-01-02", "--present", "a,b",
+                    "--present", "c", "--json")
+    assert code == 0 and json.loads(out)["present"] == ["a", "b", "c"]
+    code, out = cli("circles", "meeting", "list", "k1", "--json")
+    assert [(m["meeting"], m["held"]) for m in json.loads(out)["meetings"]] == [("m-1", True), ("k1:2027-01-05:0", None)]
+    assert cli("circles", "meeting", "list", "k1")[0] == 0
+    assert cli("circles", "meeting", "held", "m-2", "--json")[0] == 2

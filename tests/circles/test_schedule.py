@@ -1,6 +1,7 @@
 import datetime as dt
 import itertools
 import random
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -40,12 +41,79 @@ def test_schedule_constraints(seed, n, weeks, lo, span):
         slots = by_name[m["host"]]["availability"]
         assert not slots or f"{WEEKDAYS[d.weekday()]}:{m['part']}" in slots
         assert m["kind"] in ("regular", "learning", "care") and m["cover"]
-    # gaps within bounds, except where no host could meet (then the day moves on)
-    gaps = [(b - a).days for a, b in itertools.pairwise(days)]
-    assert all(g >= lo for g in gaps)
+    # gaps always within bounds: where no meeting fits, the plan says so instead of stretching a gap
+    _check_bounds(result, start, weeks, lo, lo + span)
     if all(not m["availability"] for m in members):
-        assert all(lo <= g <= lo + span for g in gaps)
+        assert result["complete"]
     assert 0.0 <= result["unpredictability"]["score"] <= 1.0
+
+
+def _check_bounds(result, start, weeks, lo, hi):
+    end = start + dt.timedelta(days=7 * weeks - 1)
+    days = [dt.date.fromisoformat(m["day"]) for m in result["meetings"]]
+    assert days == sorted(days)
+    assert all(lo <= (b - a).days <= hi for a, b in itertools.pairwise(days))
+    assert result["complete"] == (not result["unscheduled"])
+    for hole in result["unscheduled"]:
+        assert hole["reason"] in ("no_host_available", "only_previous_host") and hole["from"] <= hole["to"]
+    late = [h for h in result["unscheduled"] if h["from"] > start.isoformat()]
+    if late:  # the plan stops at the break, which lies right after its last meeting
+        assert len(late) == 1 and late[0]["from"] == (days[-1] + dt.timedelta(days=lo)).isoformat()
+    else:  # covered: no room is left for another meeting after the last one
+        assert days[-1] + dt.timedelta(days=hi) > end
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 100_000), n=st.integers(2, 7), weeks=st.integers(1, 16), lo=st.integers(1, 7),
+       span=st.integers(0, 10), away=st.lists(st.tuples(st.integers(0, 100), st.integers(1, 20)), max_size=3),
+       sparse=st.booleans())
+def test_gaps_never_break_bounds(seed, n, weeks, lo, span, away, sparse):
+    """Members with few slots and whole stretches when nobody (or only one person) can host."""
+    rng = random.Random(seed)
+    members = _members(rng, n) if sparse else [{"pseudonym": f"p{i}", "availability": [], "area": None} for i in range(n)]
+    start = dt.date(2026, 11, 1)
+    blocked = {start + dt.timedelta(days=a + k) for a, length in away for k in range(length)}
+    keep = members[0]["pseudonym"] if seed % 2 else None  # one person stays home during the stretches
+
+    def busy(member, day):
+        return day in blocked and member["pseudonym"] != keep
+
+    S = sys.modules["halqa.circles.schedule"]  # the module (halqa.circles.schedule is also a function's name)
+    original = S._available
+    S._available = lambda m, day, part: not busy(m, day) and original(m, day, part)
+    try:
+        try:
+            result = plan(members, start, weeks, lo, lo + span, rng, candidates=10)
+        except InvalidInput as exc:
+            assert exc.msg_id == "circles.no_host_available"
+            return
+    finally:
+        S._available = original
+    _check_bounds(result, start, weeks, lo, lo + span)
+    for m in result["meetings"]:
+        assert not busy(next(x for x in members if x["pseudonym"] == m["host"]), dt.date.fromisoformat(m["day"]))
+
+
+def test_a_week_nobody_can_host_is_reported_not_stretched():
+    # everyone hosts only on Mondays; gaps of 2..4 days can never go from one Monday to the next
+    members = [{"pseudonym": f"p{i}", "availability": ["mon:evening"], "area": None} for i in range(4)]
+    start = dt.date(2026, 11, 2)  # a Monday
+    r = plan(members, start, 4, 2, 4, random.Random(3), candidates=20)
+    assert [m["day"] for m in r["meetings"]] == ["2026-11-02"]
+    assert not r["complete"]
+    assert r["unscheduled"] == [{"from": "2026-11-04", "to": "2026-11-06", "reason": "no_host_available"}]
+    # with a week's gap allowed, the Mondays are covered
+    r = plan(members, start, 4, 2, 7, random.Random(3), candidates=20)
+    assert r["complete"] and len(r["meetings"]) == 4
+    assert all(dt.date.fromisoformat(m["day"]).weekday() == 0 for m in r["meetings"])
+
+
+def test_only_the_last_host_free_is_reported():
+    members = [{"pseudonym": "a", "availability": [], "area": None},
+               {"pseudonym": "b", "availability": ["sat:morning"], "area": None}]
+    r = plan(members, dt.date(2026, 11, 2), 3, 2, 4, random.Random(1), candidates=20)
+    _check_bounds(r, dt.date(2026, 11, 2), 3, 2, 4)
+    assert all(lo <= hi for lo, hi in [(h["from"], h["to"]) for h in r["unscheduled"]])
 
 
 def test_hosts_rotate_fairly_and_target_met():

@@ -83,7 +83,9 @@ def test_strain_for_several_weeks_is_flagged_to_the_liaison(vault):
     assert not learning.wellbeing(vault, "c0", today="2027-01-13")["strained"]
 
 
-def test_attendance(vault):
+def test_attendance_is_an_alias_of_circles_meeting_held(vault):
+    from halqa.circles import attendance
+
     make_circles(vault, sizes=(5,))
     [mid] = add_meetings(vault, "c0", ["2027-02-02"])
     out = learning.attend(vault, mid, ["c0m0", "c0m1", "c0m2"])
@@ -95,15 +97,40 @@ def test_attendance(vault):
     with pytest.raises(InvalidInput):
         learning.attend(vault, "unplanned-1", ["c0m1"])
     assert learning.attend(vault, "unplanned-1", [], held=False, circle="c0", day="2027-02-09")["held"] is False
+    assert [(a["meeting"], a["held"], a["present"]) for a in attendance(vault, "c0")] == [
+        (mid, True, ["c0m0", "c0m1", "c0m2"]), ("unplanned-1", False, [])]
 
 
-def test_quiet_action_cards_hold_only_time_and_own_instruction(vault):
+def test_quiet_action_cards_hold_only_time_and_own_instruction(vault, tmp_path):
+    import halqa.listening as listening
+    from halqa import app
+    from halqa.vault import TEST_KDF
+
     make_circles(vault, sizes=(5, 5))
-    out = learning.quiet_action(vault, "2027-04-01", 12, {"c0": "one minute of silence", "c1": "sweep the market"})
+    out = learning.quiet_action(vault, "2027-04-01", 12, {"c0": "silence", "c1": "cleanup"})
     cards = {c["circle"]: c["card"] for c in out["cards"]}
-    assert learning.open_card(vault, "c0", cards["c0"]) == {"day": "2027-04-01", "hour": 12, "do": "one minute of silence"}
-    assert "c1" not in learning.open_card(vault, "c1", cards["c1"])["do"]
+    assert learning.open_card(vault, "c0", cards["c0"]) == {"day": "2027-04-01", "hour": 12, "do": "silence"}
+    assert "c1" not in cards["c1"] and "cleanup" not in cards["c1"] and "2027-04-01" not in cards["c1"]  # an errand line
     with pytest.raises(InvalidInput):
         learning.open_card(vault, "c1", cards["c0"])  # not for that circle
+    # each card is written with its circle's codebook: circle B's codebook cannot read circle A's card
+    key_a, key_b = learning.circle_key(vault, "c0"), learning.circle_key(vault, "c1")
+    assert key_a != key_b
+    assert listening.codebook_for_key(key_b).decode_quiet(cards["c0"]) == {"not_a_code": True}
+    assert listening.codebook_for_key(key_a).decode_quiet(cards["c0"])["action"] == "silence"
+    # circle A's own vault, once it adopted its key, reads its card and nothing else
+    with app.create_vault(tmp_path / "a", "passphrase-123", TEST_KDF) as own:
+        listening.adopt_codebook(own, key_a)
+        make_circles(own, sizes=(5,))
+        assert learning.open_card(own, "c0", cards["c0"])["do"] == "silence"
+        with pytest.raises(InvalidInput):
+            learning.open_card(own, "c0", cards["c1"])
+    # a key the circle already uses can be recorded instead
+    theirs = listening.fresh_codebook_key()
+    learning.set_circle_key(vault, "c1", theirs.hex())
+    card = learning.quiet_action(vault, "2027-04-02", 9, {"c1": "candles"}, lang="ar")["cards"][0]["card"]
+    assert listening.codebook_for_key(theirs).decode_quiet(card) == {"day": "2027-04-02", "hour": 9, "action": "candles"}
     with pytest.raises(InvalidInput):
-        learning.quiet_action(vault, "2027-04-01", 25, {"c0": "x"})
+        learning.quiet_action(vault, "2027-04-01", 25, {"c0": "silence"})
+    with pytest.raises(InvalidInput):
+        learning.quiet_action(vault, "2027-04-01", 12, {"c0": "burn the office"})

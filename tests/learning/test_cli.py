@@ -77,8 +77,10 @@ def test_care_commands(vault, cli):
         assert cli("care", "checkin", "--circle", "c0", "--score", score, "--word", "tired", "--json")[0] == 0
     code, out = cli("care", "checkin", "--circle", "c0", "--score", "4", "--member", "c0m1", "--share", "--json")
     assert json.loads(out)["shared"] is True
-    code, out = cli("care", "attend", mid, "--present", "c0m0,c0m1", "--json")
+    code, out = cli("care", "attend", mid, "--present", "c0m0,c0m1", "--json")  # alias of circles meeting held
     assert code == 0 and json.loads(out)["present"] == ["c0m0", "c0m1"]
+    code, out = cli("circles", "meeting", "list", "c0", "--json")
+    assert [m["held"] for m in json.loads(out)["meetings"] if m["meeting"] == mid] == [True]
     code, out = cli("care", "plan", "act-x", "--json")
     assert code == 2 and json.loads(out)["error"] == "learning.care_needs_circle"
     code, out = cli("care", "checkin", "--circle", "c0", "--score", "9", "--json")
@@ -107,12 +109,23 @@ def test_circles_health_and_replicate(vault, cli):
 def test_quiet_commands(vault, cli):
     _ready(vault)
     code, out = cli("learn", "quiet", "--day", "2027-04-01", "--hour", "12", "--instruction", "c0=silence",
-                    "--instruction", "c1=sweep", "--json")
+                    "--instruction", "c1=cleanup", "--json")
     assert code == 0, out
     cards = {c["circle"]: c["card"] for c in json.loads(out)["cards"]}
     code, out = cli("learn", "card", "c1", cards["c1"], "--json")
-    assert json.loads(out) == {"day": "2027-04-01", "hour": 12, "do": "sweep"}
+    assert json.loads(out) == {"day": "2027-04-01", "hour": 12, "do": "cleanup"}
     assert cli("learn", "card", "c0", cards["c1"], "--json")[0] == 2
+    code, out = cli("learn", "card", "c1", cards["c1"])
+    assert code == 0 and "2027-04-01" in out
+    assert cli("learn", "quiet", "--day", "2027-04-01", "--hour", "12", "--instruction", "c0=sweep", "--json")[0] == 2
+    code, out = cli("learn", "circle-key", "c1", "--json")
+    key = json.loads(out)["key"]
+    assert code == 0 and len(key) == 64
+    from halqa.listening import codebook_for_key
+
+    assert codebook_for_key(key).decode_quiet(cards["c1"])["action"] == "cleanup"
+    assert cli("learn", "circle-key", "c1", "--set", "00" * 32, "--json")[0] == 0
+    assert cli("learn", "circle-key", "c1", "--set", "zz", "--json")[0] == 2
 
 
 def test_demo_step(vault):

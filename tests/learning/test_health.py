@@ -28,6 +28,14 @@ def test_health_parts_and_replication(vault):
     s = learning.add_session(vault, "c0", "Flint", tactic_id="lib-flint-water-testing", month="2027-02", tries="c1",
                              due="2027-03-10")
     learning.report_session(vault, s["id"], "tried", day="2027-03-20")
+    # project tasks: c0 delivers on time; c1 one late, one not done, one not yet due
+    from halqa.circles import add_task, task_done
+
+    for i, due in enumerate(["2027-01-20", "2027-02-20", "2027-03-20"]):
+        task_done(vault, add_task(vault, "c0", f"step {i}", due)["id"], due)
+    task_done(vault, add_task(vault, "c1", "late step", "2027-03-05")["id"], "2027-03-12")
+    add_task(vault, "c1", "forgotten step", "2027-03-15")
+    add_task(vault, "c1", "next step", "2027-04-20")
     out = learning.health(vault, today="2027-04-01")
     assert set(out) == {"circles"}
     by = {c["id"]: c for c in out["circles"]}
@@ -36,7 +44,9 @@ def test_health_parts_and_replication(vault):
     c0, c1 = by["c0"], by["c1"]
     assert c0["parts"]["meetings"] == 1.0 and c0["parts"]["attendance"] == round(6 / 7, 3)
     assert c0["parts"]["wellbeing"] == round((13 / 3 - 1) / 4, 3) and c0["parts"]["pools"] is None
-    assert c1["parts"]["meetings"] == 0.25 and c1["parts"]["care"] == 0.5 and c1["parts"]["tasks_on_time"] == 0.0
+    assert c1["parts"]["meetings"] == 0.25 and c1["parts"]["care"] == 0.5
+    assert c1["parts"]["tasks_on_time"] == round((0.5 + 0.0 + 0.0) / 3, 3)  # late task, forgotten task, late trial
+    assert c0["parts"]["tasks_on_time"] == 1.0
     assert c0["score"] > 80 > c1["score"]
     assert c0["replication_ready"] and not c1["replication_ready"]
     assert [m["month"] for m in c0["monthly"]] == ["2027-01", "2027-02", "2027-03"]
@@ -49,6 +59,7 @@ def test_health_parts_and_replication(vault):
     kit = rep["kit"]
     assert kit["practices"]["meeting_gap_days"] == 10 and len(kit["codebook"]["key"]) == 64
     assert kit["codebook"]["themes"] and kit["codebook"]["places"] == {"NKH": kit["codebook"]["places"]["NKH"]}
+    assert kit["codebook"]["place_order"] == ["NKH"]
     assert circles(vault) == before  # nothing about the circles changed
     small = learning.replicate(vault, "c1", today="2027-04-01")
     assert not small["ready"] and "too_small" in small["reasons"]
@@ -81,3 +92,22 @@ def test_rebuild_gives_identical_tables(vault):
     before = vault.digests()
     assert vault.rebuild() == before
     assert vault.query("SELECT count(*) FROM learning_blackout WHERE active = 1")[0][0] == 1
+
+
+def test_kit_codebook_reads_the_new_circles_lines(vault, tmp_path):
+    import halqa.listening as listening
+    from halqa import app
+    from halqa.vault import TEST_KDF
+
+    make_circles(vault, sizes=(6,))
+    kit = learning.starter_kit(vault, "c0")["codebook"]
+    with app.create_vault(tmp_path / "new", "passphrase-123", TEST_KDF) as new:
+        listening.adopt_codebook(new, kit["key"], kit["place_order"])
+        lines = [listening.encode_line(new, "water", 4, "NKH"), listening.encode_line(new, "wages", 2, "NKH", lang="ar")]
+    book = listening.codebook_for_key(kit["key"], kit["place_order"])
+    assert book.table() == {"themes": kit["themes"], "places": kit["places"]}
+    assert [book.decode(x) for x in lines] == [{"theme": "water", "count": 4, "place": "NKH"},
+                                               {"theme": "wages", "count": 2, "place": "NKH"}]
+    # a fresh key each time, unrelated to this vault's own codebook
+    again = learning.starter_kit(vault, "c0")["codebook"]
+    assert again["key"] != kit["key"] and kit["key"] != listening.codebook(vault).key.hex()

@@ -15,7 +15,7 @@ def test_public_api_is_pinned():
         "CARE_FORMS", "MIN_CELL", "OUTCOMES", "PARTS", "THEMES", "add_session", "attend", "blackout", "care_held",
         "care_plan", "care_status", "checkin", "decoy", "demo", "fairness_violations", "greedy_rotation", "health",
         "open_card", "plan", "quiet_action", "replicate", "report_session", "rotation", "saved_plan", "sessions",
-        "starter_kit", "tactic", "tactics", "wellbeing"])
+        "starter_kit", "tactic", "tactics", "wellbeing", "circle_key", "set_circle_key"])
     for name in learning.__all__:
         obj = getattr(learning, name)
         assert not callable(obj) or obj.__doc__, name

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -134,3 +136,73 @@ def test_encode_refuses_bad_input(book):
 
 def test_decode_without_codebook(vault):
     assert L.decode_lines(vault, ["2 kg tomatoes from Abu Ali's"]) == [{"not_a_code": True}]
+
+
+# ---------------------------------------------------------------------------- keys that travel, quiet cards
+def test_codebook_for_key_matches_a_vault_that_adopts_the_key(tmp_path):
+    from halqa import app
+    from halqa.vault import TEST_KDF
+
+    key = L.fresh_codebook_key()
+    assert len(key) == 32 and key != L.fresh_codebook_key()
+    kit = L.codebook_for_key(key, ["SUQ", "NKH", "MNA"])
+    assert L.codebook_for_key(key.hex(), ["SUQ", "NKH", "MNA"]) == kit
+    with app.create_vault(tmp_path / "new", "passphrase-123", TEST_KDF) as v:
+        L.adopt_codebook(v, key, ["SUQ", "NKH", "MNA"])
+        assert codebook(v).key == key and codebook(v).theme_item == kit.theme_item
+        lines = [L.encode_line(v, t, n, p, lang=lang) for t, n, p, lang in
+                 [("water", 3, "NKH", "en"), ("wages", 12, "SUQ", "ar"), ("rent", 1, "MNA", "ckb")]]
+        assert [kit.decode(x) for x in lines] == L.decode_lines(v, lines)
+        assert kit.decode(lines[0]) == {"theme": "water", "count": 3, "place": "NKH"}
+        L.adopt_codebook(v, key)  # the same key again: fine
+        with pytest.raises(InvalidInput):
+            L.adopt_codebook(v, L.fresh_codebook_key())  # another key would orphan old notes
+    with pytest.raises(InvalidInput):
+        L.codebook_for_key(b"short")
+    with pytest.raises(InvalidInput):
+        L.codebook_for_key("not hex")
+
+
+def test_existing_vault_codes_equal_the_pure_derivation(book):
+    v, b = book
+    assert L.codebook_for_key(b.key, PLACES) == codebook(v)
+
+
+@settings(max_examples=150, deadline=None)
+@given(day=st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2040, 12, 31)),
+       hour=st.integers(0, 23), action=st.sampled_from(L.QUIET_ACTIONS), lang=st.sampled_from(["en", "ar", "ckb"]),
+       seed=st.binary(min_size=32, max_size=32))
+def test_quiet_cards_round_trip(day, hour, action, lang, seed):
+    b = L.codebook_for_key(seed)
+    line = b.encode_quiet(day.isoformat(), hour, action, lang=lang)
+    assert b.decode_quiet(line) == {"day": day.isoformat(), "hour": hour, "action": action}
+    assert "not_a_code" in b.decode(line)  # not a grievance line either
+    # retyped by hand: Latin digits, extra words, no apostrophe
+    retyped = "ok " + line.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")).replace("'s", "s") + " please"
+    assert b.decode_quiet(retyped) == {"day": day.isoformat(), "hour": hour, "action": action}
+
+
+def test_quiet_card_needs_its_own_key():
+    a = L.codebook_for_key(bytes(range(32)))
+    others = [L.codebook_for_key(bytes([i]) * 32) for i in range(1, 101)]
+    for i, o in enumerate(others):
+        line = a.encode_quiet("2027-04-01", i % 24, L.QUIET_ACTIONS[i % len(L.QUIET_ACTIONS)], lang=("en", "ar", "ckb")[i % 3])
+        assert o.decode_quiet(line) == {"not_a_code": True}
+    for text in ["", "visit auntie tomorrow", "2 kg tomatoes from Abu Ali's", "1/4/2027 at 12"]:
+        assert a.decode_quiet(text) == {"not_a_code": True}
+    with pytest.raises(InvalidInput):
+        a.encode_quiet("2027-04-01", 12, "riot")
+    with pytest.raises(InvalidInput):
+        a.encode_quiet("2027-04-01", 24, "silence")
+
+
+def test_errands_hold_no_item_shop_or_number():
+    from halqa.listening.codebook import ERRANDS, _errand_patterns, _item_patterns, _shop_patterns
+
+    for i, errand in enumerate(ERRANDS):
+        for words in errand.values():
+            for w in words:
+                text = " " + L.normalise(w) + " "
+                assert [j for j, p in _errand_patterns() if p.search(text)] == [i], w
+                assert not any(p.search(text) for _, p in _item_patterns() + _shop_patterns()), w
+                assert not any(c.isdigit() for c in w), w

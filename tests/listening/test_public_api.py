@@ -13,7 +13,8 @@ def test_all_is_pinned_and_documented():
         "add_theme", "attach_voice", "borders", "codebook", "confirm_themes", "decode_lines", "decoy", "delete_grievance",
         "demo", "detect_language", "encode_line", "get_grievance", "group_keys", "hotspots", "import_grievances",
         "list_grievances", "load_data", "normalise", "place_week_counts", "set_border", "shared_causes",
-        "shared_causes_frame", "suggest_for_texts", "suggest_themes", "theme_trends", "themes", "train_model", "voice_note"])
+        "shared_causes_frame", "suggest_for_texts", "suggest_themes", "theme_trends", "themes", "train_model", "voice_note",
+        "QUIET_ACTIONS", "adopt_codebook", "codebook_for_key", "fresh_codebook_key"])
     for name in L.__all__:
         obj = getattr(L, name)
         if callable(obj):

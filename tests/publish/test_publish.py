@@ -52,7 +52,7 @@ def contains_in_order(haystack: list[str], needle: list[str]) -> bool:
 
 def test_public_api_is_pinned_and_documented():
     assert sorted(publish.__all__) == sorted([
-        "FORMATS", "MIN_CELL", "SIZES", "STYLES", "Figure", "boundaries", "demo", "figure", "fonts_available",
+        "FORMATS", "SIZES", "STYLES", "THRESHOLD", "Figure", "boundaries", "demo", "figure", "fonts_available",
         "png_chunks", "poster_kinds", "reference_figures", "render", "render_batch", "strip_pdf", "strip_png"])
     for name in publish.__all__:
         obj = getattr(publish, name)
@@ -270,6 +270,109 @@ def test_small_groups_are_suppressed(vault):
         publish.figure(vault, "blackouts", area="TNY", first="2026-07-01", last="2026-07-03")
 
 
+def test_threshold_is_the_bridges():
+    import inspect
+
+    from halqa.bridge import DEFAULT_THRESHOLD, aggregate_tables
+    from halqa.publish import disclosure
+
+    assert publish.THRESHOLD == DEFAULT_THRESHOLD == inspect.signature(aggregate_tables).parameters["threshold"].default == 5
+    assert not hasattr(publish, "MIN_CELL")
+    kept, withheld = disclosure.control([("a", 5), ("b", 4), ("c", 9)], lambda x: x[1])
+    assert kept == [("a", 5), ("c", 9)] and withheld == [("b", 4)]
+
+
+def test_control_uses_the_bridges_suppression(monkeypatch):
+    """The split is the bridge's: a stricter bridge rule changes every poster at once."""
+    from halqa.bridge import aggregates
+    from halqa.publish import disclosure
+
+    calls = []
+
+    def strict(cells, threshold):
+        calls.append(threshold)
+        return [c for c in cells if c[4] >= 2 * threshold], 0
+
+    monkeypatch.setattr(aggregates, "suppress", strict)
+    monkeypatch.setattr(disclosure, "suppress", strict)
+    kept, _ = disclosure.control([1, 7, 12], lambda x: x)
+    assert kept == [12] and calls == [5]
+
+
+TINY, SECRET_SPEND, SECRET_PAYMENT = "حي صغير", "777777", "654321"
+
+
+@pytest.fixture(scope="module")
+def leaky_vault(tmp_path_factory):
+    """The demo neighbourhood plus cells below the threshold in every dataset a poster reads: a
+    district of 3 households (outages, bottled water at a telling price, 3 grievances), one legal
+    payment from the fund in a month of its own, and a pool of 3."""
+    from halqa.ledger import add_interval, add_water
+    from halqa.listening import add_grievance
+    from halqa.mutual_aid import create_pool, disburse, funds
+    from halqa.places import add_area, add_household
+
+    path = tmp_path_factory.mktemp("leak") / "leak.halqa"
+    v = app.create_vault(path, PASS, TEST_KDF)
+    rng = random.Random(2026)
+    for mod in app.load():
+        if mod.__name__ != "halqa.publish" and hasattr(mod, "demo"):
+            mod.demo(v, rng)
+    last = v.query_one("SELECT max(start_at) FROM ledger_interval")[0]
+    from datetime import date, timedelta
+
+    day = (date(1970, 1, 1) + timedelta(days=int(last) // 86400 - 1)).isoformat()
+    water_day = v.query_one("SELECT max(day) FROM ledger_water")[0]
+    add_area(v, "TNY", TINY, "Tiny Lane")
+    homes = [add_household(v, "TNY") for _ in range(3)]
+    for h in homes:
+        add_interval(v, h, f"{day}T00:00", f"{day}T23:00")
+        add_water(v, h, water_day, spent=SECRET_SPEND)
+    for _ in range(3):
+        add_grievance(v, themes=["electricity"], place="TNY", day=water_day)
+    disburse(v, funds(v)[0]["name"], "family-x", SECRET_PAYMENT, purpose="legal", day="2026-11-03", overdraft=True)
+    create_pool(v, "tiny-pool", homes, 10000)
+    yield v
+    v.close()
+
+
+@needs_fonts
+@pytest.mark.parametrize("kind", [k["kind"] for k in publish.poster_kinds()])
+def test_no_cell_under_the_threshold_on_any_poster(leaky_vault, tmp_path, kind):
+    """Whatever a poster draws (figure data, chart data, SVG text), no cell under the bridge's
+    threshold is in it; asked for directly, the small district and the small pool are refused."""
+    from halqa.errors import InvalidInput
+
+    fig = publish.figure(leaky_vault, kind)
+    out = tmp_path / f"{kind}.svg"
+    publish.render(leaky_vault, kind, out, lang="ar,en")
+    svg = out.read_text(encoding="utf-8")
+    data = json.dumps(fig.data, ensure_ascii=False, default=str)
+    spec = json.dumps(fig.spec, ensure_ascii=False, default=str)
+    for text in (data, spec, svg, " ".join(fig.notes) + fig.headline):
+        plain = text.replace("٬", "").replace(",", "")
+        for secret in (SECRET_SPEND, SECRET_PAYMENT):
+            assert secret not in plain and secret.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")) not in plain
+    assert "TNY" not in data and TINY not in data and TINY not in spec
+    for row in fig.data:
+        for key in ("households", "n"):
+            if key in row:
+                assert row[key] >= publish.THRESHOLD, row
+        for cell in row.get("groups", {}).values():
+            assert round(cell["prevalence"] * cell["n"]) >= publish.THRESHOLD, cell
+    if kind in ("blackouts", "supply", "reliability", "water", "compare"):
+        with pytest.raises(InvalidInput):
+            publish.figure(leaky_vault, kind, area="TNY")
+    if kind == "pool":
+        with pytest.raises(InvalidInput) as err:
+            publish.figure(leaky_vault, "pool", name="tiny-pool")
+        assert err.value.msg_id == "publish.error.small_pool"
+    if kind == "fund":
+        assert any("legal" in s for s in fig.suppressed)
+    if kind in ("supply", "map", "blackouts"):
+        assert "TNY" in fig.suppressed and TINY in svg  # named as hidden, never drawn
+
+
 def test_pool_and_fund_posters_name_nobody(demo_vault):
     from halqa.mutual_aid import pool_status, pools
 
@@ -304,7 +407,151 @@ def test_cli(cli, monkeypatch, demo_vault, tmp_path):
 
 @needs_fonts
 def test_demo_writes_posters(demo_vault, tmp_path, monkeypatch):
-    monkeypatch.setenv("HALQA_DEMO_POSTERS", str(tmp_path))
+    monkeypatch.setenv("HALQA_DEMO_POSTERS", str(tmp_path / "posters"))
     out = publish.demo(demo_vault, random.Random(1))
-    assert (tmp_path / "blackouts.pdf").exists() and (tmp_path / "map.png").exists()
-    assert str(tmp_path) in out["poster_blackouts"]
+    files = [Path(v) for k, v in out.items() if k.endswith((".pdf", ".png"))]
+    assert out["folder"] == str(tmp_path / "posters")
+    assert len(files) == 12 and all(f.exists() and f.parent == tmp_path / "posters" for f in files)
+    assert {f.name.split("-")[0] for f in files} == {"blackouts", "map", "supply", "grievances", "compare", "fund"}
+    assert {f.suffix for f in files} == {".pdf", ".png"}
+    assert out["seconds"] < 10
+    monkeypatch.delenv("HALQA_DEMO_POSTERS")
+    assert publish.demo(demo_vault, random.Random(1))["folder"] == str(Path(demo_vault.path).parent / "posters")
+
+
+# ---------------------------------------------------------------------------- shaping against HarfBuzz
+SHAPE_DPI = 150
+_TEXT_EL = re.compile(r'<text x="([\d.]+)" y="([\d.]+)" font-family="([^"]+)" font-size="([\d.]+)"( font-weight="bold")?'
+                      r'[^>]*>(.*?)</text>', re.S)
+
+
+def _font_file(family: str, bold: bool) -> str:
+    return subprocess.run(["fc-match", "-f", "%{file}", f"{family}:{'bold' if bold else 'regular'}"],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def _harfbuzz_row(text: str, families: list[str], size: float, bold: bool) -> tuple[list[str], float]:
+    """SVG paths of ``text`` shaped by HarfBuzz as one right-to-left line (font fallback per
+    character along ``families``, as the renderer's font list), origin at the left end of the
+    baseline; and the line's advance width."""
+    import uharfbuzz as hb
+    from fontTools.pens.svgPathPen import SVGPathPen
+    from fontTools.ttLib import TTFont
+
+    fonts = []
+    for fam in families:
+        path = _font_file(fam, bold)
+        face = hb.Face(hb.Blob.from_file_path(path))
+        fonts.append((hb.Font(face), face.upem, set(TTFont(path, lazy=True).getBestCmap())))
+    runs: list[list] = []
+    for ch in text:
+        i = next((j for j, f in enumerate(fonts) if ord(ch) in f[2]), 0)
+        if runs and runs[-1][0] == i:
+            runs[-1][1] += ch
+        else:
+            runs.append([i, ch])
+    paths, x = [], 0.0
+    for i, chunk in reversed(runs):  # right to left: the first run is drawn rightmost
+        font, upem, _ = fonts[i]
+        k = size / upem
+        buf = hb.Buffer()
+        buf.add_str(chunk)
+        buf.direction, buf.script, buf.language = "rtl", "Arab", "ar"
+        hb.shape(font, buf, {})
+        for info, pos in zip(buf.glyph_infos, buf.glyph_positions, strict=True):
+            pen = SVGPathPen(None)
+            font.draw_glyph_with_pen(info.codepoint, pen)
+            if pen.getCommands():
+                paths.append(f'<path transform="translate({x + pos.x_offset * k:.3f} {-pos.y_offset * k:.3f}) '
+                             f'scale({k:.6f} {-k:.6f})" d="{pen.getCommands()}"/>')
+            x += pos.x_advance * k
+    return paths, x
+
+
+def _gray(png: bytes):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return 255.0 - np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=np.float64)
+
+
+def _title_ink(page):
+    """The title's ink on the poster PNG: the page minus the same page with the title in paper colour."""
+    from dataclasses import replace
+
+    from halqa.publish.compose import render_bytes
+
+    blank = replace(page, head=[replace(page.head[0], color=page.style.paper), *page.head[1:]])
+    return abs(_gray(render_bytes(page, "png", SHAPE_DPI)) - _gray(render_bytes(blank, "png", SHAPE_DPI)))
+
+
+def _title_reference(page):
+    """The title rows as the SVG page places them (right edge at x, baseline at y), each row
+    shaped by HarfBuzz with the same font files, rasterised at the poster's resolution."""
+    from xml.sax.saxutils import unescape
+
+    import vl_convert as vlc
+
+    from halqa.publish.compose import to_svg
+
+    svg = to_svg(page)
+    rows = [m for m in _TEXT_EL.finditer(svg)]
+    size = float(rows[0].group(4))
+    rows = [m for m in rows if float(m.group(4)) == size and m.group(3) == rows[0].group(3)]
+    parts = []
+    for m in rows:
+        text = unescape(re.sub(r"<[^>]+>", "", m.group(6))).strip("\u202b\u202c")
+        families = [f.strip() for f in m.group(3).replace("&quot;", "").split(",") if f.strip() != "sans-serif"]
+        paths, width = _harfbuzz_row(text, families, size, bool(m.group(5)))
+        parts.append(f'<g transform="translate({float(m.group(1)) - width:.3f} {float(m.group(2)):.3f})">{"".join(paths)}</g>')
+    ref = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{page.width:.2f}" height="{page.height:.2f}" '
+           f'viewBox="0 0 {page.width:.2f} {page.height:.2f}"><rect width="100%" height="100%" fill="#fff"/>'
+           f'<g fill="#000">{"".join(parts)}</g></svg>')
+    texts = [unescape(re.sub(r"<[^>]+>", "", m.group(6))).strip("\u202b\u202c") for m in rows]
+    return _gray(vlc.svg_to_png(ref, ppi=SHAPE_DPI)), texts
+
+
+def _similarity(ink, ref, shift: int = 4) -> float:
+    """Best normalised correlation of the two title images within a few pixels of shift."""
+    import numpy as np
+
+    ys, xs = np.nonzero((ink > 60) | (ref > 60))
+    y0, y1, x0, x1 = ys.min() - shift, ys.max() + shift + 1, xs.min() - shift, xs.max() + shift + 1
+    a = ink[y0:y1, x0:x1]
+    a = (a - a.mean()) / (a.std() or 1)
+    best = -1.0
+    for dy in range(-shift, shift + 1):
+        for dx in range(-shift, shift + 1):
+            b = ref[y0 + dy:y1 + dy, x0 + dx:x1 + dx]
+            b = (b - b.mean()) / (b.std() or 1)
+            best = max(best, float((a * b).mean()))
+    return best
+
+
+@needs_fonts
+@pytest.mark.skipif(shutil.which("fc-match") is None, reason="fontconfig is not installed")
+@pytest.mark.parametrize(("kind", "area", "lang", "style"), [("blackouts", "NKH", "ar,en", "print1"),
+                                                              ("supply", None, "ckb,en", "screen"),
+                                                              ("map", None, "ar,ckb", "print2")])
+def test_png_title_matches_harfbuzz_shaping(demo_vault, kind, area, lang, style):
+    """The poster PNG's title equals the same text shaped by HarfBuzz (uharfbuzz) with the same
+    font files, drawn where the SVG places it; the same title drawn unjoined (ZWNJ between
+    letters) or in reversed order (what a renderer without shaping or bidi would print) does not."""
+    pytest.importorskip("uharfbuzz")
+    from dataclasses import replace
+
+    from halqa.publish.posters import build, make_request
+
+    req, w, h = make_request(demo_vault, area, lang, style, "a4")
+    fig, page = build(req, kind, w, h)
+    ref, rows = _title_reference(page)
+    assert "".join(rows).replace(" ", "") == fig.title.replace(" ", "")
+    good = _similarity(_title_ink(page), ref)
+    assert good > 0.85, good
+    title = page.head[0]
+    for wrong in ("\u200c".join(fig.title), " ".join(reversed(fig.title.split())), fig.title[::-1]):
+        bad_page = replace(page, head=[replace(title, text=wrong), *page.head[1:]])
+        bad = _similarity(_title_ink(bad_page), ref)
+        assert bad < 0.6 and bad < good - 0.3, (wrong, bad, good)

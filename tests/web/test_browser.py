@@ -1,6 +1,7 @@
 """Journeys in real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright), in
-Arabic at a phone's viewport: unlock, record an outage and a grievance, a domain page, form
-circles, lock; a paired and an unpaired second browser; duress. No request may leave the server."""
+Arabic at a phone's viewport: unlock, record an outage and a grievance, domain pages (the
+hotspots map), make a poster and download the PDF, form circles, lock; a paired and an unpaired
+second browser; duress. No request may leave the server."""
 
 from __future__ import annotations
 
@@ -112,8 +113,25 @@ def test_organiser_journey_in_arabic(server, browser, vault_path, tmp_path):
     page.wait_for_url(base + "/listen")
     assert "الماي مقطوع من يومين" in page.content()
     page.screenshot(path=str(shots / "listen.png"), full_page=True)
+    page.goto(base + "/listen/hotspots")
+    assert page.locator("figure.map svg path").count() >= 2  # the districts, drawn inline
+    page.screenshot(path=str(shots / "listening-map.png"), full_page=True)
     page.goto(base + "/ledger")
     page.screenshot(path=str(shots / "ledger.png"), full_page=True)
+    # make a poster: pick it, download the PDF
+    page.click("nav a[href='/publish']")
+    page.wait_for_url(base + "/publish")
+    page.check("input[name=kind][value=hotspots]")
+    page.select_option("#p-format", "pdf")
+    page.select_option("#p-style", "print2")
+    page.screenshot(path=str(shots / "poster.png"))
+    with page.expect_download(timeout=60_000) as info:
+        page.click("form[action='/publish/poster'] button[type=submit]")
+    download = info.value
+    assert download.suggested_filename.endswith(".pdf")
+    poster = Path(download.path()).read_bytes()
+    assert poster.startswith(b"%PDF-") and len(poster) > 5_000
+    assert b"/Producer" not in poster and b"/Author" not in poster
     page.goto(base + "/circles")
     page.fill("#min_size", "3")
     page.fill("#max_size", "6")

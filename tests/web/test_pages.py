@@ -15,7 +15,7 @@ from halqa.i18n import LANGUAGES, catalogue
 from halqa.web import prepare
 from halqa.web.app import ROUTES
 
-PAGES = ["/learning", "/bridge", "/", "/listen", "/listen/suggest", "/listen/shared", "/listen/hotspots", "/ledger",
+PAGES = ["/learning", "/bridge", "/publish", "/", "/listen", "/listen/suggest", "/listen/shared", "/listen/hotspots", "/ledger",
          "/ledger/calendar", "/ledger/household?household=hh-t1",
          "/circles", "/circles/exposure", "/aid", "/devices", "/panic", "/unlock", "/pair"]
 EXTERNAL = re.compile(r"""(?:src|href|action|srcset|poster|data)\s*=\s*["']?\s*(?:[a-z]+:)?//""", re.I)
@@ -161,3 +161,58 @@ def test_prepare_loopback_and_lan(filled, vault_path):
 def test_serve_command_is_registered(cli):
     code, out = cli("serve", "--help")
     assert code == 0 and "--lan" in out and "--port" in out
+
+
+def test_make_a_poster(client):
+    page = client.get("/publish").text
+    assert 'value="hotspots"' in page and 'name="format"' in page
+    r = client.post("/publish/poster", data={"csrf": client.csrf, "kind": "hotspots", "lang": "ar,en", "style": "print1",
+                                             "size": "a4", "format": "pdf"})
+    assert r.status_code == 200 and r.content.startswith(b"%PDF-")
+    assert r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-disposition"].startswith("attachment;") and r.headers["cache-control"].startswith("no-store")
+    assert b"/Producer" not in r.content and b"/Author" not in r.content
+    # no outage records yet: the form comes back with the reason, not a traceback
+    r = client.post("/publish/poster", data={"csrf": client.csrf, "kind": "blackouts", "area": "JSR", "format": "png"})
+    assert r.status_code == 400 and 'role="alert"' in r.text and "Traceback" not in r.text
+    # a script: the choices, then an SVG through the API; a made-up choice is a 400 in the one error shape
+    choices = client.get("/api/publish").json()
+    assert {k["kind"] for k in choices["kinds"]} >= {"hotspots", "blackouts"} and "svg" in choices["formats"]
+    r = client.post("/api/publish/poster", json={"kind": "hotspots", "format": "svg", "lang": "en,ar"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml") and b"<svg" in r.content[:500]
+    r = client.post("/api/publish/poster", json={"kind": "hotspots", "format": "gif"})
+    assert r.status_code == 400 and r.json()["error"] == "web.error.bad_choice"
+    r = client.post("/publish/poster", data={"kind": "hotspots"})
+    assert r.status_code == 403  # no CSRF token
+
+
+def test_hotspots_map_is_inline_svg_without_style(client):
+    html = client.get("/listen/hotspots").text
+    svg = html[html.index("<svg"):html.index("</svg>")]
+    assert svg.count("<path") >= 2 and "fill=" in svg and "style=" not in svg and "<script" not in svg
+    assert "حي الجسر" in svg  # districts are named in the page's language
+    client.get("/lang?to=en")
+    assert "Bridge Quarter" in client.get("/listen/hotspots").text
+
+
+def test_learning_and_bridge_tables_are_translated(client):
+    for lang in LANGUAGES:
+        client.get(f"/lang?to={lang}")
+        for path in ("/learning", "/bridge"):
+            heads = re.findall(r"<th>([^<]*)</th>", client.get(path).text)
+            raw = {h for h in heads if re.fullmatch(r"[a-z_]+", h)}
+            assert not raw, (lang, path, raw)
+
+
+def test_results_are_cached_until_the_next_write(client, state, monkeypatch):
+    calls = []
+    real = ledger.report
+    monkeypatch.setattr(ledger, "report", lambda *a, **k: calls.append(1) or real(*a, **k))
+    client.get("/ledger")
+    client.get("/ledger")
+    assert len(calls) == 1
+    client.post("/quick/power", data={"csrf": client.csrf, "household": "hh-t1", "state": "off"})
+    client.get("/ledger")
+    assert len(calls) == 2
+    state.lock()  # the cache goes with the vault (a decoy must never see it)
+    assert state._results == {}

@@ -16,7 +16,7 @@ Modules: ``keys`` (identities, Bech32), ``records`` (events, tables), ``contacts
 
 from __future__ import annotations
 
-from halqa.bridge.aggregates import DATASETS, aggregate_tables, received_aggregates, snapshot
+from halqa.bridge.aggregates import DATASETS, DEFAULT_THRESHOLD, aggregate_tables, received_aggregates, snapshot, suppress
 from halqa.bridge.bundle import BundleInvalid, ImportResult, export_bundle, import_bundle, open_bundle
 from halqa.bridge.contacts import add_contact, identity, identity_qr, remove_contact
 from halqa.bridge.demo import decoy, demo
@@ -29,6 +29,7 @@ from halqa.bridge.records import contacts, get_contact
 
 __all__ = [
     "DATASETS",
+    "DEFAULT_THRESHOLD",
     "BundleInvalid",
     "Hub",
     "ImportResult",
@@ -57,4 +58,5 @@ __all__ = [
     "serve_push",
     "set_budget",
     "snapshot",
+    "suppress",
 ]

@@ -101,7 +101,11 @@ def _outages_from_table(vault: Vault) -> list[Cell]:
     return sorted((area, "", _iso(day), round(sum(v.values()) / len(v), 1), len(v)) for (area, day), v in per.items())
 
 
-def suppress(cells: list[Cell], threshold: int) -> tuple[list[Cell], int]:
+#: Cells counting fewer than this many households or records are withheld by default.
+DEFAULT_THRESHOLD = 5
+
+
+def suppress(cells: list[Cell], threshold: int = DEFAULT_THRESHOLD) -> tuple[list[Cell], int]:
     """Cells whose ``n`` reaches ``threshold``, and how many were withheld."""
     if threshold < 1 or threshold > 1000:
         raise InvalidInput("bridge.bad_threshold", threshold=threshold)
@@ -109,7 +113,7 @@ def suppress(cells: list[Cell], threshold: int) -> tuple[list[Cell], int]:
     return kept, len(cells) - len(kept)
 
 
-def aggregate_tables(vault: Vault, threshold: int = 5) -> dict[str, dict[str, Any]]:
+def aggregate_tables(vault: Vault, threshold: int = DEFAULT_THRESHOLD) -> dict[str, dict[str, Any]]:
     """Both datasets after suppression: ``{dataset: {"cells": [...], "suppressed": n}}`` (nothing written)."""
     out = {}
     for name, fn in (("grievances", grievance_cells), ("outages", outage_cells)):
@@ -118,7 +122,7 @@ def aggregate_tables(vault: Vault, threshold: int = 5) -> dict[str, dict[str, An
     return out
 
 
-def snapshot(vault: Vault, threshold: int = 5, label: str = "") -> list[dict[str, Any]]:
+def snapshot(vault: Vault, threshold: int = DEFAULT_THRESHOLD, label: str = "") -> list[dict[str, Any]]:
     """Record a signed aggregate snapshot of each dataset (one commit, ``bridge_aggregate.put``
     events authored by this device); return ``[{dataset, event, cells, suppressed}]``."""
     tables = aggregate_tables(vault, threshold)

@@ -23,14 +23,19 @@ from halqa.circles.objective import Weights, evaluate
 from halqa.circles.ops import export_ics, exposure_report, form_circles, measure, schedule, show
 from halqa.circles.records import (
     add_member,
+    add_task,
     add_vouch,
+    attendance,
     circle,
     circles,
     import_members,
     import_vouches,
+    meeting_held,
     meetings,
     members,
     set_role,
+    task_done,
+    tasks,
     vouches,
 )
 from halqa.circles.schedule import plan, to_ics, unpredictability
@@ -42,7 +47,9 @@ __all__ = [
     "TrustGraph",
     "Weights",
     "add_member",
+    "add_task",
     "add_vouch",
+    "attendance",
     "baseline_leiden",
     "baseline_metis",
     "circle",
@@ -61,6 +68,7 @@ __all__ = [
     "import_members",
     "import_vouches",
     "measure",
+    "meeting_held",
     "meetings",
     "members",
     "network_measures",
@@ -70,6 +78,8 @@ __all__ = [
     "show",
     "split_circle",
     "structure_graph",
+    "task_done",
+    "tasks",
     "to_ics",
     "unpredictability",
     "vouches",
@@ -79,6 +89,18 @@ _SECTS = (("shia", 0.6), ("sunni", 0.3), ("christian", 0.05), ("sabean", 0.05))
 _SECTORS = ("port", "oil", "market", "teaching", "construction", "daily_labour")
 _SKILLS = ("first_aid", "electrics", "accounts", "driving", "legal", "cooking", "phones")
 _ALPHABET = "abcdefghjkmnpqrstvwxyz23456789"
+_PROJECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("water testing on our streets", ("buy test strips together", "test twenty homes", "map results by area",
+                                      "share the map with neighbours")),
+    ("generator price survey", ("agree on the questions", "collect prices on four streets", "compare per ampere",
+                                "present to the neighbourhood")),
+    ("school supplies library", ("collect used books", "sort by grade", "open the lending shelf", "first return day")),
+    ("tool library", ("list tools members can lend", "find a storage room", "first lending day", "repair broken tools")),
+    ("street clean-up rota", ("map the worst corners", "borrow brooms and bags", "first clean-up morning",
+                              "agree a monthly rota")),
+    ("ration card help desk", ("learn the card rules", "write a one-page guide", "open a weekly help hour",
+                               "follow up missing rations")),
+)
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
@@ -93,8 +115,10 @@ def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
 def demo(vault: Vault, rng: random.Random, per_area: int = 16) -> dict[str, Any]:
     """Add the demo neighbourhood's circles: ~100 pseudonymous members across the areas made by
     :func:`halqa.places.demo` (sect and sector labels, availability, a vouching network with
-    neighbourhood, workplace and sect homophily), then form circles mixing sects and plan eight
-    weeks of meetings for each. Returns headline figures."""
+    neighbourhood, workplace and sect homophily), then form circles mixing sects, plan eight
+    weeks of meetings for each and give each a project in four tasks due over its first three
+    months (:func:`halqa.learning.demo` records which meetings were held and which tasks got done).
+    Returns headline figures."""
     from halqa.circles.records import MemberPut, VouchPut, parse_availability, vouch_id
 
     areas = [r[0] for r in vault.query("SELECT code FROM area ORDER BY code")] or ["NKH"]
@@ -130,11 +154,22 @@ def demo(vault: Vault, rng: random.Random, per_area: int = 16) -> dict[str, Any]
             tx.append("circles_vouch.put", t)
     formed = form_circles(vault, 5, 7, mix="sect", apply=True, seed=rng.randrange(2**31), exact=False, time_limit=10)
     start = dt.date(2026, 11, 1)
-    n_meetings, scores = 0, []
-    for c in formed["circles"]:
+    n_meetings, scores, n_tasks = 0, [], 0
+    from halqa.circles.records import CirclePut, TaskPut
+
+    for i, c in enumerate(formed["circles"]):
         plan_ = schedule(vault, c["id"], weeks=8, start=start.isoformat(), seed=rng.randrange(2**31), lang="ar")
         n_meetings += len(plan_["meetings"])
         scores.append(plan_["unpredictability"]["score"])
+        # each circle has a concrete project, in steps with due days over its first three months
+        project, steps = _PROJECTS[i % len(_PROJECTS)]
+        with vault.transaction() as tx:
+            tx.append("circles_circle.put", CirclePut(id=c["id"], project=project))
+            for j, title in enumerate(steps):
+                due = start + dt.timedelta(days=12 + 22 * j + rng.randint(-4, 4))
+                tx.append("circles_task.put", TaskPut(id=f"{c['id']}-t{j + 1}", circle=c["id"], title=title,
+                                                      due=due.isoformat(), done=None))
+                n_tasks += 1
     cmp = exposure_report(vault, k=3, trials=300, with_compare=True, seed=rng.randrange(2**31))["compare"]
     return {
         "circle_members": len(people),
@@ -147,6 +182,7 @@ def demo(vault: Vault, rng: random.Random, per_area: int = 16) -> dict[str, Any]
         "worst_exposure": cmp["lattice"]["exposure"]["one"]["worst"],
         "worst_exposure_hierarchy": cmp["hierarchy"]["exposure"]["one"]["worst"],
         "meetings_8_weeks": n_meetings,
+        "project_tasks": n_tasks,
         "meeting_unpredictability": round(sum(scores) / len(scores), 3) if scores else None,
     }
 

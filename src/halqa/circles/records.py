@@ -10,16 +10,25 @@ kind                      table                        key
 ``circles_circle.put``    ``circles_circle``           ``id``
 ``circles_meeting.put``   ``circles_meeting``          ``id``
 ``circles_role.put``      ``circles_role``             ``id`` (``circle:member``)
+``circles_held.put``      ``circles_held``             ``meeting`` (held or not, who came)
+``circles_task.put``      ``circles_task``             ``id`` (a task of the circle's project)
 ========================  ===========================  =========================================
 
 Members are pseudonyms, never names. Group labels (sect, origin, job sector) are optional and
 coarse; they stay in the circle's vault. Meetings carry a day, a part of the day and a coarse
 hour, and a place *code* (an area from :mod:`halqa.places`), never an address.
+
+A meeting recorded as **held** (:func:`meeting_held`) keeps whether it took place, who of the
+circle came, and the circle's size that day (attendance is read against it). **Project tasks**
+(:func:`add_task`, :func:`task_done`) are the steps of a circle's concrete project, each with the
+day it is due and the day it was done; circle health (:mod:`halqa.learning`) reads both through
+:func:`attendance` and :func:`tasks`.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import secrets
@@ -37,22 +46,29 @@ __all__ = [
     "WEEKDAYS",
     "CircleDelete",
     "CirclePut",
+    "HeldPut",
     "MeetingPut",
     "MemberDelete",
     "MemberPut",
     "RolePut",
+    "TaskPut",
     "VouchDelete",
     "VouchPut",
     "add_member",
+    "add_task",
     "add_vouch",
+    "attendance",
     "circle",
     "circles",
     "import_members",
     "import_vouches",
+    "meeting_held",
     "meetings",
     "members",
     "parse_availability",
     "set_role",
+    "task_done",
+    "tasks",
     "vouches",
 ]
 
@@ -133,6 +149,36 @@ class RoleDelete(msgspec.Struct):
     id: str
 
 
+class HeldPut(msgspec.Struct, kw_only=True):
+    meeting: str
+    circle: str | msgspec.UnsetType = UNSET
+    day: str | msgspec.UnsetType = UNSET
+    held: bool | msgspec.UnsetType = UNSET
+    present: list[str] | msgspec.UnsetType = UNSET
+    size: int | msgspec.UnsetType = UNSET  # members of the circle that day
+
+
+class HeldDelete(msgspec.Struct):
+    meeting: str
+
+
+class TaskPut(msgspec.Struct, kw_only=True):
+    id: str
+    circle: str | msgspec.UnsetType = UNSET
+    title: str | msgspec.UnsetType = UNSET
+    due: str | msgspec.UnsetType = UNSET  # ISO day
+    done: str | msgspec.UnsetType | None = UNSET  # ISO day it was done
+
+
+class TaskDelete(msgspec.Struct):
+    id: str
+
+
+register_kind("circles_held.put", HeldPut)
+register_kind("circles_held.delete", HeldDelete)
+register_kind("circles_task.put", TaskPut)
+register_kind("circles_task.delete", TaskDelete)
+
 for _name, _put, _delete in (("circles_member", MemberPut, MemberDelete), ("circles_vouch", VouchPut, VouchDelete),
                              ("circles_circle", CirclePut, CircleDelete), ("circles_meeting", MeetingPut, MeetingDelete),
                              ("circles_role", RolePut, RoleDelete)):
@@ -152,6 +198,14 @@ register_projection(RecordProjection(
                         "host": "TEXT", "place": "TEXT", "kind": "TEXT", "cover": "TEXT"}, indexes=("circle",)))
 register_projection(RecordProjection(
     "circles_role", {"id": "TEXT", "circle": "TEXT", "member": "TEXT", "role": "TEXT"}, indexes=("circle",)))
+
+register_projection(RecordProjection(
+    "circles_held", {"meeting": "TEXT", "circle": "TEXT", "day": "TEXT", "held": "INTEGER", "present": "TEXT",
+                     "size": "INTEGER"}, key="meeting", indexes=("circle",)))
+register_projection(RecordProjection(
+    "circles_task", {"id": "TEXT", "circle": "TEXT", "title": "TEXT", "due": "TEXT", "done": "TEXT"}, indexes=("circle",)))
+
+_ID = re.compile(r"^[\w\-.:]{1,60}$", re.UNICODE)
 
 
 # --------------------------------------------------------------------------- validation
@@ -414,3 +468,106 @@ def meetings(vault: Vault, circle_id: str | None = None) -> list[dict[str, Any]]
     if circle_id:
         sql, args = sql + " WHERE circle = ?", (circle_id,)
     return [dict(r) for r in vault.query(sql + " ORDER BY day, hour, id", args)]
+
+
+# --------------------------------------------------------------------------- meetings held, project tasks
+def _day(value: str | None) -> str:
+    if not value:
+        return dt.date.today().isoformat()
+    try:
+        return dt.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise InvalidInput("circles.bad_date", date=value) from None
+
+
+def _record_id(value: str, what: str) -> str:
+    text = (value or "").strip()
+    if not _ID.match(text):
+        raise InvalidInput("circles.bad_id", what=what, value=text)
+    return text
+
+
+def meeting_held(vault: Vault, meeting: str, present: Iterable[str] = (), held: bool = True,
+                 circle_id: str | None = None, day: str | None = None) -> dict[str, Any]:
+    """Record whether a meeting took place and who of the circle came (recording again corrects it).
+
+    ``meeting`` is a planned meeting id (``halqa circles schedule``), or a new id for a meeting
+    that was not planned in halqa (then with ``circle_id`` and ``day``). Returns
+    ``{"meeting", "circle", "day", "held", "present", "attendance"}``.
+    """
+    meeting = _record_id(meeting, "meeting")
+    planned = vault.query_one("SELECT circle, day FROM circles_meeting WHERE id = ?", (meeting,))
+    if planned is not None and circle_id and circle_id != planned["circle"]:
+        raise InvalidInput("circles.meeting_other_circle", meeting=meeting, circle=planned["circle"])
+    circle_id = circle_id or (planned["circle"] if planned is not None else None)
+    if not circle_id:
+        raise InvalidInput("circles.held_needs_circle", meeting=meeting)
+    c = circle(vault, circle_id)
+    who = sorted({p.strip() for p in present if p and p.strip()})
+    strangers = [p for p in who if p not in c["members"]]
+    if strangers:
+        raise InvalidInput("circles.not_in_circle", member=strangers[0], circle=circle_id)
+    if not held and who:
+        raise InvalidInput("circles.not_held_but_present")
+    the_day = _day(day or (planned["day"] if planned is not None else None))
+    vault.append("circles_held.put", HeldPut(meeting=meeting, circle=circle_id, day=the_day, held=bool(held),
+                                             present=who, size=len(c["members"])))
+    return {"meeting": meeting, "circle": circle_id, "day": the_day, "held": bool(held), "present": who,
+            "attendance": round(len(who) / len(c["members"]), 3) if c["members"] and held else None}
+
+
+def attendance(vault: Vault, circle_id: str | None = None) -> list[dict[str, Any]]:
+    """Meetings recorded as held or not (of one circle, or all), by day: ``{"meeting", "circle",
+    "day", "held", "present", "size"}`` (``size``: members of the circle when recorded)."""
+    sql, args = "SELECT * FROM circles_held", ()
+    if circle_id:
+        sql, args = sql + " WHERE circle = ?", (circle_id,)
+    return [{"meeting": r["meeting"], "circle": r["circle"], "day": r["day"], "held": bool(r["held"]),
+             "present": _json(r["present"], []), "size": r["size"]}
+            for r in vault.query(sql + " ORDER BY day, meeting", args)]
+
+
+def add_task(vault: Vault, circle_id: str, title: str, due: str, task_id: str | None = None) -> dict[str, Any]:
+    """Add a task of the circle's project, due on ``due`` (ISO day); returns the task."""
+    circle(vault, circle_id)
+    title = " ".join((title or "").split())
+    if not title or len(title) > 200:
+        raise InvalidInput("circles.bad_task_title")
+    tid = _record_id(task_id, "task") if task_id else "t-" + secrets.token_hex(3)
+    if task_id and vault.query_one("SELECT 1 FROM circles_task WHERE id = ?", (tid,)) is not None:
+        raise InvalidInput("circles.task_exists", task=tid)
+    vault.append("circles_task.put", TaskPut(id=tid, circle=circle_id, title=title, due=_day(due), done=None))
+    return _task(vault, tid)
+
+
+def task_done(vault: Vault, task_id: str, day: str | None = None) -> dict[str, Any]:
+    """Mark a project task done on ``day`` (default today); returns the task."""
+    if vault.query_one("SELECT 1 FROM circles_task WHERE id = ?", (task_id,)) is None:
+        raise NotFound("circles.unknown_task", task=task_id)
+    vault.append("circles_task.put", TaskPut(id=task_id, done=_day(day)))
+    return _task(vault, task_id)
+
+
+def _task_view(r: Any) -> dict[str, Any]:
+    done = r["done"]
+    return {"id": r["id"], "circle": r["circle"], "title": r["title"], "due": r["due"], "done": done,
+            "on_time": None if not done else done <= r["due"]}
+
+
+def _task(vault: Vault, task_id: str) -> dict[str, Any]:
+    return _task_view(vault.query_one("SELECT * FROM circles_task WHERE id = ?", (task_id,)))
+
+
+def tasks(vault: Vault, circle_id: str | None = None, open_only: bool = False) -> list[dict[str, Any]]:
+    """Project tasks (of one circle, or all), by due day: ``{"id", "circle", "title", "due", "done",
+    "on_time"}`` (``on_time`` is ``None`` until done)."""
+    sql, args = "SELECT * FROM circles_task", []
+    where = []
+    if circle_id:
+        where.append("circle = ?")
+        args.append(circle_id)
+    if open_only:
+        where.append("done IS NULL")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return [_task_view(r) for r in vault.query(sql + " ORDER BY due, id", args)]

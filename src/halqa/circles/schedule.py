@@ -6,6 +6,16 @@ for each meeting: nobody twice in a row, only members available on that weekday 
 day (no availability recorded = any time), and the fewest hostings first so turns stay fair. It
 draws many candidate schedules and keeps the least predictable one that is fair.
 
+**The gap bounds always hold.** A backward pass over the window first works out, for every day
+and host, how far a schedule can still get from a meeting there; the draw only takes days and
+hosts from which the whole window can be covered, so it never runs into a day nobody can host.
+When no schedule can cover the window (say everyone but the last host is away for two weeks),
+the plan goes as far as any schedule can and reports the rest as ``unscheduled``: the window
+``from``..``to`` where the next meeting would have to fall and the ``reason``
+(``no_host_available``, or ``only_previous_host``). A gap is never stretched to get past it.
+(If nobody can host in the first ``max_gap`` days, the first meeting is the first day someone
+can, and those days are reported the same way.)
+
 **Unpredictability** is the mean normalised Shannon entropy of four things an observer could
 learn: weekday, hour, host and gap between meetings. Each entropy is divided by its largest
 possible value for that many meetings (``log2(min(meetings, categories))``), so 1 means no
@@ -74,34 +84,94 @@ def _available(member: dict[str, Any], day: dt.date, part: str) -> bool:
     return not slots or f"{WEEKDAYS[day.weekday()]}:{part}" in slots
 
 
-def _one(members: Sequence[dict[str, Any]], start: dt.date, end: dt.date, min_gap: int, max_gap: int,
-         rng: random.Random, places: Sequence[str], lang: str) -> list[dict[str, Any]] | None:
+class _Window:
+    """Who can host on each day of the window, and how far a schedule can go from each meeting.
+
+    ``reach[d][h]`` is the last day index a schedule can get to from a meeting on day ``d``
+    hosted by ``h`` while keeping every gap inside ``min_gap..max_gap`` and never the same host
+    twice running (a backward pass over the days)."""
+
+    def __init__(self, members: Sequence[dict[str, Any]], start: dt.date, end: dt.date, min_gap: int, max_gap: int) -> None:
+        self.start, self.n, self.min_gap, self.max_gap = start, (end - start).days + 1, min_gap, max_gap
+        self.avail: list[dict[str, list[str]]] = []
+        for i in range(self.n):
+            day = start + dt.timedelta(days=i)
+            hosts: dict[str, list[str]] = {}
+            for m in members:
+                parts = [part for part in PARTS if _available(m, day, part)]
+                if parts:
+                    hosts[m["pseudonym"]] = parts
+            self.avail.append(hosts)
+        self.reach: list[dict[str, int]] = [{} for _ in range(self.n)]
+        top: list[list[tuple[int, str]]] = [[] for _ in range(self.n)]  # two best (reach, host) per day
+        for d in range(self.n - 1, -1, -1):
+            for h in self.avail[d]:
+                best = d
+                for nd in range(d + min_gap, min(d + max_gap, self.n - 1) + 1):
+                    for r, other in top[nd]:
+                        if other != h:
+                            best = max(best, r)
+                            break
+                self.reach[d][h] = best
+            top[d] = sorted(((r, h) for h, r in self.reach[d].items()), reverse=True)[:2]
+
+    def day(self, i: int) -> dt.date:
+        return self.start + dt.timedelta(days=i)
+
+    def hosts(self, d: int, last: str | None, goal: int) -> dict[str, list[str]]:
+        """Hosts on day ``d`` (not ``last``) from whom the schedule can still get to ``goal``."""
+        return {h: parts for h, parts in self.avail[d].items() if h != last and self.reach[d][h] >= goal}
+
+
+def _hole(w: _Window, lo: int, hi: int, last: str | None) -> dict[str, Any]:
+    """A window in which no meeting could be placed, and why."""
+    days = range(max(lo, 0), min(hi, w.n - 1) + 1)
+    anyone = any(w.avail[d] for d in days)
+    return {"from": w.day(lo).isoformat(), "to": w.day(min(hi, w.n - 1)).isoformat(),
+            "reason": "only_previous_host" if anyone and last else "no_host_available"}
+
+
+def _one(members: Sequence[dict[str, Any]], w: _Window, rng: random.Random, places: Sequence[str],
+         lang: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One random schedule that never breaks the gap bounds, and the windows it could not fill."""
     out: list[dict[str, Any]] = []
+    holes: list[dict[str, Any]] = []
     counts = Counter({m["pseudonym"]: 0 for m in members})
-    day = start + dt.timedelta(days=rng.randrange(0, max(1, min(max_gap, (end - start).days + 1))))
-    last_host = None
     covers = COVERS.get(lang, COVERS["en"])
-    while day <= end:
-        options = []
-        for part in PARTS:
-            hosts = [m for m in members if m["pseudonym"] != last_host and _available(m, day, part)]
-            if hosts:
-                options.append((part, hosts))
-        if not options:
-            day += dt.timedelta(days=1)  # nobody can host that day: try the next one
-            continue
-        part, hosts = options[rng.randrange(len(options))]
-        fewest = min(counts[m["pseudonym"]] for m in hosts)
-        host = rng.choice([m for m in hosts if counts[m["pseudonym"]] == fewest])
-        counts[host["pseudonym"]] += 1
+    # the first meeting: within the first max_gap days if anyone can host there, else the first day someone can
+    first = next((d for d in range(w.n) if w.avail[d]), None)
+    if first is None:
+        return out, [_hole(w, 0, w.n - 1, None)]
+    if first >= w.max_gap:
+        holes.append(_hole(w, 0, first - 1, None))
+    opening = range(first, min(max(first, w.max_gap - 1), w.n - 1) + 1)
+    best = max(r for d in opening for r in w.reach[d].values())
+    goal = min(best, w.n - w.max_gap)  # reaching it covers the window; else as far as any schedule can go
+    day: int | None = rng.choice([d for d in opening if w.hosts(d, None, goal)])
+    last = None
+    while day is not None:
+        hosts = w.hosts(day, last, goal)
+        by_part = {part: [h for h, ps in hosts.items() if part in ps] for part in PARTS}
+        part = rng.choice([p for p, hs in by_part.items() if hs])
+        fewest = min(counts[h] for h in by_part[part])
+        host = rng.choice(sorted(h for h in by_part[part] if counts[h] == fewest))
+        counts[host] += 1
         index = len(out)
+        member = next(m for m in members if m["pseudonym"] == host)
         kind = "learning" if index % 4 == 3 else ("care" if index % 6 == 5 else "regular")
-        place = host.get("area") or (places[index % len(places)] if places else None)
-        out.append({"day": day.isoformat(), "part": part, "hour": rng.choice(HOURS[part]), "host": host["pseudonym"],
+        place = member.get("area") or (places[index % len(places)] if places else None)
+        out.append({"day": w.day(day).isoformat(), "part": part, "hour": rng.choice(HOURS[part]), "host": host,
                     "place": place, "kind": kind, "cover": rng.choice(covers)})
-        last_host = host["pseudonym"]
-        day += dt.timedelta(days=rng.randint(min_gap, max_gap))
-    return out or None
+        last = host
+        gaps = [g for g in range(w.min_gap, w.max_gap + 1)
+                if day + g >= w.n or w.hosts(day + g, last, goal)]
+        if not gaps:
+            if day + w.max_gap < w.n:  # the window is not covered: say where it breaks, never stretch a gap
+                holes.append(_hole(w, day + w.min_gap, day + w.max_gap, last))
+            break
+        g = rng.choice(gaps)
+        day = day + g if day + g < w.n else None
+    return out, holes
 
 
 def _fair(meetings: Sequence[dict[str, Any]], members: Sequence[dict[str, Any]]) -> bool:
@@ -130,20 +200,21 @@ def plan(members: Sequence[dict[str, Any]], start: dt.date, weeks: int = 8, min_
         raise InvalidInput("circles.bad_target", target=target)
     rng = rng or random.Random(secrets.randbits(64))
     end = start + dt.timedelta(days=7 * weeks - 1)
-    best: tuple[tuple[bool, float], list[dict[str, Any]], dict[str, float]] | None = None
+    window = _Window(members, start, end, min_gap, max_gap)
+    best: tuple[tuple[bool, float], list[dict[str, Any]], list[dict[str, Any]], dict[str, float]] | None = None
     for _ in range(candidates):
-        meetings = _one(members, start, end, min_gap, max_gap, rng, places, lang)
-        if meetings is None:
-            continue
+        meetings, holes = _one(members, window, rng, places, lang)
+        if not meetings:
+            break
         score = unpredictability(meetings, len(members), min_gap, max_gap)
         key = (_fair(meetings, members), score["score"])
         if best is None or key > best[0]:
-            best = (key, meetings, score)
+            best = (key, meetings, holes, score)
     if best is None:
         raise InvalidInput("circles.no_host_available")
-    (fair, _), meetings, score = best
-    return {"meetings": meetings, "unpredictability": score, "target": target,
-            "meets_target": score["score"] >= target, "fair": fair}
+    (fair, _), meetings, holes, score = best
+    return {"meetings": meetings, "unscheduled": holes, "complete": not holes, "unpredictability": score,
+            "target": target, "meets_target": score["score"] >= target, "fair": fair}
 
 
 def _escape(text: str) -> str:

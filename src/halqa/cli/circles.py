@@ -250,6 +250,9 @@ def schedule_cmd(
         console.print("  " + ", ".join(f"{k} {u[k]}" for k in ("weekday", "hour", "host", "gap")))
         if not d["meets_target"]:
             console.print(t("circles.below_target"))
+        for hole in d.get("unscheduled", []):
+            console.print(t("circles.unscheduled", start=hole["from"], end=hole["to"],
+                            reason=t(f"circles.unscheduled_reason.{hole['reason']}")))
         if "ics" in d:
             console.print(t("circles.ics_written", events=len(d["meetings"]), file=d["ics"]))
 
@@ -281,6 +284,111 @@ def role_cmd(
     with open_vault() as vault:
         data = set_role(vault, circle, member, role)
     emit(data, lambda d: console.print(t("circles.role_set", **d)))
+
+
+meeting_app = typer.Typer(no_args_is_help=True, help="Meetings: record that a meeting was held and who came.")
+task_app = typer.Typer(no_args_is_help=True, help="Project tasks: each circle's concrete project, step by step.")
+circles_app.add_typer(meeting_app, name="meeting")
+circles_app.add_typer(task_app, name="task")
+
+
+def _names(items: Optional[list[str]]) -> list[str]:
+    return [p.strip() for item in items or [] for p in item.split(",") if p.strip()]
+
+
+@meeting_app.command("held")
+def meeting_held_cmd(
+    meeting: Annotated[str, typer.Argument(help="Meeting id (or a new id, with --circle and --day).")],
+    present: Annotated[Optional[list[str]], typer.Option(
+        "--present", help="Who came (pseudonyms, comma-separated or repeated).")] = None,
+    not_held: Annotated[bool, typer.Option("--not-held", help="The meeting did not take place.")] = False,
+    circle: Annotated[Optional[str], typer.Option("--circle", help="Circle, for a meeting not planned in halqa.")] = None,
+    day: Annotated[Optional[str], typer.Option("--day", help="Day, for a meeting not planned in halqa.")] = None,
+) -> None:
+    """Record that a meeting was held (or not) and who came (feeds circle health)."""
+    from halqa.circles import meeting_held
+
+    with open_vault() as vault:
+        data = meeting_held(vault, meeting, _names(present), not not_held, circle, day)
+    emit(data, lambda d: console.print(t("circles.held_done" if d["held"] else "circles.not_held_done",
+                                         meeting=d["meeting"], n=len(d["present"]))))
+
+
+@meeting_app.command("list")
+def meeting_list_cmd(circle: Annotated[str, typer.Argument(help="Circle id.")]) -> None:
+    """A circle's planned meetings with whether they were held and how many came."""
+    from halqa.circles import attendance
+    from halqa.circles import circle as get_circle
+
+    with open_vault() as vault:
+        planned = get_circle(vault, circle)["meetings"]
+        held = {a["meeting"]: a for a in attendance(vault, circle)}
+    rows = [{"meeting": m["id"], "day": m["day"], "host": m["host"], "held": held.get(m["id"], {}).get("held"),
+             "present": held.get(m["id"], {}).get("present", [])} for m in planned]
+    rows += [{"meeting": a["meeting"], "day": a["day"], "host": None, "held": a["held"], "present": a["present"]}
+             for a in held.values() if a["meeting"] not in {m["id"] for m in planned}]
+    data = {"circle": circle, "meetings": sorted(rows, key=lambda r: (r["day"], r["meeting"]))}
+
+    def human(d: dict[str, Any]) -> None:
+        table = Table("meeting", "day", "host", "held", "present")
+        for r in d["meetings"]:
+            table.add_row(r["meeting"], r["day"], r["host"] or "", "" if r["held"] is None else t(
+                "circles.yes" if r["held"] else "circles.no"), str(len(r["present"])) if r["held"] else "")
+        console.print(table)
+
+    emit(data, human)
+
+
+@task_app.command("add")
+def task_add_cmd(
+    circle: Annotated[str, typer.Argument(help="Circle id.")],
+    title: Annotated[str, typer.Argument(help="What is to be done.")],
+    due: Annotated[str, typer.Option("--due", help="Due day, YYYY-MM-DD.")],
+    task_id: Annotated[Optional[str], typer.Option("--id", help="Task id (default: a new random one).")] = None,
+) -> None:
+    """Add a task to a circle's project."""
+    from halqa.circles import add_task
+
+    with open_vault() as vault:
+        data = add_task(vault, circle, title, due, task_id)
+    emit(data, lambda d: console.print(t("circles.task_added", task=d["id"], circle=d["circle"], due=d["due"])))
+
+
+@task_app.command("done")
+def task_done_cmd(
+    task: Annotated[str, typer.Argument(help="Task id.")],
+    day: Annotated[Optional[str], typer.Option("--day", help="Day it was done (default today).")] = None,
+) -> None:
+    """Mark a project task done."""
+    from halqa.circles import task_done
+
+    with open_vault() as vault:
+        data = task_done(vault, task, day)
+    emit(data, lambda d: console.print(t("circles.task_done_on_time" if d["on_time"] else "circles.task_done_late",
+                                         task=d["id"], day=d["done"], due=d["due"])))
+
+
+@task_app.command("list")
+def task_list_cmd(
+    circle: Annotated[Optional[str], typer.Option("--circle", help="One circle only.")] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only tasks not yet done.")] = False,
+) -> None:
+    """List project tasks by due day."""
+    from halqa.circles import tasks
+
+    with open_vault() as vault:
+        data = {"tasks": tasks(vault, circle, open_only)}
+
+    def human(d: dict[str, Any]) -> None:
+        table = Table("id", "circle", "title", "due", "done")
+        for x in d["tasks"]:
+            done = x["done"] or ""
+            if x["done"] and not x["on_time"]:
+                done += " " + t("circles.late")
+            table.add_row(x["id"], x["circle"], x["title"], x["due"], done)
+        console.print(table)
+
+    emit(data, human)
 
 
 def register(app: typer.Typer) -> None:

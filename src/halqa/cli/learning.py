@@ -182,19 +182,23 @@ def tactic_cmd(tactic_id: Annotated[str, typer.Argument(help="Tactic id.")]) -> 
 def quiet_cmd(
     day: Annotated[str, typer.Option("--day", help="Day of the act, YYYY-MM-DD.")],
     hour: Annotated[int, typer.Option("--hour", help="Local hour (0-23).")],
-    instruction: Annotated[list[str], typer.Option("--instruction", help="CIRCLE=what this circle does (repeatable).")],
+    instruction: Annotated[list[str], typer.Option(
+        "--instruction", help="CIRCLE=ACTION (repeatable); ACTION: silence, cleanup, candles, white, pause, greet, plant, "
+                              "share_food.")],
+    lang: Annotated[str, typer.Option("--line-lang", help="Language of the cards: en, ar or ckb.")] = "en",
 ) -> None:
-    """Plan a synchronised quiet action: one sealed card per circle, holding only the time and its own instruction."""
+    """Plan a synchronised quiet action: one card per circle, holding only the time and its own action,
+    written with that circle's codebook."""
     from halqa.learning import quiet_action
 
     pairs = {}
     for item in instruction:
         circle, sep, text = item.partition("=")
         if not sep:
-            raise InvalidInput("learning.bad_instruction", circle=item)
+            raise InvalidInput("learning.bad_instruction", circle=item, actions="silence, cleanup, ...")
         pairs[circle.strip()] = text
     with open_vault() as vault:
-        data = quiet_action(vault, day, hour, pairs)
+        data = quiet_action(vault, day, hour, pairs, lang=lang)
 
     def human(d: dict[str, Any]) -> None:
         console.print(t("learning.quiet_done", n=len(d["cards"])))
@@ -207,14 +211,32 @@ def quiet_cmd(
 @learn_app.command("card")
 def card_cmd(
     circle: Annotated[str, typer.Argument(help="Your circle id.")],
-    card: Annotated[str, typer.Argument(help="The card you received.")],
+    card: Annotated[str, typer.Argument(help="The card you received (quote it: it is a line of words).")],
 ) -> None:
     """Read a quiet-action card meant for your circle."""
     from halqa.learning import open_card
 
     with open_vault() as vault:
         data = open_card(vault, circle, card)
-    emit(data, lambda d: console.print(t("learning.card_line", day=d["day"], hour=d["hour"], do=d["do"])))
+    emit(data, lambda d: console.print(t("learning.card_line", day=d["day"], hour=d["hour"], do=t(f"learning.quiet_{d['do']}"))))
+
+
+@learn_app.command("circle-key")
+def circle_key_cmd(
+    circle: Annotated[str, typer.Argument(help="Circle id.")],
+    set_key: Annotated[Optional[str], typer.Option(
+        "--set", help="Record the key this circle already uses (64 hex characters).")] = None,
+) -> None:
+    """Show the codebook key cards for a circle are written with (to hand to it once), or record its own."""
+    from halqa.learning import circle_key, set_circle_key
+
+    with open_vault() as vault:
+        if set_key:
+            data = set_circle_key(vault, circle, set_key)
+        else:
+            data = {"circle": circle, "key": circle_key(vault, circle).hex()}
+    emit(data, lambda d: console.print(t("learning.circle_key_set", circle=d["circle"]) if "recorded" in d
+                                       else t("learning.circle_key_line", circle=d["circle"], key=d["key"])))
 
 
 # ---------------------------------------------------------------------------- care
@@ -283,11 +305,11 @@ def attend_cmd(
     circle: Annotated[Optional[str], typer.Option("--circle", help="Circle, for a meeting not planned in halqa.")] = None,
     day: Annotated[Optional[str], typer.Option("--day", help="Day, for a meeting not planned in halqa.")] = None,
 ) -> None:
-    """Record whether a meeting was held and who came (feeds circle health)."""
-    from halqa.learning import attend
+    """Alias of 'halqa circles meeting held': whether a meeting was held and who came (feeds circle health)."""
+    from halqa.circles import meeting_held
 
     with open_vault() as vault:
-        data = attend(vault, meeting, _split(present), not not_held, circle, day)
+        data = meeting_held(vault, meeting, _split(present), not not_held, circle, day)
     emit(data, lambda d: console.print(t("learning.attend_done", meeting=d["meeting"], n=len(d["present"]))))
 
 

@@ -206,6 +206,21 @@ def codebook_show() -> None:
     emit(table, human)
 
 
+@listen_app.command("adopt-codebook")
+def adopt_codebook_cmd(
+    key: Annotated[str, typer.Argument(help="The codebook key of your starter kit (64 hex characters).")],
+    place: Annotated[Optional[list[str]], typer.Option(
+        "--place", help="The kit's places, in the kit's order (repeatable or comma-separated).")] = None,
+) -> None:
+    """Take the codebook of a starter kit as this new circle's own (refused if the vault has another)."""
+    from halqa.listening import adopt_codebook
+
+    places = [p.strip() for item in place or [] for p in item.split(",") if p.strip()]
+    with open_vault() as vault:
+        table = adopt_codebook(vault, key, places).table()
+    emit(table, lambda d: console.print(t("listening.codebook_adopted", places=len(d["places"]))))
+
+
 @listen_app.command("shared")
 def shared(
     by: Annotated[str, typer.Option("--by", help="Group keys, comma-separated: sect,sector,district,origin...")] = "district",

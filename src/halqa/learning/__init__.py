@@ -9,15 +9,16 @@ This package owns every ``learning_*`` event kind and table (:mod:`~halqa.learni
 - :mod:`~halqa.learning.library`: the starter library of historical cases (package data, Arabic and
   English, with sources);
 - :mod:`~halqa.learning.care`: high-risk actions and their decompression gatherings, private
-  well-being check-ins (circle-level trends only unless a member opts in), attendance;
+  well-being check-ins (circle-level trends only unless a member opts in); attendance is
+  recorded by :mod:`halqa.circles` (``attend`` is an alias);
 - :mod:`~halqa.learning.health`: circle health from what is already recorded, replication
   readiness, a suggested split and a starter kit (never a command);
 - :mod:`~halqa.learning.quiet`: synchronised quiet actions, each circle receiving only the time
-  and its own instruction.
+  and its own action, written with its own codebook.
 
 It builds on :mod:`halqa.circles` (circles, members, meetings, the trust graph and its split),
-:mod:`halqa.listening` (codebooks) and, for health, :mod:`halqa.mutual_aid`, only through their
-public functions.
+:mod:`halqa.listening` (codebooks: fresh keys for starter kits, quiet-action cards) and, for
+health, :mod:`halqa.mutual_aid`, only through their public functions.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from __future__ import annotations
 from halqa.learning.care import attend, care_held, care_plan, care_status, checkin, wellbeing
 from halqa.learning.demo import decoy, demo
 from halqa.learning.health import PARTS, health, replicate, starter_kit
-from halqa.learning.quiet import open_card, quiet_action
+from halqa.learning.quiet import circle_key, open_card, quiet_action, set_circle_key
 from halqa.learning.records import CARE_FORMS, MIN_CELL, OUTCOMES, THEMES
 from halqa.learning.rotation import fairness_violations, greedy_rotation, rotation
 from halqa.learning.sessions import (
@@ -52,6 +53,7 @@ __all__ = [
     "care_plan",
     "care_status",
     "checkin",
+    "circle_key",
     "decoy",
     "demo",
     "fairness_violations",
@@ -65,6 +67,7 @@ __all__ = [
     "rotation",
     "saved_plan",
     "sessions",
+    "set_circle_key",
     "starter_kit",
     "tactic",
     "tactics",

@@ -13,7 +13,8 @@ See :mod:`halqa.learning.records` for how they are stored without the member. A 
 check-ins came in and their mean was at most 2.5; it is then flagged to its own organiser (the
 circle's liaison), nobody else.
 
-**Attendance** (held or not, who came) feeds circle health (:mod:`halqa.learning.health`).
+**Attendance** (held or not, who came) is recorded by :mod:`halqa.circles`
+(:func:`halqa.circles.meeting_held`); :func:`attend` and ``halqa care attend`` remain as aliases.
 """
 
 from __future__ import annotations
@@ -28,13 +29,11 @@ from halqa.errors import InvalidInput, NotFound
 from halqa.learning.records import (
     CARE_FORMS,
     MIN_CELL,
-    AttendancePut,
     CarePut,
     CheckinPut,
     check_day,
     check_id,
     iso_week,
-    json_field,
     require_circle,
 )
 from halqa.vault import Vault
@@ -217,27 +216,11 @@ def wellbeing(vault: Vault, circle: str, weeks: int = 8, today: str | None = Non
 # --------------------------------------------------------------------------- attendance
 def attend(vault: Vault, meeting: str, present: Iterable[str] = (), held: bool = True,
            circle: str | None = None, day: str | None = None) -> dict[str, Any]:
-    """Record whether a meeting was held and who came (pseudonyms of the circle).
+    """Record whether a meeting was held and who came: an alias of
+    :func:`halqa.circles.meeting_held` (``halqa care attend`` = ``halqa circles meeting held``)."""
+    from halqa.circles import meeting_held
 
-    ``meeting`` is a recorded ``halqa circles`` meeting id, or a new id for an unplanned meeting
-    (then with ``circle`` and ``day``)."""
-    meeting = check_id(meeting, "meeting")
-    m = _find_meeting(vault, meeting)
-    circle = circle or (m["circle"] if m else None)
-    if not circle:
-        raise InvalidInput("learning.attend_needs_circle", meeting=meeting)
-    c = require_circle(vault, circle)
-    who = sorted({p.strip() for p in present if p.strip()})
-    strangers = [p for p in who if p not in c["members"]]
-    if strangers:
-        raise InvalidInput("learning.not_in_circle", member=strangers[0], circle=circle)
-    if not held and who:
-        raise InvalidInput("learning.not_held_but_present")
-    the_day = check_day(day or (m["day"] if m else None))
-    vault.append("learning_attendance.put", AttendancePut(meeting=meeting, circle=circle, day=the_day, held=bool(held),
-                                                          present=who, size=len(c["members"])))
-    return {"meeting": meeting, "circle": circle, "day": the_day, "held": bool(held), "present": who,
-            "attendance": round(len(who) / len(c["members"]), 3) if c["members"] and held else None}
+    return meeting_held(vault, meeting, present, held=held, circle_id=circle, day=day)
 
 
 # --------------------------------------------------------------------------- status
@@ -279,6 +262,7 @@ def care_rows(vault: Vault, circle: str | None = None) -> list[dict[str, Any]]:
 
 
 def attendance_rows(vault: Vault, circle: str) -> list[dict[str, Any]]:
-    return [{"meeting": r["meeting"], "day": r["day"], "held": bool(r["held"]), "present": json_field(r["present"], []),
-             "size": r["size"]}
-            for r in vault.query("SELECT * FROM learning_attendance WHERE circle = ? ORDER BY day", (circle,))]
+    """A circle's meetings recorded as held or not (from :mod:`halqa.circles`)."""
+    from halqa.circles import attendance
+
+    return [{k: a[k] for k in ("meeting", "day", "held", "present", "size")} for a in attendance(vault, circle)]

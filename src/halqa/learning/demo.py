@@ -13,9 +13,10 @@ __all__ = ["decoy", "demo"]
 
 def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
     """A year's rotation for the demo circles, two sessions with outcomes, a high-risk action with
-    its decompression gathering, a few weeks of check-ins and attendance, and circle health."""
-    from halqa.circles import circles
-    from halqa.learning.care import attend, care_held, care_plan, checkin
+    its decompression gathering, which meetings were held and who came, project tasks done (on
+    time, late or not), a few weeks of check-ins, and circle health."""
+    from halqa.circles import circles, meeting_held, meetings, task_done, tasks
+    from halqa.learning.care import care_held, care_plan, checkin
     from halqa.learning.health import health
     from halqa.learning.sessions import add_session, blackout, plan, report_session
 
@@ -49,14 +50,27 @@ def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
     care_held(vault, action, day=care["gathering"]["day"], today="2026-11-25")
     pending = care_plan(vault, "act-petition-delivery", circle=cs[0]["id"], day="2027-01-28", within=4, form="poetry",
                         today="2027-01-28")
-    # attendance and check-ins over the first three months
-    n_checkins = 0
+    # meetings held, attendance, project tasks and check-ins over the first three months; circles differ
+    # in how steady they are (most keep most meetings; a few struggle), so only the steadiest are ready to replicate
+    n_checkins, n_held, n_tasks_on_time = 0, 0, 0
     for c in cs:
         base = 4.2 if c is not cs[1 % len(cs)] else 2.2
-        for mt in vault.query("SELECT id, day FROM circles_meeting WHERE circle = ? AND day < '2027-02-01'", (c["id"],)):
-            held = rng.random() < 0.92
-            came = [p for p in c["members"] if rng.random() < 0.8] if held else []
-            attend(vault, mt["id"], came, held=held)
+        steady = rng.betavariate(2.5, 2)
+        for mt in meetings(vault, c["id"]):
+            if mt["day"] >= "2027-02-01":
+                continue
+            held = rng.random() < 0.35 + 0.65 * steady
+            came = [p for p in c["members"] if rng.random() < 0.35 + 0.6 * steady] if held else []
+            meeting_held(vault, mt["id"], came, held=held)
+            n_held += held
+        for task in tasks(vault, c["id"]):
+            due = dt.date.fromisoformat(task["due"])
+            x = rng.random()
+            if x < steady * 0.75:  # on time
+                task_done(vault, task["id"], (due - dt.timedelta(days=rng.randint(0, 5))).isoformat())
+                n_tasks_on_time += 1
+            elif x < 0.85 + 0.1 * steady:  # late
+                task_done(vault, task["id"], (due + dt.timedelta(days=rng.randint(3, 20))).isoformat())
         day = dt.date(2026, 11, 2)
         while day < dt.date(2027, 2, 1):
             for _ in range(rng.randint(3, len(c["members"]))):
@@ -74,6 +88,8 @@ def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
         "learning_decompression": f"{action} -> {care['gathering']['day']} ({care['gathering']['form']}), held",
         "learning_decompression_pending": f"{pending['action']} -> {pending['gathering']['day']}",
         "learning_checkins": n_checkins,
+        "meetings_held": n_held,
+        "project_tasks_on_time": n_tasks_on_time,
         "learning_health_mean": round(sum(scores) / len(scores), 1) if scores else None,
         "learning_health": {c["id"]: c["score"] for c in h},
         "learning_replication_ready": sum(c["replication_ready"] for c in h),

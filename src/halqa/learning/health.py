@@ -7,11 +7,14 @@ times 100):
 ==================  =========================================================================
 part                from
 ==================  =========================================================================
-``meetings``        meetings held (``halqa care attend``) / meetings planned (``halqa circles
-                    schedule``) that fell in the window; ``None`` until the circle records any
+``meetings``        meetings held (``halqa circles meeting held``) / meetings planned (``halqa
+                    circles schedule``, plus unplanned ones recorded as held) whose day has passed
+                    in the window; ``None`` until the circle records any
 ``attendance``      mean share of the circle present at held meetings with a list of who came
-``tasks_on_time``   tactic trials this circle took on, due in the window: tried by the due day
-                    (1), partly (0.5), late or not tried (0)
+``tasks_on_time``   project tasks (``halqa circles task``) due in the window by today: done by
+                    the due day (1), done later (0.5), not done (0); and tactic trials this
+                    circle took on, due in the window: tried by the due day (1), partly (0.5),
+                    late or not tried (0)
 ``learning``        learning duties in the saved rotation (study, report) delivered in their month
 ``care``            high-risk actions whose decompression was held by its last day (1), late
                     (0.5), not at all (0)
@@ -37,9 +40,7 @@ tactics that worked, a fresh codebook. It is a suggestion; halqa never moves any
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
-import secrets
 import statistics
 from collections.abc import Callable
 from typing import Any
@@ -62,12 +63,17 @@ class _Data:
     """Everything health reads, loaded once."""
 
     def __init__(self, vault: Vault, now: str) -> None:
-        from halqa.circles import circles, meetings
+        from halqa.circles import attendance, circles, meetings, tasks
 
         self.now = now
         self.circles = circles(vault)
         self.meetings = meetings(vault)
-        self.attendance = [dict(r) for r in vault.query("SELECT * FROM learning_attendance")]
+        self.attendance = attendance(vault)
+        known = {a["meeting"] for a in self.attendance}
+        # rows recorded with ``care attend`` before attendance moved to circles
+        self.attendance += [{**dict(r), "held": bool(r["held"]), "present": json_field(r["present"], [])}
+                            for r in vault.query("SELECT * FROM learning_attendance") if r["meeting"] not in known]
+        self.tasks = tasks(vault)
         self.sessions = [dict(r) for r in vault.query("SELECT * FROM learning_session")]
         self.slots = [dict(r) for r in vault.query("SELECT * FROM learning_slot")]
         self.care = [dict(r) for r in vault.query("SELECT * FROM learning_care")]
@@ -120,11 +126,14 @@ def _parts(d: _Data, c: dict[str, Any], first: str, last: str) -> dict[str, floa
         planned |= {a["meeting"] for a in recorded}
         held = sum(1 for a in recorded if a["held"])
         parts["meetings"] = held / len(planned) if planned else None
-        shares = [len(json_field(a["present"], [])) / a["size"] for a in recorded
-                  if a["held"] and a["size"] and json_field(a["present"], [])]
+        shares = [len(a["present"]) / a["size"] for a in recorded if a["held"] and a["size"] and a["present"]]
         parts["attendance"] = _mean(shares)
-    # tactic trials this circle took on
+    # project tasks due by today, and the tactic trials this circle took on
     trials = []
+    for task in d.tasks:
+        if task["circle"] == cid and inside(task["due"]):
+            done = task["done"] if task["done"] and task["done"] <= now else None
+            trials.append(0.0 if not done else 1.0 if done <= task["due"] else 0.5)
     for s in d.sessions:
         if s["tries"] == cid and inside(s["due"]):
             on_time = s["reported"] is not None and s["reported"] <= s["due"]
@@ -222,24 +231,16 @@ def health(vault: Vault, circle: str | None = None, today: str | None = None, mo
 
 
 # --------------------------------------------------------------------------- replication
-def _fresh_codebook(vault: Vault, places: list[str]) -> dict[str, Any]:
-    """A fresh codebook for the new circle: a new random key and the theme -> item and place ->
-    shop-keeper tables it gives (keyed order over listening's item and shop-keeper pools)."""
-    from halqa.listening import Codebook, themes
-    from halqa.listening.codebook import ITEMS, SHOPS
+def _fresh_codebook(places: list[str]) -> dict[str, Any]:
+    """A fresh codebook for the new circle (:func:`halqa.listening.fresh_codebook_key`): its key,
+    the places in the order to adopt them, and the theme -> item and place -> shop-keeper tables.
+    The new circle's vault takes it with ``halqa listen adopt-codebook KEY --place P1,P2,...``
+    (:func:`halqa.listening.adopt_codebook`) and then writes exactly these codes."""
+    from halqa.listening import codebook_for_key, fresh_codebook_key
 
-    key = secrets.token_bytes(32)
-
-    def rank(purpose: bytes, label: str) -> bytes:
-        return hashlib.blake2b(label.encode(), key=key, person=b"halqa-kit-cb-v1", salt=purpose.ljust(16, b"\0"),
-                               digest_size=16).digest()
-
-    order = sorted(range(len(ITEMS)), key=lambda i: rank(b"item", str(i)))[: len(ITEMS) - 8]
-    defaults = [t["id"] for t in themes(vault) if t["default"]]
-    shops = sorted(range(len(SHOPS)), key=lambda i: rank(b"shop", str(i)))
-    book = Codebook(theme_item={t: order[i] for i, t in enumerate(defaults[: len(order)])},
-                    place_shop={p: shops[i] for i, p in enumerate(places[: len(shops)])}, key=key)
-    return {"key": key.hex(), **book.table()}
+    key = fresh_codebook_key()
+    order = sorted(places)
+    return {"key": key.hex(), "place_order": order, **codebook_for_key(key, order).table()}
 
 
 def starter_kit(vault: Vault, circle: str, today: str | None = None) -> dict[str, Any]:
@@ -271,7 +272,7 @@ def starter_kit(vault: Vault, circle: str, today: str | None = None) -> dict[str
             "project": c["project"],
         },
         "tactics_that_worked": worked,
-        "codebook": _fresh_codebook(vault, places),
+        "codebook": _fresh_codebook(places),
     }
 
 

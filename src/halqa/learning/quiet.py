@@ -1,63 +1,87 @@
 """Synchronised quiet actions: one symbolic act across circles, without a central list.
 
 A distributed act (a minute of silence, market clean-ups on one day) is planned by giving each
-circle a **card** holding only the day, the hour and that circle's own instruction, sealed
-(XSalsa20-Poly1305, :class:`nacl.secret.SecretBox`) with a key derived from the circle's
-codebook key (:func:`halqa.listening.codebook`) and the circle id. A card names no other circle,
-and nothing is stored: the vault keeps no list of who was asked to do what. A circle reads its
-card with :func:`open_card` on a vault holding the same codebook.
+circle a **card**: one innocuous errand line holding only the day, the hour and that circle's own
+action, written with *that circle's* codebook (:meth:`halqa.listening.Codebook.encode_quiet`).
+``visit auntie on 1/4/2027 at 12:00, take dates and rice to Abu Hassan's`` means nothing to
+someone inspecting a phone, and nothing to another circle: with another circle's codebook it reads
+as "not a code". A card names no other circle, and nothing is stored: the vault keeps no list of
+who was asked to do what.
+
+**Which codebook is a circle's.** In the vault that plans the act, circle ``C``'s codebook key is
+the key recorded for it (:func:`set_circle_key`: the key of its starter kit, or the key its own
+vault already uses), else one derived from this vault's own codebook key and the circle id
+(:func:`circle_key`). Hand that key to the circle once; its vault takes it with
+:func:`halqa.listening.adopt_codebook` (``halqa listen adopt-codebook``), and then reads its cards
+with :func:`open_card`. The actions are :data:`halqa.listening.QUIET_ACTIONS`.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 from typing import Any
 
-from nacl.exceptions import CryptoError
-from nacl.secret import SecretBox
-
 from halqa.errors import InvalidInput
-from halqa.learning.records import check_day, require_circle
+from halqa.learning.records import CircleKeyPut, check_day, require_circle
 from halqa.vault import Vault
 
-__all__ = ["open_card", "quiet_action"]
+__all__ = ["circle_key", "open_card", "quiet_action", "set_circle_key"]
 
 
-def _card_key(vault: Vault, circle: str) -> bytes:
+def circle_key(vault: Vault, circle: str) -> bytes:
+    """Circle ``circle``'s codebook key as this vault knows it: recorded, else derived (see above)."""
     from halqa.listening import codebook
 
-    key = codebook(vault).key
-    return hashlib.blake2b(circle.encode("utf-8"), key=key, person=b"halqa-quiet-v1", digest_size=32).digest()
+    require_circle(vault, circle)
+    row = vault.query_one("SELECT key FROM learning_circlekey WHERE circle = ?", (circle,))
+    if row is not None and row[0]:
+        return bytes(row[0])
+    own = codebook(vault).key
+    return hashlib.blake2b(circle.encode("utf-8"), key=own, person=b"halqa-circle-cb1", digest_size=32).digest()
 
 
-def quiet_action(vault: Vault, day: str, hour: int, instructions: dict[str, str]) -> dict[str, Any]:
+def set_circle_key(vault: Vault, circle: str, key: bytes | str) -> dict[str, Any]:
+    """Record the codebook key circle ``circle`` uses (32 bytes or their hex): cards for it are then
+    written with that key."""
+    from halqa.listening import codebook_for_key
+
+    require_circle(vault, circle)
+    book = codebook_for_key(key)  # checks the key
+    vault.append("learning_circlekey.put", CircleKeyPut(circle=circle, key=book.key))
+    return {"circle": circle, "recorded": True}
+
+
+def quiet_action(vault: Vault, day: str, hour: int, instructions: dict[str, str], lang: str = "en") -> dict[str, Any]:
     """Cards for a synchronised act on ``day`` at ``hour`` (0-23): ``instructions`` maps each circle
-    id to its own instruction. Returns ``{"day", "hour", "cards": [{"circle", "card"}]}``; hand each
-    card to its circle only."""
+    id to its action (one of :data:`halqa.listening.QUIET_ACTIONS`). Returns ``{"day", "hour",
+    "cards": [{"circle", "card"}]}``; hand each card to its circle only."""
+    from halqa.listening import QUIET_ACTIONS, codebook_for_key
+
     the_day = check_day(day)
     if not 0 <= int(hour) <= 23:
         raise InvalidInput("learning.bad_hour", hour=hour)
     if not instructions:
         raise InvalidInput("learning.no_circles")
     cards = []
-    for circle, text in sorted(instructions.items()):
+    for circle, action in sorted(instructions.items()):
         require_circle(vault, circle)
-        text = (text or "").strip()
-        if not text or len(text) > 280:
-            raise InvalidInput("learning.bad_instruction", circle=circle)
-        body = json.dumps({"day": the_day, "hour": int(hour), "do": text}, ensure_ascii=False).encode("utf-8")
-        sealed = SecretBox(_card_key(vault, circle)).encrypt(body)
-        cards.append({"circle": circle, "card": base64.urlsafe_b64encode(bytes(sealed)).decode("ascii")})
+        action = (action or "").strip().lower().replace("-", "_")
+        if action not in QUIET_ACTIONS:
+            raise InvalidInput("learning.bad_instruction", circle=circle, actions=", ".join(QUIET_ACTIONS))
+        book = codebook_for_key(circle_key(vault, circle))
+        cards.append({"circle": circle, "card": book.encode_quiet(the_day, int(hour), action, lang=lang)})
     return {"day": the_day, "hour": int(hour), "cards": cards}
 
 
 def open_card(vault: Vault, circle: str, card: str) -> dict[str, Any]:
-    """Read a card meant for ``circle``: ``{"day", "hour", "do"}``; refuses a card for another circle."""
-    try:
-        raw = base64.urlsafe_b64decode(card.strip().encode("ascii"))
-        body = SecretBox(_card_key(vault, circle)).decrypt(raw)
-    except (ValueError, CryptoError):
-        raise InvalidInput("learning.bad_card", circle=circle) from None
-    return json.loads(body)
+    """Read a card meant for ``circle``: ``{"day", "hour", "do"}`` (``do`` is the action). Tries the
+    circle's key as this vault knows it, then this vault's own codebook (a circle's own vault that
+    adopted its key); refuses a card made for another circle."""
+    from halqa.listening import codebook, codebook_for_key
+
+    keys = [circle_key(vault, circle), codebook(vault).key]
+    for key in keys:
+        found = codebook_for_key(key).decode_quiet(card)
+        if "not_a_code" not in found:
+            return {"day": found["day"], "hour": found["hour"], "do": found["action"]}
+    raise InvalidInput("learning.bad_card", circle=circle)

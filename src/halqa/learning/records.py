@@ -11,8 +11,9 @@ kind                        table                      key
 ``learning_tactic.put``     ``learning_tactic``        ``id`` (a tactic a circle brought back)
 ``learning_care.put``       ``learning_care``          ``action`` (a high-risk action and its care)
 ``learning_checkin.put``    ``learning_checkin``       ``id`` (random; see the privacy note)
-``learning_attendance.put`` ``learning_attendance``    ``meeting`` (held or not, who came)
+``learning_attendance.put`` ``learning_attendance``    ``meeting`` (legacy: read only; see below)
 ``learning_kit.put``        ``learning_kit``           ``id`` (a replication suggestion offered)
+``learning_circlekey.put``  ``learning_circlekey``     ``circle`` (a circle's codebook key, for cards)
 ==========================  =========================  ===============================================
 
 **Privacy of check-ins.** A private check-in's event carries the circle, the ISO week, the score
@@ -21,6 +22,10 @@ opts in (``share=True``) has their pseudonym stored with it. Views show private 
 circle-level weekly figures, and only for weeks with at least ``MIN_CELL`` check-ins, so one
 person's score cannot be read off a thin week. (The event's device and clock remain, as for every
 event: check in from the organiser's device, not a shared one, if even that is too much.)
+
+**Attendance** now lives in :mod:`halqa.circles` (``circles_held``, :func:`halqa.circles.meeting_held`).
+``learning_attendance`` stays registered so vaults that recorded attendance before keep their
+events; health still reads those rows for meetings circles has no record of.
 """
 
 from __future__ import annotations
@@ -149,6 +154,15 @@ class KitPut(msgspec.Struct, kw_only=True):
     kit: dict[str, Any] | msgspec.UnsetType = UNSET
 
 
+class CircleKeyPut(msgspec.Struct, kw_only=True):
+    circle: str
+    key: bytes | msgspec.UnsetType = UNSET
+
+
+class _CircleKeyDelete(msgspec.Struct):
+    circle: str
+
+
 class _Delete(msgspec.Struct):
     id: str
 
@@ -184,6 +198,7 @@ _TABLES: list[tuple[str, type[msgspec.Struct], type[msgspec.Struct], dict[str, s
      {"meeting": "TEXT", "circle": "TEXT", "day": "TEXT", "held": "INTEGER", "present": "TEXT", "size": "INTEGER"},
      "meeting", ("circle",)),
     ("learning_kit", KitPut, _Delete, {"id": "TEXT", "circle": "TEXT", "day": "TEXT", "kit": "TEXT"}, "id", ()),
+    ("learning_circlekey", CircleKeyPut, _CircleKeyDelete, {"circle": "TEXT", "key": "BLOB"}, "circle", ()),
 ]
 
 for _name, _put, _delete, _cols, _key, _idx in _TABLES:

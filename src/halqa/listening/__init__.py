@@ -25,7 +25,16 @@ from halqa.listening.analysis import (
     shared_causes_frame,
     theme_trends,
 )
-from halqa.listening.codebook import Codebook, codebook, decode_lines, encode_line
+from halqa.listening.codebook import (
+    QUIET_ACTIONS,
+    Codebook,
+    adopt_codebook,
+    codebook,
+    codebook_for_key,
+    decode_lines,
+    encode_line,
+    fresh_codebook_key,
+)
 from halqa.listening.demo import decoy, demo
 from halqa.listening.importer import COLUMNS, ImportReport, import_grievances
 from halqa.listening.records import (
@@ -49,6 +58,7 @@ from halqa.listening.text import detect_language, normalise
 
 __all__ = [
     "COLUMNS",
+    "QUIET_ACTIONS",
     "TONES",
     "Codebook",
     "ImportReport",
@@ -57,9 +67,11 @@ __all__ = [
     "add_grievance",
     "add_group_key",
     "add_theme",
+    "adopt_codebook",
     "attach_voice",
     "borders",
     "codebook",
+    "codebook_for_key",
     "confirm_themes",
     "decode_lines",
     "decoy",
@@ -67,6 +79,7 @@ __all__ = [
     "demo",
     "detect_language",
     "encode_line",
+    "fresh_codebook_key",
     "get_grievance",
     "group_keys",
     "hotspots",

@@ -18,6 +18,18 @@ Decoding tolerates sloppy hand-typed lines: extra words, Arabic-Indic or Persian
 variants (أ/ا, ة/ه, ى/ي, ک/ك), missing apostrophes, ``Abu-Ali``/``ابوعلي``. A line is a code only
 when it holds exactly one number, exactly one assigned item and exactly one assigned shop keeper;
 anything else decodes to ``{"not_a_code": True}``, never to a guess.
+
+**Keys that travel.** :func:`fresh_codebook_key` makes a new circle key and
+:func:`codebook_for_key` the codebook it gives, with no vault at all (for a starter kit handed to a
+new circle). :func:`adopt_codebook` lets a new circle's vault take that key, pinning the kit's
+places in the kit's order, so the kit and the vault read and write the same lines.
+
+**Quiet-action cards.** :meth:`Codebook.encode_quiet` turns (day, hour, one of
+:data:`QUIET_ACTIONS`) into an errand line: ``visit auntie on 1/4/2027 at 12:00, take dates and rice
+to Abu Hassan's``. The errand stands for the action (a keyed choice among 16 errands; the 8 unused
+ones are decoys), and the two items and the shop keeper are a keyed check on (day, hour, action):
+a line made with another circle's key decodes as "not a code" except by a roughly 1-in-70,000
+accident (a coded errand, the matching pair out of 630 and shop keeper out of 56).
 """
 
 from __future__ import annotations
@@ -32,10 +44,11 @@ import msgspec
 
 from halqa.errors import InvalidInput
 from halqa.listening.records import check_count, check_place, themes
-from halqa.listening.text import fold_digits, normalise
+from halqa.listening.text import default_themes, fold_digits, normalise
 from halqa.vault import RecordProjection, Vault, register_kind, register_projection
 
-__all__ = ["Codebook", "codebook", "decode_lines", "encode_line"]
+__all__ = ["QUIET_ACTIONS", "Codebook", "adopt_codebook", "codebook", "codebook_for_key", "decode_lines", "encode_line",
+           "fresh_codebook_key"]
 
 UNSET = msgspec.UNSET
 
@@ -133,6 +146,30 @@ SHOPS: list[tuple[str, str, str]] = [
     ("Lafta", "لفتة", "لەفتە"), ("Mazin", "مازن", "مازن"), ("Nouri", "نوري", "نووری"), ("Qais", "قيس", "قەیس"),
     ("Rahim", "رحيم", "ڕەحیم"), ("Shakir", "شاكر", "شاکر"), ("Thamer", "ثامر", "سامر"), ("Uday", "عدي", "عودەی"),
 ]
+#: Quiet actions a card can ask for (the same ids in every circle; each circle's key disguises them).
+QUIET_ACTIONS: tuple[str, ...] = ("silence", "cleanup", "candles", "white", "pause", "greet", "plant", "share_food")
+# Errands a quiet-action card is written as: (English, Arabic, Sorani) forms; the first is written.
+# None holds an item, a unit word, a shop keeper or a number (checked in the tests).
+ERRANDS: list[dict[str, list[str]]] = [
+    {"en": ["visit auntie"], "ar": ["زيارة الخالة", "زياره الخاله"], "ckb": ["سەردانی پوور"]},
+    {"en": ["visit grandma"], "ar": ["زيارة الحبوبة", "زيارة الجدة"], "ckb": ["سەردانی داپیرە"]},
+    {"en": ["fix the fridge"], "ar": ["تصليح الثلاجة", "تصليح الثلاجه"], "ckb": ["چاککردنی سەلاجە"]},
+    {"en": ["pick up the kids"], "ar": ["جلب الاطفال", "جيب الجهال"], "ckb": ["هێنانەوەی منداڵەکان"]},
+    {"en": ["wash the car"], "ar": ["غسل السيارة"], "ckb": ["شۆردنی ئۆتۆمبێل"]},
+    {"en": ["buy school shoes"], "ar": ["شراء حذاء المدرسة"], "ckb": ["کڕینی پێڵاوی قوتابخانە"]},
+    {"en": ["go to the barber"], "ar": ["الذهاب للحلاق", "الحلاق"], "ckb": ["سەرتاشخانە"]},
+    {"en": ["clinic appointment"], "ar": ["موعد العيادة"], "ckb": ["کاتی نۆرینگە"]},
+    {"en": ["engagement party"], "ar": ["حفلة الخطوبة"], "ckb": ["ئاهەنگی دەستگیرانی"]},
+    {"en": ["condolence visit"], "ar": ["واجب العزاء", "الفاتحة"], "ckb": ["سەرە خۆشی"]},
+    {"en": ["football match"], "ar": ["مباراة الكرة"], "ckb": ["یاری تۆپی پێ"]},
+    {"en": ["see the tailor"], "ar": ["مراجعة الخياط"], "ckb": ["بەرگدروو"]},
+    {"en": ["change the gas"], "ar": ["تبديل الغاز"], "ckb": ["گۆڕینی غاز"]},
+    {"en": ["paint the door"], "ar": ["صبغ الباب"], "ckb": ["بۆیەکردنی دەرگا"]},
+    {"en": ["repair the mobile"], "ar": ["تصليح الموبايل"], "ckb": ["چاککردنی مۆبایل"]},
+    {"en": ["help with moving house"], "ar": ["المساعدة بنقل الاثاث"], "ckb": ["یارمەتی گواستنەوە"]},
+]
+_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/\\.-]\s*(\d{1,2})\s*[/\\.-]\s*(\d{4})(?!\d)")
+_HOUR = re.compile(r"(?<!\d)(\d{1,2})(?:\s*[:.]\s*00)?(?!\d)")
 _SHOP_PREFIXES = ["abu", "abou", "abo", "um", "umm", "om", "kak", "kaka", "mam", "ابو", "ابي", "ام", "كاك", "مام", "حجي"]
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,6})(?![\d.])")
 
@@ -186,6 +223,76 @@ class Codebook:
             return {"not_a_code": True}
         return {"theme": item_theme[coded_items.pop()], "count": count, "place": shop_place[coded_shops.pop()]}
 
+    # ---------------------------------------------------------------- quiet-action cards
+    def _errands(self) -> dict[str, int]:
+        order = sorted(range(len(ERRANDS)), key=lambda i: _key_rank(self.key, b"errand", str(i)))
+        return dict(zip(QUIET_ACTIONS, order, strict=False))
+
+    def _quiet_check(self, day: str, hour: int, action: str) -> tuple[int, int, int]:
+        """Two different items and a shop keeper, keyed on (day, hour, action)."""
+        h = int.from_bytes(_key_rank(self.key, b"quiet", f"{day}|{hour}|{action}"), "big")
+        first, h = h % len(ITEMS), h // len(ITEMS)
+        second, h = (first + 1 + h % (len(ITEMS) - 1)) % len(ITEMS), h // (len(ITEMS) - 1)
+        return first, second, h % len(SHOPS)
+
+    def encode_quiet(self, day: str, hour: int, action: str, lang: str = "en") -> str:
+        """A quiet-action card as an errand line: ``day`` (ISO), ``hour`` (0-23) and one of
+        :data:`QUIET_ACTIONS`; ``lang`` is ``en``, ``ar`` or ``ckb``."""
+        import datetime as dt
+
+        if action not in QUIET_ACTIONS:
+            raise InvalidInput("listening.bad_quiet_action", action=action, actions=", ".join(QUIET_ACTIONS))
+        try:
+            the_day = dt.date.fromisoformat(str(day))
+        except ValueError:
+            raise InvalidInput("listening.bad_day", day=day) from None
+        if not 0 <= int(hour) <= 23:
+            raise InvalidInput("listening.bad_hour", hour=hour)
+        hour = int(hour)
+        errand = ERRANDS[self._errands()[action]]
+        i, j, s = self._quiet_check(the_day.isoformat(), hour, action)
+        item, other, shop = ITEMS[i], ITEMS[j], SHOPS[s]
+        date = f"{the_day.day}/{the_day.month}/{the_day.year}"
+        if lang in ("ar", "ckb"):
+            date, h = (x.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")) for x in (date, str(hour)))
+            if lang == "ar":
+                return f"{errand['ar'][0]} يوم {date} الساعة {h}، وخذ {item['ar'][0]} و{other['ar'][0]} لبيت أبو {shop[1]}"
+            return f"{errand['ckb'][0]} ڕۆژی {date} کاتژمێر {h}، {item['ckb'][0]} و {other['ckb'][0]} ببە بۆ کاک {shop[2]}"
+        return f"{errand['en'][0]} on {date} at {hour}:00, take {item['en'][0]} and {other['en'][0]} to Abu {shop[0]}'s"
+
+    def decode_quiet(self, line: str) -> dict[str, Any]:
+        """``{"day", "hour", "action"}`` for a card made with this codebook, else ``{"not_a_code": True}``."""
+        import datetime as dt
+
+        text = normalise(fold_digits(line or ""))
+        dates = _DATE.findall(text)
+        if len(dates) != 1:
+            return {"not_a_code": True}
+        d, m, y = (int(x) for x in dates[0])
+        try:
+            day = dt.date(y, m, d).isoformat()
+        except ValueError:
+            return {"not_a_code": True}
+        rest = _DATE.sub(" ", text)
+        hours = _HOUR.findall(rest)
+        if len(hours) != 1 or not 0 <= int(hours[0]) <= 23:
+            return {"not_a_code": True}
+        hour = int(hours[0])
+        words = " " + re.sub(r"[^\w\s]", " ", _HOUR.sub(" ", rest).replace("'s", " ").replace("’s", " ")) + " "
+        errands = {i for i, pat in _errand_patterns() if pat.search(words)}
+        items = {i for i, pat in _item_patterns() if pat.search(words)}
+        shops = {s for s, pat in _shop_patterns() if pat.search(words)}
+        actions = {e: a for a, e in self._errands().items()}
+        if len(errands) != 1 or len(items) != 2 or len(shops) != 1:
+            return {"not_a_code": True}
+        action = actions.get(errands.pop())
+        if action is None:
+            return {"not_a_code": True}
+        first, second, shop = self._quiet_check(day, hour, action)
+        if items != {first, second} or shops != {shop}:
+            return {"not_a_code": True}
+        return {"day": day, "hour": hour, "action": action}
+
     def table(self) -> dict[str, Any]:
         """The mapping, for an organiser to learn by heart (then keep off the phone)."""
         return {
@@ -212,6 +319,18 @@ def _item_patterns() -> list[tuple[int, re.Pattern[str]]]:
     return _ITEM_PATTERNS
 
 
+_ERRAND_PATTERNS: list[tuple[int, re.Pattern[str]]] = []
+
+
+def _errand_patterns() -> list[tuple[int, re.Pattern[str]]]:
+    if not _ERRAND_PATTERNS:
+        for i, errand in enumerate(ERRANDS):
+            alts = sorted({re.escape(normalise(w)).replace(r"\ ", r"\s+") for w in errand["en"] + errand["ar"] + errand["ckb"]},
+                          key=len, reverse=True)
+            _ERRAND_PATTERNS.append((i, re.compile(rf"(?<!\w)(?:و)?(?:{'|'.join(alts)})(?!\w)")))
+    return _ERRAND_PATTERNS
+
+
 def _shop_patterns() -> list[tuple[int, re.Pattern[str]]]:
     if not _SHOP_PATTERNS:
         prefixes = "|".join(sorted({re.escape(normalise(p)) for p in _SHOP_PREFIXES}, key=len, reverse=True))
@@ -227,20 +346,84 @@ def _circle_key(vault: Vault, create: bool) -> bytes | None:
         return bytes(row[0])
     if not create:
         return None
-    key = secrets.token_bytes(32)
+    key = fresh_codebook_key()
     vault.append("listening_codebook.put", CodebookPut(id="circle", key=key))
     return key
 
 
-def _assign(tx: Any, key: bytes, code: str, candidates: list[int], taken: set[int], purpose: bytes, full_msg: str,
-            limit: int) -> int:
+def fresh_codebook_key() -> bytes:
+    """A new random 256-bit circle key (for a new circle's codebook, e.g. in a starter kit)."""
+    return secrets.token_bytes(32)
+
+
+def _check_key(key: bytes | str) -> bytes:
+    if isinstance(key, str):
+        try:
+            key = bytes.fromhex(key.strip())
+        except ValueError:
+            raise InvalidInput("listening.bad_codebook_key") from None
+    if not isinstance(key, bytes | bytearray) or len(key) != 32:
+        raise InvalidInput("listening.bad_codebook_key")
+    return bytes(key)
+
+
+def _usable_items(key: bytes) -> list[int]:
+    order = sorted(range(len(ITEMS)), key=lambda i: _key_rank(key, b"item", str(i)))
+    return order[: len(ITEMS) - 8]
+
+
+def _pick(key: bytes, code: str, candidates: list[int], taken: set[int], purpose: bytes, limit: int) -> int:
+    """The first candidate not yet taken, in the keyed probe order for ``code`` (and take it)."""
     probe = sorted(candidates, key=lambda s: _key_rank(key, purpose, f"{code}\x00{s}"))
     free = [s for s in probe if s not in taken]
     if not free:
-        raise InvalidInput(full_msg, max=limit)
+        raise InvalidInput("listening.codebook_full", max=limit)
     taken.add(free[0])
-    tx.append("listening_code.put", CodePut(place=code, shop=free[0]))
     return free[0]
+
+
+def _new_codes(key: bytes, theme_item: dict[str, int], place_shop: dict[str, int], places: list[str],
+               new_themes: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """Codes for ``places`` and ``new_themes`` not yet coded, in the order given (pure)."""
+    usable = _usable_items(key)
+    taken = set(place_shop.values())
+    placed = {p: _pick(key, p, list(range(len(SHOPS))), taken, b"shop", len(SHOPS)) for p in places if p not in place_shop}
+    taken_items = set(theme_item.values())
+    themed = {t: _pick(key, "theme:" + t, usable, taken_items, b"item", len(usable)) for t in new_themes if t not in theme_item}
+    return placed, themed
+
+
+def codebook_for_key(key: bytes | str, places: list[str] | tuple[str, ...] = (),
+                     theme_list: list[str] | tuple[str, ...] = ()) -> Codebook:
+    """The codebook a circle key gives, with no vault: the 13 default themes, then ``theme_list``
+    (circle themes) and ``places`` coded in the order given, exactly as a vault holding that key
+    codes them when it meets them in that order (see :func:`adopt_codebook`). ``key`` is 32 bytes
+    or their hex."""
+    key = _check_key(key)
+    usable = _usable_items(key)
+    defaults = [t["id"] for t in default_themes()]
+    theme_item = {t: usable[i] for i, t in enumerate(defaults)}
+    extra = [t for t in dict.fromkeys(x.strip().lower() for x in theme_list) if t and t not in theme_item]
+    place_list = list(dict.fromkeys(check_place(p) for p in places))
+    placed, themed = _new_codes(key, theme_item, {}, place_list, extra)
+    return Codebook(theme_item={**theme_item, **themed}, place_shop=placed, key=key)
+
+
+def adopt_codebook(vault: Vault, key: bytes | str, places: list[str] | tuple[str, ...] = ()) -> Codebook:
+    """Make ``key`` this vault's circle key (a new circle taking the codebook of its starter kit)
+    and code ``places`` now, in the order given, so the vault and :func:`codebook_for_key` with the
+    same key and places agree line for line. Pass the kit's places in the kit's order.
+
+    Adopting the key the vault already has only adds places; a vault that already holds another
+    key is refused (its old notes would no longer decode).
+    """
+    key = _check_key(key)
+    current = _circle_key(vault, create=False)
+    if current is not None and current != key:
+        raise InvalidInput("listening.codebook_exists")
+    if current is None:
+        vault.append("listening_codebook.put", CodebookPut(id="circle", key=key))
+    return codebook(vault, places)
 
 
 def codebook(vault: Vault, places: list[str] | tuple[str, ...] = (), theme_list: list[str] | tuple[str, ...] = (),
@@ -257,8 +440,7 @@ def codebook(vault: Vault, places: list[str] | tuple[str, ...] = (), theme_list:
         raise InvalidInput("listening.no_codebook")
     all_themes = themes(vault)
     defaults = [t["id"] for t in all_themes if t["default"]]
-    order = sorted(range(len(ITEMS)), key=lambda i: _key_rank(key, b"item", str(i)))
-    usable = order[: len(ITEMS) - 8]
+    usable = _usable_items(key)
     theme_item = {t: usable[i] for i, t in enumerate(defaults)}
     stored = {r[0]: int(r[1]) for r in vault.query("SELECT place, shop FROM listening_code")}
     assigned = {p: s for p, s in stored.items() if not p.startswith("theme:")}
@@ -267,15 +449,14 @@ def codebook(vault: Vault, places: list[str] | tuple[str, ...] = (), theme_list:
     known = {t["id"] for t in all_themes}
     new_themes = [t for t in dict.fromkeys(x.strip().lower() for x in theme_list) if t in known and t not in theme_item]
     if new_places or new_themes:
+        placed, themed = _new_codes(key, theme_item, assigned, new_places, new_themes)
         with vault.transaction() as tx:
-            taken = set(assigned.values())
-            for place in new_places:
-                assigned[place] = _assign(tx, key, place, list(range(len(SHOPS))), taken, b"shop",
-                                          "listening.codebook_full", len(SHOPS))
-            taken_items = set(theme_item.values())
-            for theme in new_themes:
-                theme_item[theme] = _assign(tx, key, "theme:" + theme, usable, taken_items, b"item",
-                                            "listening.codebook_full", len(usable))
+            for place, shop in placed.items():
+                tx.append("listening_code.put", CodePut(place=place, shop=shop))
+            for theme, item in themed.items():
+                tx.append("listening_code.put", CodePut(place="theme:" + theme, shop=item))
+        assigned.update(placed)
+        theme_item.update(themed)
     return Codebook(theme_item=theme_item, place_shop=assigned, key=key)
 
 

@@ -17,10 +17,12 @@ few labels across languages, but ~60 texts/s on two cores. Nothing is downloaded
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from halqa.errors import InvalidInput
@@ -135,10 +137,29 @@ def _matcher_for(vault: Vault) -> LexiconMatcher:
     return theme_lexicon_matcher(extra)
 
 
+#: The newest confirmed grievances a model learns from. Accuracy flattens after a few hundred
+#: labels per theme (docs/performance.md); training on a whole archive of hundreds of thousands
+#: took minutes and held the vault meanwhile.
+MAX_TRAIN = 20_000
+_MODELS: OrderedDict[tuple[str, int, str], ThemeModel | None] = OrderedDict()
+
+
 def model_for(vault: Vault, method: str = "tfidf") -> ThemeModel | None:
-    """Train on the circle's confirmed grievances (``None`` until there are enough)."""
-    rows = [g for g in list_grievances(vault) if g["confirmed"] and g["text"] and g["themes"]]
-    return train_model([g["text"] for g in rows], [g["themes"] for g in rows], method=method)
+    """Train on the circle's newest confirmed grievances (``None`` until there are enough).
+
+    The model is kept in memory until the vault changes (keyed on its newest event), so asking
+    again costs nothing; only the last few vault states are kept."""
+    key = (str(vault.meta("vault_id")), int(vault.query_one("SELECT coalesce(max(id), 0) FROM events")[0]), method)
+    if key in _MODELS:
+        _MODELS.move_to_end(key)
+        return _MODELS[key]
+    rows = vault.query("SELECT text, themes FROM listening_grievance WHERE confirmed = 1 AND coalesce(text, '') != '' "
+                       "AND coalesce(themes, '[]') != '[]' ORDER BY day DESC, id LIMIT ?", (MAX_TRAIN,))
+    model = train_model([r[0] for r in rows], [msgspec.json.decode(r[1]) for r in rows], method=method)
+    _MODELS[key] = model
+    while len(_MODELS) > 4:
+        _MODELS.popitem(last=False)
+    return model
 
 
 def suggest_themes(vault: Vault, texts: Sequence[str] | None = None, gids: Sequence[str] | None = None,

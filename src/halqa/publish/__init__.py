@@ -12,35 +12,38 @@ and laid out right to left by vl-convert (resvg/rustybuzz, svg2pdf keeps real te
 digits follow the locale. Styles: ``screen``, ``print1`` (one ink) and ``print2`` (two inks),
 both print styles stencil- and screen-print friendly. Sizes: A4, A3 and a sack label.
 
-Nothing on a poster names a household or a member: cells under :data:`MIN_CELL` households are
-suppressed, and written files carry no metadata (PNG text chunks and PDF document information
-are removed). Modules: ``style`` (inks, sizes, fonts, digits), ``compose`` (page, output,
-metadata), ``charts`` (Vega-Lite blocks, maps), ``kinds`` (one builder per poster),
-``posters`` (render and batch), ``common`` (request, figure, periods, packaged data).
+Nothing on a poster names a household or a member: every cell drawn passes the bridge's
+small-cell suppression (:func:`halqa.bridge.aggregates.suppress` at the bridge's default
+threshold, :data:`THRESHOLD`); posters add no differential-privacy noise and spend no budget (see
+:mod:`halqa.publish.disclosure`). Written files carry no metadata (PNG text chunks and PDF
+document information are removed). Modules: ``style`` (inks, sizes, fonts, digits), ``compose``
+(page, output, metadata), ``charts`` (Vega-Lite blocks, maps, legends), ``kinds`` (one builder
+per poster), ``disclosure`` (the bridge's suppression applied to every cell), ``posters`` (render
+and batch), ``common`` (request, figure, periods, packaged data).
 """
 
 from __future__ import annotations
 
 import os
 import random
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from halqa.i18n import t
-from halqa.publish.common import MIN_CELL, Figure, demo_boundaries, reference_rows
+from halqa.publish.common import Figure, demo_boundaries, reference_rows
 from halqa.publish.compose import FORMATS, png_chunks, strip_pdf, strip_png
+from halqa.publish.disclosure import THRESHOLD
 from halqa.publish.kinds import KINDS
 from halqa.publish.style import SIZES, STYLES, fonts_available
 from halqa.vault import Vault
 
 __all__ = [
     "FORMATS",
-    "MIN_CELL",
     "SIZES",
     "STYLES",
+    "THRESHOLD",
     "Figure",
     "boundaries",
     "demo",
@@ -121,21 +124,42 @@ def reference_figures(topic: str | None = None) -> list[dict[str, Any]]:
     return [r for r in reference_rows() if topic is None or r["topic"] == topic]
 
 
+#: The demo's posters: (kind, area, languages, style, size, formats).
+DEMO_POSTERS: tuple[tuple[str, str | None, str, str, str, tuple[str, ...]], ...] = (
+    ("blackouts", "NKH", "ar,en", "print2", "a4", ("pdf", "png")),
+    ("map", None, "ar,en", "screen", "a4", ("pdf", "png")),
+    ("supply", None, "ar,ckb", "print1", "a4", ("pdf", "png")),
+    ("grievances", None, "ckb,en", "screen", "a4", ("pdf", "png")),
+    ("compare", "MNA", "ar,en", "print1", "sack", ("pdf", "png")),
+    ("fund", None, "ar,en", "screen", "a4", ("pdf", "png")),
+)
+
+
 def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
-    """Draw two posters of the demo neighbourhood (blackout calendar PDF, supply map PNG) into
-    ``$HALQA_DEMO_POSTERS`` or a new temporary folder; return their paths and sizes."""
+    """Draw a representative set of posters of the demo neighbourhood (six kinds, styles and
+    sizes, each as PDF and 150 dpi PNG) into a ``posters`` folder beside the vault (or
+    ``$HALQA_DEMO_POSTERS``); return the folder and every file's path, for ``halqa demo`` to print."""
     del rng
     if not fonts_available():
         return {"posters": t("publish.demo.no_fonts")}
-    folder = Path(os.environ.get("HALQA_DEMO_POSTERS") or tempfile.mkdtemp(prefix="halqa-posters-"))
+    from halqa.publish.compose import render_bytes
+    from halqa.publish.posters import build, make_request, write_atomic
+
+    folder = Path(os.environ.get("HALQA_DEMO_POSTERS") or (Path(vault.path).parent / "posters"))
     start = time.perf_counter()
-    out = {}
-    code = "NKH" if vault.query_one("SELECT 1 FROM area WHERE code = 'NKH'") else None
-    for kind, area, name, style in (("blackouts", code, "blackouts.pdf", "print2"), ("map", None, "map.png", "screen")):
+    out: dict[str, Any] = {"folder": str(folder)}
+    codes = {r[0] for r in vault.query("SELECT code FROM area")}
+    for kind, area, lang, style, size, formats in DEMO_POSTERS:
+        area = area if area in codes else None
+        stem = "-".join(x for x in (kind, (area or "").lower(), lang.replace(",", ""), style, size) if x)
         try:
-            res = render(vault, kind, folder / name, area=area, style=style, dpi=150)
-            out[f"poster_{kind}"] = f"{res['file']} ({res['bytes']:,} B)"
+            req, w, h = make_request(vault, area, lang, style, size)
+            _, page = build(req, kind, w, h)
+            for fmt in formats:
+                path = folder / f"{stem}.{fmt}"
+                write_atomic(path, render_bytes(page, fmt, 150))
+                out[path.name] = str(path)
         except Exception as err:  # a poster must never break the demo of the other domains
-            out[f"poster_{kind}"] = f"- ({type(err).__name__})"
-    out["poster_seconds"] = round(time.perf_counter() - start, 2)
+            out[stem] = f"- ({type(err).__name__})"
+    out["seconds"] = round(time.perf_counter() - start, 2)
     return out

@@ -109,10 +109,31 @@ def centroid(feature: dict[str, Any]) -> tuple[float, float]:
     return cx / (3 * a), cy / (3 * a)
 
 
+def legend_entries(labels: list[str], colours: list[str]) -> list[tuple[str, str]]:
+    """Class labels and their inks, adjacent classes of the same ink merged (``"8–12 h"`` and
+    ``"12–16 h"`` in one ink read ``"8–16 h"``, in either order): labels are ``"low–high…"``."""
+    out: list[tuple[str, str]] = []
+    for label, colour in zip(labels, colours, strict=True):
+        if out and out[-1][1] == colour and "–" in label and "–" in out[-1][0]:
+            old, new = out[-1][0].split("–", 1), label.split("–", 1)
+            merged = new[0] + "–" + old[1] if new[1].startswith(old[0]) else old[0] + "–" + new[1]
+            out[-1] = (merged, colour)
+        else:
+            out.append((label, colour))
+    return out
+
+
+def _extent(feature: dict[str, Any]) -> tuple[float, float]:
+    xs, ys = zip(*feature["geometry"]["coordinates"][0], strict=True)
+    return max(xs) - min(xs), max(ys) - min(ys)
+
+
 def map_layers(req: Request, geo: dict[str, Any], values: dict[str, dict[str, Any]], width: float, height: float,
-               fill_field: str = "fill", label_field: str = "label") -> dict[str, Any]:
+               fill_field: str = "fill", label_field: str = "label", legend: list[tuple[str, str]] | None = None,
+               legend_title: str | None = None) -> dict[str, Any]:
     """A district map: filled shapes (fill colour per district given in ``values``), water, and
-    two-line labels at centroids. No basemap, no tiles."""
+    two-line labels at centroids; with ``legend`` (class label, ink) pairs, a legend of the
+    classes (every fill in ``values`` should be one of its inks). No basemap, no tiles."""
     projection: dict[str, Any] = ({"type": "identity", "reflectY": True} if geo["frame"] == "schematic"
                                   else {"type": "mercator"})
     shapes = []
@@ -126,23 +147,49 @@ def map_layers(req: Request, geo: dict[str, Any], values: dict[str, dict[str, An
                        "properties": {"code": p["code"], "fill": fill, "water": is_water}})
         x, y = centroid(f)
         name = p.get(f"name_{req.lang}", p["code"])
+        w, h = _extent(f) if geo["frame"] == "schematic" else (1.0, 1.0)
         labels.append({"lon": x, "lat": y, "name": name, "value": "" if is_water else v.get(label_field, ""),
-                       "dark": bool(v.get("dark", False)), "water": is_water})
+                       "dark": bool(v.get("dark", False)), "water": is_water,
+                       "angle": -90 if is_water and h > 2 * w else 0})  # thin water: along its length
     s = req.scale * (1.0 if req.style.name == "screen" else 1.2)
     stroke = max(req.style.min_stroke * 1.4, 2.5)
+    fill: dict[str, Any] = {"field": "properties.fill", "type": "nominal", "scale": None}
+    if legend:
+        names: dict[str, str] = {}
+        for lab, c in legend:
+            names.setdefault(c, lab)
+        for shape in shapes:
+            v = values.get(shape["properties"]["code"], {})
+            shape["properties"]["class"] = v.get("class") or names.get(shape["properties"]["fill"], "")
+        fill = {"condition": {"test": "datum.properties.water", "value": shapes and next(
+                    (x["properties"]["fill"] for x in shapes if x["properties"]["water"]), req.style.paper)},
+                "field": "properties.class", "type": "nominal", "title": legend_title,
+                "scale": {"domain": [lab for lab, _ in legend], "range": [c for _, c in legend]},
+                "legend": {"symbolType": "square", "symbolSize": 260 * s * s, "symbolStrokeColor": req.style.ink,
+                           "symbolStrokeWidth": max(req.style.min_stroke, 1.2), "symbolFillColor": None,
+                           "labelFontSize": 12 * s, "titleFontSize": 12 * s, "orient": "bottom", "direction": "horizontal",
+                           "columns": min(len(legend), 3), "columnPadding": 18 * s, "rowPadding": 6 * s,
+                           "labelLimit": 400, "titleLimit": 600}}
     return {
         "width": width, "height": height, "projection": projection,
         "layer": [
             {"data": {"values": shapes}, "mark": {"type": "geoshape", "stroke": req.style.ink, "strokeWidth": stroke},
-             "encoding": {"fill": {"field": "properties.fill", "type": "nominal", "scale": None},
+             "encoding": {"fill": fill,
                           "strokeDash": {"condition": {"test": "datum.properties.water", "value": [6, 6]}, "value": []}}},
-            {"data": {"values": labels}, "mark": {"type": "text", "fontSize": 13 * s, "fontWeight": "bold", "dy": -9 * s},
+            {"data": {"values": [x for x in labels if x["water"]]}, "mark": {"type": "text", "fontSize": 12 * s},
+             "encoding": {"longitude": {"field": "lon", "type": "quantitative"},
+                          "latitude": {"field": "lat", "type": "quantitative"},
+                          "text": {"field": "name"}, "angle": {"field": "angle", "type": "quantitative", "scale": None},
+                          "fill": {"value": req.style.ink}}},
+            {"data": {"values": [x for x in labels if not x["water"]]},
+             "mark": {"type": "text", "fontSize": 13 * s, "fontWeight": "bold", "dy": -9 * s},
              "encoding": {"longitude": {"field": "lon", "type": "quantitative"},
                           "latitude": {"field": "lat", "type": "quantitative"},
                           "text": {"field": "name"},
                           "fill": {"condition": {"test": "datum.dark", "value": req.style.paper},
                                    "value": req.style.ink}}},
-            {"data": {"values": labels}, "mark": {"type": "text", "fontSize": 16 * s, "fontWeight": "bold", "dy": 12 * s},
+            {"data": {"values": [x for x in labels if not x["water"]]},
+             "mark": {"type": "text", "fontSize": 16 * s, "fontWeight": "bold", "dy": 12 * s},
              "encoding": {"longitude": {"field": "lon", "type": "quantitative"},
                           "latitude": {"field": "lat", "type": "quantitative"},
                           "text": {"field": "value"},

@@ -1,4 +1,4 @@
-"""What every poster kind shares: the request, the figure it produces, names, periods, disclosure."""
+"""What every poster kind shares: the request, the figure it produces, names, periods, packaged data."""
 
 from __future__ import annotations
 
@@ -11,13 +11,10 @@ from typing import Any
 
 from halqa.errors import InvalidInput, NotFound
 from halqa.i18n import t
+from halqa.publish.disclosure import THRESHOLD
 from halqa.publish.style import Style, localise_digits, number
 from halqa.vault import Vault
 
-#: Smallest number of households (or grievances) behind a published cell; smaller cells are
-#: shown as suppressed, never drawn. The bridge's disclosure control, when it lands, is stricter
-#: or equal; this is the floor posters keep on their own.
-MIN_CELL = 5
 #: Longest period a ledger poster covers by default (days).
 DEFAULT_DAYS = 92
 
@@ -36,7 +33,7 @@ class Request:
     last: str | None = None
     name: str | None = None       # fund or pool name
     scale: float = 1.0            # type scale of the page (1 = A4)
-    min_cell: int = MIN_CELL
+    threshold: int = THRESHOLD    # the bridge's suppression threshold (see :mod:`halqa.publish.disclosure`)
 
     def tr(self, msg_id: str, **params: Any) -> str:
         return localise_digits(t(msg_id, lang=self.lang, **params), self.digits)

@@ -1,9 +1,10 @@
 """The poster kinds: each reads aggregates through a domain's public functions and returns a
 :class:`~halqa.publish.common.Figure` (texts, one Vega-Lite chart, the aggregates it draws).
 
-Nothing here draws a household or a member: cells with fewer than ``MIN_CELL`` households (or
-grievances) are suppressed and listed as such; pool and fund posters show rounds and purposes,
-never pseudonyms.
+Nothing here draws a household or a member: every cell passes the bridge's small-cell suppression
+(:mod:`halqa.publish.disclosure`) before it reaches the chart, the data, a headline or a note;
+withheld cells are listed by label only. Pool and fund posters show rounds and purposes, never
+pseudonyms, and fund cells with fewer payments than the threshold are pooled or withheld.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from halqa.errors import InvalidInput, NotFound
-from halqa.publish.charts import SCHEMA, boundaries, classes, is_dark, map_layers
+from halqa.publish.charts import SCHEMA, boundaries, classes, is_dark, legend_entries, map_layers
 from halqa.publish.common import (
     Figure,
     Request,
@@ -26,6 +28,7 @@ from halqa.publish.common import (
     period_text,
     reference_rows,
 )
+from halqa.publish.disclosure import control
 from halqa.publish.style import localise_digits
 
 Builder = Callable[[Request, float, float], Figure]
@@ -43,18 +46,15 @@ def _ledger_report(req: Request, daily: bool = False) -> tuple[dict[str, Any], s
 
 
 def _published_areas(req: Request, rep: dict[str, Any], fig: Figure) -> dict[str, dict[str, Any]]:
-    out = {}
-    for code, a in sorted(rep["areas"].items()):
-        if (a.get("households") or 0) < req.min_cell:
-            fig.suppressed.append(code)
-            continue
-        out[code] = a
-    return out
+    """The report's districts that pass the bridge's suppression (n = households recording)."""
+    kept, withheld = control(sorted(rep["areas"].items()), lambda item: item[1].get("households") or 0, req.threshold)
+    fig.suppressed += [code for code, _ in withheld]
+    return dict(kept)
 
 
 def _suppressed_note(req: Request, fig: Figure) -> None:
     if fig.suppressed:
-        fig.notes.append(req.tr("publish.note.suppressed", n=req.min_cell,
+        fig.notes.append(req.tr("publish.note.suppressed", n=req.threshold,
                                 areas="، ".join(area_label(req, c) for c in fig.suppressed)))
 
 
@@ -72,7 +72,7 @@ def blackouts(req: Request, width: float, height: float) -> Figure:
     codes = [area] if area else list(areas)
     codes = [c for c in codes if c in areas]
     if not codes:
-        raise InvalidInput("publish.error.suppressed", n=req.min_cell)
+        raise InvalidInput("publish.error.suppressed", n=req.threshold)
     rows = []
     breaks = [0.25, 0.5, 0.75]
     for code in codes:
@@ -90,6 +90,7 @@ def blackouts(req: Request, width: float, height: float) -> Figure:
     fig.headline = req.tr("publish.blackouts.headline", hours=req.num(24 - supply, 1))
     fig.headline2 = req.tr2("publish.blackouts.headline", hours=req.num(24 - supply, 1, lang2=True))
     fig.notes.append(req.tr("publish.blackouts.note", n=req.num(sum(areas[c]["households"] for c in codes))))
+    _suppressed_note(req, fig)
     fig.data = [{"area": c, "households": areas[c]["households"], "supply_hours_per_day": areas[c]["supply_hours_per_day"]}
                 for c in codes]
     hour_values = list(range(0, 24, 3))
@@ -141,8 +142,8 @@ def supply(req: Request, width: float, height: float) -> Figure:
     rep, first, last = _ledger_report(req)
     fig = Figure("supply", req.tr("publish.supply.title"), req.tr2("publish.supply.title"), period=period_text(req, first, last))
     areas = _published_areas(req, rep, fig)
-    if not areas:
-        raise InvalidInput("publish.error.suppressed", n=req.min_cell)
+    if not areas or (area is not None and area not in areas):
+        raise InvalidInput("publish.error.suppressed", n=req.threshold)
     claims: dict[str, float] = {}
     for c in rep.get("claims", []):
         claims[c["area"]] = c["claimed_hours"]
@@ -196,7 +197,7 @@ def reliability(req: Request, width: float, height: float) -> Figure:
     areas = _published_areas(req, rep, fig)
     codes = [c for c in ([area] if area else list(areas)) if c in areas]
     if not codes:
-        raise InvalidInput("publish.error.suppressed", n=req.min_cell)
+        raise InvalidInput("publish.error.suppressed", n=req.threshold)
     rows = []
     for c in codes:
         weekly: dict[int, float] = defaultdict(float)
@@ -268,30 +269,33 @@ def water(req: Request, width: float, height: float) -> Figure:
                  period=" – ".join(f"{req.tr(f'publish.month.{int(m[5:])}')} {localise_digits(m[:4], req.digits)}"
                                    for m in (months[0], months[-1])))
     data = []
-    for (code, month), spend in sorted(per.items()):
-        if len(spend) < req.min_cell:
-            fig.suppressed.append(f"{code} {month}")
-            continue
+    kept, withheld = control(sorted(per.items()), lambda item: len(item[1]), req.threshold)
+    fig.suppressed += [f"{code} {month}" for (code, month), _ in withheld]
+    for (code, month), spend in kept:
         mean = sum(spend.values()) / len(spend)
         data.append({"code": code, "area": area_label(req, code), "month": month,
                      "month_name": req.tr(f"publish.month.{int(month[5:])}"), "households": len(spend),
                      "spent_per_household": float(round(mean))})
     if not data:
-        raise InvalidInput("publish.error.suppressed", n=req.min_cell)
+        raise InvalidInput("publish.error.suppressed", n=req.threshold)
     fig.data = [{k: d[k] for k in ("code", "month", "households", "spent_per_household")} for d in data]
+    homes: dict[str, set[str]] = defaultdict(set)
+    for r in rows_db:
+        homes[r["area"]].add(r["household"])
+    shown_areas = {c for c, _ in control(sorted(homes.items()), lambda item: len(item[1]), req.threshold)[0]}
     summary = water_summary(req.vault, months[0] + "-01", months[-1] + "-28", area)
-    days = sum(s["days"] for s in summary.values())
-    no_water = sum(s["no_water_days"] for s in summary.values())
-    bad = sum(s["contaminated_days"] for s in summary.values())
+    days = sum(s["days"] for c, s in summary.items() if c in shown_areas)
+    no_water = sum(s["no_water_days"] for c, s in summary.items() if c in shown_areas)
+    bad = sum(s["contaminated_days"] for c, s in summary.items() if c in shown_areas)
     avg = sum(d["spent_per_household"] * d["households"] for d in data) / sum(d["households"] for d in data)
     fig.headline = req.tr("publish.water.headline", amount=req.num(avg), currency=req.tr(f"publish.currency.{cur.lower()}"))
     fig.headline2 = req.tr2("publish.water.headline", amount=req.num(avg, 0, True),
                             currency=req.tr2(f"publish.currency.{cur.lower()}"))
     if days:
         fig.notes.append(req.tr("publish.water.days", no_water=req.num(100 * no_water / days), bad=req.num(100 * bad / days)))
-    fig.notes.append(req.tr("publish.water.note", n=req.min_cell))
+    fig.notes.append(req.tr("publish.water.note", n=req.threshold))
     if fig.suppressed:
-        fig.notes.append(req.tr("publish.note.suppressed_cells", n=req.min_cell, count=req.num(len(fig.suppressed))))
+        fig.notes.append(req.tr("publish.note.suppressed_cells", n=req.threshold, count=req.num(len(fig.suppressed))))
     s = req.scale * (1.0 if req.style.name == "screen" else 1.25)
     enc: dict[str, Any] = {
         "x": {"field": "month_name", "type": "nominal", "sort": [req.tr(f"publish.month.{int(m[5:])}") for m in months],
@@ -323,7 +327,13 @@ def supply_map(req: Request, width: float, height: float) -> Figure:
         values[c] = {"fill": fill, "label": req.tr("publish.map.label", hours=req.num(areas[c]["supply_hours_per_day"], 1)),
                      "dark": is_dark(fill)}
     for c in fig.suppressed:
-        values[c] = {"fill": req.style.paper, "label": req.tr("publish.map.suppressed")}
+        values[c] = {"fill": req.style.paper, "label": req.tr("publish.map.suppressed"), "class": req.tr("publish.map.suppressed")}
+    bounds = [24, *reversed(breaks), 0]   # the classes (lightest first) in supply hours: 20–24, 16–20…
+    class_labels = [req.tr("publish.map.class", low=req.num(lo), high=req.num(hi))
+                    for hi, lo in pairwise(bounds)]
+    legend = legend_entries(class_labels, colours)
+    if fig.suppressed:
+        legend.append((req.tr("publish.map.suppressed"), req.style.paper))
     fig.data = [{"code": c, "supply_hours_per_day": areas[c]["supply_hours_per_day"], "households": areas[c]["households"]}
                 for c in codes]
     worst = min(codes, key=lambda c: areas[c]["supply_hours_per_day"]) if codes else None
@@ -336,7 +346,8 @@ def supply_map(req: Request, width: float, height: float) -> Figure:
     if geo["missing"]:
         fig.notes.append(req.tr("publish.map.missing", areas="، ".join(area_label(req, c) for c in geo["missing"])))
     _suppressed_note(req, fig)
-    fig.spec = _spec(map_layers(req, geo, values, width - 20 * req.scale, height - 20 * req.scale))
+    fig.spec = _spec(map_layers(req, geo, values, width - 20 * req.scale, height - 20 * req.scale, legend=legend,
+                                legend_title=req.tr("publish.map.legend")))
     return fig
 
 
@@ -348,8 +359,8 @@ def hotspots(req: Request, width: float, height: float) -> Figure:
     fig = Figure("hotspots", req.tr("publish.hotspots.title"), req.tr2("publish.hotspots.title"),
                  period=period_text(req, res["window"]["from"], res["window"]["until"]))
     geo = boundaries(req)
-    shown = [p for p in res["places"] if p["grievances"] >= req.min_cell]
-    fig.suppressed = [p["place"] for p in res["places"] if p["grievances"] < req.min_cell]
+    shown, withheld = control(res["places"], lambda p: p["grievances"], req.threshold)
+    fig.suppressed = [p["place"] for p in withheld]
     top = max((p["hearings"] for p in shown), default=1) or 1
     idx, colours = classes(req, [p["hearings"] / top for p in shown], [0.5, 0.75, 0.9])
     values = {}
@@ -358,7 +369,14 @@ def hotspots(req: Request, width: float, height: float) -> Figure:
         values[p["place"]] = {"fill": fill, "label": req.tr("publish.hotspots.label", n=req.num(p["hearings"]))
                               + (" ●" if p["hot"] else ""), "dark": is_dark(fill)}
     for c in fig.suppressed:
-        values[c] = {"fill": req.style.paper, "label": req.tr("publish.map.suppressed")}
+        values[c] = {"fill": req.style.paper, "label": req.tr("publish.map.suppressed"), "class": req.tr("publish.map.suppressed")}
+    bounds = [0, 50, 75, 90, 100]
+    legend = legend_entries([req.tr("publish.hotspots.class", low=req.num(lo), high=req.num(hi))
+                             for lo, hi in pairwise(bounds)], colours)
+    if res["hot"] and req.style.name != "screen" and req.style.accent not in colours:
+        legend.append((req.tr("publish.hotspots.hot"), req.style.accent))
+    if fig.suppressed:
+        legend.append((req.tr("publish.map.suppressed"), req.style.paper))
     fig.data = [{"place": p["place"], "hearings": p["hearings"], "z": p["z"], "q": p["q"], "hot": p["hot"]} for p in shown]
     if res["hot"]:
         fig.headline = req.tr("publish.hotspots.headline_hot", areas="، ".join(area_label(req, c) for c in res["hot"]))
@@ -371,7 +389,8 @@ def hotspots(req: Request, width: float, height: float) -> Figure:
                                 n=req.num(most["hearings"], 0, True))
     fig.notes.append(req.tr("publish.hotspots.note", alpha=req.num(res["alpha"], 2)))
     _suppressed_note(req, fig)
-    fig.spec = _spec(map_layers(req, geo, values, width - 20 * req.scale, height - 20 * req.scale))
+    fig.spec = _spec(map_layers(req, geo, values, width - 20 * req.scale, height - 20 * req.scale, legend=legend,
+                                legend_title=req.tr("publish.hotspots.legend")))
     return fig
 
 
@@ -383,32 +402,44 @@ def grievances(req: Request, width: float, height: float) -> Figure:
     res = shared_causes(req.vault, by=("district",), min_n=10)
     names = {t["id"]: t.get(f"name_{req.lang}") or t["id"] for t in themes(req.vault)}
     names2 = {t["id"]: t.get(f"name_{req.lang2}") or t["id"] for t in themes(req.vault)} if req.lang2 else {}
-    top = [t for t in res["themes"] if t["groups"]][:4]
+    top = [t for t in res["themes"] if t["groups"]]
     if not top:
         raise InvalidInput("publish.error.no_grievances")
+    # as many themes as leave each district's label a full line (print styles use bigger type)
+    s = req.scale * (1.0 if req.style.name == "screen" else 1.2)
+    per_theme = max(len(t["groups"]) for t in top) * 17 * s + 36 * s
+    top = top[:max(1, min(4, int((height - 70 * req.scale) // per_theme)))]
     fig = Figure("grievances", req.tr("publish.grievances.title"), req.tr2("publish.grievances.title"))
+    cells = [(t, g, v) for t in top for g, v in t["groups"].items()]
+    # n behind a cell: the grievance records of that district naming that theme (the bridge's grievance cells count the same)
+    kept, withheld = control(cells, lambda c: round(c[2]["prevalence"] * c[2]["n"]), req.threshold)
+    fig.suppressed = [f"{t['theme']} {g.split('=', 1)[1]}" for t, g, _ in withheld]
     rows = []
-    for t in top:
-        for g, v in t["groups"].items():
-            code = g.split("=", 1)[1]
-            rows.append({"theme": _short(names.get(t["theme"], t["theme"])),
-                         "group": area_label(req, code) if code in area_names(req.vault) else code,
-                         "prevalence": v["prevalence"], "low": v["low"], "high": v["high"], "n": v["n"]})
+    for t, g, v in kept:
+        code = g.split("=", 1)[1]
+        rows.append({"theme": _short(names.get(t["theme"], t["theme"])),
+                     "group": area_label(req, code) if code in area_names(req.vault) else code,
+                     "prevalence": v["prevalence"], "low": v["low"], "high": v["high"], "n": v["n"]})
+    top = [t for t in top if any(c[0] is t for c in kept)]
+    if not top:
+        raise InvalidInput("publish.error.no_grievances")
     first = top[0]
+    bound = _joint_low([v for t, _, v in kept if t is first], res["level"])
     fig.headline = req.tr("publish.grievances.headline", theme=_short(names.get(first["theme"], first["theme"])),
-                          low=req.num(100 * first["score"]))
+                          low=req.num(100 * bound))
     fig.headline2 = req.tr2("publish.grievances.headline", theme=_short(names2.get(first["theme"], first["theme"])),
-                            low=req.num(100 * first["score"], 0, True))
-    fig.data = [{"theme": t["theme"], "score": t["score"], "overall": t["overall"],
-                 "groups": {g: v for g, v in t["groups"].items()}} for t in top]
+                            low=req.num(100 * bound, 0, True))
+    # no overall share: with the shown cells it would give a hidden cell back by subtraction
+    fig.data = [{"theme": t["theme"], "groups": {g: v for tt, g, v in kept if tt is t}} for t in top]
     fig.notes.append(req.tr("publish.grievances.note", level=req.num(100 * res["level"]), records=req.num(res["records"])))
+    if withheld:
+        fig.notes.append(req.tr("publish.grievances.hidden", n=req.threshold, count=req.num(len(withheld))))
     if res["too_few"]:
         fig.notes.append(req.tr("publish.grievances.too_few", groups="، ".join(g.split("=", 1)[1] for g in res["too_few"])))
-    s = req.scale * (1.0 if req.style.name == "screen" else 1.2)
     theme_order = [_short(names.get(t["theme"], t["theme"])) for t in top]
     n_groups = len({r["group"] for r in rows})
     row_h = (height - 90 * req.scale) / max(len(top), 1)
-    enc_y = {"field": "group", "type": "nominal", "title": None, "axis": {"labelFontSize": 10 * s}}
+    enc_y = {"field": "group", "type": "nominal", "title": None, "axis": {"labelFontSize": 11 * s, "labelPadding": 4 * s}}
     enc_x = {"field": "prevalence", "type": "quantitative", "title": req.tr("publish.axis.share"),
              "axis": {"format": ".0%"}, "scale": {"domain": [0, 1]}}
     fig.spec = _spec({
@@ -418,7 +449,7 @@ def grievances(req: Request, width: float, height: float) -> Figure:
                                      "labelAlign": "right" if req.lang in ("ar", "ckb") else "left",
                                      "labelAnchor": "end" if req.lang in ("ar", "ckb") else "start", "labelFontSize": 14 * s}}},
         "spacing": 8 * s,
-        "spec": {"width": width - 150 * req.scale, "height": max(row_h - 34 * s, n_groups * 9 * s),
+        "spec": {"width": width - 150 * req.scale, "height": max(row_h - 34 * s, n_groups * 17 * s),
                  "layer": [
                      {"mark": {"type": "rule", "strokeWidth": max(req.style.min_stroke * 1.5, 3), "stroke": req.style.ink},
                       "encoding": {"y": enc_y, "x": {**enc_x, "field": "low"}, "x2": {"field": "high"}}},
@@ -429,6 +460,22 @@ def grievances(req: Request, width: float, height: float) -> Figure:
         "resolve": {"scale": {"y": "independent"}},
     })
     return fig
+
+
+def _joint_low(cells: list[dict[str, Any]], level: float) -> float:
+    """The weakest shown district's lower bound, Bonferroni-adjusted over the shown districts (the
+    listening score's method, restricted to cells that passed suppression)."""
+    from scipy.stats import beta
+
+    if not cells:
+        return 0.0
+    m = len(cells)
+    lows = []
+    for v in cells:
+        n = v["n"]
+        k = round(v["prevalence"] * n)
+        lows.append(float(beta.ppf((1 - level) / m, k + 0.5, n - k + 0.5)) if k > 0 else 0.0)
+    return min(lows)
 
 
 def _short(name: str) -> str:
@@ -450,23 +497,47 @@ def fund(req: Request, width: float, height: float) -> Figure:
     months = sorted({r[0][:7] for r in req.vault.query(
         "SELECT day FROM mutual_aid_posting WHERE fund = ? AND account = 'cash'", (name,))})
     cur = info["currency"]
-    rows = []
-    for m in months:
-        st = statement(req.vault, name, month=m, hide_parties=True, entries=False)
-        mname = req.tr(f"publish.month.{int(m[5:])}")
-        if st["contributions"].get(cur):
-            rows.append({"month": mname, "flow": req.tr("publish.fund.in"), "part": req.tr("publish.fund.contributions"),
-                         "amount": float(st["contributions"][cur])})
-        for purpose, amounts in st["by_purpose"].items():
-            if amounts.get(cur):
-                rows.append({"month": mname, "flow": req.tr("publish.fund.out"), "part": req.tr(f"publish.purpose.{purpose}")
-                             if purpose in _PURPOSES else purpose, "amount": float(amounts[cur])})
     fig = Figure("fund", req.tr("publish.fund.title", name=name), req.tr2("publish.fund.title", name=name))
+    rows = []
+    hidden = 0   # payments behind withheld cells
+    merged = 0   # payments shown only within "other purposes"
+    for m in months:
+        st = statement(req.vault, name, month=m, hide_parties=True, entries=True)
+        mname = req.tr(f"publish.month.{int(m[5:])}")
+        ins = [Decimal(e["amount"]) for e in st["entries"] if e["type"] == "contribution" and e["currency"] == cur]
+        outs: dict[str, list[Decimal]] = defaultdict(list)
+        for e in st["entries"]:
+            if e["type"] == "disbursement" and e["currency"] == cur:
+                outs[e["purpose"] or "other"].append(abs(Decimal(e["amount"])))
+        # n behind a cell: the payments in it. Purposes with too few payments are pooled; a pool
+        # still too small is withheld (one payment for medicine in a month names a family).
+        cells = [("in", "contributions", ins)] + [("out", p, v) for p, v in sorted(outs.items())]
+        kept, small = control(cells, lambda c: len(c[2]), req.threshold)
+        small = [c for c in small if c[0] == "out"] + [c for c in small if c[0] == "in"]
+        pooled = [x for c in small if c[0] == "out" for x in c[2]]
+        if pooled and len([c for c in small if c[0] == "out"]) > 1:
+            got, lost = control([("out", "pooled", pooled)], lambda c: len(c[2]), req.threshold)
+            kept += got
+            merged += len(pooled) if got else 0
+            small = [c for c in small if c[0] == "in"] + [c for c in lost]
+        hidden += sum(len(c[2]) for c in small)
+        if small:
+            fig.suppressed += [f"{m} {c[1]}" for c in small]
+        for flow, part, values in kept:
+            label = (req.tr("publish.fund.contributions") if flow == "in" else req.tr("publish.fund.pooled")
+                     if part == "pooled" else req.tr(f"publish.purpose.{part}") if part in _PURPOSES else part)
+            rows.append({"month": mname, "flow": req.tr(f"publish.fund.{flow}"), "part": label, "amount": float(sum(values))})
     fig.data = [dict(r) for r in rows]
-    fig.headline = req.tr("publish.fund.headline", balance=req.num(float(info["balance"])),
-                          currency=req.tr(f"publish.currency.{cur.lower()}"))
-    fig.headline2 = req.tr2("publish.fund.headline", balance=req.num(float(info["balance"]), 0, True),
-                            currency=req.tr2(f"publish.currency.{cur.lower()}"))
+    currency = req.tr(f"publish.currency.{cur.lower()}")
+    if 0 < hidden < req.threshold:  # the balance and the shown cells would give the hidden payments back
+        fig.headline = req.tr("publish.fund.headline_hidden")
+        fig.headline2 = req.tr2("publish.fund.headline_hidden")
+    else:
+        fig.headline = req.tr("publish.fund.headline", balance=req.num(float(info["balance"])), currency=currency)
+        fig.headline2 = req.tr2("publish.fund.headline", balance=req.num(float(info["balance"]), 0, True),
+                                currency=req.tr2(f"publish.currency.{cur.lower()}"))
+    if hidden or merged:
+        fig.notes.append(req.tr("publish.fund.hidden", n=req.threshold, count=req.num(hidden + merged)))
     other = {c: a for c, a in info["holdings"].items() if c != cur}
     if other:
         fig.notes.append(req.tr("publish.fund.other", holdings="، ".join(f"{req.num(float(a), 2)} {c}" for c, a in other.items())))
@@ -498,8 +569,12 @@ def pool(req: Request, width: float, height: float) -> Figure:
     if name not in {p["name"] for p in all_pools}:
         raise NotFound("publish.error.unknown_pool", name=name, known=", ".join(p["name"] for p in all_pools))
     st = pool_status(req.vault, name)
+    # n behind a round: the members paying into it. A pool smaller than the threshold is not drawn.
+    schedule, withheld = control(st["schedule"], lambda r: len(st["members"]), req.threshold)
+    if withheld:
+        raise InvalidInput("publish.error.small_pool", n=req.threshold)
     rows = []
-    for r in st["schedule"]:
+    for r in schedule:
         label = req.tr("publish.pool.round", n=req.num(r["round"]))
         pot = float(r["pot"] or st["amount"]) if r["pot"] else float(st["amount"]) * (len(st["members"]) - 1)
         rows.append({"round": label, "what": req.tr("publish.pool.due"), "amount": pot})
@@ -535,7 +610,7 @@ def compare(req: Request, width: float, height: float) -> Figure:
     areas = _published_areas(req, rep, fig)
     codes = [c for c in ([area] if area else list(areas)) if c in areas]
     if not codes:
-        raise InvalidInput("publish.error.suppressed", n=req.min_cell)
+        raise InvalidInput("publish.error.suppressed", n=req.threshold)
     here = sum(24 - areas[c]["supply_hours_per_day"] for c in codes) / len(codes)
     place = area_label(req, area) if area else req.tr("publish.city")
     rows = [{"place": place, "hours": round(here, 2), "label": req.tr("publish.compare.hours_day", h=req.num(here, 1)),

@@ -15,6 +15,7 @@ import json
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -97,6 +98,13 @@ class Ctx:
     def t(self, msg_id: str, **params: Any) -> str:
         return t(msg_id, lang=self.lang, **params)
 
+    def cached(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``fn(vault, *args, **kwargs)``, reused until the vault's next write (see
+        :meth:`WebState.cached`); keyed also on the language and today's date, which some
+        results depend on. For read-only domain functions; never change what comes back."""
+        key = repr((fn.__module__, fn.__qualname__, args, sorted(kwargs.items()), self.lang, date.today().isoformat()))
+        return self.state.cached(self.vault, key, lambda: fn(self.vault, *args, **kwargs))
+
     def set_cookie(self, name: str, value: str, **options: Any) -> None:
         self.cookies.append((name, value, options))
 
@@ -118,6 +126,7 @@ def render(ctx: Ctx, template: str, **context: Any) -> str:
         "name": lambda record: fmt.name(record, lang),
         "N": lambda value, digits=0: fmt.num(value, digits, lang),
         "D": lambda value: fmt.day(value, lang),
+        "M": lambda value: fmt.month(value, lang),
     }
     return ENV.get_template(template).render(**base, **context)
 
@@ -274,7 +283,7 @@ def create_app(vault_path: str | Path, *, lan: bool = False, https: bool = False
                vault: Any = None, state: WebState | None = None, debug: bool = False) -> Starlette:
     """The web app serving the vault at ``vault_path`` (locked until unlocked in the browser,
     unless an open ``vault`` is given). ``lan``: members' phones reach it after pairing."""
-    from halqa.web import core, pages  # noqa: F401  (registers the routes)
+    from halqa.web import core, pages, posters  # noqa: F401  (registers the routes)
 
     if not EXTRA_NAV:
         try:

@@ -20,9 +20,9 @@ NAV = (("/learning", "web.nav.learning"), ("/bridge", "web.nav.bridge"))
 
 
 def _learning_data(ctx: Ctx) -> dict[str, Any]:
-    return {"rotation": learning.saved_plan(ctx.vault)[:12], "sessions": learning.sessions(ctx.vault)[:20],
-            "tactics": learning.tactics(ctx.vault, lang=ctx.lang)[:20], "care": learning.care_status(ctx.vault),
-            "health": learning.health(ctx.vault)}
+    return {"rotation": ctx.cached(learning.saved_plan)[:12], "sessions": ctx.cached(learning.sessions)[:20],
+            "tactics": ctx.cached(learning.tactics, lang=ctx.lang)[:20], "care": ctx.cached(learning.care_status),
+            "health": ctx.cached(learning.health)}
 
 
 @route("/learning")
@@ -37,7 +37,7 @@ def api_learning(ctx: Ctx) -> dict[str, Any]:
 
 @route("/bridge")
 def bridge_page(ctx: Ctx) -> Response:
-    return ctx.render("bridge.html", contacts=bridge.contacts(ctx.vault), identity=bridge.identity(ctx.vault))
+    return ctx.render("bridge.html", contacts=ctx.cached(bridge.contacts), identity=ctx.cached(bridge.identity))
 
 
 @route("/bridge/export", methods=("POST",))

@@ -12,7 +12,7 @@ from typing import Any
 
 from halqa.i18n import RTL, current_language, t
 
-__all__ = ["day", "name", "num", "pct"]
+__all__ = ["day", "month", "name", "num", "pct"]
 
 _DIGITS = str.maketrans("0123456789.,-", "٠١٢٣٤٥٦٧٨٩٫٬-")
 
@@ -49,6 +49,20 @@ def day(value: Any, lang: str | None = None) -> str:
         return str(value)
     text = f"{d.day} {t(f'web.month.{d.month}', lang=lang)} {d.year}"
     return text.translate(_DIGITS) if lang in RTL else text
+
+
+def month(value: Any, lang: str | None = None) -> str:
+    """An ISO month (``2026-11``) as ``<month> 2026`` in the language."""
+    lang = lang or current_language()
+    text = str(value or "")
+    try:
+        year, number = int(text[:4]), int(text[5:7])
+    except ValueError:
+        return text or "–"
+    if not 1 <= number <= 12 or text[4:5] != "-":
+        return text
+    out = f"{t(f'web.month.{number}', lang=lang)} {year}"
+    return out.translate(_DIGITS) if lang in RTL else out
 
 
 def name(record: Any, lang: str | None = None) -> str:

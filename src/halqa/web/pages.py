@@ -14,6 +14,7 @@ import halqa.listening as listening
 import halqa.mutual_aid as aid
 import halqa.places as places
 from halqa.errors import InvalidInput
+from halqa.web import geo
 from halqa.web.app import Ctx, Upload, route
 
 COOKIE_HOUSEHOLD = "hh"
@@ -35,7 +36,7 @@ def _iso_day(value: str, default: dt.date) -> str:
 
 def _ledger_end(ctx: Ctx) -> dt.date:
     """The last day with a recorded outage (a demo or an old archive), else today."""
-    row = ctx.vault.query_one("SELECT max(start_at) FROM ledger_interval")
+    row = ctx.state.cached(ctx.vault, "ledger_end", lambda: ctx.vault.query_one("SELECT max(start_at) FROM ledger_interval"))
     if row is None or row[0] is None:
         return _today()
     return min(_today(), dt.datetime.fromtimestamp(int(row[0]), dt.UTC).date())
@@ -61,10 +62,10 @@ def _household(ctx: Ctx) -> str:
 
 def _home(ctx: Ctx, http_status: int = 200, **extra: Any) -> Response:
     hh = _household(ctx)
-    known = places.households(ctx.vault)
-    current = ledger.open_interval(ctx.vault, hh) if hh and any(h["id"] == hh for h in known) else None
+    known = ctx.cached(places.households)
+    current = ctx.cached(ledger.open_interval, hh) if hh and any(h["id"] == hh for h in known) else None
     return ctx.render("home.html", http_status=http_status, households=known, household=hh, open_interval=current,
-                      themes=listening.themes(ctx.vault), areas=places.areas(ctx.vault), today=_today().isoformat(),
+                      themes=ctx.cached(listening.themes), areas=ctx.cached(places.areas), today=_today().isoformat(),
                       done=ctx.arg("done"), **extra)
 
 
@@ -119,15 +120,17 @@ def api_power(ctx: Ctx) -> dict[str, Any]:
 @route("/listen")
 def listen(ctx: Ctx) -> Response:
     theme, place = ctx.arg("theme") or None, ctx.arg("place") or None
-    rows = listening.list_grievances(ctx.vault, theme=theme, place=place, limit=100)
+    rows = ctx.cached(listening.list_grievances, theme=theme, place=place, limit=100)
     return ctx.render("listen.html", grievances=rows, theme=theme or "", place=place or "",
-                      themes=_lookup(listening.themes(ctx.vault), "id"), areas=_lookup(places.areas(ctx.vault), "code"))
+                      themes=_lookup(ctx.cached(listening.themes), "id"), areas=_lookup(ctx.cached(places.areas), "code"))
 
 
 @route("/listen/suggest")
 def listen_suggest(ctx: Ctx) -> Response:
-    rows = listening.suggest_themes(ctx.vault, unconfirmed=True)[:20]
-    return ctx.render("listen_suggest.html", rows=rows, themes=_lookup(listening.themes(ctx.vault), "id"))
+    # the 20 newest unconfirmed ones only: a page never asks for suggestions on the whole archive
+    gids = [g["id"] for g in ctx.cached(listening.list_grievances, unconfirmed=True, limit=20) if g["text"]]
+    rows = ctx.cached(listening.suggest_themes, gids=gids) if gids else []
+    return ctx.render("listen_suggest.html", rows=rows, themes=_lookup(ctx.cached(listening.themes), "id"))
 
 
 @route("/listen/confirm", methods=("POST",))
@@ -139,27 +142,41 @@ def listen_confirm(ctx: Ctx) -> Response:
 
 @route("/listen/shared")
 def listen_shared(ctx: Ctx) -> Response:
-    return ctx.render("listen_shared.html", result=listening.shared_causes(ctx.vault),
-                      themes=_lookup(listening.themes(ctx.vault), "id"))
+    return ctx.render("listen_shared.html", result=ctx.cached(listening.shared_causes),
+                      themes=_lookup(ctx.cached(listening.themes), "id"))
+
+
+def _district_map(ctx: Ctx) -> dict[str, Any]:
+    """The districts as SVG paths (:func:`halqa.publish.boundaries`), or no shapes if publish cannot load."""
+    try:
+        import halqa.publish as publish
+    except ImportError:
+        return geo.shapes({})
+    return ctx.state.cached(ctx.vault, "district_map", lambda: geo.shapes(publish.boundaries(ctx.vault)))
 
 
 @route("/listen/hotspots")
 def listen_hotspots(ctx: Ctx) -> Response:
     theme = ctx.arg("theme") or None
-    return ctx.render("listen_hotspots.html", result=listening.hotspots(ctx.vault, theme=theme), theme=theme or "",
-                      themes=_lookup(listening.themes(ctx.vault), "id"), areas=_lookup(places.areas(ctx.vault), "code"))
+    result = ctx.cached(listening.hotspots, theme=theme)
+    by_place = _lookup(result["places"], "place")
+    drawing = _district_map(ctx)
+    classes = {s["code"]: geo.z_class(by_place.get(s["code"])) for s in drawing["shapes"] if s["kind"] != "water"}
+    return ctx.render("listen_hotspots.html", result=result, theme=theme or "", drawing=drawing, classes=classes,
+                      by_place=by_place, fills=geo.FILLS, water=geo.WATER,
+                      themes=_lookup(ctx.cached(listening.themes), "id"), areas=_lookup(ctx.cached(places.areas), "code"))
 
 
 @route("/api/listen/shared")
 def api_listen_shared(ctx: Ctx) -> dict[str, Any]:
     by = [b for b in ctx.arg("by", "district").split(",") if b]
-    return listening.shared_causes(ctx.vault, by=by)
+    return ctx.cached(listening.shared_causes, by=by)
 
 
 @route("/api/listen/grievances")
 def api_listen_grievances(ctx: Ctx) -> list[dict[str, Any]]:
     limit = ctx.arg("limit", "100")
-    return listening.list_grievances(ctx.vault, theme=ctx.arg("theme") or None, place=ctx.arg("place") or None,
+    return ctx.cached(listening.list_grievances, theme=ctx.arg("theme") or None, place=ctx.arg("place") or None,
                                      limit=int(limit) if limit.isdigit() else 100)
 
 
@@ -173,24 +190,24 @@ def api_listen_add(ctx: Ctx) -> dict[str, Any]:
 
 @route("/api/listen/hotspots")
 def api_listen_hotspots(ctx: Ctx) -> dict[str, Any]:
-    return listening.hotspots(ctx.vault, theme=ctx.arg("theme") or None)
+    return ctx.cached(listening.hotspots, theme=ctx.arg("theme") or None)
 
 
 # ---------------------------------------------------------------------- ledger
 @route("/ledger")
 def ledger_page(ctx: Ctx) -> Response:
     first, last = _period(ctx, 30)
-    result = ledger.report(ctx.vault, first, last)
+    result = ctx.cached(ledger.report, first, last)
     return ctx.render("ledger.html", report=result, first=first, last=last,
-                      areas=_lookup(places.areas(ctx.vault), "code"))
+                      areas=_lookup(ctx.cached(places.areas), "code"))
 
 
 @route("/ledger/calendar")
 def ledger_calendar(ctx: Ctx) -> Response:
-    known = places.areas(ctx.vault)
+    known = ctx.cached(places.areas)
     area = ctx.arg("area") or (known[0]["code"] if known else "")
     first, last = _period(ctx, 14)
-    result = ledger.calendar(ctx.vault, area, first, last) if area else None
+    result = ctx.cached(ledger.calendar, area, first, last) if area else None
     return ctx.render("ledger_calendar.html", result=result, area=area, first=first, last=last, areas=known)
 
 
@@ -198,9 +215,9 @@ def ledger_calendar(ctx: Ctx) -> Response:
 def ledger_household(ctx: Ctx) -> Response:
     hh = _household(ctx)
     first, last = _period(ctx, 30)
-    rows = ledger.household_supply(ctx.vault, hh, first, last) if hh else []
+    rows = ctx.cached(ledger.household_supply, hh, first, last) if hh else []
     return ctx.render("ledger_household.html", rows=rows, household=hh, first=first, last=last,
-                      households=places.households(ctx.vault))
+                      households=ctx.cached(places.households))
 
 
 @route("/api/ledger")
@@ -208,21 +225,21 @@ def api_ledger(ctx: Ctx) -> dict[str, Any]:
     """Area summaries (supply hours, IEEE 1366 indices, events, claims) for ``from``..``to``
     (default: the last 30 days with records), optionally one ``area``."""
     first, last = _period(ctx, 30)
-    return ledger.report(ctx.vault, first, last, ctx.arg("area") or None)
+    return ctx.cached(ledger.report, first, last, ctx.arg("area") or None)
 
 
 @route("/api/ledger/calendar")
 def api_ledger_calendar(ctx: Ctx) -> dict[str, Any]:
     first, last = _period(ctx, 14)
-    return ledger.calendar(ctx.vault, ctx.arg("area"), first, last)
+    return ctx.cached(ledger.calendar, ctx.arg("area"), first, last)
 
 
 # ---------------------------------------------------------------------- circles
 @route("/circles")
 def circles_page(ctx: Ctx) -> Response:
-    upcoming = [m for m in circles_domain.meetings(ctx.vault) if m["day"] >= _today().isoformat()][:30]
-    return ctx.render("circles.html", overview=circles_domain.show(ctx.vault), circles=circles_domain.circles(ctx.vault),
-                      meetings=upcoming, members=circles_domain.members(ctx.vault))
+    upcoming = [m for m in ctx.cached(circles_domain.meetings) if m["day"] >= _today().isoformat()][:30]
+    return ctx.render("circles.html", overview=ctx.cached(circles_domain.show), circles=ctx.cached(circles_domain.circles),
+                      meetings=upcoming, members=ctx.cached(circles_domain.members))
 
 
 @route("/circles/vouch", methods=("POST",))
@@ -254,7 +271,7 @@ def circles_form(ctx: Ctx) -> Response:
 @route("/circles/exposure")
 def circles_exposure(ctx: Ctx) -> Response:
     try:
-        result = circles_domain.exposure_report(ctx.vault, trials=300, with_compare=True)
+        result = ctx.cached(circles_domain.exposure_report, trials=300, with_compare=True)
     except InvalidInput as err:  # nothing formed yet: say so on the page
         return ctx.render("circles_exposure.html", result=None, message=err.render(ctx.lang))
     return ctx.render("circles_exposure.html", result=result)
@@ -262,20 +279,20 @@ def circles_exposure(ctx: Ctx) -> Response:
 
 @route("/api/circles")
 def api_circles(ctx: Ctx) -> list[dict[str, Any]]:
-    return circles_domain.circles(ctx.vault)
+    return ctx.cached(circles_domain.circles)
 
 
 @route("/api/circles/exposure")
 def api_circles_exposure(ctx: Ctx) -> dict[str, Any]:
-    return circles_domain.exposure_report(ctx.vault, trials=300, with_compare=True)
+    return ctx.cached(circles_domain.exposure_report, trials=300, with_compare=True)
 
 
 # ---------------------------------------------------------------------- mutual aid
 def _aid_data(ctx: Ctx) -> dict[str, Any]:
-    pools = aid.pools(ctx.vault)
-    return {"funds": aid.funds(ctx.vault), "pools": pools,
-            "status": [aid.pool_status(ctx.vault, p["name"]) for p in pools if p["status"] == "open"],
-            "items": aid.list_items(ctx.vault), "reminders": aid.reminders(ctx.vault)}
+    pools = ctx.cached(aid.pools)
+    return {"funds": ctx.cached(aid.funds), "pools": pools,
+            "status": [ctx.cached(aid.pool_status, p["name"]) for p in pools if p["status"] == "open"],
+            "items": ctx.cached(aid.list_items), "reminders": ctx.cached(aid.reminders)}
 
 
 @route("/aid")
@@ -291,4 +308,4 @@ def api_aid(ctx: Ctx) -> dict[str, Any]:
 # ---------------------------------------------------------------------- places
 @route("/api/places")
 def api_places(ctx: Ctx) -> list[dict[str, Any]]:
-    return places.areas(ctx.vault)
+    return ctx.cached(places.areas)

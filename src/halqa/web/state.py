@@ -5,6 +5,11 @@ States of the vault in the server::
     locked --unlock(passphrase)--> open --lock() / idle timeout--> locked
     open | locked --panic()--> gone (keys shredded, files removed, devices forgotten)
 
+Results of domain functions are cached per open vault (:meth:`WebState.cached`), keyed on the
+vault's state: the highest event id. Any write (a page, the CLI in another process, a merge, a
+redaction) adds an event and so empties the cache; locking or unlocking empties it too, so a
+decoy opened with the duress passphrase never sees what the real vault computed.
+
 A duress passphrase simply opens the decoy through :meth:`halqa.vault.Vault.open`; the server
 cannot tell and shows whatever opened. Unlocking again always replaces what is open, so the
 duress passphrase works even while the real vault is open.
@@ -45,6 +50,8 @@ class WebState:
     failures: list[float] = field(default_factory=list)
     events: list[str] = field(default_factory=list)  # the state machine's transitions (tests read them)
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    _results: dict[Any, Any] = field(default_factory=dict)
+    _results_top: int = -1
 
     # ------------------------------------------------------------------ transitions
     def unlock(self, passphrase: str) -> None:
@@ -83,7 +90,31 @@ class WebState:
             self.last_activity = self.clock()
             self.events.append("unlocked")
 
+    #: Cached results kept per vault state (a page needs a handful; the oldest go first).
+    MAX_RESULTS = 256
+
+    def cached(self, vault: Any, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``'s result, reused until the next event is written to ``vault`` (the open
+        one, held by the caller). Callers must not change what they get back."""
+        with self._lock:
+            if vault is not self.vault:  # not the open vault (should not happen): never share
+                return compute()
+            row = vault.query_one("SELECT coalesce(max(id), 0) FROM events")
+            top = int(row[0]) if row is not None else 0
+            if top != self._results_top:
+                self._results.clear()
+                self._results_top = top
+            if key in self._results:
+                return self._results[key]
+            value = compute()
+            if len(self._results) >= self.MAX_RESULTS:
+                self._results.pop(next(iter(self._results)))
+            self._results[key] = value
+            return value
+
     def _close(self) -> None:
+        self._results.clear()
+        self._results_top = -1
         if self.vault is not None:
             try:
                 self.vault.close()
