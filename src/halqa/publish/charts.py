@@ -206,3 +206,7 @@ def is_dark(colour: str) -> bool:
         return False
     r, g, b = (int(c[i:i + 2], 16) for i in (0, 2, 4))
     return 0.299 * r + 0.587 * g + 0.114 * b < 120
+
+
+def chart_spec(body: dict[str, Any]) -> dict[str, Any]:
+    return {"$schema": SCHEMA, "padding": 4, **body}

@@ -143,3 +143,8 @@ def reference_rows() -> list[dict[str, Any]]:
 def demo_boundaries() -> dict[str, Any]:
     """The packaged schematic district map of the demo city (GeoJSON)."""
     return json.loads(json.dumps(_package_json("districts.geojson")))
+
+
+def short_name(name: str) -> str:
+    """A theme or item name without its parenthesised gloss, for tight chart labels."""
+    return name.split(" (")[0].split(" (")[0].split("(")[0].strip()

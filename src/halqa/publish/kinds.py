@@ -15,8 +15,9 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
-from halqa.errors import InvalidInput, NotFound
-from halqa.publish.charts import SCHEMA, boundaries, classes, is_dark, legend_entries, map_layers
+from halqa.errors import InvalidInput
+from halqa.publish.care_kinds import fund, pool
+from halqa.publish.charts import boundaries, chart_spec, classes, is_dark, legend_entries, map_layers
 from halqa.publish.common import (
     Figure,
     Request,
@@ -27,15 +28,12 @@ from halqa.publish.common import (
     ledger_period,
     period_text,
     reference_rows,
+    short_name,
 )
 from halqa.publish.disclosure import control
 from halqa.publish.style import localise_digits
 
 Builder = Callable[[Request, float, float], Figure]
-
-
-def _spec(body: dict[str, Any]) -> dict[str, Any]:
-    return {"$schema": SCHEMA, "padding": 4, **body}
 
 
 def _ledger_report(req: Request, daily: bool = False) -> tuple[dict[str, Any], str, str]:
@@ -119,9 +117,9 @@ def blackouts(req: Request, width: float, height: float) -> Figure:
         encoding["size"]["scale"] = {"range": [0, max(1.0, (cell_w / 24) * (cell_h / len(days)))]}
     unit = {"mark": mark, "encoding": encoding, "width": cell_w, "height": cell_h}
     if n_panels == 1:
-        fig.spec = _spec({"data": {"values": rows}, **unit})
+        fig.spec = chart_spec({"data": {"values": rows}, **unit})
     else:
-        fig.spec = _spec({"data": {"values": rows}, "facet": {"field": "area", "type": "nominal", "title": None},
+        fig.spec = chart_spec({"data": {"values": rows}, "facet": {"field": "area", "type": "nominal", "title": None},
                           "columns": cols, "spec": unit})
     return fig
 
@@ -178,7 +176,7 @@ def supply(req: Request, width: float, height: float) -> Figure:
         layers.append({"mark": {"type": "tick", "thickness": max(req.style.min_stroke * 1.6, 4), "color": req.style.accent,
                                 "size": (width - 80 * req.scale) / max(len(rows), 1) * 0.9},
                        "encoding": {"y": {"field": "claim", "type": "quantitative"}}})
-    fig.spec = _spec({"data": {"values": rows}, "width": width - 60 * req.scale, "height": bar_h,
+    fig.spec = chart_spec({"data": {"values": rows}, "width": width - 60 * req.scale, "height": bar_h,
                       "encoding": {"x": {"field": "name", "type": "nominal", "sort": [r["name"] for r in rows], "title": None,
                                          "axis": {"labelAngle": 0, "labelFontSize": 12 * s, "labelLimit": 400}},
                                    "y": {"field": "hours", "type": "quantitative", "title": req.tr("publish.axis.hours_day"),
@@ -237,7 +235,7 @@ def reliability(req: Request, width: float, height: float) -> Figure:
         else:
             enc["strokeDash"] = {"field": "area", "type": "nominal", "title": None}
             enc["color"] = {"field": "area", "type": "nominal", "title": None}
-    fig.spec = _spec({"data": {"values": rows}, "width": width - 70 * req.scale,
+    fig.spec = chart_spec({"data": {"values": rows}, "width": width - 70 * req.scale,
                       "height": height - (110 if len(codes) > 1 else 60) * req.scale,
                       "mark": {"type": "line", "point": len(codes) == 1}, "encoding": enc})
     return fig
@@ -306,7 +304,7 @@ def water(req: Request, width: float, height: float) -> Figure:
     if n_areas > 1:
         enc["xOffset"] = {"field": "area", "type": "nominal"}
         enc["color"] = {"field": "area", "type": "nominal", "title": None}
-    fig.spec = _spec({"data": {"values": data}, "width": width - 80 * req.scale,
+    fig.spec = chart_spec({"data": {"values": data}, "width": width - 80 * req.scale,
                       "height": height - (110 if n_areas > 1 else 60) * req.scale, "mark": {"type": "bar"}, "encoding": enc})
     return fig
 
@@ -346,7 +344,7 @@ def supply_map(req: Request, width: float, height: float) -> Figure:
     if geo["missing"]:
         fig.notes.append(req.tr("publish.map.missing", areas="، ".join(area_label(req, c) for c in geo["missing"])))
     _suppressed_note(req, fig)
-    fig.spec = _spec(map_layers(req, geo, values, width - 20 * req.scale, height - 20 * req.scale, legend=legend,
+    fig.spec = chart_spec(map_layers(req, geo, values, width - 20 * req.scale, height - 20 * req.scale, legend=legend,
                                 legend_title=req.tr("publish.map.legend")))
     return fig
 
@@ -389,7 +387,7 @@ def hotspots(req: Request, width: float, height: float) -> Figure:
                                 n=req.num(most["hearings"], 0, True))
     fig.notes.append(req.tr("publish.hotspots.note", alpha=req.num(res["alpha"], 2)))
     _suppressed_note(req, fig)
-    fig.spec = _spec(map_layers(req, geo, values, width - 20 * req.scale, height - 20 * req.scale, legend=legend,
+    fig.spec = chart_spec(map_layers(req, geo, values, width - 20 * req.scale, height - 20 * req.scale, legend=legend,
                                 legend_title=req.tr("publish.hotspots.legend")))
     return fig
 
@@ -417,7 +415,7 @@ def grievances(req: Request, width: float, height: float) -> Figure:
     rows = []
     for t, g, v in kept:
         code = g.split("=", 1)[1]
-        rows.append({"theme": _short(names.get(t["theme"], t["theme"])),
+        rows.append({"theme": short_name(names.get(t["theme"], t["theme"])),
                      "group": area_label(req, code) if code in area_names(req.vault) else code,
                      "prevalence": v["prevalence"], "low": v["low"], "high": v["high"], "n": v["n"]})
     top = [t for t in top if any(c[0] is t for c in kept)]
@@ -425,9 +423,9 @@ def grievances(req: Request, width: float, height: float) -> Figure:
         raise InvalidInput("publish.error.no_grievances")
     first = top[0]
     bound = _joint_low([v for t, _, v in kept if t is first], res["level"])
-    fig.headline = req.tr("publish.grievances.headline", theme=_short(names.get(first["theme"], first["theme"])),
+    fig.headline = req.tr("publish.grievances.headline", theme=short_name(names.get(first["theme"], first["theme"])),
                           low=req.num(100 * bound))
-    fig.headline2 = req.tr2("publish.grievances.headline", theme=_short(names2.get(first["theme"], first["theme"])),
+    fig.headline2 = req.tr2("publish.grievances.headline", theme=short_name(names2.get(first["theme"], first["theme"])),
                             low=req.num(100 * bound, 0, True))
     # no overall share: with the shown cells it would give a hidden cell back by subtraction
     fig.data = [{"theme": t["theme"], "groups": {g: v for tt, g, v in kept if tt is t}} for t in top]
@@ -436,13 +434,13 @@ def grievances(req: Request, width: float, height: float) -> Figure:
         fig.notes.append(req.tr("publish.grievances.hidden", n=req.threshold, count=req.num(len(withheld))))
     if res["too_few"]:
         fig.notes.append(req.tr("publish.grievances.too_few", groups="، ".join(g.split("=", 1)[1] for g in res["too_few"])))
-    theme_order = [_short(names.get(t["theme"], t["theme"])) for t in top]
+    theme_order = [short_name(names.get(t["theme"], t["theme"])) for t in top]
     n_groups = len({r["group"] for r in rows})
     row_h = (height - 90 * req.scale) / max(len(top), 1)
     enc_y = {"field": "group", "type": "nominal", "title": None, "axis": {"labelFontSize": 11 * s, "labelPadding": 4 * s}}
     enc_x = {"field": "prevalence", "type": "quantitative", "title": req.tr("publish.axis.share"),
              "axis": {"format": ".0%"}, "scale": {"domain": [0, 1]}}
-    fig.spec = _spec({
+    fig.spec = chart_spec({
         "data": {"values": rows},
         "facet": {"row": {"field": "theme", "type": "nominal", "sort": theme_order, "title": None,
                           "header": {"labelAngle": 0, "labelOrient": "top",
@@ -478,129 +476,6 @@ def _joint_low(cells: list[dict[str, Any]], level: float) -> float:
     return min(lows)
 
 
-def _short(name: str) -> str:
-    return name.split(" (")[0].split(" (")[0].split("(")[0].strip()
-
-
-# ---------------------------------------------------------------------------- funds and pools
-def fund(req: Request, width: float, height: float) -> Figure:
-    """Fund transparency: money in and out each month, out by purpose; nobody named."""
-    from halqa.mutual_aid import funds, statement
-
-    all_funds = funds(req.vault)
-    if not all_funds:
-        raise InvalidInput("publish.error.no_fund")
-    name = req.name or all_funds[0]["name"]
-    info = next((f for f in all_funds if f["name"] == name), None)
-    if info is None:
-        raise NotFound("publish.error.unknown_fund", name=name, known=", ".join(f["name"] for f in all_funds))
-    months = sorted({r[0][:7] for r in req.vault.query(
-        "SELECT day FROM mutual_aid_posting WHERE fund = ? AND account = 'cash'", (name,))})
-    cur = info["currency"]
-    fig = Figure("fund", req.tr("publish.fund.title", name=name), req.tr2("publish.fund.title", name=name))
-    rows = []
-    hidden = 0   # payments behind withheld cells
-    merged = 0   # payments shown only within "other purposes"
-    for m in months:
-        st = statement(req.vault, name, month=m, hide_parties=True, entries=True)
-        mname = req.tr(f"publish.month.{int(m[5:])}")
-        ins = [Decimal(e["amount"]) for e in st["entries"] if e["type"] == "contribution" and e["currency"] == cur]
-        outs: dict[str, list[Decimal]] = defaultdict(list)
-        for e in st["entries"]:
-            if e["type"] == "disbursement" and e["currency"] == cur:
-                outs[e["purpose"] or "other"].append(abs(Decimal(e["amount"])))
-        # n behind a cell: the payments in it. Purposes with too few payments are pooled; a pool
-        # still too small is withheld (one payment for medicine in a month names a family).
-        cells = [("in", "contributions", ins)] + [("out", p, v) for p, v in sorted(outs.items())]
-        kept, small = control(cells, lambda c: len(c[2]), req.threshold)
-        small = [c for c in small if c[0] == "out"] + [c for c in small if c[0] == "in"]
-        pooled = [x for c in small if c[0] == "out" for x in c[2]]
-        if pooled and len([c for c in small if c[0] == "out"]) > 1:
-            got, lost = control([("out", "pooled", pooled)], lambda c: len(c[2]), req.threshold)
-            kept += got
-            merged += len(pooled) if got else 0
-            small = [c for c in small if c[0] == "in"] + [c for c in lost]
-        hidden += sum(len(c[2]) for c in small)
-        if small:
-            fig.suppressed += [f"{m} {c[1]}" for c in small]
-        for flow, part, values in kept:
-            label = (req.tr("publish.fund.contributions") if flow == "in" else req.tr("publish.fund.pooled")
-                     if part == "pooled" else req.tr(f"publish.purpose.{part}") if part in _PURPOSES else part)
-            rows.append({"month": mname, "flow": req.tr(f"publish.fund.{flow}"), "part": label, "amount": float(sum(values))})
-    fig.data = [dict(r) for r in rows]
-    currency = req.tr(f"publish.currency.{cur.lower()}")
-    if 0 < hidden < req.threshold:  # the balance and the shown cells would give the hidden payments back
-        fig.headline = req.tr("publish.fund.headline_hidden")
-        fig.headline2 = req.tr2("publish.fund.headline_hidden")
-    else:
-        fig.headline = req.tr("publish.fund.headline", balance=req.num(float(info["balance"])), currency=currency)
-        fig.headline2 = req.tr2("publish.fund.headline", balance=req.num(float(info["balance"]), 0, True),
-                                currency=req.tr2(f"publish.currency.{cur.lower()}"))
-    if hidden or merged:
-        fig.notes.append(req.tr("publish.fund.hidden", n=req.threshold, count=req.num(hidden + merged)))
-    other = {c: a for c, a in info["holdings"].items() if c != cur}
-    if other:
-        fig.notes.append(req.tr("publish.fund.other", holdings="، ".join(f"{req.num(float(a), 2)} {c}" for c, a in other.items())))
-    fig.notes.append(req.tr("publish.fund.note"))
-    fig.spec = _spec({"data": {"values": rows}, "width": width - 90 * req.scale, "height": height - 110 * req.scale,
-                      "mark": {"type": "bar", "stroke": req.style.paper if req.style.name != "screen" else None,
-                               "strokeWidth": req.style.min_stroke},
-                      "encoding": {"x": {"field": "month", "type": "nominal", "title": None, "axis": {"labelAngle": 0},
-                                         "sort": [req.tr(f"publish.month.{int(m[5:])}") for m in months]},
-                                   "xOffset": {"field": "flow", "type": "nominal",
-                                               "sort": [req.tr("publish.fund.in"), req.tr("publish.fund.out")]},
-                                   "y": {"field": "amount", "type": "quantitative",
-                                         "title": req.tr("publish.axis.amount", currency=cur)},
-                                   "color": {"field": "part", "type": "nominal", "title": None}}})
-    return fig
-
-
-_PURPOSES = ("family", "medicine", "fuel", "food", "repairs", "rent", "legal", "transport", "childcare", "other")
-
-
-def pool(req: Request, width: float, height: float) -> Figure:
-    """Pool (jam'iyya) transparency: each round's pot, what was paid in and what was paid out."""
-    from halqa.mutual_aid import pool_status, pools
-
-    all_pools = pools(req.vault)
-    if not all_pools:
-        raise InvalidInput("publish.error.no_pool")
-    name = req.name or all_pools[0]["name"]
-    if name not in {p["name"] for p in all_pools}:
-        raise NotFound("publish.error.unknown_pool", name=name, known=", ".join(p["name"] for p in all_pools))
-    st = pool_status(req.vault, name)
-    # n behind a round: the members paying into it. A pool smaller than the threshold is not drawn.
-    schedule, withheld = control(st["schedule"], lambda r: len(st["members"]), req.threshold)
-    if withheld:
-        raise InvalidInput("publish.error.small_pool", n=req.threshold)
-    rows = []
-    for r in schedule:
-        label = req.tr("publish.pool.round", n=req.num(r["round"]))
-        pot = float(r["pot"] or st["amount"]) if r["pot"] else float(st["amount"]) * (len(st["members"]) - 1)
-        rows.append({"round": label, "what": req.tr("publish.pool.due"), "amount": pot})
-        rows.append({"round": label, "what": req.tr("publish.pool.paid"), "amount": float(r["paid"])})
-        rows.append({"round": label, "what": req.tr("publish.pool.paid_out"), "amount": float(r["paid_out"] or 0)})
-    fig = Figure("pool", req.tr("publish.pool.title", name=name), req.tr2("publish.pool.title", name=name))
-    paid_out = sum(1 for r in st["schedule"] if r["paid_out"])
-    fig.headline = req.tr("publish.pool.headline", done=req.num(paid_out), rounds=req.num(st["rounds"]),
-                          members=req.num(len(st["members"])), amount=req.num(float(st["amount"])))
-    fig.headline2 = req.tr2("publish.pool.headline", done=req.num(paid_out, 0, True), rounds=req.num(st["rounds"], 0, True),
-                            members=req.num(len(st["members"]), 0, True), amount=req.num(float(st["amount"]), 0, True))
-    fig.notes.append(req.tr("publish.pool.note"))
-    fig.data = [dict(r) for r in rows]
-    order = [req.tr("publish.pool.due"), req.tr("publish.pool.paid"), req.tr("publish.pool.paid_out")]
-    fig.spec = _spec({"data": {"values": rows}, "width": width - 90 * req.scale, "height": height - 110 * req.scale,
-                      "mark": {"type": "bar"},
-                      "encoding": {"x": {"field": "round", "type": "nominal", "title": None, "axis": {"labelAngle": 0},
-                                         "sort": [req.tr("publish.pool.round", n=req.num(i + 1)) for i in range(st["rounds"])]},
-                                   "xOffset": {"field": "what", "type": "nominal", "sort": order},
-                                   "y": {"field": "amount", "type": "quantitative",
-                                         "title": req.tr("publish.axis.amount", currency=st["currency"])},
-                                   "color": {"field": "what", "type": "nominal", "sort": order, "title": None}}})
-    return fig
-
-
-# ---------------------------------------------------------------------------- the same failure elsewhere
 def compare(req: Request, width: float, height: float) -> Figure:
     """What burns here also flickers elsewhere: the circle's hours without power per day beside
     published figures (each with its source and year on the picture)."""
@@ -641,7 +516,7 @@ def compare(req: Request, width: float, height: float) -> Figure:
     fig.data = [{"place": r["place"], "hours_without_power_per_day": r["hours"], "source": r["source"]} for r in rows]
     s = req.scale * (1.0 if req.style.name == "screen" else 1.2)
     bar_h = min(height * 0.5, 70 * s * len(rows))
-    fig.spec = _spec({"data": {"values": rows}, "width": width - 40 * req.scale, "height": bar_h,
+    fig.spec = chart_spec({"data": {"values": rows}, "width": width - 40 * req.scale, "height": bar_h,
                       "encoding": {"y": {"field": "place", "type": "nominal", "sort": None, "title": None,
                                          "axis": {"labelFontSize": 12 * s, "labelLimit": 600,
                                                   "orient": "right" if req.lang != "en" else "left"}},
