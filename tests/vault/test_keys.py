@@ -217,3 +217,24 @@ def test_corrupted_header_and_database(vault, vault_path):
     else:
         pytest.fail("no database refused a truncation")
     Vault.open(vault_path, PASSPHRASE).close()
+
+
+def test_decoy_file_keeps_up_with_the_real_one(vault, vault_path):
+    """Whoever opens the decoy must not find it dwarfed by the file they were not given."""
+    from halqa.places import HouseholdPut
+
+    with vault.transaction() as tx:
+        for i in range(20_000):
+            tx.append("household.put", HouseholdPut(id=f"hh-{i:05d}", area="NKH", size=i % 9))
+    real_db = vault_path / DB_FILES[vault._content.db_index]
+    decoy_db = vault_path / DB_FILES[1 - vault._content.db_index]
+    assert real_db.stat().st_size > 2 * decoy_db.stat().st_size  # before closing
+    vault.set_duress(DURESS)
+    vault.close()
+    assert decoy_db.stat().st_size >= real_db.stat().st_size
+    with Vault.open(vault_path, DURESS) as decoy:
+        # no trace of the padding: the same tables and metadata keys as before
+        assert decoy.meta("~") is None
+        assert decoy.query_one("SELECT count(*) FROM household")[0] < 10
+        assert [r[0] for r in decoy.conn.execute("PRAGMA integrity_check")] == ["ok"]
+    Vault.open(vault_path, PASSPHRASE).close()

@@ -35,7 +35,7 @@ from typing import Any
 import sqlcipher3
 from nacl.signing import SigningKey
 
-from halqa.errors import InvalidInput, VaultCorrupt, VaultLocked, VaultMissing, WrongPassphrase
+from halqa.errors import HalqaError, InvalidInput, VaultCorrupt, VaultLocked, VaultMissing, WrongPassphrase
 from halqa.vault.events import (
     HLC,
     Commit,
@@ -227,10 +227,46 @@ class Vault:
         raise WrongPassphrase("error.share_wrong_vault")
 
     def close(self) -> None:
+        """Close the vault; a real vault first keeps the decoy's file at least as large."""
         with self._lock:
             if self.conn is not None:
+                decoy = self.conn.execute("SELECT value FROM secrets WHERE name = 'decoy_key'").fetchone()
                 self.conn.close()
                 self.conn = None
+                if decoy is not None:
+                    self._balance_decoy(bytes(decoy[0]))
+
+    def _balance_decoy(self, decoy_key: bytes) -> None:
+        """Grow the decoy database to at least the real one's size.
+
+        Under coercion the duress passphrase opens the decoy; a small decoy beside a large
+        unopened file would point straight at the real data. The real vault holds the decoy's
+        key, so it inserts and deletes one zero blob there (SQLCipher encrypts it like any page):
+        the file keeps the pages as ordinary free space, the way any database that once held
+        deleted records does, and no table, key or value is left behind. Best effort: a decoy
+        that is busy or damaged is left as it is.
+        """
+        real = self.path / DB_FILES[self._content.db_index]
+        other = self.path / DB_FILES[1 - self._content.db_index]
+        try:
+            need = real.stat().st_size - other.stat().st_size
+        except FileNotFoundError:
+            return
+        if need <= 0:
+            return
+        try:
+            conn = _connect(other, decoy_key)
+        except HalqaError:
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO meta VALUES ('~', zeroblob(?))", (need,))
+            conn.execute("DELETE FROM meta WHERE key = '~'")
+            conn.execute("COMMIT")
+        except sqlcipher3.DatabaseError:
+            conn.execute("ROLLBACK") if conn.in_transaction else None
+        finally:
+            conn.close()
 
     def __enter__(self) -> Vault:
         return self
