@@ -4,7 +4,10 @@
 
 Targets (issue 3): theme suggestion for 10,000 short complaints in < 5 s (lexicon + linear model);
 the embedding path reported separately; shared causes and hotspots over 1,000,000 grievances < 10 s.
-Also: the classifier's macro-F1 on the real CFPB sample (fixed split, learning curve).
+Also: the classifier's macro-F1 on the real CFPB sample (fixed split, learning curve), and the
+cold read of the web views (/listen/shared, /listen/hotspots) from a vault of ``--vault-rows``
+imported grievances: the row path (``load_data`` + pandas, the baseline) against the aggregate
+tables the grievance projection keeps (``listening_agg_*``), with results checked equal.
 """
 
 from __future__ import annotations
@@ -122,6 +125,77 @@ def bench_vault(n: int) -> None:
         timed(f"shared causes straight from the vault, {n:,}", lambda: shared_causes(v, by=["sect", "district"]))
 
 
+def _cold_csv(n: int, seed: int = 4) -> str:
+    """``n`` grievances over the 6 demo areas and 60 coarse H3 cells, 18 months, 3 group keys."""
+    import h3
+
+    rng = random.Random(seed)
+    cells = list(h3.grid_disk(h3.latlng_to_cell(30.5, 47.8, 7), 4))[:60]
+    place_pool = ["NKH", "MNA", "SHT", "SUQ", "MAM", "JSR"] * 10 + cells
+    theme_ids = [t["id"] for t in default_themes()]
+    days = [(pd.Timestamp("2025-01-01") + pd.Timedelta(days=d)).date().isoformat() for d in range(545)]
+    texts = ["", "الكهرباء مقطوعة", "water again", "الراتب متأخر", "rent is too high"]
+    lines = ["text,themes,place,day,groups,tone,count"]
+    for _ in range(n):
+        themes = "|".join(sorted(set(rng.choices(theme_ids, k=rng.randint(1, 2)))))
+        groups = f"sect={rng.choice(['shia', 'sunni', 'christian'])}|sector={rng.choice(['port', 'oil', 'market', 'public'])}"
+        if rng.random() < 0.7:
+            groups += f"|origin={rng.choice(['resident', 'returnee', 'migrant'])}"
+        lines.append(f"{rng.choice(texts)},{themes},{rng.choice(place_pool)},{rng.choice(days)},{groups},,{rng.randint(1, 3)}")
+    return "\n".join(lines) + "\n"
+
+
+def bench_vault_cold(n: int, rebuild: bool = False) -> None:
+    """Cold reads of the two web views, row path (baseline) vs aggregate tables, on ``n`` grievances."""
+    from scipy.stats import beta, false_discovery_control, linregress, norm  # noqa: F401 - imports are not read time
+
+    import halqa.places as places
+    from halqa import app
+    from halqa.listening import add_grievance, import_grievances, load_data
+    from halqa.listening.records import AGG_TABLES
+    from halqa.vault import TEST_KDF, Vault
+
+    csv_text = _cold_csv(n)
+    by = ["sect", "sector", "origin", "district"]
+    views = {  # what /listen/shared, /listen/hotspots (and its theme filter) and the trends call
+        "shared --by sect,sector,origin,district": lambda src: shared_causes(src, by=by),
+        "hotspots, 8 weeks": lambda src: hotspots(src),
+        "hotspots, theme water, all time": lambda src: hotspots(src, theme="water", weeks=None),
+        "theme trends, 12 weeks": lambda src: theme_trends(src, weeks=12),
+    }
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "v"
+        with app.create_vault(path, "bench-passphrase", TEST_KDF) as v:
+            places.demo(v, random.Random(0), households_per_area=1)
+            timed(f"cold: import {n:,} grievances into the vault (one commit)", lambda: import_grievances(v, csv_text),
+                  baseline="setup, incl. aggregates")
+            if rebuild:
+                timed(f"cold: rebuild the grievance projection, {n:,}", lambda: v.rebuild(["listening_grievance"]),
+                      baseline="setup, incl. aggregates")
+            sizes = {t: v.query_one(f"SELECT count(*) FROM {t}")[0] for t in AGG_TABLES}
+        print(f"\naggregate table rows for {n:,} grievances: " + ", ".join(f"{t[14:]} {k:,}" for t, k in sizes.items()))
+        # 1. Fresh open (empty page cache), each path in its own open so neither warms the other.
+        # 2. After one write in a running app: the web's result cache is void, the page cache warm.
+        out: dict[tuple[str, str], tuple[object, float]] = {}
+        for label, path_name in (("fresh open", "aggregates"), ("fresh open", "rows"), ("after one write", "both")):
+            with Vault.open(path, "bench-passphrase") as v:
+                if label == "after one write":
+                    add_grievance(v, themes=["water"], place="NKH", day="2026-06-28", groups={"sect": "shia"})
+                for name, view in views.items():
+                    if path_name in ("rows", "both"):  # what every view did before: its own load_data, then pandas
+                        out[(label, "rows", name)] = timed(f"{label}, rows: {name}", lambda view=view: view(load_data(v)),
+                                                           baseline="baseline")
+                    if path_name in ("aggregates", "both"):
+                        out[(label, "aggregates", name)] = timed(f"{label}, aggregates: {name}", lambda view=view: view(v))
+        for label in ("fresh open", "after one write"):
+            rows_s = sum(out[(label, "rows", name)][1] for name in views)
+            agg_s = sum(out[(label, "aggregates", name)][1] for name in views)
+            for name in views:
+                assert out[(label, "rows", name)][0] == out[(label, "aggregates", name)][0], f"paths differ: {name}"
+            ROWS.append((f"  {label}: all four views, rows vs aggregates (results equal)", f"{rows_s:.3f}", rows_s,
+                         f"aggregates {agg_s:.3f} s, x{rows_s / max(agg_s, 1e-9):.0f} faster"))
+
+
 def bench_eval() -> None:
     from halqa.listening.evaluation import evaluate, load_cfpb
 
@@ -142,11 +216,19 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="100k grievances instead of 1M, 2,000 texts instead of 10,000")
     ap.add_argument("--no-eval", action="store_true")
+    ap.add_argument("--vault-rows", type=int, default=None,
+                    help="grievances imported for the cold-read benchmark (default 400,000; 50,000 with --quick; 0 skips)")
+    ap.add_argument("--only-cold", action="store_true", help="run only the vault cold-read benchmark")
+    ap.add_argument("--cold-rebuild", action="store_true", help="also time a rebuild of the grievance projection")
     args = ap.parse_args()
-    bench_suggest(2_000 if args.quick else 10_000)
-    bench_analysis(100_000 if args.quick else 1_000_000)
-    bench_vault(2_000 if args.quick else 20_000)
-    if not args.no_eval:
+    cold_rows = args.vault_rows if args.vault_rows is not None else (50_000 if args.quick else 400_000)
+    if not args.only_cold:
+        bench_suggest(2_000 if args.quick else 10_000)
+        bench_analysis(100_000 if args.quick else 1_000_000)
+        bench_vault(2_000 if args.quick else 20_000)
+    if cold_rows:
+        bench_vault_cold(cold_rows, rebuild=args.cold_rebuild)
+    if not args.no_eval and not args.only_cold:
         bench_eval()
     width = max(len(r[0]) for r in ROWS)
     print(f"\n{'step'.ljust(width)}  {'seconds':>9}  note")

@@ -77,7 +77,7 @@ def test_care_commands(vault, cli):
         assert cli("care", "checkin", "--circle", "c0", "--score", score, "--word", "tired", "--json")[0] == 0
     code, out = cli("care", "checkin", "--circle", "c0", "--score", "4", "--member", "c0m1", "--share", "--json")
     assert json.loads(out)["shared"] is True
-    code, out = cli("care", "attend", mid, "--present", "c0m0,c0m1", "--json")  # alias of circles meeting held
+    code, out = cli("circles", "meeting", "held", mid, "--present", "c0m0,c0m1", "--json")
     assert code == 0 and json.loads(out)["present"] == ["c0m0", "c0m1"]
     code, out = cli("circles", "meeting", "list", "c0", "--json")
     assert [m["held"] for m in json.loads(out)["meetings"] if m["meeting"] == mid] == [True]

@@ -204,24 +204,9 @@ class Hub(Vault):
         self.dsn = dsn
         super().__init__(Path("."), conn, None, 0, None)  # type: ignore[arg-type]
 
-    def _sync_projections(self) -> None:
-        """As the vault's, restricted to the hub's portable projections."""
-        registered = [p for p in registered_projections() if p.name in HUB_PROJECTIONS]
-        stored = {r[0]: r for r in self.conn.execute("SELECT name, version, upto FROM projections")}
-        self._projections = registered
-        self._by_kind = {}
-        for p in registered:
-            for k in p.kinds:
-                self._by_kind.setdefault(k, []).append(p)
-        top = self._top()
-        for p in registered:
-            row = stored.get(p.name)
-            if row is None or row[1] != p.version:
-                with self._tx():
-                    self._rebuild_body(p)
-            elif row[2] < top:
-                with self._tx():
-                    self._catch_up_body(p)
+    def _registered_projections(self) -> list[Any]:
+        """The hub keeps only its portable projections."""
+        return [p for p in registered_projections() if p.name in HUB_PROJECTIONS]
 
     def info(self) -> dict[str, Any]:
         """Counts of what the hub holds."""

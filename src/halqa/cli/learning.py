@@ -296,23 +296,6 @@ def checkin_cmd(
                                          week=d["week"])))
 
 
-@care_app.command("attend")
-def attend_cmd(
-    meeting: Annotated[str, typer.Argument(help="Meeting id (or a new id, with --circle and --day).")],
-    present: Annotated[Optional[list[str]], typer.Option(
-        "--present", help="Who came (pseudonyms, comma-separated or repeated).")] = None,
-    not_held: Annotated[bool, typer.Option("--not-held", help="The meeting did not take place.")] = False,
-    circle: Annotated[Optional[str], typer.Option("--circle", help="Circle, for a meeting not planned in halqa.")] = None,
-    day: Annotated[Optional[str], typer.Option("--day", help="Day, for a meeting not planned in halqa.")] = None,
-) -> None:
-    """Alias of 'halqa circles meeting held': whether a meeting was held and who came (feeds circle health)."""
-    from halqa.circles import meeting_held
-
-    with open_vault() as vault:
-        data = meeting_held(vault, meeting, _split(present), not not_held, circle, day)
-    emit(data, lambda d: console.print(t("learning.attend_done", meeting=d["meeting"], n=len(d["present"]))))
-
-
 @care_app.command("status")
 def care_status_cmd(circle: Annotated[Optional[str], typer.Option("--circle", help="One circle only.")] = None) -> None:
     """Gatherings still to hold, and each circle's well-being trend (strained circles flagged)."""

@@ -14,7 +14,7 @@ check-ins came in and their mean was at most 2.5; it is then flagged to its own 
 circle's liaison), nobody else.
 
 **Attendance** (held or not, who came) is recorded by :mod:`halqa.circles`
-(:func:`halqa.circles.meeting_held`); :func:`attend` and ``halqa care attend`` remain as aliases.
+(:func:`halqa.circles.meeting_held`); :func:`attend` remains as an alias.
 """
 
 from __future__ import annotations
@@ -217,7 +217,7 @@ def wellbeing(vault: Vault, circle: str, weeks: int = 8, today: str | None = Non
 def attend(vault: Vault, meeting: str, present: Iterable[str] = (), held: bool = True,
            circle: str | None = None, day: str | None = None) -> dict[str, Any]:
     """Record whether a meeting was held and who came: an alias of
-    :func:`halqa.circles.meeting_held` (``halqa care attend`` = ``halqa circles meeting held``)."""
+    :func:`halqa.circles.meeting_held` (the command is ``halqa circles meeting held``)."""
     from halqa.circles import meeting_held
 
     return meeting_held(vault, meeting, present, held=held, circle_id=circle, day=day)

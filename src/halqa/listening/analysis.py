@@ -20,6 +20,15 @@ cells that touch, or H3 rings for places that are H3 cells. Two-sided normal p-v
 corrected for the number of places with the Benjamini–Hochberg false discovery rate.
 
 **Trends.** Weekly hearings per theme (zeros filled) and a least-squares slope with its p-value.
+
+**Two ways in.** Given a :class:`ListeningData`, every function works on the rows (the reference
+implementation). Given a vault, :func:`shared_causes`, :func:`hotspots`, :func:`place_week_counts`
+and :func:`theme_trends` read the small aggregate tables the grievance projection keeps up to date
+as events arrive (``listening_agg_*``: counts per theme x group value, per place x theme, per
+place/theme x day), never every grievance; the results are identical (tests compare both paths).
+They fall back to :func:`load_data` only where the aggregates cannot answer exactly, said at each
+fallback: grievances without a place or a regular ISO day (only reachable through redacted or
+hand-made events) for the place/day views, and a time-zone-aware ``until``.
 """
 
 from __future__ import annotations
@@ -81,6 +90,21 @@ def _data(source: Vault | ListeningData) -> ListeningData:
     return source if isinstance(source, ListeningData) else load_data(source)
 
 
+def _areas(vault: Vault) -> pd.DataFrame:
+    return pd.DataFrame([tuple(r) for r in vault.query("SELECT code, h3 FROM area")], columns=["code", "h3"])
+
+
+def _totals(vault: Vault) -> tuple[int, int, int]:
+    """(grievances, grievances with a theme, irregular ones: no place or no regular ISO day)."""
+    row = vault.query_one("SELECT n, themed, irregular FROM listening_agg_total")
+    return (0, 0, 0) if row is None else (int(row[0]), int(row[1]), int(row[2]))
+
+
+def _can_aggregate(vault: Vault) -> bool:
+    """Whether the place/day aggregates hold every grievance (see the module docstring)."""
+    return _totals(vault)[2] == 0
+
+
 def _group_column(data: ListeningData, key: str) -> np.ndarray | None:
     if key in PLACE_KEYS:
         return data.grievances["place"].to_numpy(dtype=object)
@@ -110,7 +134,46 @@ def shared_causes(source: Vault | ListeningData, by: list[str] | tuple[str, ...]
         raise InvalidInput("listening.shared_needs_key")
     if not 0.5 <= level < 1:
         raise InvalidInput("listening.bad_level", level=level)
-    data = _data(source)
+    if isinstance(source, ListeningData):
+        names, group_labels, n_list, k_list, n_themed, k_total = _shared_counts_rows(source, keys)
+    else:
+        names, group_labels, n_list, k_list, n_themed, k_total = _shared_counts_agg(source, keys)
+    n_themes = len(names)
+    n_all = np.concatenate(n_list) if n_list else np.zeros(0, dtype=np.int64)
+    k_all = np.vstack(k_list) if k_list else np.zeros((0, n_themes), dtype=np.int64)
+    judged = n_all >= min_n
+    too_few = [lab for lab, j in zip(group_labels, judged, strict=True) if not j]
+    nj, kj = n_all[judged][:, None].astype(float), k_all[judged].astype(float)
+    labels_j = [lab for lab, j in zip(group_labels, judged, strict=True) if j]
+    m = max(len(labels_j), 1)
+    a, b = kj + 0.5, nj - kj + 0.5
+    tail = (1 - level) / 2
+    low = np.where(kj > 0, beta.ppf(tail, a, b), 0.0) if len(labels_j) else np.zeros((0, n_themes))
+    high = np.where(kj < nj, beta.ppf(1 - tail, a, b), 1.0) if len(labels_j) else np.zeros((0, n_themes))
+    joint_low = np.where(kj > 0, beta.ppf((1 - level) / m, a, b), 0.0) if len(labels_j) else np.zeros((0, n_themes))
+    prev = kj / np.maximum(nj, 1)
+    out = []
+    for t in range(n_themes):
+        if len(labels_j):
+            weakest = int(np.argmin(joint_low[:, t]))
+            score = float(joint_low[weakest, t])
+        else:
+            weakest, score = -1, 0.0
+        out.append({
+            "theme": names[t],
+            "score": round(score, 4),
+            "groups": {lab: {"prevalence": round(float(prev[i, t]), 4), "low": round(float(low[i, t]), 4),
+                             "high": round(float(high[i, t]), 4), "n": int(nj[i, 0])} for i, lab in enumerate(labels_j)},
+            "overall": round(float(k_total[t]) / max(n_themed, 1), 4),
+            "weakest": labels_j[weakest] if weakest >= 0 else None,
+        })
+    out.sort(key=lambda x: (-x["score"], -x["overall"], x["theme"]))
+    return {"themes": out, "too_few": too_few, "by": keys, "level": level, "min_n": min_n, "records": n_themed}
+
+
+def _shared_counts_rows(data: ListeningData, keys: list[str]) -> tuple[Any, ...]:
+    """Counts for :func:`shared_causes` from the rows: theme names, group labels, per-key group
+    sizes ``n`` and (group x theme) counts ``k``, themed records, records per theme."""
     rows, tcode, names = _theme_codes(data)
     n_rec = len(data.grievances)
     themed = np.zeros(n_rec, dtype=bool)
@@ -134,38 +197,46 @@ def shared_causes(source: Vault | ListeningData, by: list[str] | tuple[str, ...]
         group_labels += [f"{key}={v}" for v in uniq]
         n_list.append(n_g)
         k_list.append(k_g)
-    n_all = np.concatenate(n_list) if n_list else np.zeros(0, dtype=np.int64)
-    k_all = np.vstack(k_list) if k_list else np.zeros((0, n_themes), dtype=np.int64)
-    judged = n_all >= min_n
-    too_few = [lab for lab, j in zip(group_labels, judged, strict=True) if not j]
-    nj, kj = n_all[judged][:, None].astype(float), k_all[judged].astype(float)
-    labels_j = [lab for lab, j in zip(group_labels, judged, strict=True) if j]
-    m = max(len(labels_j), 1)
-    a, b = kj + 0.5, nj - kj + 0.5
-    tail = (1 - level) / 2
-    low = np.where(kj > 0, beta.ppf(tail, a, b), 0.0) if len(labels_j) else np.zeros((0, n_themes))
-    high = np.where(kj < nj, beta.ppf(1 - tail, a, b), 1.0) if len(labels_j) else np.zeros((0, n_themes))
-    joint_low = np.where(kj > 0, beta.ppf((1 - level) / m, a, b), 0.0) if len(labels_j) else np.zeros((0, n_themes))
-    prev = kj / np.maximum(nj, 1)
-    n_themed = int(themed.sum())
-    k_total = np.bincount(tcode, minlength=n_themes)
-    out = []
-    for t in range(n_themes):
-        if len(labels_j):
-            weakest = int(np.argmin(joint_low[:, t]))
-            score = float(joint_low[weakest, t])
+    return names, group_labels, n_list, k_list, int(themed.sum()), np.bincount(tcode, minlength=n_themes)
+
+
+def _shared_counts_agg(vault: Vault, keys: list[str]) -> tuple[Any, ...]:
+    """The same counts as :func:`_shared_counts_rows`, read from the aggregate tables.
+
+    Groups are every value seen on any grievance (themed or not: such a group has ``n = 0``, as
+    in the row path); ``n`` counts themed grievances, ``k`` grievances per theme.
+    """
+    theme_rows = sorted((str(r[0]), int(r[1])) for r in vault.query("SELECT theme, n FROM listening_agg_theme"))
+    names = [t for t, _ in theme_rows]
+    tpos = {t: i for i, t in enumerate(names)}
+    k_total = np.array([n for _, n in theme_rows], dtype=np.int64)
+    present: list[str] | None = None
+    group_labels: list[str] = []
+    n_list: list[np.ndarray] = []
+    k_list: list[np.ndarray] = []
+    for key in keys:
+        if key in PLACE_KEYS:
+            sizes = vault.query("SELECT place, themed FROM listening_agg_place")
+            cells = vault.query("SELECT place, theme, n FROM listening_agg_place_theme")
         else:
-            weakest, score = -1, 0.0
-        out.append({
-            "theme": names[t],
-            "score": round(score, 4),
-            "groups": {lab: {"prevalence": round(float(prev[i, t]), 4), "low": round(float(low[i, t]), 4),
-                             "high": round(float(high[i, t]), 4), "n": int(nj[i, 0])} for i, lab in enumerate(labels_j)},
-            "overall": round(float(k_total[t]) / max(n_themed, 1), 4),
-            "weakest": labels_j[weakest] if weakest >= 0 else None,
-        })
-    out.sort(key=lambda x: (-x["score"], -x["overall"], x["theme"]))
-    return {"themes": out, "too_few": too_few, "by": keys, "level": level, "min_n": min_n, "records": n_themed}
+            if present is None:
+                present = sorted(str(r[0]) for r in vault.query("SELECT DISTINCT key FROM listening_agg_group"))
+            if key not in present:
+                raise InvalidInput("listening.unknown_group_key", key=key, keys=", ".join(["district", *present]))
+            sizes = vault.query("SELECT value, themed FROM listening_agg_group WHERE key = ?", (key,))
+            cells = vault.query("SELECT value, theme, n FROM listening_agg_group_theme WHERE key = ?", (key,))
+        uniq = sorted(str(r[0]) for r in sizes)
+        gpos = {v: i for i, v in enumerate(uniq)}
+        n_g = np.zeros(len(uniq), dtype=np.int64)
+        for value, themed in sizes:
+            n_g[gpos[value]] = themed
+        k_g = np.zeros((len(uniq), len(names)), dtype=np.int64)
+        for value, theme, n in cells:
+            k_g[gpos[value], tpos[theme]] = n
+        group_labels += [f"{key}={v}" for v in uniq]
+        n_list.append(n_g)
+        k_list.append(k_g)
+    return names, group_labels, n_list, k_list, _totals(vault)[1], k_total
 
 
 def shared_causes_frame(result: dict[str, Any]) -> pd.DataFrame:
@@ -193,12 +264,31 @@ def _theme_mask(data: ListeningData, theme: str | None) -> np.ndarray:
 
 def place_week_counts(source: Vault | ListeningData, theme: str | None = None) -> pd.DataFrame:
     """Grievances and hearings (sum of ``count``) per place and week (Monday), optionally for one theme."""
-    data = _data(source)
+    if not isinstance(source, ListeningData):
+        if _can_aggregate(source):
+            if theme is None:
+                cells = source.query("SELECT place, day, n, hearings FROM listening_agg_place_day")
+            else:
+                cells = source.query("SELECT place, day, n, hearings FROM listening_agg_place_theme_day WHERE theme = ?",
+                                     (theme,))
+            frame = pd.DataFrame([tuple(r) for r in cells], columns=["place", "day", "n", "hearings"])
+            frame = pd.DataFrame({"place": frame["place"].to_numpy(dtype=object),
+                                  "week": _weeks(pd.to_datetime(frame["day"])) if len(frame) else np.zeros(0, "datetime64[ns]"),
+                                  "n": frame["n"].to_numpy(dtype=np.int64), "hearings": frame["hearings"].to_numpy(dtype=np.int64)})
+            out = frame.groupby(["place", "week"], sort=True).agg(grievances=("n", "sum"), hearings=("hearings", "sum"))
+            return _place_week_frame(out)
+        # Grievances without a place or a regular day are not in the place/day aggregates: read the rows.
+        source = load_data(source)
+    data = source
     g = data.grievances
     mask = _theme_mask(data, theme)
     frame = pd.DataFrame({"place": g["place"].to_numpy()[mask], "week": _weeks(g["day"])[mask],
                           "count": g["count"].to_numpy()[mask]})
     out = frame.groupby(["place", "week"], sort=True).agg(grievances=("count", "size"), hearings=("count", "sum"))
+    return _place_week_frame(out)
+
+
+def _place_week_frame(out: pd.DataFrame) -> pd.DataFrame:
     out = out.reset_index()
     out["week"] = out["week"].dt.date.astype(str) if len(out) else out["week"].astype(str)
     return out
@@ -259,9 +349,13 @@ def hotspots(source: Vault | ListeningData, theme: str | None = None, weeks: int
     "z", "p", "q", "hot", "cold", "neighbours"}], "hot": [...], "cold": [...], "method"}``, places
     sorted by z (hottest first).
     """
-    from scipy.stats import false_discovery_control, norm
-
-    data = _data(source)
+    if not isinstance(source, ListeningData):
+        counted = _hotspot_counts_agg(source, theme, weeks, until)
+        if counted is not None:
+            return _hotspots_result(*counted, ring=ring, theme=theme, alpha=alpha)
+        # Not answerable from the aggregates (see _hotspot_counts_agg): read the rows.
+        source = load_data(source)
+    data = source
     g = data.grievances
     mask = _theme_mask(data, theme)
     end = pd.Timestamp(until) if until else (g["day"].max() if len(g) else pd.Timestamp(date.today()))
@@ -273,6 +367,52 @@ def hotspots(source: Vault | ListeningData, theme: str | None = None, weeks: int
     idx = np.array([pos[p] for p in g["place"].to_numpy()[in_window]], dtype=np.int64) if in_window.any() else np.zeros(0, int)
     hearings = np.bincount(idx, weights=g["count"].to_numpy()[in_window], minlength=len(places))
     counts = np.bincount(idx, minlength=len(places))
+    return _hotspots_result(data, places, hearings, counts, start, end, ring=ring, theme=theme, alpha=alpha)
+
+
+def _hotspot_counts_agg(vault: Vault, theme: str | None, weeks: int | None, until: str | None) -> tuple[Any, ...] | None:
+    """Hearings and grievances per place in the window, from the place/day aggregates; ``None``
+    when they cannot answer exactly (irregular grievances, or a time-zone-aware ``until`` that the
+    row path compares with naive days)."""
+    if not _can_aggregate(vault):
+        return None
+    n = _totals(vault)[0]
+    if until:
+        end = pd.Timestamp(until)
+        if end.tz is not None:
+            return None
+    elif n:
+        end = pd.Timestamp(vault.query_one("SELECT max(day) FROM listening_agg_place_day")[0])
+    else:
+        end = pd.Timestamp(date.today())
+    if weeks:
+        start = end - pd.Timedelta(days=7 * weeks - 1)
+    else:
+        start = pd.Timestamp(vault.query_one("SELECT min(day) FROM listening_agg_place_day")[0]) if n else end
+    # Days are midnight timestamps in the row path: day >= start <=> day >= start rounded up to a day.
+    lo, hi = start.ceil("D").date().isoformat(), end.floor("D").date().isoformat()
+    if theme is None:
+        cells = vault.query("SELECT place, sum(n), sum(hearings) FROM listening_agg_place_day WHERE day >= ? AND day <= ? "
+                            "GROUP BY place", (lo, hi))
+    else:
+        cells = vault.query("SELECT place, sum(n), sum(hearings) FROM listening_agg_place_theme_day WHERE theme = ? "
+                            "AND day >= ? AND day <= ? GROUP BY place", (theme, lo, hi))
+    areas = _areas(vault)
+    places = sorted({str(r[0]) for r in vault.query("SELECT place FROM listening_agg_place")} | set(areas["code"]))
+    pos = {p: i for i, p in enumerate(places)}
+    hearings = np.zeros(len(places), dtype=float)
+    counts = np.zeros(len(places), dtype=np.int64)
+    for place, k, h in cells:
+        hearings[pos[place]] = float(h)
+        counts[pos[place]] = int(k)
+    data = ListeningData(pd.DataFrame(), pd.DataFrame(), areas, borders(vault))
+    return data, places, hearings, counts, start, end
+
+
+def _hotspots_result(data: ListeningData, places: list[str], hearings: np.ndarray, counts: np.ndarray, start: Any,
+                     end: Any, *, ring: int, theme: str | None, alpha: float) -> dict[str, Any]:
+    from scipy.stats import false_discovery_control, norm
+
     nb = _neighbours(places, data, ring)
     z = _gi_star(hearings.astype(float), nb)
     p = 2 * norm.sf(np.abs(z))
@@ -297,11 +437,15 @@ def theme_trends(source: Vault | ListeningData, weeks: int = 12, until: str | No
     Each record: ``{"theme", "weekly": [..], "slope" (hearings/week), "relative" (slope/mean),
     "p", "direction": "rising"|"falling"|"flat"}``, sorted by relative slope, steepest rise first.
     """
-    from scipy.stats import linregress
 
     if weeks < 3:
         raise InvalidInput("listening.trend_weeks", weeks=weeks)
-    data = _data(source)
+    if not isinstance(source, ListeningData):
+        if _can_aggregate(source):
+            return _trends_agg(source, weeks, until)
+        # Grievances without a regular day are not in the day aggregates: read the rows.
+        source = load_data(source)
+    data = source
     g = data.grievances
     if not len(g):
         return []
@@ -314,6 +458,39 @@ def theme_trends(source: Vault | ListeningData, weeks: int = 12, until: str | No
     w_idx = (weeks - 1 - offset[ok]).astype(np.int64)
     counts = g["count"].to_numpy()[rows[ok]]
     table = np.bincount(tcode[ok] * weeks + w_idx, weights=counts, minlength=len(names) * weeks).reshape(len(names), weeks)
+    return _trends_result(table, names, weeks, last)
+
+
+def _trends_agg(vault: Vault, weeks: int, until: str | None) -> list[dict[str, Any]]:
+    """:func:`theme_trends` from the per theme x day aggregate (only the days in the window)."""
+    if not _totals(vault)[0]:
+        return []
+    names = sorted(str(r[0]) for r in vault.query("SELECT theme FROM listening_agg_theme"))
+    tpos = {t: i for i, t in enumerate(names)}
+    if until:
+        last = np.datetime64(pd.Timestamp(until).date(), "D")
+    else:
+        last = np.datetime64(vault.query_one("SELECT max(day) FROM listening_agg_place_day")[0], "D")
+    last = last - ((last.astype(np.int64) + 3) % 7).astype("timedelta64[D]")
+    first = last - np.timedelta64(7 * (weeks - 1), "D")
+    cells = vault.query("SELECT theme, day, hearings FROM listening_agg_theme_day WHERE day >= ? AND day <= ?",
+                        (str(first), str(last + np.timedelta64(6, "D"))))
+    table = np.zeros((len(names), weeks))
+    if cells:
+        tcode = np.array([tpos[r[0]] for r in cells], dtype=np.int64)
+        day = np.array([r[1] for r in cells], dtype="datetime64[D]")
+        week = day - ((day.astype(np.int64) + 3) % 7).astype("timedelta64[D]")
+        offset = ((last - week).astype(np.int64) // 7)
+        ok = (offset >= 0) & (offset < weeks)
+        w_idx = (weeks - 1 - offset[ok]).astype(np.int64)
+        hearings = np.array([r[2] for r in cells], dtype=np.int64)[ok]
+        table = np.bincount(tcode[ok] * weeks + w_idx, weights=hearings, minlength=len(names) * weeks).reshape(len(names), weeks)
+    return _trends_result(table, names, weeks, last)
+
+
+def _trends_result(table: np.ndarray, names: list[str], weeks: int, last: Any) -> list[dict[str, Any]]:
+    from scipy.stats import linregress
+
     x = np.arange(weeks, dtype=float)
     out = []
     for t, name in enumerate(names):

@@ -4,7 +4,8 @@ Tables (all pure folds of events in ``(hlc, id)`` order):
 
 * ``listening_grievance``: one row per grievance (``themes`` and ``groups`` as canonical JSON);
   ``listening_grievance_theme`` (gid, theme) and ``listening_grievance_group`` (gid, key, value)
-  are derived link tables so analyses stay in SQL/columnar form.
+  are derived link tables so analyses stay in SQL/columnar form; ``listening_agg_*``
+  (:data:`AGG_TABLES`) are counts kept by the same fold, which the analyses read from a vault.
 * ``listening_theme``: themes a circle added or renamed (the packaged defaults are not events).
 * ``listening_group_key``: speaker-group keys a circle uses (``sect``, ``sector``, ``origin``…),
   optionally with a closed list of values.
@@ -130,18 +131,138 @@ for _name, _put, _delete in (("listening_grievance", GrievancePut, GrievanceDele
 _GRIEVANCE_COLUMNS = ("id", "text", "themes", "place", "day", "groups", "tone", "count", "lang", "confirmed", "voice")
 
 
+#: Aggregate tables kept by :class:`GrievanceProjection` next to the rows, so shared causes,
+#: hotspots and trends read a few thousand counts instead of every grievance. Every count is the
+#: number of grievances (``n``) or their summed ``count`` (``hearings``); a row whose ``n`` drops
+#: to zero is deleted, so an incremental fold and a rebuild give identical tables.
+AGG_TABLES = ("listening_agg_total", "listening_agg_theme", "listening_agg_group", "listening_agg_group_theme",
+              "listening_agg_place", "listening_agg_place_theme", "listening_agg_place_day",
+              "listening_agg_place_theme_day", "listening_agg_theme_day")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def regular_day(day: Any) -> bool:
+    """A stored day the aggregates can bin: ISO ``YYYY-MM-DD``, valid, inside pandas' ns range."""
+    if not isinstance(day, str) or not _DAY.match(day):
+        return False
+    try:
+        d = date.fromisoformat(day)
+    except ValueError:
+        return False
+    return 1700 <= d.year <= 2200
+
+
+class _Deltas:
+    """Signed changes to the aggregate tables, summed over a batch of events, then written once."""
+
+    def __init__(self) -> None:
+        self.total = [0, 0, 0]  # grievances, themed, irregular (no place or no regular day)
+        self.theme: dict[str, int] = {}
+        self.group: dict[tuple[str, str], list[int]] = {}  # (key, value) -> [n, themed]
+        self.group_theme: dict[tuple[str, str, str], int] = {}
+        self.place: dict[str, list[int]] = {}  # place -> [n, themed]
+        self.place_theme: dict[tuple[str, str], int] = {}
+        self.place_day: dict[tuple[str, str], list[int]] = {}  # (day, place) -> [n, hearings]
+        self.place_theme_day: dict[tuple[str, str, str], list[int]] = {}  # (theme, day, place) -> [n, hearings]
+        self.theme_day: dict[tuple[str, str], list[int]] = {}  # (theme, day) -> [n, hearings]
+
+    def add(self, state: tuple[frozenset[str], tuple[tuple[str, str], ...], Any, Any, int], sign: int) -> None:
+        themes, groups, place, day, count = state
+        themed = 1 if themes else 0
+        irregular = place is None or not regular_day(day)
+        self.total[0] += sign
+        self.total[1] += sign * themed
+        self.total[2] += sign * irregular
+        for t in themes:
+            self.theme[t] = self.theme.get(t, 0) + sign
+        for kv in groups:
+            acc = self.group.setdefault(kv, [0, 0])
+            acc[0] += sign
+            acc[1] += sign * themed
+            for t in themes:
+                key = (kv[0], kv[1], t)
+                self.group_theme[key] = self.group_theme.get(key, 0) + sign
+        if place is None:
+            return
+        acc = self.place.setdefault(place, [0, 0])
+        acc[0] += sign
+        acc[1] += sign * themed
+        for t in themes:
+            self.place_theme[(place, t)] = self.place_theme.get((place, t), 0) + sign
+        if irregular:
+            return
+        acc = self.place_day.setdefault((day, place), [0, 0])
+        acc[0] += sign
+        acc[1] += sign * count
+        for t in themes:
+            acc = self.place_theme_day.setdefault((t, day, place), [0, 0])
+            acc[0] += sign
+            acc[1] += sign * count
+            acc = self.theme_day.setdefault((t, day), [0, 0])
+            acc[0] += sign
+            acc[1] += sign * count
+
+    def write(self, conn: Any) -> None:
+        if any(self.total):
+            conn.execute("INSERT INTO listening_agg_total VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                         "n = n + excluded.n, themed = themed + excluded.themed, irregular = irregular + excluded.irregular",
+                         tuple(self.total))
+            conn.execute("DELETE FROM listening_agg_total WHERE n = 0")
+        for table, pk, cols, items in (
+                ("listening_agg_theme", ("theme",), ("n",), self.theme),
+                ("listening_agg_group", ("key", "value"), ("n", "themed"), self.group),
+                ("listening_agg_group_theme", ("key", "value", "theme"), ("n",), self.group_theme),
+                ("listening_agg_place", ("place",), ("n", "themed"), self.place),
+                ("listening_agg_place_theme", ("place", "theme"), ("n",), self.place_theme),
+                ("listening_agg_place_day", ("day", "place"), ("n", "hearings"), self.place_day),
+                ("listening_agg_place_theme_day", ("theme", "day", "place"), ("n", "hearings"), self.place_theme_day),
+                ("listening_agg_theme_day", ("theme", "day"), ("n", "hearings"), self.theme_day)):
+            rows = []
+            gone = []
+            for k, v in items.items():
+                k = k if isinstance(k, tuple) else (k,)
+                v = v if isinstance(v, list) else [v]
+                if any(v):
+                    rows.append((*k, *v))
+                    if v[0] < 0:
+                        gone.append(k)
+            if not rows:
+                continue
+            names = ", ".join((*pk, *cols))
+            sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in cols)
+            conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * (len(pk) + len(cols)))}) "
+                             f"ON CONFLICT ({', '.join(pk)}) DO UPDATE SET {sets}", rows)
+            if gone:
+                where = " AND ".join(f"{c} = ?" for c in pk)
+                conn.executemany(f"DELETE FROM {table} WHERE {where} AND n = 0", gone)
+
+
+def _state(themes: Any, groups: Any, place: Any, day: Any, count: Any) -> tuple[Any, ...]:
+    """What one grievance contributes to the aggregates (the link tables' view of it)."""
+    return (frozenset(themes or ()), tuple(sorted((groups or {}).items())), place, day, 1 if count is None else count)
+
+
+_JSON = msgspec.json.Decoder()
+_EMPTY = _state(None, None, None, None, None)
+
+
 class GrievanceProjection(Projection):
-    """The grievance table plus its theme and group link tables.
+    """The grievance table plus its theme and group link tables and the aggregate tables.
 
     Puts set the fields they carry (last writer wins per field, in ``(hlc, id)`` order); a
     delete leaves a tombstone no put can undo. Self-contained (it does not lean on
     :class:`RecordProjection` internals), so batching changes in the core cannot skip the links.
+
+    Aggregates (:data:`AGG_TABLES`): each event first subtracts the grievance's old
+    contribution (read from its own row) and adds the new one, in the same fold, so edits that
+    move a grievance to other themes, groups, places or days, and deletions, keep the counts exact;
+    the changes of a batch are summed in memory and written once per :meth:`apply_many`.
     """
 
     name = "listening_grievance"
-    version = 1
+    version = 2
     kinds = frozenset({"listening_grievance.put", "listening_grievance.delete"})
-    tables = ("listening_grievance", "listening_grievance_theme", "listening_grievance_group")
+    tables = ("listening_grievance", "listening_grievance_theme", "listening_grievance_group", *AGG_TABLES)
 
     def create(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS listening_grievance (id TEXT PRIMARY KEY, text TEXT, themes TEXT, "
@@ -153,14 +274,46 @@ class GrievanceProjection(Projection):
         conn.execute("CREATE INDEX IF NOT EXISTS listening_grievance_theme_theme ON listening_grievance_theme (theme)")
         conn.execute("CREATE TABLE IF NOT EXISTS listening_grievance_group (gid TEXT NOT NULL, key TEXT NOT NULL, "
                      "value TEXT NOT NULL, PRIMARY KEY (gid, key))")
+        conn.execute("CREATE TABLE IF NOT EXISTS listening_agg_total (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, "
+                     "themed INTEGER NOT NULL, irregular INTEGER NOT NULL)")
+        conn.execute("CREATE TABLE IF NOT EXISTS listening_agg_theme (theme TEXT PRIMARY KEY, n INTEGER NOT NULL)")
+        conn.execute("CREATE TABLE IF NOT EXISTS listening_agg_group (key TEXT NOT NULL, value TEXT NOT NULL, "
+                     "n INTEGER NOT NULL, themed INTEGER NOT NULL, PRIMARY KEY (key, value))")
+        conn.execute("CREATE TABLE IF NOT EXISTS listening_agg_group_theme (key TEXT NOT NULL, value TEXT NOT NULL, "
+                     "theme TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (key, value, theme))")
+        conn.execute("CREATE TABLE IF NOT EXISTS listening_agg_place (place TEXT PRIMARY KEY, n INTEGER NOT NULL, "
+                     "themed INTEGER NOT NULL)")
+        conn.execute("CREATE TABLE IF NOT EXISTS listening_agg_place_theme (place TEXT NOT NULL, theme TEXT NOT NULL, "
+                     "n INTEGER NOT NULL, PRIMARY KEY (place, theme))")
+        conn.execute("CREATE TABLE IF NOT EXISTS listening_agg_place_day (day TEXT NOT NULL, place TEXT NOT NULL, "
+                     "n INTEGER NOT NULL, hearings INTEGER NOT NULL, PRIMARY KEY (day, place))")
+        conn.execute("CREATE TABLE IF NOT EXISTS listening_agg_place_theme_day (theme TEXT NOT NULL, day TEXT NOT NULL, "
+                     "place TEXT NOT NULL, n INTEGER NOT NULL, hearings INTEGER NOT NULL, PRIMARY KEY (theme, day, place))")
+        conn.execute("CREATE TABLE IF NOT EXISTS listening_agg_theme_day (theme TEXT NOT NULL, day TEXT NOT NULL, "
+                     "n INTEGER NOT NULL, hearings INTEGER NOT NULL, PRIMARY KEY (theme, day))")
 
     def apply_many(self, conn: Any, events: list[Event]) -> None:
+        deltas = _Deltas()
         for event in events:
-            self.apply(conn, event)
+            self._apply(conn, event, deltas)
+        deltas.write(conn)
 
     def apply(self, conn: Any, event: Event) -> None:
+        self.apply_many(conn, [event])
+
+    def _old(self, conn: Any, gid: str) -> tuple[Any, ...] | None:
+        row = conn.execute("SELECT themes, groups, place, day, count FROM listening_grievance WHERE id = ?", (gid,)).fetchone()
+        if row is None:
+            return None
+        return _state(_JSON.decode(row[0]) if row[0] else None, _JSON.decode(row[1]) if row[1] else None,
+                      row[2], row[3], row[4])
+
+    def _apply(self, conn: Any, event: Event, deltas: _Deltas) -> None:
         p = event.payload
         if event.kind == "listening_grievance.delete":
+            old = self._old(conn, p.id)
+            if old is not None:
+                deltas.add(old, -1)
             conn.execute("INSERT OR IGNORE INTO tombstones (projection, key) VALUES (?, ?)", (self.name, p.id))
             conn.execute("DELETE FROM listening_grievance WHERE id = ?", (p.id,))
             conn.execute("DELETE FROM listening_grievance_theme WHERE gid = ?", (p.id,))
@@ -169,6 +322,15 @@ class GrievanceProjection(Projection):
         if conn.execute("SELECT 1 FROM tombstones WHERE projection = ? AND key = ?", (self.name, p.id)).fetchone():
             return
         fields = {c: getattr(p, c) for c in _GRIEVANCE_COLUMNS if getattr(p, c) is not UNSET}
+        old = self._old(conn, p.id)
+        if old is None or any(c in fields for c in ("themes", "groups", "place", "day", "count")):
+            if old is not None:
+                deltas.add(old, -1)
+            base = old or _EMPTY
+            deltas.add((frozenset(p.themes) if p.themes is not UNSET else base[0],
+                        tuple(sorted(p.groups.items())) if p.groups is not UNSET else base[1],
+                        p.place if p.place is not UNSET else base[2], p.day if p.day is not UNSET else base[3],
+                        p.count if p.count is not UNSET else base[4]), 1)
         for c in ("themes", "groups"):
             if c in fields:
                 fields[c] = msgspec.json.encode(fields[c], order="deterministic").decode()

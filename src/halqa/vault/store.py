@@ -420,7 +420,7 @@ class Vault:
 
     def _sync_projections(self) -> None:
         """Create missing projections, rebuild changed ones, catch up lagging ones."""
-        registered = registered_projections()
+        registered = self._registered_projections()
         stored = {r[0]: r for r in self.conn.execute("SELECT name, version, upto FROM projections")}
         self._projections = registered
         self._by_kind = {}
@@ -436,6 +436,10 @@ class Vault:
             elif row[2] < top:
                 with self._tx():
                     self._catch_up_body(p)
+
+    def _registered_projections(self) -> list[Projection]:
+        """The projections this vault keeps (all registered; a store may keep fewer)."""
+        return registered_projections()
 
     def _top(self) -> int:
         return self.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
