@@ -106,3 +106,32 @@ def test_merge_equals_reference_with_large_numbers():
     x = rng.random(5000) < 0.1
     for a, b in zip(merge_intervals(hh, s, e, x), reference.merge_intervals(hh, s, e, x), strict=True):
         assert a.tolist() == b.tolist()
+
+
+def test_pieces_give_the_same_results(monkeypatch):
+    """The full-length passes work in pieces of ``_CHUNK`` rows; tiny pieces must change nothing."""
+    rng = np.random.default_rng(17)
+    n = 3000
+    hh = rng.integers(0, 400, n)
+    s = (D1 - 1) * DAY + rng.integers(0, 6 * DAY, n)
+    s[: n // 2] = D1 * DAY + rng.integers(0, 12, n // 2) * 6 * 3600 + np.abs(rng.normal(0, 300, n // 2)).astype(np.int64)
+    e = s + rng.integers(0, 3 * 3600, n)
+    e[::50] += 2 * DAY  # some intervals over several days
+    op = rng.random(n) < 0.05
+    hh_area = np.arange(400) % 3
+    n_t = np.bincount(hh_area)
+    params = Params(event_min_households=2, event_min_confidence=0.0)
+    want = reference.compute(hh, s, e, op, hh_area, n_t, D1, D1 + 3, params, med_days=(D1 - 1, D1 + 4))
+    whole = reference.detect_events(hh % 3, hh, s, e, op, (D1 * DAY, (D1 + 4) * DAY), params)
+    assert want.events and whole
+    for chunk in (1, 2, 7, 64, 1 << 20):
+        monkeypatch.setattr(analysis, "_CHUNK", chunk)
+        same_result(compute(hh, s, e, op, hh_area, n_t, D1, D1 + 3, params, med_days=(D1 - 1, D1 + 4)), want)
+        same_result(compute(hh, s, e, np.zeros(n, bool), hh_area, n_t, D1, D1 + 3, params),
+                    reference.compute(hh, s, e, np.zeros(n, bool), hh_area, n_t, D1, D1 + 3, params))
+        inside = (s >= D1 * DAY) & (s < (D1 + 4) * DAY)  # every start in the period: the events' other path
+        same_result(compute(hh[inside], s[inside], e[inside], op[inside], hh_area, n_t, D1, D1 + 3, params),
+                    reference.compute(hh[inside], s[inside], e[inside], op[inside], hh_area, n_t, D1, D1 + 3, params))
+        assert detect_events(hh % 3, hh, s, e, op, (D1 * DAY, (D1 + 4) * DAY), params) == whole
+        for a, b in zip(merge_intervals(hh, s, e, op), reference.merge_intervals(hh, s, e, op), strict=True):
+            assert a.tolist() == b.tolist()
