@@ -42,10 +42,6 @@ class ContactPut(msgspec.Struct, kw_only=True):
     added: str | Unset = UNSET  # ISO day
 
 
-class ContactDelete(msgspec.Struct):
-    id: str
-
-
 class KnownPut(msgspec.Struct, kw_only=True):
     """``contact`` (hex signing key or age recipient) holds at least ``heads`` (device hex -> seq)."""
 
@@ -60,10 +56,6 @@ class SeenPut(msgspec.Struct, kw_only=True):
     sender: str | Unset = UNSET
     kind: str | Unset = UNSET
     day: str | Unset = UNSET
-
-
-class SeenDelete(msgspec.Struct):
-    id: str
 
 
 class AggregatePut(msgspec.Struct, kw_only=True):
@@ -84,10 +76,6 @@ class BudgetPut(msgspec.Struct, kw_only=True):
     epsilon: float | Unset = UNSET
 
 
-class BudgetDelete(msgspec.Struct):
-    dataset: str
-
-
 class SpendPut(msgspec.Struct, kw_only=True):
     id: str
     dataset: str | Unset = UNSET
@@ -96,15 +84,8 @@ class SpendPut(msgspec.Struct, kw_only=True):
     at: str | Unset = UNSET
 
 
-class SpendDelete(msgspec.Struct):
-    id: str
-
-
-for _kind, _type in (("bridge_contact.put", ContactPut), ("bridge_contact.delete", ContactDelete),
-                     ("bridge_known.put", KnownPut), ("bridge_seen.put", SeenPut), ("bridge_seen.delete", SeenDelete),
-                     ("bridge_aggregate.put", AggregatePut), ("bridge_budget.put", BudgetPut),
-                     ("bridge_budget.delete", BudgetDelete), ("bridge_spend.put", SpendPut),
-                     ("bridge_spend.delete", SpendDelete)):
+for _kind, _type in (("bridge_contact.put", ContactPut), ("bridge_known.put", KnownPut), ("bridge_seen.put", SeenPut),
+                     ("bridge_aggregate.put", AggregatePut), ("bridge_budget.put", BudgetPut), ("bridge_spend.put", SpendPut)):
     register_kind(_kind, _type)
 
 

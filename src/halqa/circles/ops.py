@@ -44,7 +44,7 @@ def form_circles(vault: Vault, min_size: int = 5, max_size: int = 7, mix: str | 
         today = dt.date.today().isoformat()
         with vault.transaction() as tx:
             for cid in sorted(set(existing) - set(result.circles)):
-                tx.append("circles_circle.delete", records.CircleDelete(id=cid))
+                tx.append("circles_circle.delete", {"id": cid})
             for cid, ms in result.circles.items():
                 names = sorted(g.names[v] for v in ms)
                 if existing.get(cid) is not None and sorted(existing[cid]) == names:
@@ -103,7 +103,7 @@ def schedule(vault: Vault, circle_id: str, weeks: int = 8, start: str | None = N
         with vault.transaction() as tx:
             for old in records.meetings(vault, circle_id):
                 if old["day"] >= first.isoformat():
-                    tx.append("circles_meeting.delete", records.MeetingDelete(id=old["id"]))
+                    tx.append("circles_meeting.delete", {"id": old["id"]})
             for m in result["meetings"]:
                 tx.append("circles_meeting.put", records.MeetingPut(**{k: m[k] for k in (
                     "id", "circle", "day", "part", "hour", "host", "place", "kind", "cover")}))

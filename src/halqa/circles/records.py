@@ -44,15 +44,12 @@ from halqa.vault import RecordProjection, Vault, register_kind, register_project
 __all__ = [
     "PARTS",
     "WEEKDAYS",
-    "CircleDelete",
     "CirclePut",
     "HeldPut",
     "MeetingPut",
-    "MemberDelete",
     "MemberPut",
     "RolePut",
     "TaskPut",
-    "VouchDelete",
     "VouchPut",
     "add_member",
     "add_task",
@@ -93,10 +90,6 @@ class MemberPut(msgspec.Struct, kw_only=True):
     joined: str | msgspec.UnsetType = UNSET  # ISO day
 
 
-class MemberDelete(msgspec.Struct):
-    pseudonym: str
-
-
 class VouchPut(msgspec.Struct, kw_only=True):
     id: str
     voucher: str | msgspec.UnsetType = UNSET
@@ -106,20 +99,12 @@ class VouchPut(msgspec.Struct, kw_only=True):
     directed: bool | msgspec.UnsetType = UNSET  # False: the tie counts both ways
 
 
-class VouchDelete(msgspec.Struct):
-    id: str
-
-
 class CirclePut(msgspec.Struct, kw_only=True):
     id: str
     members: list[str] | msgspec.UnsetType = UNSET
     project: str | msgspec.UnsetType | None = UNSET
     liaison: str | msgspec.UnsetType | None = UNSET
     formed: str | msgspec.UnsetType = UNSET  # ISO day
-
-
-class CircleDelete(msgspec.Struct):
-    id: str
 
 
 class MeetingPut(msgspec.Struct, kw_only=True):
@@ -134,19 +119,11 @@ class MeetingPut(msgspec.Struct, kw_only=True):
     cover: str | msgspec.UnsetType = UNSET  # innocuous calendar title
 
 
-class MeetingDelete(msgspec.Struct):
-    id: str
-
-
 class RolePut(msgspec.Struct, kw_only=True):
     id: str
     circle: str | msgspec.UnsetType = UNSET
     member: str | msgspec.UnsetType = UNSET
     role: str | msgspec.UnsetType = UNSET
-
-
-class RoleDelete(msgspec.Struct):
-    id: str
 
 
 class HeldPut(msgspec.Struct, kw_only=True):
@@ -158,10 +135,6 @@ class HeldPut(msgspec.Struct, kw_only=True):
     size: int | msgspec.UnsetType = UNSET  # members of the circle that day
 
 
-class HeldDelete(msgspec.Struct):
-    meeting: str
-
-
 class TaskPut(msgspec.Struct, kw_only=True):
     id: str
     circle: str | msgspec.UnsetType = UNSET
@@ -170,20 +143,12 @@ class TaskPut(msgspec.Struct, kw_only=True):
     done: str | msgspec.UnsetType | None = UNSET  # ISO day it was done
 
 
-class TaskDelete(msgspec.Struct):
-    id: str
-
-
 register_kind("circles_held.put", HeldPut)
-register_kind("circles_held.delete", HeldDelete)
 register_kind("circles_task.put", TaskPut)
-register_kind("circles_task.delete", TaskDelete)
 
-for _name, _put, _delete in (("circles_member", MemberPut, MemberDelete), ("circles_vouch", VouchPut, VouchDelete),
-                             ("circles_circle", CirclePut, CircleDelete), ("circles_meeting", MeetingPut, MeetingDelete),
-                             ("circles_role", RolePut, RoleDelete)):
+for _name, _put in (("circles_member", MemberPut), ("circles_vouch", VouchPut), ("circles_circle", CirclePut),
+                    ("circles_meeting", MeetingPut), ("circles_role", RolePut)):
     register_kind(f"{_name}.put", _put)
-    register_kind(f"{_name}.delete", _delete)
 
 register_projection(RecordProjection(
     "circles_member", {"pseudonym": "TEXT", "labels": "TEXT", "skills": "TEXT", "availability": "TEXT",

@@ -26,7 +26,6 @@ from halqa.learning.records import (
     SessionPut,
     SlotPut,
     TacticPut,
-    _Delete,
     check_day,
     check_id,
     check_month,
@@ -117,7 +116,7 @@ def plan(vault: Vault, months: int = 12, start: str | None = None, save: bool = 
         plan_id = secrets.token_hex(3)
         with vault.transaction() as tx:
             for r in vault.query("SELECT id FROM learning_slot WHERE month >= ?", (start,)):
-                tx.append("learning_slot.delete", _Delete(id=r[0]))
+                tx.append("learning_slot.delete", {"id": r[0]})
             for s in result:
                 tx.append("learning_slot.put", SlotPut(id=f"{plan_id}:{s['month']}:{s['kind']}", month=s["month"],
                                                        kind=s["kind"], circle=s["circle"]))

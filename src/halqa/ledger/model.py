@@ -74,10 +74,6 @@ class TallyPut(msgspec.Struct, kw_only=True):
     hours_off: float | msgspec.UnsetType = UNSET
 
 
-class TallyDelete(msgspec.Struct):
-    id: str
-
-
 class WaterPut(msgspec.Struct, kw_only=True):
     id: str  # household|day
     household: str | msgspec.UnsetType = UNSET
@@ -92,10 +88,6 @@ class WaterPut(msgspec.Struct, kw_only=True):
     currency: str | msgspec.UnsetType = UNSET
 
 
-class WaterDelete(msgspec.Struct):
-    id: str
-
-
 class ClaimPut(msgspec.Struct, kw_only=True):
     id: str
     area: str | msgspec.UnsetType = UNSET  # "" = every area
@@ -103,10 +95,6 @@ class ClaimPut(msgspec.Struct, kw_only=True):
     first_day: str | msgspec.UnsetType = UNSET
     last_day: str | msgspec.UnsetType = UNSET
     claimant: str | msgspec.UnsetType = UNSET
-
-
-class ClaimDelete(msgspec.Struct):
-    id: str
 
 
 class SeriesPut(msgspec.Struct, kw_only=True):
@@ -124,9 +112,9 @@ class SeriesPut(msgspec.Struct, kw_only=True):
 for _kind, _type in (
     ("ledger_interval.put", IntervalPut), ("ledger_interval.delete", IntervalDelete),
     ("ledger_batch.put", BatchPut),
-    ("ledger_tally.put", TallyPut), ("ledger_tally.delete", TallyDelete),
-    ("ledger_water.put", WaterPut), ("ledger_water.delete", WaterDelete),
-    ("ledger_claim.put", ClaimPut), ("ledger_claim.delete", ClaimDelete),
+    ("ledger_tally.put", TallyPut),
+    ("ledger_water.put", WaterPut),
+    ("ledger_claim.put", ClaimPut),
     ("ledger_series.put", SeriesPut),
 ):
     register_kind(_kind, _type)

@@ -58,23 +58,13 @@ class CodebookPut(msgspec.Struct, kw_only=True):
     key: bytes | msgspec.UnsetType = UNSET
 
 
-class CodebookDelete(msgspec.Struct):
-    id: str
-
-
 class CodePut(msgspec.Struct, kw_only=True):
     place: str
     shop: int | msgspec.UnsetType = UNSET
 
 
-class CodeDelete(msgspec.Struct):
-    place: str
-
-
 register_kind("listening_codebook.put", CodebookPut)
-register_kind("listening_codebook.delete", CodebookDelete)
 register_kind("listening_code.put", CodePut)
-register_kind("listening_code.delete", CodeDelete)
 register_projection(RecordProjection("listening_codebook", {"id": "TEXT", "key": "BLOB"}))
 register_projection(RecordProjection("listening_code", {"place": "TEXT", "shop": "INTEGER"}, key="place"))
 

@@ -83,17 +83,9 @@ class ThemePut(msgspec.Struct, kw_only=True):
     keywords: list[str] | Unset = UNSET
 
 
-class ThemeDelete(msgspec.Struct):
-    id: str
-
-
 class GroupKeyPut(msgspec.Struct, kw_only=True):
     key: str
     values: list[str] | Unset = UNSET
-
-
-class GroupKeyDelete(msgspec.Struct):
-    key: str
 
 
 class BorderPut(msgspec.Struct, kw_only=True):
@@ -101,10 +93,6 @@ class BorderPut(msgspec.Struct, kw_only=True):
     a: str | Unset = UNSET
     b: str | Unset = UNSET
     touching: bool | Unset = UNSET
-
-
-class BorderDelete(msgspec.Struct):
-    id: str
 
 
 class VoicePut(msgspec.Struct, kw_only=True):
@@ -115,17 +103,11 @@ class VoicePut(msgspec.Struct, kw_only=True):
     sha256: str | Unset = UNSET
 
 
-class VoiceDelete(msgspec.Struct):
-    id: str
-
-
-for _name, _put, _delete in (("listening_grievance", GrievancePut, GrievanceDelete),
-                             ("listening_theme", ThemePut, ThemeDelete),
-                             ("listening_group_key", GroupKeyPut, GroupKeyDelete),
-                             ("listening_border", BorderPut, BorderDelete),
-                             ("listening_voice", VoicePut, VoiceDelete)):
+# The grievance projection is not a RecordProjection, so it declares its own delete kind.
+register_kind("listening_grievance.delete", GrievanceDelete)
+for _name, _put in (("listening_grievance", GrievancePut), ("listening_theme", ThemePut),
+                    ("listening_group_key", GroupKeyPut), ("listening_border", BorderPut), ("listening_voice", VoicePut)):
     register_kind(f"{_name}.put", _put)
-    register_kind(f"{_name}.delete", _delete)
 
 
 _GRIEVANCE_COLUMNS = ("id", "text", "themes", "place", "day", "groups", "tone", "count", "lang", "confirmed", "voice")
@@ -619,7 +601,7 @@ def attach_voice(vault: Vault, gid: str, data: bytes, mime: str = "audio/ogg") -
     old = get_grievance(vault, gid).get("voice")
     with vault.transaction() as tx:
         if old:
-            tx.append("listening_voice.delete", VoiceDelete(id=old))
+            tx.append("listening_voice.delete", {"id": old})
         vid = _voice_put(tx, gid, data, mime)
         tx.append("listening_grievance.put", GrievancePut(id=gid, voice=vid))
     return vid
@@ -688,5 +670,5 @@ def delete_grievance(vault: Vault, gid: str) -> None:
     g = get_grievance(vault, gid)
     with vault.transaction() as tx:
         if g.get("voice"):
-            tx.append("listening_voice.delete", VoiceDelete(id=g["voice"]))
+            tx.append("listening_voice.delete", {"id": g["voice"]})
         tx.append("listening_grievance.delete", GrievanceDelete(id=gid))

@@ -72,20 +72,12 @@ class FundPut(msgspec.Struct, kw_only=True):
     note: str | msgspec.UnsetType = UNSET
 
 
-class FundDelete(msgspec.Struct):
-    name: str
-
-
 class RatePut(msgspec.Struct, kw_only=True):
     id: str  # "<day>:<currency>:<quote>"
     day: str | msgspec.UnsetType = UNSET
     currency: str | msgspec.UnsetType = UNSET
     quote: str | msgspec.UnsetType = UNSET
     rate: str | msgspec.UnsetType = UNSET  # exact decimal text: units of quote per unit of currency
-
-
-class RateDelete(msgspec.Struct):
-    id: str
 
 
 class Posting(msgspec.Struct, array_like=True):
@@ -110,9 +102,7 @@ class EntryPost(msgspec.Struct, kw_only=True):
 
 
 register_kind("mutual_aid_fund.put", FundPut)
-register_kind("mutual_aid_fund.delete", FundDelete)
 register_kind("mutual_aid_rate.put", RatePut)
-register_kind("mutual_aid_rate.delete", RateDelete)
 register_kind("mutual_aid_entry.post", EntryPost)
 register_projection(RecordProjection(
     "mutual_aid_fund", {"name": "TEXT", "currency": "TEXT", "created": "TEXT", "note": "TEXT"}, key="name"))

@@ -50,10 +50,6 @@ class ItemPut(msgspec.Struct, kw_only=True):
     retired: str | msgspec.UnsetType | None = UNSET  # day it left the library (used up, lost, given away)
 
 
-class ItemDelete(msgspec.Struct):
-    id: str
-
-
 class LoanPut(msgspec.Struct, kw_only=True):
     id: str
     item: str | msgspec.UnsetType = UNSET
@@ -62,10 +58,6 @@ class LoanPut(msgspec.Struct, kw_only=True):
     due: str | msgspec.UnsetType = UNSET
     back: str | msgspec.UnsetType | None = UNSET
     condition: str | msgspec.UnsetType = UNSET
-
-
-class LoanDelete(msgspec.Struct):
-    id: str
 
 
 class RepairPut(msgspec.Struct, kw_only=True):
@@ -79,14 +71,8 @@ class RepairPut(msgspec.Struct, kw_only=True):
     note: str | msgspec.UnsetType = UNSET
 
 
-class RepairDelete(msgspec.Struct):
-    id: str
-
-
-for _name, _put, _del in (("mutual_aid_item", ItemPut, ItemDelete), ("mutual_aid_loan", LoanPut, LoanDelete),
-                          ("mutual_aid_repair", RepairPut, RepairDelete)):
+for _name, _put in (("mutual_aid_item", ItemPut), ("mutual_aid_loan", LoanPut), ("mutual_aid_repair", RepairPut)):
     register_kind(f"{_name}.put", _put)
-    register_kind(f"{_name}.delete", _del)
 register_projection(RecordProjection(
     "mutual_aid_item", {"id": "TEXT", "name": "TEXT", "category": "TEXT", "keeper": "TEXT", "added": "TEXT",
                         "note": "TEXT", "retired": "TEXT"}))

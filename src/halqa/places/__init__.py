@@ -40,10 +40,6 @@ class AreaPut(msgspec.Struct, kw_only=True):
     h3: str | msgspec.UnsetType | None = UNSET
 
 
-class AreaDelete(msgspec.Struct):
-    code: str
-
-
 class HouseholdPut(msgspec.Struct, kw_only=True):
     id: str
     area: str | msgspec.UnsetType = UNSET
@@ -51,14 +47,8 @@ class HouseholdPut(msgspec.Struct, kw_only=True):
     joined: str | msgspec.UnsetType = UNSET  # ISO day
 
 
-class HouseholdDelete(msgspec.Struct):
-    id: str
-
-
 register_kind("area.put", AreaPut)
-register_kind("area.delete", AreaDelete)
 register_kind("household.put", HouseholdPut)
-register_kind("household.delete", HouseholdDelete)
 register_projection(RecordProjection(
     "area", {"code": "TEXT", "name_ar": "TEXT", "name_ckb": "TEXT", "name_en": "TEXT",
              "city": "TEXT", "h3": "TEXT"}, key="code"))

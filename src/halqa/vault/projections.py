@@ -8,7 +8,9 @@ devices), :meth:`halqa.vault.Vault.rebuild` gives identical tables.
 Most domain state is records edited field by field. :class:`RecordProjection` covers that:
 ``<name>.put`` events set the fields they carry (fields left ``msgspec.UNSET`` are untouched, so
 two devices editing different fields both win: last-writer-wins per field), and ``<name>.delete``
-leaves a tombstone that no put, earlier or later, can undo.
+leaves a tombstone that no put, earlier or later, can undo. The delete kind's payload is just
+``{key: value}`` and is registered by :func:`register_projection`: a domain declares only its put
+struct, and deletes with ``vault.append("<name>.delete", {"id": ...})``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from halqa.vault.events import Event
+from halqa.vault.events import Event, register_kind, registered_kinds
 
 __all__ = ["Projection", "RecordProjection", "register_projection", "registered_projections"]
 
@@ -75,6 +77,10 @@ def register_projection(projection: Projection) -> Projection:
     existing = _REGISTRY.get(projection.name)
     if existing is not None and type(existing) is not type(projection):
         raise ValueError(f"projection {projection.name!r} is already registered")
+    if isinstance(projection, RecordProjection) and projection.delete_kind not in registered_kinds():
+        # A record's deletion names only its key: the projection declares that kind itself.
+        register_kind(projection.delete_kind, msgspec.defstruct(
+            f"{projection.table}_delete", [(projection.key, str)]))
     _REGISTRY[projection.name] = projection
     return projection
 
