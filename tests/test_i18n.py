@@ -63,3 +63,13 @@ def test_no_message_id_is_defined_twice():
             for key in json.loads(path.read_text(encoding="utf-8")):
                 assert key not in owners, f"{key} in both {owners[key]} and {path.name}"
                 owners[key] = path.name
+
+
+def test_every_demo_step_has_a_heading():
+    from halqa import app
+
+    for mod in app.load():
+        if hasattr(mod, "demo"):
+            step = mod.__name__.rsplit(".", 1)[-1]
+            for lang in LANGUAGES:
+                assert f"step.{step}" in catalogue(lang), f"{lang}: step.{step}"

@@ -62,6 +62,12 @@ def _global(
     set_language(lang)
 
 
+def _label(kind: str, key: str) -> str:
+    """The translated label of a demo step or summary field; without a translation, the key as words."""
+    text = t(f"{kind}.{key}")
+    return key.replace("_", " ") if text == f"{kind}.{key}" else text
+
+
 def _kv_table(data: dict) -> None:
     table = Table(show_header=False, box=None)
     for key, value in data.items():
@@ -69,9 +75,7 @@ def _kv_table(data: dict) -> None:
             value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
         elif isinstance(value, list):
             value = ", ".join(map(str, value)) or "-"
-        label = t(f"field.{key}")
-        # A domain summary key without a translation still reads as words, not as an id.
-        table.add_row(key.replace("_", " ") if label == f"field.{key}" else label, str(value))
+        table.add_row(_label("field", key), str(value))
     console.print(table)
 
 
@@ -271,7 +275,7 @@ def demo(
         for step, part in d.items():
             if step in ("path", "passphrase", "url", "open_with"):
                 continue
-            console.rule(t(f"step.{step}"))
+            console.rule(_label("step", step))
             _kv_table(part) if isinstance(part, dict) else console.print(part)
 
     from halqa.web import serve as run_web
