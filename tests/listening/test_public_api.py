@@ -29,7 +29,7 @@ def test_catalogues_complete():
     cats = {lang: json.loads(folder.joinpath(f"{lang}.listening.json").read_text(encoding="utf-8"))
             for lang in ("ar", "ckb", "en")}
     assert set(cats["ar"]) == set(cats["ckb"]) == set(cats["en"])
-    assert all(k.startswith("listening.") for k in cats["en"])
+    assert all(k.startswith("listening.") or k == "step.listening" for k in cats["en"])  # and its demo heading
     assert sum(cats["ar"][k] != cats["en"][k] for k in cats["en"]) == len(cats["en"])
 
 
