@@ -13,7 +13,7 @@ import halqa.ledger as ledger
 import halqa.listening as listening
 from halqa.i18n import LANGUAGES, catalogue
 from halqa.web import prepare
-from halqa.web.app import ROUTES
+from halqa.web.pipeline import View
 
 PAGES = ["/learning", "/bridge", "/publish", "/", "/listen", "/listen/suggest", "/listen/shared", "/listen/hotspots", "/ledger",
          "/ledger/calendar", "/ledger/household?household=hh-t1",
@@ -22,12 +22,9 @@ EXTERNAL = re.compile(r"""(?:src|href|action|srcset|poster|data)\s*=\s*["']?\s*(
 TEMPLATES = Path(str(resources.files("halqa.web").joinpath("templates")))
 
 
-def _get_pages() -> set[str]:
-    return {r.path for r in ROUTES if "GET" in (r.methods or ()) and not r.path.startswith("/api/")}
-
-
-def test_page_list_is_complete():
-    assert _get_pages() - {p.split("?")[0] for p in PAGES} <= {"/lang", "/favicon.ico"}
+def test_page_list_is_complete(app):
+    pages = {r.path for r in app.routes if isinstance(r, View) and "GET" in (r.methods or ()) and not r.path.startswith("/api/")}
+    assert pages - {"/lang", "/favicon.ico"} == {p.split("?")[0] for p in PAGES}
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -216,3 +213,21 @@ def test_results_are_cached_until_the_next_write(client, state, monkeypatch):
     assert len(calls) == 2
     state.lock()  # the cache goes with the vault (a decoy must never see it)
     assert state._results == {}
+
+
+def test_pipeline_imports_no_view_and_views_list_their_routes():
+    import ast
+
+    import halqa.web.pipeline as pipeline
+    from halqa.web.app import VIEWS, navigation, views
+
+    tree = ast.parse(Path(pipeline.__file__).read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not {m for m in imported if m and (m.startswith("halqa.web.views") or m == "halqa.web.app")}
+    for module in VIEWS:  # each module states its routes and its header link, nothing else is read
+        assert module.routes and all(isinstance(r, View) for r in module.routes), module.__name__
+        assert module.nav is None or module.nav.path in {r.path for r in module.routes}, module.__name__
+    assert len(views()) == sum(len(m.routes) for m in VIEWS)
+    assert len({(r.path, tuple(sorted(r.methods))) for r in views()}) == len(views())  # no route listed twice
+    assert [n.path for n in navigation()][:2] == ["/", "/listen"]

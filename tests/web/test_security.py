@@ -6,12 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from halqa import errors
 from halqa.web import create_app, status_for
-from halqa.web.app import ROUTES
+from halqa.web.pipeline import View
 from halqa.web.security import CSP
 from halqa.web.state import WebState
 from tests.conftest import PASSPHRASE
@@ -20,15 +19,17 @@ from tests.web.conftest import BASE, csrf_of
 PUBLIC = {"/unlock", "/pair", "/lang", "/favicon.ico", "/api/unlock", "/api/pair"}
 
 
-def _routes(method: str) -> list[str]:
-    return sorted({r.path for r in ROUTES if isinstance(r, Route) and method in (r.methods or ()) and r.path not in PUBLIC})
+def _routes(app, method: str) -> list[str]:
+    paths = sorted({r.path for r in app.routes if isinstance(r, View) and method in (r.methods or ()) and r.path not in PUBLIC})
+    assert paths, method  # an app with no routes must not pass
+    return paths
 
 
 @pytest.mark.parametrize("lan", [False, True])
 def test_nothing_answers_without_a_token(filled, vault_path, lan):
     app = create_app(vault_path, state=WebState(vault_path, lan=lan), vault=filled)
     anon = TestClient(app, base_url=BASE)
-    for path in _routes("GET"):
+    for path in _routes(app, "GET"):
         r = anon.get(path, follow_redirects=False)
         if path.startswith("/api/"):
             assert r.status_code == 401, path
@@ -36,7 +37,7 @@ def test_nothing_answers_without_a_token(filled, vault_path, lan):
         else:
             assert r.status_code == 303, path
             assert r.headers["location"].startswith("/pair" if lan else "/unlock"), path
-    for path in _routes("POST"):
+    for path in _routes(app, "POST"):
         r = anon.post(path, data={"csrf": "x"}, follow_redirects=False)
         assert r.status_code in (401, 403), path
     # a made-up token is no token

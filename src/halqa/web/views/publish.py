@@ -1,6 +1,5 @@
 """Posters: pick a kind, area, languages, style, size and format; download the file that
-:func:`halqa.publish.render` draws (metadata already stripped there). ``halqa.publish`` is
-imported on use, so the other pages keep working if it cannot load (fonts, a broken install)."""
+:func:`halqa.publish.render` draws (metadata already stripped there)."""
 
 from __future__ import annotations
 
@@ -12,8 +11,9 @@ from typing import Any
 from starlette.responses import Response
 
 import halqa.places as places
+import halqa.publish as publish
 from halqa.errors import HalqaError, InvalidInput
-from halqa.web.app import Ctx, route
+from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
 #: Language pairs offered (main language first; the second is printed smaller beside it).
 LANG_CHOICES = ("ar,en", "ar", "ar,ckb", "ckb,ar", "ckb", "en,ar", "en")
@@ -23,8 +23,6 @@ MEDIA = {"pdf": "application/pdf", "png": "image/png", "svg": "image/svg+xml"}
 
 
 def _choices(ctx: Ctx) -> dict[str, Any]:
-    import halqa.publish as publish
-
     return {"kinds": publish.poster_kinds(ctx.lang), "styles": list(publish.STYLES), "sizes": list(publish.SIZES),
             "formats": list(publish.FORMATS), "langs": list(LANG_CHOICES), "default_lang": DEFAULT_LANGS.get(ctx.lang, "ar,en")}
 
@@ -47,8 +45,6 @@ def _wanted(ctx: Ctx, choices: dict[str, Any]) -> dict[str, Any]:
 
 def _draw(ctx: Ctx, wanted: dict[str, Any]) -> Response:
     """Draw into a private temporary folder, answer with the bytes, remove the folder."""
-    import halqa.publish as publish
-
     folder = Path(tempfile.mkdtemp(prefix="halqa-"))
     try:
         name = f"{wanted['kind']}-{(wanted['area'] or 'all').lower()}.{wanted['format']}"
@@ -61,12 +57,10 @@ def _draw(ctx: Ctx, wanted: dict[str, Any]) -> Response:
                     headers={"content-disposition": f'attachment; filename="{name}"'})
 
 
-@route("/publish")
 def publish_page(ctx: Ctx) -> Response:
     return ctx.render("publish.html", **_choices(ctx), areas=places.areas(ctx.vault), wanted=None)
 
 
-@route("/publish/poster", methods=("POST",))
 def publish_poster(ctx: Ctx) -> Response:
     choices = _choices(ctx)
     try:
@@ -79,13 +73,20 @@ def publish_poster(ctx: Ctx) -> Response:
                           wanted=ctx.form, message=err.render(ctx.lang))
 
 
-@route("/api/publish")
 def api_publish(ctx: Ctx) -> dict[str, Any]:
     """What a poster can be: kinds (with titles in the request's language), styles, sizes, formats, languages."""
     return _choices(ctx)
 
 
-@route("/api/publish/poster", methods=("POST",))
 def api_publish_poster(ctx: Ctx) -> Response:
     """``{"kind", "area", "lang", "style", "size", "format"}`` -> the poster file (an attachment)."""
     return _draw(ctx, _wanted(ctx, _choices(ctx)))
+
+
+routes: list[View] = [
+    view("/publish", publish_page, access=Access.MEMBER),
+    view("/publish/poster", publish_poster, methods=("POST",), access=Access.MEMBER),
+    view("/api/publish", api_publish, access=Access.MEMBER),
+    view("/api/publish/poster", api_publish_poster, methods=("POST",), access=Access.MEMBER),
+]
+nav = Nav("/publish", "web.nav.publish")

@@ -1,0 +1,86 @@
+"""Power ledger: district view, blackout calendar, one household's supply, recording power off/on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from starlette.responses import Response
+
+import halqa.ledger as ledger
+import halqa.places as places
+from halqa.errors import InvalidInput
+from halqa.web.fmt import lookup
+from halqa.web.pipeline import Access, Ctx, Nav, View, view
+
+
+def _ledger_end(ctx: Ctx) -> dt.date:
+    """The last day with a recorded outage (a demo or an old archive), else today."""
+    row = ctx.state.cached(ctx.vault, "ledger_end", lambda: ctx.vault.query_one("SELECT max(start_at) FROM ledger_interval"))
+    today = dt.date.today()
+    if row is None or row[0] is None:
+        return today
+    return min(today, dt.datetime.fromtimestamp(int(row[0]), dt.UTC).date())
+
+
+def _period(ctx: Ctx, days: int) -> tuple[str, str]:
+    end = _ledger_end(ctx) if not ctx.arg("to") else dt.date.fromisoformat(ctx.day("to", dt.date.today()))
+    last = end.isoformat()
+    first = ctx.day("from", end - dt.timedelta(days=days - 1))
+    if first > last:
+        raise InvalidInput("web.error.bad_period", first=first, last=last)
+    return first, last
+
+
+def ledger_page(ctx: Ctx) -> Response:
+    first, last = _period(ctx, 30)
+    result = ctx.cached(ledger.report, first, last)
+    return ctx.render("ledger.html", report=result, first=first, last=last,
+                      areas=lookup(ctx.cached(places.areas), "code"))
+
+
+def ledger_calendar(ctx: Ctx) -> Response:
+    known = ctx.cached(places.areas)
+    area = ctx.arg("area") or (known[0]["code"] if known else "")
+    first, last = _period(ctx, 14)
+    result = ctx.cached(ledger.calendar, area, first, last) if area else None
+    return ctx.render("ledger_calendar.html", result=result, area=area, first=first, last=last, areas=known)
+
+
+def ledger_household(ctx: Ctx) -> Response:
+    hh = ctx.household()
+    first, last = _period(ctx, 30)
+    rows = ctx.cached(ledger.household_supply, hh, first, last) if hh else []
+    return ctx.render("ledger_household.html", rows=rows, household=hh, first=first, last=last,
+                      households=ctx.cached(places.households))
+
+
+def api_ledger(ctx: Ctx) -> dict[str, Any]:
+    """Area summaries (supply hours, IEEE 1366 indices, events, claims) for ``from``..``to``
+    (default: the last 30 days with records), optionally one ``area``."""
+    first, last = _period(ctx, 30)
+    return ctx.cached(ledger.report, first, last, ctx.arg("area") or None)
+
+
+def api_ledger_calendar(ctx: Ctx) -> dict[str, Any]:
+    first, last = _period(ctx, 14)
+    return ctx.cached(ledger.calendar, ctx.arg("area"), first, last)
+
+
+def api_power(ctx: Ctx) -> dict[str, Any]:
+    """``{"household": "hh-…", "state": "off" | "on"}``: the power went off / came back now."""
+    hh = ctx.arg("household")
+    if ctx.arg("state") == "off":
+        return {"interval": ledger.start_outage(ctx.vault, hh)}
+    return ledger.stop_outage(ctx.vault, hh)
+
+
+routes: list[View] = [
+    view("/ledger", ledger_page, access=Access.MEMBER),
+    view("/ledger/calendar", ledger_calendar, access=Access.MEMBER),
+    view("/ledger/household", ledger_household, access=Access.MEMBER),
+    view("/api/ledger", api_ledger, access=Access.MEMBER),
+    view("/api/ledger/calendar", api_ledger_calendar, access=Access.MEMBER),
+    view("/api/ledger/power", api_power, methods=("POST",), access=Access.MEMBER),
+]
+nav = Nav("/ledger", "web.nav.ledger")
