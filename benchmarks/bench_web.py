@@ -147,7 +147,7 @@ def main() -> None:
           f"ready in {time.perf_counter() - t0:.1f} s")
     app = create_app(path, vault=vault)
     state = app.state.web
-    token = state.devices.issue("bench", organiser=True)
+    token = state.devices.issue("bench", role="organiser")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

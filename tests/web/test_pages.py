@@ -15,7 +15,8 @@ from halqa.i18n import LANGUAGES, catalogue
 from halqa.web import prepare
 from halqa.web.pipeline import View
 
-PAGES = ["/learning", "/bridge", "/publish", "/", "/listen", "/listen/suggest", "/listen/shared", "/listen/hotspots", "/ledger",
+PAGES = ["/learning", "/bridge", "/publish", "/", "/mine", "/meeting",
+         "/listen", "/listen/suggest", "/listen/shared", "/listen/hotspots", "/ledger",
          "/ledger/calendar", "/ledger/household?household=hh-t1",
          "/circles", "/circles/exposure", "/aid", "/devices", "/panic", "/unlock", "/pair"]
 EXTERNAL = re.compile(r"""(?:src|href|action|srcset|poster|data)\s*=\s*["']?\s*(?:[a-z]+:)?//""", re.I)
@@ -178,7 +179,7 @@ def test_make_a_poster(client):
     r = client.post("/api/publish/poster", json={"kind": "hotspots", "format": "svg", "lang": "en,ar"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml") and b"<svg" in r.content[:500]
     r = client.post("/api/publish/poster", json={"kind": "hotspots", "format": "gif"})
-    assert r.status_code == 400 and r.json()["error"] == "web.error.bad_choice"
+    assert r.status_code == 400 and r.json()["error"] == "web.error.field.choice" and r.json()["params"]["field"] == "format"
     r = client.post("/publish/poster", data={"kind": "hotspots"})
     assert r.status_code == 403  # no CSRF token
 

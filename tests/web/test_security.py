@@ -92,7 +92,7 @@ def test_error_shape_and_status_mapping(client):
     assert status_for(errors.HalqaError()) == 500
     r = client.get("/api/ledger?from=nonsense", headers={"Accept-Language": "en-GB,en;q=0.8"})
     assert r.status_code == 400
-    assert r.json() == errors.InvalidInput("web.error.bad_day", value="nonsense").to_dict()
+    assert r.json() == errors.InvalidInput("web.error.field.day", field="from", value="nonsense").to_dict()
     assert set(r.json()) == {"error", "message", "exit_code", "params"}
     r = client.post("/api/ledger/power", json={"household": "hh-none", "state": "off"},
                     headers={"X-CSRF-Token": client.csrf})
@@ -134,7 +134,7 @@ def test_idle_lock(filled, vault_path):
     state = WebState(vault_path, idle_seconds=60, clock=lambda: now[0])
     app = create_app(vault_path, state=state, vault=filled)
     c = TestClient(app, base_url=BASE)
-    c.cookies.set("sid", state.devices.issue("t", organiser=True))
+    c.cookies.set("sid", state.devices.issue("t", role="organiser"))
     assert c.get("/api/circles").status_code == 200
     now[0] += 61
     r = c.get("/api/circles")
@@ -167,7 +167,7 @@ def test_panic_asks_then_destroys(client, vault_path, state):
 
 def test_members_cannot_panic_or_pair(app, state):
     member = TestClient(app, base_url=BASE)
-    member.cookies.set("sid", state.devices.redeem(state.devices.new_code(), "phone"))
+    member.cookies.set("sid", state.devices.redeem(state.devices.new_code("member", "hh-t1"), "phone")[0])
     assert member.get("/").status_code == 200
     assert member.get("/panic").status_code == 403
     assert member.get("/devices").status_code == 403
@@ -179,9 +179,9 @@ def test_lan_pairing(filled, vault_path):
     state.devices.clock = lambda: now[0]
     app = create_app(vault_path, state=state, vault=filled)
     organiser = TestClient(app, base_url=BASE)
-    organiser.cookies.set("sid", state.devices.issue("laptop", organiser=True))
+    organiser.cookies.set("sid", state.devices.issue("laptop", role="organiser"))
     token = csrf_of(organiser, "/devices")
-    page = organiser.post("/devices/code", data={"csrf": token}).text
+    page = organiser.post("/devices/code", data={"csrf": token, "role": "member", "household": "hh-t1"}).text
     code = re.search(r'class="code" dir="ltr">([A-Z0-9-]+)<', page).group(1)
     assert "<svg" in page and f"/pair?code={code}" in page
     phone, stranger = TestClient(app, base_url=BASE), TestClient(app, base_url=BASE)
@@ -190,13 +190,13 @@ def test_lan_pairing(filled, vault_path):
     r = phone.post("/pair", data={"code": code.lower().replace("-", " "), "name": "phone", "csrf": csrf_of(phone, "/pair")},
                    follow_redirects=False)
     assert r.status_code == 303
-    assert phone.get("/listen").status_code == 200
+    assert phone.get("/ledger").status_code == 200 and phone.get("/listen").status_code == 403
     # single use
     r = stranger.post("/pair", data={"code": code, "csrf": csrf_of(stranger, "/pair")})
     assert r.status_code == 403
     assert stranger.get("/api/circles").status_code == 401
     # expiring codes and tokens
-    late = state.devices.new_code()
+    late = state.devices.new_code("organiser")
     now[0] += 601
     with pytest.raises(errors.AccessDenied):
         state.devices.redeem(late, "x")
@@ -210,7 +210,7 @@ def test_lan_pairing(filled, vault_path):
 
 
 def test_guessing_codes_cancels_them(state):
-    code = state.devices.new_code()
+    code = state.devices.new_code("member", "hh-t1")
     for _ in range(state.devices.max_failures):
         with pytest.raises(errors.AccessDenied):
             state.devices.redeem("AAAA-AAAA", "x")

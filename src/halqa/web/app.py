@@ -21,12 +21,13 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from halqa.web.guard import Guard
 from halqa.web.pipeline import Nav, View, not_found
 from halqa.web.security import SecurityHeaders
 from halqa.web.state import WebState
 from halqa.web.views import aid, bridge, circles, devices, home, learning, ledger, listening, places, publish, vault
 
-__all__ = ["VIEWS", "create_app", "navigation", "views"]
+__all__ = ["VIEWS", "create_app", "navigation", "route_table", "views"]
 
 #: Every view module, in the order of the header's links.
 VIEWS: tuple[ModuleType, ...] = (home, listening, ledger, circles, aid, learning, bridge, publish, places, devices, vault)
@@ -40,6 +41,20 @@ def views() -> list[View]:
 def navigation() -> list[Nav]:
     """The header's links: each view module's ``nav`` entry (None for modules without a page)."""
     return [module.nav for module in VIEWS if module.nav is not None]
+
+
+def route_table(routes: list[View]) -> dict[tuple[str, str], View]:
+    """Every route by ``(method, path)``: who may use it is ``route.access`` (docs/guide/web.md
+    lists the same table, checked by a test)."""
+    return {(method, r.path): r for r in routes for method in sorted(r.methods or ()) if method != "HEAD"}
+
+
+def _caps(routes: list[View]) -> dict[str, int]:
+    """Body caps by path (the largest of a path's methods)."""
+    caps: dict[str, int] = {}
+    for route in routes:
+        caps[route.path] = max(caps.get(route.path, 0), route.max_body)
+    return caps
 
 
 def create_app(vault_path: str | Path, *, lan: bool = False, https: bool = False, idle_seconds: float = 600.0,
@@ -67,9 +82,10 @@ def create_app(vault_path: str | Path, *, lan: bool = False, https: bool = False
     routes = views()
     static = StaticFiles(packages=[("halqa.web", "static")])
     app = Starlette(debug=debug, routes=[*routes, Mount("/static", static, name="static")],
-                    middleware=[Middleware(SecurityHeaders, https=https)],
+                    middleware=[Middleware(SecurityHeaders, https=state.https),
+                                Middleware(Guard, hosts=state.hosts(), caps=_caps(routes))],
                     exception_handlers={HTTPException: not_found}, lifespan=lifespan)
     app.state.web = state
     app.state.nav = navigation()
-    app.state.views = {r.path: r for r in routes if "GET" in (r.methods or ())}
+    app.state.route_table = route_table(routes)
     return app

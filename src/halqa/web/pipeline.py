@@ -12,12 +12,13 @@ function and render; they run in a worker thread while holding the vault (see
 from __future__ import annotations
 
 import enum
+import html
 import json
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar, overload
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -30,13 +31,22 @@ from starlette.routing import Route
 from halqa.errors import AccessDenied, HalqaError, InvalidInput, NotFound, VaultLocked, WrongPassphrase
 from halqa.i18n import LANGUAGES, RTL, set_language, t
 from halqa.web import fmt
+from halqa.web.fields import MISSING, Upload, parse_field
 from halqa.web.pairing import Device
 from halqa.web.security import COOKIE_CSRF, COOKIE_DEVICE, COOKIE_LANG, csrf_ok, csrf_token, same_origin
 from halqa.web.state import WebState
 
-__all__ = ["Access", "Ctx", "Nav", "Upload", "View", "not_found", "render", "status_for", "view"]
+__all__ = ["MAX_BODY", "MAX_BUNDLE_BODY", "MAX_VOICE_BODY", "Access", "BodyTooLarge", "Ctx", "Nav", "Upload", "View",
+           "bare_error", "not_found", "render", "status_for", "view"]
 
-MAX_UPLOAD = 8 * 1024 * 1024
+#: The one cap on a request body, for every route (a passphrase, a form, a JSON object) ...
+MAX_BODY = 1024 * 1024
+#: ... and the two larger ones a route may declare: a grievance with a voice note, a bundle.
+MAX_VOICE_BODY = 8 * 1024 * 1024
+MAX_BUNDLE_BODY = 32 * 1024 * 1024
+
+T = TypeVar("T")
+D = TypeVar("D")
 
 ENV = Environment(loader=PackageLoader("halqa.web", "templates"), autoescape=select_autoescape(["html"]),
                   trim_blocks=True, lstrip_blocks=True)
@@ -60,15 +70,6 @@ def status_for(err: HalqaError) -> int:
 
 
 @dataclass
-class Upload:
-    """An uploaded file read into memory (voice notes are small and go straight to the vault)."""
-
-    data: bytes
-    mime: str
-    name: str
-
-
-@dataclass
 class Ctx:
     """What a handler gets: the request, its language, form, device, and (inside) the vault."""
 
@@ -79,6 +80,7 @@ class Ctx:
     device: Device | None
     browser: str
     api: bool
+    json: bool = False  # the body was a JSON object (its values keep their JSON types)
     vault: Any = None
     cookies: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
 
@@ -86,32 +88,48 @@ class Ctx:
     def query(self) -> Any:
         return self.request.query_params
 
-    def arg(self, name: str, default: str = "") -> str:
-        """A form field, else a query parameter, stripped."""
-        value = self.form.get(name)
-        if value is None:
-            value = self.request.query_params.get(name, default)
-        if isinstance(value, list):
-            value = value[-1] if value else default
-        return value.strip() if isinstance(value, str) else default
+    @overload
+    def field(self, name: str, kind: type[T], *, choices: Sequence[str] = (), minimum: int | None = None,
+              maximum: int | None = None) -> T: ...
 
-    def day(self, name: str, default: date) -> str:
-        """The ISO day in field ``name``, else ``default``."""
-        value = self.arg(name)
-        if not value:
-            return default.isoformat()
-        try:
-            return date.fromisoformat(value).isoformat()
-        except ValueError:
-            raise InvalidInput("web.error.bad_day", value=value) from None
+    @overload
+    def field(self, name: str, kind: type[T], default: D, *, choices: Sequence[str] = (), minimum: int | None = None,
+              maximum: int | None = None) -> T | D: ...
 
-    def household(self) -> str:
-        """The household a quick entry is about: the form's, else the one this browser used last."""
-        return self.arg("household") or self.request.cookies.get(COOKIE_HOUSEHOLD, "")
+    def field(self, name: str, kind: type[Any], default: Any = MISSING, *, choices: Sequence[str] = (),
+              minimum: int | None = None, maximum: int | None = None) -> Any:
+        """Field ``name`` of the body (form or JSON), else of the query, as ``kind`` (see
+        :func:`halqa.web.fields.parse_field`): bad input is a 400 that names the field."""
+        if name in self.form:
+            raw, from_json = self.form[name], self.json
+        elif kind is list:
+            raw, from_json = self.request.query_params.getlist(name), False
+        else:
+            raw, from_json = self.request.query_params.get(name), False
+        return parse_field(name, raw, kind, default, from_json=from_json, choices=choices, minimum=minimum,
+                           maximum=maximum)
+
+    def own_household(self, required: bool = True) -> str:
+        """The household a quick entry or a household page is about. A member's device is tied to
+        one: naming another is refused. Others name it in the form, else the last one they used."""
+        named = self.field("household", str, "")
+        if self.device is not None and not self.device.organiser:
+            if named and named != self.device.household:
+                raise AccessDenied("web.error.not_your_household")
+            return self.device.household or ""
+        household = named or self.request.cookies.get(COOKIE_HOUSEHOLD, "")
+        if required and not household:
+            raise InvalidInput("web.error.no_household")
+        return household
+
+    def remember(self, kind: str, record_id: str) -> None:
+        """Note that this device entered the record (a member can read back its own entries)."""
+        if self.device is not None:
+            self.device.remember(kind, record_id)
 
     def next_path(self) -> str:
         """Where to go after a form: a local path only (never another host)."""
-        target = self.arg("next", "/")
+        target = self.field("next", str, "/")
         return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
 
     def t(self, msg_id: str, **params: Any) -> str:
@@ -142,6 +160,7 @@ def render(ctx: Ctx, template: str, **context: Any) -> str:
         "csrf": csrf_token(ctx.state.secret, ctx.browser), "device": ctx.device,
         "is_open": ctx.state.is_open, "lan": ctx.state.lan, "path": ctx.request.url.path,
         "here": quote(ctx.request.url.path), "nav": _nav_for(ctx),
+        "may": lambda path, method="GET": _may(ctx, path, method),
         "name": lambda record: fmt.name(record, lang),
         "N": lambda value, digits=0: fmt.num(value, digits, lang),
         "D": lambda value: fmt.day(value, lang),
@@ -168,17 +187,29 @@ class Access(enum.Enum):
 
 @dataclass(frozen=True)
 class Nav:
-    """A view module's entry in the header: its page and the message id of its label."""
+    """A view module's entry in the header: its page, the message id of its label, and pages to
+    link instead for devices that may not open the first (a member's aggregate page)."""
 
     path: str
     label: str
+    also: tuple[str, ...] = ()
+
+
+def _may(ctx: Ctx, path: str, method: str = "GET") -> bool:
+    """Whether this device may use ``method path`` (from the route table: for links and forms)."""
+    table: dict[tuple[str, str], View] = ctx.request.app.state.route_table
+    route = table.get((method, path))
+    return route is not None and route.access.allows(ctx.device)
 
 
 def _nav_for(ctx: Ctx) -> list[Nav]:
-    """The header's links: each view module's entry that this device may open."""
-    nav: Sequence[Nav] = getattr(ctx.request.app.state, "nav", ())
-    views: dict[str, View] = getattr(ctx.request.app.state, "views", {})
-    return [n for n in nav if n.path in views and views[n.path].access.allows(ctx.device)]
+    """The header's links: for each view module's entry, the first of its pages this device may open."""
+    links = []
+    for entry in ctx.request.app.state.nav:
+        path = next((p for p in (entry.path, *entry.also) if _may(ctx, p)), None)
+        if path is not None:
+            links.append(Nav(path, entry.label))
+    return links
 
 
 def _lang_of(request: Request) -> str:
@@ -195,9 +226,21 @@ def _token_of(request: Request) -> tuple[str | None, bool]:
     return request.cookies.get(COOKIE_DEVICE), False
 
 
-async def _read_body(request: Request) -> dict[str, Any]:
+class BodyTooLarge(Exception):
+    """The request body passed its route's cap (raised while reading it, see :mod:`halqa.web.guard`)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+    def error(self) -> InvalidInput:
+        return InvalidInput("web.error.too_large", limit=str(self.limit))
+
+
+async def _read_body(request: Request, max_body: int) -> tuple[dict[str, Any], bool]:
+    """The body as fields, and whether it was JSON (whose values keep their JSON types)."""
     if request.method not in ("POST", "PUT", "DELETE", "PATCH"):
-        return {}
+        return {}, False
     kind = request.headers.get("content-type", "")
     if kind.startswith("application/json"):
         try:
@@ -206,9 +249,9 @@ async def _read_body(request: Request) -> dict[str, Any]:
             raise InvalidInput("web.error.bad_json") from None
         if not isinstance(data, dict):
             raise InvalidInput("web.error.bad_json")
-        return data
+        return data, True
     out: dict[str, Any] = {}
-    async with request.form(max_part_size=MAX_UPLOAD, max_files=4, max_fields=400) as form:
+    async with request.form(max_part_size=max_body, max_files=4, max_fields=400) as form:
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
                 data = await value.read()
@@ -219,11 +262,28 @@ async def _read_body(request: Request) -> dict[str, Any]:
                 out[key] = (prev if isinstance(prev, list) else [prev]) + [value]
             else:
                 out[key] = value
-    return out
+    return out, False
 
 
-def _error_response(ctx: Ctx | None, request: Request, err: HalqaError, lang: str) -> Response:
-    status = status_for(err)
+def _proven(ctx: Ctx, bearer: bool, new_browser: bool) -> bool:
+    """Whether an unsafe request shows it comes from this server's own pages or a script, not
+    from another site: a valid bearer token (never ambient), or the CSRF token of this browser,
+    or a JSON body to the API (a cross-site page cannot send one without a CORS preflight, which
+    is never granted). In every case an ``Origin`` header, if sent, must be this server's: the
+    Host guard has already refused hosts this server does not serve, so a rebound name fails."""
+    request = ctx.request
+    if not same_origin(request.headers, request.url.scheme, request.headers.get("host", "")):
+        return False
+    if bearer and ctx.device is not None:
+        return True
+    if ctx.api and ctx.json:
+        return True
+    sent = ctx.form.get("csrf") or request.headers.get("x-csrf-token")
+    return not new_browser and isinstance(sent, str) and csrf_ok(ctx.state.secret, ctx.browser, sent)
+
+
+def _error_response(ctx: Ctx | None, request: Request, err: HalqaError, lang: str, status: int | None = None) -> Response:
+    status = status or status_for(err)
     set_language(lang)
     if request.url.path.startswith("/api/") or ctx is None:
         return JSONResponse(err.to_dict(), status_code=status)
@@ -234,11 +294,11 @@ def _error_response(ctx: Ctx | None, request: Request, err: HalqaError, lang: st
 
 class View(Route):
     """A route of the app with what the pipeline enforces: who may use it (``access``), whether
-    the vault must be open (held during the call) and whether unsafe methods need the CSRF token."""
+    the vault must be open (held during the call) and the largest body it takes (``max_body``)."""
 
     def __init__(self, path: str, handler: Callable[[Ctx], Any], methods: Sequence[str], access: Access,
-                 vault: bool, csrf: bool) -> None:
-        self.handler, self.access, self.needs_vault, self.csrf = handler, access, vault, csrf
+                 vault: bool, max_body: int) -> None:
+        self.handler, self.access, self.needs_vault, self.max_body = handler, access, vault, max_body
         super().__init__(path, self._endpoint, methods=list(methods), name=handler.__name__)
 
     async def _endpoint(self, request: Request) -> Response:
@@ -262,18 +322,13 @@ class View(Route):
                 raise AccessDenied("web.error.no_token")
             if not self.access.allows(device):
                 raise AccessDenied("web.error.organiser_only")
-            ctx.form = await _read_body(request)
-            if self.csrf and request.method != "GET" and not bearer:
-                # A JSON body cannot be sent cross-site without a CORS preflight (never
-                # granted here), so API calls with one need only the same-origin check.
-                sent = ctx.form.get("csrf") or request.headers.get("x-csrf-token")
-                json_api = api and request.headers.get("content-type", "").startswith("application/json")
-                sent = sent if isinstance(sent, str) else None
-                token_ok = json_api or (not new_browser and csrf_ok(state.secret, browser, sent))
-                if not token_ok or not same_origin(request.headers, request.url.scheme, request.headers.get("host", "")):
-                    raise AccessDenied("web.error.csrf")
+            ctx.form, ctx.json = await _read_body(request, self.max_body)
+            if request.method != "GET" and not _proven(ctx, bearer, new_browser):
+                raise AccessDenied("web.error.csrf")
             result = await run_in_threadpool(_call, self.handler, ctx, self.needs_vault, lang)
             response = result if isinstance(result, Response) else JSONResponse(result, status_code=200)
+        except BodyTooLarge as too_large:
+            response = _error_response(ctx, request, too_large.error(), lang, status=413)
         except HalqaError as err:
             response = _error_response(ctx, request, err, lang)
         except Exception as exc:  # the last line of defence: no tracebacks for people
@@ -284,11 +339,12 @@ class View(Route):
 
 
 def view(path: str, handler: Callable[[Ctx], Any], *, access: Access, methods: Sequence[str] = ("GET",),
-         vault: bool = True, csrf: bool = True) -> View:
+         vault: bool = True, max_body: int = MAX_BODY) -> View:
     """The route ``path`` -> ``handler(ctx)``: what a view module lists in its ``routes``.
-    ``access``: who may use it (declared on every route); ``vault``: the vault must be open;
-    ``csrf``: unsafe methods need the token."""
-    return View(path, handler, methods, access, vault, csrf)
+    ``access``: who may use it (declared on every route, checked here and nowhere else);
+    ``vault``: the vault must be open; ``max_body``: the body cap (:data:`MAX_BODY` unless the
+    route takes a voice note or a bundle). Unsafe methods always need proof of origin."""
+    return View(path, handler, methods, access, vault, max_body)
 
 
 def _call(handler: Callable[[Ctx], Any], ctx: Ctx, needs_vault: bool, lang: str) -> Any:
@@ -314,13 +370,17 @@ def _finish(ctx: Ctx | None, response: Response, new_browser: bool) -> Response:
     return response
 
 
+def bare_error(request: Request, err: HalqaError, status: int) -> Response:
+    """An error answered before any view runs (unknown page or host, body too large): the one
+    JSON shape for the API, a bare page otherwise (no template: nothing about the device is known)."""
+    lang = _lang_of(request)
+    if request.url.path.startswith("/api/"):
+        return JSONResponse(err.to_dict(), status_code=status)
+    return HTMLResponse(f"<!doctype html><html lang=\"{lang}\"><title>{t('web.title', lang=lang)}</title>"
+                        f"<p>{html.escape(err.render(lang))}</p><p><a href=\"/\">{t('web.nav.home', lang=lang)}</a></p></html>",
+                        status_code=status)
+
+
 async def not_found(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status_code", 404)
-    err = NotFound("web.error.no_page") if status == 404 else HalqaError("web.error.method")
-    lang = _lang_of(request)
-    body = err.to_dict()
-    if request.url.path.startswith("/api/"):
-        return JSONResponse(body, status_code=status)
-    return HTMLResponse(f"<!doctype html><html lang=\"{lang}\"><title>{t('web.title', lang=lang)}</title>"
-                        f"<p>{err.render(lang)}</p><p><a href=\"/\">{t('web.nav.home', lang=lang)}</a></p></html>",
-                        status_code=status)
+    return bare_error(request, NotFound("web.error.no_page") if status == 404 else HalqaError("web.error.method"), status)

@@ -26,7 +26,7 @@ def api_aid(ctx: Ctx) -> dict[str, Any]:
 
 
 routes: list[View] = [
-    view("/aid", aid_page, access=Access.MEMBER),
-    view("/api/aid", api_aid, access=Access.MEMBER),
+    view("/aid", aid_page, access=Access.ORGANISER),
+    view("/api/aid", api_aid, access=Access.ORGANISER),
 ]
 nav = Nav("/aid", "web.nav.aid")

@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 import halqa.bridge as bridge
 from halqa.errors import InvalidInput
-from halqa.web.pipeline import Access, Ctx, Nav, Upload, View, view
+from halqa.web.pipeline import MAX_BUNDLE_BODY, Access, Ctx, Nav, Upload, View, view
 
 
 def bridge_page(ctx: Ctx) -> Response:
@@ -17,15 +17,16 @@ def bridge_page(ctx: Ctx) -> Response:
 
 def bridge_export(ctx: Ctx) -> Response:
     """Seal an aggregate-only bundle (by default) to one contact and download it."""
-    result = bridge.export_bundle(ctx.vault, [ctx.arg("contact")], aggregate_only=ctx.arg("everything") != "yes",
-                                  everything=ctx.arg("everything") == "yes")
+    everything = ctx.field("everything", bool, False)
+    result = bridge.export_bundle(ctx.vault, [ctx.field("contact", str)], aggregate_only=not everything,
+                                  everything=everything)
     return Response(result["data"], media_type="application/octet-stream",
                     headers={"content-disposition": 'attachment; filename="notes.bin"'})
 
 
 def bridge_import(ctx: Ctx) -> Response:
-    upload = ctx.form.get("bundle")
-    if not isinstance(upload, Upload):
+    upload = ctx.field("bundle", Upload, None)
+    if upload is None:
         raise InvalidInput("web.error.no_file")
     result = bridge.import_bundle(ctx.vault, upload.data)
     return ctx.render("bridge.html", contacts=bridge.contacts(ctx.vault), identity=bridge.identity(ctx.vault),
@@ -37,9 +38,9 @@ def api_bridge_contacts(ctx: Ctx) -> list[dict[str, Any]]:
 
 
 routes: list[View] = [
-    view("/bridge", bridge_page, access=Access.MEMBER),
-    view("/bridge/export", bridge_export, methods=("POST",), access=Access.MEMBER),
-    view("/bridge/import", bridge_import, methods=("POST",), access=Access.MEMBER),
-    view("/api/bridge/contacts", api_bridge_contacts, access=Access.MEMBER),
+    view("/bridge", bridge_page, access=Access.ORGANISER),
+    view("/bridge/export", bridge_export, methods=("POST",), access=Access.ORGANISER),
+    view("/bridge/import", bridge_import, methods=("POST",), access=Access.ORGANISER, max_body=MAX_BUNDLE_BODY),
+    view("/api/bridge/contacts", api_bridge_contacts, access=Access.ORGANISER),
 ]
 nav = Nav("/bridge", "web.nav.bridge")

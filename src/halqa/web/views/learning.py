@@ -25,7 +25,7 @@ def api_learning(ctx: Ctx) -> dict[str, Any]:
 
 
 routes: list[View] = [
-    view("/learning", learning_page, access=Access.MEMBER),
-    view("/api/learning", api_learning, access=Access.MEMBER),
+    view("/learning", learning_page, access=Access.ORGANISER),
+    view("/api/learning", api_learning, access=Access.ORGANISER),
 ]
 nav = Nav("/learning", "web.nav.learning")

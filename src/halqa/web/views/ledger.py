@@ -24,9 +24,9 @@ def _ledger_end(ctx: Ctx) -> dt.date:
 
 
 def _period(ctx: Ctx, days: int) -> tuple[str, str]:
-    end = _ledger_end(ctx) if not ctx.arg("to") else dt.date.fromisoformat(ctx.day("to", dt.date.today()))
+    end = ctx.field("to", dt.date, None) or _ledger_end(ctx)
     last = end.isoformat()
-    first = ctx.day("from", end - dt.timedelta(days=days - 1))
+    first = ctx.field("from", dt.date, end - dt.timedelta(days=days - 1)).isoformat()
     if first > last:
         raise InvalidInput("web.error.bad_period", first=first, last=last)
     return first, last
@@ -39,48 +39,46 @@ def ledger_page(ctx: Ctx) -> Response:
                       areas=lookup(ctx.cached(places.areas), "code"))
 
 
+def _area(ctx: Ctx, known: list[dict[str, Any]]) -> str:
+    """The area asked for, else the first one."""
+    return ctx.field("area", str, known[0]["code"] if known else "")
+
+
 def ledger_calendar(ctx: Ctx) -> Response:
     known = ctx.cached(places.areas)
-    area = ctx.arg("area") or (known[0]["code"] if known else "")
+    area = _area(ctx, known)
     first, last = _period(ctx, 14)
     result = ctx.cached(ledger.calendar, area, first, last) if area else None
     return ctx.render("ledger_calendar.html", result=result, area=area, first=first, last=last, areas=known)
 
 
 def ledger_household(ctx: Ctx) -> Response:
-    hh = ctx.household()
+    hh = ctx.own_household(required=False)
     first, last = _period(ctx, 30)
     rows = ctx.cached(ledger.household_supply, hh, first, last) if hh else []
+    organiser = ctx.device is not None and ctx.device.organiser
     return ctx.render("ledger_household.html", rows=rows, household=hh, first=first, last=last,
-                      households=ctx.cached(places.households))
+                      households=ctx.cached(places.households) if organiser else [{"id": hh}])
 
 
 def api_ledger(ctx: Ctx) -> dict[str, Any]:
     """Area summaries (supply hours, IEEE 1366 indices, events, claims) for ``from``..``to``
     (default: the last 30 days with records), optionally one ``area``."""
     first, last = _period(ctx, 30)
-    return ctx.cached(ledger.report, first, last, ctx.arg("area") or None)
+    return ctx.cached(ledger.report, first, last, ctx.field("area", str, None))
 
 
 def api_ledger_calendar(ctx: Ctx) -> dict[str, Any]:
     first, last = _period(ctx, 14)
-    return ctx.cached(ledger.calendar, ctx.arg("area"), first, last)
+    return ctx.cached(ledger.calendar, _area(ctx, ctx.cached(places.areas)), first, last)
 
 
-def api_power(ctx: Ctx) -> dict[str, Any]:
-    """``{"household": "hh-…", "state": "off" | "on"}``: the power went off / came back now."""
-    hh = ctx.arg("household")
-    if ctx.arg("state") == "off":
-        return {"interval": ledger.start_outage(ctx.vault, hh)}
-    return ledger.stop_outage(ctx.vault, hh)
-
-
+#: Recording power and water (page and API) is quick entry: see :mod:`halqa.web.views.home`.
 routes: list[View] = [
     view("/ledger", ledger_page, access=Access.MEMBER),
     view("/ledger/calendar", ledger_calendar, access=Access.MEMBER),
     view("/ledger/household", ledger_household, access=Access.MEMBER),
     view("/api/ledger", api_ledger, access=Access.MEMBER),
     view("/api/ledger/calendar", api_ledger_calendar, access=Access.MEMBER),
-    view("/api/ledger/power", api_power, methods=("POST",), access=Access.MEMBER),
 ]
 nav = Nav("/ledger", "web.nav.ledger")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from starlette.responses import Response
@@ -16,7 +15,7 @@ from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
 
 def listen(ctx: Ctx) -> Response:
-    theme, place = ctx.arg("theme") or None, ctx.arg("place") or None
+    theme, place = ctx.field("theme", str, None), ctx.field("place", str, None)
     rows = ctx.cached(listening.list_grievances, theme=theme, place=place, limit=100)
     return ctx.render("listen.html", grievances=rows, theme=theme or "", place=place or "",
                       themes=lookup(ctx.cached(listening.themes), "id"), areas=lookup(ctx.cached(places.areas), "code"))
@@ -30,8 +29,7 @@ def listen_suggest(ctx: Ctx) -> Response:
 
 
 def listen_confirm(ctx: Ctx) -> Response:
-    chosen = ctx.form.get("themes") or []
-    listening.confirm_themes(ctx.vault, ctx.arg("gid"), [chosen] if isinstance(chosen, str) else list(chosen))
+    listening.confirm_themes(ctx.vault, ctx.field("gid", str), ctx.field("themes", list, []))
     return ctx.redirect("/listen/suggest")
 
 
@@ -46,7 +44,7 @@ def _district_map(ctx: Ctx) -> dict[str, Any]:
 
 
 def listen_hotspots(ctx: Ctx) -> Response:
-    theme = ctx.arg("theme") or None
+    theme = ctx.field("theme", str, None)
     result = ctx.cached(listening.hotspots, theme=theme)
     by_place = lookup(result["places"], "place")
     drawing = _district_map(ctx)
@@ -57,36 +55,28 @@ def listen_hotspots(ctx: Ctx) -> Response:
 
 
 def api_listen_shared(ctx: Ctx) -> dict[str, Any]:
-    by = [b for b in ctx.arg("by", "district").split(",") if b]
+    by = [b for b in ctx.field("by", str, "district").split(",") if b]
     return ctx.cached(listening.shared_causes, by=by)
 
 
 def api_listen_grievances(ctx: Ctx) -> list[dict[str, Any]]:
-    limit = ctx.arg("limit", "100")
-    return ctx.cached(listening.list_grievances, theme=ctx.arg("theme") or None, place=ctx.arg("place") or None,
-                      limit=int(limit) if limit.isdigit() else 100)
-
-
-def api_listen_add(ctx: Ctx) -> dict[str, Any]:
-    themes = ctx.form.get("themes")
-    return listening.add_grievance(ctx.vault, themes=list(themes) if isinstance(themes, list) else None,
-                                   place=ctx.arg("place"), day=ctx.day("day", dt.date.today()),
-                                   text=ctx.arg("text") or None, count=int(ctx.form.get("count") or 1))
+    return ctx.cached(listening.list_grievances, theme=ctx.field("theme", str, None), place=ctx.field("place", str, None),
+                      limit=ctx.field("limit", int, 100, minimum=1, maximum=10_000))
 
 
 def api_listen_hotspots(ctx: Ctx) -> dict[str, Any]:
-    return ctx.cached(listening.hotspots, theme=ctx.arg("theme") or None)
+    return ctx.cached(listening.hotspots, theme=ctx.field("theme", str, None))
 
 
+#: Adding a grievance (page and API) is quick entry: see :mod:`halqa.web.views.home`.
 routes: list[View] = [
-    view("/listen", listen, access=Access.MEMBER),
-    view("/listen/suggest", listen_suggest, access=Access.MEMBER),
-    view("/listen/confirm", listen_confirm, methods=("POST",), access=Access.MEMBER),
+    view("/listen", listen, access=Access.ORGANISER),
+    view("/listen/suggest", listen_suggest, access=Access.ORGANISER),
+    view("/listen/confirm", listen_confirm, methods=("POST",), access=Access.ORGANISER),
     view("/listen/shared", listen_shared, access=Access.MEMBER),
     view("/listen/hotspots", listen_hotspots, access=Access.MEMBER),
     view("/api/listen/shared", api_listen_shared, access=Access.MEMBER),
-    view("/api/listen/grievances", api_listen_grievances, access=Access.MEMBER),
-    view("/api/listen/grievances", api_listen_add, methods=("POST",), access=Access.MEMBER),
+    view("/api/listen/grievances", api_listen_grievances, access=Access.ORGANISER),
     view("/api/listen/hotspots", api_listen_hotspots, access=Access.MEMBER),
 ]
-nav = Nav("/listen", "web.nav.listen")
+nav = Nav("/listen", "web.nav.listen", also=("/listen/hotspots",))

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 import halqa.places as places
 import halqa.publish as publish
-from halqa.errors import HalqaError, InvalidInput
+from halqa.errors import HalqaError
 from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
 #: Language pairs offered (main language first; the second is printed smaller beside it).
@@ -30,17 +30,13 @@ def _choices(ctx: Ctx) -> dict[str, Any]:
 def _wanted(ctx: Ctx, choices: dict[str, Any]) -> dict[str, Any]:
     """The form's choices, each checked against what publish offers (unknown -> a clear error)."""
     kinds = {k["kind"]: k for k in choices["kinds"]}
-    kind = ctx.arg("kind") or next(iter(kinds), "")
-    fmt = ctx.arg("format", "pdf") or "pdf"
-    lang = ctx.arg("lang") or DEFAULT_LANGS.get(ctx.lang, "ar,en")
-    for value, known in ((kind, list(kinds)), (fmt, choices["formats"]), (lang, choices["langs"]),
-                         (ctx.arg("style", "screen") or "screen", choices["styles"]),
-                         (ctx.arg("size", "a4") or "a4", choices["sizes"])):
-        if value not in known:
-            raise InvalidInput("web.error.bad_choice", value=value, known=", ".join(known))
-    area = ctx.arg("area") or None
-    return {"kind": kind, "area": area if kinds[kind]["area"] else None, "lang": lang,
-            "style": ctx.arg("style", "screen") or "screen", "size": ctx.arg("size", "a4") or "a4", "format": fmt}
+    kind = ctx.field("kind", str, next(iter(kinds), ""), choices=list(kinds))
+    area = ctx.field("area", str, None)
+    return {"kind": kind, "area": area if kinds[kind]["area"] else None,
+            "lang": ctx.field("lang", str, DEFAULT_LANGS.get(ctx.lang, "ar,en"), choices=choices["langs"]),
+            "style": ctx.field("style", str, "screen", choices=choices["styles"]),
+            "size": ctx.field("size", str, "a4", choices=choices["sizes"]),
+            "format": ctx.field("format", str, "pdf", choices=choices["formats"])}
 
 
 def _draw(ctx: Ctx, wanted: dict[str, Any]) -> Response:
@@ -84,9 +80,9 @@ def api_publish_poster(ctx: Ctx) -> Response:
 
 
 routes: list[View] = [
-    view("/publish", publish_page, access=Access.MEMBER),
-    view("/publish/poster", publish_poster, methods=("POST",), access=Access.MEMBER),
-    view("/api/publish", api_publish, access=Access.MEMBER),
-    view("/api/publish/poster", api_publish_poster, methods=("POST",), access=Access.MEMBER),
+    view("/publish", publish_page, access=Access.ORGANISER),
+    view("/publish/poster", publish_poster, methods=("POST",), access=Access.ORGANISER),
+    view("/api/publish", api_publish, access=Access.ORGANISER),
+    view("/api/publish/poster", api_publish_poster, methods=("POST",), access=Access.ORGANISER),
 ]
 nav = Nav("/publish", "web.nav.publish")

@@ -24,18 +24,19 @@ def unlock_page(ctx: Ctx) -> Response:
 
 def unlock_submit(ctx: Ctx) -> Response:
     try:
-        ctx.state.unlock(str(ctx.form.get("passphrase", "")))
+        ctx.state.unlock(ctx.field("passphrase", str, ""))
     except (AccessDenied, InvalidInput) as err:
         return ctx.render("unlock.html", http_status=401 if err.exit_code == 3 else 400, next=ctx.next_path(),
                           message=err.render(ctx.lang))
-    ctx.set_cookie(COOKIE_DEVICE, ctx.state.devices.issue("browser", organiser=True))
+    ctx.set_cookie(COOKIE_DEVICE, ctx.state.devices.issue("browser", role="organiser"))
     return ctx.redirect(ctx.next_path())
 
 
 def api_unlock(ctx: Ctx) -> dict[str, Any]:
-    """``{"passphrase": ...}`` -> ``{"token": ...}`` (send it as ``Authorization: Bearer``)."""
-    ctx.state.unlock(str(ctx.form.get("passphrase", "")))
-    return {"ok": True, "token": ctx.state.devices.issue("script", organiser=True)}
+    """``{"passphrase": ...}`` -> ``{"token": ..., "role": "organiser"}`` (send the token as
+    ``Authorization: Bearer``)."""
+    ctx.state.unlock(ctx.field("passphrase", str, ""))
+    return {"ok": True, "token": ctx.state.devices.issue("script", role="organiser"), "role": "organiser"}
 
 
 def lock(ctx: Ctx) -> Response:
@@ -53,7 +54,9 @@ def api_lock(ctx: Ctx) -> dict[str, Any]:
 
 
 def api_status(ctx: Ctx) -> dict[str, Any]:
-    return {"open": ctx.state.is_open, "lan": ctx.state.lan, "organiser": bool(ctx.device and ctx.device.organiser)}
+    device = ctx.device
+    return {"open": ctx.state.is_open, "lan": ctx.state.lan, "organiser": bool(device and device.organiser),
+            "role": device.role if device else None, "household": device.household if device else None}
 
 
 def panic_page(ctx: Ctx) -> Response:
@@ -61,7 +64,7 @@ def panic_page(ctx: Ctx) -> Response:
 
 
 def panic_submit(ctx: Ctx) -> Response:
-    if ctx.form.get("confirm") != "yes":
+    if not ctx.field("confirm", bool, False):
         return ctx.render("panic.html", http_status=400)
     ctx.state.panic()
     ctx.set_cookie(COOKIE_DEVICE, "")
