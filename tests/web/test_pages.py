@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -147,6 +148,8 @@ def test_prepare_loopback_and_lan(filled, vault_path):
     lan = prepare(vault_path, None, port=9998, lan=True)
     try:
         assert lan.host == "0.0.0.0" and lan.url.startswith("https://")
+        assert urlsplit(lan.url).netloc in lan.state.hosts()  # the address it prints is one it answers to
+        assert all(h.endswith(":9998") for h in lan.state.hosts())
         assert not lan.state.is_open and lan.login_url == ""
         assert re.fullmatch(r"([0-9A-F]{2}:){31}[0-9A-F]{2}", lan.certificate.fingerprint)
         assert oct(lan.certificate.key_file.stat().st_mode & 0o777) == "0o600"
