@@ -1,7 +1,9 @@
-"""The one request pipeline: every page and API endpoint goes through :func:`view`, which
-gives it the same authentication, access check, CSRF check, language, vault access and error
-handling. This module imports no view: the views import it, and :func:`halqa.web.app.create_app`
-lists them.
+"""The one request pipeline: every page and API endpoint is a :func:`view`, which gives it the
+same steps in the same order: device token, access (the route's declared :class:`Access`: the
+only place where roles are decided), the body (within the route's cap), proof of origin for
+unsafe methods, language, vault access, rendering and error handling. Handlers read fields only
+through :meth:`Ctx.field`. This module imports no view: the views import it, and
+:func:`halqa.web.app.create_app` lists them.
 
 Handlers are plain functions ``handler(ctx) -> Response | dict | list`` that call one domain
 function and render; they run in a worker thread while holding the vault (see
@@ -16,7 +18,8 @@ import html
 import json
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from typing import Any, TypeVar, overload
 from urllib.parse import quote
@@ -82,11 +85,7 @@ class Ctx:
     api: bool
     json: bool = False  # the body was a JSON object (its values keep their JSON types)
     vault: Any = None
-    cookies: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
-
-    @property
-    def query(self) -> Any:
-        return self.request.query_params
+    cookies: list[tuple[str, str, dict[str, Any]]] = dataclass_field(default_factory=list)
 
     @overload
     def field(self, name: str, kind: type[T], *, choices: Sequence[str] = (), minimum: int | None = None,

@@ -38,9 +38,7 @@ def power(ctx: Ctx) -> dict[str, Any]:
     """The power went off / came back now at the device's household (one domain call)."""
     hh = ctx.own_household()
     if ctx.field("state", str, choices=POWER) == "off":
-        interval = ledger.start_outage(ctx.vault, hh)
-        ctx.remember("power", interval)
-        return {"interval": interval}
+        return {"interval": ledger.start_outage(ctx.vault, hh)}
     return ledger.stop_outage(ctx.vault, hh)
 
 
@@ -51,7 +49,6 @@ def water(ctx: Ctx) -> dict[str, Any]:
                            smell=ctx.field("smell", bool, False), illness=ctx.field("illness", int, 0, minimum=0, maximum=100),
                            litres_bought=ctx.field("litres_bought", int, 0, minimum=0, maximum=100_000),
                            spent=ctx.field("spent", str, "0"))
-    ctx.remember("water", key)
     return {"id": key}
 
 
@@ -91,8 +88,9 @@ def quick_decode(ctx: Ctx) -> Response:
 
 
 def _mine(ctx: Ctx) -> dict[str, Any]:
-    """What this device entered itself (remembered in the server's memory with its token), and
-    its household's power and water: never another household's, never another device's entries."""
+    """The complaints this device entered itself (their ids are remembered in the server's memory
+    with its token), and its household's power and water: never another household's, never
+    another device's complaints."""
     device = ctx.device
     entries = device.entries if device is not None else []
     grievances = []
