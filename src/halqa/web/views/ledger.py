@@ -15,12 +15,10 @@ from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
 
 def _ledger_end(ctx: Ctx) -> dt.date:
-    """The last day with a recorded outage (a demo or an old archive), else today."""
-    row = ctx.state.cached(ctx.vault, "ledger_end", lambda: ctx.vault.query_one("SELECT max(start_at) FROM ledger_interval"))
+    """The last day with a ledger record (a demo or an old archive), else today."""
+    span = ctx.cached(ledger.extent)
     today = dt.date.today()
-    if row is None or row[0] is None:
-        return today
-    return min(today, dt.datetime.fromtimestamp(int(row[0]), dt.UTC).date())
+    return today if span is None else min(today, span[1])
 
 
 def _period(ctx: Ctx, days: int) -> tuple[str, str]:
