@@ -35,6 +35,7 @@ import uvicorn  # noqa: E402
 from halqa.app import run_demo  # noqa: E402
 from halqa.vault import TEST_KDF, Vault  # noqa: E402
 from halqa.web import create_app  # noqa: E402
+from halqa.web.state import WebState  # noqa: E402
 
 PAGES = ["/", "/listen", "/listen/suggest", "/listen/shared", "/listen/hotspots", "/ledger", "/ledger/calendar",
          "/ledger/household?household=", "/circles", "/circles/exposure", "/aid", "/learning", "/bridge", "/publish",
@@ -145,12 +146,12 @@ def main() -> None:
     grievances = vault.query_one("SELECT count(*) FROM listening_grievance")[0]
     print(f"vault: {events:,} events ({intervals:,} outage intervals, {grievances:,} grievances), "
           f"ready in {time.perf_counter() - t0:.1f} s")
-    app = create_app(path, vault=vault)
-    state = app.state.web
-    token = state.devices.issue("bench", organiser=True)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    state = WebState(path, port=port)  # the server answers only to its own host and port
+    app = create_app(path, vault=vault, state=state)
+    token = state.devices.issue("bench", role="organiser")
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:

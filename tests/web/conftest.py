@@ -69,6 +69,6 @@ def anon(app) -> TestClient:
 def client(app, state) -> TestClient:
     """The organiser's browser: paired (as if it had unlocked) and holding a CSRF cookie."""
     c = TestClient(app, base_url=BASE)
-    c.cookies.set(COOKIE_DEVICE, state.devices.issue("test", organiser=True))
+    c.cookies.set(COOKIE_DEVICE, state.devices.issue("test", role="organiser"))
     c.csrf = csrf_of(c, "/")
     return c

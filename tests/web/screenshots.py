@@ -52,11 +52,11 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     vault_path = Path(args.vault) if args.vault else run_demo(tempfile.mkdtemp(prefix="halqa-shots-"), args.passphrase,
                                                               kdf=TEST_KDF)[0]
-    state = WebState(vault_path)
-    app = create_app(vault_path, state=state)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    state = WebState(vault_path, port=port)  # the server answers only to its own host and port
+    app = create_app(vault_path, state=state)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:

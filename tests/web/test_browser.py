@@ -43,9 +43,9 @@ def server(filled, vault_path):
 
     filled.set_duress(DURESS)
     filled.close()
-    state = WebState(vault_path, lan=True)
-    app = create_app(vault_path, state=state)
     port = _free_port()
+    state = WebState(vault_path, lan=True, port=port)
+    app = create_app(vault_path, state=state)
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -178,3 +178,39 @@ def test_duress_unlock_shows_the_decoy(server, browser):
     html = page.content()
     assert "الكهرباء ما تجي" not in html and "الماي مالح" not in html
     assert page.locator("html").get_attribute("dir") == "rtl"
+
+
+@pytest.mark.parametrize("lang", ["ar", "ckb", "en"])
+def test_member_journey(server, browser, lang):
+    """A member's phone: pair with a member code, record for its household, read it back; the
+    header offers only what a member may open, and an organiser's page is refused."""
+    from halqa.i18n import catalogue
+
+    base, state = server
+    state.unlock(PASSPHRASE)
+    code = state.devices.new_code("member", "hh-t1")
+    requests: list[str] = []
+    page = _context(browser, requests).new_page()
+    page.goto(f"{base}/lang?to={lang}")
+    page.goto(f"{base}/pair?code={code}")
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.locator("html").get_attribute("dir") == ("ltr" if lang == "en" else "rtl")
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    assert page.locator("#household").input_value() == "hh-t1"
+    page.click("button.off")
+    page.wait_for_url("**/?done=off")
+    assert page.locator("p.ok").inner_text() == catalogue(lang)["web.done.off"]
+    page.check("input[name=no_water]")
+    page.click("form[action='/quick/water'] button[type=submit]")
+    page.wait_for_url("**/?done=water")
+    assert page.locator("p.ok").inner_text() == catalogue(lang)["web.done.water"]
+    links = {a.get_attribute("href") for a in page.locator("nav a").all()}
+    assert links == {"/", "/listen/hotspots", "/ledger", "/meeting"}, links
+    page.goto(base + "/mine")
+    assert "hh-t1" in page.content()
+    assert page.goto(base + "/listen").status == 403
+    assert page.goto(base + "/devices").status == 403
+    assert {urlsplit(u).netloc for u in requests} == {urlsplit(base).netloc}
+    with state.use() as vault:
+        assert ledger.open_interval(vault, "hh-t1") is not None

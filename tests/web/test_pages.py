@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -13,21 +14,19 @@ import halqa.ledger as ledger
 import halqa.listening as listening
 from halqa.i18n import LANGUAGES, catalogue
 from halqa.web import prepare
-from halqa.web.app import ROUTES
+from halqa.web.pipeline import View
 
-PAGES = ["/learning", "/bridge", "/publish", "/", "/listen", "/listen/suggest", "/listen/shared", "/listen/hotspots", "/ledger",
+PAGES = ["/learning", "/bridge", "/publish", "/", "/mine", "/meeting",
+         "/listen", "/listen/suggest", "/listen/shared", "/listen/hotspots", "/ledger",
          "/ledger/calendar", "/ledger/household?household=hh-t1",
          "/circles", "/circles/exposure", "/aid", "/devices", "/panic", "/unlock", "/pair"]
 EXTERNAL = re.compile(r"""(?:src|href|action|srcset|poster|data)\s*=\s*["']?\s*(?:[a-z]+:)?//""", re.I)
 TEMPLATES = Path(str(resources.files("halqa.web").joinpath("templates")))
 
 
-def _get_pages() -> set[str]:
-    return {r.path for r in ROUTES if "GET" in (r.methods or ()) and not r.path.startswith("/api/")}
-
-
-def test_page_list_is_complete():
-    assert _get_pages() - {p.split("?")[0] for p in PAGES} <= {"/lang", "/favicon.ico"}
+def test_page_list_is_complete(app):
+    pages = {r.path for r in app.routes if isinstance(r, View) and "GET" in (r.methods or ()) and not r.path.startswith("/api/")}
+    assert pages - {"/lang", "/favicon.ico"} == {p.split("?")[0] for p in PAGES}
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -149,6 +148,8 @@ def test_prepare_loopback_and_lan(filled, vault_path):
     lan = prepare(vault_path, None, port=9998, lan=True)
     try:
         assert lan.host == "0.0.0.0" and lan.url.startswith("https://")
+        assert urlsplit(lan.url).netloc in lan.state.hosts()  # the address it prints is one it answers to
+        assert all(h.endswith(":9998") for h in lan.state.hosts())
         assert not lan.state.is_open and lan.login_url == ""
         assert re.fullmatch(r"([0-9A-F]{2}:){31}[0-9A-F]{2}", lan.certificate.fingerprint)
         assert oct(lan.certificate.key_file.stat().st_mode & 0o777) == "0o600"
@@ -181,7 +182,7 @@ def test_make_a_poster(client):
     r = client.post("/api/publish/poster", json={"kind": "hotspots", "format": "svg", "lang": "en,ar"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml") and b"<svg" in r.content[:500]
     r = client.post("/api/publish/poster", json={"kind": "hotspots", "format": "gif"})
-    assert r.status_code == 400 and r.json()["error"] == "web.error.bad_choice"
+    assert r.status_code == 400 and r.json()["error"] == "web.error.field.choice" and r.json()["params"]["field"] == "format"
     r = client.post("/publish/poster", data={"kind": "hotspots"})
     assert r.status_code == 403  # no CSRF token
 
@@ -216,3 +217,21 @@ def test_results_are_cached_until_the_next_write(client, state, monkeypatch):
     assert len(calls) == 2
     state.lock()  # the cache goes with the vault (a decoy must never see it)
     assert state._results == {}
+
+
+def test_pipeline_imports_no_view_and_views_list_their_routes():
+    import ast
+
+    import halqa.web.pipeline as pipeline
+    from halqa.web.app import VIEWS, navigation, views
+
+    tree = ast.parse(Path(pipeline.__file__).read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not {m for m in imported if m and (m.startswith("halqa.web.views") or m == "halqa.web.app")}
+    for module in VIEWS:  # each module states its routes and its header link, nothing else is read
+        assert module.routes and all(isinstance(r, View) for r in module.routes), module.__name__
+        assert module.nav is None or module.nav.path in {r.path for r in module.routes}, module.__name__
+    assert len(views()) == sum(len(m.routes) for m in VIEWS)
+    assert len({(r.path, tuple(sorted(r.methods))) for r in views()}) == len(views())  # no route listed twice
+    assert [n.path for n in navigation()][:2] == ["/", "/listen"]

@@ -6,29 +6,29 @@ from __future__ import annotations
 import re
 
 import pytest
-from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from halqa import errors
 from halqa.web import create_app, status_for
-from halqa.web.app import ROUTES
+from halqa.web.pipeline import Access, View
 from halqa.web.security import CSP
 from halqa.web.state import WebState
 from tests.conftest import PASSPHRASE
 from tests.web.conftest import BASE, csrf_of
 
-PUBLIC = {"/unlock", "/pair", "/lang", "/favicon.ico", "/api/unlock", "/api/pair"}
 
-
-def _routes(method: str) -> list[str]:
-    return sorted({r.path for r in ROUTES if isinstance(r, Route) and method in (r.methods or ()) and r.path not in PUBLIC})
+def _routes(app, method: str) -> list[str]:
+    paths = sorted({r.path for r in app.routes
+                    if isinstance(r, View) and method in (r.methods or ()) and r.access is not Access.PUBLIC})
+    assert paths, method  # an app with no routes must not pass
+    return paths
 
 
 @pytest.mark.parametrize("lan", [False, True])
 def test_nothing_answers_without_a_token(filled, vault_path, lan):
     app = create_app(vault_path, state=WebState(vault_path, lan=lan), vault=filled)
     anon = TestClient(app, base_url=BASE)
-    for path in _routes("GET"):
+    for path in _routes(app, "GET"):
         r = anon.get(path, follow_redirects=False)
         if path.startswith("/api/"):
             assert r.status_code == 401, path
@@ -36,7 +36,7 @@ def test_nothing_answers_without_a_token(filled, vault_path, lan):
         else:
             assert r.status_code == 303, path
             assert r.headers["location"].startswith("/pair" if lan else "/unlock"), path
-    for path in _routes("POST"):
+    for path in _routes(app, "POST"):
         r = anon.post(path, data={"csrf": "x"}, follow_redirects=False)
         assert r.status_code in (401, 403), path
     # a made-up token is no token
@@ -91,7 +91,7 @@ def test_error_shape_and_status_mapping(client):
     assert status_for(errors.HalqaError()) == 500
     r = client.get("/api/ledger?from=nonsense", headers={"Accept-Language": "en-GB,en;q=0.8"})
     assert r.status_code == 400
-    assert r.json() == errors.InvalidInput("web.error.bad_day", value="nonsense").to_dict()
+    assert r.json() == errors.InvalidInput("web.error.field.day", field="from", value="nonsense").to_dict()
     assert set(r.json()) == {"error", "message", "exit_code", "params"}
     r = client.post("/api/ledger/power", json={"household": "hh-none", "state": "off"},
                     headers={"X-CSRF-Token": client.csrf})
@@ -133,7 +133,7 @@ def test_idle_lock(filled, vault_path):
     state = WebState(vault_path, idle_seconds=60, clock=lambda: now[0])
     app = create_app(vault_path, state=state, vault=filled)
     c = TestClient(app, base_url=BASE)
-    c.cookies.set("sid", state.devices.issue("t", organiser=True))
+    c.cookies.set("sid", state.devices.issue("t", role="organiser"))
     assert c.get("/api/circles").status_code == 200
     now[0] += 61
     r = c.get("/api/circles")
@@ -166,7 +166,7 @@ def test_panic_asks_then_destroys(client, vault_path, state):
 
 def test_members_cannot_panic_or_pair(app, state):
     member = TestClient(app, base_url=BASE)
-    member.cookies.set("sid", state.devices.redeem(state.devices.new_code(), "phone"))
+    member.cookies.set("sid", state.devices.redeem(state.devices.new_code("member", "hh-t1"), "phone")[0])
     assert member.get("/").status_code == 200
     assert member.get("/panic").status_code == 403
     assert member.get("/devices").status_code == 403
@@ -178,9 +178,9 @@ def test_lan_pairing(filled, vault_path):
     state.devices.clock = lambda: now[0]
     app = create_app(vault_path, state=state, vault=filled)
     organiser = TestClient(app, base_url=BASE)
-    organiser.cookies.set("sid", state.devices.issue("laptop", organiser=True))
+    organiser.cookies.set("sid", state.devices.issue("laptop", role="organiser"))
     token = csrf_of(organiser, "/devices")
-    page = organiser.post("/devices/code", data={"csrf": token}).text
+    page = organiser.post("/devices/code", data={"csrf": token, "role": "member", "household": "hh-t1"}).text
     code = re.search(r'class="code" dir="ltr">([A-Z0-9-]+)<', page).group(1)
     assert "<svg" in page and f"/pair?code={code}" in page
     phone, stranger = TestClient(app, base_url=BASE), TestClient(app, base_url=BASE)
@@ -189,13 +189,13 @@ def test_lan_pairing(filled, vault_path):
     r = phone.post("/pair", data={"code": code.lower().replace("-", " "), "name": "phone", "csrf": csrf_of(phone, "/pair")},
                    follow_redirects=False)
     assert r.status_code == 303
-    assert phone.get("/listen").status_code == 200
+    assert phone.get("/ledger").status_code == 200 and phone.get("/listen").status_code == 403
     # single use
     r = stranger.post("/pair", data={"code": code, "csrf": csrf_of(stranger, "/pair")})
     assert r.status_code == 403
     assert stranger.get("/api/circles").status_code == 401
     # expiring codes and tokens
-    late = state.devices.new_code()
+    late = state.devices.new_code("organiser")
     now[0] += 601
     with pytest.raises(errors.AccessDenied):
         state.devices.redeem(late, "x")
@@ -209,7 +209,7 @@ def test_lan_pairing(filled, vault_path):
 
 
 def test_guessing_codes_cancels_them(state):
-    code = state.devices.new_code()
+    code = state.devices.new_code("member", "hh-t1")
     for _ in range(state.devices.max_failures):
         with pytest.raises(errors.AccessDenied):
             state.devices.redeem("AAAA-AAAA", "x")

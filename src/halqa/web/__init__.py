@@ -8,14 +8,16 @@ phones on the local network pair with a one-time code. ``halqa serve`` runs it; 
     serve("demo.halqa", passphrase="...", port=8765)          # http://127.0.0.1:8765
     serve("demo.halqa", lan=True)                              # https on the local network
 
-Modules: :mod:`~halqa.web.app` (app factory, the one request pipeline, error mapping),
-:mod:`~halqa.web.core` (unlock, lock, panic, pairing), :mod:`~halqa.web.pages` (domain pages
-and API), :mod:`~halqa.web.security` (headers, CSRF), :mod:`~halqa.web.pairing` (device
-tokens, certificate, QR), :mod:`~halqa.web.state` (vault in memory, idle lock),
-:mod:`~halqa.web.server` (uvicorn).
+Modules: :mod:`~halqa.web.app` (``create_app``: lists the view modules once),
+:mod:`~halqa.web.pipeline` (the one request pipeline: context, access, CSRF, rendering, the error
+shape and status mapping; it imports no view), :mod:`~halqa.web.views` (one module per domain,
+each exporting ``routes`` and ``nav``: read its docstring to add pages), :mod:`~halqa.web.security`
+(headers, CSRF), :mod:`~halqa.web.pairing` (device tokens, certificate, QR),
+:mod:`~halqa.web.state` (vault in memory, idle lock), :mod:`~halqa.web.server` (uvicorn).
 """
 
-from halqa.web.app import create_app, status_for
+from halqa.web.app import create_app
+from halqa.web.pipeline import status_for
 from halqa.web.server import prepare, serve
 
 __all__ = ["create_app", "prepare", "serve", "status_for"]

@@ -1,298 +1,66 @@
-"""The Starlette application: one decorator gives every page and API endpoint the same
-authentication, CSRF check, language, vault access and error handling.
+"""The web app: :func:`create_app` lists every view module once and concatenates their routes.
 
-Handlers are plain functions ``handler(ctx) -> Response | dict | list`` that call one domain
-function and render; they run in a worker thread while holding the vault (see
-:meth:`WebState.use`). Errors are :class:`halqa.errors.HalqaError`: the API answers with
-``HalqaError.to_dict()`` and the status of :func:`status_for`; pages show the same message.
+Adding a domain's pages: write ``halqa/web/views/<domain>.py`` with ``routes`` and ``nav`` (see
+:mod:`halqa.web.views`), then add the module to :data:`VIEWS` below. Nothing registers itself on
+import, and a view module that fails to import stops the app from starting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import secrets
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import AsyncIterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
-from urllib.parse import quote
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from halqa.errors import AccessDenied, HalqaError, InvalidInput, NotFound, VaultLocked, WrongPassphrase
-from halqa.i18n import LANGUAGES, RTL, set_language, t
-from halqa.web import fmt
-from halqa.web.pairing import Device
-from halqa.web.security import COOKIE_CSRF, COOKIE_DEVICE, COOKIE_LANG, SecurityHeaders, csrf_ok, csrf_token, same_origin
+from halqa.web.guard import Guard
+from halqa.web.pipeline import Nav, View, not_found
+from halqa.web.security import SecurityHeaders
 from halqa.web.state import WebState
+from halqa.web.views import aid, bridge, circles, devices, home, learning, ledger, listening, places, publish, vault
 
-__all__ = ["ROUTES", "Ctx", "Upload", "create_app", "route", "status_for"]
+__all__ = ["VIEWS", "create_app", "navigation", "route_table", "views"]
 
-MAX_UPLOAD = 8 * 1024 * 1024
-
-ENV = Environment(loader=PackageLoader("halqa.web", "templates"), autoescape=select_autoescape(["html"]),
-                  trim_blocks=True, lstrip_blocks=True)
-ENV.filters.update(num=fmt.num, day=fmt.day, pct=fmt.pct)
+#: Every view module, in the order of the header's links.
+VIEWS: tuple[ModuleType, ...] = (home, listening, ledger, circles, aid, learning, bridge, publish, places, devices, vault)
 
 
-def status_for(err: HalqaError) -> int:
-    """HTTP status of an error, from its exit code: 2 -> 400, 3 -> 401 (not authenticated) or
-    403 (refused), 4 -> 503 (vault unreadable), anything else -> 500."""
-    if err.exit_code == 2:
-        return 400
-    if err.exit_code == 3:
-        return 401 if isinstance(err, WrongPassphrase | VaultLocked) or err.msg_id == "web.error.no_token" else 403
-    if err.exit_code == 4:
-        return 503
-    return 500
+def views() -> list[View]:
+    """Every route of the app: the view modules' ``routes``, concatenated."""
+    return [route for module in VIEWS for route in module.routes]
 
 
-@dataclass
-class Upload:
-    """An uploaded file read into memory (voice notes are small and go straight to the vault)."""
-
-    data: bytes
-    mime: str
-    name: str
+def navigation() -> list[Nav]:
+    """The header's links: each view module's ``nav`` entry (None for modules without a page)."""
+    return [module.nav for module in VIEWS if module.nav is not None]
 
 
-@dataclass
-class Ctx:
-    """What a handler gets: the request, its language, form, device, and (inside) the vault."""
-
-    request: Request
-    state: WebState
-    lang: str
-    form: dict[str, Any]
-    device: Device | None
-    browser: str
-    api: bool
-    vault: Any = None
-    cookies: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
-
-    @property
-    def query(self) -> Any:
-        return self.request.query_params
-
-    def arg(self, name: str, default: str = "") -> str:
-        """A form field, else a query parameter, stripped."""
-        value = self.form.get(name)
-        if value is None:
-            value = self.request.query_params.get(name, default)
-        if isinstance(value, list):
-            value = value[-1] if value else default
-        return value.strip() if isinstance(value, str) else default
-
-    def t(self, msg_id: str, **params: Any) -> str:
-        return t(msg_id, lang=self.lang, **params)
-
-    def cached(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """``fn(vault, *args, **kwargs)``, reused until the vault's next write (see
-        :meth:`WebState.cached`); keyed also on the language and today's date, which some
-        results depend on. For read-only domain functions; never change what comes back."""
-        key = repr((fn.__module__, fn.__qualname__, args, sorted(kwargs.items()), self.lang, date.today().isoformat()))
-        return self.state.cached(self.vault, key, lambda: fn(self.vault, *args, **kwargs))
-
-    def set_cookie(self, name: str, value: str, **options: Any) -> None:
-        self.cookies.append((name, value, options))
-
-    def render(self, template: str, http_status: int = 200, **context: Any) -> HTMLResponse:
-        return HTMLResponse(render(self, template, **context), status_code=http_status)
-
-    def redirect(self, url: str) -> RedirectResponse:
-        return RedirectResponse(url, status_code=303)
+def route_table(routes: list[View]) -> dict[tuple[str, str], View]:
+    """Every route by ``(method, path)``: who may use it is ``route.access`` (docs/guide/web.md
+    lists the same table, checked by a test)."""
+    return {(method, r.path): r for r in routes for method in sorted(r.methods or ()) if method != "HEAD"}
 
 
-def render(ctx: Ctx, template: str, **context: Any) -> str:
-    lang = ctx.lang
-    base = {
-        "t": lambda msg_id, **p: t(msg_id, lang=lang, **p),
-        "lang": lang, "dir": "rtl" if lang in RTL else "ltr", "languages": LANGUAGES,
-        "csrf": csrf_token(ctx.state.secret, ctx.browser), "device": ctx.device,
-        "is_open": ctx.state.is_open, "lan": ctx.state.lan, "path": ctx.request.url.path,
-        "here": quote(ctx.request.url.path), "extra_nav": EXTRA_NAV,
-        "name": lambda record: fmt.name(record, lang),
-        "N": lambda value, digits=0: fmt.num(value, digits, lang),
-        "D": lambda value: fmt.day(value, lang),
-        "M": lambda value: fmt.month(value, lang),
-    }
-    return ENV.get_template(template).render(**base, **context)
-
-
-#: Links to pages of domains that landed last (see :mod:`halqa.web.extra`).
-EXTRA_NAV: list[tuple[str, str]] = []
-
-#: Every route of the app, filled by :func:`route` in :mod:`halqa.web.core` and :mod:`halqa.web.pages`.
-ROUTES: list[Route] = []
-
-
-def _lang_of(request: Request) -> str:
-    wanted = request.query_params.get("lang") or request.cookies.get(COOKIE_LANG)
-    if not wanted and request.url.path.startswith("/api/"):
-        wanted = (request.headers.get("accept-language") or "").split(",")[0]
-    return set_language(wanted or LANGUAGES[0]) if wanted else set_language(LANGUAGES[0])
-
-
-def _token_of(request: Request) -> tuple[str | None, bool]:
-    auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        return auth[7:].strip(), True
-    return request.cookies.get(COOKIE_DEVICE), False
-
-
-async def _read_body(request: Request) -> dict[str, Any]:
-    if request.method not in ("POST", "PUT", "DELETE", "PATCH"):
-        return {}
-    kind = request.headers.get("content-type", "")
-    if kind.startswith("application/json"):
-        try:
-            data = json.loads(await request.body() or b"{}")
-        except ValueError:
-            raise InvalidInput("web.error.bad_json") from None
-        if not isinstance(data, dict):
-            raise InvalidInput("web.error.bad_json")
-        return data
-    out: dict[str, Any] = {}
-    async with request.form(max_part_size=MAX_UPLOAD, max_files=4, max_fields=400) as form:
-        for key, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                data = await value.read()
-                if data:
-                    out[key] = Upload(data, value.content_type or "application/octet-stream", value.filename or "")
-            elif key in out:
-                prev = out[key]
-                out[key] = (prev if isinstance(prev, list) else [prev]) + [value]
-            else:
-                out[key] = value
-    return out
-
-
-def _error_response(ctx: Ctx | None, request: Request, err: HalqaError, lang: str) -> Response:
-    status = status_for(err)
-    set_language(lang)
-    if request.url.path.startswith("/api/") or ctx is None:
-        return JSONResponse(err.to_dict(), status_code=status)
-    if isinstance(err, VaultLocked) and err.msg_id == "web.error.locked":
-        return RedirectResponse("/unlock?next=" + quote(request.url.path), status_code=303)
-    return ctx.render("error.html", http_status=status, message=err.render(lang), error=err.msg_id)
-
-
-def route(path: str, methods: tuple[str, ...] = ("GET",), auth: bool = True, vault: bool = True,
-          csrf: bool = True) -> Callable[[Callable[[Ctx], Any]], Callable[[Ctx], Any]]:
-    """Register ``handler(ctx)`` at ``path``. ``auth``: a device token is required; ``vault``:
-    the vault must be open (held during the call); ``csrf``: unsafe methods need the token."""
-
-    def decorate(handler: Callable[[Ctx], Any]) -> Callable[[Ctx], Any]:
-        async def endpoint(request: Request) -> Response:
-            state: WebState = request.app.state.web
-            lang = _lang_of(request)
-            api = request.url.path.startswith("/api/")
-            browser = request.cookies.get(COOKIE_CSRF) or ""
-            new_browser = not browser
-            if new_browser:
-                browser = secrets.token_urlsafe(18)
-            token, bearer = _token_of(request)
-            device = state.devices.check(token)
-            ctx: Ctx | None = None
-            try:
-                ctx = Ctx(request, state, lang, {}, device, browser, api)
-                if auth and device is None:
-                    if not api and request.method == "GET":
-                        target = "/pair" if state.lan and state.is_open else "/unlock"
-                        response: Response = RedirectResponse(f"{target}?next={quote(request.url.path)}", status_code=303)
-                        return _finish(ctx, response, new_browser)
-                    raise AccessDenied("web.error.no_token")
-                ctx.form = await _read_body(request)
-                if csrf and request.method != "GET" and not bearer:
-                    # A JSON body cannot be sent cross-site without a CORS preflight (never
-                    # granted here), so API calls with one need only the same-origin check.
-                    sent = ctx.form.get("csrf") or request.headers.get("x-csrf-token")
-                    json_api = api and request.headers.get("content-type", "").startswith("application/json")
-                    sent = sent if isinstance(sent, str) else None
-                    token_ok = json_api or (not new_browser and csrf_ok(state.secret, browser, sent))
-                    if not token_ok or not same_origin(request.headers, request.url.scheme, request.headers.get("host", "")):
-                        raise AccessDenied("web.error.csrf")
-                result = await run_in_threadpool(_call, handler, ctx, vault, lang)
-                if isinstance(result, Response):
-                    response = result
-                else:
-                    response = JSONResponse(result, status_code=200)
-            except HalqaError as err:
-                response = _error_response(ctx, request, err, lang)
-            except Exception as exc:  # the last line of defence: no tracebacks for people
-                if request.app.debug:
-                    raise
-                response = _error_response(ctx, request, HalqaError("error.unexpected", detail=type(exc).__name__), lang)
-            return _finish(ctx, response, new_browser)
-
-        endpoint.__name__ = handler.__name__
-        ROUTES.append(Route(path, endpoint, methods=list(methods), name=handler.__name__))
-        return handler
-
-    return decorate
-
-
-def _call(handler: Callable[[Ctx], Any], ctx: Ctx, needs_vault: bool, lang: str) -> Any:
-    set_language(lang)
-    if not needs_vault:
-        return handler(ctx)
-    with ctx.state.use() as vault:
-        ctx.vault = vault
-        return handler(ctx)
-
-
-def _finish(ctx: Ctx | None, response: Response, new_browser: bool) -> Response:
-    if ctx is None:
-        return response
-    secure = ctx.state.https
-    if new_browser:
-        response.set_cookie(COOKIE_CSRF, ctx.browser, httponly=True, samesite="strict", secure=secure)
-    for name, value, options in ctx.cookies:
-        if value:
-            response.set_cookie(name, value, httponly=True, samesite="strict", secure=secure, **options)
-        else:
-            response.delete_cookie(name, httponly=True, samesite="strict", secure=secure)
-    return response
-
-
-async def _not_found(request: Request, exc: Exception) -> Response:
-    status = getattr(exc, "status_code", 404)
-    err = NotFound("web.error.no_page") if status == 404 else HalqaError("web.error.method")
-    lang = _lang_of(request)
-    body = err.to_dict()
-    if request.url.path.startswith("/api/"):
-        return JSONResponse(body, status_code=status)
-    return HTMLResponse(f"<!doctype html><html lang=\"{lang}\"><title>{t('web.title', lang=lang)}</title>"
-                        f"<p>{err.render(lang)}</p><p><a href=\"/\">{t('web.nav.home', lang=lang)}</a></p></html>",
-                        status_code=status)
+def _caps(routes: list[View]) -> dict[str, int]:
+    """Body caps by path (the largest of a path's methods)."""
+    caps: dict[str, int] = {}
+    for route in routes:
+        caps[route.path] = max(caps.get(route.path, 0), route.max_body)
+    return caps
 
 
 def create_app(vault_path: str | Path, *, lan: bool = False, https: bool = False, idle_seconds: float = 600.0,
                vault: Any = None, state: WebState | None = None, debug: bool = False) -> Starlette:
     """The web app serving the vault at ``vault_path`` (locked until unlocked in the browser,
     unless an open ``vault`` is given). ``lan``: members' phones reach it after pairing."""
-    from halqa.web import core, pages, posters  # noqa: F401  (registers the routes)
-
-    if not EXTRA_NAV:
-        try:
-            from halqa.web import extra
-        except (ImportError, AttributeError):  # a domain still being built: its pages wait
-            pass
-        else:
-            EXTRA_NAV.extend(extra.NAV)
-
     state = state or WebState(Path(vault_path), idle_seconds=idle_seconds, lan=lan, https=https)
     if vault is not None:
         state.adopt(vault)
@@ -311,9 +79,13 @@ def create_app(vault_path: str | Path, *, lan: bool = False, https: bool = False
             task.cancel()
             state.lock("stopped")
 
+    routes = views()
     static = StaticFiles(packages=[("halqa.web", "static")])
-    app = Starlette(debug=debug, routes=[*ROUTES, Mount("/static", static, name="static")],
-                    middleware=[Middleware(SecurityHeaders, https=https)],
-                    exception_handlers={HTTPException: _not_found}, lifespan=lifespan)
+    app = Starlette(debug=debug, routes=[*routes, Mount("/static", static, name="static")],
+                    middleware=[Middleware(SecurityHeaders, https=state.https),
+                                Middleware(Guard, hosts=state.hosts(), caps=_caps(routes))],
+                    exception_handlers={HTTPException: not_found}, lifespan=lifespan)
     app.state.web = state
+    app.state.nav = navigation()
+    app.state.route_table = route_table(routes)
     return app

@@ -12,7 +12,7 @@ from typing import Any
 
 from halqa.i18n import RTL, current_language, t
 
-__all__ = ["day", "month", "name", "num", "pct"]
+__all__ = ["day", "lookup", "month", "name", "num", "pct"]
 
 _DIGITS = str.maketrans("0123456789.,-", "٠١٢٣٤٥٦٧٨٩٫٬-")
 
@@ -74,3 +74,8 @@ def name(record: Any, lang: str | None = None) -> str:
         if record.get(key):
             return str(record[key])
     return "?"
+
+
+def lookup(rows: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
+    """``rows`` by the text of their ``key`` (themes by id, areas by code), for templates."""
+    return {str(r[key]): r for r in rows}

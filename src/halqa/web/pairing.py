@@ -2,10 +2,14 @@
 
 The pairing protocol, as states (each a method of :class:`Devices`)::
 
-    organiser unlocks  --issue()-->  device token (the unlocking browser is trusted)
-    organiser          --new_code()--> CODE (8 letters, single use, 10 minutes)
-    member's phone     --redeem(CODE)--> device token (cookie, 12 hours) | refused
+    organiser unlocks  --issue(role="organiser")-->  device token (the unlocking browser is trusted)
+    organiser          --new_code(role, household)--> CODE (8 letters, single use, 10 minutes)
+    member's phone     --redeem(CODE)--> device token with the code's role (cookie, 12 hours) | refused
     organiser          --revoke(id) / clear()--> token refused from then on
+
+A device's role is fixed when its code is made: ``organiser`` (everything) or ``member`` (tied to
+one household: quick entry for it, what it entered itself, aggregates; see
+:class:`halqa.web.pipeline.Access`). ``halqa serve`` makes an organiser code for its own link.
 
 Everything lives in the server's memory only: a restart forgets every device (members pair
 again), and nothing about paired phones is written to disk. Codes and tokens are stored as
@@ -26,10 +30,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-from halqa.errors import AccessDenied
+from halqa.errors import AccessDenied, InvalidInput
 
-__all__ = ["CODE_ALPHABET", "Certificate", "Device", "Devices", "lan_address", "qr_svg", "self_signed_certificate"]
+__all__ = ["CODE_ALPHABET", "ROLES", "Certificate", "Device", "Devices", "Role", "lan_address", "qr_svg",
+           "self_signed_certificate"]
+
+Role = Literal["organiser", "member"]
+ROLES: tuple[Role, ...] = ("organiser", "member")
+
+#: What one device remembers having entered (kind, record id): at most this many, newest kept.
+MAX_ENTRIES = 200
 
 #: No 0/O, 1/I/L: codes are read aloud and typed on small keyboards.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -50,7 +62,26 @@ class Device:
     created: float
     expires: float
     last_seen: float = 0.0
-    organiser: bool = False
+    role: Role = "member"
+    household: str | None = None  # a member's household (None for organisers)
+    circle: str | None = None  # a member's circle, for its next meeting (optional)
+    entries: list[tuple[str, str]] = field(default_factory=list)  # what it entered: (kind, id)
+
+    @property
+    def organiser(self) -> bool:
+        return self.role == "organiser"
+
+    def remember(self, kind: str, record_id: str) -> None:
+        """Note a record this device entered (in memory only, gone with the token)."""
+        self.entries = [*self.entries, (kind, record_id)][-MAX_ENTRIES:]
+
+
+@dataclass(frozen=True)
+class _Pending:
+    expires: float
+    role: Role
+    household: str | None
+    circle: str | None
 
 
 @dataclass
@@ -62,40 +93,48 @@ class Devices:
     max_failures: int = 10
     clock: Callable[[], float] = time.time
     _tokens: dict[str, Device] = field(default_factory=dict)
-    _codes: dict[str, float] = field(default_factory=dict)
+    _codes: dict[str, _Pending] = field(default_factory=dict)
     _failures: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def issue(self, name: str, organiser: bool = False) -> str:
+    def issue(self, name: str, role: Role, household: str | None = None, circle: str | None = None) -> str:
         """A new device token (returned once; only its digest is kept)."""
+        return self._new(name, role, household, circle)[0]
+
+    def _new(self, name: str, role: Role, household: str | None, circle: str | None) -> tuple[str, Device]:
+        _check_role(role, household)
         token = secrets.token_urlsafe(32)
         now = self.clock()
+        device = Device(secrets.token_hex(4), name[:40] or "?", now, now + self.token_ttl, now, role,
+                        household if role == "member" else None, circle if role == "member" else None)
         with self._lock:
-            self._tokens[_digest(token)] = Device(secrets.token_hex(4), name[:40] or "?", now, now + self.token_ttl, now,
-                                                  organiser)
-        return token
+            self._tokens[_digest(token)] = device
+        return token, device
 
-    def new_code(self) -> str:
-        """A single-use pairing code such as ``KX4M-9TQA`` (40 bits, expires in ``code_ttl``)."""
+    def new_code(self, role: Role = "member", household: str | None = None, circle: str | None = None) -> str:
+        """A single-use pairing code such as ``KX4M-9TQA`` (40 bits, expires in ``code_ttl``) for a
+        device of ``role`` (a member's ``household`` is required; the caller checks it exists)."""
+        _check_role(role, household)
         raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
         with self._lock:
-            self._codes[_digest(raw)] = self.clock() + self.code_ttl
+            self._codes[_digest(raw)] = _Pending(self.clock() + self.code_ttl, role, household, circle)
         return f"{raw[:4]}-{raw[4:]}"
 
-    def redeem(self, code: str, name: str) -> str:
-        """Trade a pairing code for a device token; refused if unknown, used or expired.
-        After ``max_failures`` wrong codes every outstanding code is cancelled (no guessing)."""
+    def redeem(self, code: str, name: str) -> tuple[str, Device]:
+        """Trade a pairing code for a device token and its device (with the code's role); refused
+        if unknown, used or expired. After ``max_failures`` wrong codes every outstanding code is
+        cancelled (no guessing)."""
         key = _digest(_normalise_code(code))
         with self._lock:
-            expiry = self._codes.pop(key, None)
-            if expiry is None or expiry < self.clock():
+            pending = self._codes.pop(key, None)
+            if pending is None or pending.expires < self.clock():
                 self._failures += 1
                 if self._failures >= self.max_failures:
                     self._codes.clear()
                     self._failures = 0
                 raise AccessDenied("web.error.bad_code")
             self._failures = 0
-        return self.issue(name)
+        return self._new(name, pending.role, pending.household, pending.circle)
 
     def check(self, token: str | None) -> Device | None:
         """The device of a token, if it is known and not expired."""
@@ -134,6 +173,13 @@ class Devices:
         with self._lock:
             self._tokens.clear()
             self._codes.clear()
+
+
+def _check_role(role: str, household: str | None) -> None:
+    if role not in ROLES:
+        raise InvalidInput("web.error.field.choice", field="role", value=role, known=", ".join(ROLES))
+    if role == "member" and not household:
+        raise InvalidInput("web.error.field.missing", field="household")
 
 
 def lan_address() -> str:

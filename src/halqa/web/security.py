@@ -4,6 +4,10 @@
   the other protective headers on *every* response (pages, API, static files, errors), and
   ``Cache-Control: no-store`` everywhere: a phone searched at a checkpoint should hold no cached
   page, not even the stylesheet.
+* Hosts: :func:`served_hosts` lists the ``Host`` values this server answers to (loopback names and
+  the LAN addresses it announced, with its port); :class:`halqa.web.guard.Guard` refuses any other
+  before a handler runs, so a page whose name was rebound to 127.0.0.1 (DNS rebinding) reaches
+  nothing, and ``Origin`` can then be compared with the request's own (served) host.
 * CSRF: a double-submit token bound to a random per-browser cookie with an HMAC keyed by a
   secret that lives only in the server's memory (a new one each start). Requests that
   authenticate with an ``Authorization: Bearer`` header (scripts) carry no ambient credential
@@ -14,11 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-__all__ = ["COOKIE_CSRF", "COOKIE_DEVICE", "COOKIE_LANG", "CSP", "SecurityHeaders", "csrf_ok", "csrf_token", "same_origin"]
+__all__ = ["COOKIE_CSRF", "COOKIE_DEVICE", "COOKIE_LANG", "CSP", "SecurityHeaders", "csrf_ok", "csrf_token", "same_origin",
+           "served_hosts"]
 
 #: No external host anywhere; no inline script or style; no framing; forms post only here.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -92,3 +98,18 @@ def same_origin(headers: Any, scheme: str, host: str) -> bool:
     if origin is None:
         return True
     return origin == f"{scheme}://{host}"
+
+
+def served_hosts(port: int, lan_addresses: tuple[str, ...] = (), https: bool = False) -> frozenset[str]:
+    """The ``Host`` header values this server answers to: 127.0.0.1, localhost, ::1 and the LAN
+    addresses it announced, each with ``port`` (and without it when it is the scheme's default)."""
+    names = ["127.0.0.1", "localhost", "[::1]"]
+    for address in lan_addresses:
+        try:
+            names.append(f"[{address}]" if ipaddress.ip_address(address).version == 6 else address)
+        except ValueError:  # a host name given with --host
+            names.append(address.lower())
+    hosts = {f"{name}:{port}" for name in names}
+    if port == (443 if https else 80):
+        hosts.update(names)
+    return frozenset(hosts)

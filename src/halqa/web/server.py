@@ -11,11 +11,9 @@ from typing import Any
 from halqa.i18n import t
 from halqa.web.app import create_app
 from halqa.web.pairing import Certificate, lan_address, self_signed_certificate
-from halqa.web.state import WebState
+from halqa.web.state import DEFAULT_PORT, WebState
 
-__all__ = ["Prepared", "prepare", "serve"]
-
-DEFAULT_PORT = 8765
+__all__ = ["DEFAULT_PORT", "Prepared", "prepare", "serve"]
 
 
 @dataclass
@@ -40,19 +38,20 @@ def prepare(vault_path: str | os.PathLike[str], passphrase: str | None = None, h
     HTTPS with a fresh self-signed certificate (``https=False`` turns that off: not advised)."""
     https = lan if https is None else https
     bind = host or ("0.0.0.0" if lan else "127.0.0.1")
-    shown = lan_address() if lan and bind in ("0.0.0.0", "::") else bind
+    shown = lan_address() if bind in ("0.0.0.0", "::") else bind
     certificate = self_signed_certificate(sorted({shown, "127.0.0.1", "localhost"})) if https else None
     scheme = "https" if https else "http"
     url = f"{scheme}://{shown}:{port}"
+    announced = tuple(sorted({shown, bind} - {"0.0.0.0", "::", "127.0.0.1", "localhost", "::1"}))
     state = WebState(Path(vault_path), idle_seconds=idle_minutes * 60, lan=lan, https=https, certificate=certificate,
-                     base_url=url)
+                     base_url=url, port=port, lan_addresses=announced)
     if passphrase is not None and vault is None:
         state.unlock(passphrase)
     app = create_app(vault_path, state=state, vault=vault)
     lines = [t("web.serve.lan", url=url) if lan else t("web.serve.url", url=url)]
     login_url = ""
     if state.is_open:
-        code = state.devices.new_code()
+        code = state.devices.new_code("organiser")
         local = f"{scheme}://127.0.0.1:{port}" if bind in ("0.0.0.0", "127.0.0.1", "::") else url
         login_url = f"{local}/pair?code={code}"
         lines.append(t("web.serve.login", url=login_url))

@@ -27,9 +27,11 @@ from typing import Any
 
 from halqa.errors import AccessDenied, VaultLocked
 from halqa.web.pairing import Certificate, Devices
-from halqa.web.security import new_secret
+from halqa.web.security import new_secret, served_hosts
 
-__all__ = ["WebState"]
+__all__ = ["DEFAULT_PORT", "WebState"]
+
+DEFAULT_PORT = 8765
 
 
 @dataclass
@@ -45,6 +47,8 @@ class WebState:
     secret: bytes = field(default_factory=new_secret)
     certificate: Certificate | None = None
     base_url: str = ""
+    port: int = DEFAULT_PORT
+    lan_addresses: tuple[str, ...] = ()  # the addresses announced to phones (besides loopback)
     vault: Any = None
     last_activity: float = 0.0
     failures: list[float] = field(default_factory=list)
@@ -52,6 +56,10 @@ class WebState:
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _results: dict[Any, Any] = field(default_factory=dict)
     _results_top: int = -1
+
+    def hosts(self) -> frozenset[str]:
+        """The ``Host`` values requests may carry (see :func:`halqa.web.security.served_hosts`)."""
+        return served_hosts(self.port, self.lan_addresses, self.https)
 
     # ------------------------------------------------------------------ transitions
     def unlock(self, passphrase: str) -> None:

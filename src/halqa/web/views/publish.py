@@ -1,6 +1,5 @@
 """Posters: pick a kind, area, languages, style, size and format; download the file that
-:func:`halqa.publish.render` draws (metadata already stripped there). ``halqa.publish`` is
-imported on use, so the other pages keep working if it cannot load (fonts, a broken install)."""
+:func:`halqa.publish.render` draws (metadata already stripped there)."""
 
 from __future__ import annotations
 
@@ -12,8 +11,9 @@ from typing import Any
 from starlette.responses import Response
 
 import halqa.places as places
-from halqa.errors import HalqaError, InvalidInput
-from halqa.web.app import Ctx, route
+import halqa.publish as publish
+from halqa.errors import HalqaError
+from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
 #: Language pairs offered (main language first; the second is printed smaller beside it).
 LANG_CHOICES = ("ar,en", "ar", "ar,ckb", "ckb,ar", "ckb", "en,ar", "en")
@@ -23,8 +23,6 @@ MEDIA = {"pdf": "application/pdf", "png": "image/png", "svg": "image/svg+xml"}
 
 
 def _choices(ctx: Ctx) -> dict[str, Any]:
-    import halqa.publish as publish
-
     return {"kinds": publish.poster_kinds(ctx.lang), "styles": list(publish.STYLES), "sizes": list(publish.SIZES),
             "formats": list(publish.FORMATS), "langs": list(LANG_CHOICES), "default_lang": DEFAULT_LANGS.get(ctx.lang, "ar,en")}
 
@@ -32,23 +30,17 @@ def _choices(ctx: Ctx) -> dict[str, Any]:
 def _wanted(ctx: Ctx, choices: dict[str, Any]) -> dict[str, Any]:
     """The form's choices, each checked against what publish offers (unknown -> a clear error)."""
     kinds = {k["kind"]: k for k in choices["kinds"]}
-    kind = ctx.arg("kind") or next(iter(kinds), "")
-    fmt = ctx.arg("format", "pdf") or "pdf"
-    lang = ctx.arg("lang") or DEFAULT_LANGS.get(ctx.lang, "ar,en")
-    for value, known in ((kind, list(kinds)), (fmt, choices["formats"]), (lang, choices["langs"]),
-                         (ctx.arg("style", "screen") or "screen", choices["styles"]),
-                         (ctx.arg("size", "a4") or "a4", choices["sizes"])):
-        if value not in known:
-            raise InvalidInput("web.error.bad_choice", value=value, known=", ".join(known))
-    area = ctx.arg("area") or None
-    return {"kind": kind, "area": area if kinds[kind]["area"] else None, "lang": lang,
-            "style": ctx.arg("style", "screen") or "screen", "size": ctx.arg("size", "a4") or "a4", "format": fmt}
+    kind = ctx.field("kind", str, next(iter(kinds), ""), choices=list(kinds))
+    area = ctx.field("area", str, None)
+    return {"kind": kind, "area": area if kinds[kind]["area"] else None,
+            "lang": ctx.field("lang", str, DEFAULT_LANGS.get(ctx.lang, "ar,en"), choices=choices["langs"]),
+            "style": ctx.field("style", str, "screen", choices=choices["styles"]),
+            "size": ctx.field("size", str, "a4", choices=choices["sizes"]),
+            "format": ctx.field("format", str, "pdf", choices=choices["formats"])}
 
 
 def _draw(ctx: Ctx, wanted: dict[str, Any]) -> Response:
     """Draw into a private temporary folder, answer with the bytes, remove the folder."""
-    import halqa.publish as publish
-
     folder = Path(tempfile.mkdtemp(prefix="halqa-"))
     try:
         name = f"{wanted['kind']}-{(wanted['area'] or 'all').lower()}.{wanted['format']}"
@@ -61,12 +53,10 @@ def _draw(ctx: Ctx, wanted: dict[str, Any]) -> Response:
                     headers={"content-disposition": f'attachment; filename="{name}"'})
 
 
-@route("/publish")
 def publish_page(ctx: Ctx) -> Response:
     return ctx.render("publish.html", **_choices(ctx), areas=places.areas(ctx.vault), wanted=None)
 
 
-@route("/publish/poster", methods=("POST",))
 def publish_poster(ctx: Ctx) -> Response:
     choices = _choices(ctx)
     try:
@@ -79,13 +69,20 @@ def publish_poster(ctx: Ctx) -> Response:
                           wanted=ctx.form, message=err.render(ctx.lang))
 
 
-@route("/api/publish")
 def api_publish(ctx: Ctx) -> dict[str, Any]:
     """What a poster can be: kinds (with titles in the request's language), styles, sizes, formats, languages."""
     return _choices(ctx)
 
 
-@route("/api/publish/poster", methods=("POST",))
 def api_publish_poster(ctx: Ctx) -> Response:
     """``{"kind", "area", "lang", "style", "size", "format"}`` -> the poster file (an attachment)."""
     return _draw(ctx, _wanted(ctx, _choices(ctx)))
+
+
+routes: list[View] = [
+    view("/publish", publish_page, access=Access.ORGANISER),
+    view("/publish/poster", publish_poster, methods=("POST",), access=Access.ORGANISER),
+    view("/api/publish", api_publish, access=Access.ORGANISER),
+    view("/api/publish/poster", api_publish_poster, methods=("POST",), access=Access.ORGANISER),
+]
+nav = Nav("/publish", "web.nav.publish")

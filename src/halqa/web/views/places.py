@@ -1,0 +1,16 @@
+"""The areas (districts) as JSON, for scripts and forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import halqa.places as places
+from halqa.web.pipeline import Access, Ctx, Nav, View, view
+
+
+def api_places(ctx: Ctx) -> list[dict[str, Any]]:
+    return ctx.cached(places.areas)
+
+
+routes: list[View] = [view("/api/places", api_places, access=Access.MEMBER)]
+nav: Nav | None = None
