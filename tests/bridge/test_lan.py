@@ -177,27 +177,29 @@ def test_oversized_frame_before_authentication_is_refused_on_its_header(devices)
     listener.join()
 
 
+def _refused(sender, receiver, name: str, logged: str) -> _Listener:
+    """``sender`` pushes to ``name`` but ``receiver`` listens: refused before anything is sent."""
+    listener = _Listener(receiver)
+    with pytest.raises(InvalidInput) as err:
+        push_bundle(sender, name, f"127.0.0.1:{listener.port}")
+    assert err.value.msg_id == "bridge.lan_refused"
+    assert listener.wait_results(1)[0]["error"] == logged
+    return listener
+
+
 def test_push_refuses_strangers_and_impostors(devices, tmp_path):
     x, y, z = devices
     stranger = make_device(tmp_path, "stranger")
     try:
         add_contact(stranger, "y", text=identity(y)["text"])
         places.add_area(stranger, "NKH", "حي النخيل")
-        listener = _Listener(y)
-        with pytest.raises(InvalidInput) as err:
-            push_bundle(stranger, "y", f"127.0.0.1:{listener.port}")
-        assert err.value.msg_id == "bridge.lan_refused"
-        assert listener.wait_results(1)[0]["error"] == "bridge.lan_unknown_peer"
+        listener = _refused(stranger, y, "y", "bridge.lan_unknown_peer")
         assert y.query("SELECT count(*) FROM area")[0][0] == 0
         push_bundle(x, "y", f"127.0.0.1:{listener.port}")
         listener.join()
         # x means to reach y, but z answers: z cannot read x's proof, x sends nothing
         places.add_area(x, "KRB", "الكرابلة")
-        listener = _Listener(z)
-        with pytest.raises(InvalidInput) as err:
-            push_bundle(x, "y", f"127.0.0.1:{listener.port}")
-        assert err.value.msg_id == "bridge.lan_refused"
-        assert listener.wait_results(1)[0]["error"] == "bridge.lan_auth_failed"
+        listener = _refused(x, z, "y", "bridge.lan_auth_failed")
         assert z.query("SELECT count(*) FROM area WHERE code = 'KRB'")[0][0] == 0
         push_bundle(y, "z", f"127.0.0.1:{listener.port}")
         listener.join()
