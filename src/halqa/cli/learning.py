@@ -168,7 +168,7 @@ def tactic_cmd(tactic_id: Annotated[str, typer.Argument(help="Tactic id.")]) -> 
         data = tactic(vault, tactic_id, lang=current_language())
 
     def human(d: dict[str, Any]) -> None:
-        console.print(Text.assemble((literal(d["title"]), "bold"), f" ({d['place'] or ''} {d['years'] or ''})"))
+        console.print(Text.assemble((literal(d["title"]), "bold"), literal(f" ({d['place'] or ''} {d['years'] or ''})")))
         console.print(d["description"] or "")
         for s in d.get("sources", []):
             console.print(f"  · {s}")
