@@ -8,6 +8,7 @@ frame before proving anything, or just connect and leave (the listening session 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import socket
 import struct
@@ -16,6 +17,8 @@ import time
 
 import pytest
 import typer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from nacl.bindings import crypto_scalarmult, crypto_scalarmult_base
 from nacl.exceptions import CryptoError
 from nacl.secret import SecretBox
@@ -267,3 +270,23 @@ def test_a_low_order_ephemeral_key_is_refused(devices):
     assert listener.wait_results(1)[0]["error"] == "bridge.lan_auth_failed"
     push_bundle(x, "y", f"127.0.0.1:{listener.port}")
     listener.join()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(junk=st.binary(max_size=600), low_order=st.booleans())
+def test_whatever_a_stranger_sends_is_refused_cleanly(vault, junk, low_order):
+    """Any bytes end in a refusal the listener records (never an exception that would end the
+    session), and the listener answers nothing but its ephemeral key."""
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        theirs.sendall((bytes(32) if low_order else os.urandom(32)) + junk)
+        theirs.shutdown(socket.SHUT_WR)
+        with pytest.raises((InvalidInput, OSError)):
+            lan_module._serve_one(vault, ours, 1 << 20, 5.0)
+        ours.close()
+        assert len(_read_all(theirs)) == 32
+
+
+def test_sync_listen_refuses_every_interface(cli, vault):
+    code, out = cli("sync", "listen", "--host", "0.0.0.0", "--json")
+    assert code == 2 and json.loads(out)["error"] == "bridge.lan_wildcard"
