@@ -290,3 +290,21 @@ def test_whatever_a_stranger_sends_is_refused_cleanly(vault, junk, low_order):
 def test_sync_listen_refuses_every_interface(cli, vault):
     code, out = cli("sync", "listen", "--host", "0.0.0.0", "--json")
     assert code == 2 and json.loads(out)["error"] == "bridge.lan_wildcard"
+
+
+def test_handshake_keys_follow_the_documented_formula():
+    """Both sides derive the same keys, as docs/bundle-format.md writes them (pinned: the wire format)."""
+    from nacl.signing import SigningKey
+
+    a, b, device = bytes(range(1, 33)), bytes(range(33, 65)), SigningKey(bytes(range(65, 97)))
+    e_c, e_s, s_pub = crypto_scalarmult_base(a), crypto_scalarmult_base(b), bytes(device.verify_key)
+    client_es = crypto_scalarmult(a, device.verify_key.to_curve25519_public_key().encode())
+    server_es = crypto_scalarmult(device.to_curve25519_private_key().encode(), e_c)
+    client = lan_module._handshake_keys(a, e_s, client_es, e_c, e_s, s_pub)
+    server = lan_module._handshake_keys(b, e_c, server_es, e_c, e_s, s_pub)
+    assert client == server
+    h = hashlib.blake2b(b"halqa-lan-v2" + e_c + e_s + s_pub, digest_size=32).digest()
+    shared = crypto_scalarmult(a, e_s) + client_es
+    assert client == (h, *(hashlib.blake2b(h, key=shared, digest_size=32, person=p).digest()
+                           for p in (b"halqa-lan-c2s", b"halqa-lan-s2c")))
+    assert [k.hex()[:16] for k in client] == ["3e937bce9d05ca8b", "a957758074317d11", "b2b1ff5402dc089b"]

@@ -27,6 +27,9 @@ the listener hangs up without a word, whether the client guessed the wrong devic
 contact. A failed or stray connection never ends a listening session: with ``once`` it ends after
 one successful push. The listener binds one address (loopback unless given this device's LAN
 address), never every interface.
+
+Why not a Noise library: ``noiseprotocol`` (PyPI) was last released in 2020; this composes only
+libsodium primitives through PyNaCl (X25519, Ed25519, BLAKE2b, XSalsa20-Poly1305).
 """
 
 from __future__ import annotations
