@@ -143,7 +143,7 @@ def test_catalogues_complete():
     folder = resources.files("halqa.i18n")
     cats = {lang: json.loads(folder.joinpath(f"{lang}.bridge.json").read_text(encoding="utf-8")) for lang in ("ar", "ckb", "en")}
     assert set(cats["ar"]) == set(cats["ckb"]) == set(cats["en"])
-    assert all(k.startswith("bridge.") or k == "step.bridge" for k in cats["en"])  # and its demo heading
+    assert all(k.startswith(("bridge.", "field.")) or k == "step.bridge" for k in cats["en"])  # and its demo labels
     assert sum(cats["ar"][k] != cats["en"][k] for k in cats["en"]) == len(cats["en"])
     assert sum(cats["ckb"][k] != cats["en"][k] for k in cats["en"]) == len(cats["en"])
 

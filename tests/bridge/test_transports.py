@@ -1,10 +1,8 @@
-"""Transports: QR-code sequences (drawn and scanned back from images) and the local-network push."""
+"""Transports: QR-code sequences, drawn and scanned back from images (the local-network push: test_lan.py)."""
 
 from __future__ import annotations
 
 import random
-import socket
-import threading
 from pathlib import Path
 
 import pytest
@@ -15,14 +13,11 @@ from halqa import places
 from halqa.bridge import (
     add_contact,
     export_bundle,
-    identity,
     identity_qr,
     import_bundle,
     join_frames,
-    push_bundle,
     qr_images,
     scan_texts,
-    serve_push,
 )
 from halqa.bridge.keys import pairing_text
 from halqa.bridge.qr import MAX_QR_BUNDLE, frames
@@ -81,95 +76,3 @@ def test_contact_from_identity_qr_image(devices, tmp_path: Path):
     (tmp_path / "junk.png").write_bytes(b"not an image")
     with pytest.raises(InvalidInput):
         scan_texts([tmp_path / "junk.png"])
-
-
-class _Tap:
-    """A TCP relay on loopback recording every byte in both directions."""
-
-    def __init__(self, target: int) -> None:
-        self.seen = bytearray()
-        self.srv = socket.create_server(("127.0.0.1", 0))
-        self.port = self.srv.getsockname()[1]
-        self.target = target
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _pipe(self, a: socket.socket, b: socket.socket) -> None:
-        try:
-            while chunk := a.recv(65536):
-                self.seen += chunk
-                b.sendall(chunk)
-        except OSError:
-            pass
-        finally:
-            for s in (a, b):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def _run(self) -> None:
-        conn, _ = self.srv.accept()
-        up = socket.create_connection(("127.0.0.1", self.target))
-        t = threading.Thread(target=self._pipe, args=(up, conn), daemon=True)
-        t.start()
-        self._pipe(conn, up)
-        t.join(5)
-
-
-def _serve(vault) -> tuple[threading.Thread, list, int]:
-    ready = threading.Event()
-    port: list[int] = []
-    results: list = []
-
-    def run() -> None:
-        results.extend(serve_push(vault, "127.0.0.1", 0, once=True, timeout=20,
-                                  ready=lambda p: (port.append(p), ready.set())))
-
-    th = threading.Thread(target=run, daemon=True)
-    th.start()
-    assert ready.wait(10)
-    return th, results, port[0]
-
-
-def test_push_over_loopback_is_authenticated_and_encrypted(devices):
-    x, y, _ = devices
-    places.add_area(x, "NKH", "حي النخيل الأخضر")
-    th, results, port = _serve(y)
-    tap = _Tap(port)
-    res = push_bundle(x, "y", f"127.0.0.1:{tap.port}")
-    th.join(10)
-    assert res["received"]["commits_new"] >= 1 and results[0]["from"] == "x"
-    assert y.query("SELECT name_ar FROM area")[0][0] == "حي النخيل الأخضر"
-    wire = bytes(tap.seen)
-    assert len(wire) > 500
-    for needle in (x.device_id, y.device_id, x.device_id.hex().encode(), b"age-encryption.org", b"halqa",
-                   "النخيل".encode(), identity(y)["age_recipient"].encode()):
-        assert needle not in wire
-    # y now tells x what it holds: the next push carries only new commits
-    th, results, port = _serve(y)
-    again = push_bundle(x, "y", f"127.0.0.1:{port}")
-    th.join(10)
-    assert again["received"]["commits_new"] == again["sent"]["commits"] <= 1
-
-
-def test_push_refuses_strangers_and_impostors(devices, tmp_path: Path):
-    x, y, z = devices
-    stranger = make_device(tmp_path, "stranger")
-    try:
-        add_contact(stranger, "y", text=identity(y)["text"])
-        places.add_area(stranger, "NKH", "حي النخيل")
-        th, results, port = _serve(y)
-        with pytest.raises(InvalidInput):
-            push_bundle(stranger, "y", f"127.0.0.1:{port}")
-        th.join(10)
-        assert results[0]["error"] == "bridge.lan_unknown_peer" and y.query("SELECT count(*) FROM area")[0][0] == 0
-        # x means to reach y, but z answers: x refuses before sending anything
-        th, results, port = _serve(z)
-        with pytest.raises(InvalidInput) as err:
-            push_bundle(x, "y", f"127.0.0.1:{port}")
-        assert err.value.msg_id == "bridge.lan_wrong_peer"
-        th.join(10)
-        with pytest.raises(InvalidInput):
-            push_bundle(x, "y", "127.0.0.1:notaport")
-    finally:
-        stranger.close()

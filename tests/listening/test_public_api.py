@@ -29,7 +29,7 @@ def test_catalogues_complete():
     cats = {lang: json.loads(folder.joinpath(f"{lang}.listening.json").read_text(encoding="utf-8"))
             for lang in ("ar", "ckb", "en")}
     assert set(cats["ar"]) == set(cats["ckb"]) == set(cats["en"])
-    assert all(k.startswith("listening.") or k == "step.listening" for k in cats["en"])  # and its demo heading
+    assert all(k.startswith(("listening.", "field.")) or k == "step.listening" for k in cats["en"])  # and its demo labels
     assert sum(cats["ar"][k] != cats["en"][k] for k in cats["en"]) == len(cats["en"])
 
 
@@ -41,7 +41,7 @@ def test_demo_and_decoy(vault):
     rng = random.Random(7)
     places.demo(vault, rng, households_per_area=1)
     summary = L.demo(vault, rng, n=300)
-    assert summary["grievances"] == 300 and summary["shared_causes"].startswith("electricity")
+    assert summary["grievances"] == 300 and summary["shared_causes"].startswith("Electricity")  # the name, in the language
     res = L.shared_causes(vault, by=["sect", "sector", "district"])
     assert res["themes"][0]["theme"] == "electricity"
     wages = next(t for t in res["themes"] if t["theme"] == "wages")

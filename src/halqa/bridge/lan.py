@@ -1,22 +1,35 @@
 """Direct push over the local network between paired devices.
 
-Both sides must know each other as contacts (with signing keys). The handshake is SIGMA-style:
-ephemeral X25519 keys agree a session secret, then each side proves its long-term Ed25519 device
-key by signing the transcript, inside the encrypted channel (so even who is talking is hidden
-from the network). Nothing travels in plaintext: the first message is 32 random-looking bytes.
+Both sides must know each other as contacts (with signing keys). The listener is open to anyone on
+the network, so the **client authenticates first** and the listener says nothing about itself until
+the client has proved it is one of its contacts. The client already knows whom it means to reach
+(the contact's Ed25519 key, converted to X25519 by libsodium), so its proof is encrypted to that
+device alone (the ``es`` of Noise's XK pattern): an impostor cannot read who is pushing, and an
+anonymous client learns nothing but a random ephemeral key.
 
 ::
 
-    C -> S   e_c                                    (ephemeral X25519 public key)
-    S -> C   e_s || box_s(S_pub || sig_S("halqa-lan-v1 server" || e_c || e_s))
-    C -> S   box_c(C_pub || sig_C("halqa-lan-v1 client" || e_c || e_s || S_pub))
-    C -> S   box_c(sealed bundle)                   (an age file sealed to S, as on a USB stick)
+    C -> S   e_c                                      (ephemeral X25519 public key)
+    S -> C   e_s                                      (ephemeral X25519 public key)
+    C -> S   box_c(C_pub || sig_C("halqa-lan-v2 client" || h))
+    S -> C   box_s(sig_S("halqa-lan-v2 server" || h || C_pub))   (only to a contact; else it hangs up)
+    C -> S   box_c(sealed bundle)                     (an age file sealed to S, as on a USB stick)
     S -> C   box_s(JSON result)
 
-``box_x`` is XSalsa20-Poly1305 (PyNaCl ``SecretBox``) under a per-direction key,
-``BLAKE2b(e_c || e_s; key = X25519(e, e'), person = "halqa-lan-c2s" / "halqa-lan-s2c")``, with a
-counter as nonce. Every frame is ``u32 length || ciphertext``. The server refuses any client that
-is not a contact; the client refuses a server whose key is not the contact it meant to reach.
+    h   = BLAKE2b-256("halqa-lan-v2" || e_c || e_s || S_pub)
+    key = BLAKE2b-256(h; key = X25519(e_c, e_s) || X25519(e_c, S_x), person = "halqa-lan-c2s" / "-s2c")
+
+``box_x`` is XSalsa20-Poly1305 (PyNaCl ``SecretBox``) with a counter as nonce; every frame is
+``u32 length || ciphertext``. Before the client is authenticated a frame may be at most
+:data:`PRE_AUTH_MAX_BYTES` (refused on its length, before its body is read) and the listener waits
+at most :data:`HANDSHAKE_SECONDS`. Every failure before that point looks the same from outside:
+the listener hangs up without a word, whether the client guessed the wrong device or is not a
+contact. A failed or stray connection never ends a listening session: with ``once`` it ends after
+one successful push. The listener binds one address (loopback unless given this device's LAN
+address), never every interface.
+
+Why not a Noise library: ``noiseprotocol`` (PyPI) was last released in 2020; this composes only
+libsodium primitives through PyNaCl (X25519, Ed25519, BLAKE2b, XSalsa20-Poly1305).
 """
 
 from __future__ import annotations
@@ -26,6 +39,7 @@ import json
 import os
 import socket
 import struct
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -42,6 +56,16 @@ from halqa.vault import Vault
 __all__ = ["parse_address", "push_bundle", "serve_push"]
 
 DEFAULT_PORT = 47_113
+#: Where the listener binds unless told this device's LAN address.
+DEFAULT_HOST = "127.0.0.1"
+#: Largest frame accepted before the peer is authenticated (the client's proof is 112 bytes).
+PRE_AUTH_MAX_BYTES = 4096
+#: How long an unauthenticated connection may take to prove itself.
+HANDSHAKE_SECONDS = 10.0
+#: Largest reply a client reads (the result with the receiver's heads).
+REPLY_MAX_BYTES = 1 << 20
+_WILDCARDS = {"", "0.0.0.0", "::", "::0", "0:0:0:0:0:0:0:0"}
+_PROTOCOL = b"halqa-lan-v2"
 
 
 class _Channel:
@@ -49,6 +73,8 @@ class _Channel:
         self.sock, self.limit = sock, limit
         self.tx, self.rx = SecretBox(send_key), SecretBox(recv_key)
         self.n_tx = self.n_rx = 0
+        #: ``time.monotonic()`` by which every frame must have arrived (the handshake's), or None.
+        self.deadline: float | None = None
 
     def send(self, data: bytes) -> None:
         nonce = self.n_tx.to_bytes(24, "little")
@@ -59,7 +85,7 @@ class _Channel:
         nonce = self.n_rx.to_bytes(24, "little")
         self.n_rx += 1
         try:
-            return self.rx.decrypt(_recv_frame(self.sock, self.limit), nonce)
+            return self.rx.decrypt(_recv_frame(self.sock, self.limit, self.deadline), nonce)
         except CryptoError:
             raise InvalidInput("bridge.lan_tampered") from None
 
@@ -68,9 +94,14 @@ def _send_frame(sock: socket.socket, data: bytes) -> None:
     sock.sendall(struct.pack("<I", len(data)) + data)
 
 
-def _recv_exact(sock: socket.socket, n: int) -> bytes:
+def _recv_exact(sock: socket.socket, n: int, deadline: float | None = None) -> bytes:
     buf = bytearray()
     while len(buf) < n:
+        if deadline is not None:  # a total, so a peer trickling a byte at a time cannot hold on
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            sock.settimeout(left)
         chunk = sock.recv(min(n - len(buf), 1 << 20))
         if not chunk:
             raise InvalidInput("bridge.lan_closed")
@@ -78,33 +109,37 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes:
     return bytes(buf)
 
 
-def _recv_frame(sock: socket.socket, limit: int) -> bytes:
-    (n,) = struct.unpack("<I", _recv_exact(sock, 4))
-    if n > limit:
+def _recv_frame(sock: socket.socket, limit: int, deadline: float | None = None) -> bytes:
+    (n,) = struct.unpack("<I", _recv_exact(sock, 4, deadline))
+    if n > limit:  # refused on the length alone: the body is never read
         raise InvalidInput("bridge.bundle_too_large", size=n, limit=limit)
-    return _recv_exact(sock, n)
+    return _recv_exact(sock, n, deadline)
 
 
-def _keys(secret: bytes, e_c: bytes, e_s: bytes, peer: bytes) -> tuple[bytes, bytes]:
-    shared = crypto_scalarmult(secret, peer)
-    c2s = hashlib.blake2b(e_c + e_s, key=shared, digest_size=32, person=b"halqa-lan-c2s").digest()
-    s2c = hashlib.blake2b(e_c + e_s, key=shared, digest_size=32, person=b"halqa-lan-s2c").digest()
-    return c2s, s2c
-
-
-def _prove(vault: Vault, role: bytes, transcript: bytes) -> bytes:
-    return vault.device_id + vault.device_key.sign(b"halqa-lan-v1 " + role + transcript).signature
-
-
-def _check(message: bytes, role: bytes, transcript: bytes) -> bytes:
-    if len(message) != 96:
-        raise InvalidInput("bridge.lan_auth_failed")
-    pub, sig = message[:32], message[32:]
+def _handshake_keys(e_secret: bytes, e_peer: bytes, static_dh: bytes, e_c: bytes, e_s: bytes,
+                    server_pub: bytes) -> tuple[bytes, bytes, bytes]:
+    """``(h, c2s, s2c)``; ``static_dh`` is X25519 between the client's ephemeral and the server's
+    device key (each side computes it with the secret it holds)."""
     try:
-        VerifyKey(pub).verify(b"halqa-lan-v1 " + role + transcript, sig)
-    except (BadSignatureError, ValueError):
+        shared = crypto_scalarmult(e_secret, e_peer) + static_dh
+    except CryptoError:  # a low-order point: libsodium refuses an all-zero result
         raise InvalidInput("bridge.lan_auth_failed") from None
-    return pub
+    h = hashlib.blake2b(_PROTOCOL + e_c + e_s + server_pub, digest_size=32).digest()
+    c2s = hashlib.blake2b(h, key=shared, digest_size=32, person=b"halqa-lan-c2s").digest()
+    s2c = hashlib.blake2b(h, key=shared, digest_size=32, person=b"halqa-lan-s2c").digest()
+    return h, c2s, s2c
+
+
+def _sign(vault: Vault, role: bytes, message: bytes) -> bytes:
+    return vault.device_key.sign(_PROTOCOL + b" " + role + message).signature
+
+
+def _verify(pub: bytes, role: bytes, message: bytes, sig: bytes) -> bool:
+    try:
+        VerifyKey(pub).verify(_PROTOCOL + b" " + role + message, sig)
+    except (BadSignatureError, ValueError):
+        return False
+    return True
 
 
 def parse_address(text: str) -> tuple[str, int]:
@@ -119,19 +154,41 @@ def parse_address(text: str) -> tuple[str, int]:
     return host.strip("[]"), number
 
 
-def _serve_one(vault: Vault, conn: socket.socket, max_bytes: int) -> dict[str, Any]:
+def _authenticate_client(vault: Vault, conn: socket.socket, max_bytes: int,
+                         deadline: float) -> tuple[_Channel, dict[str, Any]]:
+    """Run the listener's side of the handshake; return the channel and the client's contact.
+    Every refusal only hangs up: why (kept in this side's result) is never sent."""
     e_secret = os.urandom(32)
     e_s = crypto_scalarmult_base(e_secret)
-    e_c = _recv_exact(conn, 32)
-    c2s, s2c = _keys(e_secret, e_c, e_s, e_c)
-    chan = _Channel(conn, s2c, c2s, max_bytes + 1024)
+    e_c = _recv_exact(conn, 32, deadline)
     conn.sendall(e_s)
-    chan.send(_prove(vault, b"server", e_c + e_s))
-    client = _check(chan.recv(), b"client", e_c + e_s + vault.device_id)
+    try:
+        static_dh = crypto_scalarmult(vault.device_key.to_curve25519_private_key().encode(), e_c)
+    except CryptoError:  # a low-order point: libsodium refuses an all-zero result
+        raise InvalidInput("bridge.lan_auth_failed") from None
+    h, c2s, s2c = _handshake_keys(e_secret, e_c, static_dh, e_c, e_s, vault.device_id)
+    chan = _Channel(conn, s2c, c2s, PRE_AUTH_MAX_BYTES)
+    chan.deadline = deadline
+    try:
+        proof = chan.recv()
+    except InvalidInput:  # too large, cut short or not made with our key: not a client of ours
+        raise InvalidInput("bridge.lan_auth_failed") from None
+    client, sig = proof[:32], proof[32:]
+    if len(proof) != 96 or not _verify(client, b"client", h, sig):
+        raise InvalidInput("bridge.lan_auth_failed")
     contact = contact_for_sender(vault, client)
     if contact is None:
-        chan.send(json.dumps({"ok": False, "error": "bridge.lan_unknown_peer"}).encode())
         raise InvalidInput("bridge.lan_unknown_peer")
+    chan.send(_sign(vault, b"server", h + client))
+    chan.limit, chan.deadline = max_bytes + 1024, None
+    return chan, contact
+
+
+def _serve_one(vault: Vault, conn: socket.socket, max_bytes: int, timeout: float | None) -> dict[str, Any]:
+    limit = HANDSHAKE_SECONDS if timeout is None else min(timeout, HANDSHAKE_SECONDS)
+    conn.settimeout(limit)
+    chan, contact = _authenticate_client(vault, conn, max_bytes, time.monotonic() + limit)
+    conn.settimeout(timeout)
     data = chan.recv()
     try:
         result = import_bundle(vault, data, max_bytes=max_bytes)
@@ -146,39 +203,92 @@ def _serve_one(vault: Vault, conn: socket.socket, max_bytes: int) -> dict[str, A
     return out
 
 
-def serve_push(vault: Vault, host: str = "0.0.0.0", port: int = DEFAULT_PORT, once: bool = True,
+def serve_push(vault: Vault, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, once: bool = True,
                timeout: float | None = 300.0, ready: Callable[[int], None] | None = None,
-               max_bytes: int = DEFAULT_MAX_BYTES) -> list[dict[str, Any]]:
-    """Accept pushes from paired contacts on ``host:port`` and import them; with ``once``, stop
-    after the first push. ``ready(port)`` is called once listening (port 0 picks a free one).
-    Returns one result per push (``from`` and the import counts, or ``error``)."""
+               max_bytes: int = DEFAULT_MAX_BYTES,
+               report: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+    """Accept pushes from paired contacts on ``host:port`` and import them.
+
+    ``host`` is one address: loopback by default, or this device's LAN address; every-interface
+    addresses (``0.0.0.0``, ``::``) are refused. The session ends ``timeout`` seconds after it
+    began or after its last successful push; with ``once``, after the first successful push.
+    Connections that fail (strangers, impostors, broken transfers) are dropped and the session goes
+    on. ``ready(port)`` is called once listening (port 0 picks a free one); ``report(result)`` after
+    each connection. Returns one result per connection (``from`` and the import counts, or
+    ``error``)."""
+    if host.strip().strip("[]") in _WILDCARDS:
+        raise InvalidInput("bridge.lan_wildcard", host=host)
     results: list[dict[str, Any]] = []
-    with socket.create_server((host, port)) as srv:
-        srv.settimeout(timeout)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.create_server((host.strip("[]"), port), family=family) as srv:
         if ready is not None:
             ready(srv.getsockname()[1])
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                srv.settimeout(left)
             try:
                 conn, _ = srv.accept()
             except TimeoutError:
                 break
             with conn:
-                conn.settimeout(timeout)
                 try:
-                    results.append(_serve_one(vault, conn, max_bytes))
+                    result = _serve_one(vault, conn, max_bytes, timeout)
                 except (HalqaError, OSError) as exc:
-                    results.append({"error": getattr(exc, "msg_id", "bridge.lan_closed")})
-            if once:
-                break
+                    result = {"error": getattr(exc, "msg_id", "bridge.lan_closed")}
+            results.append(result)
+            if report is not None:
+                report(result)
+            if "error" not in result:
+                if once:
+                    break
+                deadline = None if timeout is None else time.monotonic() + timeout
     return results
+
+
+def _push_over(vault: Vault, sock: socket.socket, expected: bytes, data: bytes, contact: str,
+               address: str) -> dict[str, Any]:
+    """The client's side of the handshake, then the bundle; returns the listener's reply."""
+    e_secret = os.urandom(32)
+    e_c = crypto_scalarmult_base(e_secret)
+    sock.sendall(e_c)
+    e_s = _recv_exact(sock, 32)
+    try:
+        static_dh = crypto_scalarmult(e_secret, VerifyKey(expected).to_curve25519_public_key().encode())
+    except CryptoError:  # not a point on the curve: no device could hold that key
+        raise InvalidInput("bridge.lan_auth_failed") from None
+    h, c2s, s2c = _handshake_keys(e_secret, e_s, static_dh, e_c, e_s, expected)
+    chan = _Channel(sock, c2s, s2c, PRE_AUTH_MAX_BYTES)
+    chan.send(vault.device_id + _sign(vault, b"client", h))
+    try:
+        confirmation = chan.recv()
+    except (InvalidInput, ConnectionError) as err:
+        if getattr(err, "msg_id", "bridge.lan_closed") != "bridge.lan_closed":
+            raise
+        # The listener hangs up alike on a device that is not the contact and on one that does
+        # not know us; nothing has been sent.
+        raise InvalidInput("bridge.lan_refused", address=address, name=contact) from None
+    if not _verify(expected, b"server", h + vault.device_id, confirmation):
+        raise InvalidInput("bridge.lan_wrong_peer", name=contact)
+    chan.limit = REPLY_MAX_BYTES
+    chan.send(data)
+    try:
+        reply = json.loads(chan.recv())
+    except ValueError:
+        raise InvalidInput("bridge.lan_tampered") from None
+    return reply if isinstance(reply, dict) else {}
 
 
 def push_bundle(vault: Vault, contact: str, address: str, timeout: float = 60.0, everything: bool = False,
                 kinds: list[str] | None = None) -> dict[str, Any]:
     """Push the commits ``contact`` lacks to the device listening at ``address`` (``host:port``).
 
-    The server must prove it holds ``contact``'s signing key; the bundle is sealed to its age key
-    as for a file. Returns the export counts and the receiver's import counts."""
+    This device proves itself first, encrypted to ``contact``'s device key; the bundle is sent only
+    after the listener has proved it holds that key, sealed to its age key as for a file. Returns
+    the export counts and the receiver's import counts."""
     peer = get_contact(vault, contact)
     if not peer["signing_key"]:
         raise InvalidInput("bridge.contact_needs_signing_key", name=contact)
@@ -190,21 +300,10 @@ def push_bundle(vault: Vault, contact: str, address: str, timeout: float = 60.0,
     except OSError as exc:
         raise InvalidInput("bridge.lan_unreachable", address=address, detail=exc.strerror or str(exc)) from None
     with sock:
-        e_secret = os.urandom(32)
-        e_c = crypto_scalarmult_base(e_secret)
-        sock.sendall(e_c)
-        e_s = _recv_exact(sock, 32)
-        c2s, s2c = _keys(e_secret, e_c, e_s, e_s)
-        chan = _Channel(sock, c2s, s2c, 1 << 20)
-        server = _check(chan.recv(), b"server", e_c + e_s)
-        if server != expected:
-            raise InvalidInput("bridge.lan_wrong_peer", name=contact)
-        chan.send(_prove(vault, b"client", e_c + e_s + server))
-        chan.send(bundle.pop("data"))
         try:
-            reply = json.loads(chan.recv())
-        except ValueError:
-            raise InvalidInput("bridge.lan_tampered") from None
+            reply = _push_over(vault, sock, expected, bundle.pop("data"), contact, address)
+        except OSError:
+            raise InvalidInput("bridge.lan_closed") from None
     if not reply.get("ok"):
         if reply.get("error", "").startswith("bridge.bundle"):
             raise BundleInvalid(reply["error"], **reply.get("params", {}))

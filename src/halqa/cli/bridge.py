@@ -214,9 +214,10 @@ def sync_unqr(
 
 @sync_app.command("listen")
 def sync_listen(
-    host: Annotated[str, typer.Option("--host", help="Address to listen on (this device's Wi-Fi address).")] = "0.0.0.0",
+    host: Annotated[str, typer.Option("--host", help="This device's Wi-Fi address to listen on, e.g. 192.168.1.20 "
+                                      "(default 127.0.0.1: this device only; never every network).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 47113,
-    forever: Annotated[bool, typer.Option("--forever", help="Keep accepting pushes (default: stop after one).")] = False,
+    forever: Annotated[bool, typer.Option("--forever", help="Keep accepting pushes (default: stop after one succeeds).")] = False,
     timeout: Annotated[float, typer.Option("--timeout", help="Stop waiting after this many seconds.")] = 300.0,
 ) -> None:
     """Wait for a paired device to push a bundle over the local network, and import it."""
@@ -235,7 +236,7 @@ def sync_listen(
                 console.print(t("bridge.imported", new=r["commits_new"], known=r["commits_known"], events=r["events_new"]))
 
     emit(results, human)
-    if any("error" in r for r in results):
+    if results and all("error" in r for r in results):  # refused strays do not undo a push that worked
         raise typer.Exit(2)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from halqa.errors import HalqaError, InvalidInput, VaultLocked
 from halqa.i18n import t
@@ -29,13 +31,43 @@ __all__ = [
     "default_vault_path",
     "emit",
     "fail",
+    "literal",
     "new_passphrase",
     "open_vault",
     "passphrase",
 ]
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+#: Control characters a terminal would obey (escape sequences, C1 controls, NUL, DEL); tab and newline stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
+
+
+class _LiteralConsole(Console):
+    """A console that prints every string as it is: stored text (a grievance, a name, a path) is
+    never read as Rich markup or emoji codes, and its control characters are shown, not obeyed.
+
+    Markup and emoji are off for the whole console, so a new command cannot turn them back on by
+    accident; styled output is built from :class:`rich.text.Text` (see :func:`fail`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(markup=False, emoji=False, highlight=False, soft_wrap=True, **kwargs)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        # Every string printed, in a table cell, a rule or a title passes through here.
+        kwargs["markup"] = kwargs["emoji"] = False
+        return super().render_str(literal(text), **kwargs)
+
+
+def literal(text: str) -> str:
+    """``text`` with its control characters made visible (``\\x1b``) so the terminal cannot obey them."""
+    return _CONTROL.sub(_visible, text)
+
+
+console = _LiteralConsole()
+err_console = _LiteralConsole(stderr=True)
 
 #: Options that may stand anywhere on the command line; the value-taking ones take one word.
 GLOBAL_FLAGS = {"--json", "--yes", "-y"}
@@ -168,5 +200,5 @@ def fail(err: HalqaError) -> None:
     if STATE.json:
         sys.stdout.write(json.dumps(err.to_dict(), ensure_ascii=False) + "\n")
     else:
-        err_console.print(f"[bold red]{t('label.error')}[/]: {err.render()}")
+        err_console.print(Text.assemble((t("label.error"), "bold red"), ": ", literal(err.render())))
     raise SystemExit(err.exit_code)

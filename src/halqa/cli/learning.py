@@ -6,8 +6,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from halqa.cli.common import console, emit, open_vault
+from halqa.cli.common import console, emit, literal, open_vault
 from halqa.errors import InvalidInput
 from halqa.i18n import current_language, t
 
@@ -167,7 +168,7 @@ def tactic_cmd(tactic_id: Annotated[str, typer.Argument(help="Tactic id.")]) -> 
         data = tactic(vault, tactic_id, lang=current_language())
 
     def human(d: dict[str, Any]) -> None:
-        console.print(f"[bold]{d['title']}[/] ({d['place'] or ''} {d['years'] or ''})")
+        console.print(Text.assemble((literal(d["title"]), "bold"), literal(f" ({d['place'] or ''} {d['years'] or ''})")))
         console.print(d["description"] or "")
         for s in d.get("sources", []):
             console.print(f"  · {s}")

@@ -174,7 +174,7 @@ def encode(
 
     with open_vault() as vault:
         line = encode_line(vault, theme, count, place, lang=lang)
-    emit({"line": line}, lambda d: print(d["line"]))
+    emit({"line": line}, lambda d: console.print(d["line"]))
 
 
 @listen_app.command("decode")

@@ -62,17 +62,21 @@ def _global(
     set_language(lang)
 
 
-def _label(kind: str, key: str) -> str:
-    """The translated label of a demo step or summary field; without a translation, the key as words."""
+def _label(kind: str, key: str, fallback: str | None = None) -> str:
+    """The translated label of a demo step or summary field; without a translation, ``fallback``
+    (by default the key as words)."""
     text = t(f"{kind}.{key}")
-    return key.replace("_", " ") if text == f"{kind}.{key}" else text
+    if text != f"{kind}.{key}":
+        return text
+    return key.replace("_", " ") if fallback is None else fallback
 
 
 def _kv_table(data: dict) -> None:
     table = Table(show_header=False, box=None)
     for key, value in data.items():
         if isinstance(value, dict):
-            value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
+            # keys inside a value are mostly codes (areas, circles, currencies): kept unless named
+            value = ", ".join(f"{_label('field', str(k), str(k))}: {v}" for k, v in value.items()) or "-"
         elif isinstance(value, list):
             value = ", ".join(map(str, value)) or "-"
         table.add_row(_label("field", key), str(value))
@@ -263,7 +267,7 @@ def demo(
     directory.mkdir(parents=True, exist_ok=True)
     pw = os.environ.get("HALQA_PASSPHRASE") or ("demo-" + secrets.token_urlsafe(9))
     vault_path, report = run_demo(directory, pw, kdf=KdfParams(3, kdf_memory * 1024, 2),
-                                  progress=lambda step: None if STATE.json else console.print(f"· {step}"))
+                                  progress=lambda step: None if STATE.json else console.print(f"· {_label('step', step)}"))
     report["path"] = str(vault_path)
     if not os.environ.get("HALQA_PASSPHRASE"):
         report["passphrase"] = pw

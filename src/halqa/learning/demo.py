@@ -6,6 +6,7 @@ import datetime as dt
 import random
 from typing import Any
 
+from halqa.i18n import t
 from halqa.vault import Vault
 
 __all__ = ["decoy", "demo"]
@@ -85,7 +86,8 @@ def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
         "learning_sessions_planned": len(rota),
         "learning_sessions_recorded": 2,
         "learning_first_study": f"{first['month']} {first['circle']}",
-        "learning_decompression": f"{action} -> {care['gathering']['day']} ({care['gathering']['form']}), held",
+        "learning_decompression": (f"{action} -> {care['gathering']['day']} "
+                                   f"({t('learning.form_' + care['gathering']['form'])}), {t('learning.held')}"),
         "learning_decompression_pending": f"{pending['action']} -> {pending['gathering']['day']}",
         "learning_checkins": n_checkins,
         "meetings_held": n_held,

@@ -11,7 +11,8 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from halqa.listening.records import Vocabulary, build_grievance, set_border
+from halqa.i18n import current_language
+from halqa.listening.records import Vocabulary, build_grievance, set_border, themes
 from halqa.vault import Vault
 
 #: Which demo districts touch (a river town: the port and riverside along the water).
@@ -96,10 +97,12 @@ def demo(vault: Vault, rng: random.Random, n: int = 420, weeks: int = 12, today:
     shared = shared_causes(vault, by=["sect", "sector", "district"])
     top = shared["themes"][:3]
     spots = hotspots(vault, theme="water", weeks=4)
+    lang = current_language()
+    names = {th["id"]: th[f"name_{lang}"] or th["name_en"] or th["id"] for th in themes(vault)}
     return {
         "grievances": len(puts),
         "unconfirmed": sum(1 for p in puts if not p.themes),
-        "shared_causes": ", ".join(f"{t['theme']} {t['score']:.2f}" for t in top),
+        "shared_causes": ", ".join(f"{names.get(t['theme'], t['theme'])} {t['score']:.2f}" for t in top),
         "water_hotspots": ", ".join(spots["hot"]) or "-",
         "hottest_water_place": spots["places"][0]["place"] if spots["places"] else "-",
     }

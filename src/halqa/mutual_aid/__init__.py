@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import random
 
+from halqa.i18n import t
 from halqa.mutual_aid.beancount_export import export_beancount
 from halqa.mutual_aid.funds import (
     PURPOSES,
@@ -192,7 +193,8 @@ def demo(vault: Vault, rng: random.Random) -> dict:
         "fund_balance": f"{st['balance']} {st['currency']}",
         "fund_value": f"{st['value']} {st['currency']}" if st["value"] is not None else "-",
         "fund_contributions_oct": st["contributions"],
-        "fund_by_purpose_oct": {k: ", ".join(f"{a} {c}" for c, a in v.items()) for k, v in st["by_purpose"].items()},
+        "fund_by_purpose_oct": {t(f"mutual_aid.purpose.{k}"): ", ".join(f"{a} {c}" for c, a in v.items())
+                                for k, v in st["by_purpose"].items()},
         "pool_name": pool,
         "pool_round": status["round"],
         "pool_paid_out": sum(1 for s in status["schedule"] if s["paid_out"]),
