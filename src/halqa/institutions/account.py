@@ -1,0 +1,217 @@
+"""What we provide ourselves: the monthly account per area, the network beside the state.
+
+For each area and month, side by side:
+
+- **water**: clean litres the network delivered and to how many households, against the water
+  ledger's household-days without tap water (:func:`halqa.ledger.water_summary`);
+- **power**: co-op power hours delivered (per served household per day), against grid supply
+  hours per household per day from the outage ledger (:func:`halqa.ledger.report`);
+- every other service's units (rides, child-care shifts, food baskets, repairs) and households
+  served; repairs done in the area (:func:`halqa.mutual_aid.list_repairs`).
+
+Network-wide (funds and pools have no area): money that circulated through funds (in and out)
+and pools (pots paid out), and decisions taken. :func:`account_trend` gives the headline figures
+month over month.
+
+The counting core, :func:`tabulate`, is vectorised (numpy): deliveries as integer codes in,
+per area, month and kind out, with distinct households counted by sorting once. The vault
+functions load a span of months into arrays and call it; the benchmark measures it against a
+straightforward pandas ``groupby`` on the same numbers.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from halqa.institutions.records import KINDS, UNITS, check_month
+from halqa.vault import Vault
+
+__all__ = ["Tabulation", "account", "account_trend", "tabulate"]
+
+
+@dataclass
+class Tabulation:
+    """Deliveries counted per area, month and kind (arrays indexed ``[area, month, kind]``) and
+    distinct households served per area and month by any service (``[area, month]``)."""
+
+    quantity: np.ndarray
+    deliveries: np.ndarray
+    households: np.ndarray
+    households_any: np.ndarray
+
+
+def _distinct(cell: np.ndarray, household: np.ndarray, n_cells: int) -> np.ndarray:
+    """How many distinct households fall in each cell (one sort of ``cell * H + household``)."""
+    if not len(cell):
+        return np.zeros(n_cells, dtype=np.int64)
+    width = int(household.max()) + 1
+    pairs = np.unique(cell.astype(np.int64) * width + household)
+    return np.bincount(pairs // width, minlength=n_cells)
+
+
+def tabulate(area: np.ndarray, month: np.ndarray, kind: np.ndarray, household: np.ndarray, quantity: np.ndarray,
+             n_areas: int, n_months: int, n_kinds: int = len(KINDS)) -> Tabulation:
+    """Count deliveries given as parallel arrays of integer codes (area, month index, kind,
+    household) and quantities."""
+    cell = (area.astype(np.int64) * n_months + month) * n_kinds + kind
+    size = n_areas * n_months * n_kinds
+    qty = np.bincount(cell, weights=quantity, minlength=size)
+    count = np.bincount(cell, minlength=size)
+    homes = _distinct(cell, household.astype(np.int64), size)
+    homes_any = _distinct(cell // n_kinds, household.astype(np.int64), n_areas * n_months)
+    shape = (n_areas, n_months, n_kinds)
+    return Tabulation(qty.reshape(shape), count.reshape(shape), homes.reshape(shape),
+                      homes_any.reshape(n_areas, n_months))
+
+
+def _months(last: str, n: int) -> list[str]:
+    y, m = int(last[:4]), int(last[5:])
+    out = []
+    for k in range(n - 1, -1, -1):
+        t = y * 12 + m - 1 - k
+        out.append(f"{t // 12:04d}-{t % 12 + 1:02d}")
+    return out
+
+
+def _bounds(month: str) -> tuple[str, str, int]:
+    y, m = int(month[:4]), int(month[5:])
+    days = calendar.monthrange(y, m)[1]
+    return f"{month}-01", f"{month}-{days:02d}", days
+
+
+def _load(vault: Vault, months: list[str]) -> tuple[list[str], Tabulation]:
+    first, last = _bounds(months[0])[0], _bounds(months[-1])[1]
+    rows = vault.query("SELECT d.area, substr(d.day, 1, 7), s.kind, d.household, d.quantity FROM institutions_delivery d "
+                       "JOIN institutions_service s ON s.id = d.service WHERE d.day BETWEEN ? AND ?", (first, last))
+    codes = sorted({r[0] for r in rows})
+    a_ix = {c: i for i, c in enumerate(codes)}
+    m_ix = {m: i for i, m in enumerate(months)}
+    k_ix = {k: i for i, k in enumerate(KINDS)}
+    h_ix: dict[str, int] = {}
+    arrays = (np.array([a_ix[r[0]] for r in rows], dtype=np.int64), np.array([m_ix[r[1]] for r in rows], dtype=np.int64),
+              np.array([k_ix[r[2]] for r in rows], dtype=np.int64),
+              np.array([h_ix.setdefault(r[3], len(h_ix)) for r in rows], dtype=np.int64),
+              np.array([r[4] for r in rows], dtype=np.float64))
+    return codes, tabulate(*arrays, n_areas=len(codes), n_months=len(months))
+
+
+def _state(vault: Vault, month: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ledger's water summary and power report for a month (empty where it holds nothing)."""
+    from halqa.ledger import extent, report, water_summary
+
+    first, last, _ = _bounds(month)
+    span = extent(vault)
+    if span is None or span[1].isoformat() < first or span[0].isoformat() > last:
+        return {}, {}
+    water = water_summary(vault, first, last)
+    power = report(vault, first, last)["areas"]
+    return water, power
+
+
+def _money(vault: Vault, month: str) -> dict[str, Any]:
+    from halqa.mutual_aid import funds, pool_status, pools, statement
+
+    inflow: dict[str, Decimal] = {}
+    outflow: dict[str, Decimal] = {}
+    for f in funds(vault):
+        st = statement(vault, f["name"], month=month, entries=False)
+        for cur, amt in st["contributions"].items():
+            inflow[cur] = inflow.get(cur, Decimal(0)) + Decimal(amt)
+        for cur, amt in st["disbursements"].items():
+            outflow[cur] = outflow.get(cur, Decimal(0)) + Decimal(amt)
+    pots: dict[str, Decimal] = {}
+    for p in pools(vault):
+        st = pool_status(vault, p["name"])
+        for r in st["schedule"]:
+            if r["paid_out"] and (r["paid_out_day"] or "").startswith(month):
+                pots[st["currency"]] = pots.get(st["currency"], Decimal(0)) + Decimal(r["paid_out"])
+    return {"funds_in": {c: str(v) for c, v in sorted(inflow.items())},
+            "funds_out": {c: str(v) for c, v in sorted(outflow.items())},
+            "pools_paid_out": {c: str(v) for c, v in sorted(pots.items())}}
+
+
+def _area_entry(tab: Tabulation, a: int, m: int, days: int, water: dict[str, Any] | None,
+                power: dict[str, Any] | None, repairs: int) -> dict[str, Any]:
+    served = {}
+    for k, kind in enumerate(KINDS):
+        if a >= 0 and tab.deliveries[a, m, k]:
+            served[kind] = {"unit": UNITS[kind], "quantity": round(float(tab.quantity[a, m, k]), 2),
+                            "deliveries": int(tab.deliveries[a, m, k]), "households": int(tab.households[a, m, k])}
+    entry: dict[str, Any] = {"households_served": int(tab.households_any[a, m]) if a >= 0 else 0,
+                             "services": served, "repairs_done": repairs}
+    w = served.get("water")
+    if w or water:
+        entry["water"] = {
+            "network_litres": w["quantity"] if w else 0.0, "network_households": w["households"] if w else 0,
+            "state_no_water_days": water["no_water_days"] if water else None,
+            "state_days_recorded": water["days"] if water else None,
+            "state_no_water_share": round(water["no_water_days"] / water["days"], 4) if water and water["days"] else None}
+    p = served.get("power")
+    if p or power:
+        grid = power.get("supply_hours_per_day") if power else None
+        entry["power"] = {
+            "network_hours": p["quantity"] if p else 0.0, "network_households": p["households"] if p else 0,
+            "network_hours_per_household_day": round(p["quantity"] / (p["households"] * days), 3) if p else None,
+            "state_grid_hours_per_day": grid, "state_households": power.get("households") if power else None}
+    return entry
+
+
+def _account(vault: Vault, months: list[str]) -> list[dict[str, Any]]:
+    from halqa.institutions.decisions import decision_log
+    from halqa.mutual_aid import list_repairs
+
+    codes, tab = _load(vault, months)
+    repairs: dict[tuple[str, str], int] = {}
+    for r in list_repairs(vault):
+        if r["done"]:
+            repairs[(r["area"], r["done"][:7])] = repairs.get((r["area"], r["done"][:7]), 0) + 1
+    decided = [d["closed"][:7] for d in decision_log(vault, since=_bounds(months[0])[0])]
+    out = []
+    for m, month in enumerate(months):
+        days = _bounds(month)[2]
+        water, power = _state(vault, month)
+        areas = sorted(set(codes) | set(water) | set(power) | {a for a, mm in repairs if mm == month})
+        entries = {}
+        for code in areas:
+            entries[code] = _area_entry(tab, codes.index(code) if code in codes else -1, m, days, water.get(code),
+                                        power.get(code), repairs.get((code, month), 0))
+        out.append({"month": month, "areas": entries,
+                    "network": {"households_served": int(sum(e["households_served"] for e in entries.values())),
+                                "decisions": decided.count(month), "money": _money(vault, month)}})
+    return out
+
+
+def account(vault: Vault, month: str) -> dict[str, Any]:
+    """The account of one month (``YYYY-MM``): ``{"month", "areas": {AREA: {"households_served",
+    "services": {kind: {unit, quantity, deliveries, households}}, "repairs_done", "water": {...},
+    "power": {...}}}, "network": {"households_served", "decisions", "money"}}``. ``water`` and
+    ``power`` appear where the network or the state has figures, each side ``None`` or 0 where it
+    has none."""
+    return _account(vault, [check_month(month)])[0]
+
+
+def account_trend(vault: Vault, month: str, months: int = 6) -> list[dict[str, Any]]:
+    """Headline figures of the ``months`` months up to ``month``, oldest first, per area:
+    ``{"month", "areas": {AREA: {households_served, litres, power_hours, repairs_done,
+    state_no_water_share, state_grid_hours_per_day}}, "decisions"}``."""
+    from halqa.errors import InvalidInput
+
+    if not 1 <= int(months) <= 36:
+        raise InvalidInput("institutions.bad_months", months=months)
+    out = []
+    for acc in _account(vault, _months(check_month(month), int(months))):
+        areas = {}
+        for code, e in acc["areas"].items():
+            areas[code] = {"households_served": e["households_served"],
+                           "litres": e["services"].get("water", {}).get("quantity", 0.0),
+                           "power_hours": e["services"].get("power", {}).get("quantity", 0.0),
+                           "repairs_done": e["repairs_done"],
+                           "state_no_water_share": e.get("water", {}).get("state_no_water_share"),
+                           "state_grid_hours_per_day": e.get("power", {}).get("state_grid_hours_per_day")}
+        out.append({"month": acc["month"], "areas": areas, "decisions": acc["network"]["decisions"]})
+    return out
