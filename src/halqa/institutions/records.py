@@ -130,7 +130,7 @@ class ShiftPut(msgspec.Struct, kw_only=True):
     service: str | msgspec.UnsetType = UNSET
     day: str | msgspec.UnsetType = UNSET
     part: str | msgspec.UnsetType = UNSET
-    member: str | msgspec.UnsetType = UNSET
+    member: str | msgspec.UnsetType | None = UNSET  # None: a shift dropped by a later plan (no tombstone: days recur)
 
 
 class DeliveryPut(msgspec.Struct, kw_only=True):

@@ -226,7 +226,7 @@ def plan_rota(vault: Vault, svc: str, start: str | dt.date, weeks: int = 4, min_
     with vault.transaction():
         for old in vault.query("SELECT id FROM institutions_shift WHERE service = ? AND day BETWEEN ? AND ?",
                                (row["id"], first.isoformat(), last)):
-            vault.append("institutions_shift.delete", {"id": old["id"]})
+            vault.append("institutions_shift.put", ShiftPut(id=old["id"], member=None))
         for m in planned["meetings"]:
             vault.append("institutions_shift.put", ShiftPut(id=f"{row['id']}|{m['day']}", service=row["id"],
                                                             day=m["day"], part=m["part"], member=m["host"]))
@@ -238,8 +238,8 @@ def plan_rota(vault: Vault, svc: str, start: str | dt.date, weeks: int = 4, min_
 
 def shifts(vault: Vault, svc: str, first: str | None = None, last: str | None = None) -> list[dict[str, Any]]:
     """The recorded shifts of a service, by day."""
-    rows = vault.query("SELECT day, part, member FROM institutions_shift WHERE service = ? AND day BETWEEN ? AND ? "
-                       "ORDER BY day", (svc, first or "0000-01-01", last or "9999-12-31"))
+    rows = vault.query("SELECT day, part, member FROM institutions_shift WHERE service = ? AND member IS NOT NULL "
+                       "AND day BETWEEN ? AND ? ORDER BY day", (svc, first or "0000-01-01", last or "9999-12-31"))
     return [{"day": r["day"], "part": r["part"], "member": r["member"]} for r in rows]
 
 
@@ -254,7 +254,7 @@ class _Checker:
         self.home_area = {h["id"]: h["area"] for h in households(vault)}
         self.services = {r["id"]: _summary(r) for r in vault.query("SELECT * FROM institutions_service")}
         self.shifts = {(r["service"], r["day"]): r["member"]
-                       for r in vault.query("SELECT service, day, member FROM institutions_shift")}
+                       for r in vault.query("SELECT service, day, member FROM institutions_shift WHERE member IS NOT NULL")}
         self.with_rota = {s for s, _ in self.shifts}
 
     def check(self, svc: str, household: str, quantity: Any, day: str | None, worker: str | None) -> DeliveryPut:
