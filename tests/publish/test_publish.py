@@ -62,7 +62,8 @@ def test_public_api_is_pinned_and_documented():
 
 def test_kinds_cover_the_issue():
     kinds = {k["kind"] for k in publish.poster_kinds()}
-    assert kinds == {"blackouts", "supply", "reliability", "map", "water", "grievances", "hotspots", "fund", "pool", "compare"}
+    assert kinds == {"blackouts", "supply", "reliability", "map", "water", "grievances", "hotspots", "fund", "pool", "compare",
+                     "built"}
     assert set(publish.STYLES) == {"print1", "print2", "screen"} and set(publish.SIZES) == {"a4", "a3", "sack"}
 
 

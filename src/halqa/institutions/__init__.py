@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from halqa.institutions.account import Tabulation, account, account_trend, tabulate
+from halqa.institutions.account import Tabulation, account, account_trend, delivery_cells, tabulate
 from halqa.institutions.decisions import (
     LINK_KINDS,
     close,
@@ -67,6 +67,7 @@ __all__ = [
     "decoy",
     "deliver",
     "deliveries",
+    "delivery_cells",
     "demo",
     "import_deliveries",
     "irv",

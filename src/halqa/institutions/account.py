@@ -31,7 +31,7 @@ import numpy as np
 from halqa.institutions.records import KINDS, UNITS, check_month
 from halqa.vault import Vault
 
-__all__ = ["Tabulation", "account", "account_trend", "tabulate"]
+__all__ = ["Tabulation", "account", "account_trend", "delivery_cells", "tabulate"]
 
 
 @dataclass
@@ -219,3 +219,18 @@ def account_trend(vault: Vault, month: str, months: int = 6) -> list[dict[str, A
                            "state_grid_hours_per_day": e.get("power", {}).get("state_grid_hours_per_day")}
         out.append({"month": acc["month"], "areas": areas, "decisions": acc["network"]["decisions"]})
     return out
+
+
+def delivery_cells(vault: Vault) -> list[tuple[str, str, str, float, int]]:
+    """Every recorded month as ``(area, kind, month, units delivered, households served)`` cells,
+    the shape of the bridge's aggregates (unsuppressed: the bridge suppresses)."""
+    row = vault.query_one("SELECT min(day), max(day) FROM institutions_delivery")
+    if row is None or row[0] is None:
+        return []
+    first, last = str(row[0])[:7], str(row[1])[:7]
+    span = (int(last[:4]) - int(first[:4])) * 12 + int(last[5:]) - int(first[5:]) + 1
+    months = _months(last, span)
+    codes, tab = _load(vault, months)
+    a, m, k = np.nonzero(tab.deliveries)
+    return [(codes[i], KINDS[j], months[mm], round(float(tab.quantity[i, mm, j]), 2), int(tab.households[i, mm, j]))
+            for i, mm, j in zip(a.tolist(), m.tolist(), k.tolist(), strict=True)]
