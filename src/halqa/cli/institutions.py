@@ -88,7 +88,7 @@ def _result_human(d: dict[str, Any]) -> None:
 def _outcome(value: str | None) -> str:
     if value is None:
         return t("institutions.open")
-    text = t(f"institutions.outcome_{value}")
+    text = t(f"institutions.outcome.{value}")
     return value if text.startswith("institutions.") else text
 
 
@@ -114,13 +114,13 @@ def show_cmd(proposal: Annotated[str, typer.Argument(help="Proposal id.")]) -> N
         data = get(vault, proposal)
 
     def human(d: dict[str, Any]) -> None:
-        console.print(f"[bold]{d['title']}[/] ({d['id']}, {t('institutions.mode_' + d['mode'])})")
+        console.print(f"[bold]{d['title']}[/] ({d['id']}, {t('institutions.mode.' + d['mode'])})")
         console.print(t("institutions.cli.terms", options=", ".join(map(_outcome, d["options"])), closes=d["closes"] or "-",
                         quorum=d["quorum"], positions=d["positions"]))
         if d["closed"]:
             _result_human(d)
         for ln in d["links"]:
-            console.print(f"→ {t('institutions.link_' + ln['kind'])}: {ln['ref']} {ln['note']}")
+            console.print(f"→ {t('institutions.link.' + ln['kind'])}: {ln['ref']} {ln['note']}")
 
     emit(data, human)
 
@@ -129,7 +129,7 @@ def _proposal_table(rows: list[dict[str, Any]]) -> None:
     table = Table(t("institutions.col_id"), t("institutions.col_title"), t("institutions.col_mode"),
                   t("institutions.col_closed"), t("institutions.col_outcome"), t("institutions.col_participants"))
     for p in rows:
-        table.add_row(p["id"], p["title"], t(f"institutions.mode_{p['mode']}"), p["closed"] or "-", _outcome(p["outcome"]),
+        table.add_row(p["id"], p["title"], t(f"institutions.mode.{p['mode']}"), p["closed"] or "-", _outcome(p["outcome"]),
                       str(p["participants"] if p["participants"] is not None else p["positions"]))
     console.print(table)
 
@@ -197,7 +197,7 @@ def add_cmd(
         data = create_service(vault, name, kind, areas=area or [], households=household or [], circles=circle or [],
                               rota=rota or [], fund=fund, pool=pool, note=note, day=day)
     emit(data, lambda d: console.print(t("institutions.cli.service_added", service=d["id"],
-                                         unit=t(f"institutions.unit_{d['unit']}"))))
+                                         unit=t(f"institutions.unit.{d['unit']}"))))
 
 
 @services_app.command("list")
@@ -212,8 +212,8 @@ def services_cmd() -> None:
         table = Table(t("institutions.col_service"), t("institutions.col_kind"), t("institutions.col_areas"),
                       t("institutions.col_deliveries"), t("institutions.col_delivered"))
         for s in d["services"]:
-            table.add_row(s["id"], t(f"institutions.kind_{s['kind']}"), ", ".join(s["areas"]) or "-", str(s["deliveries"]),
-                          f"{s['delivered']:g} {t('institutions.unit_' + s['unit'])}")
+            table.add_row(s["id"], t(f"institutions.kind.{s['kind']}"), ", ".join(s["areas"]) or "-", str(s["deliveries"]),
+                          f"{s['delivered']:g} {t('institutions.unit.' + s['unit'])}")
         console.print(table)
 
     emit({"services": data}, human)
@@ -228,7 +228,7 @@ def service_cmd(name: Annotated[str, typer.Argument(help="Service name.")]) -> N
         data = service(vault, name)
 
     def human(d: dict[str, Any]) -> None:
-        console.print(f"[bold]{d['id']}[/] ({t('institutions.kind_' + d['kind'])}) {d['note']}")
+        console.print(f"[bold]{d['id']}[/] ({t('institutions.kind.' + d['kind'])}) {d['note']}")
         for a in d["assets"]:
             console.print(f"· {a['name']} ({len(a['repairs'])} {t('institutions.col_repairs')})")
         table = Table(t("institutions.col_month"), t("institutions.col_deliveries"), t("institutions.col_delivered"),

@@ -44,7 +44,7 @@ def built(req: Request, width: float, height: float) -> Figure:
     fig.suppressed += [f"{code} {kind}" for code, kind, _ in withheld]
     if not kept:
         raise InvalidInput("publish.error.suppressed", n=req.threshold)
-    rows = [{"code": code, "area": area_label(req, code), "kind": req.tr(f"institutions.kind_{kind}"),
+    rows = [{"code": code, "area": area_label(req, code), "kind": req.tr(f"institutions.kind.{kind}"),
              "households": s["households"], "quantity": s["quantity"]} for code, kind, s in kept]
     fig.data = [{"code": r["code"], "kind": k, "households": r["households"], "quantity": r["quantity"]}
                 for r, (_, k, _) in zip(rows, kept, strict=True)]
@@ -60,7 +60,7 @@ def built(req: Request, width: float, height: float) -> Figure:
     fig.notes.append(req.tr("publish.built.note", n=req.threshold))
     if fig.suppressed:
         fig.notes.append(req.tr("publish.built.hidden", n=req.threshold, count=req.num(len(fig.suppressed))))
-    order = [req.tr(f"institutions.kind_{k}") for k in KINDS]
+    order = [req.tr(f"institutions.kind.{k}") for k in KINDS]
     enc: dict[str, Any] = {
         "x": {"field": "kind", "type": "nominal", "sort": order, "title": None, "axis": {"labelAngle": 0}},
         "y": {"field": "households", "type": "quantitative", "title": req.tr("publish.built.axis")},
