@@ -22,3 +22,4 @@ def neighbourhood(vault, homes: int = 6) -> dict[str, list[str]]:
     create_fund(vault, "coop", "IQD", day="2026-06-01")
     contribute(vault, "coop", "hh-n0", 500000, day="2026-06-01")
     return out
+

@@ -6,6 +6,8 @@ import itertools
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from halqa.errors import InvalidInput, NotFound
 from halqa.institutions import (
@@ -22,6 +24,7 @@ from halqa.institutions import (
     shifts,
 )
 from halqa.mutual_aid import list_repairs, log_repair, statement
+from tests.mutual_aid.helpers import fresh_vault
 
 from .helpers import MEMBERS, neighbourhood
 
@@ -133,3 +136,23 @@ def test_import_reports_every_bad_row_and_keeps_the_good(vault, tmp_path):
     assert err.value.msg_id == "institutions.bad_header"
     res = import_deliveries(vault, f"day,household,quantity\n2026-06-03,{n0},10\n", svc="w")
     assert res["kept"] == 1
+
+
+ROWS = st.lists(st.tuples(st.sampled_from(["w", "nope"]), st.sampled_from(["2026-06-01", "2026-13-01", ""]),
+                          st.sampled_from(["hh-n0", "hh-n1", "hh-m0", "hh-ghost"]),
+                          st.sampled_from(["40", "0", "-2", "x", "2.5", "1e309"])), max_size=25)
+
+
+@settings(max_examples=25, deadline=None)
+@given(rows=ROWS)
+def test_import_keeps_every_good_row_and_reports_every_bad_one(rows):
+    with fresh_vault() as vault:
+        neighbourhood(vault)
+        create_service(vault, "w", "water", areas=["NKH"])
+        text = "service,day,household,quantity\n" + "".join(",".join(r) + "\n" for r in rows)
+        res = import_deliveries(vault, text)
+        good = [r for r in rows if r[0] == "w" and r[1] == "2026-06-01" and r[2] in ("hh-n0", "hh-n1")
+                and r[3] in ("40", "2.5")]
+        assert res["kept"] == len(good) and res["kept"] + res["rejected"] == len(rows)
+        assert sorted(e["line"] for e in res["errors"]) == [i + 2 for i, r in enumerate(rows) if r not in good]
+        assert len(deliveries(vault)) == len(good)
