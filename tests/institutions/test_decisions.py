@@ -76,7 +76,7 @@ def test_ranked_with_positions_and_counts(vault):
     ({"title": "", "options": ["a", "b"]}, "institutions.bad_text"),
     ({"title": "x", "options": ["a", "b"], "quorum": -1}, "institutions.bad_quorum"),
     ({"title": "x", "options": ["a", "b"], "closes": "2026-05-01", "day": "2026-06-01"}, "institutions.closes_before"),
-    ({"title": "x", "options": ["a", "b"], "closes": "June"}, "institutions.bad_day"),
+    ({"title": "x", "options": ["a", "b"], "closes": "June"}, "mutual_aid.error.day"),
     ({"title": "x", "options": ["a", "b"], "circles": ["nope"]}, "circles.unknown_circle"),
 ])
 def test_bad_proposals_write_nothing(vault, kwargs, msg):
@@ -92,7 +92,7 @@ def test_bad_positions_write_nothing(vault):
     p = propose(vault, "x", ["a", "b"], circles=["c0"], closes="2026-06-05", day="2026-06-01")
     cases = [(("m-f", "a"), "institutions.not_eligible"), (("m-a", "c"), "institutions.bad_choice"),
              (("m-a", ["a", "b"]), "institutions.one_choice"), (("m-a", []), "institutions.bad_choice"),
-             (("0770 123 4567", "a"), "institutions.bad_name")]
+             (("0770 123 4567", "a"), "mutual_aid.error.name")]
     for (who, choice), msg in cases:
         with pytest.raises(InvalidInput) as err:
             position(vault, p["id"], who, choice, day="2026-06-02")

@@ -57,7 +57,7 @@ def test_service_assets_repairs_and_costs(vault):
     ({"name": "x", "kind": "water", "households": ["hh-nobody"]}, "institutions.unknown_household"),
     ({"name": "x", "kind": "water", "areas": ["NKH"], "fund": "nofund"}, "mutual_aid.error.no_fund"),
     ({"name": "x", "kind": "water", "areas": ["NKH"], "pool": "nopool"}, "institutions.unknown_pool"),
-    ({"name": "x y", "kind": "water", "areas": ["NKH"]}, "institutions.bad_name"),
+    ({"name": "x y", "kind": "water", "areas": ["NKH"]}, "mutual_aid.error.name"),
 ])
 def test_bad_services_write_nothing(vault, kwargs, msg):
     neighbourhood(vault)
@@ -128,7 +128,7 @@ def test_import_reports_every_bad_row_and_keeps_the_good(vault, tmp_path):
     res = import_deliveries(vault, path)
     assert res["kept"] == 2 and res["rejected"] == 4
     assert [(e["line"], e["error"]) for e in res["errors"]] == [
-        (3, "institutions.not_served"), (4, "institutions.negative_quantity"), (5, "institutions.bad_day"),
+        (3, "institutions.not_served"), (4, "institutions.negative_quantity"), (5, "mutual_aid.error.day"),
         (6, "institutions.unknown_service")]
     assert sorted(d["quantity"] for d in deliveries(vault)) == [20.5, 40.0]
     with pytest.raises(InvalidInput) as err:

@@ -24,14 +24,13 @@ several devices merge. An in-person count carries the meeting day and numbers pe
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import secrets
 from typing import Any
 
 import msgspec
 
 from halqa.errors import InvalidInput
+from halqa.mutual_aid.common import check_day, check_name, check_pseudonym, new_id
 from halqa.vault import RecordProjection, register_kind, register_projection
 
 __all__ = ["KINDS", "UNITS", "check_day", "check_month", "check_name", "check_pseudonym", "new_id"]
@@ -43,7 +42,6 @@ UNITS: dict[str, str] = {"water": "litres", "power": "hours", "repair": "repairs
                          "shuttle": "rides", "food": "baskets"}
 KINDS: tuple[str, ...] = tuple(UNITS)
 
-_NAME = re.compile(r"^[\w][\w.-]{0,39}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
@@ -177,39 +175,7 @@ for _name, _put, _cols, _idx in _TABLES:
 
 
 # --------------------------------------------------------------------------- small checks
-def new_id(prefix: str) -> str:
-    """A short random id such as ``d-3f9a1c2b`` (no order, no time, nothing to link)."""
-    return f"{prefix}-{secrets.token_hex(4)}"
-
-
-def check_name(value: str, what: str = "name") -> str:
-    """A record name: letters of any script, digits, ``.``, ``_``, ``-``; 1 to 40 characters."""
-    text = str(value or "").strip()
-    if not _NAME.match(text):
-        raise InvalidInput("institutions.bad_name", what=what, value=text)
-    return text
-
-
-def check_pseudonym(value: str) -> str:
-    """A member or household pseudonym: a name, never a phone number."""
-    text = check_name(value, "pseudonym")
-    if sum(c.isdigit() for c in text) >= 7:
-        raise InvalidInput("institutions.looks_like_phone", value=text)
-    return text
-
-
-def check_day(value: str | dt.date | None) -> str:
-    """An ISO day; ``None`` means today."""
-    if value is None or value == "":
-        return dt.date.today().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    try:
-        return dt.date.fromisoformat(str(value).strip()).isoformat()
-    except ValueError:
-        raise InvalidInput("institutions.bad_day", day=value) from None
-
-
+# Names, pseudonyms, days and ids are checked exactly as mutual aid checks them (same rules, same messages).
 def check_month(value: str) -> str:
     """``YYYY-MM``."""
     text = str(value or "").strip()
