@@ -108,3 +108,17 @@ def test_rota_from_the_cli(vault, cli):
     assert code == 0 and json.loads(out)["fair"] is True
     code, out = cli("services", "rota", "care", "--start", "2026-06-01", "--weeks", "4")
     assert code == 0, out
+
+
+def test_tactic_choice_from_the_cli(vault, cli):
+    neighbourhood(vault)
+    vault.close()
+    code, out = cli("decide", "tactic", "--circle", "c0", "--tactic", "lib-flint-water-testing", "--tactic",
+                    "lib-cape-town-day-zero", "--month", "2026-09", "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    cli("decide", "position", data["id"], "--member", "m-a", "--choice", data["options"][1])
+    cli("decide", "close", data["id"])
+    code, out = cli("decide", "adopt", data["id"], "--month", "2026-09", "--json")
+    assert code == 0, out
+    assert json.loads(out)["tactic_id"] == "lib-cape-town-day-zero"

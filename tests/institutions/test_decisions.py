@@ -167,3 +167,34 @@ def test_positions_merge_from_several_devices(tmp_path):
     finally:
         a.close()
         b.close()
+
+
+def test_choosing_the_one_tactic_to_test_makes_the_session(vault):
+    neighbourhood(vault)
+    from halqa.institutions import adopt_tactic, choose_tactic
+    from halqa.learning import sessions
+
+    tactics = ["lib-flint-water-testing", "lib-cape-town-day-zero", "lib-kor-workers-defence"]
+    p = choose_tactic(vault, "c0", tactics, "2026-09", day="2026-08-20", lang="en")
+    assert p["mode"] == "ranked" and p["circles"] == ["c0"] and set(p["refs"].values()) == set(tactics)
+    flint, cape = ({r: o for o, r in p["refs"].items()}[t] for t in tactics[:2])
+    with pytest.raises(InvalidInput) as err:
+        adopt_tactic(vault, p["id"])
+    assert err.value.msg_id == "institutions.still_open"
+    for m in MEMBERS[:3]:
+        position(vault, p["id"], m, [flint, cape], day="2026-08-21")
+    position(vault, p["id"], MEMBERS[3], [cape], day="2026-08-21")
+    close(vault, p["id"], day="2026-08-28")
+    session = adopt_tactic(vault, p["id"], month="2026-09", day="2026-08-28")
+    assert session["tactic_id"] == "lib-flint-water-testing" and session["circle"] == "c0" and session["month"] == "2026-09"
+    assert [s["id"] for s in sessions(vault)] == [session["id"]]
+    [entry] = decision_log(vault, circle="c0")
+    assert entry["links"] == [{"id": entry["links"][0]["id"], "kind": "session", "ref": session["id"], "note": "",
+                               "day": "2026-08-28"}]
+    tie = choose_tactic(vault, "c0", tactics[:2], "2026-10", day="2026-09-20")
+    position(vault, tie["id"], "m-a", [tie["options"][0]], day="2026-09-21")
+    position(vault, tie["id"], "m-b", [tie["options"][1]], day="2026-09-21")
+    close(vault, tie["id"], day="2026-09-22")
+    with pytest.raises(InvalidInput) as err:
+        adopt_tactic(vault, tie["id"])
+    assert err.value.msg_id == "institutions.no_tactic_chosen"

@@ -176,6 +176,40 @@ def log_cmd(
     emit({"decisions": data}, lambda d: _proposal_table(d["decisions"]))
 
 
+@decide_app.command("tactic")
+def tactic_cmd(
+    circle: Annotated[str, typer.Option("--circle", help="The circle choosing.")],
+    tactic: Annotated[list[str], typer.Option("--tactic", help="A tactic id from the archive (repeat).")],
+    month: Annotated[str, typer.Option("--month", help="The month of the test, YYYY-MM.")],
+    closes: Annotated[Optional[str], typer.Option("--closes", help="Last day positions are taken, YYYY-MM-DD.")] = None,
+    quorum: Annotated[int, typer.Option("--quorum", help="Fewest participants for a valid result.")] = 0,
+    day: Annotated[Optional[str], typer.Option("--day", help="Day it opens (default today).")] = None,
+) -> None:
+    """Open a ranked choice of the one tactic to test this month; prints its id."""
+    from halqa.i18n import current_language
+    from halqa.institutions import choose_tactic
+
+    with open_vault() as vault:
+        data = choose_tactic(vault, circle, tactic, month, closes=closes, quorum=quorum, day=day, lang=current_language())
+    emit({"id": data["id"], "options": data["options"]}, lambda d: console.print(t("institutions.cli.proposed", id=d["id"])))
+
+
+@decide_app.command("adopt")
+def adopt_cmd(
+    proposal: Annotated[str, typer.Argument(help="A closed tactic choice.")],
+    month: Annotated[Optional[str], typer.Option("--month", help="Month of the session (default: of the close).")] = None,
+    tries: Annotated[Optional[str], typer.Option("--tries", help="The circle that tries it.")] = None,
+    day: Annotated[Optional[str], typer.Option("--day", help="Day recorded (default today).")] = None,
+) -> None:
+    """Turn the chosen tactic into the month's learning session, linked to the decision."""
+    from halqa.institutions import adopt_tactic
+
+    with open_vault() as vault:
+        data = adopt_tactic(vault, proposal, month=month, tries=tries, day=day)
+    emit(data, lambda d: console.print(t("institutions.cli.adopted", id=d["id"], circle=d["circle"], tactic=d["tactic"],
+                                         month=d["month"])))
+
+
 # ---------------------------------------------------------------------------- services
 @services_app.command("add")
 def add_cmd(

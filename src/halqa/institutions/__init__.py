@@ -24,6 +24,8 @@ from typing import Any
 from halqa.institutions.account import Tabulation, account, account_trend, delivery_cells, tabulate
 from halqa.institutions.decisions import (
     LINK_KINDS,
+    adopt_tactic,
+    choose_tactic,
     close,
     count_in_person,
     decision_log,
@@ -60,6 +62,8 @@ __all__ = [
     "account",
     "account_trend",
     "add_asset",
+    "adopt_tactic",
+    "choose_tactic",
     "close",
     "count_in_person",
     "create_service",

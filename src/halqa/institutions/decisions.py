@@ -30,8 +30,8 @@ from halqa.institutions.records import (
 from halqa.institutions.tally import CONSENT, MODES, RANK_SEP, tally
 from halqa.vault import Vault
 
-__all__ = ["LINK_KINDS", "close", "count_in_person", "decision_log", "link", "position", "proposal", "proposals",
-           "propose"]
+__all__ = ["LINK_KINDS", "adopt_tactic", "choose_tactic", "close", "count_in_person", "decision_log", "link", "position",
+           "proposal", "proposals", "propose"]
 
 #: What can follow a decision.
 LINK_KINDS: tuple[str, ...] = ("task", "fund_entry", "pool", "service", "repair", "session", "note")
@@ -59,11 +59,12 @@ def _options(mode: str, options: Sequence[str]) -> list[str]:
 
 def propose(vault: Vault, title: str, options: Sequence[str] = (), mode: str = "majority", text: str = "",
             circles: Sequence[str] = (), members: Sequence[str] = (), closes: str | None = None, quorum: int = 0,
-            day: str | None = None) -> dict[str, Any]:
+            day: str | None = None, refs: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Open a proposal; returns it with its new id (``p-…``).
 
     ``mode`` is ``consent`` (options are always agree/abstain/disagree/block), ``majority`` or
-    ``ranked``. ``circles`` and ``members`` say who may take part; neither means anyone."""
+    ``ranked``. ``circles`` and ``members`` say who may take part; neither means anyone. ``refs``
+    maps options to the records they stand for (see :func:`choose_tactic`)."""
     if mode not in MODES:
         raise InvalidInput("institutions.bad_mode", mode=mode, modes=", ".join(MODES))
     opts = _options(mode, options)
@@ -81,7 +82,8 @@ def propose(vault: Vault, title: str, options: Sequence[str] = (), mode: str = "
             circle(vault, c)  # NotFound for an unknown circle
     put = ProposalPut(id=new_id("p"), title=_text(title, "title", 200), text=" ".join(str(text).split())[:4000],
                       options=opts, mode=mode, circles=circle_ids, members=sorted({check_pseudonym(m) for m in members}),
-                      closes=end, quorum=quorum, created=created, closed=None, outcome=None)
+                      closes=end, quorum=quorum, created=created, closed=None, outcome=None,
+                      refs={o: r for o, r in (refs or {}).items() if o in opts})
     vault.append("institutions_proposal.put", put)
     return proposal(vault, put.id)
 
@@ -205,7 +207,7 @@ def _public(vault: Vault, row: Any) -> dict[str, Any]:
            "members": json_list(row["members"]), "closes": row["closes"], "quorum": row["quorum"] or 0,
            "created": row["created"], "closed": row["closed"], "positions": int(n_positions),
            "took_part": json_list(row["took_part"]), "in_person": row["in_person"] or 0,
-           "rounds": json_list(row["rounds"]) or None}
+           "rounds": json_list(row["rounds"]) or None, "refs": json_dict(row["refs"])}
     out["links"] = [{"id": r["id"], "kind": r["kind"], "ref": r["ref"], "note": r["note"] or "", "day": r["day"]}
                     for r in vault.query("SELECT * FROM institutions_link WHERE proposal = ? ORDER BY day, id",
                                          (row["id"],))]
@@ -259,3 +261,42 @@ def decision_log(vault: Vault, circle: str | None = None, since: str | None = No
                        "ORDER BY closed, id", (start,))
     return [_public(vault, r) for r in rows if circle is None or circle in json_list(r["circles"])]
 
+
+
+def choose_tactic(vault: Vault, circle: str, tactic_ids: Sequence[str], month: str, closes: str | None = None,
+                  quorum: int = 0, day: str | None = None, lang: str = "ar") -> dict[str, Any]:
+    """Open the circle's ranked choice of "the one tactic to test" in ``month`` among tactics of the
+    learning archive (:func:`halqa.learning.tactic`): the options are their titles in ``lang``.
+    Close it as any proposal, then :func:`adopt_tactic` turns the winner into the month's session."""
+    from halqa.i18n import t
+    from halqa.institutions.records import check_month
+    from halqa.learning import tactic
+
+    found = [tactic(vault, tid, lang=lang) for tid in dict.fromkeys(tactic_ids)]
+    titles = [" ".join(str(x["title"]).split())[:70] for x in found]
+    options = [f"{title} ({x['id']})" if titles.count(title) > 1 else title for title, x in zip(titles, found, strict=True)]
+    return propose(vault, t("institutions.tactic_title", lang=lang, month=check_month(month)), options, mode="ranked",
+                   circles=[circle], closes=closes, quorum=quorum, day=day,
+                   refs={o: x["id"] for o, x in zip(options, found, strict=True)})
+
+
+def adopt_tactic(vault: Vault, proposal_id: str, month: str | None = None, tries: str | None = None,
+                 day: str | None = None) -> dict[str, Any]:
+    """Record the learning session of a closed tactic choice: the circle studies the winning tactic
+    (``month`` defaults to the month of the close) and the session is linked to the decision.
+    Refused while the proposal is open or when it chose no tactic (a tie, no quorum)."""
+    from halqa.learning import add_session, tactic
+
+    p = proposal(vault, proposal_id)
+    if not p["closed"]:
+        raise InvalidInput("institutions.still_open", id=p["id"])
+    tactic_id = p["refs"].get(p["outcome"] or "")
+    if tactic_id is None or len(p["circles"]) != 1:
+        raise InvalidInput("institutions.no_tactic_chosen", id=p["id"], outcome=p["outcome"] or "-")
+    chosen = tactic(vault, tactic_id)
+    with vault.transaction():
+        session = add_session(vault, p["circles"][0], chosen.get("movement") or chosen["title"], tactic_id=tactic_id,
+                              month=month or p["closed"][:7], place=chosen.get("place") or "",
+                              years=chosen.get("years") or "", tries=tries, day=day)
+        link(vault, p["id"], "session", session["id"], day=day)
+    return session

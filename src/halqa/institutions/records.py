@@ -63,6 +63,7 @@ class ProposalPut(msgspec.Struct, kw_only=True):
     rounds: list[dict[str, int]] | msgspec.UnsetType | None = UNSET
     took_part: list[str] | msgspec.UnsetType | None = UNSET  # named participants (in-person ones are only counted)
     in_person: int | msgspec.UnsetType | None = UNSET
+    refs: dict[str, str] | msgspec.UnsetType = UNSET  # option -> the record it stands for (a tactic id)
 
 
 class PositionPut(msgspec.Struct, kw_only=True):
@@ -145,7 +146,8 @@ _TABLES: list[tuple[str, type[msgspec.Struct], dict[str, str], tuple[str, ...]]]
     ("institutions_proposal", ProposalPut,
      {"id": "TEXT", "title": "TEXT", "text": "TEXT", "options": "TEXT", "mode": "TEXT", "circles": "TEXT",
       "members": "TEXT", "closes": "TEXT", "quorum": "INTEGER", "created": "TEXT", "closed": "TEXT", "outcome": "TEXT",
-      "participants": "INTEGER", "counts": "TEXT", "rounds": "TEXT", "took_part": "TEXT", "in_person": "INTEGER"},
+      "participants": "INTEGER", "counts": "TEXT", "rounds": "TEXT", "took_part": "TEXT", "in_person": "INTEGER",
+      "refs": "TEXT"},
      ("closed",)),
     ("institutions_position", PositionPut,
      {"id": "TEXT", "proposal": "TEXT", "member": "TEXT", "choice": "TEXT", "day": "TEXT"}, ("proposal",)),
