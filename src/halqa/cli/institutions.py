@@ -342,7 +342,7 @@ def rota_cmd(
     def human(d: dict[str, Any]) -> None:
         table = Table(t("institutions.col_day"), t("institutions.col_part"), t("institutions.col_member"))
         for s in d["shifts"]:
-            table.add_row(s["day"], s["part"], s["member"])
+            table.add_row(s["day"], t(f"institutions.part.{s['part']}"), s["member"])
         console.print(table)
         console.print(t("institutions.cli.rota", n=len(d["shifts"]), fair=t("institutions.yes" if d["fair"] else "institutions.no"),
                         score=d["unpredictability"]))
