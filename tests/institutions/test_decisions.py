@@ -198,3 +198,11 @@ def test_choosing_the_one_tactic_to_test_makes_the_session(vault):
     with pytest.raises(InvalidInput) as err:
         adopt_tactic(vault, tie["id"])
     assert err.value.msg_id == "institutions.no_tactic_chosen"
+
+
+def test_counts_come_back_in_the_order_of_the_options(vault):
+    neighbourhood(vault)
+    p = propose(vault, "x", ["zeta", "alpha", "mu"], mode="ranked", day="2026-06-01")
+    position(vault, p["id"], "m-a", ["mu", "alpha"], day="2026-06-02")
+    res = close(vault, p["id"], day="2026-06-03")
+    assert list(res["counts"]) == ["zeta", "alpha", "mu"] and list(res["rounds"][0]) == ["zeta", "alpha", "mu"]

@@ -201,13 +201,16 @@ def close(vault: Vault, proposal_id: str, day: str | None = None) -> dict[str, A
 
 def _public(vault: Vault, row: Any) -> dict[str, Any]:
     n_positions = vault.query_one("SELECT count(*) FROM institutions_position WHERE proposal = ?", (row["id"],))[0]
+    options = json_list(row["options"])
+    counts, rounds = json_dict(row["counts"]), json_list(row["rounds"])
+    # stored as canonical JSON (keys sorted): give them back in the proposal's order of options
     out = {"id": row["id"], "mode": row["mode"], "outcome": row["outcome"], "participants": row["participants"],
-           "counts": json_dict(row["counts"]) or None, "title": row["title"], "text": row["text"] or "",
-           "options": json_list(row["options"]), "circles": json_list(row["circles"]),
+           "counts": {o: counts.get(o, 0) for o in options} if counts else None, "title": row["title"],
+           "text": row["text"] or "", "options": options, "circles": json_list(row["circles"]),
            "members": json_list(row["members"]), "closes": row["closes"], "quorum": row["quorum"] or 0,
            "created": row["created"], "closed": row["closed"], "positions": int(n_positions),
            "took_part": json_list(row["took_part"]), "in_person": row["in_person"] or 0,
-           "rounds": json_list(row["rounds"]) or None, "refs": json_dict(row["refs"])}
+           "rounds": [{o: r[o] for o in options if o in r} for r in rounds] or None, "refs": json_dict(row["refs"])}
     out["links"] = [{"id": r["id"], "kind": r["kind"], "ref": r["ref"], "note": r["note"] or "", "day": r["day"]}
                     for r in vault.query("SELECT * FROM institutions_link WHERE proposal = ? ORDER BY day, id",
                                          (row["id"],))]

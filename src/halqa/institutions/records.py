@@ -171,9 +171,12 @@ _TABLES: list[tuple[str, type[msgspec.Struct], dict[str, str], tuple[str, ...]]]
       "worker": "TEXT"}, ("service", "day")),
 ]
 
+#: Table versions: bumped when a table's columns change, so vaults rebuild it from the log.
+_VERSIONS = {"institutions_proposal": 2}  # 2: refs (what each option stands for)
+
 for _name, _put, _cols, _idx in _TABLES:
     register_kind(f"{_name}.put", _put)
-    register_projection(RecordProjection(_name, _cols, key="id", indexes=_idx))
+    register_projection(RecordProjection(_name, _cols, key="id", indexes=_idx, version=_VERSIONS.get(_name, 1)))
 
 
 # --------------------------------------------------------------------------- small checks
