@@ -388,7 +388,7 @@ def test_pool_and_fund_posters_name_nobody(demo_vault):
 @needs_fonts
 def test_cli(cli, monkeypatch, demo_vault, tmp_path):
     code, out = cli("poster", "list", "--json")
-    assert code == 0 and len(json.loads(out)) == 10
+    assert code == 0 and len(json.loads(out)) == 11
     monkeypatch.setenv("HALQA_VAULT", str(demo_vault.path))
     monkeypatch.setenv("HALQA_PASSPHRASE", PASS)
     target = tmp_path / "out.pdf"
