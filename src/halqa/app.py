@@ -28,6 +28,7 @@ DOMAINS: tuple[str, ...] = (
     "halqa.circles",
     "halqa.mutual_aid",
     "halqa.learning",
+    "halqa.institutions",
     "halqa.bridge",
     "halqa.publish",
 )

@@ -62,7 +62,8 @@ def test_public_api_is_pinned_and_documented():
 
 def test_kinds_cover_the_issue():
     kinds = {k["kind"] for k in publish.poster_kinds()}
-    assert kinds == {"blackouts", "supply", "reliability", "map", "water", "grievances", "hotspots", "fund", "pool", "compare"}
+    assert kinds == {"blackouts", "supply", "reliability", "map", "water", "grievances", "hotspots", "fund", "pool", "compare",
+                     "built"}
     assert set(publish.STYLES) == {"print1", "print2", "screen"} and set(publish.SIZES) == {"a4", "a3", "sack"}
 
 
@@ -387,7 +388,7 @@ def test_pool_and_fund_posters_name_nobody(demo_vault):
 @needs_fonts
 def test_cli(cli, monkeypatch, demo_vault, tmp_path):
     code, out = cli("poster", "list", "--json")
-    assert code == 0 and len(json.loads(out)) == 10
+    assert code == 0 and len(json.loads(out)) == 11
     monkeypatch.setenv("HALQA_VAULT", str(demo_vault.path))
     monkeypatch.setenv("HALQA_PASSPHRASE", PASS)
     target = tmp_path / "out.pdf"

@@ -1,6 +1,6 @@
 """Aggregates for allies: counts that carry no member, household or text, with small cells suppressed.
 
-Two datasets leave a circle:
+Three datasets leave a circle:
 
 ``grievances``  grievance records per (area, theme, ISO week): value = n = number of grievances
                 (from :func:`halqa.listening.place_week_counts`).
@@ -8,6 +8,10 @@ Two datasets leave a circle:
                 per enrolled household), n = households that reported that day (from
                 :func:`halqa.ledger.report` with ``daily=True``; read defensively, see
                 :func:`outage_cells`).
+
+``services``    units delivered per (area, service kind, month) by the circle's own services: value =
+                units (litres, hours, rides...), n = households served (from
+                :func:`halqa.institutions.delivery_cells`). Sent only by circles that run services.
 
 A cell is *suppressed* (withheld, not published as zero) when its ``n`` is below the threshold
 (default 5). No margins or totals travel, so suppressed cells cannot be recovered by subtraction.
@@ -21,9 +25,10 @@ from halqa.bridge.records import AggregatePut, new_id, now_iso
 from halqa.errors import InvalidInput
 from halqa.vault import Vault
 
-__all__ = ["DATASETS", "aggregate_tables", "grievance_cells", "outage_cells", "received_aggregates", "snapshot", "suppress"]
+__all__ = ["DATASETS", "aggregate_tables", "grievance_cells", "outage_cells", "received_aggregates", "service_cells", "snapshot",
+           "suppress"]
 
-DATASETS = ("grievances", "outages")
+DATASETS = ("grievances", "outages", "services")
 Cell = tuple[str, str, str, float, int]  # area, theme, period, value, n
 
 
@@ -101,6 +106,13 @@ def _outages_from_table(vault: Vault) -> list[Cell]:
     return sorted((area, "", _iso(day), round(sum(v.values()) / len(v), 1), len(v)) for (area, day), v in per.items())
 
 
+def service_cells(vault: Vault) -> list[Cell]:
+    """Units delivered per area, service kind and month: ``(area, kind, month, units, households)``."""
+    from halqa.institutions import delivery_cells
+
+    return sorted(delivery_cells(vault))
+
+
 #: Cells counting fewer than this many households or records are withheld by default.
 DEFAULT_THRESHOLD = 5
 
@@ -114,9 +126,9 @@ def suppress(cells: list[Cell], threshold: int = DEFAULT_THRESHOLD) -> tuple[lis
 
 
 def aggregate_tables(vault: Vault, threshold: int = DEFAULT_THRESHOLD) -> dict[str, dict[str, Any]]:
-    """Both datasets after suppression: ``{dataset: {"cells": [...], "suppressed": n}}`` (nothing written)."""
+    """Every dataset after suppression: ``{dataset: {"cells": [...], "suppressed": n}}`` (nothing written)."""
     out = {}
-    for name, fn in (("grievances", grievance_cells), ("outages", outage_cells)):
+    for name, fn in (("grievances", grievance_cells), ("outages", outage_cells), ("services", service_cells)):
         kept, dropped = suppress(fn(vault), threshold)
         out[name] = {"cells": kept, "suppressed": dropped}
     return out
@@ -130,6 +142,8 @@ def snapshot(vault: Vault, threshold: int = DEFAULT_THRESHOLD, label: str = "") 
     out = []
     with vault.transaction() as tx:
         for name, table in tables.items():
+            if name == "services" and not table["cells"] and not table["suppressed"]:
+                continue  # a circle that runs no services sends no services snapshot
             ev = tx.append("bridge_aggregate.put", AggregatePut(
                 id=new_id(), dataset=name, created=created, threshold=threshold, cells=table["cells"],
                 suppressed=table["suppressed"], label=label))

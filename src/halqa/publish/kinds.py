@@ -16,6 +16,7 @@ from itertools import pairwise
 from typing import Any
 
 from halqa.errors import InvalidInput
+from halqa.publish.built_kinds import built
 from halqa.publish.care_kinds import fund, pool
 from halqa.publish.charts import boundaries, chart_spec, classes, is_dark, legend_entries, map_layers
 from halqa.publish.common import (
@@ -532,7 +533,7 @@ def compare(req: Request, width: float, height: float) -> Figure:
     return fig
 
 
-#: Poster kinds: id -> (builder, needs ledger/listening/mutual aid, takes --area).
+#: Poster kinds: id -> (builder, needs ledger/listening/mutual aid/institutions, takes --area).
 KINDS: dict[str, tuple[Builder, str, bool]] = {
     "blackouts": (blackouts, "ledger", True),
     "supply": (supply, "ledger", True),
@@ -544,4 +545,5 @@ KINDS: dict[str, tuple[Builder, str, bool]] = {
     "fund": (fund, "mutual_aid", False),
     "pool": (pool, "mutual_aid", False),
     "compare": (compare, "ledger", True),
+    "built": (built, "institutions", True),
 }
