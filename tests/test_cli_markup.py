@@ -63,6 +63,13 @@ READ = {
     "sync aggregates": [],
     "publish budget": ["grievances"],
     "poster list": [],
+    "decide list": [],
+    "decide show": ["{proposal}"],
+    "decide log": [],
+    "services list": [],
+    "services show": ["w1"],
+    "services account": ["--month", "2026-01"],
+    "services trend": ["--month", "2026-01"],
 }
 
 #: Commands that write, serve, or only echo what was just typed: each has its own tests.
@@ -85,7 +92,10 @@ NOT_READ = {
     "sync export", "sync import", "sync qr", "sync unqr", "sync listen", "sync push",
     "publish table", "hub init", "hub id", "hub add-circle", "hub import", "hub query",
     "poster batch", "poster blackouts", "poster supply", "poster reliability", "poster map", "poster water",
-    "poster grievances", "poster hotspots", "poster fund", "poster pool", "poster compare",
+    "poster grievances", "poster hotspots", "poster fund", "poster pool", "poster compare", "poster built",
+    "decide propose", "decide position", "decide count", "decide close", "decide link", "decide tactic", "decide adopt",
+    "services add", "services asset", "services repair", "services cost", "services rota", "services deliver",
+    "services import",
 }
 
 
@@ -137,6 +147,8 @@ def seeded(cli, vault, wide, tmp_path):
         ["pool", "create", "p1", "--members", "a1,a2,a3", "--amount", "10"],
         ["tools", "add", "drill", "--keeper", "a1", "--note", MARK],
         ["repairs", "log", "pump", "--area", "NKH", "--who", "a1", "--part", MARK, "--note", MARK],
+        ["services", "add", "w1", "--kind", "water", "--area", "NKH", "--note", MARK],
+        ["services", "deliver", "w1", "--household", "hh-1", "--quantity", "20", "--day", "2026-01-05"],
         ["contacts", "add", MARK, "--age-recipient", "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq"],
     ]
     steps += [["circles", "member", "add", f"m{i}", "--label", f"k={MARK}", "--skill", MARK] for i in range(6)]
@@ -152,7 +164,10 @@ def seeded(cli, vault, wide, tmp_path):
         code, out = cli("--yes", *step)
         assert code == 0, (step, out)
     tactic = json.loads(cli("learn", "session", "list", "--json")[1])["sessions"][0]["tactic_id"]
-    return cli, {"circle": circle, "tactic": tactic}
+    code, out = cli("decide", "propose", "--title", MARK, "--text", MARK, "--option", MARK, "--option", "b", "--json")
+    assert code == 0, out
+    proposal = json.loads(out)["id"]
+    return cli, {"circle": circle, "tactic": tactic, "proposal": proposal}
 
 
 def _run_human(cli, monkeypatch, *args: str) -> tuple[int, str]:
@@ -179,7 +194,7 @@ def test_read_commands_print_stored_markup_literally(seeded, monkeypatch):
     # task titles, tactics, sessions, contact names.
     for command, times in {"listen list": 1, "listen theme list": 3, "circles member list": 6,
                            "circles task list": 1, "learn tactics": 3, "learn tactic": 1,
-                           "learn session list": 1, "contacts list": 1}.items():
+                           "learn session list": 1, "contacts list": 1, "decide show": 2}.items():
         assert shown[command].count(MARK) >= times, (command, shown[command])
     assert ESC_SHOWN in shown["listen list"]
     assert "😄" not in "".join(shown.values())

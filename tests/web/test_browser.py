@@ -206,7 +206,7 @@ def test_member_journey(server, browser, lang):
     page.wait_for_url("**/?done=water")
     assert page.locator("p.ok").inner_text() == catalogue(lang)["web.done.water"]
     links = {a.get_attribute("href") for a in page.locator("nav a").all()}
-    assert links == {"/", "/listen/hotspots", "/ledger", "/meeting"}, links
+    assert links == {"/", "/listen/hotspots", "/ledger", "/meeting", "/decide"}, links
     page.goto(base + "/mine")
     assert "hh-t1" in page.content()
     assert page.goto(base + "/listen").status == 403

@@ -19,7 +19,7 @@ from halqa.web.pipeline import View
 PAGES = ["/learning", "/bridge", "/publish", "/", "/mine", "/meeting",
          "/listen", "/listen/suggest", "/listen/shared", "/listen/hotspots", "/ledger",
          "/ledger/calendar", "/ledger/household?household=hh-t1",
-         "/circles", "/circles/exposure", "/aid", "/devices", "/panic", "/unlock", "/pair"]
+         "/circles", "/circles/exposure", "/aid", "/decide", "/services", "/devices", "/panic", "/unlock", "/pair"]
 EXTERNAL = re.compile(r"""(?:src|href|action|srcset|poster|data)\s*=\s*["']?\s*(?:[a-z]+:)?//""", re.I)
 TEMPLATES = Path(str(resources.files("halqa.web").joinpath("templates")))
 
