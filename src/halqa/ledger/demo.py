@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime
 from typing import Any
 
 from halqa.ledger.importers import Row
@@ -110,3 +111,13 @@ def decoy(vault: Vault, rng: random.Random) -> None:
             rows.append(Row(0, h, code, s, s + rng.randint(1, 3) * 3600, "grid", ""))
     if rows:
         store_rows(vault, rows, "paper")
+
+
+def decoy_session(vault: Vault, rng: random.Random, when: datetime) -> None:
+    """A moment of a decoy's life: sometimes an ordinary power cut noted for a household that day."""
+    households = vault.query("SELECT id, area FROM household ORDER BY id")
+    if not households or rng.random() < 0.4:
+        return
+    h, code = households[rng.randrange(len(households))]
+    s = parse_day(when.date().isoformat()) * DAY + rng.randrange(8, 20) * 3600
+    store_rows(vault, [Row(0, h, code, s, s + rng.randint(1, 3) * 3600, "grid", "")], "paper")

@@ -35,7 +35,7 @@ from halqa.listening.codebook import (
     encode_line,
     fresh_codebook_key,
 )
-from halqa.listening.demo import decoy, demo
+from halqa.listening.demo import decoy, decoy_session, demo
 from halqa.listening.importer import COLUMNS, ImportReport, import_grievances
 from halqa.listening.records import (
     TONES,
@@ -75,6 +75,7 @@ __all__ = [
     "confirm_themes",
     "decode_lines",
     "decoy",
+    "decoy_session",
     "delete_grievance",
     "demo",
     "detect_language",

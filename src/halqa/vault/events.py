@@ -150,6 +150,10 @@ class HLC:
     def wall(ts: int) -> int:
         return ts >> 16
 
+    def now_ms(self) -> int:
+        """The clock's physical time now (a decoy being built runs on a clock set in the past)."""
+        return self._now()
+
     def tick(self) -> int:
         with self._lock:
             physical = self._now() << 16
