@@ -29,7 +29,6 @@ from __future__ import annotations
 import os
 import random
 import secrets
-import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from halqa.errors import HalqaError
+from halqa.vault import events
 from halqa.vault.keyslots import SLOT_COUNT, SlotContent
 
 if TYPE_CHECKING:
@@ -79,18 +79,22 @@ def peer_opens(path: Path, content: SlotContent) -> Any:
 # ---------------------------------------------------------------------------- building
 def build(vault: Vault, peer_index: int, decoy_slot: int) -> bytes:
     """Write a new decoy database into file ``peer_index`` and return its key."""
-    from halqa.vault.store import DB_FILES, _connect, init_schema
+    from halqa.vault.store import DB_FILES, _connect, _write_random, init_schema
 
     key = os.urandom(32)
     target = vault.path / DB_FILES[peer_index]
-    tmp = target.with_name(target.name + ".new")
+    size = target.stat().st_size
     taken = {vault._slot, decoy_slot}
     rng = random.Random(secrets.randbits(64))
     meta = {"created": vault.meta("created"), "vault_id": vault.meta("vault_id"), "slot": decoy_slot,
             "spare_slot": rng.choice([i for i in range(SLOT_COUNT) if i not in taken]),
             "spare_db": 3 - peer_index - vault._content.db_index}
+    # Built in place, not renamed over: the file keeps its inode and birth time, as it would
+    # had it always been this database.
+    with open(target, "r+b") as fh:
+        fh.truncate(0)
     try:
-        conn = _connect(tmp, key)
+        conn = _connect(target, key)
         init_schema(conn, meta, vault._secret("header_key"))
         conn.executemany("UPDATE migrations SET applied = ? WHERE version = ?",
                          [(r[1], r[0]) for r in vault.conn.execute("SELECT version, applied FROM migrations")])
@@ -100,9 +104,8 @@ def build(vault: Vault, peer_index: int, decoy_slot: int) -> bytes:
             _fill_to(decoy, rng, vault.path / DB_FILES[vault._content.db_index], _clock_now())
         finally:
             conn.close()
-        os.replace(tmp, target)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _write_random(target, size)
         raise
     return key
 
@@ -116,7 +119,7 @@ def _plan(vault: Vault, rng: random.Random) -> list[datetime]:
     """When the decoy's sessions happened: per month of the real vault's life, sessions in
     proportion to its commits that month, on random days and at plausible hours."""
     created = datetime.fromisoformat(vault.meta("created"))
-    now = datetime.now(UTC)
+    now = _clock_now()
     per_month: Counter[tuple[int, int]] = Counter()
     for (hlc,) in vault.conn.execute("SELECT hlc FROM commits WHERE device = (SELECT id FROM devices WHERE local = 1)"):
         when = datetime.fromtimestamp((hlc >> 16) / 1000, UTC)
@@ -159,11 +162,11 @@ def _nothing(*_a: Any) -> None:
 
 
 def _clock_now() -> datetime:
-    return datetime.now(UTC)
+    return datetime.fromtimestamp(events.wall_ns() / 1e9, UTC)
 
 
 def _clock_now_ms() -> int:
-    return time.time_ns() // 1_000_000
+    return events.wall_ns() // 1_000_000
 
 
 def _fill_to(decoy: Vault, rng: random.Random, real_file: Path, until: datetime) -> None:
@@ -177,12 +180,23 @@ def _fill_to(decoy: Vault, rng: random.Random, real_file: Path, until: datetime)
         if mine.stat().st_size >= target - PAGE_SIZE:
             break
         _live(decoy, rng, [_plausible(rng, _last_event(decoy), until)])
-    need = target - mine.stat().st_size
-    if need > 0:
-        decoy.conn.execute("BEGIN IMMEDIATE")
-        decoy.conn.execute("INSERT INTO meta VALUES ('~', zeroblob(?))", (need,))
-        decoy.conn.execute("DELETE FROM meta WHERE key = '~'")
-        decoy.conn.execute("COMMIT")
+    _top_up(decoy.conn, target)
+
+
+def _top_up(conn: Any, target: int) -> None:
+    """Bring the decoy's file to ``target`` bytes with ordinary free pages (a blob in and out)."""
+    from halqa.vault.store import PAGE_SIZE
+
+    mine = Path(conn.execute("PRAGMA database_list").fetchone()[2])
+    for _ in range(4):  # the blob first fills the free pages there are, then grows the file
+        need = target - mine.stat().st_size
+        if need <= 0:
+            return
+        free = conn.execute("PRAGMA freelist_count").fetchone()[0] * PAGE_SIZE
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO meta VALUES ('~', zeroblob(?))", (need + free,))
+        conn.execute("DELETE FROM meta WHERE key = '~'")
+        conn.execute("COMMIT")
 
 
 def _last_event(decoy: Vault) -> datetime:
@@ -202,16 +216,32 @@ def after_close(vault: Vault) -> None:
     if not own.exists():
         return  # destroyed while open (panic)
     kept = peer_opens(vault.path, content)
-    if kept is not None:
-        try:
+    files = [vault.path / name for name in DB_FILES]
+    try:
+        if kept is not None:
             _grow(vault, kept)
-        finally:
+        # The largest file sets the size: content may carry the decoy a page past the real file.
+        size = max(f.stat().st_size if f.exists() else 0 for f in files)
+        if kept is not None:
+            _top_up(kept, size)
+            size = max(size, (vault.path / DB_FILES[content.peer_index]).stat().st_size)
+    finally:
+        if kept is not None:
             kept.close()
-    size = own.stat().st_size
-    for i, name in enumerate(DB_FILES):
-        if i != content.db_index and not (kept is not None and i == content.peer_index):
-            _pad(vault.path / name, size)
-    _touch(vault.path, time.time_ns())
+    for i, f in enumerate(files):
+        if not (kept is not None and i == content.peer_index):
+            _pad(f, size)
+    _rewrite_header(vault.path)
+    _touch(vault.path, events.wall_ns())
+
+
+def _rewrite_header(path: Path) -> None:
+    """Write the header again as it is on disk: its file then has the same modification (and
+    creation) time whether or not a slot was written since the vault was made. (Two processes
+    closing the same vault at once could race here; halqa opens a vault from one at a time.)"""
+    from halqa.vault.store import HEADER_FILE, read_header
+
+    read_header(path).write(path / HEADER_FILE)
 
 
 def _grow(vault: Vault, conn: Any) -> None:

@@ -41,6 +41,7 @@ __all__ = [
     "kind_type",
     "register_kind",
     "registered_kinds",
+    "wall_ns",
 ]
 
 _KINDS: dict[str, type[msgspec.Struct]] = {}
@@ -134,6 +135,11 @@ class Event:
         return HLC.wall(self.hlc)
 
 
+def wall_ns() -> int:
+    """The wall clock every part of the vault reads (one place, so tests can age a vault)."""
+    return time.time_ns()
+
+
 class HLC:
     """Hybrid logical clock (Kulkarni et al. 2014), packed as ``wall_ms << 16 | counter``.
 
@@ -143,7 +149,7 @@ class HLC:
 
     def __init__(self, last: int = 0, now_ms: Any = None) -> None:
         self.last = last
-        self._now = now_ms or (lambda: time.time_ns() // 1_000_000)
+        self._now = now_ms or (lambda: wall_ns() // 1_000_000)
         self._lock = threading.Lock()
 
     @staticmethod

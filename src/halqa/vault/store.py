@@ -25,7 +25,6 @@ import os
 import secrets
 import shutil
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -37,6 +36,7 @@ import sqlcipher3
 from nacl.signing import SigningKey
 
 from halqa.errors import InvalidInput, VaultCorrupt, VaultLocked, VaultMissing, WrongPassphrase
+from halqa.vault import events as _events
 from halqa.vault.events import (
     HLC,
     Commit,
@@ -68,7 +68,7 @@ RESTORE_SEQ_JUMP = 1 << 32
 
 
 def _now_iso() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
+    return datetime.fromtimestamp(_events.wall_ns() // 1_000_000_000, UTC).isoformat()
 
 
 def _connect(db_path: Path, key: bytes) -> Any:
@@ -184,7 +184,7 @@ class Vault:
                     _write_random(path / name, size)
             # The header is written last: a vault without one is an unfinished creation.
             header.write(path / HEADER_FILE)
-            _touch(path, time.time_ns())
+            _touch(path, _events.wall_ns())
         except BaseException:
             if vault is not None:
                 vault.conn.close()
@@ -668,8 +668,8 @@ def _write_random(path: Path, size: int) -> None:
 
 
 def _touch(path: Path, ns: int) -> None:
-    """Give every database file of the vault the same access and modification time."""
-    for name in DB_FILES:
+    """Give every file of the vault the same access and modification time."""
+    for name in (*DB_FILES, HEADER_FILE):
         if (path / name).exists():
             os.utime(path / name, ns=(ns, ns))
 
