@@ -309,6 +309,11 @@ def idle_before_the_file_time(ex):
     return (mtime - last).total_seconds() / max(1.0, (mtime - _created(ex)).total_seconds())
 
 
+@observable("spread")
+def events_per_commit(ex):
+    return _q(ex, "SELECT count(*) FROM events")[0][0] / max(1, _q(ex, "SELECT count(*) FROM commits")[0][0])
+
+
 # ---------------------------------------------------------------------------- the verdicts
 @pytest.mark.parametrize("name", sorted(n for n, (k, _f) in OBSERVABLES.items() if k == "exact"))
 def test_exact_observable_does_not_separate_the_worlds(examined, name):

@@ -167,12 +167,18 @@ def rebuild() -> None:
 
 @app.command()
 def panic() -> None:
-    """Destroy the vault now: keys first, then files. Needs no passphrase."""
+    """Destroy the vault now: keys first, then the files halqa wrote, then the vault. Needs no
+    passphrase; given one (--passphrase-file or HALQA_PASSPHRASE, never a prompt) it also finds
+    the files halqa wrote outside the vault folder."""
     from halqa.vault import panic as destroy
+    from halqa.vault.outside import listed_files
 
     confirm("confirm.panic", path=str(STATE.vault_path))
     start = time.perf_counter()
-    destroy(STATE.vault_path)
+    given = (STATE.passphrase_file.read_text(encoding="utf-8").strip() if STATE.passphrase_file
+             and STATE.passphrase_file.is_file() else os.environ.get("HALQA_PASSPHRASE", ""))
+    outside = listed_files(STATE.vault_path, given) if given else []
+    destroy(STATE.vault_path, outside)
     emit({"ok": True, "seconds": round(time.perf_counter() - start, 3)},
          lambda d: console.print(t("msg.panic_done")))
 
@@ -245,8 +251,10 @@ def recovery_combine(
 def backup(output: Annotated[Path, typer.Option("-o", "--output", help="Backup file to write.")]) -> None:
     """Write an encrypted backup of the whole vault to one file."""
     from halqa.vault import backup as do_backup
+    from halqa.vault.outside import remember
 
     with open_vault() as vault:
+        output = remember(vault, output, "backup")
         size = do_backup(vault, output)
     emit({"ok": True, "file": str(output), "bytes": size},
          lambda d: console.print(t("msg.backup_done", file=d["file"], bytes=d["bytes"])))

@@ -211,6 +211,7 @@ class Vault:
             raise VaultCorrupt("error.corrupt")
         conn = _connect(db, content.master_key)
         try:
+            migrate(conn, _now_iso())  # the core's own tables of a vault made by an older halqa
             if content.legacy:
                 header, content = _upgrade_v1(path, conn, header, slot, kek, content)
             else:
@@ -736,10 +737,15 @@ def _count_failure(path: Path, header: Header) -> None:
     replace(header, failures=failures).write(path / HEADER_FILE)
 
 
-def panic(path: str | os.PathLike[str]) -> None:
+def panic(path: str | os.PathLike[str], outside: Iterable[str | os.PathLike[str]] = ()) -> None:
     """Destroy the vault at ``path``: key material first (every slot overwritten with random
-    bytes and flushed to disk), then the databases. Needs no passphrase. After the first step
-    the data is unreadable even with the right passphrase; the rest removes the evidence."""
+    bytes and flushed to disk), then the files halqa wrote outside the vault (``outside``, read
+    from the vault beforehand by :func:`halqa.vault.outside.listed_files`), then the databases and
+    everything else in the folder (the default output folder among them). Needs no passphrase.
+    After the first step the data is unreadable even with the right passphrase; the rest removes
+    the evidence."""
+    from halqa.vault.outside import shred
+
     path = Path(path)
     header_path = path / HEADER_FILE
     if header_path.exists():
@@ -748,13 +754,11 @@ def panic(path: str | os.PathLike[str]) -> None:
             fh.write(os.urandom(size))
             fh.flush()
             os.fsync(fh.fileno())
+    for item in outside:
+        if Path(item).is_file():  # listed files only; never a folder outside the vault
+            shred(Path(item))
     for child in sorted(path.iterdir()) if path.is_dir() else ():
-        if child.is_file():
-            # Overwrite the start of each file (SQLCipher salt and first pages), then unlink.
-            # On flash storage old blocks may survive; the shredded key slots are what counts.
-            with open(child, "r+b") as fh:
-                fh.write(os.urandom(min(child.stat().st_size, 1 << 20)))
-                fh.flush()
-                os.fsync(fh.fileno())
-            child.unlink()
+        # Encrypted databases lose their first megabyte (salt and first pages); the keys are
+        # already gone. Plaintext (the output folder) is overwritten whole.
+        shred(child, 1 << 20 if child.name in DB_FILES else None)
     shutil.rmtree(path, ignore_errors=True)
