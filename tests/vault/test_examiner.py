@@ -34,6 +34,7 @@ from halqa import app, places
 from halqa.listening.records import Vocabulary, build_grievance
 from halqa.places import HouseholdPut
 from halqa.vault import TEST_KDF, Vault, split
+from halqa.vault.events import is_day_clock
 from halqa.vault.keyslots import FLAG_DESTROY_ON_OPEN, NO_SLOT, Header, derive_kek
 from halqa.vault.store import DB_FILES, HEADER_FILE, PAGE_SIZE, _connect
 
@@ -257,7 +258,7 @@ def migrations_applied_at_creation(ex):
 def clock_and_sequence_consistent(ex):
     hlc = int(_q(ex, "SELECT value FROM meta WHERE key = 'hlc'")[0][0])
     seq = int(_q(ex, "SELECT value FROM meta WHERE key = 'seq'")[0][0])
-    top = _q(ex, "SELECT coalesce(max(hlc), 0) FROM events")[0][0]
+    top = max([h for (h,) in _q(ex, "SELECT hlc FROM events") if not is_day_clock(h)], default=0)
     seqs = [s for (s,) in _q(ex, "SELECT seq FROM commits ORDER BY seq")]
     return hlc == top and seqs == list(range(1, seq + 1))
 
@@ -266,7 +267,8 @@ def clock_and_sequence_consistent(ex):
 def events_within_the_vaults_life(ex):
     created, times = _created(ex), _event_times(ex)
     mtime = datetime.fromtimestamp(ex.files[DB_FILES[0]][1] / 1e9, UTC)
-    return bool(times) and times[0] >= created - timedelta(seconds=1) and times[-1] <= mtime
+    first_day = created.replace(hour=0, minute=0, second=0)  # day-precision clocks sit at 00:00 UTC
+    return bool(times) and times[0] >= first_day and times[-1] <= mtime
 
 
 @observable("exact")
@@ -291,9 +293,11 @@ def active_days_per_month(ex):
 
 @observable("spread")
 def waking_hour_share(ex):
-    """Share of events written between 07:00 and 24:00 in Iraq (UTC+3)."""
-    times = _event_times(ex)
-    return sum(1 for t in times if 7 <= (t + timedelta(hours=3)).hour) / len(times)
+    """Share of events written between 07:00 and 24:00 in Iraq (UTC+3), of those whose clock
+    keeps a time at all (day-precision kinds keep only the day)."""
+    times = [datetime.fromtimestamp((h >> 16) / 1000, UTC) for (h,) in _q(ex, "SELECT hlc FROM events")
+             if not is_day_clock(h)]
+    return sum(1 for t in times if 7 <= (t + timedelta(hours=3)).hour) / max(1, len(times))
 
 
 @observable("spread")

@@ -46,7 +46,8 @@ def remember(vault: Vault, path: str | os.PathLike[str], kind: str) -> Path:
     from halqa.vault.store import _now_iso
 
     with vault._tx():
-        vault.conn.execute("INSERT OR REPLACE INTO outside_files VALUES (?, ?, ?)", (str(path), kind, _now_iso()))
+        # the day only: the list says what was written, not at what minute
+        vault.conn.execute("INSERT OR REPLACE INTO outside_files VALUES (?, ?, ?)", (str(path), kind, _now_iso()[:10]))
     return path
 
 

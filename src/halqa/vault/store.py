@@ -42,6 +42,7 @@ from halqa.vault.events import (
     Commit,
     Event,
     body_hash,
+    day_precision,
     decode_payload,
     event_hash,
     validate_and_encode,
@@ -146,10 +147,18 @@ class Vault:
         self.device_key = SigningKey(self._secret("signing_key"))
         self.device_id = bytes(self.device_key.verify_key)
         self._device_rowid = {bytes(r[1]): r[0] for r in conn.execute("SELECT id, pubkey FROM devices")}
-        self.hlc = HLC(int(self.meta("hlc")))
+        self.hlc = HLC(int(self.meta("hlc")), last_day=self._last_day_clock())
         self._projections: list[Projection] = []
         self._by_kind: dict[str, list[Projection]] = {}
         self._sync_projections()
+
+    def _last_day_clock(self) -> int:
+        """Today's highest day-precision clock so far (0 if none): the day counter goes on."""
+        now = _events.wall_ns() // 1_000_000
+        base = (now - now % _events.DAY_MS) << 16
+        row = self.conn.execute("SELECT max(hlc) FROM events WHERE hlc >= ? AND hlc < ?",
+                                (base, base + (1000 << 16))).fetchone()
+        return row[0] or 0
 
     # ------------------------------------------------------------------ create / open / close
     @classmethod
@@ -599,11 +608,13 @@ class Writer:
         self.hashes: list[bytes] = []
         self.buffer: list[tuple[Any, ...]] = []
         self.pending: list[Event] = []
+        self.top_hlc = 0  # the commit's clock: its latest event's (a day, if all are day-precision)
 
     def append(self, kind: str, payload: Any) -> Event:
         payload, body = validate_and_encode(kind, payload)
         eid = os.urandom(16)
-        hlc = self.v.hlc.tick()
+        hlc = self.v.hlc.tick_day() if day_precision(kind) else self.v.hlc.tick()
+        self.top_hlc = max(self.top_hlc, hlc)
         self.hashes.append(event_hash(eid, kind, self.device_id, hlc, body_hash(body)))
         self.buffer.append((eid, self.commit_row, kind, self.dev, hlc, body))
         ev = Event(eid, kind, self.device_id, hlc, payload)
@@ -643,7 +654,7 @@ class Writer:
         if not self.hashes:
             conn.execute("DELETE FROM commits WHERE id = ?", (self.commit_row,))
             return
-        commit = Commit(self.v.device_id, self.seq, self.v.hlc.last, tuple(self.hashes)).sign(self.v.device_key)
+        commit = Commit(self.v.device_id, self.seq, self.top_hlc, tuple(self.hashes)).sign(self.v.device_key)
         conn.execute("UPDATE commits SET cid = ?, hlc = ?, n = ?, signature = ?, first_event = ?, last_event = ? "
                      "WHERE id = ?", (commit.id, commit.hlc, len(self.hashes), commit.signature,
                                       self.first_event, self.first_event + len(self.hashes) - 1, self.commit_row))
