@@ -16,7 +16,8 @@ Modules: ``model`` (event kinds, tables, local time), ``importers`` (parsers), `
 from __future__ import annotations
 
 from halqa.ledger.analysis import Params
-from halqa.ledger.demo import decoy, decoy_session, demo
+from halqa.ledger.demo import decoy, demo
+from halqa.ledger.demo import decoy_session as decoy_session  # for halqa.app, not public API
 from halqa.ledger.importers import FORMATS
 from halqa.ledger.record import (
     add_claim,
@@ -43,7 +44,6 @@ __all__ = [
     "add_water",
     "calendar",
     "decoy",
-    "decoy_session",
     "delete_interval",
     "demo",
     "enrol_households",

@@ -35,7 +35,8 @@ from halqa.listening.codebook import (
     encode_line,
     fresh_codebook_key,
 )
-from halqa.listening.demo import decoy, decoy_session, demo
+from halqa.listening.demo import decoy, demo
+from halqa.listening.demo import decoy_session as decoy_session  # for halqa.app, not public API
 from halqa.listening.importer import COLUMNS, ImportReport, import_grievances
 from halqa.listening.records import (
     TONES,
@@ -75,7 +76,6 @@ __all__ = [
     "confirm_themes",
     "decode_lines",
     "decoy",
-    "decoy_session",
     "delete_grievance",
     "demo",
     "detect_language",
