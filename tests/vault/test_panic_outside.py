@@ -53,3 +53,12 @@ def test_listed_files_survive_reopening_and_a_decoy_lists_its_own(vault, vault_p
     with Vault.open(vault_path, PASSPHRASE) as v:
         assert v.query_one("SELECT kind FROM outside_files")[0] == "bundle"
     assert listed_files(vault_path, "the river is calm today") == []
+
+
+def test_an_open_vault_panics_with_its_list_and_without_upkeep(vault, vault_path, tmp_path, monkeypatch):
+    away = remember(vault, tmp_path / "voice.ogg", "voice_note")
+    away.write_bytes(b"decrypted voice")
+    monkeypatch.setattr("halqa.vault.decoy.after_close", lambda v: (_ for _ in ()).throw(AssertionError("upkeep")))
+    vault.panic()
+    assert not vault_path.exists() and not away.exists()
+    vault.close()  # closing after panic is harmless
