@@ -42,7 +42,7 @@ from halqa.vault.keyslots import SLOT_COUNT, SlotContent
 if TYPE_CHECKING:
     from halqa.vault.store import Vault
 
-__all__ = ["after_close", "build", "peer_opens", "set_fillers"]
+__all__ = ["after_close", "build", "migrations", "peer_opens", "set_fillers"]
 
 Initial = Callable[["Vault", random.Random], Any]
 Session = Callable[["Vault", random.Random, datetime], Any]
@@ -96,8 +96,7 @@ def build(vault: Vault, peer_index: int, decoy_slot: int) -> bytes:
     try:
         conn = _connect(target, key)
         init_schema(conn, meta, vault._secret("header_key"))
-        conn.executemany("UPDATE migrations SET applied = ? WHERE version = ?",
-                         [(r[1], r[0]) for r in vault.conn.execute("SELECT version, applied FROM migrations")])
+        _same_migrations(conn, migrations(vault.conn))
         decoy = _as_vault(vault.path, conn, vault, decoy_slot)
         try:
             _live(decoy, rng, _plan(vault, rng))
@@ -108,6 +107,14 @@ def build(vault: Vault, peer_index: int, decoy_slot: int) -> bytes:
         _write_random(target, size)
         raise
     return key
+
+
+def _same_migrations(conn: Any, applied: dict[int, str]) -> None:
+    """Apply the core migrations the real vault has, recorded with the real vault's dates."""
+    from halqa.vault.migrations import migrate
+
+    migrate(conn, max(applied.values()))
+    conn.executemany("UPDATE migrations SET applied = ? WHERE version = ?", [(a, v) for v, a in applied.items()])
 
 
 def _as_vault(path: Path, conn: Any, like: Vault, slot: int) -> Vault:
@@ -207,8 +214,14 @@ def _last_event(decoy: Vault) -> datetime:
 
 
 # ---------------------------------------------------------------------------- every close
-def after_close(vault: Vault) -> None:
-    """Keep the decoy alive and every file in step (see the module's docstring)."""
+def migrations(conn: Any) -> dict[int, str]:
+    """A database's applied core migrations and their dates."""
+    return {r[0]: r[1] for r in conn.execute("SELECT version, applied FROM migrations")}
+
+
+def after_close(vault: Vault, applied: dict[int, str]) -> None:
+    """Keep the decoy alive and every file in step (see the module's docstring); ``applied`` is
+    the closed database's :func:`migrations`."""
     from halqa.vault.store import DB_FILES, _touch
 
     content = vault._content
@@ -219,7 +232,7 @@ def after_close(vault: Vault) -> None:
     files = [vault.path / name for name in DB_FILES]
     try:
         if kept is not None:
-            _grow(vault, kept)
+            _grow(vault, kept, applied)
         # The largest file sets the size: content may carry the decoy a page past the real file.
         size = max(f.stat().st_size if f.exists() else 0 for f in files)
         if kept is not None:
@@ -244,10 +257,11 @@ def _rewrite_header(path: Path) -> None:
     read_header(path).write(path / HEADER_FILE)
 
 
-def _grow(vault: Vault, conn: Any) -> None:
+def _grow(vault: Vault, conn: Any, applied: dict[int, str]) -> None:
     from halqa.vault.store import DB_FILES
 
     rng = random.Random(secrets.randbits(64))
+    _same_migrations(conn, applied)
     decoy = _as_vault(vault.path, conn, vault, int(conn.execute("SELECT value FROM meta WHERE key = 'slot'").fetchone()[0]))
     now = _clock_now()
     if vault.session_events:

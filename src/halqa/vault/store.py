@@ -220,11 +220,11 @@ class Vault:
             raise VaultCorrupt("error.corrupt")
         conn = _connect(db, content.master_key)
         try:
-            migrate(conn, _now_iso())  # the core's own tables of a vault made by an older halqa
             if content.legacy:
                 header, content = _upgrade_v1(path, conn, header, slot, kek, content)
             else:
                 header.verify(_read_secret(conn, "header_key"))
+            migrate(conn, _now_iso())  # the core's own tables of a vault made by an older halqa
         except BaseException:
             conn.close()
             raise
@@ -278,12 +278,13 @@ class Vault:
         with self._lock:
             if self.conn is None:
                 return
+            from halqa.vault import decoy
+
+            applied = decoy.migrations(self.conn) if self._content is not None else {}
             self.conn.close()
             self.conn = None
             if self._content is not None:
-                from halqa.vault import decoy
-
-                decoy.after_close(self)
+                decoy.after_close(self, applied)
 
     def panic(self) -> None:
         """Destroy this open vault now (:func:`panic`), with the files it lists as written outside
@@ -568,7 +569,10 @@ class Vault:
         content = self._content
         assert content is not None
         decoy_slot = int(self.meta("spare_slot"))
-        if decoy.peer_opens(self.path, content) is None:
+        kept = decoy.peer_opens(self.path, content)
+        if kept is not None:
+            kept.close()  # a decoy exists: only the duress slot is (re)written
+        else:
             peer_index = int(self.meta("spare_db"))
             peer_key = decoy.build(self, peer_index, decoy_slot)
             content = replace(content, peer_key=peer_key, peer_index=peer_index)
