@@ -35,6 +35,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import sqlcipher3
+
 from halqa.errors import HalqaError
 from halqa.vault import events
 from halqa.vault.keyslots import SLOT_COUNT, SlotContent
@@ -232,11 +234,17 @@ def after_close(vault: Vault, applied: dict[int, str]) -> None:
     files = [vault.path / name for name in DB_FILES]
     try:
         if kept is not None:
-            _grow(vault, kept, applied)
+            try:
+                _grow(vault, kept, applied)
+            except (HalqaError, sqlcipher3.DatabaseError):
+                pass  # a busy or damaged decoy is left as it is: the real vault's close must not fail
         # The largest file sets the size: content may carry the decoy a page past the real file.
         size = max(f.stat().st_size if f.exists() else 0 for f in files)
         if kept is not None:
-            _top_up(kept, size)
+            try:
+                _top_up(kept, size)
+            except sqlcipher3.DatabaseError:
+                pass
             size = max(size, (vault.path / DB_FILES[content.peer_index]).stat().st_size)
     finally:
         if kept is not None:
