@@ -220,6 +220,13 @@ def slot_says_nothing(ex):
 
 
 @observable("exact")
+def slot_and_meta_agree(ex):
+    meta = dict(_q(ex, "SELECT key, value FROM meta"))
+    return (int(meta["slot"]) == ex.slot, int(meta["spare_db"]) == ex.content.peer_index,
+            int(meta["spare_slot"]) != ex.slot)
+
+
+@observable("exact")
 def other_files_open_with_what_was_given(ex):
     """Can the passphrase's keys open any other file? (A real vault keeps its decoy's key
     only once a duress passphrase exists; a decoy holds no key to the real database.)"""

@@ -103,7 +103,8 @@ def _iso(day: int) -> str:
 def decoy(vault: Vault, rng: random.Random) -> None:
     """A few ordinary outage notes for the decoy vault's households (harmless, plausible)."""
     households = vault.query("SELECT id, area FROM household")
-    d0 = parse_day(DEMO_FIRST)
+    # The last three weeks by the vault's own clock (a decoy is built with a past).
+    d0 = vault.hlc.now_ms() // 1000 // DAY - 21
     rows = []
     for h, code in households:
         for _ in range(rng.randint(2, 5)):
