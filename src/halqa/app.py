@@ -20,7 +20,7 @@ from typing import Any
 from halqa.vault import KdfParams, Vault
 from halqa.vault import decoy as _decoy
 
-__all__ = ["DOMAINS", "create_vault", "decoy_session", "fill_decoy", "load", "run_demo"]
+__all__ = ["DOMAINS", "create_vault", "decoy_bulk", "decoy_session", "fill_decoy", "load", "run_demo"]
 
 #: Domain packages, in the order the demo runs them (later ones use earlier ones' records).
 DOMAINS: tuple[str, ...] = (
@@ -38,7 +38,7 @@ DOMAINS: tuple[str, ...] = (
 def load() -> list[ModuleType]:
     """Import every domain (idempotent) so its kinds and projections are registered, and give
     the vault the domains' decoy generators."""
-    _decoy.set_fillers(fill_decoy, decoy_session)
+    _decoy.set_fillers(fill_decoy, decoy_session, decoy_bulk)
     return [importlib.import_module(name) for name in DOMAINS]
 
 
@@ -57,6 +57,14 @@ def decoy_session(vault: Vault, rng: random.Random, when: datetime) -> None:
         step: Callable[[Vault, random.Random, datetime], Any] | None = getattr(mod, "decoy_session", None)
         if step is not None:
             step(vault, rng, when)
+
+
+def decoy_bulk(vault: Vault, rng: random.Random, when: datetime, rows: int) -> None:
+    """A decoy's answer to a large import in the real vault: each domain that has one adds its part."""
+    for mod in load():
+        step: Callable[[Vault, random.Random, datetime, int], Any] | None = getattr(mod, "decoy_bulk", None)
+        if step is not None:
+            step(vault, rng, when, rows)
 
 
 def create_vault(path: str | os.PathLike[str], passphrase: str, kdf: KdfParams | None = None) -> Vault:

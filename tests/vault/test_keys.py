@@ -238,4 +238,7 @@ def test_decoy_file_keeps_up_with_the_real_one(vault, vault_path):
         assert decoy.meta("~") is None
         assert decoy.query_one("SELECT count(*) FROM household")[0] < 1000
         assert [r[0] for r in decoy.conn.execute("PRAGMA integrity_check")] == ["ok"]
+        # it kept up by content (a harmless import of its own), not by empty pages
+        free = decoy.conn.execute("PRAGMA freelist_count").fetchone()[0]
+        assert free < 0.1 * decoy.conn.execute("PRAGMA page_count").fetchone()[0]
     Vault.open(vault_path, PASSPHRASE).close()

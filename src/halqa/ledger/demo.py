@@ -122,3 +122,19 @@ def decoy_session(vault: Vault, rng: random.Random, when: datetime) -> None:
     h, code = households[rng.randrange(len(households))]
     s = parse_day(when.date().isoformat()) * DAY + rng.randrange(8, 20) * 3600
     store_rows(vault, [Row(0, h, code, s, s + rng.randint(1, 3) * 3600, "grid", "")], "paper")
+
+
+def decoy_bulk(vault: Vault, rng: random.Random, when: datetime, rows: int) -> None:
+    """A big moment of a decoy's life: the street's generator log typed in at once, about
+    ``rows`` ordinary cuts over the three months before ``when`` (what a large import in the real
+    vault is matched with, so the decoy grows by content rather than free pages)."""
+    households = vault.query("SELECT id, area FROM household ORDER BY id")
+    if not households:
+        return
+    d_end = parse_day(when.date().isoformat())
+    out = []
+    for _ in range(rows):
+        h, code = households[rng.randrange(len(households))]
+        s = (d_end - 1 - rng.randrange(90)) * DAY + rng.randrange(6, 23) * 3600 + rng.randrange(3600)
+        out.append(Row(0, h, code, s, s + rng.randint(1, 4) * 3600, "generator", ""))
+    store_rows(vault, out, "paper")

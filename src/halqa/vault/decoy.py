@@ -48,6 +48,7 @@ __all__ = ["after_close", "build", "migrations", "peer_opens", "set_fillers"]
 
 Initial = Callable[["Vault", random.Random], Any]
 Session = Callable[["Vault", random.Random, datetime], Any]
+Bulk = Callable[["Vault", random.Random, datetime, int], Any]
 _FILLERS: dict[str, Any] = {}
 
 #: Decoy sessions per real commit in a month (a decoy is a quieter life, but not a silent one).
@@ -55,14 +56,21 @@ SESSION_RATIO = 0.5
 #: Upper bound of sessions a decoy gets per month and per close: keeps duress set and close quick.
 MAX_SESSIONS_PER_MONTH = 40
 MAX_SESSIONS_PER_CLOSE = 12
+#: A gap of more pages than this (a large import in the real vault) is answered with one large
+#: harmless import in the decoy, of about one row per BULK_ROW_BYTES missing (measured), at most
+#: MAX_BULK_ROWS at a time.
+BULK_PAGES = 32
+BULK_ROW_BYTES = 200
+MAX_BULK_ROWS = 100_000
 #: Hour-of-day weights (local time, UTC+3: Iraq): people note things in the morning and evening.
 HOUR_WEIGHTS = [0, 0, 0, 0, 0, 0, 1, 2, 3, 3, 2, 2, 2, 2, 2, 2, 3, 4, 5, 5, 4, 3, 2, 1]
 LOCAL_OFFSET = timedelta(hours=3)
 
 
-def set_fillers(initial: Initial, session: Session) -> None:
-    """Register what fills a new decoy (``initial``) and what one of its sessions adds."""
-    _FILLERS["initial"], _FILLERS["session"] = initial, session
+def set_fillers(initial: Initial, session: Session, bulk: Bulk | None = None) -> None:
+    """Register what fills a new decoy (``initial``), what one of its sessions adds, and what
+    answers a large import (``bulk(vault, rng, when, rows)``)."""
+    _FILLERS["initial"], _FILLERS["session"], _FILLERS["bulk"] = initial, session, bulk or _nothing
 
 
 def peer_opens(path: Path, content: SlotContent) -> Any:
@@ -185,6 +193,14 @@ def _fill_to(decoy: Vault, rng: random.Random, real_file: Path, until: datetime)
 
     target = real_file.stat().st_size
     mine = Path(decoy.conn.execute("PRAGMA database_list").fetchone()[2])
+    gap = target - mine.stat().st_size
+    if gap > BULK_PAGES * PAGE_SIZE:
+        when = _plausible(rng, _last_event(decoy), until)
+        ms = int(when.timestamp() * 1000)
+        decoy.hlc._now = lambda: ms
+        with decoy.transaction():
+            _FILLERS.get("bulk", _nothing)(decoy, rng, when, min(MAX_BULK_ROWS, gap // BULK_ROW_BYTES))
+        decoy.hlc._now = _clock_now_ms
     for _ in range(MAX_SESSIONS_PER_CLOSE * 20):
         if mine.stat().st_size >= target - PAGE_SIZE:
             break
