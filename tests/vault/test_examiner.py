@@ -42,7 +42,7 @@ from ..conftest import PASSPHRASE
 
 DURESS = "the river is calm today"
 AGES = {"1 day": 1, "3 months": 91, "2 years": 730}
-SEEDS = (1, 2)
+SEEDS = (1, 2, 3)
 DAY_NS = 86_400 * 10**9
 
 
@@ -339,7 +339,19 @@ def test_spread_observable_does_not_separate_the_worlds(examined, name):
     fn = OBSERVABLES[name][1]
     plain = [fn(ex) for ex in examined if ex.world == "plain"]
     duress = [fn(ex) for ex in examined if ex.world == "duress"]
-    # With 6 vaults a world, a rank test rejects at p < 0.01 only when the two sets barely
+    # With 9 vaults a world, a rank test rejects at p < 0.01 only when the two sets barely
     # overlap: a clear separation, not a wobble.
     p = mannwhitneyu(plain, duress).pvalue
     assert p >= 0.01, f"{name}: plain {sorted(plain)} vs duress {sorted(duress)} (p={p:.4f})"
+
+
+def test_known_limit_the_decoys_device_key_is_its_own(tmp_path):
+    """docs/threat-model.md: a contact who knows the real device's fingerprint can tell. Sharing
+    the real device's keys would let whoever opens the decoy sign as the organiser. If this ever
+    changes, the threat model must change with it."""
+    v = app.create_vault(tmp_path / "v.halqa", PASSPHRASE, TEST_KDF)
+    v.set_duress(DURESS)
+    real_device = v.device_id
+    v.close()
+    with Vault.open(tmp_path / "v.halqa", DURESS) as d:
+        assert d.device_id != real_device
