@@ -242,3 +242,26 @@ def test_decoy_file_keeps_up_with_the_real_one(vault, vault_path):
         free = decoy.conn.execute("PRAGMA freelist_count").fetchone()[0]
         assert free < 0.1 * decoy.conn.execute("PRAGMA page_count").fetchone()[0]
     Vault.open(vault_path, PASSPHRASE).close()
+
+
+def test_a_decoy_that_outgrows_the_real_file_pads_it_harmlessly(vault, vault_path, cli):
+    """Whoever holds the decoy may write a lot to it; its close then extends the real file (which
+    it cannot open) with random bytes. The real vault opens, keeps its data and checks clean."""
+    from halqa.places import HouseholdPut
+
+    places.add_area(vault, "ZZZ", "سري")
+    vault.set_duress(DURESS)
+    real_db = vault_path / DB_FILES[vault._content.db_index]
+    vault.close()
+    before = real_db.stat().st_size
+    with Vault.open(vault_path, DURESS) as decoy:
+        with decoy.transaction() as tx:
+            for i in range(5_000):
+                tx.append("household.put", HouseholdPut(id=f"hh-{i:05d}", area="NKH", size=i % 9))
+    assert real_db.stat().st_size > before
+    assert len({(vault_path / n).stat().st_size for n in DB_FILES}) == 1
+    assert cli("unlock")[0] == 0  # the padding past the last page is not reported as damage
+    with Vault.open(vault_path, PASSPHRASE) as real:
+        assert places.areas(real)[0]["code"] == "ZZZ"
+        places.add_area(real, "SUQ", "السوق")  # and it grows over the padding
+        assert [r[0] for r in real.conn.execute("PRAGMA integrity_check")] == ["ok"]

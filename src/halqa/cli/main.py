@@ -20,6 +20,7 @@ from rich.table import Table
 
 from halqa.cli.common import (
     STATE,
+    _read_secret_file,
     confirm,
     console,
     emit,
@@ -175,8 +176,8 @@ def panic() -> None:
 
     confirm("confirm.panic", path=str(STATE.vault_path))
     start = time.perf_counter()
-    given = (STATE.passphrase_file.read_text(encoding="utf-8").strip() if STATE.passphrase_file
-             and STATE.passphrase_file.is_file() else os.environ.get("HALQA_PASSPHRASE", ""))
+    given = (_read_secret_file(STATE.passphrase_file) if STATE.passphrase_file and STATE.passphrase_file.is_file()
+             else os.environ.get("HALQA_PASSPHRASE", ""))
     outside = listed_files(STATE.vault_path, given) if given else []
     destroy(STATE.vault_path, outside)
     emit({"ok": True, "seconds": round(time.perf_counter() - start, 3)},

@@ -34,7 +34,7 @@ offline). A changed KDF parameter or salt makes every passphrase derive another 
 exactly like a wrong passphrase; values outside the sane range are refused before any work.
 
 Headers of the first format (``HALQAV1``, 1,072 bytes, 64-byte slot plaintexts with a role
-byte) are still read; the first unlock rewrites them in this format (:meth:`Header.upgraded`).
+byte) are still read; the first unlock rewrites them in this format (``store._upgrade_v1``).
 
 One Argon2id derivation per unlock (shared salt) yields the key-encryption key; every slot is
 then tried with a per-slot subkey (BLAKE2b, keyed, domain-separated), which costs microseconds.
