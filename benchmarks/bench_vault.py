@@ -22,7 +22,7 @@ from halqa import app
 from halqa.places import HouseholdPut
 from halqa.vault import TEST_KDF, KdfParams, Vault
 from halqa.vault.events import encode_payload
-from halqa.vault.keyslots import ROLE_REAL, Header, SlotContent
+from halqa.vault.keyslots import Header, SlotContent
 from halqa.vault.migrations import migrate
 from halqa.vault.store import PAGE_SIZE, init_schema
 
@@ -66,9 +66,9 @@ def plain_vault(tmp: Path) -> Vault:
                    "synchronous = FULL", "cache_size = -65536", "foreign_keys = ON"):
         conn.execute(f"PRAGMA {pragma}")
     conn.row_factory = sqlite3.Row
-    init_schema(conn, 0)
+    init_schema(conn)
     header = Header.new(TEST_KDF)
-    return Vault(path, conn, header, 0, SlotContent(ROLE_REAL, 0, b"\0" * 32))
+    return Vault(path, conn, header, 0, SlotContent(0, b"\0" * 32, b"\0" * 32, 1))
 
 
 def bench_append(vault: Vault, n: int) -> float:

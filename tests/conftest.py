@@ -19,6 +19,7 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 def _english(monkeypatch):
     """Tests read messages in English; each test starts with a clean language and env."""
     monkeypatch.setenv("HALQA_LANG", "en")
+    monkeypatch.setenv("HALQA_INSECURE_TEST_KDF", "1")  # `halqa init` accepts the fast test KDF
     for var in ("HALQA_PASSPHRASE", "HALQA_VAULT", "HALQA_NEW_PASSPHRASE", "HALQA_DURESS_PASSPHRASE"):
         monkeypatch.delenv(var, raising=False)
     set_language("en")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -89,13 +90,15 @@ def test_passwd_duress_and_recovery(initialised, monkeypatch, vault_path):
 
 def test_backup_restore_rebuild_panic(initialised, monkeypatch, vault_path, tmp_path):
     assert initialised("backup", "-o", str(tmp_path / "b.bak"))[0] == 0
+    shutil.copy(tmp_path / "b.bak", tmp_path / "kept.bak")  # a copy halqa did not make
     code, out = initialised("rebuild", "--json")
     assert code == 0 and json.loads(out)["ok"] is True
     assert initialised("panic")[0] == 2  # no terminal, no --yes: refuses
     assert vault_path.exists()
     assert initialised("panic", "--yes")[0] == 0
     assert not vault_path.exists()
-    assert initialised("restore", str(tmp_path / "b.bak"))[0] == 0
+    assert not (tmp_path / "b.bak").exists()  # panic shreds the backups halqa wrote
+    assert initialised("restore", str(tmp_path / "kept.bak"))[0] == 0
     assert initialised("unlock")[0] == 0
 
 

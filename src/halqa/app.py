@@ -12,13 +12,15 @@ import os
 import random
 import secrets
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from halqa.vault import KdfParams, Vault
+from halqa.vault import decoy as _decoy
 
-__all__ = ["DOMAINS", "create_vault", "fill_decoy", "load", "run_demo"]
+__all__ = ["DOMAINS", "create_vault", "decoy_bulk", "decoy_session", "fill_decoy", "load", "run_demo"]
 
 #: Domain packages, in the order the demo runs them (later ones use earlier ones' records).
 DOMAINS: tuple[str, ...] = (
@@ -35,23 +37,41 @@ DOMAINS: tuple[str, ...] = (
 
 
 def load() -> list[ModuleType]:
-    """Import every domain (idempotent) so its kinds and projections are registered."""
+    """Import every domain (idempotent) so its kinds and projections are registered, and give
+    the vault the domains' decoy generators."""
+    _decoy.set_fillers(fill_decoy, decoy_session, decoy_bulk)
     return [importlib.import_module(name) for name in DOMAINS]
 
 
-def fill_decoy(vault: Vault) -> None:
+def fill_decoy(vault: Vault, rng: random.Random | None = None) -> None:
     """Fill a decoy database with plausible, harmless content from every domain."""
-    rng = random.Random(secrets.randbits(64))
+    rng = rng or random.Random(secrets.randbits(64))
     for mod in load():
         filler: Callable[[Vault, random.Random], Any] | None = getattr(mod, "decoy", None)
         if filler is not None:
             filler(vault, rng)
 
 
+def decoy_session(vault: Vault, rng: random.Random, when: datetime) -> None:
+    """One ordinary moment of a decoy's life at ``when``: each domain that has one adds its part."""
+    for mod in load():
+        step: Callable[[Vault, random.Random, datetime], Any] | None = getattr(mod, "decoy_session", None)
+        if step is not None:
+            step(vault, rng, when)
+
+
+def decoy_bulk(vault: Vault, rng: random.Random, when: datetime, rows: int) -> None:
+    """A decoy's answer to a large import in the real vault: each domain that has one adds its part."""
+    for mod in load():
+        step: Callable[[Vault, random.Random, datetime, int], Any] | None = getattr(mod, "decoy_bulk", None)
+        if step is not None:
+            step(vault, rng, when, rows)
+
+
 def create_vault(path: str | os.PathLike[str], passphrase: str, kdf: KdfParams | None = None) -> Vault:
-    """Create a vault with its decoy filled: what ``halqa init`` does."""
+    """Create a vault (a decoy is built when a duress passphrase is set): what ``halqa init`` does."""
     load()
-    return Vault.create(path, passphrase, kdf=kdf, decoy_filler=fill_decoy)
+    return Vault.create(path, passphrase, kdf=kdf)
 
 
 def run_demo(directory: str | os.PathLike[str], passphrase: str, seed: int = 2026,

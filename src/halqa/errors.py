@@ -13,6 +13,7 @@ language, and an exit code the CLI returns. The tree::
     └── VaultUnreadable             exit 4
         ├── VaultMissing            exit 4  nothing at the path
         └── VaultCorrupt            exit 4  truncated, damaged or not a vault
+            └── HeaderTampered      exit 4  the header's fixed fields changed without a key
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 __all__ = [
     "AccessDenied",
     "HalqaError",
+    "HeaderTampered",
     "InvalidInput",
     "NotFound",
     "VaultCorrupt",
@@ -98,3 +100,7 @@ class VaultMissing(VaultUnreadable):
 
 class VaultCorrupt(VaultUnreadable):
     default_msg = "error.corrupt"
+
+
+class HeaderTampered(VaultCorrupt):
+    default_msg = "error.header_tampered"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -114,7 +115,9 @@ def test_a_month_of_the_cycle(cli, tmp_path, monkeypatch, vault_path):
     assert (tmp_path / "nkh.pdf").read_bytes()[:5] == b"%PDF-"
     # and keep a backup before the next checkpoint
     ok("backup", "-o", str(tmp_path / "circle.bak"))
+    shutil.copy(tmp_path / "circle.bak", tmp_path / "usb-stick.bak")  # carried away from the phone
     ok("panic", "--yes")
     assert not vault_path.exists()
-    ok("restore", str(tmp_path / "circle.bak"))
+    assert not (tmp_path / "circle.bak").exists() and not (tmp_path / "nkh.pdf").exists()  # panic shreds them
+    ok("restore", str(tmp_path / "usb-stick.bak"))
     assert json.loads(ok("fund", "statement", "families", "--json"))["balance"] == "15000"

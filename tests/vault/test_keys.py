@@ -32,7 +32,7 @@ def test_create_and_reopen(vault, vault_path):
 
 def test_layout_is_fixed(vault, vault_path):
     assert sorted(p.name for p in vault_path.iterdir()) == sorted([HEADER_FILE, *DB_FILES])
-    assert (vault_path / HEADER_FILE).stat().st_size == HEADER_SIZE == 48 + SLOT_COUNT * SLOT_SIZE
+    assert (vault_path / HEADER_FILE).stat().st_size == HEADER_SIZE == 64 + SLOT_COUNT * SLOT_SIZE
 
 
 def test_wrong_passphrase_changes_nothing(vault, vault_path):
@@ -75,7 +75,7 @@ def test_duress_opens_decoy_without_real_data(vault, vault_path):
     vault.close()
     with Vault.open(vault_path, DURESS) as decoy:
         info = decoy.info()
-        assert info["vault_id"] != real_id
+        assert info["vault_id"] == real_id, "one vault, one id: recovery shares name it"
         assert info["events"] > 0, "a decoy must look used, not empty"
         assert all(a["code"] != "ZZZ" for a in places.areas(decoy))
         assert set(info) == set(Vault.open(vault_path, PASSPHRASE).info())
@@ -223,18 +223,45 @@ def test_decoy_file_keeps_up_with_the_real_one(vault, vault_path):
     """Whoever opens the decoy must not find it dwarfed by the file they were not given."""
     from halqa.places import HouseholdPut
 
+    vault.set_duress(DURESS)
     with vault.transaction() as tx:
         for i in range(20_000):
             tx.append("household.put", HouseholdPut(id=f"hh-{i:05d}", area="NKH", size=i % 9))
     real_db = vault_path / DB_FILES[vault._content.db_index]
-    decoy_db = vault_path / DB_FILES[1 - vault._content.db_index]
+    decoy_db = vault_path / DB_FILES[vault._content.peer_index]
     assert real_db.stat().st_size > 2 * decoy_db.stat().st_size  # before closing
-    vault.set_duress(DURESS)
     vault.close()
-    assert decoy_db.stat().st_size >= real_db.stat().st_size
+    sizes = {n: (vault_path / n).stat().st_size for n in DB_FILES}
+    assert min(sizes.values()) >= real_db.stat().st_size
     with Vault.open(vault_path, DURESS) as decoy:
         # no trace of the padding: the same tables and metadata keys as before
         assert decoy.meta("~") is None
-        assert decoy.query_one("SELECT count(*) FROM household")[0] < 10
+        assert decoy.query_one("SELECT count(*) FROM household")[0] < 1000
         assert [r[0] for r in decoy.conn.execute("PRAGMA integrity_check")] == ["ok"]
+        # it kept up by content (a harmless import of its own), not by empty pages
+        free = decoy.conn.execute("PRAGMA freelist_count").fetchone()[0]
+        assert free < 0.1 * decoy.conn.execute("PRAGMA page_count").fetchone()[0]
     Vault.open(vault_path, PASSPHRASE).close()
+
+
+def test_a_decoy_that_outgrows_the_real_file_pads_it_harmlessly(vault, vault_path, cli):
+    """Whoever holds the decoy may write a lot to it; its close then extends the real file (which
+    it cannot open) with random bytes. The real vault opens, keeps its data and checks clean."""
+    from halqa.places import HouseholdPut
+
+    places.add_area(vault, "ZZZ", "سري")
+    vault.set_duress(DURESS)
+    real_db = vault_path / DB_FILES[vault._content.db_index]
+    vault.close()
+    before = real_db.stat().st_size
+    with Vault.open(vault_path, DURESS) as decoy:
+        with decoy.transaction() as tx:
+            for i in range(5_000):
+                tx.append("household.put", HouseholdPut(id=f"hh-{i:05d}", area="NKH", size=i % 9))
+    assert real_db.stat().st_size > before
+    assert len({(vault_path / n).stat().st_size for n in DB_FILES}) == 1
+    assert cli("unlock")[0] == 0  # the padding past the last page is not reported as damage
+    with Vault.open(vault_path, PASSPHRASE) as real:
+        assert places.areas(real)[0]["code"] == "ZZZ"
+        places.add_area(real, "SUQ", "السوق")  # and it grows over the padding
+        assert [r[0] for r in real.conn.execute("PRAGMA integrity_check")] == ["ok"]

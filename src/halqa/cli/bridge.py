@@ -14,6 +14,7 @@ from rich.table import Table
 
 from halqa.cli.common import STATE, confirm, console, emit, open_vault
 from halqa.i18n import t
+from halqa.vault.outside import remember
 
 id_app = typer.Typer(no_args_is_help=True, help="This device's identity (keys, fingerprint, QR code).")
 contacts_app = typer.Typer(no_args_is_help=True, help="Contacts: devices and allies you exchange bundles with.")
@@ -76,6 +77,7 @@ def id_export(output: Annotated[Path, typer.Option("-o", "--output", help="File 
 
     confirm("bridge.confirm_export_identity", path=str(output))
     with open_vault() as vault:
+        output = remember(vault, output, "age_identity")
         secret = age_identity_text(vault)
     fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
@@ -146,6 +148,7 @@ def sync_export(
 
     kind_list = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else None
     with open_vault() as vault:
+        output = remember(vault, output, "bundle")
         res = export_bundle(vault, to, output, since=since, kinds=kind_list, aggregate_only=aggregate_only,
                             everything=everything, threshold=threshold, label=label)
 
@@ -303,6 +306,7 @@ def publish_table_cmd(
     from halqa.bridge import publish_table
 
     with open_vault() as vault:
+        output = remember(vault, output, "table") if output is not None else None
         res = publish_table(vault, dataset, epsilon, threshold=threshold, max_themes=max_themes, first=first, last=last)
     if output is not None:
         _write_table(output, res)

@@ -11,6 +11,7 @@ from rich.table import Table
 from halqa.cli.common import console, emit, open_vault
 from halqa.errors import InvalidInput
 from halqa.i18n import current_language, t
+from halqa.vault.outside import remember
 
 circles_app = typer.Typer(no_args_is_help=True, help="Trust circles: members, vouches, forming circles, exposure, meetings.")
 member_app = typer.Typer(no_args_is_help=True, help="Members (pseudonyms with optional group labels).")
@@ -234,6 +235,7 @@ def schedule_cmd(
     from halqa.circles import schedule, to_ics
 
     with open_vault() as vault:
+        ics = remember(vault, ics, "calendar") if ics is not None else None
         data = schedule(vault, circle, weeks, start, min_gap, max_gap, target, save=not dry_run, seed=seed,
                         lang=current_language())
     if ics is not None:
@@ -268,6 +270,7 @@ def calendar_cmd(
     from halqa.circles import export_ics
 
     with open_vault() as vault:
+        output = remember(vault, output, "calendar")
         data = export_ics(vault, circle, output)
     emit(data, lambda d: console.print(t("circles.ics_written", events=d["events"], file=d["file"])))
 

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from halqa.cli.common import STATE, console, emit, open_vault
 from halqa.i18n import current_language, t
+from halqa.vault.outside import remember
 
 listen_app = typer.Typer(no_args_is_help=True, help="Listening: grievances, disguised notes, shared causes, hotspots.")
 theme_app = typer.Typer(no_args_is_help=True, help="Grievance themes.")
@@ -124,6 +125,7 @@ def voice(
     from halqa.listening import voice_note
 
     with open_vault() as vault:
+        output = remember(vault, output, "voice_note")
         data, mime = voice_note(vault, gid)
     output.write_bytes(data)
     emit({"ok": True, "file": str(output), "bytes": len(data), "mime": mime},

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from halqa.cli.common import (
     STATE,
+    _read_secret_file,
     confirm,
     console,
     emit,
@@ -98,8 +99,12 @@ def init(
     pw = passphrase(confirm_twice=True)
     if len(pw) < 8:
         raise InvalidInput("error.passphrase_short")
+    kdf = KdfParams(kdf_time, kdf_memory * 1024, kdf_lanes)
+    # Only the test suite (tests/conftest.py) makes fast, weak vaults; nobody else should.
+    if os.environ.get("HALQA_INSECURE_TEST_KDF") != "1":
+        kdf.check_floor()
     start = time.perf_counter()
-    with create_vault(path, pw, KdfParams(kdf_time, kdf_memory * 1024, kdf_lanes)) as vault:
+    with create_vault(path, pw, kdf) as vault:
         info = vault.info()
     info["path"] = str(path)
     info["seconds"] = round(time.perf_counter() - start, 2)
@@ -112,12 +117,21 @@ def unlock() -> None:
     start = time.perf_counter()
     with open_vault() as vault:
         unlock_s = time.perf_counter() - start
-        problems = [r[0] for r in vault.conn.execute("PRAGMA cipher_integrity_check")]
+        pages = vault.conn.execute("PRAGMA page_count").fetchone()[0]
+        # Random bytes past the last page are the padding another file's close may add (a decoy
+        # keeps the folder's files the same size); SQLite never reads them.
+        problems = [r[0] for r in vault.conn.execute("PRAGMA cipher_integrity_check")
+                    if not _past_end(r[0], pages)]
         problems += [r[0] for r in vault.conn.execute("PRAGMA quick_check") if r[0] != "ok"]
     if problems:
         raise HalqaError("error.integrity", detail="; ".join(problems[:5]))
     emit({"ok": True, "unlock_seconds": round(unlock_s, 3)},
          lambda d: console.print(t("msg.unlocked", seconds=d["unlock_seconds"])))
+
+
+def _past_end(problem: str, pages: int) -> bool:
+    words = problem.rsplit(" ", 1)
+    return problem.startswith("HMAC verification failed for page") and words[-1].isdigit() and int(words[-1]) > pages
 
 
 @app.command()
@@ -158,12 +172,18 @@ def rebuild() -> None:
 
 @app.command()
 def panic() -> None:
-    """Destroy the vault now: keys first, then files. Needs no passphrase."""
+    """Destroy the vault now: keys first, then the files halqa wrote, then the vault. Needs no
+    passphrase; given one (--passphrase-file or HALQA_PASSPHRASE, never a prompt) it also finds
+    the files halqa wrote outside the vault folder."""
     from halqa.vault import panic as destroy
+    from halqa.vault.outside import listed_files
 
     confirm("confirm.panic", path=str(STATE.vault_path))
     start = time.perf_counter()
-    destroy(STATE.vault_path)
+    given = (_read_secret_file(STATE.passphrase_file) if STATE.passphrase_file and STATE.passphrase_file.is_file()
+             else os.environ.get("HALQA_PASSPHRASE", ""))
+    outside = listed_files(STATE.vault_path, given) if given else []
+    destroy(STATE.vault_path, outside)
     emit({"ok": True, "seconds": round(time.perf_counter() - start, 3)},
          lambda d: console.print(t("msg.panic_done")))
 
@@ -236,8 +256,10 @@ def recovery_combine(
 def backup(output: Annotated[Path, typer.Option("-o", "--output", help="Backup file to write.")]) -> None:
     """Write an encrypted backup of the whole vault to one file."""
     from halqa.vault import backup as do_backup
+    from halqa.vault.outside import remember
 
     with open_vault() as vault:
+        output = remember(vault, output, "backup")
         size = do_backup(vault, output)
     emit({"ok": True, "file": str(output), "bytes": size},
          lambda d: console.print(t("msg.backup_done", file=d["file"], bytes=d["bytes"])))

@@ -15,6 +15,7 @@ from rich.table import Table
 from halqa.cli.common import console, emit, open_vault
 from halqa.errors import InvalidInput
 from halqa.i18n import t
+from halqa.vault.outside import remember
 
 fund_app = typer.Typer(no_args_is_help=True, help="Funds: contributions, pledges, disbursements, statements.")
 pool_app = typer.Typer(no_args_is_help=True, help="Rotating savings pools (jam'iyya).")
@@ -222,6 +223,7 @@ def fund_export(output: Annotated[Path, typer.Option("-o", "--output", help="Fil
     from halqa.mutual_aid import export_beancount
 
     with open_vault() as vault:
+        output = remember(vault, output, "ledger")
         text = export_beancount(vault, fund, hide_parties=hide)
     try:
         output.write_text(text, encoding="utf-8")

@@ -9,6 +9,7 @@ import typer
 
 from halqa.cli.common import STATE, console, emit, open_vault
 from halqa.i18n import t
+from halqa.vault.outside import place, remember
 
 poster_app = typer.Typer(no_args_is_help=True, help="Posters, infographics and maps from the circle's own data.")
 
@@ -37,6 +38,7 @@ def _kind_command(kind: str, doc: str):
         from halqa.publish import render
 
         with open_vault() as vault:
+            output = remember(vault, output, "poster")
             result = render(vault, kind, output, area=area, lang=poster_langs(ctx), style=style, size=size, digits=digits,
                             first=first, last=last, name=name, dpi=dpi)
         emit(result, lambda d: console.print(t("publish.cli.written", file=d["file"], bytes=d["bytes"], seconds=d["seconds"])))
@@ -81,6 +83,7 @@ def poster_batch(
 
     formats = tuple(f.strip().lower() for f in fmt.split(",") if f.strip())
     with open_vault() as vault, Progress(console=console, disable=STATE.json, transient=True) as bar:
+        output = place(vault, output)
         task = bar.add_task(t("publish.cli.drawing"), total=None)
 
         def step(done: int, total: int, label: str) -> None:
@@ -88,6 +91,9 @@ def poster_batch(
 
         results = render_batch(vault, output, kinds=kind or None, formats=formats, lang=poster_langs(ctx), style=style,
                                size=size, every_area=every_area, progress=step, dpi=dpi)
+        for r in results:
+            if "file" in r:
+                remember(vault, r["file"], "poster")
 
     def human(rows: list[dict]) -> None:
         for r in rows:

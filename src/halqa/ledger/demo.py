@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime
 from typing import Any
 
 from halqa.ledger.importers import Row
@@ -102,7 +103,8 @@ def _iso(day: int) -> str:
 def decoy(vault: Vault, rng: random.Random) -> None:
     """A few ordinary outage notes for the decoy vault's households (harmless, plausible)."""
     households = vault.query("SELECT id, area FROM household")
-    d0 = parse_day(DEMO_FIRST)
+    # The last three weeks by the vault's own clock (a decoy is built with a past).
+    d0 = vault.hlc.now_ms() // 1000 // DAY - 21
     rows = []
     for h, code in households:
         for _ in range(rng.randint(2, 5)):
@@ -110,3 +112,29 @@ def decoy(vault: Vault, rng: random.Random) -> None:
             rows.append(Row(0, h, code, s, s + rng.randint(1, 3) * 3600, "grid", ""))
     if rows:
         store_rows(vault, rows, "paper")
+
+
+def decoy_session(vault: Vault, rng: random.Random, when: datetime) -> None:
+    """A moment of a decoy's life: sometimes an ordinary power cut noted for a household that day."""
+    households = vault.query("SELECT id, area FROM household ORDER BY id")
+    if not households or rng.random() < 0.4:
+        return
+    h, code = households[rng.randrange(len(households))]
+    s = parse_day(when.date().isoformat()) * DAY + rng.randrange(8, 20) * 3600
+    store_rows(vault, [Row(0, h, code, s, s + rng.randint(1, 3) * 3600, "grid", "")], "paper")
+
+
+def decoy_bulk(vault: Vault, rng: random.Random, when: datetime, rows: int) -> None:
+    """A big moment of a decoy's life: the street's generator log typed in at once, about
+    ``rows`` ordinary cuts over the three months before ``when`` (what a large import in the real
+    vault is matched with, so the decoy grows by content rather than free pages)."""
+    households = vault.query("SELECT id, area FROM household ORDER BY id")
+    if not households:
+        return
+    d_end = parse_day(when.date().isoformat())
+    out = []
+    for _ in range(rows):
+        h, code = households[rng.randrange(len(households))]
+        s = (d_end - 1 - rng.randrange(90)) * DAY + rng.randrange(6, 23) * 3600 + rng.randrange(3600)
+        out.append(Row(0, h, code, s, s + rng.randint(1, 4) * 3600, "generator", ""))
+    store_rows(vault, out, "paper")

@@ -8,7 +8,7 @@ salty tap water clusters on the river (Riverside and the Market Quarter) and gro
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from halqa.i18n import current_language
@@ -111,7 +111,7 @@ def demo(vault: Vault, rng: random.Random, n: int = 420, weeks: int = 12, today:
 def decoy(vault: Vault, rng: random.Random) -> None:
     """A few harmless notes for the decoy vault: the everyday complaints anyone voices."""
     vocab = Vocabulary(vault)
-    end = date.today()
+    end = datetime.fromtimestamp(vault.hlc.now_ms() / 1000, UTC).date()  # the decoy's own "today"
     harmless = [("electricity", "الكهرباء تنطفي هواية هالاسبوع"), ("prices", "الطماطة غالية هالموسم"),
                 ("sanitation", "الزبالة بالشارع من يومين")]
     with vault.transaction() as tx:
@@ -119,3 +119,18 @@ def decoy(vault: Vault, rng: random.Random) -> None:
             tx.append("listening_grievance.put", build_grievance(
                 vocab, themes=[theme], place=rng.choice(_AREAS), day=(end - timedelta(days=rng.randrange(30))).isoformat(),
                 text=text, count=1, today=end))
+
+
+#: What anyone says about daily life, for the decoy's notes (no theme that hints at organising).
+EVERYDAY = [("electricity", "الكهرباء تنطفي هواية هالاسبوع"), ("electricity", "المولدة طفت العصر"),
+            ("prices", "الطماطة غالية هالموسم"), ("prices", "الطحين صعد سعره"),
+            ("sanitation", "الزبالة بالشارع من يومين"), ("sanitation", "البلدية ما جت هالاسبوع")]
+
+
+def decoy_session(vault: Vault, rng: random.Random, when: datetime) -> None:
+    """A moment of a decoy's life: an everyday complaint noted on that day."""
+    theme, text = EVERYDAY[rng.randrange(len(EVERYDAY))]
+    day = when.date()
+    vault.append("listening_grievance.put", build_grievance(
+        Vocabulary(vault), themes=[theme], place=rng.choice(_AREAS), day=day.isoformat(), text=text, count=1,
+        today=day))

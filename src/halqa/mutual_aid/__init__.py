@@ -207,13 +207,19 @@ def demo(vault: Vault, rng: random.Random) -> dict:
 
 def decoy(vault: Vault, rng: random.Random) -> None:
     """Harmless content for the decoy vault: a family savings pool and a shared ladder."""
+    from datetime import UTC, datetime, timedelta
+
     from halqa.places import new_pseudonym
 
     cousins = sorted({new_pseudonym("fam", rng) for _ in range(6)})
+    # Dated by the vault's own clock (a decoy is built with a past): never after the day it is written.
+    today = datetime.fromtimestamp(vault.hlc.now_ms() / 1000, UTC).date()
+    start = today - timedelta(days=rng.randint(3, 20))
+    days = [(start + timedelta(days=i)).isoformat() for i in range(3)]
     create_pool(vault, "family-savings", cousins, rng.choice((25000, 50000)), period="monthly", method="agreed",
-                start="2026-01-01", organiser=cousins[0])
+                start=days[0], organiser=cousins[0])
     draw(vault, "family-savings")
     for m in cousins:
-        pay(vault, "family-savings", m, 1, day="2026-01-02")
-    payout(vault, "family-savings", 1, day="2026-01-03")
-    add_item(vault, "ladder", "tool", keeper=cousins[0], day="2026-01-01")
+        pay(vault, "family-savings", m, 1, day=days[1])
+    payout(vault, "family-savings", 1, day=days[2])
+    add_item(vault, "ladder", "tool", keeper=cousins[0], day=days[0])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from datetime import datetime
 
 import msgspec
 
@@ -23,6 +24,7 @@ __all__ = [
     "add_household",
     "areas",
     "decoy",
+    "decoy_session",
     "demo",
     "households",
     "new_pseudonym",
@@ -138,3 +140,17 @@ def decoy(vault: Vault, rng: random.Random) -> None:
     vault.append_many(("household.put", HouseholdPut(id=new_pseudonym(rng=rng), area=code,
                                                      size=rng.randint(3, 7)))
                       for _ in range(rng.randint(3, 6)))
+
+
+def decoy_session(vault: Vault, rng: random.Random, when: datetime) -> None:
+    """A moment of a decoy's life: now and then a household joins the street or changes size."""
+    if rng.random() < 0.5:
+        return
+    rows = vault.query("SELECT id, area FROM household ORDER BY id")
+    if not rows:
+        return
+    hid, code = rows[rng.randrange(len(rows))]
+    if rng.random() < 0.3:
+        hid = new_pseudonym(rng=rng)
+    vault.append("household.put", HouseholdPut(id=hid, area=code, size=rng.randint(2, 8),
+                                               joined=when.date().isoformat()))

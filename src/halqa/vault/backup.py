@@ -82,7 +82,8 @@ def restore(src: str | os.PathLike[str], target: str | os.PathLike[str]) -> None
         off += 10 + n
         files[name] = body[off: off + size]
         off += size
-    if set(files) != {HEADER_FILE, *DB_FILES}:
+    # Backups from before the third file (two databases) are still restored.
+    if set(files) not in ({HEADER_FILE, *DB_FILES}, {HEADER_FILE, *DB_FILES[:2]}):
         raise VaultCorrupt("error.backup_corrupt", path=str(src))
     staging = target.with_name(target.name + ".restoring")
     shutil.rmtree(staging, ignore_errors=True)
@@ -94,7 +95,7 @@ def restore(src: str | os.PathLike[str], target: str | os.PathLike[str]) -> None
                 fh.flush()
                 os.fsync(fh.fileno())
         # Mark both databases as restored: each skips its commit sequence ahead on first open.
-        replace(read_header(staging), restored=0b11).write(staging / HEADER_FILE)
+        replace(read_header(staging), restored=0b111).write(staging / HEADER_FILE)
         if target.exists():
             target.rmdir()
         os.replace(staging, target)

@@ -41,6 +41,7 @@ __all__ = [
     "kind_type",
     "register_kind",
     "registered_kinds",
+    "wall_ns",
 ]
 
 _KINDS: dict[str, type[msgspec.Struct]] = {}
@@ -134,21 +135,67 @@ class Event:
         return HLC.wall(self.hlc)
 
 
+def wall_ns() -> int:
+    """The wall clock every part of the vault reads (one place, so tests can age a vault)."""
+    return time.time_ns()
+
+
+#: Kinds whose records promise a day, not a time (docs/threat-model.md, "Time"): their events'
+#: clocks keep only the UTC day, so neither a bundle nor the vault says at what minute they were
+#: written. Each entry is a whole family (``x.put``/``x.delete``): a projection's kinds are always
+#: ordered on the same footing.
+DAY_PRECISION: tuple[str, ...] = (
+    "household.", "listening_grievance.", "listening_voice.", "circles_member.", "circles_vouch.",
+    "circles_role.", "circles_held.", "learning_attendance.", "learning_checkin.", "learning_care.",
+    "mutual_aid_entry.", "mutual_aid_pool.", "mutual_aid_loan.",
+)
+DAY_MS = 86_400_000
+#: A day-precision clock is the day's first millisecond plus a counter; this much of the day's
+#: start is reserved for counters (65,536 per millisecond: far more events than a day holds).
+_DAY_SLACK_MS = 1000
+
+
+def day_precision(kind: str) -> bool:
+    return kind.startswith(DAY_PRECISION)
+
+
+def is_day_clock(ts: int) -> bool:
+    """Whether a clock value is a day-precision one (its wall part sits at a day's start)."""
+    return (ts >> 16) % DAY_MS < _DAY_SLACK_MS
+
+
 class HLC:
     """Hybrid logical clock (Kulkarni et al. 2014), packed as ``wall_ms << 16 | counter``.
 
     Stays monotonic when the system clock jumps back (phones with unset clocks) and moves past
     any timestamp received from another device, so a device's new events always sort last.
+
+    Day-precision kinds tick a second clock (:meth:`tick_day`): ``day_start_ms << 16`` plus a
+    counter that only grows, so within a day their events keep the order they were written in on
+    this device, and across devices ties fall to the event id, as for any concurrent edits.
     """
 
-    def __init__(self, last: int = 0, now_ms: Any = None) -> None:
+    def __init__(self, last: int = 0, now_ms: Any = None, last_day: int = 0) -> None:
         self.last = last
-        self._now = now_ms or (lambda: time.time_ns() // 1_000_000)
+        self.last_day = last_day
+        self._now = now_ms or (lambda: wall_ns() // 1_000_000)
         self._lock = threading.Lock()
 
     @staticmethod
     def wall(ts: int) -> int:
         return ts >> 16
+
+    def now_ms(self) -> int:
+        """The clock's physical time now (a decoy being built runs on a clock set in the past)."""
+        return self._now()
+
+    def tick_day(self) -> int:
+        """The next day-precision timestamp: today's start (UTC) with a growing counter."""
+        with self._lock:
+            now = self._now()
+            base = (now - now % DAY_MS) << 16
+            self.last_day = base if base > self.last_day else self.last_day + 1
+            return self.last_day
 
     def tick(self) -> int:
         with self._lock:
@@ -159,7 +206,9 @@ class HLC:
     def observe(self, remote: int) -> None:
         """Move past a timestamp received from elsewhere."""
         with self._lock:
-            if remote > self.last:
+            if is_day_clock(remote):
+                self.last_day = max(self.last_day, remote)
+            elif remote > self.last:
                 self.last = remote
 
 

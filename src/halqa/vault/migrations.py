@@ -60,6 +60,11 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE commits_v3 RENAME TO commits;
         CREATE INDEX commits_device_seq ON commits (device, seq);
     """),
+    (4, "files written outside the vault", """
+        -- What halqa wrote outside its databases (backups, identities, voice notes, calendars,
+        -- posters, bundles): `halqa panic` shreds them too (halqa.vault.outside).
+        CREATE TABLE outside_files (path TEXT PRIMARY KEY, kind TEXT NOT NULL, written TEXT NOT NULL) WITHOUT ROWID;
+    """),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

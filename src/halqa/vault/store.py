@@ -35,20 +35,21 @@ from typing import Any
 import sqlcipher3
 from nacl.signing import SigningKey
 
-from halqa.errors import HalqaError, InvalidInput, VaultCorrupt, VaultLocked, VaultMissing, WrongPassphrase
+from halqa.errors import InvalidInput, VaultCorrupt, VaultLocked, VaultMissing, WrongPassphrase
+from halqa.vault import events as _events
 from halqa.vault.events import (
     HLC,
     Commit,
     Event,
     body_hash,
+    day_precision,
     decode_payload,
     event_hash,
     validate_and_encode,
 )
 from halqa.vault.keyslots import (
     FLAG_DESTROY_ON_OPEN,
-    ROLE_DECOY,
-    ROLE_REAL,
+    NO_SLOT,
     SLOT_COUNT,
     Header,
     KdfParams,
@@ -58,17 +59,17 @@ from halqa.vault.keyslots import (
 from halqa.vault.migrations import migrate
 from halqa.vault.projections import Projection, registered_projections
 
-__all__ = ["DB_FILES", "HEADER_FILE", "Vault", "Writer", "panic"]
+__all__ = ["DB_FILES", "HEADER_FILE", "Vault", "Writer", "panic", "read_header"]
 
 HEADER_FILE = "header"
-DB_FILES = ("a.db", "b.db")
+DB_FILES = ("a.db", "b.db", "c.db")
 _MAX_BUFFER = 4096
 PAGE_SIZE = 16384
 RESTORE_SEQ_JUMP = 1 << 32
 
 
 def _now_iso() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
+    return datetime.fromtimestamp(_events.wall_ns() // 1_000_000_000, UTC).isoformat()
 
 
 def _connect(db_path: Path, key: bytes) -> Any:
@@ -100,27 +101,31 @@ def _connect(db_path: Path, key: bytes) -> Any:
     return conn
 
 
-def _new_database(db_path: Path, key: bytes, own_slot: int, extra_secrets: dict[str, bytes],
-                  extra_meta: dict[str, Any]) -> None:
+def _new_database(db_path: Path, key: bytes, meta: dict[str, Any], header_key: bytes) -> None:
     conn = _connect(db_path, key)
     try:
-        init_schema(conn, own_slot, extra_secrets, extra_meta)
+        init_schema(conn, meta, header_key)
     finally:
         conn.close()
 
 
-def init_schema(conn: Any, own_slot: int, extra_secrets: dict[str, bytes] | None = None,
-                extra_meta: dict[str, Any] | None = None) -> None:
-    """Tables, this device's keys and the vault's metadata, on an open, empty database."""
-    migrate(conn, _now_iso())
+def init_schema(conn: Any, meta: dict[str, Any] | None = None, header_key: bytes | None = None,
+                applied: str | None = None) -> None:
+    """Tables, this device's keys and the vault's metadata, on an open, empty database.
+
+    Every database gets the same rows (a decoy too): ``secrets`` = signing key, X25519 key,
+    header key; ``meta`` = created, vault_id, slot, spare_slot, spare_db, hlc, seq.
+    """
+    migrate(conn, applied or _now_iso())
     device = SigningKey.generate()
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("INSERT INTO devices (pubkey, label, local) VALUES (?, 'this device', 1)",
                  (bytes(device.verify_key),))
-    rows = {"signing_key": bytes(device), "x25519_key": secrets.token_bytes(32), **(extra_secrets or {})}
+    rows = {"signing_key": bytes(device), "x25519_key": secrets.token_bytes(32),
+            "header_key": header_key or secrets.token_bytes(16)}
     conn.executemany("INSERT INTO secrets VALUES (?, ?)", rows.items())
-    meta = {"created": _now_iso(), "vault_id": secrets.token_hex(8), "slot": own_slot,
-            "hlc": 0, "seq": 0, **(extra_meta or {})}
+    meta = {"created": _now_iso(), "vault_id": secrets.token_hex(8), "slot": 0, "spare_slot": 1,
+            "spare_db": 1, "hlc": 0, "seq": 0, **(meta or {})}
     conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
     conn.execute("COMMIT")
 
@@ -128,66 +133,80 @@ def init_schema(conn: Any, own_slot: int, extra_secrets: dict[str, bytes] | None
 class Vault:
     """An open, unlocked vault. Use :meth:`create` or :meth:`open`; close when done."""
 
-    def __init__(self, path: Path, conn: Any, header: Header, slot: int, content: SlotContent) -> None:
+    def __init__(self, path: Path, conn: Any, header: Header, slot: int, content: SlotContent | None,
+                 kek: bytes | None = None) -> None:
         self.path = path
         self.conn = conn
         self._header = header
         self._slot = slot
         self._content = content
+        self._kek = kek  # kept while open: `duress set` rewraps this slot with the decoy's key
         self._lock = threading.RLock()
         self._writer: Writer | None = None
+        self.session_events = 0  # written here since open: how much the decoy grows at close
         self.device_key = SigningKey(self._secret("signing_key"))
         self.device_id = bytes(self.device_key.verify_key)
         self._device_rowid = {bytes(r[1]): r[0] for r in conn.execute("SELECT id, pubkey FROM devices")}
-        self.hlc = HLC(int(self.meta("hlc")))
+        self.hlc = HLC(int(self.meta("hlc")), last_day=self._last_day_clock())
         self._projections: list[Projection] = []
         self._by_kind: dict[str, list[Projection]] = {}
         self._sync_projections()
 
+    def _last_day_clock(self) -> int:
+        """Today's highest day-precision clock so far (0 if none): the day counter goes on."""
+        now = _events.wall_ns() // 1_000_000
+        base = (now - now % _events.DAY_MS) << 16
+        row = self.conn.execute("SELECT max(hlc) FROM events WHERE hlc >= ? AND hlc < ?",
+                                (base, base + (1000 << 16))).fetchone()
+        return row[0] or 0
+
     # ------------------------------------------------------------------ create / open / close
     @classmethod
-    def create(cls, path: str | os.PathLike[str], passphrase: str, kdf: KdfParams | None = None,
-               decoy_filler: Any = None) -> Vault:
+    def create(cls, path: str | os.PathLike[str], passphrase: str, kdf: KdfParams | None = None) -> Vault:
         """Create a new vault at ``path`` (a folder that must not exist or be empty).
 
-        ``decoy_filler(vault)`` fills the decoy database with harmless content.
+        The real database goes to one of the three files at random; the other two are random
+        bytes of the same size, as a vault's other files look whether or not they hold a decoy
+        (a decoy is built by :meth:`set_duress`). ``halqa init`` refuses parameters below
+        :data:`~halqa.vault.keyslots.KDF_FLOOR`; tests and benchmarks pass weaker ones here.
         """
         path = Path(path)
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
             raise InvalidInput("error.vault_exists", path=str(path))
         kdf = kdf or KdfParams()
-        kek = derive_kek(passphrase, salt := os.urandom(16), kdf)
         header = Header.new(kdf)
-        header = Header(kdf, salt, header.slots)
-        real_slot, decoy_slot, spare_slot = secrets.SystemRandom().sample(range(SLOT_COUNT), 3)
-        real_idx = secrets.randbelow(2)
-        real_key, decoy_key = os.urandom(32), os.urandom(32)
+        kek = derive_kek(passphrase, header.salt, kdf)
+        own_slot, spare_slot = secrets.SystemRandom().sample(range(SLOT_COUNT), 2)
+        own, peer, _third = secrets.SystemRandom().sample(range(len(DB_FILES)), 3)
+        key, header_key = os.urandom(32), os.urandom(16)
+        content = SlotContent(own, key, os.urandom(32), peer)
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        vault = None
         try:
-            _new_database(path / DB_FILES[real_idx], real_key, real_slot,
-                          {"decoy_key": decoy_key},
-                          {"decoy_slot": decoy_slot, "decoy_db": 1 - real_idx})
-            _new_database(path / DB_FILES[1 - real_idx], decoy_key, decoy_slot, {},
-                          {"decoy_slot": spare_slot, "decoy_db": 1 - real_idx})
-            real = SlotContent(ROLE_REAL, real_idx, real_key)
-            if decoy_filler is not None:
-                decoy = cls(path, _connect(path / DB_FILES[1 - real_idx], decoy_key), header,
-                            decoy_slot, SlotContent(ROLE_DECOY, 1 - real_idx, decoy_key))
-                with decoy:
-                    decoy_filler(decoy)
-            header = header.with_slot(real_slot, kek, real)
+            _new_database(path / DB_FILES[own], key,
+                          {"slot": own_slot, "spare_slot": spare_slot, "spare_db": peer}, header_key)
+            header = header.with_slot(own_slot, kek, content).sealed(header_key)
+            vault = cls(path, _connect(path / DB_FILES[own], key), header, own_slot, content, kek)
+            size = (path / DB_FILES[own]).stat().st_size  # with every projection's tables
+            for i, name in enumerate(DB_FILES):
+                if i != own:
+                    _write_random(path / name, size)
             # The header is written last: a vault without one is an unfinished creation.
             header.write(path / HEADER_FILE)
+            _touch(path, _events.wall_ns())
         except BaseException:
+            if vault is not None:
+                vault.conn.close()
             shutil.rmtree(path, ignore_errors=True)
             raise
-        return cls(path, _connect(path / DB_FILES[real_idx], real_key), header, real_slot, real)
+        return vault
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], passphrase: str) -> Vault:
         """Unlock the vault at ``path``. A duress passphrase opens the decoy (and, if so
         configured, shreds the real key slot first). A wrong passphrase changes nothing on disk
-        unless wipe-after-failures is on, in which case it counts the failure."""
+        unless wipe-after-failures is on, in which case it counts the failure. A header whose
+        fixed fields were changed without a key raises :class:`HeaderTampered`, writing nothing."""
         path = Path(path)
         header = read_header(path)
         kek = derive_kek(passphrase, header.salt, header.kdf)
@@ -196,77 +215,88 @@ class Vault:
             _count_failure(path, header)
             raise WrongPassphrase()
         slot, content = found
+        db = path / DB_FILES[content.db_index]
+        if not db.exists():
+            raise VaultCorrupt("error.corrupt")
+        conn = _connect(db, content.master_key)
+        try:
+            if content.legacy:
+                header, content = _upgrade_v1(path, conn, header, slot, kek, content)
+            else:
+                header.verify(_read_secret(conn, "header_key"))
+            migrate(conn, _now_iso())  # the core's own tables of a vault made by an older halqa
+        except BaseException:
+            conn.close()
+            raise
         if content.flags & FLAG_DESTROY_ON_OPEN and content.destroy_slot < SLOT_COUNT:
+            # The real slot goes first; then this slot is sealed again without the order, so
+            # that what it says afterwards looks like any other slot's content.
             header = header.shred_slot(content.destroy_slot)
+            header.write(path / HEADER_FILE)
+            content = replace(content, flags=0, destroy_slot=NO_SLOT)
+            header = header.with_slot(slot, kek, content)
             header.write(path / HEADER_FILE)
         if header.failures:
             header = replace(header, failures=0)
             header.write(path / HEADER_FILE)
-        db = path / DB_FILES[content.db_index]
-        if not db.exists():
-            raise VaultCorrupt("error.corrupt")
-        vault = cls(path, _connect(db, content.master_key), header, slot, content)
+        vault = cls(path, conn, header, slot, content, kek)
         if header.restored & (1 << content.db_index):
             vault._after_restore()
         return vault
 
     @classmethod
     def open_with_key(cls, path: str | os.PathLike[str], master_key: bytes) -> Vault:
-        """Open with a raw master key (recovery). Tries both databases."""
+        """Open with a raw master key (recovery). Tries every database file.
+
+        The peer key lived only in the lost slot: a recovered vault no longer keeps its decoy
+        alive until ``halqa duress set`` is run again (docs/threat-model.md).
+        """
         path = Path(path)
         header = read_header(path)
         for idx, name in enumerate(DB_FILES):
+            if not (path / name).exists():
+                continue
             try:
                 conn = _connect(path / name, master_key)
             except VaultCorrupt:
                 continue
             slot = int(conn.execute("SELECT value FROM meta WHERE key = 'slot'").fetchone()[0])
-            has_decoy = conn.execute("SELECT 1 FROM secrets WHERE name = 'decoy_key'").fetchone()
-            role = ROLE_REAL if has_decoy else ROLE_DECOY
-            return cls(path, conn, header, slot, SlotContent(role, idx, master_key))
+            spare_db = conn.execute("SELECT value FROM meta WHERE key = 'spare_db'").fetchone()
+            peer = int(spare_db[0]) if spare_db is not None else (idx + 1) % len(DB_FILES)
+            return cls(path, conn, header, slot, SlotContent(idx, master_key, os.urandom(32), peer))
         raise WrongPassphrase("error.share_wrong_vault")
 
     def close(self) -> None:
-        """Close the vault; a real vault first keeps the decoy's file at least as large."""
+        """Close the vault and keep the other files in step with this one.
+
+        If this vault keeps a decoy (its slot holds the decoy's key), the decoy grows a little
+        harmless history in proportion to this session and is brought to this file's size; any
+        other file is padded with random pages to the same size. Then every file gets the same
+        modification time. A decoy opened under duress does exactly the same, with nothing to
+        keep: see :mod:`halqa.vault.decoy` and docs/threat-model.md.
+        """
         with self._lock:
+            if self.conn is None:
+                return
+            from halqa.vault import decoy
+
+            applied = decoy.migrations(self.conn) if self._content is not None else {}
+            self.conn.close()
+            self.conn = None
+            if self._content is not None:
+                decoy.after_close(self, applied)
+
+    def panic(self) -> None:
+        """Destroy this open vault now (:func:`panic`), with the files it lists as written outside
+        it, skipping the close-time upkeep: not a moment is spent on the decoy. For faces that
+        hold a vault open (the web's panic button)."""
+        with self._lock:
+            outside: list[Path] = []
             if self.conn is not None:
-                decoy = self.conn.execute("SELECT value FROM secrets WHERE name = 'decoy_key'").fetchone()
+                outside = [Path(p) for (p,) in self.conn.execute("SELECT path FROM outside_files")]
                 self.conn.close()
                 self.conn = None
-                if decoy is not None:
-                    self._balance_decoy(bytes(decoy[0]))
-
-    def _balance_decoy(self, decoy_key: bytes) -> None:
-        """Grow the decoy database to at least the real one's size.
-
-        Under coercion the duress passphrase opens the decoy; a small decoy beside a large
-        unopened file would point straight at the real data. The real vault holds the decoy's
-        key, so it inserts and deletes one zero blob there (SQLCipher encrypts it like any page):
-        the file keeps the pages as ordinary free space, the way any database that once held
-        deleted records does, and no table, key or value is left behind. Best effort: a decoy
-        that is busy or damaged is left as it is.
-        """
-        real = self.path / DB_FILES[self._content.db_index]
-        other = self.path / DB_FILES[1 - self._content.db_index]
-        try:
-            need = real.stat().st_size - other.stat().st_size
-        except FileNotFoundError:
-            return
-        if need <= 0:
-            return
-        try:
-            conn = _connect(other, decoy_key)
-        except HalqaError:
-            return
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("INSERT INTO meta VALUES ('~', zeroblob(?))", (need,))
-            conn.execute("DELETE FROM meta WHERE key = '~'")
-            conn.execute("COMMIT")
-        except sqlcipher3.DatabaseError:
-            conn.execute("ROLLBACK") if conn.in_transaction else None
-        finally:
-            conn.close()
+        panic(self.path, outside)
 
     def __enter__(self) -> Vault:
         return self
@@ -504,7 +534,7 @@ class Vault:
             self._sync_projections()
 
     # ------------------------------------------------------------------ passphrases and slots
-    def _kek(self, passphrase: str) -> bytes:
+    def _kek_for(self, passphrase: str) -> bytes:
         return derive_kek(passphrase, self._header.salt, self._header.kdf)
 
     def _write_header(self, header: Header) -> None:
@@ -513,36 +543,54 @@ class Vault:
 
     def change_passphrase(self, new_passphrase: str) -> None:
         """Rewrap this vault's key slot under a new passphrase (the data is not re-encrypted)."""
-        kek = self._kek(new_passphrase)
+        kek = self._kek_for(new_passphrase)
         other = self._header.open_slot(kek)
         if other is not None and other[0] != self._slot:
             raise InvalidInput("error.passphrase_in_use")
         self._write_header(self._header.with_slot(self._slot, kek, self._content))
+        self._kek = kek
 
     def set_duress(self, duress_passphrase: str, destroy: bool = False) -> None:
-        """Make ``duress_passphrase`` open the decoy vault; with ``destroy``, opening with it
-        also shreds this vault's key slot at that moment."""
-        kek = self._kek(duress_passphrase)
+        """Make ``duress_passphrase`` open a decoy vault; with ``destroy``, opening with it also
+        shreds this vault's key slot at that moment.
+
+        If this vault keeps no decoy yet, one is built in its spare file: a complete halqa
+        database with a harmless history backdated over this vault's life
+        (:func:`halqa.vault.decoy.build`). The spare file is one this vault never wrote with a
+        key; inside a decoy it is the third file, never the real database.
+        """
+        from halqa.vault import decoy
+
+        if self._kek is None:
+            raise InvalidInput("error.duress_needs_passphrase")
+        kek = self._kek_for(duress_passphrase)
         if self._header.open_slot(kek) is not None:
             raise InvalidInput("error.passphrase_in_use")
-        slot = int(self.meta("decoy_slot"))
-        db = int(self.meta("decoy_db"))
-        row = self.conn.execute("SELECT value FROM secrets WHERE name = 'decoy_key'").fetchone()
-        # Inside the decoy, 'duress' points back at the decoy itself through its spare slot,
-        # so the command behaves the same there and the real slot is never touched.
-        key = bytes(row[0]) if row is not None else self._content.master_key
-        if row is None:
-            db = self._content.db_index
-        content = SlotContent(ROLE_DECOY, db, key,
-                              FLAG_DESTROY_ON_OPEN if destroy and row is not None else 0,
-                              self._slot if destroy and row is not None else 0xFF)
-        self._write_header(self._header.with_slot(slot, kek, content))
+        content = self._content
+        assert content is not None
+        decoy_slot = int(self.meta("spare_slot"))
+        kept = decoy.peer_opens(self.path, content)
+        if kept is not None:
+            kept.close()  # a decoy exists: only the duress slot is (re)written
+        else:
+            peer_index = int(self.meta("spare_db"))
+            peer_key = decoy.build(self, peer_index, decoy_slot)
+            content = replace(content, peer_key=peer_key, peer_index=peer_index)
+            third = 3 - content.db_index - peer_index
+            with self._tx():
+                self._set_meta("spare_db", third)
+        decoy_content = SlotContent(content.peer_index, content.peer_key, os.urandom(32),
+                                    3 - content.db_index - content.peer_index,
+                                    FLAG_DESTROY_ON_OPEN if destroy else 0, self._slot if destroy else NO_SLOT)
+        header = self._header.with_slot(self._slot, self._kek, content).with_slot(decoy_slot, kek, decoy_content)
+        self._write_header(header)
+        self._content = content
 
     def set_wipe_after(self, failures: int) -> None:
         """Destroy the vault after ``failures`` wrong passphrases in a row (0 turns it off)."""
         if not 0 <= failures <= 1000:
             raise InvalidInput("error.wipe_after_range")
-        self._write_header(replace(self._header, wipe_after=failures, failures=0))
+        self._write_header(replace(self._header, wipe_after=failures, failures=0).sealed(self._secret("header_key")))
 
     def _after_restore(self) -> None:
         """First open of a database restored from a backup: the backup rewound this device's
@@ -555,7 +603,8 @@ class Vault:
 
     def restore_slot(self, passphrase: str) -> None:
         """After recovery from shares: write this vault's slot under ``passphrase``."""
-        self._write_header(self._header.with_slot(self._slot, self._kek(passphrase), self._content))
+        self._kek = self._kek_for(passphrase)
+        self._write_header(self._header.with_slot(self._slot, self._kek, self._content).sealed(self._secret("header_key")))
 
 
 class Writer:
@@ -575,11 +624,13 @@ class Writer:
         self.hashes: list[bytes] = []
         self.buffer: list[tuple[Any, ...]] = []
         self.pending: list[Event] = []
+        self.top_hlc = 0  # the commit's clock: its latest event's (a day, if all are day-precision)
 
     def append(self, kind: str, payload: Any) -> Event:
         payload, body = validate_and_encode(kind, payload)
         eid = os.urandom(16)
-        hlc = self.v.hlc.tick()
+        hlc = self.v.hlc.tick_day() if day_precision(kind) else self.v.hlc.tick()
+        self.top_hlc = max(self.top_hlc, hlc)
         self.hashes.append(event_hash(eid, kind, self.device_id, hlc, body_hash(body)))
         self.buffer.append((eid, self.commit_row, kind, self.dev, hlc, body))
         ev = Event(eid, kind, self.device_id, hlc, payload)
@@ -619,12 +670,78 @@ class Writer:
         if not self.hashes:
             conn.execute("DELETE FROM commits WHERE id = ?", (self.commit_row,))
             return
-        commit = Commit(self.v.device_id, self.seq, self.v.hlc.last, tuple(self.hashes)).sign(self.v.device_key)
+        commit = Commit(self.v.device_id, self.seq, self.top_hlc, tuple(self.hashes)).sign(self.v.device_key)
         conn.execute("UPDATE commits SET cid = ?, hlc = ?, n = ?, signature = ?, first_event = ?, last_event = ? "
                      "WHERE id = ?", (commit.id, commit.hlc, len(self.hashes), commit.signature,
                                       self.first_event, self.first_event + len(self.hashes) - 1, self.commit_row))
         self.v._set_meta("seq", self.seq)
         self.v._set_meta("hlc", self.v.hlc.last)
+        self.v.session_events += len(self.hashes)
+
+
+# ---------------------------------------------------------------------- file helpers
+def _read_secret(conn: Any, name: str) -> bytes:
+    row = conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        raise VaultCorrupt("error.corrupt")
+    return bytes(row[0])
+
+
+def _write_random(path: Path, size: int) -> None:
+    """A file of ``size`` random bytes: what an encrypted database looks like without its key."""
+    with open(path, "wb") as fh:
+        fh.write(os.urandom(size))
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _touch(path: Path, ns: int) -> None:
+    """Give every file of the vault the same access and modification time."""
+    for name in (*DB_FILES, HEADER_FILE):
+        if (path / name).exists():
+            os.utime(path / name, ns=(ns, ns))
+
+
+def _upgrade_v1(path: Path, conn: Any, header: Header, slot: int, kek: bytes,
+                content: SlotContent) -> tuple[Header, SlotContent]:
+    """Bring a vault of the first format up to date, on its first unlock in this version.
+
+    The first format kept the decoy's key inside the real database and named the decoy's file
+    in both databases' metadata. Here the key moves into this vault's slot, the metadata gets
+    the rows every database now has, the header gains its tag and a third file appears (random
+    bytes, as the other files of a new vault). A duress slot of the old format keeps working
+    (its database gets the same header key); setting its passphrase again renews it.
+    """
+    row = conn.execute("SELECT value FROM secrets WHERE name = 'decoy_key'").fetchone()
+    header_key = conn.execute("SELECT value FROM secrets WHERE name = 'header_key'").fetchone()
+    header_key = bytes(header_key[0]) if header_key is not None else os.urandom(16)
+    peer = 1 - content.db_index
+    if row is not None:
+        content = replace(content, peer_key=bytes(row[0]), peer_index=peer)
+    if not (path / DB_FILES[2]).exists():
+        _write_random(path / DB_FILES[2], (path / DB_FILES[content.db_index]).stat().st_size)
+    targets = [conn]
+    if row is not None:
+        try:
+            targets.append(_connect(path / DB_FILES[peer], bytes(row[0])))
+        except VaultCorrupt:
+            pass  # a damaged decoy stays as it is
+    for i, c in enumerate(targets):
+        own_spare = c.execute("SELECT value FROM meta WHERE key = 'decoy_slot'").fetchone()
+        c.execute("BEGIN IMMEDIATE")
+        c.execute("DELETE FROM secrets WHERE name = 'decoy_key'")
+        c.execute("INSERT OR REPLACE INTO secrets VALUES ('header_key', ?)", (header_key,))
+        c.execute("DELETE FROM meta WHERE key IN ('decoy_db', 'decoy_slot')")
+        if own_spare is not None:
+            c.execute("INSERT OR REPLACE INTO meta VALUES ('spare_slot', ?)", (own_spare[0],))
+        c.execute("INSERT OR REPLACE INTO meta VALUES ('spare_db', 2)")
+        c.execute("COMMIT")
+        if i:
+            c.close()
+    content = replace(content, legacy=False)
+    header = replace(header, version=2, failures=0).with_slot(slot, kek, content).sealed(header_key)
+    header.write(path / HEADER_FILE)
+    return header, content
 
 
 # ---------------------------------------------------------------------- without a passphrase
@@ -647,10 +764,15 @@ def _count_failure(path: Path, header: Header) -> None:
     replace(header, failures=failures).write(path / HEADER_FILE)
 
 
-def panic(path: str | os.PathLike[str]) -> None:
+def panic(path: str | os.PathLike[str], outside: Iterable[str | os.PathLike[str]] = ()) -> None:
     """Destroy the vault at ``path``: key material first (every slot overwritten with random
-    bytes and flushed to disk), then the databases. Needs no passphrase. After the first step
-    the data is unreadable even with the right passphrase; the rest removes the evidence."""
+    bytes and flushed to disk), then the files halqa wrote outside the vault (``outside``, read
+    from the vault beforehand by :func:`halqa.vault.outside.listed_files`), then the databases and
+    everything else in the folder (the default output folder among them). Needs no passphrase.
+    After the first step the data is unreadable even with the right passphrase; the rest removes
+    the evidence."""
+    from halqa.vault.outside import shred
+
     path = Path(path)
     header_path = path / HEADER_FILE
     if header_path.exists():
@@ -659,13 +781,11 @@ def panic(path: str | os.PathLike[str]) -> None:
             fh.write(os.urandom(size))
             fh.flush()
             os.fsync(fh.fileno())
+    for item in outside:
+        if Path(item).is_file():  # listed files only; never a folder outside the vault
+            shred(Path(item))
     for child in sorted(path.iterdir()) if path.is_dir() else ():
-        if child.is_file():
-            # Overwrite the start of each file (SQLCipher salt and first pages), then unlink.
-            # On flash storage old blocks may survive; the shredded key slots are what counts.
-            with open(child, "r+b") as fh:
-                fh.write(os.urandom(min(child.stat().st_size, 1 << 20)))
-                fh.flush()
-                os.fsync(fh.fileno())
-            child.unlink()
+        # Encrypted databases lose their first megabyte (salt and first pages); the keys are
+        # already gone. Plaintext (the output folder) is overwritten whole.
+        shred(child, 1 << 20 if child.name in DB_FILES else None)
     shutil.rmtree(path, ignore_errors=True)
