@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from starlette.testclient import TestClient
 
 import halqa.institutions as inst
@@ -23,7 +21,8 @@ def _client(vault, vault_path, organiser: bool) -> TestClient:
     state = WebState(vault_path)
     app = create_app(vault.path, state=state, vault=vault)
     c = TestClient(app, base_url=BASE)
-    c.cookies.set(COOKIE_DEVICE, state.devices.issue("t", role="organiser" if organiser else "member", household=None if organiser else "hh-web"))
+    role, household = ("organiser", None) if organiser else ("member", "hh-web")
+    c.cookies.set(COOKIE_DEVICE, state.devices.issue("t", role=role, household=household))
     c.csrf = CSRF.search(c.get("/decide").text).group(1)
     return c
 

@@ -9,6 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from halqa import errors
+from halqa.vault.outside import remember
 from halqa.web import create_app, status_for
 from halqa.web.pipeline import Access, View
 from halqa.web.security import CSP
@@ -154,12 +155,16 @@ def test_duress_passphrase_at_the_web_unlock_shows_the_decoy(filled, vault_path)
     assert "الكهرباء ما تجي" in texts
 
 
-def test_panic_asks_then_destroys(client, vault_path, state):
+def test_panic_asks_then_destroys(client, vault_path, state, tmp_path):
+    poster = tmp_path / "elsewhere" / "poster.pdf"  # a file halqa wrote outside the vault's folder
+    poster.parent.mkdir()
+    poster.write_bytes(b"%PDF")
+    remember(state.vault, poster, "poster")
     assert "csrf" in client.get("/panic").text
     r = client.post("/panic", data={"csrf": client.csrf})
     assert r.status_code == 400 and vault_path.exists()
     r = client.post("/panic", data={"csrf": client.csrf, "confirm": "yes"})
-    assert r.status_code == 200 and not vault_path.exists()
+    assert r.status_code == 200 and not vault_path.exists() and not poster.exists()
     assert "cookies" in r.headers["clear-site-data"]
     assert state.events[-1] == "panic" and state.devices.list() == []
 

@@ -137,12 +137,18 @@ class WebState:
                 self.events.append(reason)
 
     def panic(self) -> None:
-        """Destroy the vault (keys first), forget every device."""
+        """Destroy the vault (keys first), with the files it lists as written outside it when it is
+        open (a locked vault's list cannot be read); forget every device."""
         from halqa.vault import panic
 
         with self._lock:
-            self._close()
-            panic(self.vault_path)
+            self._results.clear()
+            self._results_top = -1
+            if self.vault is not None:
+                vault, self.vault = self.vault, None
+                vault.panic()  # no close-time upkeep: not a moment spent on the decoy
+            else:
+                panic(self.vault_path)
             self.devices.clear()
             self.events.append("panic")
 
