@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +22,8 @@ from halqa.web.security import COOKIE_DEVICE  # noqa: E402
 from halqa.web.state import WebState  # noqa: E402
 
 BASE = "http://127.0.0.1:8765"
+#: A hand-drawn GeoJSON of the test areas (and bad features the import rejects): real maps.
+NEIGHBOURHOOD = Path(__file__).resolve().parents[1] / "places" / "data" / "neighbourhood.geojson"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -28,6 +31,7 @@ def fill(vault) -> None:
     """Two areas, a few households, grievances and members: enough for every page to show rows."""
     places.add_area(vault, "JSR", "حي الجسر", name_en="Bridge Quarter", name_ckb="گەڕەکی پرد")
     places.add_area(vault, "SUQ", "حي السوق", name_en="Market Quarter", name_ckb="گەڕەکی بازاڕ")
+    places.import_boundaries(vault, NEIGHBOURHOOD)
     for i in range(4):
         places.add_household(vault, "JSR" if i % 2 else "SUQ", pseudonym=f"hh-t{i}")
     today = dt.date.today().isoformat()

@@ -9,7 +9,7 @@ from starlette.responses import Response
 import halqa.listening as listening
 import halqa.places as places
 import halqa.publish as publish
-from halqa.web import geo
+from halqa.web import fmt, geo
 from halqa.web.fmt import lookup
 from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
@@ -34,13 +34,20 @@ def listen_confirm(ctx: Ctx) -> Response:
 
 
 def listen_shared(ctx: Ctx) -> Response:
-    return ctx.render("listen_shared.html", result=ctx.cached(listening.shared_causes),
+    areas = lookup(ctx.cached(places.areas), "code")
+
+    def group_name(key: str) -> str:
+        """A group key (``district=JSR``) as a person reads it: the district's name."""
+        by, _, value = key.partition("=")
+        return fmt.name(areas[value], ctx.lang) if by == "district" and value in areas else value
+
+    return ctx.render("listen_shared.html", result=ctx.cached(listening.shared_causes), group_name=group_name,
                       themes=lookup(ctx.cached(listening.themes), "id"))
 
 
 def _district_map(ctx: Ctx) -> dict[str, Any]:
-    """The districts as SVG paths (:func:`halqa.publish.boundaries`)."""
-    return ctx.state.cached(ctx.vault, "district_map", lambda: geo.shapes(publish.boundaries(ctx.vault)))
+    """The districts as SVG paths (:func:`halqa.publish.boundaries`, simplified for a screen)."""
+    return ctx.state.cached(ctx.vault, "district_map", lambda: geo.shapes(publish.boundaries(ctx.vault, "screen")))
 
 
 def listen_hotspots(ctx: Ctx) -> Response:
