@@ -76,3 +76,22 @@ def client(app, state) -> TestClient:
     c.cookies.set(COOKIE_DEVICE, state.devices.issue("test", role="organiser"))
     c.csrf = csrf_of(c, "/")
     return c
+
+
+@pytest.fixture(scope="module")
+def demo_vault(tmp_path_factory):
+    """The demo neighbourhood (every domain's step but the posters, which pages only offer): long
+    lists, every kind of row."""
+    import random
+
+    from halqa.app import create_vault, load
+    from halqa.vault import TEST_KDF
+    from tests.conftest import PASSPHRASE
+
+    vault = create_vault(tmp_path_factory.mktemp("demo") / "demo.halqa", PASSPHRASE, TEST_KDF)
+    rng = random.Random(2026)
+    for mod in load():
+        if getattr(mod, "demo", None) is not None and mod.__name__ != "halqa.publish":
+            mod.demo(vault, rng)
+    yield vault
+    vault.close()

@@ -16,7 +16,6 @@ What is allowed, and why:
 
 from __future__ import annotations
 
-import random
 import re
 from html.parser import HTMLParser
 
@@ -97,24 +96,7 @@ def test_the_checker_catches_english():
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The demo neighbourhood, every domain's step but the posters (pages only read the vault)."""
-    from halqa.app import create_vault, load
-    from halqa.vault import TEST_KDF
-    from tests.conftest import PASSPHRASE
-
-    path = tmp_path_factory.mktemp("lang") / "demo.halqa"
-    vault = create_vault(path, PASSPHRASE, TEST_KDF)
-    rng = random.Random(2026)
-    for mod in load():
-        if getattr(mod, "demo", None) is not None and mod.__name__ != "halqa.publish":
-            mod.demo(vault, rng)
-    yield vault
-    vault.close()
-
-
-@pytest.fixture(scope="module")
-def organiser(demo, tmp_path_factory):
+def organiser(demo_vault):
     from starlette.testclient import TestClient
 
     from halqa.web import create_app
@@ -122,15 +104,14 @@ def organiser(demo, tmp_path_factory):
     from halqa.web.state import WebState
     from tests.web.conftest import BASE
 
-    state = WebState(demo.path)
-    app = create_app(demo.path, state=state, vault=demo)
-    client = TestClient(app, base_url=BASE)
+    state = WebState(demo_vault.path)
+    client = TestClient(create_app(demo_vault.path, state=state, vault=demo_vault), base_url=BASE)
     client.cookies.set(COOKIE_DEVICE, state.devices.issue("test", role="organiser"))
-    household = demo.query_one("SELECT id FROM household ORDER BY id")[0]
-    return client, household
+    return client, demo_vault.query_one("SELECT id FROM household ORDER BY id")[0]
 
 
 def pages() -> list[str]:
+    """Every page of the route table (GET, not the API, not the language switch or the icon)."""
     return sorted({path for (method, path) in route_table(views()) if method == "GET"
                    and not path.startswith("/api/") and path not in ("/favicon.ico", "/lang")})
 

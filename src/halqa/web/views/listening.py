@@ -11,13 +11,15 @@ import halqa.places as places
 import halqa.publish as publish
 from halqa.web import fmt, geo
 from halqa.web.fmt import lookup
+from halqa.web.paging import paginate
 from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
 
 def listen(ctx: Ctx) -> Response:
     theme, place = ctx.field("theme", str, None), ctx.field("place", str, None)
+    # the 100 newest (filters reach older ones), 20 to a page
     rows = ctx.cached(listening.list_grievances, theme=theme, place=place, limit=100)
-    return ctx.render("listen.html", grievances=rows, theme=theme or "", place=place or "",
+    return ctx.render("listen.html", grievances=paginate(ctx, rows, 20), theme=theme or "", place=place or "",
                       themes=lookup(ctx.cached(listening.themes), "id"), areas=lookup(ctx.cached(places.areas), "code"))
 
 
