@@ -41,8 +41,9 @@ SMALL_TARGETS = """(min) => {
     if (seen.has(el) || !visible(el) || inSentence(el)) continue;
     seen.add(el);
     const r = el.getBoundingClientRect();
+    const what = (el.innerText || el.value || el.name || '').trim().slice(0, 30);
     if (r.height < min - 0.5 || r.width < min - 0.5)
-      out.push(`${el.tagName.toLowerCase()} "${(el.innerText || el.value || el.name || '').trim().slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`);
+      out.push(`${el.tagName.toLowerCase()} "${what}" ${Math.round(r.width)}x${Math.round(r.height)}`);
   }
   return out;
 }"""
