@@ -148,7 +148,7 @@ def _shape(geometry: Any) -> Any:
     for poly in polygons:
         for lon, lat in (p for ring in poly for p in ring):
             if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-                raise _Bad("places.reject.not_wgs84", lon=f"{lon:g}", lat=f"{lat:g}")
+                raise _Bad("places.reject.not_wgs84", lon=f"{lon:.10g}", lat=f"{lat:.10g}")
     shape = MultiPolygon([Polygon(p[0], p[1:]) for p in polygons]) if len(polygons) > 1 or \
         geometry["type"] == "MultiPolygon" else Polygon(polygons[0][0], polygons[0][1:])
     if not shape.is_valid:
