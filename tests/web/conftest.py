@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
+import socket
+import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -57,6 +61,31 @@ def state(vault_path) -> WebState:
 @pytest.fixture
 def app(filled, state):
     return create_app(filled.path, state=state, vault=filled)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running(app, port: int):
+    """Serve ``app`` with real uvicorn on loopback in a thread while the block runs."""
+    import uvicorn
+
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)
 
 
 def csrf_of(client: TestClient, path: str = "/unlock") -> str:

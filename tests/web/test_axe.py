@@ -11,13 +11,11 @@ demo vault, in Arabic, Sorani and English, at a 360x800 viewport in Debian's Chr
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.web.conftest import free_port, running
 from tests.web.test_language import QUERY, pages
 
 CHROMIUM = "/usr/bin/chromium"
@@ -52,27 +50,14 @@ SMALL_TARGETS = """(min) => {
 @pytest.fixture(scope="module")
 def served(demo_vault):
     """The demo vault served by uvicorn on a free port, and an organiser's device token."""
-    import uvicorn
-
     from halqa.web import create_app
     from halqa.web.state import WebState
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     state = WebState(demo_vault.path, port=port)
-    app = create_app(demo_vault.path, state=state, vault=demo_vault)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
     household = demo_vault.query_one("SELECT id FROM household ORDER BY id")[0]
-    yield f"http://127.0.0.1:{port}", state.devices.issue("axe", role="organiser"), household
-    server.should_exit = True
-    thread.join(10)
+    with running(create_app(demo_vault.path, state=state, vault=demo_vault), port) as base:
+        yield base, state.devices.issue("axe", role="organiser"), household
 
 
 @pytest.mark.parametrize("lang", ["ar", "ckb", "en"])
