@@ -204,6 +204,20 @@ def test_good_squares_are_always_kept(boxes):
     assert not rejected and len(kept) == len(boxes)
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.floats(44.0, 44.05), st.floats(33.0, 33.05), st.floats(1e-4, 0.03)), min_size=1, max_size=4))
+def test_whatever_is_kept_is_stored_valid_at_every_detail(areas, boxes):
+    """Overlapping or tiny shapes (not a clean coverage) still simplify to valid shapes."""
+    feats = [{"type": "Feature", "properties": {"code": CODES[i]}, "geometry": {"type": "Polygon", "coordinates": [
+        [[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]]}} for i, (x, y, d) in enumerate(boxes)]
+    result = places.import_boundaries(areas, {"type": "FeatureCollection", "features": feats})
+    assert len(result.kept) == len(boxes)
+    for detail in ("full", "screen", "paper"):
+        geo = places.boundaries(areas, detail)
+        assert {f["properties"]["code"] for f in geo["features"]} >= set(result.kept)
+        assert all(shape(f["geometry"]).is_valid for f in geo["features"])
+
+
 @given(st.text(max_size=50) | st.binary(max_size=50))
 def test_any_bytes_are_geojson_or_a_clear_error(data):
     try:

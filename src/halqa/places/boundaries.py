@@ -23,6 +23,7 @@ import os
 from typing import Any
 
 import msgspec
+from shapely.errors import ShapelyError
 
 from halqa.errors import InvalidInput
 from halqa.vault import RecordProjection, Vault, register_kind, register_projection
@@ -204,7 +205,7 @@ def read_boundaries(data: str | bytes | dict[str, Any], known: set[str], code_fi
             first[code] = number
         except _Bad as bad:
             rejected.append(Rejected(feature=number, code=code, reason=bad.reason, params=bad.params))
-        except (ValueError, TypeError, RecursionError):  # geometry the checks above did not foresee
+        except (ValueError, TypeError, RecursionError, ShapelyError):  # what the checks above did not foresee
             rejected.append(Rejected(feature=number, code=code, reason="places.reject.bad_coordinates"))
     return kept, rejected
 
