@@ -17,9 +17,9 @@ from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
 def listen(ctx: Ctx) -> Response:
     theme, place = ctx.field("theme", str, None), ctx.field("place", str, None)
-    # the 100 newest (filters reach older ones), 20 to a page
+    # the 100 newest (filters reach older ones), 10 to a page
     rows = ctx.cached(listening.list_grievances, theme=theme, place=place, limit=100)
-    return ctx.render("listen.html", grievances=paginate(ctx, rows, 20), theme=theme or "", place=place or "",
+    return ctx.render("listen.html", grievances=paginate(ctx, rows, 10), theme=theme or "", place=place or "",
                       themes=lookup(ctx.cached(listening.themes), "id"), areas=lookup(ctx.cached(places.areas), "code"))
 
 
