@@ -56,11 +56,13 @@ def _centroid(ring: list[list[float]]) -> tuple[float, float]:
 
 
 def shapes(geo: dict[str, Any]) -> dict[str, Any]:
-    """``{"width", "height", "frame", "shapes": [{"code", "kind", "d", "x", "y", "names"}]}`` in
-    drawing units (y down); no shapes (height 0) if nothing can be drawn."""
+    """``{"width", "height", "frame", "missing", "shapes": [{"code", "kind", "d", "x", "y", "names"}]}``
+    in drawing units (y down); no shapes (height 0) if nothing can be drawn. ``missing``: the area
+    codes without a shape."""
     features = [f for f in geo.get("features", []) if f.get("geometry") and _rings(f["geometry"])]
     if not features:
-        return {"width": WIDTH, "height": 0.0, "frame": geo.get("frame", "none"), "shapes": []}
+        return {"width": WIDTH, "height": 0.0, "frame": geo.get("frame", "none"), "missing": geo.get("missing", []),
+                "shapes": []}
     points = [p for f in features for ring in _rings(f["geometry"]) for p in ring]
     if geo.get("frame") in ("h3", "wgs84"):
         lat0 = math.radians(sum(p[1] for p in points) / len(points))
@@ -84,4 +86,5 @@ def shapes(geo: dict[str, Any]) -> dict[str, Any]:
         out.append({"code": props.get("code", ""), "kind": props.get("kind", "district"), "d": d,
                     "x": round(cx, 1), "y": round(cy, 1),
                     "names": {"code": props.get("code", ""), **{k: v for k, v in props.items() if k.startswith("name_")}}})
-    return {"width": WIDTH, "height": round(height, 1), "frame": geo.get("frame", "none"), "shapes": out}
+    return {"width": WIDTH, "height": round(height, 1), "frame": geo.get("frame", "none"),
+            "missing": geo.get("missing", []), "shapes": out}
