@@ -8,11 +8,12 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test setup lint bench clean
 
-$(STAMP): pyproject.toml constraints.txt scripts/install-system-deps.sh
+$(STAMP): pyproject.toml constraints.txt scripts/install-system-deps.sh tests/web/axe/package-lock.json
 	bash scripts/install-system-deps.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	cd tests/web/axe && npm ci --ignore-scripts --no-audit --no-fund --silent  # axe-core for the accessibility tests
 	touch $(STAMP)
 
 setup: $(STAMP)

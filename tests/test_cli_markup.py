@@ -95,7 +95,7 @@ NOT_READ = {
     "poster grievances", "poster hotspots", "poster fund", "poster pool", "poster compare", "poster built",
     "decide propose", "decide position", "decide count", "decide close", "decide link", "decide tactic", "decide adopt",
     "services add", "services asset", "services repair", "services cost", "services rota", "services deliver",
-    "services import",
+    "services import", "places import-boundaries",
 }
 
 

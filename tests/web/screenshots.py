@@ -1,10 +1,11 @@
-"""Screenshots of key pages at a phone's viewport (360x800), in Arabic, for the user guide.
+"""Screenshots of key pages at a phone's viewport (360x800), in Arabic, Sorani and English, for
+the user guide.
 
     python tests/web/screenshots.py [--out docs/img] [--vault demo.halqa --passphrase ...]
 
 Without ``--vault`` it makes the demo vault in a temporary folder. It serves the vault with real
 uvicorn, drives Debian's Chromium with Playwright (unlock in the browser, as a person would) and
-writes ``web-<page>.png`` files, each quantised to a small palette to stay well under 150 KB.
+writes ``web-<page>.<lang>.png`` files, each quantised to a small palette to stay well under 150 KB.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+LANGS = ("ar", "ckb", "en")
 #: (file name, path, full page?)
 SHOTS = (("quick-entry", "/", False), ("listening-map", "/listen/hotspots", True), ("ledger", "/ledger", False),
          ("circles", "/circles", False), ("poster", "/publish", False))
@@ -71,11 +73,13 @@ def main() -> None:
             page.fill("#passphrase", args.passphrase)
             page.click("button[type=submit]")
             page.wait_for_url(base + "/")
-            for name, path, full in SHOTS:
-                page.goto(base + path)
-                target = out / f"web-{name}.png"
-                page.screenshot(path=str(target), full_page=full)
-                print(f"{target}: {shrink(target) / 1024:.0f} KB")
+            for lang in LANGS:
+                page.goto(f"{base}/lang?to={lang}")
+                for name, path, full in SHOTS:
+                    page.goto(base + path)
+                    target = out / f"web-{name}.{lang}.png"
+                    page.screenshot(path=str(target), full_page=full)
+                    print(f"{target}: {shrink(target) / 1024:.0f} KB")
             browser.close()
     finally:
         server.should_exit = True

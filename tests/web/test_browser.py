@@ -6,9 +6,6 @@ second browser; duress. No request may leave the server."""
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,6 +17,7 @@ from halqa.vault import Vault
 from halqa.web import create_app
 from halqa.web.state import WebState
 from tests.conftest import PASSPHRASE
+from tests.web.conftest import free_port, running
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -30,32 +28,15 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chro
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(filled, vault_path):
     """The app on a real port (uvicorn in a thread), vault locked: unlocking happens in the browser."""
-    import uvicorn
-
     filled.set_duress(DURESS)
     filled.close()
-    port = _free_port()
+    port = free_port()
     state = WebState(vault_path, lan=True, port=port)
-    app = create_app(vault_path, state=state)
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started
-    yield f"http://127.0.0.1:{port}", state
-    srv.should_exit = True
-    thread.join(10)
+    with running(create_app(vault_path, state=state), port) as base:
+        yield base, state
     state.lock()
 
 

@@ -45,7 +45,7 @@ app.add_typer(config_app, name="config")
 #: Each domain's commands live in its own module, which adds them with ``register(app)``.
 CLI_MODULES: tuple[str, ...] = tuple(
     f"halqa.cli.{name}" for name in
-    ("listening", "ledger", "circles", "mutual_aid", "learning", "institutions", "bridge", "publish", "web"))
+    ("listening", "ledger", "circles", "mutual_aid", "learning", "institutions", "bridge", "publish", "web", "places"))
 for _module in CLI_MODULES:
     importlib.import_module(_module).register(app)
 

@@ -3,31 +3,43 @@
 An *area* is a neighbourhood code (``NKH``) with names in Arabic, Sorani and English and an
 optional coarse H3 cell; never a street address or GPS point. A *household* is a pseudonym
 (``hh-7qk2``) living in an area. Listening, the ledger, circles and mutual aid all refer to
-these ids, so they live here, one level above the vault.
+these ids, so they live here, one level above the vault. An area may have a *boundary*, its
+shape imported from GeoJSON (:mod:`halqa.places.boundaries`), drawn by every map.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import secrets
 from datetime import datetime
+from functools import cache
+from importlib import resources
+from typing import Any
 
 import msgspec
 
 from halqa.errors import InvalidInput, NotFound
+from halqa.places.boundaries import ImportResult, Rejected, boundaries, import_boundaries, read_boundaries, store_schematic
 from halqa.vault import RecordProjection, Vault, register_kind, register_projection
 
 __all__ = [
     "AreaPut",
     "HouseholdPut",
+    "ImportResult",
+    "Rejected",
     "add_area",
     "add_household",
     "areas",
+    "boundaries",
     "decoy",
     "decoy_session",
     "demo",
+    "demo_map",
     "households",
+    "import_boundaries",
     "new_pseudonym",
+    "read_boundaries",
 ]
 
 UNSET = msgspec.UNSET
@@ -114,8 +126,20 @@ DEMO_AREAS = [
 ]
 
 
+@cache
+def _demo_map_text() -> str:
+    return resources.files("halqa.places").joinpath("data", "demo-districts.geojson").read_text(encoding="utf-8")
+
+
+def demo_map() -> dict[str, Any]:
+    """The schematic district map of the fictional demo city (GeoJSON in drawing units, frame
+    ``schematic``): drawn only for the demo vault, never for a real circle's areas."""
+    return json.loads(_demo_map_text())
+
+
 def demo(vault: Vault, rng: random.Random, households_per_area: int = 50) -> dict[str, int]:
-    """Fill the demo vault: six districts of a fictional city, a few hundred households."""
+    """Fill the demo vault: six districts of a fictional city, a few hundred households, and
+    the city's schematic map."""
     with vault.transaction() as tx:
         for code, ar, en, ckb in DEMO_AREAS:
             tx.append("area.put", AreaPut(code=code, name_ar=ar, name_en=en, name_ckb=ckb,
@@ -130,6 +154,7 @@ def demo(vault: Vault, rng: random.Random, households_per_area: int = 50) -> dic
                 tx.append("household.put", HouseholdPut(
                     id=hid, area=code, size=rng.randint(2, 9),
                     joined=f"2026-{rng.randint(1, 10):02d}-{rng.randint(1, 28):02d}"))
+    store_schematic(vault, demo_map())
     return {"areas": len(DEMO_AREAS), "households": len(seen)}
 
 

@@ -107,16 +107,18 @@ def render_batch(vault: Vault, folder: str | os.PathLike[str], kinds: list[str] 
     return batch(vault, folder, kinds, formats, lang, style, size, every_area, progress, dpi)
 
 
-def boundaries(vault: Vault | None = None) -> dict[str, Any]:
-    """District shapes as GeoJSON: the packaged schematic demo map, or (with a vault whose areas
-    carry H3 cells) those cells' hexagons."""
+def boundaries(vault: Vault | None = None, detail: str = "paper") -> dict[str, Any]:
+    """District shapes as GeoJSON with a ``frame`` and the area codes ``missing`` a shape: the
+    vault's stored boundaries (imported with ``halqa places import-boundaries``, or the demo's
+    schematic map), else its areas' H3 hexagons. ``detail``: ``paper`` (posters) or ``screen``.
+    Without a vault: the packaged schematic map of the demo city."""
     if vault is None:
         return demo_boundaries()
     from halqa.publish.charts import boundaries as shapes
     from halqa.publish.posters import make_request
 
     req, _, _ = make_request(vault)
-    return shapes(req)
+    return shapes(req, detail)
 
 
 def reference_figures(topic: str | None = None) -> list[dict[str, Any]]:

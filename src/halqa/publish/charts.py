@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from itertools import pairwise
 from typing import Any
 
-from halqa.publish.common import Request, area_names, demo_boundaries
+from halqa.publish.common import Request, area_names
 from halqa.publish.style import font_family
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
@@ -63,14 +64,24 @@ def classes(req: Request, values: list[float], breaks: list[float]) -> tuple[lis
     return idx, colours
 
 
-def boundaries(req: Request) -> dict[str, Any]:
-    """District shapes for the vault's areas: areas with an H3 cell are drawn as that hexagon
-    (longitude/latitude); otherwise the packaged schematic demo map is used for the codes it
-    knows. Areas with neither are listed in ``missing``."""
+def boundaries(req: Request, detail: str = "paper") -> dict[str, Any]:
+    """District shapes for the vault's areas, simplified for print (or ``detail``): the shapes stored with the
+    areas (imported from GeoJSON, or the demo's schematic map), else areas with an H3 cell drawn
+    as that hexagon. Areas with neither are listed in ``missing``."""
+    from halqa.places import boundaries as stored
+
     names = area_names(req.vault)
-    features: list[dict[str, Any]] = []
+    geo = stored(req.vault, detail)
+    features: list[dict[str, Any]] = list(geo["features"])
+    frame = geo["frame"]
+    if frame == "wgs84":
+        import shapely
+        from shapely.geometry import shape
+
+        for f in features:  # d3's spherical maps fill the complement of a counter-clockwise ring
+            f["geometry"] = json.loads(shapely.to_geojson(shapely.orient_polygons(shape(f["geometry"]), exterior_cw=True)))
     h3_cells = {r[0]: r[1] for r in req.vault.query("SELECT code, h3 FROM area WHERE h3 IS NOT NULL AND h3 != ''")}
-    if h3_cells:
+    if not features and h3_cells:
         import h3
 
         for code, cell in sorted(h3_cells.items()):
@@ -80,11 +91,6 @@ def boundaries(req: Request) -> dict[str, Any]:
             features.append({"type": "Feature", "properties": {"code": code, "kind": "district"},
                              "geometry": {"type": "Polygon", "coordinates": [ring]}})
         frame = "h3"
-    else:
-        for f in demo_boundaries()["features"]:
-            if f["properties"]["kind"] == "water" or f["properties"]["code"] in names:
-                features.append(f)
-        frame = "schematic"
     drawn = {f["properties"]["code"] for f in features}
     for f in features:
         p = f["properties"]
@@ -95,7 +101,11 @@ def boundaries(req: Request) -> dict[str, Any]:
 
 
 def centroid(feature: dict[str, Any]) -> tuple[float, float]:
-    """Area-weighted centroid of a polygon's outer ring (for labels)."""
+    """Where a district's name goes: its stored label point, else the area-weighted centroid of
+    its outer ring."""
+    if feature["properties"].get("label"):
+        x, y = feature["properties"]["label"]
+        return float(x), float(y)
     ring = feature["geometry"]["coordinates"][0]
     a = cx = cy = 0.0
     for (x0, y0), (x1, y1) in pairwise(ring):

@@ -142,7 +142,9 @@ def reference_rows() -> list[dict[str, Any]]:
 
 def demo_boundaries() -> dict[str, Any]:
     """The packaged schematic district map of the demo city (GeoJSON)."""
-    return json.loads(json.dumps(_package_json("districts.geojson")))
+    from halqa.places import demo_map
+
+    return demo_map()
 
 
 def short_name(name: str) -> str:

@@ -2,8 +2,9 @@
 
 Presentation only: a projection of the polygons onto a fixed-size drawing, the label point of
 each, and the colour class of a Gi* z-score. The schematic demo map is drawn as it is meant to be
-(identity, y up); H3 hexagons in longitude/latitude get an equirectangular projection with the
-longitude scaled by the cosine of the latitude, which is exact enough at a city's scale.
+(identity, y up); imported boundaries and H3 hexagons, in longitude/latitude, get an
+equirectangular projection with the longitude scaled by the cosine of the latitude, which is
+exact enough at a city's scale. Holes are drawn by the even-odd rule (the templates set it).
 """
 
 from __future__ import annotations
@@ -55,13 +56,15 @@ def _centroid(ring: list[list[float]]) -> tuple[float, float]:
 
 
 def shapes(geo: dict[str, Any]) -> dict[str, Any]:
-    """``{"width", "height", "shapes": [{"code", "kind", "d", "x", "y", "names"}]}`` in drawing units
-    (y down); no shapes (height 0) if nothing can be drawn."""
+    """``{"width", "height", "frame", "missing", "shapes": [{"code", "kind", "d", "x", "y", "names"}]}``
+    in drawing units (y down); no shapes (height 0) if nothing can be drawn. ``missing``: the area
+    codes without a shape."""
     features = [f for f in geo.get("features", []) if f.get("geometry") and _rings(f["geometry"])]
     if not features:
-        return {"width": WIDTH, "height": 0.0, "shapes": []}
+        return {"width": WIDTH, "height": 0.0, "frame": geo.get("frame", "none"), "missing": geo.get("missing", []),
+                "shapes": []}
     points = [p for f in features for ring in _rings(f["geometry"]) for p in ring]
-    if geo.get("frame") == "h3":
+    if geo.get("frame") in ("h3", "wgs84"):
         lat0 = math.radians(sum(p[1] for p in points) / len(points))
         kx = math.cos(lat0)
     else:
@@ -78,9 +81,10 @@ def shapes(geo: dict[str, Any]) -> dict[str, Any]:
     for f in features:
         rings = _rings(f["geometry"])
         d = " ".join("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in map(xy, ring)) + " Z" for ring in rings)
-        cx, cy = xy(list(_centroid(rings[0])))
         props = f.get("properties", {})
+        cx, cy = xy(list(props["label"]) if props.get("label") else list(_centroid(rings[0])))
         out.append({"code": props.get("code", ""), "kind": props.get("kind", "district"), "d": d,
                     "x": round(cx, 1), "y": round(cy, 1),
                     "names": {"code": props.get("code", ""), **{k: v for k, v in props.items() if k.startswith("name_")}}})
-    return {"width": WIDTH, "height": round(height, 1), "shapes": out}
+    return {"width": WIDTH, "height": round(height, 1), "frame": geo.get("frame", "none"),
+            "missing": geo.get("missing", []), "shapes": out}

@@ -7,6 +7,7 @@ from typing import Any
 from starlette.responses import Response
 
 import halqa.mutual_aid as aid
+from halqa.web.paging import paginate
 from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
 
@@ -18,7 +19,12 @@ def _aid_data(ctx: Ctx) -> dict[str, Any]:
 
 
 def aid_page(ctx: Ctx) -> Response:
-    return ctx.render("aid.html", **_aid_data(ctx))
+    data = _aid_data(ctx)
+    names = [f["name"] for f in data["funds"]]
+    fund = ctx.field("fund", str, names[0] if names else "", choices=names) if names else ""
+    entries = list(reversed(ctx.cached(aid.statement, fund)["entries"])) if fund else []  # newest first
+    return ctx.render("aid.html", **data, fund=fund, entries=paginate(ctx, entries, 12, "entries"),
+                      tools=paginate(ctx, data["items"], 10, "tools"))
 
 
 def api_aid(ctx: Ctx) -> dict[str, Any]:

@@ -9,14 +9,17 @@ from starlette.responses import Response
 
 import halqa.circles as circles_domain
 from halqa.errors import InvalidInput
+from halqa.web.paging import paginate
 from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
 
 def circles_page(ctx: Ctx) -> Response:
     today = dt.date.today().isoformat()
-    upcoming = [m for m in ctx.cached(circles_domain.meetings) if m["day"] >= today][:30]
-    return ctx.render("circles.html", overview=ctx.cached(circles_domain.show), circles=ctx.cached(circles_domain.circles),
-                      meetings=upcoming, members=ctx.cached(circles_domain.members))
+    upcoming = [m for m in ctx.cached(circles_domain.meetings) if m["day"] >= today]
+    circles = ctx.cached(circles_domain.circles)
+    return ctx.render("circles.html", overview=ctx.cached(circles_domain.show), circles=circles,
+                      circle_page=paginate(ctx, circles, 10, "circles"), meeting_page=paginate(ctx, upcoming, 8, "meetings"),
+                      members=ctx.cached(circles_domain.members))
 
 
 def circles_vouch(ctx: Ctx) -> Response:

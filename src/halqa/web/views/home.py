@@ -14,6 +14,7 @@ import halqa.listening as listening
 import halqa.places as places
 from halqa.errors import NotFound
 from halqa.i18n import LANGUAGES
+from halqa.web.fmt import lookup
 from halqa.web.pipeline import COOKIE_HOUSEHOLD, MAX_VOICE_BODY, Access, Ctx, Nav, Upload, View, view
 from halqa.web.security import COOKIE_LANG
 
@@ -111,7 +112,7 @@ def _mine(ctx: Ctx) -> dict[str, Any]:
 
 
 def mine(ctx: Ctx) -> Response:
-    return ctx.render("mine.html", **_mine(ctx))
+    return ctx.render("mine.html", **_mine(ctx), areas=lookup(ctx.cached(places.areas), "code"))
 
 
 def api_mine(ctx: Ctx) -> dict[str, Any]:

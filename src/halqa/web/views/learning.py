@@ -17,7 +17,9 @@ def _learning_data(ctx: Ctx) -> dict[str, Any]:
 
 
 def learning_page(ctx: Ctx) -> Response:
-    return ctx.render("learning.html", **_learning_data(ctx))
+    # a session about an archived tactic shows the archive's title in the page's language
+    titles = {r["id"]: r["title"] for r in ctx.cached(learning.tactics, lang=ctx.lang)}
+    return ctx.render("learning.html", **_learning_data(ctx), titles=titles)
 
 
 def api_learning(ctx: Ctx) -> dict[str, Any]:

@@ -9,15 +9,17 @@ from starlette.responses import Response
 import halqa.listening as listening
 import halqa.places as places
 import halqa.publish as publish
-from halqa.web import geo
+from halqa.web import fmt, geo
 from halqa.web.fmt import lookup
+from halqa.web.paging import paginate
 from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
 
 def listen(ctx: Ctx) -> Response:
     theme, place = ctx.field("theme", str, None), ctx.field("place", str, None)
+    # the 100 newest (filters reach older ones), 10 to a page
     rows = ctx.cached(listening.list_grievances, theme=theme, place=place, limit=100)
-    return ctx.render("listen.html", grievances=rows, theme=theme or "", place=place or "",
+    return ctx.render("listen.html", grievances=paginate(ctx, rows, 10), theme=theme or "", place=place or "",
                       themes=lookup(ctx.cached(listening.themes), "id"), areas=lookup(ctx.cached(places.areas), "code"))
 
 
@@ -34,13 +36,20 @@ def listen_confirm(ctx: Ctx) -> Response:
 
 
 def listen_shared(ctx: Ctx) -> Response:
-    return ctx.render("listen_shared.html", result=ctx.cached(listening.shared_causes),
+    areas = lookup(ctx.cached(places.areas), "code")
+
+    def group_name(key: str) -> str:
+        """A group key (``district=JSR``) as a person reads it: the district's name."""
+        by, _, value = key.partition("=")
+        return fmt.name(areas[value], ctx.lang) if by == "district" and value in areas else value
+
+    return ctx.render("listen_shared.html", result=ctx.cached(listening.shared_causes), group_name=group_name,
                       themes=lookup(ctx.cached(listening.themes), "id"))
 
 
 def _district_map(ctx: Ctx) -> dict[str, Any]:
-    """The districts as SVG paths (:func:`halqa.publish.boundaries`)."""
-    return ctx.state.cached(ctx.vault, "district_map", lambda: geo.shapes(publish.boundaries(ctx.vault)))
+    """The districts as SVG paths (:func:`halqa.publish.boundaries`, simplified for a screen)."""
+    return ctx.state.cached(ctx.vault, "district_map", lambda: geo.shapes(publish.boundaries(ctx.vault, "screen")))
 
 
 def listen_hotspots(ctx: Ctx) -> Response:
