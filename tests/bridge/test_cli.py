@@ -169,6 +169,8 @@ def test_demo_and_decoy(vault):
     listening.demo(vault, rng, n=200)
     summary = B.demo(vault, rng)
     assert summary["ally"] == "allies-abroad" and summary["grievance_cells_suppressed"] > 0
+    assert summary["ally_role"] == "ally" and summary["bundle_kind"] == "aggregates"
+    assert summary["ally_receives"] == ["bridge_aggregate.put"]  # opened with the ally's key: nothing else
     assert summary["dp_budget_left"] == pytest.approx(0.75)
     B.decoy(vault, rng)
     assert len(B.contacts(vault)) == 2

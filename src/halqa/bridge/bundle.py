@@ -50,7 +50,7 @@ from halqa.bridge.records import (
 )
 from halqa.errors import HalqaError, InvalidInput
 from halqa.vault import CommitRecord, Vault, export_commits, heads, ingest
-from halqa.vault.authz import AUTHOR, PEER, authorise, check_clock
+from halqa.vault.authz import AGGREGATE_KIND, authorise, check_clock, sent_kinds
 
 __all__ = ["BundleHeader", "BundleInvalid", "ImportResult", "export_bundle", "import_bundle", "open_bundle",
            "read_inner", "seal", "write_inner"]
@@ -62,7 +62,6 @@ SIG_LEN = 64
 #: Bundles larger than this are refused before decryption (override with ``max_bytes``).
 DEFAULT_MAX_BYTES = 1 << 30
 KINDS = ("commits", "aggregates")
-AGGREGATE_KIND = "bridge_aggregate.put"
 
 
 class BundleInvalid(InvalidInput):
@@ -264,21 +263,12 @@ def export_bundle(vault: Vault, to: Sequence[str], output: str | os.PathLike[str
     return out
 
 
-def _peer_kinds(role: str) -> set[str]:
-    """The kinds a contact of ``role`` lets this vault author there (a member's phone and a device
-    asked for aggregates only: the snapshot)."""
-    peer = PEER.get(role)
-    if peer is None or peer == "device":
-        return {AGGREGATE_KIND}
-    return {r.kind for r in AUTHOR[peer]}
-
-
 def _role_records(vault: Vault, roles: Sequence[str], threshold: int, label: str
                   ) -> tuple[list[CommitRecord], dict[str, Any]]:
-    """What recipients of ``roles`` get instead of commits: a fresh aggregate snapshot if every one
-    of them lets this vault send aggregates, and this device's own commits of kinds every one of
-    them lets it author (:data:`halqa.vault.authz.PEER`)."""
-    allowed = set.intersection(*(_peer_kinds(role) for role in roles))
+    """What recipients of ``roles`` get instead of commits (:func:`halqa.vault.authz.sent_kinds`,
+    the kinds every one of them takes; a device asked for aggregates takes the snapshot): a fresh
+    aggregate snapshot if that kind is among them, and this device's own commits of those kinds."""
+    allowed = set.intersection(*(set(sent_kinds(role) or {AGGREGATE_KIND}) for role in roles))
     have = {d: 1 << 62 for d in heads(vault) if d != vault.device_id}
     records = [r for r in export_commits(vault, have) if r.events and all(
         e.kind in allowed and e.kind != AGGREGATE_KIND and e.body is not None for e in r.events)]

@@ -416,18 +416,11 @@ def publish_table_cmd(
 
 
 def _write_table(path: Path, res: dict[str, Any]) -> None:
-    import csv
-    import io
-
     from halqa.bridge.bundle import _write_atomic
+    from halqa.bridge.privacy import table_csv
 
     if path.suffix.lower() == ".csv":
-        buf = io.StringIO()
-        if res["cells"]:
-            writer = csv.DictWriter(buf, fieldnames=list(res["cells"][0]))
-            writer.writeheader()
-            writer.writerows(res["cells"])
-        data = buf.getvalue().encode()
+        data = table_csv(res["cells"])
     else:
         data = json.dumps(res, ensure_ascii=False, indent=2).encode()
     _write_atomic(path, data)
