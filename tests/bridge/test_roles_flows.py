@@ -215,6 +215,34 @@ def test_member_checkin_scope(three):
                 import_bundle(circle, bundle)
 
 
+def test_a_member_cannot_take_over_a_record_it_did_not_create(three):
+    circle, phone, _ = three
+    add_area(circle, "NKH", "حي النخيل")
+    mine, theirs = add_household(circle, "NKH"), add_household(circle, "NKH")
+    add(circle, "phone", phone, "member", household=mine)
+    # an interval written by an import (another kind: no owner row), and one the circle typed
+    circle.append("ledger_batch.put", {"id": "b1", "origin": "csv", "ids": ["i-batch"], "household": [theirs],
+                                       "area": ["NKH"], "start_at": [1_780_000_000], "end_at": [1_780_003_600],
+                                       "source": ["grid"]})
+    circle.append("ledger_interval.put", {"id": "i-typed", "household": theirs, "area": "NKH",
+                                          "start_at": 1_780_000_000, "end_at": 1_780_007_200, "source": "grid"})
+    for target in ("i-batch", "i-typed"):
+        start = int(phone.meta("seq"))
+        phone.append("ledger_interval.put", {"id": target, "household": mine, "area": "NKH",
+                                             "start_at": 1_780_000_000, "end_at": 1_780_000_060, "source": "grid"})
+        with pytest.raises(Unauthorised) as err:
+            import_bundle(circle, forge(phone, circle, own_commits(phone, start)))
+        assert err.value.msg_id == "sync.not_owner"
+    assert circle.query_one("SELECT household FROM ledger_interval WHERE id = 'i-batch'")[0] == theirs
+    # Its own record it may correct (closing an outage it opened).
+    start = int(phone.meta("seq"))
+    phone.append("ledger_interval.put", {"id": "i-own", "household": mine, "area": "NKH", "start_at": 1_780_000_000,
+                                         "end_at": None, "source": "grid"})
+    phone.append("ledger_interval.put", {"id": "i-own", "household": mine, "end_at": 1_780_003_600})
+    import_bundle(circle, forge(phone, circle, own_commits(phone, start)))
+    assert circle.query_one("SELECT end_at FROM ledger_interval WHERE id = 'i-own'")[0] == 1_780_003_600
+
+
 def test_names_from_data_stay_in_their_folder():
     assert safe_stem("NKH") == "nkh"
     for hostile in ("../../etc", "A/B", "..", "حي", "C:\\x", "a\x00b"):

@@ -25,7 +25,9 @@ from typing import Any, ClassVar
 
 import msgspec
 
+from halqa.bridge.keys import check_recipient, fingerprint
 from halqa.errors import HalqaError, InvalidInput, NotFound
+from halqa.places import check_pseudonym
 from halqa.vault import CommitRecord, Projection, RecordProjection, Vault, register_kind, register_projection
 from halqa.vault.authz import DEFAULT_ROLE, LOCAL, ROLES, Grant, Unauthorised, grants_of
 from halqa.vault.events import Event, decode_payload
@@ -52,9 +54,6 @@ class ContactPut(msgspec.Struct, kw_only=True):
     pseudonym: str | Unset | None = UNSET  # a member's own pseudonym
 
     def check(self) -> None:
-        from halqa.bridge.keys import check_recipient
-        from halqa.places import check_pseudonym
-
         if isinstance(self.name, str):
             check_name(self.name)
         if isinstance(self.age_recipient, str):
@@ -288,8 +287,6 @@ def _refuse_rekey(old: dict[str, Any], put: ContactPut) -> None:
     new_recipient = old["age_recipient"] if put.age_recipient is UNSET else put.age_recipient
     new_key = old["signing_key"] if put.signing_key is UNSET else put.signing_key
     if (new_recipient, new_key) != (old["age_recipient"], old["signing_key"]):
-        from halqa.bridge.keys import fingerprint
-
         try:
             new_fp = fingerprint(bytes.fromhex(new_key) if new_key else None, new_recipient)
         except (ValueError, TypeError):
