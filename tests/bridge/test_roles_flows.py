@@ -259,3 +259,20 @@ def test_csv_cells_cannot_run_formulas():
 
     rows = list(csv.reader(io.StringIO(table_csv([{"area": '=HYPERLINK("http://x")', "count": -3}]).decode())))
     assert rows == [["area", "count"], ["'=HYPERLINK(\"http://x\")", "-3"]]
+
+
+def test_cli_import_refusal_exits_2_and_writes_nothing(cli, vault, tmp_path: Path):
+    ally = make_device(tmp_path, "ally")
+    try:
+        add(vault, "ally", ally, "ally")
+        start = int(ally.meta("seq"))
+        ally.append("bridge_contact.put", ContactPut(id=get_contact(vault, "ally")["id"], role="device"))
+        (tmp_path / "b.age").write_bytes(forge(ally, vault, own_commits(ally, start)))
+    finally:
+        ally.close()
+    before = files(vault)
+    code, out = cli("sync", "import", str(tmp_path / "b.age"), "--json")
+    err = json.loads(out)
+    assert code == 2 and err["exit_code"] == 2 and err["error"] == "sync.kind_refused"
+    assert err["params"] == {"kind": "bridge_contact.put", "role": "ally", "name": "ally"}
+    assert files(vault) == before and get_contact(vault, "ally")["role"] == "ally"
