@@ -10,6 +10,7 @@ import pytest
 
 from halqa.bridge import (
     add_contact,
+    contacts,
     export_bundle,
     get_contact,
     identity,
@@ -89,6 +90,8 @@ def test_devices_replicate_contacts_and_forward_their_members(tmp_path: Path):
         import_bundle(a, export_bundle(b, ["a"], None)["data"])
         assert get_contact(a, "phone")["role"] == "member"
         assert a.query_one("SELECT hours_off FROM ledger_tally")[0] == 6.0
+        # b's entry for a replicated too, but a does not list itself as its own contact
+        assert sorted(c["name"] for c in contacts(a)) == ["b", "phone"]
     finally:
         for v in (a, b, phone):
             v.close()

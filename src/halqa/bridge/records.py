@@ -215,14 +215,20 @@ def _row(row: Any) -> dict[str, Any]:
     return out
 
 
+# This device's own entry, which another device of the circle made when pairing with it and which
+# replicated here, is not a contact of this device.
+_NOT_SELF = " WHERE coalesce(signing_key, '') != ?"
+
+
 def contacts(vault: Vault) -> list[dict[str, Any]]:
     """Every contact: name, keys, fingerprint, role, how it was verified, when added."""
-    return [_row(r) for r in vault.query(_COLUMNS + " ORDER BY name, id")]
+    return [_row(r) for r in vault.query(_COLUMNS + _NOT_SELF + " ORDER BY name, id", (vault.device_id.hex(),))]
 
 
 def get_contact(vault: Vault, name: str) -> dict[str, Any]:
     """One contact by name (raises :class:`NotFound`)."""
-    row = vault.query_one(_COLUMNS + " WHERE name = ? ORDER BY added DESC, id LIMIT 1", (name,))
+    row = vault.query_one(_COLUMNS + _NOT_SELF + " AND name = ? ORDER BY added DESC, id LIMIT 1",
+                          (vault.device_id.hex(), name))
     if row is None:
         raise NotFound("bridge.unknown_contact", name=name)
     return _row(row)
