@@ -148,6 +148,14 @@ def test_contacts_from_before_roles_are_allies_until_confirmed(cli, vault, tmp_p
         assert unconfirmed(vault) == []
         import_bundle(vault, export_bundle(old, ["main"], None, everything=True)["data"])
         assert vault.query_one("SELECT 1 FROM area WHERE code = 'NKH'") is not None
+        # Demoted later: what it wrote while a device stays, and a full resync that carries it
+        # again (commits already held) is not refused; anything new from it is.
+        code, _ = cli("contacts", "set-role", "old-laptop", "ally")
+        assert code == 0
+        import_bundle(vault, export_bundle(old, ["main"], None, everything=True, mark_sent=False)["data"])
+        add_area(old, "SUQ", "حي السوق")
+        with pytest.raises(Unauthorised):
+            import_bundle(vault, export_bundle(old, ["main"], None)["data"])
     finally:
         old.close()
 
