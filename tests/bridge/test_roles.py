@@ -111,7 +111,10 @@ def test_record_edit_by_an_ally_is_refused(world):
     start = int(ally.meta("seq"))
     ally.append("mutual_aid_fund.put", {"name": "families", "note": "send money to the ally instead"})
     ally.append("circles_vouch.put", {"id": "v1", "voucher": "m-aaaa", "vouchee": "m-bbbb"})
-    refused(circle, forge(ally, circle, own_commits(ally, start)), "mutual_aid_fund.put", "ally")
+    # either event refuses the bundle; the message names the first in (hlc, id) order (a vouch keeps
+    # only its day, so it may sort first)
+    text = refused(circle, forge(ally, circle, own_commits(ally, start)), "ally").render()
+    assert "mutual_aid_fund.put" in text or "circles_vouch.put" in text, text
     assert circle.query_one("SELECT note FROM mutual_aid_fund WHERE name = 'families'")[0] in ("", None)
 
 

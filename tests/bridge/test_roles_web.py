@@ -28,7 +28,7 @@ def web(vault):
 
     state = WebState(vault.path)
     client = TestClient(create_app(vault.path, state=state, vault=vault), base_url="http://127.0.0.1:8765")
-    client.cookies.set(COOKIE_DEVICE, state.devices.issue("test", organiser=True))
+    client.cookies.set(COOKIE_DEVICE, state.devices.issue("test", role="organiser"))
     client.csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)
     return client
 

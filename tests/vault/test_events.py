@@ -20,23 +20,11 @@ from halqa.vault import (
     heads,
     redact,
 )
-from halqa.vault import ingest as _ingest
-from halqa.vault.authz import Grant
 from halqa.vault.events import decode_payload, encode_payload
 from halqa.vault.migrations import SCHEMA_VERSION
 
 from ..conftest import PASSPHRASE
-
-
-class _Devices(dict):
-    """Every author is another device of the same circle (these tests are about merging)."""
-
-    def get(self, key, default=None):
-        return Grant("device", "peer")
-
-
-def ingest(vault, records):
-    return _ingest(vault, records, _Devices())
+from ..conftest import ingest_from_devices as ingest
 
 
 def test_hlc_monotonic_when_clock_goes_back():
