@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from halqa.bridge.aggregates import DATASETS, DEFAULT_THRESHOLD, aggregate_tables, received_aggregates, snapshot, suppress
 from halqa.bridge.bundle import BundleInvalid, ImportResult, export_bundle, import_bundle, open_bundle
-from halqa.bridge.contacts import add_contact, identity, identity_qr, remove_contact
+from halqa.bridge.contacts import add_contact, identity, identity_qr, rekey_contact, remove_contact, set_role, unconfirmed
 from halqa.bridge.demo import decoy, demo
 from halqa.bridge.hub import Hub, hub_init, hub_open
 from halqa.bridge.keys import age_identity_text
@@ -53,10 +53,13 @@ __all__ = [
     "push_bundle",
     "qr_images",
     "received_aggregates",
+    "rekey_contact",
     "remove_contact",
     "scan_texts",
     "serve_push",
     "set_budget",
+    "set_role",
     "snapshot",
     "suppress",
+    "unconfirmed",
 ]
