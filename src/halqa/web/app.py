@@ -25,12 +25,13 @@ from halqa.web.guard import Guard
 from halqa.web.pipeline import Nav, View, not_found
 from halqa.web.security import SecurityHeaders
 from halqa.web.state import WebState
-from halqa.web.views import aid, bridge, circles, devices, home, learning, ledger, listening, places, publish, vault
+from halqa.web.views import aid, bridge, circles, devices, home, learning, ledger, listening, member, places, publish, vault
 
 __all__ = ["VIEWS", "create_app", "navigation", "route_table", "views"]
 
 #: Every view module, in the order of the header's links.
-VIEWS: tuple[ModuleType, ...] = (home, listening, ledger, circles, aid, learning, bridge, publish, places, devices, vault)
+VIEWS: tuple[ModuleType, ...] = (home, listening, ledger, circles, aid, learning, bridge, publish, places, devices, vault,
+                                 member)
 
 
 def views() -> list[View]:

@@ -15,7 +15,9 @@ from halqa.web.security import COOKIE_DEVICE
 
 
 def pair_page(ctx: Ctx) -> Response:
-    return ctx.render("pair.html", code=ctx.field("code", str, ""), next=ctx.next_path())
+    cert = ctx.state.certificate
+    return ctx.render("pair.html", code=ctx.field("code", str, ""), next=ctx.next_path(), https=ctx.state.https,
+                      fingerprint=cert.short if cert else "")
 
 
 def pair_submit(ctx: Ctx) -> Response:
