@@ -43,7 +43,9 @@ function show(name) {
 
 async function refreshCount() {
   const list = await entries();
-  $("[data-outbox-count]").textContent = new Intl.NumberFormat(lang === "en" ? "en" : lang + "-u-nu-arab").format(list.length);
+  const counter = $("[data-outbox-count]");
+  counter.dataset.outboxCount = String(list.length); // for scripts: the count as a plain number
+  counter.textContent = new Intl.NumberFormat(lang === "en" ? "en" : lang + "-u-nu-arab").format(list.length);
   const first = list.reduce((m, e) => Math.min(m, e.t), Infinity);
   $("[data-outbox-since]").textContent = list.length
     ? `${tr("since")} ${new Date(first).toLocaleString(lang === "ckb" ? "ckb-IQ" : lang === "ar" ? "ar-IQ" : "en-GB", { dateStyle: "short", timeStyle: "short" })}`
