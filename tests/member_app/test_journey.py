@@ -282,3 +282,22 @@ def test_axe_finds_no_serious_violations_on_the_apps_screens(phone_env, tmp_path
                     page.click(f"[data-screen={screen}] [data-action=open][data-target=home]")
         ctx.close()
     assert not found, found
+
+
+def test_one_gesture_erases_the_outbox_and_the_apps_storage(phone_env):
+    home, server = phone_env
+    with chromium(home) as browser:
+        ctx = browser.new_context(viewport={"width": 360, "height": 800})
+        page = _pair(ctx, server, "en")
+        page.click("[data-action=power-off]")
+        _wait_count(page, 0)  # online: delivered at once
+        server.stop()
+        page.click("[data-action=power-on]")
+        _wait_count(page, 1)
+        assert page.evaluate(DUMP)
+        page.on("dialog", lambda d: d.accept())
+        page.click("[data-action=erase]")
+        page.wait_for_selector("[data-screen=unpaired]:not([hidden])")
+        assert page.evaluate(DUMP) == []
+        assert page.evaluate("navigator.serviceWorker.getRegistrations().then((r) => r.length)") == 0
+        ctx.close()
