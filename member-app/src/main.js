@@ -2,7 +2,7 @@
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { LANGUAGES, RTL, STRINGS } from "./strings.js";
 import { addEntry, dropEntries, entries, eraseAll, getSetting, setSetting } from "./store.js";
-import { newId, newKeys, outboxFile, seal } from "./seal.js";
+import { newId, newKeys, outboxFile, seal, warmUp } from "./seal.js";
 
 const $ = (sel) => document.querySelector(sel);
 const $$ = (sel) => Array.from(document.querySelectorAll(sel));
@@ -56,7 +56,9 @@ async function refreshCount() {
 async function record(type, fields = {}) {
   const at = Date.now();
   const body = { id: newId(), type, at, offset: circle.offset, synced_at: circle.synced, ...fields };
+  const t0 = performance.now();
   const ct = await seal(body, keys, circle.recipients);
+  performance.measure("seal", { start: t0 }); // read by benchmarks/bench_member_app.py
   await addEntry({ id: body.id, ct, t: at });
   status(tr("sealed"));
   await refreshCount();
@@ -109,7 +111,7 @@ async function shareOutbox() {
 
 async function pair(code) {
   status(tr("pairing"));
-  keys = newKeys();
+  keys = await newKeys();
   // A contact needs an age recipient; nothing is ever sealed to a phone, so its identity is dropped.
   const throwaway = await identityToRecipient(await generateX25519Identity());
   const sent = Date.now();
@@ -189,6 +191,8 @@ async function start() {
   if (navigator.serviceWorker) navigator.serviceWorker.register("/m/sw.js", { scope: "/m/" }).catch(() => {});
   watchCharger();
   document.body.dataset.ready = "1";
+  performance.mark("ready");
+  if (circle) setTimeout(() => warmUp(circle.recipients).then(() => performance.mark("warm")), 0);
 }
 
 start();
