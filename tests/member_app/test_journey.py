@@ -169,10 +169,18 @@ def _wait_count(page, n: int, timeout: float = 15) -> None:
     assert _count(page) == n
 
 
-def _pair(ctx, server, lang: str):
+def _shots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("HALQA_SCREENSHOTS") or tmp_path / "shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _pair(ctx, server, lang: str, shots: Path | None = None):
     page = ctx.new_page()
     base = f"https://{HOST}:{server.port}"
-    page.goto(f"{base}/pair?code={server.member_code()}")
+    page.goto(f"{base}/pair?code={server.member_code()}&lang={lang}")
+    if shots is not None:
+        page.screenshot(path=str(shots / f"phone-pair-{lang}.png"), full_page=True)
     page.click("[data-action=install-app]")
     page.wait_for_selector("[data-screen=home]:not([hidden])")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
@@ -187,7 +195,7 @@ def test_member_phone_journey(phone_env, cli, vault_path, tmp_path, lang):
                  "en": "No water in our lane for two days"}[lang]
     with chromium(home) as browser:
         ctx = browser.new_context(viewport={"width": 360, "height": 800}, locale="ar-IQ", accept_downloads=True)
-        page = _pair(ctx, server, lang)
+        page = _pair(ctx, server, lang, _shots(tmp_path))
         assert page.locator("html").get_attribute("lang") == lang
         server.stop()
         ctx.set_offline(True)
@@ -205,6 +213,7 @@ def test_member_phone_journey(phone_env, cli, vault_path, tmp_path, lang):
         page.fill("[data-field=text]", grievance)
         page.click("[data-action=add-grievance]")
         _wait_count(page, 7)
+        page.screenshot(path=str(_shots(tmp_path) / f"phone-offline-{lang}.png"))
         stored = "\n".join(page.evaluate(DUMP))
         assert stored and HOUSEHOLD not in stored and grievance not in stored
         assert grievance.encode().decode("latin-1") not in stored
@@ -261,8 +270,7 @@ SCREENS = ("home", "grievance", "water")
 def test_axe_finds_no_serious_violations_on_the_apps_screens(phone_env, tmp_path):
     home, server = phone_env
     axe = AXE.read_text(encoding="utf-8")
-    shots = Path(os.environ.get("HALQA_SCREENSHOTS") or tmp_path / "shots")
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = _shots(tmp_path)
     found = []
     with chromium(home) as browser:
         ctx = browser.new_context(viewport={"width": 360, "height": 800}, locale="ar-IQ")
