@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from halqa.web.pairing import Certificate
+from halqa.web.pairing import Certificate, san_names, write_key_and_chain
 
 __all__ = ["ca_certificate_pem", "ca_fingerprint", "issue_server_certificate"]
 
@@ -93,12 +91,7 @@ def issue_server_certificate(vault: Any, hosts: list[str], days: int = 30, folde
 
     ca_key, ca_cert = _ca(vault)
     key = ec.generate_private_key(ec.SECP256R1())
-    names: list[x509.GeneralName] = []
-    for host in hosts:
-        try:
-            names.append(x509.IPAddress(ipaddress.ip_address(host)))
-        except ValueError:
-            names.append(x509.DNSName(host))
+    names = san_names(hosts)
     now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "notes")]))
             .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
@@ -108,12 +101,6 @@ def issue_server_certificate(vault: Any, hosts: list[str], days: int = 30, folde
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
             .sign(ca_key, hashes.SHA256()))
-    folder = Path(folder or tempfile.mkdtemp(prefix="n-"))
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    key_file, cert_file = folder / "key.pem", folder / "cert.pem"
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                   serialization.NoEncryption()))
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM) + ca_cert.public_bytes(serialization.Encoding.PEM))
+    chain = cert.public_bytes(serialization.Encoding.PEM) + ca_cert.public_bytes(serialization.Encoding.PEM)
+    cert_file, key_file = write_key_and_chain(key, chain, folder)
     return Certificate(cert_file, key_file, ca_fingerprint(vault))
