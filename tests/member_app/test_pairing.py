@@ -125,3 +125,23 @@ def test_the_ca_lives_in_the_vault_and_vouches_only_for_local_names(homes, tmp_p
         assert leaf.not_valid_after_utc - dt.datetime.now(dt.UTC) < dt.timedelta(days=31)
     finally:
         cert.remove()
+
+
+def test_the_webs_bridge_import_takes_an_outbox(homes, vault_path):
+    from halqa.web.security import COOKIE_DEVICE
+    from tests.member_app.conftest import pair
+    from tests.web.conftest import csrf_of
+
+    state = WebState(vault_path)
+    client = TestClient(create_app(vault_path, state=state, vault=homes), base_url=BASE)
+    client.cookies.set(COOKIE_DEVICE, state.devices.issue("laptop", role="organiser"))
+    phone = pair(homes, "hh-a1")
+    phone.record("power-off")
+    phone.record("grievance", theme="water", place="JSR", text="sent by Bluetooth")
+    csrf = csrf_of(client, "/bridge")
+    r = client.post("/bridge/import", data={"csrf": csrf}, files={"bundle": ("notes.json", phone.file(), "application/json")})
+    assert r.status_code == 200, r.text[:300]
+    assert homes.query_one("SELECT count(*) FROM listening_grievance WHERE text = 'sent by Bluetooth'")[0] == 1
+    bad = client.post("/bridge/import", data={"csrf": csrf},
+                      files={"bundle": ("notes.json", phone.file()[:-20], "application/json")})
+    assert bad.status_code == 400
