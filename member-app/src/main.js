@@ -2,7 +2,7 @@
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { LANGUAGES, RTL, STRINGS } from "./strings.js";
 import { addEntry, dropEntries, entries, eraseAll, getSetting, setSetting } from "./store.js";
-import { newId, newKeys, outboxFile, seal, warmUp } from "./seal.js";
+import { b64, newId, newKeys, outboxFile, seal, warmUp } from "./seal.js";
 
 const $ = (sel) => document.querySelector(sel);
 const $$ = (sel) => Array.from(document.querySelectorAll(sel));
@@ -133,13 +133,40 @@ async function pair(code) {
 
 function value(sel) { return $(sel).value; }
 
+// A voice note lives only in memory until its grievance is sealed (then it is dropped).
+let recorder = null;
+let voice = null;
+
+async function toggleVoice(button) {
+  if (recorder) { recorder.stop(); return; }
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+  const chunks = [];
+  recorder = new MediaRecorder(stream);
+  recorder.ondataavailable = (ev) => chunks.push(ev.data);
+  recorder.onstop = async () => {
+    stream.getTracks().forEach((track) => track.stop());
+    const blob = new Blob(chunks, { type: recorder.mimeType || "audio/webm" });
+    voice = { data: b64(new Uint8Array(await blob.arrayBuffer())), mime: blob.type.split(";")[0] };
+    recorder = null;
+    button.textContent = tr("voice");
+    button.setAttribute("aria-pressed", "false");
+    $("[data-voice-state]").textContent = tr("voiceKept");
+  };
+  recorder.start();
+  button.textContent = tr("voiceStop");
+  button.setAttribute("aria-pressed", "true");
+}
+
 const ACTIONS = {
   "power-off": () => record("power-off"),
   "power-on": () => record("power-on"),
   "add-grievance": async () => {
+    const extra = voice ? { voice: voice.data, voice_mime: voice.mime } : {};
+    voice = null;
     await record("grievance", { theme: value("[data-field=theme]"), place: value("[data-field=place]"),
-      text: value("[data-field=text]") });
+      text: value("[data-field=text]"), ...extra });
     $("[data-field=text]").value = "";
+    $("[data-voice-state]").textContent = "";
     show("home");
   },
   "add-water": async () => {
@@ -148,6 +175,7 @@ const ACTIONS = {
     show("home");
   },
   "add-checkin": async () => { await record("checkin", { score: Number(value("[data-field=score]")) }); show("home"); },
+  "record-voice": (button) => toggleVoice(button).catch(() => status(tr("voice") + ": —")),
   sync: () => deliver(),
   "share-outbox": () => shareOutbox(),
   erase: async () => {

@@ -138,9 +138,9 @@ def phone_env(vault, vault_path, tmp_path):
 
 
 @contextmanager
-def chromium(home: Path):
+def chromium(home: Path, extra: tuple[str, ...] = ()):
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS,
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[*ARGS, *extra],
                                     env={**os.environ, "HOME": str(home)})
         try:
             yield browser
@@ -297,10 +297,8 @@ def test_one_gesture_erases_the_outbox_and_the_apps_storage(phone_env):
     with chromium(home) as browser:
         ctx = browser.new_context(viewport={"width": 360, "height": 800})
         page = _pair(ctx, server, "en")
-        page.click("[data-action=power-off]")
-        _wait_count(page, 0)  # online: delivered at once
         server.stop()
-        page.click("[data-action=power-on]")
+        page.click("[data-action=power-off]")
         _wait_count(page, 1)
         assert page.evaluate(DUMP)
         page.on("dialog", lambda d: d.accept())
@@ -309,3 +307,25 @@ def test_one_gesture_erases_the_outbox_and_the_apps_storage(phone_env):
         assert page.evaluate(DUMP) == []
         assert page.evaluate("navigator.serviceWorker.getRegistrations().then((r) => r.length)") == 0
         ctx.close()
+
+
+def test_a_voice_note_recorded_in_the_browser_reaches_the_vault(phone_env):
+    home, server = phone_env
+    fake_microphone = ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream")
+    with chromium(home, fake_microphone) as browser:
+        ctx = browser.new_context(viewport={"width": 360, "height": 800})
+        page = _pair(ctx, server, "en")
+        page.click("[data-action=open][data-target=grievance]")
+        page.click("[data-action=record-voice]")
+        page.wait_for_timeout(1200)
+        page.click("[data-action=record-voice]")
+        page.wait_for_selector("[data-voice-state]:has-text('Voice note ready')")
+        page.select_option("[data-field=place]", "JSR")
+        page.click("[data-action=add-grievance]")
+        page.wait_for_selector("[data-screen=home]:not([hidden])")
+        _wait_count(page, 0)  # online: sealed, then delivered at once
+        ctx.close()
+    with server.state.use() as vault:
+        row = vault.query_one("SELECT length(v.data), v.mime FROM listening_grievance g JOIN listening_voice v "
+                              "ON v.id = g.voice")
+    assert row is not None and row[0] > 1000 and row[1].startswith("audio/")

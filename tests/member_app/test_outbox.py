@@ -232,3 +232,15 @@ def test_arbitrary_bytes_never_crash_and_never_write(homes, junk):
     with pytest.raises((OutboxInvalid, Unauthorised)):
         import_outbox(homes, data)
     assert _events(homes) == before
+
+
+def test_a_grievance_with_a_voice_note_arrives_with_it(homes):
+    import hashlib
+
+    phone = pair(homes, "hh-a1")
+    audio = bytes(range(256)) * 40
+    phone.record("grievance", theme="water", place="JSR", voice=base64.b64encode(audio).decode(), voice_mime="audio/webm")
+    import_outbox(homes, phone.file())
+    row = homes.query_one("SELECT v.data, v.mime, v.sha256 FROM listening_grievance g JOIN listening_voice v "
+                          "ON v.id = g.voice")
+    assert (bytes(row[0]), row[1], row[2]) == (audio, "audio/webm", hashlib.sha256(audio).hexdigest())

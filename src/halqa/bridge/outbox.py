@@ -91,6 +91,8 @@ class _Body(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     theme: str | None = None
     place: str | None = None
     text: str | None = None
+    voice: str | None = None  # a voice note recorded in the browser, base64
+    voice_mime: str | None = None
     no_water: bool = False
     litres_bought: int = 0
     spent: str = "0"
@@ -266,7 +268,12 @@ def _events(vault: Vault, entries: list[Entry]) -> tuple[list[tuple[str, Any, En
             vocabulary = vocabulary or Vocabulary(vault)
             put = build_grievance(vocabulary, themes=[b.theme] if b.theme else None, place=b.place or "", day=day,
                                   text=b.text, today=date.fromisoformat(day))
+            note = _voice(put.id, b) if b.voice else None
+            if note is not None:
+                put.voice = note.id
             out.append(("listening_grievance.put", put, e))
+            if note is not None:
+                out.append(("listening_voice.put", note, e))
         elif b.type == "water":
             out.append(("ledger_water.put", WaterPut(id=f"{household}|{day}", household=household, day=day,
                                                      no_water=b.no_water, litres_bought=b.litres_bought, spent=b.spent), e))
@@ -276,6 +283,24 @@ def _events(vault: Vault, entries: list[Entry]) -> tuple[list[tuple[str, Any, En
             out.append(("learning_checkin.put", CheckinPut(id="k" + e.id[:15], circle=b.circle or msgspec.UNSET,
                                                            week=iso_week(day), score=b.score, word="", member=None), e))
     return out, unmatched
+
+
+def _voice(gid: str, body: _Body) -> Any:
+    """The voice note of a grievance entry, within the size the listening domain accepts."""
+    import hashlib
+    import secrets
+
+    from halqa.listening.records import MAX_VOICE_BYTES, VoicePut
+
+    try:
+        data = base64.b64decode(body.voice or "", validate=True)
+    except (binascii.Error, ValueError):
+        raise _fail("voice", entry=body.id[:8]) from None
+    if not data or len(data) > MAX_VOICE_BYTES:
+        raise _fail("voice", entry=body.id[:8])
+    mime = body.voice_mime if body.voice_mime and re.fullmatch(r"audio/[a-z0-9.+-]{1,40}", body.voice_mime) else "audio/webm"
+    return VoicePut(id="v-" + secrets.token_hex(6), grievance=gid, mime=mime, data=data,
+                    sha256=hashlib.sha256(data).hexdigest())
 
 
 def import_outbox(vault: Vault, data: bytes, now_ms: int | None = None) -> OutboxResult:
