@@ -1,12 +1,13 @@
 // The member app: pair once, then record offline into a sealed, write-only outbox.
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
-import { LANGUAGES, RTL, STRINGS } from "./strings.js";
+import { LANGUAGES, LOOKS, RTL, STRINGS } from "./strings.js";
 import { addEntry, dropEntries, entries, eraseAll, getSetting, setSetting } from "./store.js";
 import { b64, newId, newKeys, outboxFile, seal, warmUp } from "./seal.js";
 
 const $ = (sel) => document.querySelector(sel);
 const $$ = (sel) => Array.from(document.querySelectorAll(sel));
 let lang = "ar";
+let look = "notes";
 let circle = null; // {recipients, themes, places, circle, offset, synced}
 let keys = null;
 
@@ -17,8 +18,10 @@ function status(text) { $("[data-status]").textContent = text; }
 function applyLanguage() {
   document.documentElement.lang = lang;
   document.documentElement.dir = RTL.has(lang) ? "rtl" : "ltr";
-  document.title = tr("title");
   for (const el of $$("[data-t]")) el.textContent = tr(el.dataset.t);
+  document.title = $("[data-t=title]").textContent = LOOKS[look][lang];
+  $("link[rel=manifest]").href = `/m/manifest.webmanifest?look=${look}&lang=${lang}`;
+  $("link[rel=icon]").href = `/m/icon.svg?look=${look}`;
   $("[data-field=lang]").value = lang;
   if (circle) fillLists();
 }
@@ -197,7 +200,10 @@ async function watchCharger() {
 }
 
 async function start() {
+  const params = new URLSearchParams(location.search || location.hash.slice(1));
   lang = (await getSetting("lang")) || "ar";
+  look = params.get("look") in LOOKS ? params.get("look") : (await getSetting("look")) || "notes";
+  await setSetting("look", look);
   keys = await getSetting("keys");
   circle = await getSetting("circle");
   applyLanguage();
@@ -211,7 +217,7 @@ async function start() {
     applyLanguage();
     refreshCount();
   });
-  const code = new URLSearchParams(location.hash.slice(1)).get("code");
+  const code = params.get("code");
   if (code && !keys) await pair(code);
   else if (keys && circle) { show("home"); fillLists(); await refreshCount(); deliver(); }
   else show("unpaired");

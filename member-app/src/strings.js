@@ -112,5 +112,11 @@ export const STRINGS = {
     chargerStopped: "Charging stopped. Did the power go off?",
   },
 };
+/** The discreet names chosen at pairing (the title, and the name on the home screen). */
+export const LOOKS = {
+  notes: { ar: "ملاحظات", ckb: "تێبینییەکان", en: "Notes" },
+  shopping: { ar: "قائمة التسوق", ckb: "لیستی کڕین", en: "Shopping list" },
+  recipes: { ar: "وصفات", ckb: "ڕەچەتەکان", en: "Recipes" },
+};
 export const LANGUAGES = ["ar", "ckb", "en"];
 export const RTL = new Set(["ar", "ckb"]);

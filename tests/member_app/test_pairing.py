@@ -103,7 +103,8 @@ def test_the_pairing_page_offers_the_app_and_the_ca(homes, vault_path):
     state = WebState(vault_path, https=True, lan=True)
     client = TestClient(create_app(vault_path, state=state, vault=homes), base_url="https://127.0.0.1:8765")
     page = client.get("/pair?code=KX4M-9TQA&lang=en").text
-    assert 'href="/m/#code=KX4M-9TQA"' in page and 'href="/ca.crt"' in page
+    assert 'action="/m/"' in page and 'name="code" value="KX4M-9TQA"' in page and 'href="/ca.crt"' in page
+    assert page.count('name="look"') == 3
     assert "Android" in page and "iPhone" in page
     r = client.get("/ca.crt")
     assert r.status_code == 200 and r.content == ca_certificate_pem(homes)
@@ -145,3 +146,13 @@ def test_the_webs_bridge_import_takes_an_outbox(homes, vault_path):
     bad = client.post("/bridge/import", data={"csrf": csrf},
                       files={"bundle": ("notes.json", phone.file()[:-20], "application/json")})
     assert bad.status_code == 400
+
+
+def test_the_manifest_and_icon_follow_the_look_chosen_at_pairing(web):
+    client, _ = web
+    default = client.get("/m/manifest.webmanifest").json()
+    assert default["name"] == "ملاحظات" and default["start_url"] == "/m/" and default["dir"] == "rtl"
+    recipes = client.get("/m/manifest.webmanifest?look=recipes&lang=en").json()
+    assert recipes["name"] == "Recipes" and recipes["icons"][0]["src"] == "/m/icon.svg?look=recipes"
+    assert client.get("/m/icon.svg?look=recipes").content != client.get("/m/icon.svg").content
+    assert client.get("/m/manifest.webmanifest?look=halqa").status_code == 400

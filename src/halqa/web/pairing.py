@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 from halqa.errors import AccessDenied, InvalidInput
 
-__all__ = ["CODE_ALPHABET", "ROLES", "Certificate", "Device", "Devices", "Role", "lan_address", "qr_svg",
+__all__ = ["CODE_ALPHABET", "LOOKS", "ROLES", "Certificate", "Device", "Devices", "Role", "lan_address", "qr_svg",
            "self_signed_certificate"]
 
 Role = Literal["organiser", "member"]
@@ -42,6 +42,9 @@ ROLES: tuple[Role, ...] = ("organiser", "member")
 
 #: What one device remembers having entered (kind, record id): at most this many, newest kept.
 MAX_ENTRIES = 200
+
+#: The discreet names and icons a member chooses for the app at pairing (``member.look.*`` messages).
+LOOKS: tuple[str, ...] = ("notes", "shopping", "recipes")
 
 #: No 0/O, 1/I/L: codes are read aloud and typed on small keyboards.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

@@ -1,7 +1,8 @@
 """The member app (an installable offline web app at ``/m/``), its pairing and its outbox.
 
 * ``/m/`` and its files: the app shell, built from ``member-app/`` into ``static/m/``; public
-  (it holds no data: everything it shows comes from the phone's own storage).
+  (it holds no data: everything it shows comes from the phone's own storage). The manifest and
+  icon follow the discreet look chosen at pairing (``?look=notes|shopping|recipes``).
 * ``POST /api/m/pair``: a member code, the phone's Ed25519 public key (made in the browser) and an
   age recipient -> the phone becomes a ``member`` contact tied to the code's household; the answer
   carries what the phone needs offline: the circle's age recipient, themes and places in ar/ckb/en,
@@ -28,24 +29,42 @@ from halqa.bridge.contacts import add_contact
 from halqa.bridge.keys import age_recipient
 from halqa.bridge.outbox import import_outbox
 from halqa.errors import AccessDenied, InvalidInput
+from halqa.i18n import RTL
+from halqa.web.pairing import LOOKS
 from halqa.web.pipeline import MAX_BUNDLE_BODY, Access, Ctx, View, view
 from halqa.web.tls import ca_certificate_pem
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 #: The app's files and their types (``/m/`` is ``index.html``).
 FILES = {"": ("index.html", "text/html; charset=utf-8"), "app.js": ("app.js", "text/javascript; charset=utf-8"),
-         "sw.js": ("sw.js", "text/javascript; charset=utf-8"), "app.css": ("app.css", "text/css; charset=utf-8"),
-         "manifest.webmanifest": ("manifest.webmanifest", "application/manifest+json"),
-         "icon.svg": ("icon.svg", "image/svg+xml")}
+         "sw.js": ("sw.js", "text/javascript; charset=utf-8"), "app.css": ("app.css", "text/css; charset=utf-8")}
 
 
 def _file(name: str, media: str) -> Any:
     def serve(ctx: Ctx) -> Response:
-        data = resources.files("halqa.web").joinpath(f"static/m/{name}").read_bytes()
-        return Response(data, media_type=media)
+        return Response(_static(name), media_type=media)
 
     serve.__name__ = f"member_{name.replace('.', '_')}"
     return serve
+
+
+def _static(name: str) -> bytes:
+    return resources.files("halqa.web").joinpath(f"static/m/{name}").read_bytes()
+
+
+def manifest(ctx: Ctx) -> Response:
+    """The install manifest under the discreet name the member chose (``?look=``), in ``?lang=``."""
+    look = ctx.field("look", str, LOOKS[0], choices=LOOKS)
+    data = json.loads(_static("manifest.webmanifest"))
+    data.update(name=ctx.t(f"member.look.{look}"), short_name=ctx.t(f"member.look.{look}"), lang=ctx.lang,
+                dir="rtl" if ctx.lang in RTL else "ltr",
+                icons=[{**data["icons"][0], "src": f"/m/icon.svg?look={look}"}])
+    return Response(json.dumps(data, ensure_ascii=False), media_type="application/manifest+json")
+
+
+def icon(ctx: Ctx) -> Response:
+    look = ctx.field("look", str, LOOKS[0], choices=LOOKS)
+    return Response(_static("icon.svg" if look == LOOKS[0] else f"icon-{look}.svg"), media_type="image/svg+xml")
 
 
 def _now_ms() -> int:
@@ -90,6 +109,8 @@ def ca_cert(ctx: Ctx) -> Response:
 
 routes: list[View] = [
     *(view(f"/m/{path}", _file(name, media), access=Access.PUBLIC, vault=False) for path, (name, media) in FILES.items()),
+    view("/m/manifest.webmanifest", manifest, access=Access.PUBLIC, vault=False),
+    view("/m/icon.svg", icon, access=Access.PUBLIC, vault=False),
     view("/api/m/time", api_time, access=Access.PUBLIC, vault=False),
     view("/api/m/pair", api_pair, methods=("POST",), access=Access.PUBLIC),
     view("/api/m/outbox", api_outbox, methods=("POST",), access=Access.PUBLIC, max_body=MAX_BUNDLE_BODY),
