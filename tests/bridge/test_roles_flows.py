@@ -137,8 +137,9 @@ def test_contacts_from_before_roles_are_allies_until_confirmed(cli, vault, tmp_p
         assert c["role"] == "ally" and not c["confirmed"] and [u["name"] for u in unconfirmed(vault)] == ["old-laptop"]
         add_contact(old, "main", text=identity(vault)["text"], role="device")
         add_area(old, "NKH", "حي النخيل")
-        with pytest.raises(Unauthorised):
+        with pytest.raises(Unauthorised) as err:
             import_bundle(vault, export_bundle(old, ["main"], None)["data"])
+        assert err.value.msg_id == "sync.kind_refused_unconfirmed" and "confirm-roles" in err.value.render()
         code, out = cli("contacts", "confirm-roles", "--device", "old-laptop", "--json")
         assert code == 0 and json.loads(out)[0]["role"] == "device"
         assert unconfirmed(vault) == []

@@ -98,15 +98,23 @@ def id_export(output: Annotated[Path, typer.Option("-o", "--output", help="File 
 
 
 # ---------------------------------------------------------------------------- contacts
+# The ways to give a contact's keys (``add`` and ``rekey``).
+AgeRecipient = Annotated[Optional[str], typer.Option("--age-recipient", help="Their age1... key (age-keygen).")]
+SigningKey = Annotated[Optional[str], typer.Option("--signing-key", help="Their device signing key (64 hex).")]
+PairingText = Annotated[Optional[str], typer.Option("--text", help="Their pairing text (halqa-id:1:...) or age1... key.")]
+QrImage = Annotated[Optional[Path], typer.Option("--qr-image", help="A photo or PNG of their identity QR code.")]
+Verified = Annotated[Optional[str], typer.Option(
+    "--verified", help="How you checked the keys: in-person, qr, phone, messenger or unverified.")]
+
+
 @contacts_app.command("add")
 def contacts_add(
     name: Annotated[str, typer.Argument(help="What you call this contact.")],
-    age_recipient: Annotated[Optional[str], typer.Option("--age-recipient", help="Their age1... key (age-keygen).")] = None,
-    signing_key: Annotated[Optional[str], typer.Option("--signing-key", help="Their device signing key (64 hex).")] = None,
-    text: Annotated[Optional[str], typer.Option("--text", help="Their pairing text (halqa-id:1:...) or age1... key.")] = None,
-    qr_image: Annotated[Optional[Path], typer.Option("--qr-image", help="A photo or PNG of their identity QR code.")] = None,
-    verified: Annotated[Optional[str], typer.Option(
-        "--verified", help="How you checked the keys: in-person, qr, phone, messenger or unverified.")] = None,
+    age_recipient: AgeRecipient = None,
+    signing_key: SigningKey = None,
+    text: PairingText = None,
+    qr_image: QrImage = None,
+    verified: Verified = None,
     role: Annotated[str, typer.Option(
         "--role", help="What they are to this vault: device, member, ally (default), circle or hub.")] = "ally",
     household: Annotated[Optional[str], typer.Option("--household", help="A member's own household (pseudonym).")] = None,
@@ -193,11 +201,11 @@ def contacts_confirm_roles(
 @contacts_app.command("rekey")
 def contacts_rekey(
     name: Annotated[str, typer.Argument(help="The contact's name.")],
-    age_recipient: Annotated[Optional[str], typer.Option("--age-recipient", help="Their new age1... key.")] = None,
-    signing_key: Annotated[Optional[str], typer.Option("--signing-key", help="Their new device signing key (64 hex).")] = None,
-    text: Annotated[Optional[str], typer.Option("--text", help="Their new pairing text (halqa-id:1:...).")] = None,
-    qr_image: Annotated[Optional[Path], typer.Option("--qr-image", help="A photo or PNG of their new QR code.")] = None,
-    verified: Annotated[Optional[str], typer.Option("--verified", help="How you checked the new keys.")] = None,
+    age_recipient: AgeRecipient = None,
+    signing_key: SigningKey = None,
+    text: PairingText = None,
+    qr_image: QrImage = None,
+    verified: Verified = None,
 ) -> None:
     """Replace a contact's keys, after showing the old and new fingerprints and asking (or --yes)."""
     from halqa.bridge import rekey_contact

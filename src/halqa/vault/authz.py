@@ -145,6 +145,7 @@ class Grant:
     name: str = ""
     household: str | None = None
     pseudonym: str | None = None
+    confirmed: bool = True  # False: a contact from before roles, an ally until confirmed
 
 
 LOCAL = Grant("device", "this device")
@@ -277,7 +278,8 @@ def authorise(vault: Vault, records: Iterable[CommitRecord], grants: Mapping[byt
             if grant.role != "device":
                 rule = _RULES.get(grant.role, {}).get(e.kind)
                 if rule is None:
-                    raise Unauthorised("sync.kind_refused", kind=e.kind, role=grant.role, name=grant.name)
+                    raise Unauthorised("sync.kind_refused" if grant.confirmed else "sync.kind_refused_unconfirmed",
+                                       kind=e.kind, role=grant.role, name=grant.name)
                 if e.body is None:
                     raise Unauthorised("sync.no_payload", kind=e.kind, role=grant.role, name=grant.name)
             if e.body is None:
@@ -365,12 +367,16 @@ def roles_markdown() -> str:
 
 def grants_of(rows: Sequence[Mapping[str, Any]]) -> dict[bytes, Grant]:
     """Grants from contact rows (``signing_key`` hex, ``role``, ``name``, ``household``,
-    ``pseudonym``); a contact without a role is an ``ally`` until its role is confirmed."""
+    ``pseudonym``). A contact without a role is an ``ally`` until its role is confirmed; when one
+    key is listed under several contacts, a non-``device`` role wins (the less trusted)."""
     out: dict[bytes, Grant] = {}
-    for r in rows:
+    for r in sorted(rows, key=lambda r: (r.get("name") or "", r.get("id") or "")):
         if not r.get("signing_key"):
             continue
-        role = r.get("role") or DEFAULT_ROLE
-        out[bytes.fromhex(r["signing_key"])] = Grant(role if role in ROLES else DEFAULT_ROLE, r.get("name") or "",
-                                                     r.get("household"), r.get("pseudonym"))
+        role = r.get("role")
+        grant = Grant(role if role in ROLES else DEFAULT_ROLE, r.get("name") or "", r.get("household"),
+                      r.get("pseudonym"), confirmed=role in ROLES)
+        key = bytes.fromhex(r["signing_key"])
+        if key not in out or out[key].role == "device":
+            out[key] = grant
     return out
