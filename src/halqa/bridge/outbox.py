@@ -36,7 +36,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from halqa.bridge.keys import age_identity
-from halqa.bridge.records import contact_for_sender, today
+from halqa.bridge.records import import_grants, today
 from halqa.errors import InvalidInput
 from halqa.vault import RecordProjection, Vault, register_kind, register_projection
 from halqa.vault.authz import _RULES, MIN_WALL_MS, Grant, Unauthorised, _check_rule, max_ahead_ms
@@ -193,7 +193,7 @@ def read_outbox(vault: Vault, data: bytes, now_ms: int | None = None) -> list[En
     now = int(datetime.now(UTC).timestamp() * 1000) if now_ms is None else now_ms
     ahead = max_ahead_ms(vault)
     identity = age_identity(vault)
-    grants: dict[bytes, Grant] = {}
+    grants: dict[bytes, Grant] | None = None
     entries = []
     for eid, sealed in _parse_file(data):
         try:
@@ -210,13 +210,11 @@ def read_outbox(vault: Vault, data: bytes, now_ms: int | None = None) -> list[En
             raise _fail("signature", entry=eid[:8]) from None
         if body.id != eid or body.type not in TYPES:
             raise _fail("body", entry=eid[:8])
-        if author not in grants:
-            contact = contact_for_sender(vault, author)
-            if contact is None:
-                raise Unauthorised("sync.unknown_author", author=envelope.key[:16])
-            grants[author] = Grant(contact.get("role") or "ally", contact.get("name") or "", contact.get("household"),
-                                   contact.get("pseudonym"))
-        grant = grants[author]
+        if grants is None:  # what each contact is here, by the same rules as a bundle's import
+            grants = import_grants(vault, [])
+        grant = grants.get(author)
+        if grant is None:
+            raise Unauthorised("sync.unknown_author", author=envelope.key[:16])
         if grant.role != "member" or not grant.household:
             raise OutboxInvalid("outbox.not_member", name=grant.name, role=grant.role)
         entries.append(Entry(eid, author, grant, body, corrected_ms(body, now, ahead)))
