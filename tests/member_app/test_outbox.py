@@ -244,3 +244,15 @@ def test_a_grievance_with_a_voice_note_arrives_with_it(homes):
     row = homes.query_one("SELECT v.data, v.mime, v.sha256 FROM listening_grievance g JOIN listening_voice v "
                           "ON v.id = g.voice")
     assert (bytes(row[0]), row[1], row[2]) == (audio, "audio/webm", hashlib.sha256(audio).hexdigest())
+
+
+def test_a_water_day_and_a_check_in_arrive(homes):
+    phone = pair(homes, "hh-a1")
+    phone.record("water", no_water=True, litres_bought=40, spent="3000")
+    phone.record("checkin", score=2, circle="c-1")
+    got = import_outbox(homes, phone.file())
+    assert got.events == 2
+    water = homes.query_one("SELECT household, no_water, litres_bought, spent FROM ledger_water")
+    assert tuple(water) == ("hh-a1", 1, 40, "3000")
+    checkin = homes.query_one("SELECT score, member FROM learning_checkin")
+    assert tuple(checkin) == (2, None)

@@ -156,3 +156,23 @@ def test_the_manifest_and_icon_follow_the_look_chosen_at_pairing(web):
     assert recipes["name"] == "Recipes" and recipes["icons"][0]["src"] == "/m/icon.svg?look=recipes"
     assert client.get("/m/icon.svg?look=recipes").content != client.get("/m/icon.svg").content
     assert client.get("/m/manifest.webmanifest?look=halqa").status_code == 400
+
+
+def test_serve_lan_uses_the_vaults_ca_and_says_how_to_pair_a_phone(vault, vault_path):
+    from halqa.vault import Vault
+    from halqa.web import prepare
+    from tests.conftest import PASSPHRASE
+
+    expected = ca_fingerprint(vault)
+    vault.close()
+    ready = prepare(vault_path, PASSPHRASE, lan=True, port=18765)
+    try:
+        assert ready.certificate is not None and ready.certificate.fingerprint == expected
+        chain = x509.load_pem_x509_certificates(ready.certificate.cert_file.read_bytes())
+        assert len(chain) == 2 and chain[0].issuer == chain[1].subject
+        assert any("/pair?code=CODE" in line for line in ready.lines)
+    finally:
+        ready.state.lock()
+        ready.certificate.remove()
+    with Vault.open(vault_path, PASSPHRASE) as again:  # the CA stays in the vault
+        assert ca_fingerprint(again) == expected
