@@ -68,30 +68,47 @@ async function record(type, fields = {}) {
   deliver(); // try at once; nothing is lost if the server is out of reach
 }
 
+/** The outbox in parts the server takes in one request (its cap is 32 MiB; base64 adds a third). */
+function batches(list, limit = 16 * 1024 * 1024) {
+  const out = [[]];
+  let size = 0;
+  for (const e of list) {
+    if (size + e.ct.length > limit && out[out.length - 1].length) { out.push([]); size = 0; }
+    out[out.length - 1].push(e);
+    size += e.ct.length;
+  }
+  return out;
+}
+
 /** Send the outbox; drop what the vault says it holds; re-measure the clock offset. */
 async function deliver() {
-  const list = await entries();
-  const sent = Date.now();
-  let answer;
-  try {
-    const res = await fetch("/api/m/outbox", { method: "POST", headers: { "content-type": "application/json" },
-      body: outboxFile(list), credentials: "omit", cache: "no-store" });
-    if (!res.ok) {
-      const err = await res.json().catch(() => ({}));
-      if (res.status < 500) status(`${tr("refused")}: ${err.message || res.status}`);
+  // In time order: an outage's end must not reach the vault before its start.
+  const list = (await entries()).sort((a, b) => a.t - b.t);
+  let held = 0;
+  for (const part of batches(list)) {
+    const sent = Date.now();
+    let answer;
+    try {
+      const res = await fetch("/api/m/outbox", { method: "POST", headers: { "content-type": "application/json" },
+        body: outboxFile(part), credentials: "omit", cache: "no-store" });
+      if (!res.ok) {
+        const err = await res.json().catch(() => ({}));
+        if (res.status < 500) status(`${tr("refused")}: ${err.message || res.status}`);
+        return false;
+      }
+      answer = await res.json();
+    } catch {
+      if (list.length) status(tr("offline"));
       return false;
     }
-    answer = await res.json();
-  } catch {
-    if (list.length) status(tr("offline"));
-    return false;
+    const back = Date.now();
+    circle.offset = Math.round(answer.server_ms - (sent + back) / 2);
+    circle.synced = back;
+    await setSetting("circle", circle);
+    await dropEntries(answer.held || []);
+    held += (answer.held || []).length;
   }
-  const back = Date.now();
-  circle.offset = Math.round(answer.server_ms - (sent + back) / 2);
-  circle.synced = back;
-  await setSetting("circle", circle);
-  await dropEntries(answer.held || []);
-  if (list.length) status(`${tr("sent")}: ${answer.held.length}`);
+  if (list.length) status(`${tr("sent")}: ${held}`);
   await refreshCount();
   return true;
 }
