@@ -256,3 +256,14 @@ def test_a_water_day_and_a_check_in_arrive(homes):
     assert tuple(water) == ("hh-a1", 1, 40, "3000")
     checkin = homes.query_one("SELECT score, member FROM learning_checkin")
     assert tuple(checkin) == (2, None)
+
+
+def test_repeated_power_taps_change_nothing(homes):
+    phone = pair(homes, "hh-a1")
+    now = time.time_ns() // 1_000_000
+    for i, kind in enumerate(("power-on", "power-off", "power-off", "power-on", "power-on")):
+        phone.record(kind, at=now - (5 - i) * HOUR)
+    got = import_outbox(homes, phone.file())
+    assert got.unmatched == 3
+    assert [(time_iso(a), time_iso(b)) for a, b in _intervals(homes, "hh-a1")] == [
+        (_local(now - 4 * HOUR), _local(now - 2 * HOUR))]

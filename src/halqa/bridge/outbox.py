@@ -123,7 +123,7 @@ class OutboxResult:
     added: int = 0  # entries stored now
     duplicates: int = 0  # entries this vault already held
     events: int = 0
-    unmatched: int = 0  # "power is back" with no outage open: kept as a receipt only
+    unmatched: int = 0  # power taps that changed nothing (back while on, off while off): receipts only
     held: list[str] = field(default_factory=list)  # every entry id of the file, now in the vault
 
     def to_dict(self) -> dict[str, Any]:
@@ -233,35 +233,46 @@ def _local(ms: int) -> tuple[int, str]:
 
 def _events(vault: Vault, entries: list[Entry]) -> tuple[list[tuple[str, Any, Entry]], int]:
     """The events the entries make (``(kind, payload, entry)``), in time order, and how many
-    "power is back" entries found no open outage."""
+    power taps changed nothing (power back with no outage of the phone's own open, or off again
+    while off)."""
     from halqa.learning.records import CheckinPut
     from halqa.ledger.model import IntervalPut, WaterPut
     from halqa.listening.records import Vocabulary, build_grievance
 
     out: list[tuple[str, Any, Entry]] = []
     unmatched = 0
-    open_now: dict[str, tuple[str, int]] = {}  # household -> (interval id, start) opened in this batch
+    open_now: dict[tuple[str, bytes], tuple[str, int] | None] = {}  # (household, phone) -> its open outage
     vocabulary = None
+
+    def open_outage(household: str, author: bytes) -> tuple[str, int] | None:
+        """The outage this phone opened and has not closed: in this file, or in an earlier
+        delivery (never another phone's or the web's)."""
+        if (household, author) not in open_now:
+            row = vault.query_one("SELECT i.id, i.start_at FROM ledger_interval i JOIN bridge_outbox r ON r.record = i.id "
+                                  "WHERE i.household = ? AND i.end_at IS NULL AND r.author = ? "
+                                  "ORDER BY i.start_at DESC LIMIT 1", (household, author.hex()))
+            open_now[(household, author)] = (row[0], row[1]) if row else None
+        return open_now[(household, author)]
+
     for e in sorted(entries, key=lambda x: (x.at_ms, x.id)):
         b, household = e.body, e.body.household or e.grant.household or ""
         seconds, day = _local(e.at_ms)
         if b.type == "power-off":
+            if open_outage(household, e.author) is not None:  # a second tap while off: nothing new
+                unmatched += 1
+                continue
             row = vault.query_one("SELECT area FROM household WHERE id = ?", (household,))
             iid = "m" + e.id[:15]
             out.append(("ledger_interval.put", IntervalPut(id=iid, household=household, area=row[0] if row else msgspec.UNSET,
                                                            start_at=seconds, end_at=None, source="grid"), e))
-            open_now[household] = (iid, seconds)
+            open_now[(household, e.author)] = (iid, seconds)
         elif b.type == "power-on":
-            current = open_now.pop(household, None)
-            if current is None:  # an outage this phone opened in an earlier delivery (never another's)
-                row = vault.query_one("SELECT i.id, i.start_at FROM ledger_interval i JOIN bridge_outbox r ON r.record = i.id "
-                                      "WHERE i.household = ? AND i.end_at IS NULL AND r.author = ? "
-                                      "ORDER BY i.start_at DESC LIMIT 1", (household, e.author.hex()))
-                current = (row[0], row[1]) if row else None
-            if current is None or current[1] > seconds:
+            current = open_outage(household, e.author)
+            if current is None or current[1] > seconds:  # no outage of its own to close
                 unmatched += 1
                 continue
             out.append(("ledger_interval.put", IntervalPut(id=current[0], household=household, end_at=seconds), e))
+            open_now[(household, e.author)] = None
         elif b.type == "grievance":
             vocabulary = vocabulary or Vocabulary(vault)
             put = build_grievance(vocabulary, themes=[b.theme] if b.theme else None, place=b.place or "", day=day,
