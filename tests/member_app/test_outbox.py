@@ -8,6 +8,7 @@ import base64
 import json
 import time
 from datetime import UTC, datetime
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -267,3 +268,44 @@ def test_repeated_power_taps_change_nothing(homes):
     assert got.unmatched == 3
     assert [(time_iso(a), time_iso(b)) for a, b in _intervals(homes, "hh-a1")] == [
         (_local(now - 4 * HOUR), _local(now - 2 * HOUR))]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(taps=st.lists(st.booleans(), min_size=1, max_size=12), cuts=st.sets(st.integers(1, 11), max_size=4),
+       resend=st.lists(st.integers(0, 4), max_size=3))
+def test_deliveries_in_parts_and_resent_give_what_one_delivery_gives(tmp_path_factory, taps, cuts, resend):
+    """Power taps delivered in consecutive parts (in time order, as the phone sends them), with
+    earlier parts sent again at any point, store the same outages as one file with everything."""
+    from halqa.app import create_vault
+    from halqa.vault import TEST_KDF
+    from tests.conftest import PASSPHRASE
+
+    now = time.time_ns() // 1_000_000
+    results = []
+    for split in (False, True):
+        folder = tmp_path_factory.mktemp("v")
+        vault = create_vault(folder / "v.halqa", PASSPHRASE, TEST_KDF)
+        try:
+            import halqa.places as places
+
+            places.add_area(vault, "JSR", "حي الجسر")
+            places.add_household(vault, "JSR", pseudonym="hh-a1")
+            phone = pair(vault, "hh-a1")
+            for i, off in enumerate(taps):
+                phone.record("power-off" if off else "power-on", at=now - (len(taps) - i) * HOUR)
+            if not split:
+                import_outbox(vault, phone.file())
+            else:
+                bounds = [0, *sorted(c for c in cuts if c < len(taps)), len(taps)]
+                parts = [phone.outbox[a:b] for a, b in pairwise(bounds)]
+                sent: list[bytes] = []
+                for k, part in enumerate(parts):
+                    sent.append(outbox_file(part))
+                    import_outbox(vault, sent[-1])
+                    for r in resend:
+                        if r <= k:
+                            assert import_outbox(vault, sent[r]).added == 0
+            results.append(_intervals(vault, "hh-a1"))
+        finally:
+            vault.close()
+    assert results[0] == results[1]
