@@ -10,6 +10,7 @@ import pytest
 
 from halqa.bridge import (
     add_contact,
+    contacts,
     export_bundle,
     get_contact,
     identity,
@@ -89,6 +90,8 @@ def test_devices_replicate_contacts_and_forward_their_members(tmp_path: Path):
         import_bundle(a, export_bundle(b, ["a"], None)["data"])
         assert get_contact(a, "phone")["role"] == "member"
         assert a.query_one("SELECT hours_off FROM ledger_tally")[0] == 6.0
+        # b's entry for a replicated too, but a does not list itself as its own contact
+        assert sorted(c["name"] for c in contacts(a)) == ["b", "phone"]
     finally:
         for v in (a, b, phone):
             v.close()
@@ -215,6 +218,34 @@ def test_member_checkin_scope(three):
                 import_bundle(circle, bundle)
 
 
+def test_a_member_cannot_take_over_a_record_it_did_not_create(three):
+    circle, phone, _ = three
+    add_area(circle, "NKH", "حي النخيل")
+    mine, theirs = add_household(circle, "NKH"), add_household(circle, "NKH")
+    add(circle, "phone", phone, "member", household=mine)
+    # an interval written by an import (another kind: no owner row), and one the circle typed
+    circle.append("ledger_batch.put", {"id": "b1", "origin": "csv", "ids": ["i-batch"], "household": [theirs],
+                                       "area": ["NKH"], "start_at": [1_780_000_000], "end_at": [1_780_003_600],
+                                       "source": ["grid"]})
+    circle.append("ledger_interval.put", {"id": "i-typed", "household": theirs, "area": "NKH",
+                                          "start_at": 1_780_000_000, "end_at": 1_780_007_200, "source": "grid"})
+    for target in ("i-batch", "i-typed"):
+        start = int(phone.meta("seq"))
+        phone.append("ledger_interval.put", {"id": target, "household": mine, "area": "NKH",
+                                             "start_at": 1_780_000_000, "end_at": 1_780_000_060, "source": "grid"})
+        with pytest.raises(Unauthorised) as err:
+            import_bundle(circle, forge(phone, circle, own_commits(phone, start)))
+        assert err.value.msg_id == "sync.not_owner"
+    assert circle.query_one("SELECT household FROM ledger_interval WHERE id = 'i-batch'")[0] == theirs
+    # Its own record it may correct (closing an outage it opened).
+    start = int(phone.meta("seq"))
+    phone.append("ledger_interval.put", {"id": "i-own", "household": mine, "area": "NKH", "start_at": 1_780_000_000,
+                                         "end_at": None, "source": "grid"})
+    phone.append("ledger_interval.put", {"id": "i-own", "household": mine, "end_at": 1_780_003_600})
+    import_bundle(circle, forge(phone, circle, own_commits(phone, start)))
+    assert circle.query_one("SELECT end_at FROM ledger_interval WHERE id = 'i-own'")[0] == 1_780_003_600
+
+
 def test_names_from_data_stay_in_their_folder():
     assert safe_stem("NKH") == "nkh"
     for hostile in ("../../etc", "A/B", "..", "حي", "C:\\x", "a\x00b"):
@@ -231,3 +262,20 @@ def test_csv_cells_cannot_run_formulas():
 
     rows = list(csv.reader(io.StringIO(table_csv([{"area": '=HYPERLINK("http://x")', "count": -3}]).decode())))
     assert rows == [["area", "count"], ["'=HYPERLINK(\"http://x\")", "-3"]]
+
+
+def test_cli_import_refusal_exits_2_and_writes_nothing(cli, vault, tmp_path: Path):
+    ally = make_device(tmp_path, "ally")
+    try:
+        add(vault, "ally", ally, "ally")
+        start = int(ally.meta("seq"))
+        ally.append("bridge_contact.put", ContactPut(id=get_contact(vault, "ally")["id"], role="device"))
+        (tmp_path / "b.age").write_bytes(forge(ally, vault, own_commits(ally, start)))
+    finally:
+        ally.close()
+    before = files(vault)
+    code, out = cli("sync", "import", str(tmp_path / "b.age"), "--json")
+    err = json.loads(out)
+    assert code == 2 and err["exit_code"] == 2 and err["error"] == "sync.kind_refused"
+    assert err["params"] == {"kind": "bridge_contact.put", "role": "ally", "name": "ally"}
+    assert files(vault) == before and get_contact(vault, "ally")["role"] == "ally"

@@ -1,9 +1,12 @@
 """halqa.bridge: moving data between a circle's devices and to allies, safely.
 
 Owns device identities (age X25519 recipient + Ed25519 signing key, fingerprints, pairing QR
-codes), contacts, sealed bundles (age files any standard age client can open; format in
-``docs/bundle-format.md``), their import (every signature and hash verified, tampered, truncated,
-foreign or replayed bundles refused with nothing written; merge is the vault's set union),
+codes), contacts and their roles (``device``, ``member``, ``ally``, ``circle``, ``hub``: what
+each may author here and receive, :mod:`halqa.vault.authz`), sealed bundles (age files any
+standard age client can open; format in ``docs/bundle-format.md``), their import (every
+signature and hash verified, tampered, truncated, foreign or replayed bundles refused with nothing
+written, and every event authorised against its author's role; merge is the vault's set union;
+what is sealed follows each recipient's role),
 transports (files, QR-code sequences, a mutually authenticated encrypted push over the local
 network), aggregate-only bundles for allies (counts with small cells suppressed), publication
 with differential-privacy noise under a tracked budget (OpenDP), and the allies' hub on

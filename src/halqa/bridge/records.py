@@ -25,7 +25,9 @@ from typing import Any, ClassVar
 
 import msgspec
 
+from halqa.bridge.keys import check_recipient, fingerprint
 from halqa.errors import HalqaError, InvalidInput, NotFound
+from halqa.places import check_pseudonym
 from halqa.vault import CommitRecord, Projection, RecordProjection, Vault, register_kind, register_projection
 from halqa.vault.authz import DEFAULT_ROLE, LOCAL, ROLES, Grant, Unauthorised, grants_of
 from halqa.vault.events import Event, decode_payload
@@ -52,9 +54,6 @@ class ContactPut(msgspec.Struct, kw_only=True):
     pseudonym: str | Unset | None = UNSET  # a member's own pseudonym
 
     def check(self) -> None:
-        from halqa.bridge.keys import check_recipient
-        from halqa.places import check_pseudonym
-
         if isinstance(self.name, str):
             check_name(self.name)
         if isinstance(self.age_recipient, str):
@@ -216,14 +215,20 @@ def _row(row: Any) -> dict[str, Any]:
     return out
 
 
+# This device's own entry, which another device of the circle made when pairing with it and which
+# replicated here, is not a contact of this device.
+_NOT_SELF = " WHERE coalesce(signing_key, '') != ?"
+
+
 def contacts(vault: Vault) -> list[dict[str, Any]]:
     """Every contact: name, keys, fingerprint, role, how it was verified, when added."""
-    return [_row(r) for r in vault.query(_COLUMNS + " ORDER BY name, id")]
+    return [_row(r) for r in vault.query(_COLUMNS + _NOT_SELF + " ORDER BY name, id", (vault.device_id.hex(),))]
 
 
 def get_contact(vault: Vault, name: str) -> dict[str, Any]:
     """One contact by name (raises :class:`NotFound`)."""
-    row = vault.query_one(_COLUMNS + " WHERE name = ? ORDER BY added DESC, id LIMIT 1", (name,))
+    row = vault.query_one(_COLUMNS + _NOT_SELF + " AND name = ? ORDER BY added DESC, id LIMIT 1",
+                          (vault.device_id.hex(), name))
     if row is None:
         raise NotFound("bridge.unknown_contact", name=name)
     return _row(row)
@@ -288,8 +293,6 @@ def _refuse_rekey(old: dict[str, Any], put: ContactPut) -> None:
     new_recipient = old["age_recipient"] if put.age_recipient is UNSET else put.age_recipient
     new_key = old["signing_key"] if put.signing_key is UNSET else put.signing_key
     if (new_recipient, new_key) != (old["age_recipient"], old["signing_key"]):
-        from halqa.bridge.keys import fingerprint
-
         try:
             new_fp = fingerprint(bytes.fromhex(new_key) if new_key else None, new_recipient)
         except (ValueError, TypeError):

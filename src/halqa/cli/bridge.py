@@ -517,7 +517,8 @@ def hub_add_circle(
 def hub_import(
     url: Annotated[str, typer.Argument(help="The hub's postgresql:// URL.")],
     files: Annotated[list[Path], typer.Argument(help="Bundle files sealed to the hub.")],
-    full: Annotated[bool, typer.Option("--full", help="Also take full commit bundles (not only aggregates).")] = False,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Also take commit bundles (still only what each author's role may author here).")] = False,
 ) -> None:
     """Import bundles from circles into the hub (each verified; bad ones reported, good ones kept)."""
     from halqa.bridge import hub_open

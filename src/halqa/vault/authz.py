@@ -83,10 +83,6 @@ class Rule:
     nullable: bool = False
     parent: tuple[str, str] | None = None
 
-    @property
-    def table(self) -> str:
-        return self.kind.split(".", 1)[0]
-
 
 _HOUSEHOLD = ("household", "household")
 
@@ -134,7 +130,8 @@ def sent_kinds(role: str) -> frozenset[str] | None:
 
 
 _RULES: dict[str, dict[str, Rule]] = {role: {r.kind: r for r in rules} for role, rules in AUTHOR.items()}
-_OWNED_KINDS = frozenset(r.kind for rules in AUTHOR.values() for r in rules if r.owned)
+#: Kinds whose records have an owner, and the payload field that keys them.
+_OWNED: dict[str, str] = {r.kind: r.owned for rules in AUTHOR.values() for r in rules if r.owned}
 
 
 @dataclass(frozen=True)
@@ -170,19 +167,18 @@ class OwnerProjection(Projection):
 
     name: ClassVar[str] = "authz_owner"
     version: ClassVar[int] = 1
-    kinds: ClassVar[frozenset[str]] = _OWNED_KINDS
+    kinds: ClassVar[frozenset[str]] = frozenset(_OWNED)
     tables: ClassVar[tuple[str, ...]] = ("authz_owner",)
-    _keys: ClassVar[dict[str, str]] = {r.kind: r.owned for rules in AUTHOR.values() for r in rules if r.owned}
 
     def create(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS authz_owner (kind TEXT NOT NULL, key TEXT NOT NULL, "
-                     "device TEXT NOT NULL, PRIMARY KEY (kind, key))")
+                     "device TEXT NOT NULL, hlc BIGINT NOT NULL, eid BLOB NOT NULL, PRIMARY KEY (kind, key))")
 
     def apply(self, conn: Any, event: Event) -> None:
-        key = getattr(event.payload, self._keys[event.kind], None)
+        key = getattr(event.payload, _OWNED[event.kind], None)
         if isinstance(key, str):
-            conn.execute("INSERT OR IGNORE INTO authz_owner (kind, key, device) VALUES (?, ?, ?)",
-                         (event.kind, key, event.device.hex()))
+            conn.execute("INSERT OR IGNORE INTO authz_owner (kind, key, device, hlc, eid) VALUES (?, ?, ?, ?, ?)",
+                         (event.kind, key, event.device.hex(), event.hlc, event.id))
 
 
 register_projection(OwnerProjection())
@@ -262,7 +258,8 @@ def authorise(vault: Vault, records: Iterable[CommitRecord], grants: Mapping[byt
     records = list(records)
     now = check_clock(vault, now_ms)
     limit = now + max_ahead_ms(vault)
-    claimed: dict[tuple[str, str], bytes] = {}
+    scoped: list[tuple[Rule, Any, bytes, Grant]] = []
+    first: dict[tuple[str, str], tuple[int, bytes, bytes]] = {}  # the batch's earliest author per record
     for rec in records:
         if not 0 < rec.seq <= MAX_CLOCK:
             raise Unauthorised("sync.clock_out_of_range", kind="commit")
@@ -290,13 +287,19 @@ def authorise(vault: Vault, records: Iterable[CommitRecord], grants: Mapping[byt
                     check_payload(e.kind, payload)
                 except InvalidInput as err:
                     raise Unauthorised("sync.invalid_event", kind=e.kind, detail=err.render()) from None
+            if e.kind in _OWNED:
+                mark = (e.hlc, e.id, rec.device)
+                first[(e.kind, str(getattr(payload, _OWNED[e.kind])))] = min(
+                    first.get((e.kind, str(getattr(payload, _OWNED[e.kind]))), mark), mark)
             if rule is not None:
-                _check_rule(vault, rule, payload, rec.device, grant, claimed)
+                scoped.append((rule, payload, rec.device, grant))
+    for rule, payload, author, grant in scoped:
+        _check_rule(vault, rule, payload, author, grant, first)
     return Approved(records, id(vault))
 
 
 def _check_rule(vault: Vault, rule: Rule, payload: Any, author: bytes, grant: Grant,
-                claimed: dict[tuple[str, str], bytes]) -> None:
+                first: dict[tuple[str, str], tuple[int, bytes, bytes]]) -> None:
     refuse = {"kind": rule.kind, "role": grant.role, "name": grant.name}
     if rule.scope is not None:
         value = getattr(payload, rule.scope[0], msgspec.UNSET)
@@ -304,34 +307,28 @@ def _check_rule(vault: Vault, rule: Rule, payload: Any, author: bytes, grant: Gr
         empty = value is None or value is msgspec.UNSET
         if not (empty and rule.nullable) and (allowed is None or value != allowed):
             raise Unauthorised("sync.out_of_scope", field=rule.scope[0], value=str(value)[:64], **refuse)
-    if rule.owned is not None:
-        key = getattr(payload, rule.owned)
-        if not _owns(vault, rule.kind, str(key), author, claimed, new_ok=True):
+    for kind, key_field in ((rule.kind, rule.owned), rule.parent or (None, None)):
+        if kind is None or key_field is None:
+            continue
+        key = getattr(payload, key_field, msgspec.UNSET)
+        if key is msgspec.UNSET or _owner(vault, kind, str(key), first) != author:
             raise Unauthorised("sync.not_owner", key=str(key)[:64], **refuse)
-        claimed.setdefault((rule.kind, str(key)), author)
-    if rule.parent is not None:
-        ref = getattr(payload, rule.parent[0], msgspec.UNSET)
-        if ref is msgspec.UNSET or not _owns(vault, rule.parent[1], str(ref), author, claimed, new_ok=False):
-            raise Unauthorised("sync.not_owner", key=str(ref)[:64], **refuse)
 
 
-def _owns(vault: Vault, kind: str, key: str, author: bytes, claimed: dict[tuple[str, str], bytes],
-          new_ok: bool) -> bool:
-    """Whether ``author`` created record ``key`` of ``kind`` (here or earlier in this batch);
-    with ``new_ok``, also whether nobody holds that key yet."""
-    if (kind, key) in claimed:
-        return claimed[(kind, key)] == author
-    row = vault.query_one("SELECT device FROM authz_owner WHERE kind = ? AND key = ?", (kind, key))
-    if row is not None:
-        return row[0] == author.hex()
-    if not new_ok:
-        return False
-    # A record may also exist without an owner row (written by another kind, e.g. a batch import).
-    table = kind.split(".", 1)[0]
-    rule = next((r for rules in AUTHOR.values() for r in rules if r.kind == kind), None)
-    if rule is None or not any(table in p.tables for p in vault._projections):
-        return True
-    return vault.query_one(f'SELECT 1 FROM "{table}" WHERE "{rule.owned}" = ?', (key,)) is None
+def _owner(vault: Vault, kind: str, key: str, first: dict[tuple[str, str], tuple[int, bytes, bytes]]) -> bytes | None:
+    """Who owns record ``key`` of ``kind`` once this batch is merged: the author of its earliest
+    event (in ``(hlc, id)`` order) here or in the batch. ``None`` for a record that exists here
+    without an owner (written by another kind, e.g. a batch import): nobody but a device may change it."""
+    row = vault.query_one("SELECT device, hlc, eid FROM authz_owner WHERE kind = ? AND key = ?", (kind, key))
+    here = None if row is None else (int(row[1]), bytes(row[2]), bytes.fromhex(row[0]))
+    if here is None:
+        # The table a kind's records live in is named like the kind ("ledger_interval.put").
+        table = kind.split(".", 1)[0]
+        if any(table in p.tables for p in vault._projections) and vault.query_one(
+                f'SELECT 1 FROM "{table}" WHERE "{_OWNED[kind]}" = ?', (key,)) is not None:
+            return None
+    found = [m for m in (here, first.get((kind, key))) if m is not None]
+    return min(found)[2] if found else None
 
 
 # ---------------------------------------------------------------------------- the table, for docs
