@@ -318,9 +318,16 @@ def import_outbox(vault: Vault, data: bytes, now_ms: int | None = None) -> Outbo
     held = {r[0] for r in vault.query("SELECT id FROM bridge_outbox")} if entries else set()
     fresh = [e for e in entries if e.id not in held]
     events, unmatched = _events(vault, fresh)
-    # Outages a phone opened in earlier deliveries are its own (the vault wrote them on its behalf).
-    claimed = {("ledger_interval.put", r[0]): bytes.fromhex(r[1]) for r in vault.query(
-        "SELECT record, author FROM bridge_outbox WHERE record IS NOT NULL AND author IS NOT NULL")}
+    # Who first wrote each record, as halqa.vault.authz counts owners: the outages a phone opened
+    # in earlier deliveries are its own (the vault wrote them on its behalf, so they come first),
+    # and the records of this file are their phone's, in time order.
+    first: dict[tuple[str, str], tuple[int, bytes, bytes]] = {
+        ("ledger_interval.put", r[0]): (0, b"", bytes.fromhex(r[1])) for r in vault.query(
+            "SELECT record, author FROM bridge_outbox WHERE record IS NOT NULL AND author IS NOT NULL")}
+    for kind, payload, e in events:
+        mark = (e.at_ms << 16, bytes.fromhex(e.id), e.author)
+        record = (kind, str(payload.id))
+        first[record] = min(first.get(record, mark), mark)
     opened = {e.id: payload.id for kind, payload, e in events if e.body.type == "power-off"}
     for kind, payload, e in events:
         try:
@@ -330,7 +337,7 @@ def import_outbox(vault: Vault, data: bytes, now_ms: int | None = None) -> Outbo
         rule = _RULES.get(e.grant.role, {}).get(kind)
         if rule is None:
             raise Unauthorised("sync.kind_refused", kind=kind, role=e.grant.role, name=e.grant.name)
-        _check_rule(vault, rule, payload, e.author, e.grant, claimed)
+        _check_rule(vault, rule, payload, e.author, e.grant, first)
     if fresh:
         with vault.transaction() as tx:
             for kind, payload, _ in events:
