@@ -25,9 +25,9 @@ member-app/node_modules/.package-lock.json: member-app/package-lock.json
 $(APP): member-app/node_modules/.package-lock.json $(APP_SRC)
 	cd member-app && npm run build
 
-member-app: $(APP)
+member-app: member-app/node_modules/.package-lock.json $(APP)
 
-setup: $(STAMP) $(APP)
+setup: $(STAMP) member-app/node_modules/.package-lock.json $(APP)
 
 demo: setup
 	$(VENV)/bin/halqa demo

@@ -216,6 +216,7 @@ def test_member_phone_journey(phone_env, cli, vault_path, tmp_path, lang):
         page.screenshot(path=str(_shots(tmp_path) / f"phone-offline-{lang}.png"))
         stored = "\n".join(page.evaluate(DUMP))
         assert stored and HOUSEHOLD not in stored and grievance not in stored
+        assert "AGE-SECRET-KEY" not in stored.upper()  # nothing that opens the sealed entries
         assert grievance.encode().decode("latin-1") not in stored
         with page.expect_download() as download:
             page.click("[data-action=share-outbox]")
