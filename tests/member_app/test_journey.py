@@ -42,7 +42,7 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 # What the app's storage is dumped as: every IndexedDB value (bytes as latin-1 text), every
 # Cache Storage body, and localStorage.
 DUMP = """async () => {
-  const out = [];
+  const out = [], code = [];
   const text = (v) => v instanceof Uint8Array ? Array.from(v, (b) => String.fromCharCode(b)).join("")
     : JSON.stringify(v, (k, x) => x instanceof Uint8Array ? Array.from(x, (b) => String.fromCharCode(b)).join("") : x);
   for (const info of await indexedDB.databases()) {
@@ -57,11 +57,17 @@ DUMP = """async () => {
   }
   for (const name of await caches.keys()) {
     const cache = await caches.open(name);
-    for (const req of await cache.keys()) out.push(req.url, await (await cache.match(req)).text());
+    for (const req of await cache.keys()) code.push(req.url, await (await cache.match(req)).text());
   }
   for (let i = 0; i < localStorage.length; i++) out.push(localStorage.key(i), localStorage.getItem(localStorage.key(i)));
-  return out;
+  return {data: out, cache: code};
 }"""
+
+
+def _stored(page) -> tuple[str, str]:
+    """Everything the app stored: (IndexedDB and localStorage values, Cache Storage bodies)."""
+    dump = page.evaluate(DUMP)
+    return "\n".join(dump["data"]), "\n".join(dump["cache"])
 
 
 def _free_port() -> int:
@@ -214,10 +220,11 @@ def test_member_phone_journey(phone_env, cli, vault_path, tmp_path, lang):
         page.click("[data-action=add-grievance]")
         _wait_count(page, 7)
         page.screenshot(path=str(_shots(tmp_path) / f"phone-offline-{lang}.png"))
-        stored = "\n".join(page.evaluate(DUMP))
-        assert stored and HOUSEHOLD not in stored and grievance not in stored
-        assert "AGE-SECRET-KEY" not in stored.upper()  # nothing that opens the sealed entries
-        assert grievance.encode().decode("latin-1") not in stored
+        data, cache = _stored(page)
+        for stored in (data, cache):
+            assert stored and HOUSEHOLD not in stored and grievance not in stored
+            assert grievance.encode().decode("latin-1") not in stored
+        assert "AGE-SECRET-KEY" not in data.upper()  # nothing that opens the sealed entries
         with page.expect_download() as download:
             page.click("[data-action=share-outbox]")
         shared = tmp_path / "outbox.json"
@@ -301,11 +308,11 @@ def test_one_gesture_erases_the_outbox_and_the_apps_storage(phone_env):
         server.stop()
         page.click("[data-action=power-off]")
         _wait_count(page, 1)
-        assert page.evaluate(DUMP)
+        assert all(_stored(page))
         page.on("dialog", lambda d: d.accept())
         page.click("[data-action=erase]")
         page.wait_for_selector("[data-screen=unpaired]:not([hidden])")
-        assert page.evaluate(DUMP) == []
+        assert _stored(page) == ("", "")
         assert page.evaluate("navigator.serviceWorker.getRegistrations().then((r) => r.length)") == 0
         ctx.close()
 
