@@ -9,7 +9,6 @@
   the server's clock. It never names the household (the phone does not store it).
 * ``POST /api/m/outbox``: an outbox file (the same JSON as "send as a file"); authenticated by
   the entries' signatures, not by a cookie (a phone's token would not survive a server restart).
-* ``GET /api/m/time``: the server's clock, for the phone's offset.
 * ``GET /ca.crt``: the vault's local CA certificate (see :mod:`halqa.web.tls`).
 """
 
@@ -71,10 +70,6 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def api_time(ctx: Ctx) -> dict[str, Any]:
-    return {"server_ms": _now_ms()}
-
-
 def _names(rows: list[dict[str, Any]], key: str) -> list[dict[str, str]]:
     return [{"id": str(r[key]), "ar": r.get("name_ar") or "", "ckb": r.get("name_ckb") or "",
              "en": r.get("name_en") or str(r[key])} for r in rows]
@@ -111,7 +106,6 @@ routes: list[View] = [
     *(view(f"/m/{path}", _file(name, media), access=Access.PUBLIC, vault=False) for path, (name, media) in FILES.items()),
     view("/m/manifest.webmanifest", manifest, access=Access.PUBLIC, vault=False),
     view("/m/icon.svg", icon, access=Access.PUBLIC, vault=False),
-    view("/api/m/time", api_time, access=Access.PUBLIC, vault=False),
     view("/api/m/pair", api_pair, methods=("POST",), access=Access.PUBLIC),
     view("/api/m/outbox", api_outbox, methods=("POST",), access=Access.PUBLIC, max_body=MAX_BUNDLE_BODY),
     view("/ca.crt", ca_cert, access=Access.PUBLIC),
