@@ -36,7 +36,8 @@ def prepare(vault_path: str | os.PathLike[str], passphrase: str | None = None, h
             vault: Any = None) -> Prepared:
     """Build the app for ``vault_path`` (unlocked now if ``passphrase`` or an open ``vault`` is
     given, else in the browser). ``lan`` binds every interface, requires pairing, and serves
-    HTTPS with a fresh self-signed certificate (``https=False`` turns that off: not advised)."""
+    HTTPS with a certificate from the vault's own CA when the vault is open now (see
+    :mod:`halqa.web.tls`), else a fresh self-signed one (``https=False`` turns HTTPS off: not advised)."""
     https = lan if https is None else https
     bind = host or ("0.0.0.0" if lan else "127.0.0.1")
     shown = lan_address() if bind in ("0.0.0.0", "::") else bind
