@@ -154,6 +154,21 @@ def chromium(home: Path, extra: tuple[str, ...] = ()):
             browser.close()
 
 
+def _open_with_age(vault_path: Path, shared: Path, tmp_path: Path) -> None:
+    import base64
+
+    from halqa.bridge.keys import age_identity_text
+
+    with Vault.open(vault_path, PASSPHRASE) as vault:
+        (tmp_path / "id.txt").write_text(age_identity_text(vault) + "\n")
+    first = json.loads(shared.read_bytes())["entries"][0]
+    (tmp_path / "entry.age").write_bytes(base64.b64decode(first["age"]))
+    out = subprocess.run(["age", "-d", "-i", str(tmp_path / "id.txt"), str(tmp_path / "entry.age")], check=True,
+                         capture_output=True).stdout
+    envelope = json.loads(out)
+    assert json.loads(envelope["body"])["id"] == first["id"] and len(envelope["sig"]) == 128
+
+
 def _now_ms(page) -> int:
     return int(page.evaluate("Date.now()"))
 
@@ -191,6 +206,7 @@ def _pair(ctx, server, lang: str, shots: Path | None = None):
     page.wait_for_selector("[data-screen=home]:not([hidden])")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.select_option("[data-field=lang]", lang)
+    page.wait_for_selector(f"html[lang={lang}]")
     return page
 
 
@@ -232,6 +248,8 @@ def test_member_phone_journey(phone_env, cli, vault_path, tmp_path, lang):
         code, out = cli("--json", "sync", "import", str(shared))
         assert code == 0, out
         assert json.loads(out)["added"] == 7
+        if shutil.which("age"):  # what the browser sealed opens with the reference age client
+            _open_with_age(vault_path, shared, tmp_path)
         # one more outage starts while the server is still down: "the rest"
         before = _now_ms(page)
         page.click("[data-action=power-off]")
@@ -286,6 +304,7 @@ def test_axe_finds_no_serious_violations_on_the_apps_screens(phone_env, tmp_path
         page.evaluate(axe)
         for lang in ("ar", "ckb", "en"):
             page.select_option("[data-field=lang]", lang)
+            page.wait_for_selector(f"html[lang={lang}]")
             for screen in SCREENS:
                 if screen != "home":
                     page.click(f"[data-action=open][data-target={screen}]")
