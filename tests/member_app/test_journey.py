@@ -316,6 +316,15 @@ def test_axe_finds_no_serious_violations_on_the_apps_screens(phone_env, tmp_path
                 if screen != "home":
                     page.click(f"[data-screen={screen}] [data-action=open][data-target=home]")
         ctx.close()
+        fresh = browser.new_context(viewport={"width": 360, "height": 800})  # before pairing
+        page = fresh.new_page()
+        page.goto(f"https://{HOST}:{server.port}/m/")
+        page.wait_for_selector("[data-screen=unpaired]:not([hidden])")
+        page.evaluate(axe)
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        found += [("ar", "unpaired", v["id"], v["impact"]) for v in result["violations"]
+                  if v["impact"] in ("serious", "critical")]
+        fresh.close()
     assert not found, found
 
 
