@@ -128,7 +128,8 @@ def test_public_api_pinned_and_documented():
         "DATASETS", "DEFAULT_THRESHOLD",
         "BundleInvalid", "Hub", "ImportResult", "add_contact", "age_identity_text", "aggregate_tables", "budget",
         "contacts", "decoy", "demo", "export_bundle", "get_contact", "hub_init", "hub_open", "identity", "identity_qr",
-        "import_bundle", "join_frames", "open_bundle", "publish_table", "push_bundle", "qr_images", "received_aggregates",
+        "import_bundle", "import_outbox", "is_outbox", "OutboxInvalid",
+        "join_frames", "open_bundle", "publish_table", "push_bundle", "qr_images", "received_aggregates",
         "rekey_contact", "remove_contact", "scan_texts", "serve_push", "set_budget", "set_role", "snapshot", "suppress",
         "unconfirmed"])
     for name in B.__all__:

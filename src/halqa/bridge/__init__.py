@@ -14,7 +14,7 @@ PostgreSQL (the same vault model and merge code on another connection).
 
 Modules: ``keys`` (identities, Bech32), ``records`` (events, tables), ``contacts``, ``bundle``
 (format, export, import), ``aggregates`` (datasets, suppression), ``privacy`` (DP, budgets),
-``qr``, ``lan`` (local push), ``hub`` (PostgreSQL), ``demo``.
+``qr``, ``lan`` (local push), ``outbox`` (a member phone's sealed outbox), ``hub`` (PostgreSQL), ``demo``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from halqa.bridge.demo import decoy, demo
 from halqa.bridge.hub import Hub, hub_init, hub_open
 from halqa.bridge.keys import age_identity_text
 from halqa.bridge.lan import push_bundle, serve_push
+from halqa.bridge.outbox import OutboxInvalid, import_outbox, is_outbox
 from halqa.bridge.privacy import budget, publish_table, set_budget
 from halqa.bridge.qr import join_frames, qr_images, scan_texts
 from halqa.bridge.records import contacts, get_contact
@@ -36,6 +37,7 @@ __all__ = [
     "BundleInvalid",
     "Hub",
     "ImportResult",
+    "OutboxInvalid",
     "add_contact",
     "age_identity_text",
     "aggregate_tables",
@@ -50,6 +52,8 @@ __all__ = [
     "identity",
     "identity_qr",
     "import_bundle",
+    "import_outbox",
+    "is_outbox",
     "join_frames",
     "open_bundle",
     "publish_table",

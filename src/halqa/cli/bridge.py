@@ -268,14 +268,23 @@ def sync_export(
 
 @sync_app.command("import")
 def sync_import(
-    file: Annotated[Path, typer.Argument(help="Bundle file (an age file sealed to this device).")],
+    file: Annotated[Path, typer.Argument(help="Bundle file (an age file sealed to this device), or a phone's outbox.")],
     max_mb: Annotated[int, typer.Option("--max-mb", help="Refuse bundles larger than this many MiB.")] = 1024,
 ) -> None:
-    """Verify a bundle completely and merge it (nothing is written if anything is wrong)."""
-    from halqa.bridge import import_bundle
+    """Verify a bundle (or a member phone's outbox file) completely and merge it (nothing is
+    written if anything is wrong)."""
+    from halqa.bridge import import_bundle, import_outbox, is_outbox
+    from halqa.bridge.bundle import read_bundle_file
 
+    data = read_bundle_file(file, max_bytes=max_mb << 20)
+    if is_outbox(data):
+        with open_vault() as vault:
+            got = import_outbox(vault, data)
+        emit(got.to_dict(), lambda d: console.print(t("outbox.imported", added=d["added"], events=d["events"],
+                                                      duplicates=d["duplicates"])))
+        return
     with open_vault() as vault:
-        res = import_bundle(vault, file, max_bytes=max_mb << 20)
+        res = import_bundle(vault, data, max_bytes=max_mb << 20)
     emit(res.as_dict(), lambda d: console.print(t("bridge.imported", new=d["commits_new"], known=d["commits_known"],
                                                   events=d["events_new"])))
 

@@ -311,7 +311,8 @@ def _check_rule(vault: Vault, rule: Rule, payload: Any, author: bytes, grant: Gr
         empty = value is None or value is msgspec.UNSET
         if not (empty and rule.nullable) and (allowed is None or value != allowed):
             raise Unauthorised("sync.out_of_scope", field=rule.scope[0], value=str(value)[:64], **refuse)
-    for kind, key_field in ((rule.kind, rule.owned), rule.parent or (None, None)):
+    parent = (rule.parent[1], rule.parent[0]) if rule.parent else (None, None)  # parent is (field, kind)
+    for kind, key_field in ((rule.kind, rule.owned), parent):
         if kind is None or key_field is None:
             continue
         key = getattr(payload, key_field, msgspec.UNSET)
