@@ -417,7 +417,7 @@ def _hotspots_result(data: ListeningData, places: list[str], hearings: np.ndarra
     z = _gi_star(hearings.astype(float), nb)
     p = 2 * norm.sf(np.abs(z))
     q = false_discovery_control(p, method="bh") if len(p) else p
-    rows : list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
     for i, place in enumerate(places):
         hot, cold = bool(q[i] < alpha and z[i] > 0), bool(q[i] < alpha and z[i] < 0)
         rows.append({"place": place, "hearings": int(hearings[i]), "grievances": int(counts[i]), "z": round(float(z[i]), 3),
@@ -492,7 +492,7 @@ def _trends_result(table: np.ndarray, names: list[str], weeks: int, last: Any) -
     from scipy.stats import linregress
 
     x = np.arange(weeks, dtype=float)
-    out : list[dict[str, Any]] = []
+    out: list[dict[str, Any]] = []
     for t, name in enumerate(names):
         y = table[t]
         if y.sum() == 0:
