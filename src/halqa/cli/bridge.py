@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.table import Table
@@ -15,6 +15,9 @@ from rich.table import Table
 from halqa.cli.common import STATE, confirm, console, emit, open_vault
 from halqa.i18n import t
 from halqa.vault.outside import remember
+
+if TYPE_CHECKING:
+    from halqa.bridge.hub import Hub
 
 id_app = typer.Typer(no_args_is_help=True, help="This device's identity (keys, fingerprint, QR code).")
 contacts_app = typer.Typer(no_args_is_help=True, help="Contacts: devices and allies you exchange bundles with.")
@@ -471,12 +474,21 @@ def publish_budget(
 
 
 # ---------------------------------------------------------------------------- hub
+def _hub(url: str, create: bool = False) -> Hub:
+    """Open (or create) the hub with every domain loaded: a full import verifies commits of any kind."""
+    from halqa.app import load
+    from halqa.bridge import hub_init, hub_open
+
+    load()
+    return hub_init(url) if create else hub_open(url)
+
+
 @hub_app.command("init")
 def hub_init_cmd(url: Annotated[str, typer.Argument(help="postgresql://user@host:port/database (an empty database).")]) -> None:
     """Create the hub's tables and keys in an empty PostgreSQL database."""
-    from halqa.bridge import hub_init, identity
+    from halqa.bridge import identity
 
-    hub = hub_init(url)
+    hub = _hub(url, create=True)
     try:
         ident = identity(hub)
     finally:
@@ -488,9 +500,9 @@ def hub_init_cmd(url: Annotated[str, typer.Argument(help="postgresql://user@host
 @hub_app.command("id")
 def hub_id(url: Annotated[str, typer.Argument(help="The hub's postgresql:// URL.")]) -> None:
     """The hub's identity: give circles its pairing text so they can seal bundles to it."""
-    from halqa.bridge import hub_open, identity
+    from halqa.bridge import identity
 
-    hub = hub_open(url)
+    hub = _hub(url)
     try:
         ident = identity(hub)
     finally:
@@ -507,9 +519,9 @@ def hub_add_circle(
     verified: Annotated[str, typer.Option("--verified", help="How the key was checked.")] = "unverified",
 ) -> None:
     """Accept bundles from a circle's device (its pairing text names both keys)."""
-    from halqa.bridge import add_contact, hub_open
+    from halqa.bridge import add_contact
 
-    hub = hub_open(url)
+    hub = _hub(url)
     try:
         c = add_contact(hub, name, text=text, verified=verified, role="circle")
     finally:
@@ -526,10 +538,9 @@ def hub_import(
         "--full", help="Also take commit bundles (still only what each author's role may author here).")] = False,
 ) -> None:
     """Import bundles from circles into the hub (each verified; bad ones reported, good ones kept)."""
-    from halqa.bridge import hub_open
     from halqa.bridge.hub import import_many
 
-    hub = hub_open(url)
+    hub = _hub(url)
     try:
         res = import_many(hub, files, accept=("aggregates", "commits") if full else ("aggregates",))
     finally:
@@ -552,9 +563,9 @@ def hub_query(
     by: Annotated[str, typer.Option("--by", help="Group by (comma-separated): source, area, theme, period.")] = "theme,period",
 ) -> None:
     """Aggregates across every circle that sent bundles to the hub."""
-    from halqa.bridge import hub_open, received_aggregates
+    from halqa.bridge import received_aggregates
 
-    hub = hub_open(url)
+    hub = _hub(url)
     try:
         rows = received_aggregates(hub, dataset, tuple(b.strip() for b in by.split(",") if b.strip()))
     finally:

@@ -336,9 +336,10 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(130) from None
     except Exception as exc:  # the last line of defence: no tracebacks for users
         # Typer vendors click (typer._click): recognise its usage errors by their interface.
-        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            raise SystemExit(code) from None
         if os.environ.get("HALQA_DEBUG"):
             raise
         fail(HalqaError("error.unexpected", detail=f"{type(exc).__name__}: {exc}"))

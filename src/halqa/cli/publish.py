@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -31,7 +32,7 @@ def poster_langs(ctx: typer.Context) -> str:
     return (root.params.get("lang") if root is not None else None) or "ar,en"
 
 
-def _kind_command(kind: str, doc: str):
+def _kind_command(kind: str, doc: str) -> Callable[..., None]:
     def command(ctx: typer.Context, output: OutOpt, area: AreaOpt = None, style: StyleOpt = "screen",
                 size: SizeOpt = "a4", digits: DigitsOpt = None, first: FromOpt = None, last: ToOpt = None,
                 name: NameOpt = None, dpi: DpiOpt = 300) -> None:
