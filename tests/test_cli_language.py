@@ -18,6 +18,7 @@ import re
 import pytest
 
 from halqa.cli import common
+from tests.cli_seed import SEEDED_IDS, read_commands, seed_read_vault
 
 #: A word in Latin letters (two or more), as a person would read it.
 LATIN = re.compile(r"[A-Za-z]{2,}")
@@ -49,3 +50,23 @@ def test_demo_speaks_only_the_chosen_language(cli, monkeypatch, tmp_path, lang):
     tables = set(json.loads(info)["projections"])
     found = latin_words(out, tables)
     assert not found, " ".join(sorted(set(found)))
+
+
+#: What the seed types into every free-text field: a person's words, in Arabic.
+TYPED = "نص كتبه أحد الجيران"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["ar", "ckb"])
+def test_read_commands_speak_only_the_chosen_language(cli, vault, wide, monkeypatch, tmp_path, lang):
+    ids = seed_read_vault(cli, vault, tmp_path, TYPED, TYPED)
+    tables = set(json.loads(cli("info", "--json")[1])["projections"])
+    found = {}
+    for command, argv, code, out in read_commands(cli, monkeypatch, ids, "--lang", lang):
+        assert code == 0, (argv, out)
+        words = latin_words(out, tables | SEEDED_IDS)
+        if words:
+            found[command] = sorted(set(words))
+    total = sum(len(words) for words in found.values())
+    assert not found, f"{total} Latin words in {len(found)} commands:\n" + "\n".join(
+        f"{command}: {' '.join(words)}" for command, words in found.items())

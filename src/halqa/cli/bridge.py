@@ -12,7 +12,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from halqa.cli.common import STATE, confirm, console, emit, open_vault
+from halqa.cli.common import STATE, confirm, console, emit, named, open_vault
 from halqa.i18n import t
 from halqa.vault.outside import remember
 
@@ -145,8 +145,9 @@ def contacts_list() -> None:
         rows = [_public(c) for c in contacts(vault)]
     emit(rows, lambda d: _table([t("bridge.col_name"), t("bridge.col_role"), t("bridge.col_fingerprint"),
                                  t("bridge.col_verified"), t("bridge.col_added"), t("bridge.col_can_send")],
-                                [[c["name"], c["role"] if c["confirmed"] else t("bridge.role_unconfirmed", role=c["role"]),
-                                  c["fingerprint"], c["verified"], c["added"],
+                                [[c["name"], named("role", c["role"]) if c["confirmed"]
+                                  else t("bridge.role_unconfirmed", role=named("role", c["role"])),
+                                  c["fingerprint"], named("verified", c["verified"]), c["added"],
                                   t("bridge.yes") if c["signing_key"] else t("bridge.no")] for c in d]))
 
 
@@ -261,7 +262,8 @@ def sync_export(
         console.print(t("bridge.exported", file=d["file"], commits=d["commits"], events=d["events"],
                         recipients=", ".join(d["recipients"]), bytes=d["bytes"]))
         for ds, s in d.get("aggregates", {}).items():
-            console.print(t("bridge.exported_aggregates", dataset=ds, cells=s["cells"], suppressed=s["suppressed"]))
+            console.print(t("bridge.exported_aggregates", dataset=named("dataset", ds), cells=s["cells"],
+                            suppressed=s["suppressed"]))
 
     emit(res, human)
 
@@ -385,7 +387,8 @@ def sync_aggregates(
 
     def human(d: dict) -> None:
         for ds, v in d.items():
-            console.print(t("bridge.exported_aggregates", dataset=ds, cells=len(v["cells"]), suppressed=v["suppressed"]))
+            console.print(t("bridge.exported_aggregates", dataset=named("dataset", ds), cells=len(v["cells"]),
+                            suppressed=v["suppressed"]))
             _table([t("bridge.col_area"), t("bridge.col_theme"), t("bridge.col_period"), t("bridge.col_value"), "n"],
                    v["cells"][:40])
 
@@ -467,7 +470,8 @@ def publish_budget(
         data = {dataset: data[dataset]} if dataset in data else data
     emit(data, lambda d: _table([t("bridge.col_dataset"), t("bridge.col_total"), t("bridge.col_spent"),
                                  t("bridge.col_remaining"), t("bridge.col_publications")],
-                                [[k, v["total"], v["spent"], v["remaining"], v["publications"]] for k, v in d.items()]))
+                                [[named("dataset", k), v["total"], v["spent"], v["remaining"], v["publications"]]
+                                 for k, v in d.items()]))
 
 
 # ---------------------------------------------------------------------------- hub
