@@ -129,7 +129,8 @@ def contacts_add(
         c = add_contact(vault, name, text=text, age_recipient=age_recipient, signing_key=signing_key,
                         qr_image=qr_image, verified=verified, role=role, household=household, pseudonym=pseudonym)
     emit(_public(c), lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
-                                               verified=d["verified"]) + " " + t("bridge.contact_role", role=d["role"])))
+                                               verified=named("verified", d["verified"]))
+                                             + " " + t("bridge.contact_role", role=named("role", d["role"]))))
 
 
 def _public(c: dict[str, Any]) -> dict[str, Any]:
@@ -166,7 +167,7 @@ def contacts_set_role(
         if role == "device":
             confirm("bridge.confirm_device", name=c["name"], fingerprint=c["fingerprint"])
         c = set_role(vault, name, role, household=household, pseudonym=pseudonym)
-    emit(_public(c), lambda d: console.print(t("bridge.role_set", name=d["name"], role=d["role"])))
+    emit(_public(c), lambda d: console.print(t("bridge.role_set", name=d["name"], role=named("role", d["role"]))))
 
 
 @contacts_app.command("confirm-roles")
@@ -194,7 +195,7 @@ def contacts_confirm_roles(
 
     def human(d: list) -> None:
         for c in d:
-            console.print(t("bridge.role_set", name=c["name"], role=c["role"]))
+            console.print(t("bridge.role_set", name=c["name"], role=named("role", c["role"])))
         if not d:
             console.print(t("bridge.roles_all_confirmed"))
 
@@ -519,7 +520,7 @@ def hub_add_circle(
     finally:
         hub.close()
     emit(_public(c), lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
-                                      verified=d["verified"])))
+                                      verified=named("verified", d["verified"]))))
 
 
 @hub_app.command("import")

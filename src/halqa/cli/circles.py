@@ -159,7 +159,7 @@ def show_cmd(circle: Annotated[Optional[str], typer.Argument(help="A circle id (
 
     def human(d: dict[str, Any]) -> None:
         if "roles" in d:
-            console.print(f"{d['id']}: " + " ".join(f"{p}({named('role', d['roles'][p])})" if p in d["roles"] else p
+            console.print(f"{d['id']}: " + " ".join(f"{p}({named('circle_role', d['roles'][p])})" if p in d["roles"] else p
                                                     for p in d["members"]))
             table = Table(*cols("day", "part", "hour", "host", "place", "kind"))
             for m in d["meetings"]:
@@ -254,7 +254,7 @@ def schedule_cmd(
         console.print(table)
         u = d["unpredictability"]
         console.print(t("circles.schedule_done", n=len(d["meetings"]), circle=d["circle"], score=u["score"], target=d["target"]))
-        console.print("  " + ", ".join(f"{k} {u[k]}" for k in ("weekday", "hour", "host", "gap")))
+        console.print("  " + joined(f"{label('unpredictability', k)} {u[k]}" for k in ("weekday", "hour", "host", "gap")))
         if not d["meets_target"]:
             console.print(t("circles.below_target"))
         for hole in d.get("unscheduled", []):
@@ -291,7 +291,7 @@ def role_cmd(
 
     with open_vault() as vault:
         data = set_role(vault, circle, member, role)
-    emit(data, lambda d: console.print(t("circles.role_set", **d)))
+    emit(data, lambda d: console.print(t("circles.role_set", **(d | {"role": named("circle_role", d["role"])}))))
 
 
 meeting_app = typer.Typer(no_args_is_help=True, help="Meetings: record that a meeting was held and who came.")

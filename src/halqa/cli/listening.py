@@ -75,7 +75,8 @@ def add(
         data = voice.read_bytes() if voice is not None else None
         g = add_grievance(vault, themes=theme or [], place=place or "", day=day or "", text=text, groups=group or [],
                           tone=tone, count=count, voice=data)
-    emit(g, lambda d: console.print(t("listening.added", id=d["id"], themes=", ".join(d["themes"]) or "-")))
+        names = _theme_names(vault)
+    emit(g, lambda d: console.print(t("listening.added", id=d["id"], themes=joined(names.get(x, x) for x in d["themes"]) or "-")))
 
 
 @listen_app.command("import")
