@@ -82,6 +82,7 @@ def test_read_commands_speak_only_the_chosen_language(cli, vault, wide, monkeypa
 #: Write commands that print a confirmation, run in order on the seeded vault ({circle}, {proposal} filled in).
 WRITE = [
     ["listen", "add", "--theme", "water", "--place", "NKH", "--day", "2026-01-07", "--text", TYPED],
+    ["listen", "suggest", "--text", "ما عندنا كهرباء من أسبوع والمولدة غالية"],
     ["listen", "theme", "add", "mk2", "--name-ar", TYPED, "--name-ckb", TYPED],
     ["listen", "group", "add", "origin"],
     ["listen", "encode", "--theme", "water", "--count", "3", "--place", "NKH", "--line-lang", "ar"],
@@ -98,6 +99,7 @@ WRITE = [
     ["tools", "lend", "drill", "--to", "a2"],
     ["tools", "return", "drill"],
     ["circles", "task", "add", "{circle}", TYPED, "--due", "2026-03-01"],
+    ["circles", "form", "--min", "3", "--max", "6", "--seed", "1"],
     ["circles", "schedule", "{circle}", "--weeks", "2"],
     ["circles", "role", "{circle}", "m1", "host"],
     ["learn", "plan", "--months", "2"],

@@ -119,10 +119,11 @@ def _form_human(d: dict[str, Any]) -> None:
         console.print(f"  {label('field', key)}: {named('', value)}")
     parts = d["objective"]["parts"]
     console.print(f"{t('circles.objective')}: {d['objective']['total']} (" +
-                  ", ".join(f"{k} {v}" for k, v in parts.items()) + ")")
+                  joined(f"{label('objective', k)} {v}" for k, v in parts.items()) + ")")
     if d.get("exact"):
         e = d["exact"]
-        console.print(t("circles.exact_gap", status=e["status"], bound=e["bound"], gap=e["gap"]))
+        console.print(t("circles.exact_gap", status=named("solver", e["status"]), bound=named("", e["bound"]),
+                        gap=named("", e["gap"])))
     if d["unplaced"]:
         console.rule(t("circles.unplaced"))
         for u in d["unplaced"]:

@@ -220,6 +220,8 @@ def named(kind: str, value: Any) -> str:
     (``value.<kind>.<value>``); a value without a name (a code, a person's word) is shown as it is."""
     if isinstance(value, bool):
         return t("value.yes" if value else "value.no")
+    if value is None:
+        return "-"
     if not kind:
         return str(value)
     key = f"value.{kind}.{value}"

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from halqa.cli.common import STATE, area_names, cols, console, emit, group_label, joined, named, open_vault
+from halqa.cli.common import STATE, area_names, cols, console, emit, group_label, joined, label, named, open_vault
 from halqa.i18n import current_language, t
 from halqa.vault.outside import remember
 
@@ -165,7 +165,7 @@ def suggest(
         return joined(f"{names.get(s['theme'], s['theme'])} {s['score']:.2f}" for s in r["suggestions"]) or "-"
 
     emit(found, lambda d: _table(cols("id", "lang", "suggested", "text"),
-                                 [[r.get("id", "-"), r["lang"], shown(r), r["text"][:50]] for r in d]))
+                                 [[r.get("id", "-"), label("lang", r["lang"], r["lang"]), shown(r), r["text"][:50]] for r in d]))
 
 
 @listen_app.command("confirm")
