@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from halqa.cli.common import STATE, confirm, console, emit, open_vault
+from halqa.cli.common import STATE, confirm, console, emit, named, open_vault
 from halqa.i18n import t
 from halqa.vault.outside import remember
 
@@ -132,7 +132,8 @@ def contacts_add(
         c = add_contact(vault, name, text=text, age_recipient=age_recipient, signing_key=signing_key,
                         qr_image=qr_image, verified=verified, role=role, household=household, pseudonym=pseudonym)
     emit(_public(c), lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
-                                               verified=d["verified"]) + " " + t("bridge.contact_role", role=d["role"])))
+                                               verified=named("verified", d["verified"]))
+                                             + " " + t("bridge.contact_role", role=named("role", d["role"]))))
 
 
 def _public(c: dict[str, Any]) -> dict[str, Any]:
@@ -148,8 +149,9 @@ def contacts_list() -> None:
         rows = [_public(c) for c in contacts(vault)]
     emit(rows, lambda d: _table([t("bridge.col_name"), t("bridge.col_role"), t("bridge.col_fingerprint"),
                                  t("bridge.col_verified"), t("bridge.col_added"), t("bridge.col_can_send")],
-                                [[c["name"], c["role"] if c["confirmed"] else t("bridge.role_unconfirmed", role=c["role"]),
-                                  c["fingerprint"], c["verified"], c["added"],
+                                [[c["name"], named("role", c["role"]) if c["confirmed"]
+                                  else t("bridge.role_unconfirmed", role=named("role", c["role"])),
+                                  c["fingerprint"], named("verified", c["verified"]), c["added"],
                                   t("bridge.yes") if c["signing_key"] else t("bridge.no")] for c in d]))
 
 
@@ -168,7 +170,7 @@ def contacts_set_role(
         if role == "device":
             confirm("bridge.confirm_device", name=c["name"], fingerprint=c["fingerprint"])
         c = set_role(vault, name, role, household=household, pseudonym=pseudonym)
-    emit(_public(c), lambda d: console.print(t("bridge.role_set", name=d["name"], role=d["role"])))
+    emit(_public(c), lambda d: console.print(t("bridge.role_set", name=d["name"], role=named("role", d["role"]))))
 
 
 @contacts_app.command("confirm-roles")
@@ -196,7 +198,7 @@ def contacts_confirm_roles(
 
     def human(d: list) -> None:
         for c in d:
-            console.print(t("bridge.role_set", name=c["name"], role=c["role"]))
+            console.print(t("bridge.role_set", name=c["name"], role=named("role", c["role"])))
         if not d:
             console.print(t("bridge.roles_all_confirmed"))
 
@@ -264,7 +266,8 @@ def sync_export(
         console.print(t("bridge.exported", file=d["file"], commits=d["commits"], events=d["events"],
                         recipients=", ".join(d["recipients"]), bytes=d["bytes"]))
         for ds, s in d.get("aggregates", {}).items():
-            console.print(t("bridge.exported_aggregates", dataset=ds, cells=s["cells"], suppressed=s["suppressed"]))
+            console.print(t("bridge.exported_aggregates", dataset=named("dataset", ds), cells=s["cells"],
+                            suppressed=s["suppressed"]))
 
     emit(res, human)
 
@@ -388,7 +391,8 @@ def sync_aggregates(
 
     def human(d: dict) -> None:
         for ds, v in d.items():
-            console.print(t("bridge.exported_aggregates", dataset=ds, cells=len(v["cells"]), suppressed=v["suppressed"]))
+            console.print(t("bridge.exported_aggregates", dataset=named("dataset", ds), cells=len(v["cells"]),
+                            suppressed=v["suppressed"]))
             _table([t("bridge.col_area"), t("bridge.col_theme"), t("bridge.col_period"), t("bridge.col_value"), "n"],
                    v["cells"][:40])
 
@@ -470,7 +474,8 @@ def publish_budget(
         data = {dataset: data[dataset]} if dataset in data else data
     emit(data, lambda d: _table([t("bridge.col_dataset"), t("bridge.col_total"), t("bridge.col_spent"),
                                  t("bridge.col_remaining"), t("bridge.col_publications")],
-                                [[k, v["total"], v["spent"], v["remaining"], v["publications"]] for k, v in d.items()]))
+                                [[named("dataset", k), v["total"], v["spent"], v["remaining"], v["publications"]]
+                                 for k, v in d.items()]))
 
 
 # ---------------------------------------------------------------------------- hub
@@ -527,7 +532,7 @@ def hub_add_circle(
     finally:
         hub.close()
     emit(_public(c), lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
-                                      verified=d["verified"])))
+                                      verified=named("verified", d["verified"]))))
 
 
 @hub_app.command("import")

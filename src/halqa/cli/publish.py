@@ -61,7 +61,7 @@ def poster_list() -> None:
     def human(rows: list[dict]) -> None:
         table = Table(show_header=False, box=None)
         for r in rows:
-            table.add_row(r["kind"], r["title"], r["description"])
+            table.add_row(f"--kind={r['kind']}", r["title"], r["description"])  # what to type after `poster batch`
         console.print(table)
 
     emit(kinds, human)
