@@ -47,7 +47,6 @@ NOT_READ = {
     "decide propose", "decide position", "decide count", "decide close", "decide link", "decide tactic", "decide adopt",
     "services add", "services asset", "services repair", "services cost", "services rota", "services deliver",
     "services import", "places import-boundaries",
-    "config max-clock-ahead", "contacts confirm-roles", "contacts rekey", "contacts set-role",
 }
 
 

@@ -184,12 +184,12 @@ def contacts_confirm_roles(
 
     from halqa.bridge import set_role, unconfirmed
 
-    named = set(device or ())
+    listed = set(device or ())
     done = []
     with open_vault() as vault:
         for c in unconfirmed(vault):
             if device is not None:
-                is_device = c["name"] in named
+                is_device = c["name"] in listed
             elif sys.stdin.isatty() and not STATE.json:
                 is_device = typer.confirm(t("bridge.ask_device", name=c["name"], fingerprint=c["fingerprint"]), default=False)
             else:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from halqa.i18n import t
 from halqa.institutions.account import Tabulation, account, account_trend, delivery_cells, tabulate
 from halqa.institutions.decisions import (
     LINK_KINDS,
@@ -98,6 +99,12 @@ def _days(month: str) -> list[str]:
     return [f"{month}-{d:02d}" for d in range(1, n + 1)]
 
 
+def _outcome_name(outcome: str) -> str:
+    """An outcome by its name in the chosen language; a winning option (a person's word) as it is."""
+    key = f"institutions.outcome.{outcome}"
+    return t(key) if t(key) != key else outcome
+
+
 def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
     """A cooperative deciding, serving and reporting, in the demo city's summer of 2026: the Palm
     Quarter decides by consent to run a water filter station (in-person count beside named
@@ -115,9 +122,10 @@ def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
     members = list(circle["members"]) if circle else [f"m-demo{i}" for i in range(6)]
     taking_part = [circle["id"]] if circle else []
 
-    water = propose(vault, "Run a water filter station in the mosque courtyard", mode="consent", circles=taking_part,
+    # what an organiser in Basra would type: the proposals and options in Arabic
+    water = propose(vault, "نشغّل محطة فلترة ماء في ساحة الجامع", mode="consent", circles=taking_part,
                     members=[] if circle else members, closes="2026-06-07", quorum=8, day="2026-06-01",
-                    text="Reverse-osmosis filter, two taps, open mornings; costs from a cooperative fund.")
+                    text="فلتر تناضح عكسي، حنفيتان، تفتح الصبح؛ الكلفة من صندوق تعاوني.")
     for i, m in enumerate(members):
         position(vault, water["id"], m, "agree" if i else "abstain", day="2026-06-03")
     position(vault, water["id"], members[-1], "disagree", day="2026-06-04")
@@ -125,12 +133,13 @@ def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
     count_in_person(vault, water["id"], {"agree": 9, "abstain": 2, "disagree": 1}, day="2026-06-06")
     water = close(vault, water["id"], day="2026-06-08")
 
-    where = propose(vault, "Where does the generator share run first", ["Port Quarter", "Riverside", "Market Quarter"],
+    port, shore, market = "حي الميناء", "حي الشط", "حي السوق"
+    where = propose(vault, "وين تشتغل المولدة المشتركة أول", [port, shore, market],
                     mode="ranked", circles=taking_part, members=[] if circle else members, quorum=5, day="2026-06-02")
-    orders = (["Port Quarter", "Market Quarter"], ["Riverside", "Port Quarter"], ["Market Quarter", "Port Quarter"])
+    orders = ([port, market], [shore, port], [market, port])
     for i, m in enumerate(members):
         position(vault, where["id"], m, orders[i % 3], day="2026-06-05")
-    count_in_person(vault, where["id"], {"Riverside>Market Quarter": 3, "Market Quarter>Port Quarter": 2}, day="2026-06-06")
+    count_in_person(vault, where["id"], {f"{shore}>{market}": 3, f"{market}>{port}": 2}, day="2026-06-06")
     where = close(vault, where["id"], day="2026-06-09")
 
     create_fund(vault, "water-coop", "IQD", note="the Palm Quarter water cooperative", day="2026-06-01")
@@ -169,8 +178,8 @@ def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
     august = account(vault, "2026-08")
     nk, mn = august["areas"].get("NKH", {}), august["areas"].get("MNA", {})
     return {
-        "institutions_water_decision": f"{water['outcome']} ({water['participants']})",
-        "institutions_generator_decision": f"{where['outcome']} ({where['participants']})",
+        "institutions_water_decision": f"{_outcome_name(water['outcome'])} ({water['participants']})",
+        "institutions_generator_decision": f"{_outcome_name(where['outcome'])} ({where['participants']})",
         "institutions_services": len(services(vault)),
         "institutions_rota_fair": rota["fair"],
         "institutions_august_litres": nk.get("water", {}).get("network_litres"),
