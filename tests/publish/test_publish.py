@@ -415,7 +415,7 @@ def test_demo_writes_posters(demo_vault, tmp_path, monkeypatch):
     assert len(files) == 12 and all(f.exists() and f.parent == tmp_path / "posters" for f in files)
     assert {f.name.split("-")[0] for f in files} == {"blackouts", "map", "supply", "grievances", "compare", "fund"}
     assert {f.suffix for f in files} == {".pdf", ".png"}
-    assert out["seconds"] < 10
+    assert out["seconds"] > 0  # reported, never bounded: no timing thresholds in unit tests
     monkeypatch.delenv("HALQA_DEMO_POSTERS")
     assert publish.demo(demo_vault, random.Random(1))["folder"] == str(Path(demo_vault.path).parent / "posters")
 
