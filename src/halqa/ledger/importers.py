@@ -241,7 +241,10 @@ def parse_gridwatch(data: str | bytes, area: str = "GW", clock_tz: str = "Americ
                     raise ValueError(f"time is not an epoch: {stamp!r}") from None
                 if epoch > 10**11:
                     epoch //= 1000
-                when = local_seconds(datetime.fromtimestamp(epoch, zone).replace(tzinfo=None))
+                try:
+                    when = local_seconds(datetime.fromtimestamp(epoch, zone).replace(tzinfo=None))
+                except (OverflowError, OSError):  # beyond the platform's clock (found by fuzz/)
+                    raise ValueError(f"time out of range: {stamp!r}") from None
             if key in seen:
                 raise ValueError(f"duplicate of line {seen[key]}")
             seen[key] = line
@@ -288,6 +291,9 @@ def parse_gridwatch(data: str | bytes, area: str = "GW", clock_tz: str = "Americ
 
 
 # ---------------------------------------------------------------------------- EAGLE-I
+#: Longest EAGLE-I series filled in one import: ten years of 15-minute steps.
+MAX_SERIES_STEPS = 10 * 366 * 96
+
 def parse_eaglei(data: str | bytes, area: str | None = None, step_seconds: int = 900,
                  dropout_ratio: float = 0.02) -> ParseResult:
     """An EAGLE-I county 15-minute series (no header). One county per import.
@@ -348,6 +354,10 @@ def parse_eaglei(data: str | bytes, area: str | None = None, step_seconds: int =
     code = _check_area(area) if area else f"FIPS-{fips0}"
     totals = [kept[t][1] for t in good if kept[t][1]]
     total = sorted(totals)[len(totals) // 2] if totals else 0
+    steps = (good[-1] - good[0]) // step_seconds + 1
+    if steps > MAX_SERIES_STEPS:  # a mistyped year would fill centuries of steps (found by fuzz/)
+        raise ValueError(f"the series spans {steps} steps of {step_seconds} s, over the limit of {MAX_SERIES_STEPS}:"
+                         " is a year mistyped?")
     series_t, series_o, series_n, series_f = [], [], [], []
     by_time = {t: kept[t] for t in good}
     last = by_time[good[0]][0]

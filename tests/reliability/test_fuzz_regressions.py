@@ -1,0 +1,101 @@
+"""Inputs the fuzzers of fuzz/ found crashing halqa, kept as regression tests: each must now be
+refused with a HalqaError (its message in the catalogue) and leave the vault's files as they were."""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from pathlib import Path
+
+import msgspec
+import pytest
+from fuzz.harness import snapshot
+from fuzz.targets import TARGETS, _insider_call
+
+from halqa import institutions, ledger
+from halqa.bridge import BundleInvalid
+from halqa.bridge.bundle import MAGIC, read_inner
+from halqa.errors import HalqaError, InvalidInput, VaultCorrupt
+from halqa.i18n import catalogue
+from halqa.vault import backup, restore
+
+
+def _refused(fn, *args, error=HalqaError) -> HalqaError:
+    with pytest.raises(error) as info:
+        fn(*args)
+    assert info.value.msg_id in catalogue("en")
+    return info.value
+
+
+def test_bundle_header_with_bad_utf8_is_damaged_not_a_crash():
+    head = msgspec.msgpack.encode({"version": 1, "kind": "ab"}).replace(b"\xa2ab", b"\xa2\xff\xfe")  # not UTF-8
+    data = MAGIC + struct.pack("<I", len(head)) + head + bytes(64)
+    err = _refused(read_inner, data, error=BundleInvalid)
+    assert err.msg_id == "bridge.bundle_damaged"
+
+
+@pytest.fixture
+def paired(tmp_path: Path):
+    ctx = TARGETS["bundle.insider"].setup(tmp_path)
+    yield ctx
+    TARGETS["bundle.insider"].teardown(ctx)
+
+
+def test_informant_bundle_with_a_clock_beyond_sqlite_is_refused(paired):
+    """A paired device signs a commit whose clock does not fit SQLite's integers: it used to
+    crash the merge with OverflowError."""
+    records = paired.extra["records"]
+    bad = [msgspec.structs.replace(records[0], hlc=(1 << 64) - 1), *records[1:]]
+    before = snapshot(paired.vault.path)
+    err = _refused(_insider_call, paired, msgspec.msgpack.encode(bad), error=BundleInvalid)
+    assert err.msg_id == "bridge.bundle_tampered"
+    assert snapshot(paired.vault.path) == before
+
+
+def test_forged_backup_with_bad_lengths_is_corrupt_and_leaves_nothing(vault, tmp_path: Path):
+    backup(vault, tmp_path / "a.bak")
+    body = (tmp_path / "a.bak").read_bytes()[:-32]
+    body = body[:12] + struct.pack("<H", 60000) + body[14:]  # the first name's length, far too long
+    forged = body + hashlib.blake2b(body, digest_size=32, person=b"halqa-backup-v1").digest()
+    (tmp_path / "b.bak").write_bytes(forged)
+    err = _refused(restore, tmp_path / "b.bak", tmp_path / "out" / "v.halqa", error=VaultCorrupt)
+    assert err.msg_id == "error.backup_corrupt"
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("data", [
+    b"household,area,start,end,source\nhh-t1,JSR\r2026,2026-07-01T12:00,grid\n",  # a stray carriage return
+    b"household,area,start,end,source\nhh-t1,\xd9JSR,2026-07-01T10:00,,grid\n",   # not UTF-8
+])
+def test_ledger_file_that_cannot_be_read_says_so(vault, data):
+    before = snapshot(vault.path)
+    err = _refused(ledger.import_file, vault, data, error=InvalidInput)
+    assert err.msg_id == "ledger.error.unreadable" and snapshot(vault.path) == before
+
+
+@pytest.mark.parametrize("data", [b"household,area\nhh-a1,J\rSR\n", b"household,area\nhh-a1,\xff\n"])
+def test_households_file_that_cannot_be_read_says_so(vault, data):
+    before = snapshot(vault.path)
+    assert _refused(ledger.enrol_households, vault, data, error=InvalidInput).msg_id == "ledger.error.unreadable"
+    assert snapshot(vault.path) == before
+
+
+def test_gridwatch_time_beyond_the_clock_is_a_rejected_row(vault):
+    res = ledger.import_file(vault, b"time, id, type\n" + b"9" * 30 + b",8eeeb4d35e39e4,unplugged\n", fmt="gridwatch")
+    assert res["kept"] == 0 and "out of range" in res["rejected"][0]["reason"]
+
+
+def test_delivery_row_with_extra_cells_and_bytes_not_utf8(vault):
+    res = institutions.import_deliveries(vault, "service,day,household,quantity\nbread,2026-01-02,hh-a,1,x,y\n")
+    assert res["kept"] == 0 and res["errors"][0]["error"] == "institutions.extra_cells"
+    before = snapshot(vault.path)
+    assert _refused(institutions.import_deliveries, vault, b"service,day\n\xff\n").msg_id == "institutions.not_utf8"
+    assert snapshot(vault.path) == before
+
+
+def test_eaglei_series_with_a_mistyped_year_is_refused_quickly(vault):
+    """Year 2424 in one row used to fill four centuries of 15-minute steps (a hang)."""
+    data = (b"48201,Harris,Texas,10,2424-07-05 00:00:00,100\n"
+            b"48201,Harris,Texas,12,2024-07-05 00:15:00,100\n")
+    err = _refused(ledger.import_file, vault, data, "eaglei", error=InvalidInput)
+    assert err.msg_id == "ledger.error.unreadable" and "year" in err.render()
