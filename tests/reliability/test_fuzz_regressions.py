@@ -15,6 +15,7 @@ from fuzz.targets import TARGETS, _insider_call
 from halqa import institutions, ledger
 from halqa.bridge import BundleInvalid
 from halqa.bridge.bundle import MAGIC, read_inner
+from halqa.bridge.qr import join_frames
 from halqa.errors import HalqaError, InvalidInput, VaultCorrupt
 from halqa.i18n import catalogue
 from halqa.vault import backup, restore
@@ -99,3 +100,29 @@ def test_eaglei_series_with_a_mistyped_year_is_refused_quickly(vault):
             b"48201,Harris,Texas,12,2024-07-05 00:15:00,100\n")
     err = _refused(ledger.import_file, vault, data, "eaglei", error=InvalidInput)
     assert err.msg_id == "ledger.error.unreadable" and "year" in err.render()
+
+
+def test_qr_frame_claiming_a_huge_count_is_refused_quickly():
+    """A frame saying it is one of 10^30 used to make the missing-frame count run for ever."""
+    err = _refused(join_frames, ["HQB1:5NU2SX73J2:1:" + "1" * 30 + ":MSSSKWBQRIHM3LPC"], error=InvalidInput)
+    assert err.msg_id == "bridge.qr_mixed"
+
+
+def test_ledger_csv_with_a_repeated_column_rejects_short_rows(vault):
+    data = b"household,area,start,end,tart,end,source\nhh-t1,JSR,2026-07-01T10:00,,grid\n"
+    res = ledger.import_file(vault, data)
+    assert res["kept"] == 0 and "columns" in res["rejected"][0]["reason"]
+
+
+def test_informant_event_with_a_string_not_utf8_is_refused(paired):
+    """An event body whose string is not UTF-8, signed by a paired device, used to crash the
+    projections mid-merge with UnicodeDecodeError."""
+    records = paired.extra["records"]
+    rec = next(r for r in records if any(e.body and b"\xa3NKH" in e.body for e in r.events))
+    events = [msgspec.structs.replace(e, body=e.body.replace(b"\xa3NKH", b"\xa3\xffKH")) if e.body else e
+              for e in rec.events]
+    before = snapshot(paired.vault.path)
+    err = _refused(_insider_call, paired, msgspec.msgpack.encode([msgspec.structs.replace(rec, events=events)]),
+                   error=BundleInvalid)
+    assert err.msg_id == "bridge.bundle_conflict"
+    assert snapshot(paired.vault.path) == before

@@ -160,11 +160,12 @@ def parse_csv(data: str | bytes, tz: str = DEFAULT_TZ, area: str | None = None) 
         res.rejected.append((1, "header must be 'household,area,start,end,source'"))
         return res
     col = {h: header.index(h) for h in header}
+    last_needed = max(col[h] for h in need)  # a repeated column name moves a needed one right (found by fuzz/)
     seen: dict[tuple, int] = {}
     for line, rec in _records(reader):
         if not any(c.strip() for c in rec):
             continue
-        if len(rec) < len(need):
+        if len(rec) <= last_needed:
             res.rejected.append((line, f"expected {len(header)} columns, found {len(rec)}"))
             continue
         vals = {h: rec[i] for h, i in col.items() if i < len(rec)}
