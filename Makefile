@@ -6,7 +6,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup lint bench clean
+.PHONY: demo test setup lint bench clean member-app
+
+APP     := src/halqa/web/static/m/app.js
+APP_SRC := $(wildcard member-app/src/*) member-app/build.mjs member-app/package-lock.json
 
 $(STAMP): pyproject.toml constraints.txt scripts/install-system-deps.sh tests/web/axe/package-lock.json
 	bash scripts/install-system-deps.sh
@@ -16,12 +19,21 @@ $(STAMP): pyproject.toml constraints.txt scripts/install-system-deps.sh tests/we
 	cd tests/web/axe && npm ci --ignore-scripts --no-audit --no-fund --silent  # axe-core for the accessibility tests
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The member app (JS): pinned by package-lock.json, bundled by esbuild into the package's static folder.
+member-app/node_modules/.package-lock.json: member-app/package-lock.json
+	cd member-app && npm ci --no-audit --no-fund
 
-demo: $(STAMP)
+$(APP): member-app/node_modules/.package-lock.json $(APP_SRC)
+	cd member-app && npm run build
+
+member-app: member-app/node_modules/.package-lock.json $(APP)
+
+setup: $(STAMP) member-app/node_modules/.package-lock.json $(APP)
+
+demo: setup
 	$(VENV)/bin/halqa demo
 
-test: $(STAMP)
+test: setup
 	$(PY) -m ruff check src tests benchmarks fuzz
 	$(PY) -m pytest
 
@@ -32,4 +44,4 @@ bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache
+	rm -rf $(VENV) member-app/node_modules build *.egg-info src/*.egg-info .pytest_cache

@@ -9,7 +9,8 @@ import pytest
 
 from halqa import app
 from halqa.i18n import set_language
-from halqa.vault import TEST_KDF
+from halqa.vault import TEST_KDF, ingest
+from halqa.vault.authz import Grant
 
 PASSPHRASE = "correct horse battery staple"
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -73,6 +74,18 @@ def cli(monkeypatch, vault_path: Path):
         return code, out.getvalue()
 
     return run
+
+
+class _Devices(dict):
+    """Every author is another device of the same circle (for tests about merging, not roles)."""
+
+    def get(self, key, default=None):
+        return Grant("device", "peer")
+
+
+def ingest_from_devices(vault, records):
+    """:func:`halqa.vault.ingest` as between a circle's own devices (every author a ``device``)."""
+    return ingest(vault, records, _Devices())
 
 
 def pytest_report_header(config):

@@ -24,12 +24,13 @@ def make_device(folder: Path, name: str):
     return app.create_vault(folder / f"{name}.halqa", PASSPHRASE, TEST_KDF)
 
 
-def pair(*vaults) -> None:
-    """Make every vault a verified contact of every other, named by its folder stem."""
+def pair(*vaults, role: str = "device") -> None:
+    """Make every vault a verified contact of every other with ``role`` (default: the devices of
+    one circle), named by its folder stem."""
     for v in vaults:
         for w in vaults:
             if v is not w:
-                add_contact(v, w.path.stem, text=identity(w)["text"], verified="in-person")
+                add_contact(v, w.path.stem, text=identity(w)["text"], verified="in-person", role=role)
 
 
 @pytest.fixture

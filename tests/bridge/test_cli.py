@@ -35,25 +35,33 @@ def test_contacts_add_age_keygen_export_and_age_decrypts(cli, vault, tmp_path: P
     recipient = next(line.split(": ")[1] for line in key.read_text().splitlines() if line.startswith("# public key"))
     code, out = cli("contacts", "add", "ally", "--age-recipient", recipient, "--json")
     assert code == 0, out
-    assert json.loads(out)["age_recipient"] == recipient
+    assert json.loads(out)["age_recipient"] == recipient and json.loads(out)["role"] == "ally"
     places.add_area(vault, "NKH", "حي النخيل")
-    code, out = cli("sync", "export", "--to", "ally", "-o", str(tmp_path / "b.age"))
-    assert code == 0, out
+    # An ally gets aggregates by default, and never the full history.
+    code, out = cli("sync", "export", "--to", "ally", "-o", str(tmp_path / "b.age"), "--json")
+    assert code == 0 and json.loads(out)["kind"] == "aggregates", out
     inner = subprocess.run(["age", "-d", "-i", str(key), str(tmp_path / "b.age")], check=True, capture_output=True).stdout
-    assert read_inner(inner)[1]
-    code, out = cli("sync", "export", "--to", "ally", "--aggregate-only", "-o", str(tmp_path / "agg.age"), "--json")
-    assert code == 0 and json.loads(out)["kind"] == "aggregates"
-    inner = subprocess.run(["age", "-d", "-i", str(key), str(tmp_path / "agg.age")], check=True, capture_output=True).stdout
     assert read_inner(inner)[0].kind == "aggregates"
+    code, out = cli("sync", "export", "--to", "ally", "--full", "-o", str(tmp_path / "full.age"), "--json")
+    assert code == 2 and json.loads(out)["error"] == "bridge.full_needs_device" and not (tmp_path / "full.age").exists()
+    # The same key as a device of this circle gets commits, which the age tool opens.
+    code, out = cli("contacts", "add", "laptop", "--age-recipient", recipient, "--role", "device")
+    assert code == 0, out
+    code, out = cli("sync", "export", "--to", "laptop", "--full", "-o", str(tmp_path / "dev.age"), "--json")
+    assert code == 0 and json.loads(out)["kind"] == "commits", out
+    inner = subprocess.run(["age", "-d", "-i", str(key), str(tmp_path / "dev.age")], check=True, capture_output=True).stdout
+    assert read_inner(inner)[1]
     code, out = cli("contacts", "list", "--json")
-    assert code == 0 and [c["name"] for c in json.loads(out)] == ["ally"]
+    listed = json.loads(out)
+    assert code == 0 and [(c["name"], c["role"]) for c in listed] == [("ally", "ally"), ("laptop", "device")]
+    assert all({"name", "fingerprint", "role"} <= set(c) for c in listed)
 
 
 def test_sync_import_json_and_exit_codes(cli, vault, tmp_path: Path):
     sender = make_device(tmp_path, "sender")
     try:
-        B.add_contact(sender, "me", text=B.identity(vault)["text"])
-        B.add_contact(vault, "sender", text=B.identity(sender)["text"], verified="qr")
+        B.add_contact(sender, "me", text=B.identity(vault)["text"], role="device")
+        B.add_contact(vault, "sender", text=B.identity(sender)["text"], verified="qr", role="device")
         places.add_area(sender, "NKH", "حي النخيل")
         B.export_bundle(sender, ["me"], tmp_path / "in.age")
     finally:
@@ -91,8 +99,10 @@ def test_qr_publish_and_budget_commands(cli, vault, tmp_path: Path):
     rng = random.Random(2)
     places.demo(vault, rng, households_per_area=1)
     listening.demo(vault, rng, n=80)
-    B.add_contact(vault, "self-copy", age_recipient=B.identity(vault)["age_recipient"])
-    code, out = cli("sync", "export", "--to", "self-copy", "--aggregate-only", "--threshold", "2", "-o", str(tmp_path / "a.age"))
+    from pyrage import x25519
+
+    B.add_contact(vault, "ally", age_recipient=str(x25519.Identity.generate().to_public()))
+    code, out = cli("sync", "export", "--to", "ally", "--aggregate-only", "--threshold", "2", "-o", str(tmp_path / "a.age"))
     assert code == 0, out
     code, out = cli("sync", "qr", str(tmp_path / "a.age"), "-o", str(tmp_path / "qr"), "--json")
     assert code == 0, out
@@ -118,8 +128,10 @@ def test_public_api_pinned_and_documented():
         "DATASETS", "DEFAULT_THRESHOLD",
         "BundleInvalid", "Hub", "ImportResult", "add_contact", "age_identity_text", "aggregate_tables", "budget",
         "contacts", "decoy", "demo", "export_bundle", "get_contact", "hub_init", "hub_open", "identity", "identity_qr",
-        "import_bundle", "join_frames", "open_bundle", "publish_table", "push_bundle", "qr_images", "received_aggregates",
-        "remove_contact", "scan_texts", "serve_push", "set_budget", "snapshot", "suppress"])
+        "import_bundle", "import_outbox", "is_outbox", "OutboxInvalid",
+        "join_frames", "open_bundle", "publish_table", "push_bundle", "qr_images", "received_aggregates",
+        "rekey_contact", "remove_contact", "scan_texts", "serve_push", "set_budget", "set_role", "snapshot", "suppress",
+        "unconfirmed"])
     for name in B.__all__:
         obj = getattr(B, name)
         if callable(obj):
@@ -158,6 +170,8 @@ def test_demo_and_decoy(vault):
     listening.demo(vault, rng, n=200)
     summary = B.demo(vault, rng)
     assert summary["ally"] == "allies-abroad" and summary["grievance_cells_suppressed"] > 0
+    assert summary["ally_role"] == "ally" and summary["bundle_kind"] == "aggregates"
+    assert summary["ally_receives"] == ["bridge_aggregate.put"]  # opened with the ally's key: nothing else
     assert summary["dp_budget_left"] == pytest.approx(0.75)
     B.decoy(vault, rng)
     assert len(B.contacts(vault)) == 2

@@ -17,9 +17,12 @@ from halqa.bridge import (
     import_bundle,
     received_aggregates,
 )
+from halqa.bridge.bundle import seal, write_inner
 from halqa.bridge.hub import import_many, translate
 from halqa.errors import InvalidInput
 from halqa.places import HouseholdPut
+from halqa.vault import export_commits
+from halqa.vault.authz import Unauthorised
 
 from .conftest import make_device
 
@@ -62,10 +65,16 @@ def test_hub_collects_aggregates_from_many_circles(pg_server, circles):
         hub_text = identity(hub)["text"]
         files = []
         for c in circles:
-            add_contact(c, "hub", text=hub_text)
-            add_contact(hub, c.path.stem, text=identity(c)["text"])
-            files.append(export_bundle(c, ["hub"], None, aggregate_only=True, threshold=2)["data"])
-        full = export_bundle(circles[0], ["hub"], None)["data"]  # member data: a hub refuses it by default
+            add_contact(c, "hub", text=hub_text, role="hub")
+            add_contact(hub, c.path.stem, text=identity(c)["text"], role="circle")
+            files.append(export_bundle(c, ["hub"], None, threshold=2)["data"])  # a hub's role: aggregates
+        with pytest.raises(InvalidInput):
+            export_bundle(circles[0], ["hub"], None, everything=True)  # --full is for devices only
+        # A full bundle made anyway (a modified program): refused by kind, and by role if kinds are opened.
+        keys = [identity(hub)["age_recipient"]]
+        full = seal(write_inner(circles[0], export_commits(circles[0]), keys)[1], keys)
+        with pytest.raises(Unauthorised, match="role 'circle'"):
+            import_bundle(hub, full, accept=("aggregates", "commits"))
         res = import_many(hub, [*files, files[0], b"junk", full])
         assert res["imported"] == 3 and len(res["rejected"]) == 3
         assert {r["error"] for r in res["rejected"]} == {"bridge.bundle_replayed", "bridge.bundle_not_age",
@@ -94,8 +103,8 @@ def test_same_merge_on_both_backends(pg_server, tmp_path):
     try:
         for store in (hub, vault):
             for d in devs:
-                add_contact(d, store.path.stem if store is vault else "hub", text=identity(store)["text"])
-                add_contact(store, d.path.stem, text=identity(d)["text"])
+                add_contact(d, store.path.stem if store is vault else "hub", text=identity(store)["text"], role="device")
+                add_contact(store, d.path.stem, text=identity(d)["text"], role="device")
         bundles: list[bytes] = []  # each sealed to both the hub and the embedded vault
         rng = random.Random(5)
         for step in range(9):
@@ -149,13 +158,15 @@ def test_hub_commands(cli, vault, pg_server, tmp_path):
     rng = random.Random(4)
     places.demo(vault, rng, households_per_area=1)
     listening.demo(vault, rng, n=150)
-    assert cli("contacts", "add", "hub", "--text", hub_text)[0] == 0
+    assert cli("contacts", "add", "hub", "--text", hub_text, "--role", "hub")[0] == 0
     code, out = cli("hub", "add-circle", url, "basra", "--text", identity(vault)["text"], "--verified", "in-person")
     assert code == 0, out
     assert cli("sync", "export", "--to", "hub", "--aggregate-only", "--threshold", "2", "-o", str(tmp_path / "a.age"))[0] == 0
-    assert cli("sync", "export", "--to", "hub", "-o", str(tmp_path / "full.age"))[0] == 0
-    code, out = cli("hub", "import", url, str(tmp_path / "a.age"), str(tmp_path / "full.age"), "--json")
-    assert code == 2 and json.loads(out)["imported"] == 1  # the full bundle is refused without --full
+    assert cli("sync", "export", "--to", "hub", "--full", "-o", str(tmp_path / "full.age"))[0] == 2
+    assert cli("sync", "export", "--to", "hub", "--threshold", "2", "-o", str(tmp_path / "b.age"))[0] == 0
+    code, out = cli("hub", "import", url, str(tmp_path / "a.age"), str(tmp_path / "b.age"), str(tmp_path / "a.age"),
+                    "--json")
+    assert code == 2 and json.loads(out)["imported"] == 2  # the replayed one is refused
     code, out = cli("hub", "query", url, "--by", "theme", "--json")
     assert code == 0 and json.loads(out) and all(r["circles"] == 1 for r in json.loads(out))
     code, out = cli("hub", "init", "mysql://nope")

@@ -16,8 +16,9 @@ from halqa.institutions import (
     proposals,
     propose,
 )
-from halqa.vault import TEST_KDF, export_commits, ingest
+from halqa.vault import TEST_KDF, export_commits
 
+from ..conftest import ingest_from_devices as ingest
 from .helpers import MEMBERS, neighbourhood
 
 

@@ -107,7 +107,7 @@ def test_a_month_of_the_cycle(cli, tmp_path, monkeypatch, vault_path):
     app.load()
     with Vault.open(vault_path, "correct horse battery staple") as circle:
         text = pairing_text(circle)
-    ok("--vault", str(ally), "contacts", "add", "circle", "--text", text, "--verified", "in-person")
+    ok("--vault", str(ally), "contacts", "add", "circle", "--text", text, "--verified", "in-person", "--role", "circle")
     imported = json.loads(ok("--vault", str(ally), "sync", "import", str(tmp_path / "october.age"), "--json"))
     assert imported["commits_new"] >= 1 and imported["events_new"] >= 1
     # 7. publish a poster from the circle's own data

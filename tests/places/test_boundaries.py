@@ -88,8 +88,10 @@ def test_dense_shapes_are_lighter_on_a_screen_than_on_paper(areas):
 def test_boundaries_travel_in_a_bundle(areas, tmp_path):
     """Stored as events, the shapes reach the circle's other device like any record."""
     from halqa.app import create_vault
-    from halqa.vault import TEST_KDF, export_commits, ingest
+    from halqa.vault import TEST_KDF, export_commits
     from tests.conftest import PASSPHRASE
+
+    from ..conftest import ingest_from_devices as ingest
 
     places.import_boundaries(areas, FILE)
     other = create_vault(tmp_path / "other.halqa", PASSPHRASE, TEST_KDF)

@@ -18,13 +18,13 @@ from halqa.vault import (
     Vault,
     export_commits,
     heads,
-    ingest,
     redact,
 )
 from halqa.vault.events import decode_payload, encode_payload
 from halqa.vault.migrations import SCHEMA_VERSION
 
 from ..conftest import PASSPHRASE
+from ..conftest import ingest_from_devices as ingest
 
 
 def test_hlc_monotonic_when_clock_goes_back():
@@ -38,7 +38,8 @@ def test_hlc_monotonic_when_clock_goes_back():
     assert clock.tick() > (5_000 << 16)
 
 
-@given(code=st.text(min_size=1, max_size=12), name=st.text(max_size=40), size=st.none() | st.integers(0, 50))
+@given(code=st.from_regex(r"\A\w[\w.-]{0,11}\Z").filter(lambda c: ".." not in c),
+       name=st.from_regex(r"\A[A-Z0-9][A-Z0-9-]{0,15}\Z"), size=st.none() | st.integers(0, 50))
 def test_payload_round_trip_and_canonical(code, name, size):
     put = HouseholdPut(id=code, area=name, size=size)
     body = encode_payload("household.put", put)

@@ -1,9 +1,12 @@
 """halqa.bridge: moving data between a circle's devices and to allies, safely.
 
 Owns device identities (age X25519 recipient + Ed25519 signing key, fingerprints, pairing QR
-codes), contacts, sealed bundles (age files any standard age client can open; format in
-``docs/bundle-format.md``), their import (every signature and hash verified, tampered, truncated,
-foreign or replayed bundles refused with nothing written; merge is the vault's set union),
+codes), contacts and their roles (``device``, ``member``, ``ally``, ``circle``, ``hub``: what
+each may author here and receive, :mod:`halqa.vault.authz`), sealed bundles (age files any
+standard age client can open; format in ``docs/bundle-format.md``), their import (every
+signature and hash verified, tampered, truncated, foreign or replayed bundles refused with nothing
+written, and every event authorised against its author's role; merge is the vault's set union;
+what is sealed follows each recipient's role),
 transports (files, QR-code sequences, a mutually authenticated encrypted push over the local
 network), aggregate-only bundles for allies (counts with small cells suppressed), publication
 with differential-privacy noise under a tracked budget (OpenDP), and the allies' hub on
@@ -11,18 +14,19 @@ PostgreSQL (the same vault model and merge code on another connection).
 
 Modules: ``keys`` (identities, Bech32), ``records`` (events, tables), ``contacts``, ``bundle``
 (format, export, import), ``aggregates`` (datasets, suppression), ``privacy`` (DP, budgets),
-``qr``, ``lan`` (local push), ``hub`` (PostgreSQL), ``demo``.
+``qr``, ``lan`` (local push), ``outbox`` (a member phone's sealed outbox), ``hub`` (PostgreSQL), ``demo``.
 """
 
 from __future__ import annotations
 
 from halqa.bridge.aggregates import DATASETS, DEFAULT_THRESHOLD, aggregate_tables, received_aggregates, snapshot, suppress
 from halqa.bridge.bundle import BundleInvalid, ImportResult, export_bundle, import_bundle, open_bundle
-from halqa.bridge.contacts import add_contact, identity, identity_qr, remove_contact
+from halqa.bridge.contacts import add_contact, identity, identity_qr, rekey_contact, remove_contact, set_role, unconfirmed
 from halqa.bridge.demo import decoy, demo
 from halqa.bridge.hub import Hub, hub_init, hub_open
 from halqa.bridge.keys import age_identity_text
 from halqa.bridge.lan import push_bundle, serve_push
+from halqa.bridge.outbox import OutboxInvalid, import_outbox, is_outbox
 from halqa.bridge.privacy import budget, publish_table, set_budget
 from halqa.bridge.qr import join_frames, qr_images, scan_texts
 from halqa.bridge.records import contacts, get_contact
@@ -33,6 +37,7 @@ __all__ = [
     "BundleInvalid",
     "Hub",
     "ImportResult",
+    "OutboxInvalid",
     "add_contact",
     "age_identity_text",
     "aggregate_tables",
@@ -47,16 +52,21 @@ __all__ = [
     "identity",
     "identity_qr",
     "import_bundle",
+    "import_outbox",
+    "is_outbox",
     "join_frames",
     "open_bundle",
     "publish_table",
     "push_bundle",
     "qr_images",
     "received_aggregates",
+    "rekey_contact",
     "remove_contact",
     "scan_texts",
     "serve_push",
     "set_budget",
+    "set_role",
     "snapshot",
     "suppress",
+    "unconfirmed",
 ]

@@ -126,10 +126,13 @@ def suppress(cells: list[Cell], threshold: int = DEFAULT_THRESHOLD) -> tuple[lis
 
 
 def aggregate_tables(vault: Vault, threshold: int = DEFAULT_THRESHOLD) -> dict[str, dict[str, Any]]:
-    """Every dataset after suppression: ``{dataset: {"cells": [...], "suppressed": n}}`` (nothing written)."""
+    """Every dataset after suppression: ``{dataset: {"cells": [...], "suppressed": n}}`` (nothing written).
+    ``services`` only for a circle that runs services: the others neither show nor send it."""
     out = {}
     for name, fn in (("grievances", grievance_cells), ("outages", outage_cells), ("services", service_cells)):
         kept, dropped = suppress(fn(vault), threshold)
+        if name == "services" and not kept and not dropped:
+            continue
         out[name] = {"cells": kept, "suppressed": dropped}
     return out
 
@@ -142,8 +145,6 @@ def snapshot(vault: Vault, threshold: int = DEFAULT_THRESHOLD, label: str = "") 
     out = []
     with vault.transaction() as tx:
         for name, table in tables.items():
-            if name == "services" and not table["cells"] and not table["suppressed"]:
-                continue  # a circle that runs no services sends no services snapshot
             ev = tx.append("bridge_aggregate.put", AggregatePut(
                 id=new_id(), dataset=name, created=created, threshold=threshold, cells=table["cells"],
                 suppressed=table["suppressed"], label=label))

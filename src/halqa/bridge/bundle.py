@@ -43,12 +43,14 @@ from halqa.bridge.records import (
     SeenPut,
     contact_for_sender,
     get_contact,
+    import_grants,
     known_heads,
     new_id,
     today,
 )
 from halqa.errors import HalqaError, InvalidInput
 from halqa.vault import CommitRecord, Vault, export_commits, heads, ingest
+from halqa.vault.authz import AGGREGATE_KIND, authorise, check_clock, sent_kinds
 
 __all__ = ["BundleHeader", "BundleInvalid", "ImportResult", "export_bundle", "import_bundle", "open_bundle",
            "read_inner", "seal", "write_inner"]
@@ -60,7 +62,6 @@ SIG_LEN = 64
 #: Bundles larger than this are refused before decryption (override with ``max_bytes``).
 DEFAULT_MAX_BYTES = 1 << 30
 KINDS = ("commits", "aggregates")
-AGGREGATE_KIND = "bridge_aggregate.put"
 
 
 class BundleInvalid(InvalidInput):
@@ -208,36 +209,36 @@ def _since_hlc(since: str) -> int:
 
 
 def export_bundle(vault: Vault, to: Sequence[str], output: str | os.PathLike[str] | None = None,
-                  since: str | None = None, kinds: Sequence[str] | None = None, aggregate_only: bool = False,
+                  since: str | None = None, kinds: Sequence[str] | None = None, aggregate_only: bool | None = None,
                   everything: bool = False, threshold: int = 5, label: str = "", mark_sent: bool = True) -> dict[str, Any]:
-    """Seal a bundle to the named contacts and write it to ``output`` (or return its bytes under
-    ``"data"`` when ``output`` is None).
+    """Seal a bundle to the named contacts, as their roles allow, and write it to ``output`` (or
+    return its bytes under ``"data"`` when ``output`` is None).
 
-    Commit bundles carry the commits the recipients are not known to hold (all of them with
-    ``everything``; those from ``since``, an ISO day or time, on). ``kinds`` limits which event
-    payloads travel (others go without their bodies). ``aggregate_only`` carries no member,
-    household or text: a fresh aggregate snapshot (counts per theme/area/week, outage minutes per
-    area/day, cells below ``threshold`` suppressed) signed by this device.
+    To ``device`` contacts (this circle's other devices) a commit bundle: the commits they are not
+    known to hold (all of them with ``everything``; those from ``since``, an ISO day or time, on);
+    ``kinds`` limits which event payloads travel (others go without their bodies). To any other
+    role (and with ``aggregate_only``) no member, household or text travels: a fresh aggregate
+    snapshot (counts per theme/area/week, outage minutes per area/day, cells below ``threshold``
+    suppressed) signed by this device, if that role lets this vault send aggregates, plus this
+    device's own contributions it lets this vault author there (e.g. an ally's tactic entries).
+    Asking for commits (``everything``, ``since``, ``kinds`` or ``aggregate_only=False``) for a
+    recipient that is not a ``device`` raises :class:`InvalidInput` (exit code 2).
 
-    With ``mark_sent`` (the default) the recipients are then taken to hold what was sent, so the
-    next bundle carries only what is newer; ``everything`` resends all.
+    With ``mark_sent`` (the default) device recipients are then taken to hold what was sent, so
+    the next bundle carries only what is newer; ``everything`` resends all.
     """
     if not to:
         raise InvalidInput("bridge.need_recipient")
     recipients = [get_contact(vault, name) for name in to]
+    check_clock(vault)
     keys = sorted({c["age_recipient"] for c in recipients})
+    others = [c for c in recipients if c["role"] != "device"]
+    if others and (everything or since or kinds or aggregate_only is False):
+        raise InvalidInput("bridge.full_needs_device", name=others[0]["name"], role=others[0]["role"])
     suppression: dict[str, Any] = {}
-    if aggregate_only:
-        from halqa.bridge.aggregates import snapshot
-
-        before = int(vault.meta("seq"))
-        snaps = snapshot(vault, threshold=threshold, label=label)
-        # Only the snapshot's own commit travels: everything else counts as already held.
-        have = {d: 1 << 62 for d in heads(vault)}
-        have[vault.device_id] = before
-        records = export_commits(vault, have, [AGGREGATE_KIND])
-        kind = "aggregates"
-        suppression = {s["dataset"]: {"cells": s["cells"], "suppressed": s["suppressed"]} for s in snaps}
+    if aggregate_only or others:
+        records, suppression = _role_records(vault, [c["role"] for c in recipients], threshold, label)
+        kind = "aggregates" if all(e.kind == AGGREGATE_KIND for r in records for e in r.events) else "commits"
     else:
         kind = "commits"
         have = {} if everything or since else _have_for(vault, recipients)
@@ -250,6 +251,7 @@ def export_bundle(vault: Vault, to: Sequence[str], output: str | os.PathLike[str
     header, inner = write_inner(vault, records, keys, kind)
     sealed = seal(inner, keys)
     out: dict[str, Any] = {"bundle_id": header.bundle_id.hex(), "kind": kind, "recipients": [c["name"] for c in recipients],
+                           "roles": [c["role"] for c in recipients],
                            "commits": header.commits, "events": header.events, "bytes": len(sealed)}
     if suppression:
         out["aggregates"] = suppression
@@ -259,6 +261,29 @@ def export_bundle(vault: Vault, to: Sequence[str], output: str | os.PathLike[str
         _write_atomic(Path(output), sealed)
         out["file"] = str(output)
     return out
+
+
+def _role_records(vault: Vault, roles: Sequence[str], threshold: int, label: str
+                  ) -> tuple[list[CommitRecord], dict[str, Any]]:
+    """What recipients of ``roles`` get instead of commits (:func:`halqa.vault.authz.sent_kinds`,
+    the kinds every one of them takes; a device asked for aggregates takes the snapshot): a fresh
+    aggregate snapshot if that kind is among them, and this device's own commits of those kinds."""
+    allowed = set.intersection(*(set(sent_kinds(role) or {AGGREGATE_KIND}) for role in roles))
+    have = {d: 1 << 62 for d in heads(vault) if d != vault.device_id}
+    records = [r for r in export_commits(vault, have) if r.events and all(
+        e.kind in allowed and e.kind != AGGREGATE_KIND and e.body is not None for e in r.events)]
+    suppression: dict[str, Any] = {}
+    if AGGREGATE_KIND in allowed:
+        from halqa.bridge.aggregates import snapshot
+
+        before = int(vault.meta("seq"))
+        snaps = snapshot(vault, threshold=threshold, label=label)
+        # Only the snapshot's own commit travels: everything else counts as already held.
+        have = {d: 1 << 62 for d in heads(vault)}
+        have[vault.device_id] = before
+        records += export_commits(vault, have, [AGGREGATE_KIND])
+        suppression = {s["dataset"]: {"cells": s["cells"], "suppressed": s["suppressed"]} for s in snaps}
+    return records, suppression
 
 
 def _mark_sent(vault: Vault, recipients: list[dict[str, Any]], records: list[CommitRecord]) -> list[CommitRecord]:
@@ -345,16 +370,17 @@ def read_bundle_file(source: str | os.PathLike[str] | bytes, max_bytes: int = DE
 
 
 def import_bundle(vault: Vault, source: str | os.PathLike[str] | bytes, max_bytes: int = DEFAULT_MAX_BYTES,
-                  accept_unknown_sender: bool = False, accept: Sequence[str] = KINDS) -> ImportResult:
-    """Verify a bundle completely, then merge it in one transaction (nothing written if any check
-    fails). Raises :class:`BundleInvalid` (exit code 2) for anything damaged, truncated, tampered,
-    sealed to someone else, from an unknown sender, or already imported. ``accept`` names the
-    bundle kinds taken (a hub takes only ``("aggregates",)`` so no member data lands there)."""
+                  accept: Sequence[str] = KINDS) -> ImportResult:
+    """Verify and authorise a bundle completely, then merge it in one transaction (nothing written
+    if any check fails). Raises :class:`BundleInvalid` or :class:`halqa.vault.authz.Unauthorised`
+    (exit code 2) for anything damaged, truncated, tampered, sealed to someone else, from an
+    unknown sender, already imported, or carrying an event its author's role may not author here
+    (:mod:`halqa.vault.authz`). ``accept`` names the bundle kinds taken (a hub takes only
+    ``("aggregates",)`` so no member data lands there)."""
     data = read_bundle_file(source, max_bytes)
     header, records = open_bundle(vault, data, max_bytes)
     own = header.sender == vault.device_id
-    contact = None if own else contact_for_sender(vault, header.sender)
-    if contact is None and not own and not accept_unknown_sender:
+    if not own and contact_for_sender(vault, header.sender) is None:
         raise BundleInvalid("bridge.bundle_unknown_sender", fingerprint=header.sender.hex()[:16])
     if header.kind not in accept:
         raise BundleInvalid("bridge.bundle_kind_refused", kind=header.kind)
@@ -362,6 +388,7 @@ def import_bundle(vault: Vault, source: str | os.PathLike[str] | bytes, max_byte
     if vault.query_one("SELECT 1 FROM bridge_seen WHERE id = ?", (bid,)) is not None:
         raise BundleInvalid("bridge.bundle_replayed", bundle=bid)
     _check_records(header, records)
+    approved = authorise(vault, records, import_grants(vault, records))
     with vault.transaction() as tx:
         tx.append("bridge_seen.put", SeenPut(id=bid, sender=header.sender.hex(), kind=header.kind, day=today()))
         if header.heads and header.kind == "commits":
@@ -370,7 +397,7 @@ def import_bundle(vault: Vault, source: str | os.PathLike[str] | bytes, max_byte
         # Our own events must take their ids before the merge adds more (commit ranges are contiguous).
         tx.flush()
         try:
-            counts = ingest(vault, records)
+            counts = ingest(vault, approved)
         except HalqaError:
             raise BundleInvalid("bridge.bundle_conflict") from None
     return ImportResult(counts["commits"], counts["duplicates"], counts["events"], header.sender.hex(), header.kind, bid)

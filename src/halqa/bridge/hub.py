@@ -4,7 +4,9 @@ Allies abroad who collect aggregate bundles from many circles keep them in Postg
 the embedded SQLCipher file. :class:`Hub` *is* a :class:`halqa.vault.Vault` on another connection:
 the same tables (``devices``, ``commits``, ``events``, ``redacted``, ``tombstones``,
 ``projections``), the same writer, the same :func:`halqa.vault.ingest` (signature checks, set
-union, redaction) and the same bundle import (:func:`halqa.bridge.import_bundle`), and the bridge's
+union, redaction), the same authorisation of every event against its author's role
+(:func:`halqa.vault.authz.authorise`: circles are ``circle`` contacts and may send aggregates
+only), the same bundle import (:func:`halqa.bridge.import_bundle`), and the bridge's
 projections folded by the same code. Only the connection differs: :class:`PgConnection` speaks
 the small SQLite dialect the vault uses (``?`` parameters, ``INSERT OR IGNORE``, ``BEGIN
 IMMEDIATE``...) to PostgreSQL through psycopg.
@@ -38,7 +40,7 @@ from halqa.vault.projections import Projection, registered_projections
 __all__ = ["HUB_PROJECTIONS", "Hub", "PgConnection", "hub_init", "hub_open", "import_many"]
 
 #: Projections maintained on the hub (portable SQL).
-HUB_PROJECTIONS = ("bridge_contact", "bridge_known", "bridge_seen", "bridge_aggregate")
+HUB_PROJECTIONS = ("bridge_contact", "bridge_known", "bridge_seen", "bridge_aggregate", "authz_owner")
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);

@@ -34,7 +34,7 @@ from halqa.bridge.records import BudgetPut, SpendPut, new_id, now_iso
 from halqa.errors import InvalidInput
 from halqa.vault import Vault
 
-__all__ = ["budget", "publish_table", "set_budget"]
+__all__ = ["budget", "csv_cell", "publish_table", "set_budget", "table_csv"]
 
 DATASETS = ("grievances", "outages")
 MAX_EPSILON = 10.0
@@ -219,3 +219,25 @@ def publish_table(vault: Vault, dataset: str, epsilon: float, threshold: int = 5
                                               what=f"publish table {dataset}", at=now_iso()))
     out["budget"] = budget(vault)[dataset]
     return out
+
+
+def csv_cell(value: Any) -> Any:
+    """A value safe for a spreadsheet: text starting with ``=``, ``+``, ``-`` or ``@`` (or a tab or
+    carriage return) would run as a formula when opened, so it gets a leading apostrophe. Numbers
+    stay numbers (a negative noisy count is data, not a formula)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def table_csv(cells: list[dict[str, Any]]) -> bytes:
+    """A published table as CSV (UTF-8), every text cell neutralised with :func:`csv_cell`."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    if cells:
+        writer = csv.DictWriter(buf, fieldnames=list(cells[0]))
+        writer.writeheader()
+        writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in cells)
+    return buf.getvalue().encode("utf-8")

@@ -16,20 +16,29 @@ end with identical tables:
 
 from __future__ import annotations
 
+import math
+import re
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import msgspec
 
-from halqa.errors import InvalidInput, NotFound
-from halqa.vault import Projection, RecordProjection, Vault, register_kind, register_projection
-from halqa.vault.events import Event
+from halqa.bridge.keys import check_recipient, fingerprint
+from halqa.errors import HalqaError, InvalidInput, NotFound
+from halqa.places import check_pseudonym
+from halqa.vault import CommitRecord, Projection, RecordProjection, Vault, register_kind, register_projection
+from halqa.vault.authz import DEFAULT_ROLE, LOCAL, ROLES, Grant, Unauthorised, grants_of
+from halqa.vault.events import Event, decode_payload
 
 UNSET = msgspec.UNSET
 Unset = msgspec.UnsetType
 
 VERIFIED = ("in-person", "qr", "phone", "messenger", "unverified")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_LABEL = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_CELL = re.compile(r"^[\w.:+-]{0,64}$")  # codes, ids, ISO days and weeks; no '/', space or control
 
 
 class ContactPut(msgspec.Struct, kw_only=True):
@@ -40,6 +49,24 @@ class ContactPut(msgspec.Struct, kw_only=True):
     verified: str | Unset = UNSET
     fingerprint: str | Unset = UNSET
     added: str | Unset = UNSET  # ISO day
+    role: str | Unset = UNSET  # see halqa.vault.authz.ROLES; absent (older vaults): ally until confirmed
+    household: str | Unset | None = UNSET  # a member's own household
+    pseudonym: str | Unset | None = UNSET  # a member's own pseudonym
+
+    def check(self) -> None:
+        if isinstance(self.name, str):
+            check_name(self.name)
+        if isinstance(self.age_recipient, str):
+            check_recipient(self.age_recipient)
+        if isinstance(self.signing_key, str) and not _HEX64.match(self.signing_key):
+            raise InvalidInput("bridge.bad_signing_key")
+        if isinstance(self.verified, str) and self.verified not in VERIFIED:
+            raise InvalidInput("bridge.bad_verified", how=self.verified, allowed=", ".join(VERIFIED))
+        if isinstance(self.role, str) and self.role not in ROLES:
+            raise InvalidInput("bridge.bad_role", role=self.role, allowed=", ".join(ROLES))
+        for value in (self.household, self.pseudonym):
+            if isinstance(value, str):
+                check_pseudonym(value)
 
 
 class KnownPut(msgspec.Struct, kw_only=True):
@@ -69,6 +96,17 @@ class AggregatePut(msgspec.Struct, kw_only=True):
     cells: list[tuple[str, str, str, float, int]]
     suppressed: int = 0
     label: str = ""
+
+    def check(self) -> None:
+        """Cells are short plain labels and finite counts: they end up in tables, CSV files,
+        posters and file names on the receiving side."""
+        if not 1 <= self.threshold <= 10_000 or self.suppressed < 0 or not _LABEL.match(self.dataset) \
+                or len(self.label) > 200 or any(ord(c) < 32 for c in self.label):
+            raise InvalidInput("bridge.bad_aggregate", detail=self.dataset[:40])
+        for area, theme, period, value, n in self.cells:
+            if not (_CELL.match(area) and _CELL.match(theme) and _CELL.match(period)) \
+                    or not math.isfinite(value) or not 0 <= n <= 1 << 40:
+                raise InvalidInput("bridge.bad_aggregate", detail=f"{area[:20]} {theme[:20]} {period[:20]}")
 
 
 class BudgetPut(msgspec.Struct, kw_only=True):
@@ -142,7 +180,8 @@ class AggregateProjection(Projection):
 
 register_projection(RecordProjection("bridge_contact", {
     "id": "TEXT", "name": "TEXT", "age_recipient": "TEXT", "signing_key": "TEXT", "verified": "TEXT",
-    "fingerprint": "TEXT", "added": "TEXT"}, indexes=("name",)))
+    "fingerprint": "TEXT", "added": "TEXT", "role": "TEXT", "household": "TEXT", "pseudonym": "TEXT"},
+    indexes=("name",), version=2))
 register_projection(KnownProjection())
 register_projection(RecordProjection("bridge_seen", {"id": "TEXT", "sender": "TEXT", "kind": "TEXT", "day": "TEXT"}))
 register_projection(AggregateProjection())
@@ -164,36 +203,98 @@ def new_id() -> str:
 
 
 # ---------------------------------------------------------------------------- contacts
+_COLUMNS = ("SELECT name, age_recipient, signing_key, fingerprint, verified, added, id, "
+            "coalesce(role, '') AS role, household, pseudonym FROM bridge_contact")
+
+
+def _row(row: Any) -> dict[str, Any]:
+    """A contact as callers see it: ``role`` is ``ally`` until confirmed (``confirmed`` False)."""
+    out = dict(row)
+    out["confirmed"] = bool(out["role"])
+    out["role"] = out["role"] or DEFAULT_ROLE
+    return out
+
+
+# This device's own entry, which another device of the circle made when pairing with it and which
+# replicated here, is not a contact of this device.
+_NOT_SELF = " WHERE coalesce(signing_key, '') != ?"
+
+
 def contacts(vault: Vault) -> list[dict[str, Any]]:
-    """Every contact: name, keys, fingerprint, how it was verified, when added."""
-    return [dict(r) for r in vault.query("SELECT name, age_recipient, signing_key, fingerprint, verified, added, id "
-                                         "FROM bridge_contact ORDER BY name, id")]
+    """Every contact: name, keys, fingerprint, role, how it was verified, when added."""
+    return [_row(r) for r in vault.query(_COLUMNS + _NOT_SELF + " ORDER BY name, id", (vault.device_id.hex(),))]
 
 
 def get_contact(vault: Vault, name: str) -> dict[str, Any]:
     """One contact by name (raises :class:`NotFound`)."""
-    row = vault.query_one("SELECT name, age_recipient, signing_key, fingerprint, verified, added, id FROM bridge_contact "
-                          "WHERE name = ? ORDER BY added DESC, id LIMIT 1", (name,))
+    row = vault.query_one(_COLUMNS + _NOT_SELF + " AND name = ? ORDER BY added DESC, id LIMIT 1",
+                          (vault.device_id.hex(), name))
     if row is None:
         raise NotFound("bridge.unknown_contact", name=name)
-    return dict(row)
+    return _row(row)
 
 
 def check_name(name: str) -> str:
     name = name.strip()
-    if not name or len(name) > 64 or any(c in name for c in "\n\r\t"):
+    if not name or len(name) > 64 or any(ord(c) < 32 or ord(c) == 127 for c in name):
         raise InvalidInput("bridge.bad_contact_name", name=name[:64])
     return name
 
 
 def contact_for_sender(vault: Vault, signing_key: bytes) -> dict[str, Any] | None:
     """The contact whose signing key is ``signing_key``, if any."""
-    row = vault.query_one("SELECT name, age_recipient, signing_key, fingerprint, verified, added, id FROM bridge_contact "
-                          "WHERE signing_key = ? ORDER BY added DESC, id LIMIT 1", (signing_key.hex(),))
-    return None if row is None else dict(row)
+    row = vault.query_one(_COLUMNS + " WHERE signing_key = ? ORDER BY added DESC, id LIMIT 1", (signing_key.hex(),))
+    return None if row is None else _row(row)
 
 
 def known_heads(vault: Vault, contact_key: str) -> dict[bytes, int]:
     """What a contact is known to hold: author device -> highest commit sequence."""
     return {bytes.fromhex(r[0]): int(r[1]) for r in vault.query(
         "SELECT device, seq FROM bridge_known WHERE contact = ?", (contact_key,))}
+
+
+def import_grants(vault: Vault, records: Sequence[CommitRecord]) -> dict[bytes, Grant]:
+    """What each author device is to this vault for an import of ``records``: the local contacts,
+    plus the contact changes in ``records`` made by this circle's other devices (contacts and roles
+    replicate among ``device`` contacts only; :func:`halqa.vault.authz.authorise` refuses them from
+    anyone else). A change of the keys of a contact this vault already holds is never taken from an
+    import: it raises :class:`~halqa.vault.authz.Unauthorised` showing both fingerprints, so the
+    change is confirmed here first (``halqa contacts rekey``)."""
+    local = {r["id"]: dict(r) for r in vault.query(
+        "SELECT id, name, age_recipient, signing_key, fingerprint, role, household, pseudonym FROM bridge_contact")}
+    changes = sorted((e.hlc, e.id, rec.device, e.kind, e.body) for rec in records for e in rec.events
+                     if e.kind.startswith("bridge_contact.") and e.body is not None)
+    grants = grants_of(list(local.values()))
+    while True:  # a device added by another device in this same bundle may carry changes too
+        rows = {k: dict(v) for k, v in local.items()}
+        for _, _, author, kind, body in changes:
+            grant = LOCAL if author == vault.device_id else grants.get(author)
+            if grant is None or grant.role != "device":
+                continue
+            try:
+                payload = decode_payload(kind, body)
+            except HalqaError:
+                continue  # authorise() refuses it with a clear message
+            if kind == "bridge_contact.delete":
+                rows.pop(payload.id, None)
+                continue
+            old = local.get(payload.id)
+            if old is not None:
+                _refuse_rekey(old, payload)
+            row = rows.setdefault(payload.id, {"id": payload.id})
+            row.update({f: v for f in payload.__struct_fields__ if (v := getattr(payload, f)) is not UNSET})
+        found = grants_of(list(rows.values()))
+        if found == grants:
+            return grants
+        grants = found
+
+
+def _refuse_rekey(old: dict[str, Any], put: ContactPut) -> None:
+    new_recipient = old["age_recipient"] if put.age_recipient is UNSET else put.age_recipient
+    new_key = old["signing_key"] if put.signing_key is UNSET else put.signing_key
+    if (new_recipient, new_key) != (old["age_recipient"], old["signing_key"]):
+        try:
+            new_fp = fingerprint(bytes.fromhex(new_key) if new_key else None, new_recipient)
+        except (ValueError, TypeError):
+            new_fp = "?"
+        raise Unauthorised("sync.key_change", name=old["name"], old=old["fingerprint"], new=new_fp)

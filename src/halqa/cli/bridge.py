@@ -24,7 +24,10 @@ hub_app = typer.Typer(no_args_is_help=True, help="The allies' hub on PostgreSQL:
 
 
 def register(app: typer.Typer) -> None:
-    """Add this domain's commands to the root ``halqa`` app."""
+    """Add this domain's commands to the root ``halqa`` app (and ``halqa config max-clock-ahead``)."""
+    for group in app.registered_groups:
+        if group.name == "config" and group.typer_instance is not None:
+            group.typer_instance.command("max-clock-ahead")(config_max_clock_ahead)
     app.add_typer(id_app, name="id")
     app.add_typer(contacts_app, name="contacts")
     app.add_typer(sync_app, name="sync")
@@ -37,6 +40,17 @@ def _table(columns: list[str], rows: list[list[Any]]) -> None:
     for row in rows:
         table.add_row(*("-" if c is None else str(c) for c in row))
     console.print(table)
+
+
+def config_max_clock_ahead(
+    hours: Annotated[float, typer.Argument(help="Hours an imported entry may be ahead of this device's clock (default 24).")],
+) -> None:
+    """Refuse imported entries dated more than HOURS ahead of this device's clock."""
+    from halqa.vault.authz import set_max_ahead_hours
+
+    with open_vault() as vault:
+        set_max_ahead_hours(vault, hours)
+    emit({"ok": True, "max_clock_ahead_hours": hours}, lambda d: console.print(t("sync.max_ahead_set", hours=hours)))
 
 
 # ---------------------------------------------------------------------------- id
@@ -86,38 +100,127 @@ def id_export(output: Annotated[Path, typer.Option("-o", "--output", help="File 
 
 
 # ---------------------------------------------------------------------------- contacts
+# The ways to give a contact's keys (``add`` and ``rekey``).
+AgeRecipient = Annotated[Optional[str], typer.Option("--age-recipient", help="Their age1... key (age-keygen).")]
+SigningKey = Annotated[Optional[str], typer.Option("--signing-key", help="Their device signing key (64 hex).")]
+PairingText = Annotated[Optional[str], typer.Option("--text", help="Their pairing text (halqa-id:1:...) or age1... key.")]
+QrImage = Annotated[Optional[Path], typer.Option("--qr-image", help="A photo or PNG of their identity QR code.")]
+Verified = Annotated[Optional[str], typer.Option(
+    "--verified", help="How you checked the keys: in-person, qr, phone, messenger or unverified.")]
+
+
 @contacts_app.command("add")
 def contacts_add(
     name: Annotated[str, typer.Argument(help="What you call this contact.")],
-    age_recipient: Annotated[Optional[str], typer.Option("--age-recipient", help="Their age1... key (age-keygen).")] = None,
-    signing_key: Annotated[Optional[str], typer.Option("--signing-key", help="Their device signing key (64 hex).")] = None,
-    text: Annotated[Optional[str], typer.Option("--text", help="Their pairing text (halqa-id:1:...) or age1... key.")] = None,
-    qr_image: Annotated[Optional[Path], typer.Option("--qr-image", help="A photo or PNG of their identity QR code.")] = None,
-    verified: Annotated[Optional[str], typer.Option(
-        "--verified", help="How you checked the keys: in-person, qr, phone, messenger or unverified.")] = None,
+    age_recipient: AgeRecipient = None,
+    signing_key: SigningKey = None,
+    text: PairingText = None,
+    qr_image: QrImage = None,
+    verified: Verified = None,
+    role: Annotated[str, typer.Option(
+        "--role", help="What they are to this vault: device, member, ally (default), circle or hub.")] = "ally",
+    household: Annotated[Optional[str], typer.Option("--household", help="A member's own household (pseudonym).")] = None,
+    pseudonym: Annotated[Optional[str], typer.Option("--pseudonym", help="A member's own pseudonym.")] = None,
 ) -> None:
-    """Add a contact from their key, pairing text or QR code, noting how it was verified."""
+    """Add a contact from their key, pairing text or QR code, with its role and how it was verified."""
     from halqa.bridge import add_contact
 
     with open_vault() as vault:
         c = add_contact(vault, name, text=text, age_recipient=age_recipient, signing_key=signing_key,
-                        qr_image=qr_image, verified=verified)
-    c.pop("id", None)
-    emit(c, lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
-                                      verified=d["verified"])))
+                        qr_image=qr_image, verified=verified, role=role, household=household, pseudonym=pseudonym)
+    emit(_public(c), lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
+                                               verified=d["verified"]) + " " + t("bridge.contact_role", role=d["role"])))
+
+
+def _public(c: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in c.items() if k != "id"}
 
 
 @contacts_app.command("list")
 def contacts_list() -> None:
-    """List contacts with their fingerprints and how they were verified."""
+    """List contacts with their roles, fingerprints and how they were verified."""
     from halqa.bridge import contacts
 
     with open_vault() as vault:
-        rows = [{k: v for k, v in c.items() if k != "id"} for c in contacts(vault)]
-    emit(rows, lambda d: _table([t("bridge.col_name"), t("bridge.col_fingerprint"), t("bridge.col_verified"),
-                                 t("bridge.col_added"), t("bridge.col_can_send")],
-                                [[c["name"], c["fingerprint"], c["verified"], c["added"],
+        rows = [_public(c) for c in contacts(vault)]
+    emit(rows, lambda d: _table([t("bridge.col_name"), t("bridge.col_role"), t("bridge.col_fingerprint"),
+                                 t("bridge.col_verified"), t("bridge.col_added"), t("bridge.col_can_send")],
+                                [[c["name"], c["role"] if c["confirmed"] else t("bridge.role_unconfirmed", role=c["role"]),
+                                  c["fingerprint"], c["verified"], c["added"],
                                   t("bridge.yes") if c["signing_key"] else t("bridge.no")] for c in d]))
+
+
+@contacts_app.command("set-role")
+def contacts_set_role(
+    name: Annotated[str, typer.Argument(help="The contact's name.")],
+    role: Annotated[str, typer.Argument(help="device, member, ally, circle or hub.")],
+    household: Annotated[Optional[str], typer.Option("--household", help="A member's own household (pseudonym).")] = None,
+    pseudonym: Annotated[Optional[str], typer.Option("--pseudonym", help="A member's own pseudonym.")] = None,
+) -> None:
+    """Change what a contact is to this vault (a device is trusted with everything: you are asked)."""
+    from halqa.bridge import get_contact, set_role
+
+    with open_vault() as vault:
+        c = get_contact(vault, name)
+        if role == "device":
+            confirm("bridge.confirm_device", name=c["name"], fingerprint=c["fingerprint"])
+        c = set_role(vault, name, role, household=household, pseudonym=pseudonym)
+    emit(_public(c), lambda d: console.print(t("bridge.role_set", name=d["name"], role=d["role"])))
+
+
+@contacts_app.command("confirm-roles")
+def contacts_confirm_roles(
+    device: Annotated[Optional[list[str]], typer.Option(
+        "--device", help="A contact that is another device of this circle (repeatable); the others become allies.")] = None,
+) -> None:
+    """Confirm the roles of contacts added before roles existed: each becomes a device only if you
+    say so (asked one by one, or named with --device), otherwise an ally."""
+    import sys
+
+    from halqa.bridge import set_role, unconfirmed
+
+    named = set(device or ())
+    done = []
+    with open_vault() as vault:
+        for c in unconfirmed(vault):
+            if device is not None:
+                is_device = c["name"] in named
+            elif sys.stdin.isatty() and not STATE.json:
+                is_device = typer.confirm(t("bridge.ask_device", name=c["name"], fingerprint=c["fingerprint"]), default=False)
+            else:
+                is_device = False
+            done.append(_public(set_role(vault, c["name"], "device" if is_device else "ally")))
+
+    def human(d: list) -> None:
+        for c in d:
+            console.print(t("bridge.role_set", name=c["name"], role=c["role"]))
+        if not d:
+            console.print(t("bridge.roles_all_confirmed"))
+
+    emit(done, human)
+
+
+@contacts_app.command("rekey")
+def contacts_rekey(
+    name: Annotated[str, typer.Argument(help="The contact's name.")],
+    age_recipient: AgeRecipient = None,
+    signing_key: SigningKey = None,
+    text: PairingText = None,
+    qr_image: QrImage = None,
+    verified: Verified = None,
+) -> None:
+    """Replace a contact's keys, after showing the old and new fingerprints and asking (or --yes)."""
+    from halqa.bridge import rekey_contact
+
+    def ask(old: str, new: str) -> bool:
+        confirm("bridge.confirm_rekey", name=name, old=old, new=new)
+        return True
+
+    with open_vault() as vault:
+        c = rekey_contact(vault, name, text=text, age_recipient=age_recipient, signing_key=signing_key,
+                          qr_image=qr_image, verified=verified, confirm=ask)
+    emit(_public(c), lambda d: console.print(t("bridge.rekeyed" if d["changed"] else "bridge.rekey_same",
+                                               name=d["name"], fingerprint=d["fingerprint"])))
 
 
 @contacts_app.command("remove")
@@ -138,18 +241,20 @@ def sync_export(
     since: Annotated[Optional[str], typer.Option("--since", help="Only commits from this day or time on (ISO).")] = None,
     kinds: Annotated[Optional[str], typer.Option("--kinds", help="Only these event kinds' contents (comma-separated).")] = None,
     aggregate_only: Annotated[bool, typer.Option(
-        "--aggregate-only", help="Only counts for allies: no members, households or text.")] = False,
-    everything: Annotated[bool, typer.Option("--all", help="Everything, not only what the recipients lack.")] = False,
+        "--aggregate-only", help="Only counts, even for a device: no members, households or text.")] = False,
+    everything: Annotated[bool, typer.Option(
+        "--full", "--all", help="Every commit, not only what the recipients lack (device contacts only).")] = False,
     threshold: Annotated[int, typer.Option("--threshold", help="Suppress aggregate cells below this count.")] = 5,
     label: Annotated[str, typer.Option("--label", help="A label for this circle in aggregate bundles.")] = "",
 ) -> None:
-    """Seal the commits the recipients lack (or aggregates only) into a bundle file."""
+    """Seal what the recipients' roles may receive into a bundle file: commits they lack for this
+    circle's devices, aggregates (small cells suppressed) for everyone else."""
     from halqa.bridge import export_bundle
 
     kind_list = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else None
     with open_vault() as vault:
         output = remember(vault, output, "bundle")
-        res = export_bundle(vault, to, output, since=since, kinds=kind_list, aggregate_only=aggregate_only,
+        res = export_bundle(vault, to, output, since=since, kinds=kind_list, aggregate_only=aggregate_only or None,
                             everything=everything, threshold=threshold, label=label)
 
     def human(d: dict) -> None:
@@ -163,14 +268,23 @@ def sync_export(
 
 @sync_app.command("import")
 def sync_import(
-    file: Annotated[Path, typer.Argument(help="Bundle file (an age file sealed to this device).")],
+    file: Annotated[Path, typer.Argument(help="Bundle file (an age file sealed to this device), or a phone's outbox.")],
     max_mb: Annotated[int, typer.Option("--max-mb", help="Refuse bundles larger than this many MiB.")] = 1024,
 ) -> None:
-    """Verify a bundle completely and merge it (nothing is written if anything is wrong)."""
-    from halqa.bridge import import_bundle
+    """Verify a bundle (or a member phone's outbox file) completely and merge it (nothing is
+    written if anything is wrong)."""
+    from halqa.bridge import import_bundle, import_outbox, is_outbox
+    from halqa.bridge.bundle import read_bundle_file
 
+    data = read_bundle_file(file, max_bytes=max_mb << 20)
+    if is_outbox(data):
+        with open_vault() as vault:
+            got = import_outbox(vault, data)
+        emit(got.to_dict(), lambda d: console.print(t("outbox.imported", added=d["added"], events=d["events"],
+                                                      duplicates=d["duplicates"])))
+        return
     with open_vault() as vault:
-        res = import_bundle(vault, file, max_bytes=max_mb << 20)
+        res = import_bundle(vault, data, max_bytes=max_mb << 20)
     emit(res.as_dict(), lambda d: console.print(t("bridge.imported", new=d["commits_new"], known=d["commits_known"],
                                                   events=d["events_new"])))
 
@@ -324,18 +438,11 @@ def publish_table_cmd(
 
 
 def _write_table(path: Path, res: dict[str, Any]) -> None:
-    import csv
-    import io
-
     from halqa.bridge.bundle import _write_atomic
+    from halqa.bridge.privacy import table_csv
 
     if path.suffix.lower() == ".csv":
-        buf = io.StringIO()
-        if res["cells"]:
-            writer = csv.DictWriter(buf, fieldnames=list(res["cells"][0]))
-            writer.writeheader()
-            writer.writerows(res["cells"])
-        data = buf.getvalue().encode()
+        data = table_csv(res["cells"])
     else:
         data = json.dumps(res, ensure_ascii=False, indent=2).encode()
     _write_atomic(path, data)
@@ -404,11 +511,10 @@ def hub_add_circle(
 
     hub = hub_open(url)
     try:
-        c = add_contact(hub, name, text=text, verified=verified)
+        c = add_contact(hub, name, text=text, verified=verified, role="circle")
     finally:
         hub.close()
-    c.pop("id", None)
-    emit(c, lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
+    emit(_public(c), lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
                                       verified=d["verified"])))
 
 
@@ -416,7 +522,8 @@ def hub_add_circle(
 def hub_import(
     url: Annotated[str, typer.Argument(help="The hub's postgresql:// URL.")],
     files: Annotated[list[Path], typer.Argument(help="Bundle files sealed to the hub.")],
-    full: Annotated[bool, typer.Option("--full", help="Also take full commit bundles (not only aggregates).")] = False,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Also take commit bundles (still only what each author's role may author here).")] = False,
 ) -> None:
     """Import bundles from circles into the hub (each verified; bad ones reported, good ones kept)."""
     from halqa.bridge import hub_open

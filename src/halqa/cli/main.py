@@ -299,7 +299,7 @@ def demo(
         if "passphrase" in d:
             console.print(t("msg.demo_passphrase", passphrase=d["passphrase"]))
         for step, part in d.items():
-            if step in ("path", "passphrase", "url", "open_with"):
+            if step in ("path", "passphrase", "url", "open_with", "phone"):
                 continue
             console.rule(_label("step", step))
             _kv_table(part) if isinstance(part, dict) else console.print(part)
@@ -309,9 +309,11 @@ def demo(
 
     report["url"] = f"http://127.0.0.1:{DEFAULT_PORT}"
     report["open_with"] = f"halqa serve --vault {vault_path}"
+    report["phone"] = f"halqa serve --lan --vault {vault_path}"
     emit(report, human)
     if not STATE.json:
         console.print(t("msg.demo_open", url=report["url"], command=report["open_with"]), markup=False)
+        console.print(t("member.demo_phone", command=report["phone"]), markup=False)
     if serve:
         run_web(vault_path, pw, port=DEFAULT_PORT, echo=lambda line: console.print(line, markup=False))
 

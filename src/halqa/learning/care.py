@@ -160,11 +160,7 @@ def checkin(vault: Vault, circle: str, score: int, word: str = "", member: str |
         score = int(score)
     except (TypeError, ValueError):
         raise InvalidInput("learning.bad_score", score=score) from None
-    if not 1 <= score <= 5:
-        raise InvalidInput("learning.bad_score", score=score)
     word = (word or "").strip()
-    if len(word.split()) > 1 or len(word) > 30:
-        raise InvalidInput("learning.one_word", word=word)
     if share:
         if not member:
             raise InvalidInput("learning.share_needs_member")

@@ -67,6 +67,7 @@ MIN_CELL = 3
 
 _ID = re.compile(r"^[\w\-.:]{1,60}$", re.UNICODE)
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
+_WEEK = re.compile(r"^\d{4}-W\d{2}$")
 
 
 class SlotPut(msgspec.Struct, kw_only=True):
@@ -114,6 +115,12 @@ class TacticPut(msgspec.Struct, kw_only=True):
     circle: str | msgspec.UnsetType = UNSET
     added: str | msgspec.UnsetType = UNSET
 
+    def check(self) -> None:
+        check_id(self.id)
+        for text, limit in ((self.title, 200), (self.description, 5000), (self.place, 200), (self.years, 40)):
+            if isinstance(text, str) and len(text) > limit:
+                raise InvalidInput("learning.too_long", limit=limit)
+
 
 class CarePut(msgspec.Struct, kw_only=True):
     action: str
@@ -136,6 +143,17 @@ class CheckinPut(msgspec.Struct, kw_only=True):
     score: int | msgspec.UnsetType = UNSET
     word: str | msgspec.UnsetType = UNSET
     member: str | msgspec.UnsetType | None = UNSET  # only when shared
+
+    def check(self) -> None:
+        check_id(self.id)
+        if isinstance(self.score, int) and not 1 <= self.score <= 5:
+            raise InvalidInput("learning.bad_score", score=self.score)
+        if isinstance(self.word, str) and (len(self.word.split()) > 1 or len(self.word) > 30):
+            raise InvalidInput("learning.one_word", word=self.word[:40])
+        if isinstance(self.week, str) and not _WEEK.match(self.week):
+            raise InvalidInput("learning.bad_day", day=self.week[:40])
+        if isinstance(self.member, str):
+            check_id(self.member, "member")
 
 
 class AttendancePut(msgspec.Struct, kw_only=True):

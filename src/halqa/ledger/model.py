@@ -21,17 +21,22 @@ Tables (all pure folds of events in ``(hlc, id)`` order):
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import msgspec
 
 from halqa.errors import InvalidInput
+from halqa.places import check_area_code, check_iso_day, check_pseudonym
 from halqa.vault import Projection, RecordProjection, register_kind, register_projection
 from halqa.vault.events import Event
 
 UNSET = msgspec.UNSET
+#: The last second of 9999-12-31: any later "local seconds" value is nonsense, not a time.
+MAX_SECONDS = 253_402_300_799
 DEFAULT_TZ = "Asia/Baghdad"
 SOURCES = ("grid", "generator")
 EPOCH = datetime(1970, 1, 1)
@@ -39,6 +44,19 @@ DAY = 86400
 
 
 # ---------------------------------------------------------------------------- payloads
+def _check_place(household: Any, area: Any) -> None:
+    """The household pseudonym and area code a ledger record names, when it names them."""
+    if isinstance(household, str):
+        check_pseudonym(household)
+    if isinstance(area, str) and area:
+        check_area_code(area)
+
+
+def _check_range(value: Any, low: float, high: float, what: str) -> None:
+    if isinstance(value, int | float) and not (math.isfinite(value) and low <= value <= high):
+        raise InvalidInput("ledger.error.bad_value", what=what, value=value)
+
+
 class IntervalPut(msgspec.Struct, kw_only=True):
     id: str
     household: str | msgspec.UnsetType = UNSET
@@ -47,6 +65,13 @@ class IntervalPut(msgspec.Struct, kw_only=True):
     end_at: int | msgspec.UnsetType | None = UNSET  # None: still off
     source: str | msgspec.UnsetType = UNSET
     note: str | msgspec.UnsetType = UNSET
+
+    def check(self) -> None:
+        _check_place(self.household, self.area)
+        _check_range(self.start_at, 0, MAX_SECONDS, "start_at")
+        _check_range(self.end_at, 0, MAX_SECONDS, "end_at")
+        if isinstance(self.source, str) and self.source not in SOURCES:
+            raise InvalidInput("ledger.error.bad_value", what="source", value=self.source)
 
 
 class IntervalDelete(msgspec.Struct):
@@ -73,6 +98,12 @@ class TallyPut(msgspec.Struct, kw_only=True):
     day: str | msgspec.UnsetType = UNSET
     hours_off: float | msgspec.UnsetType = UNSET
 
+    def check(self) -> None:
+        _check_place(self.household, self.area)
+        if isinstance(self.day, str):
+            check_iso_day(self.day)
+        _check_range(self.hours_off, 0, 24, "hours_off")
+
 
 class WaterPut(msgspec.Struct, kw_only=True):
     id: str  # household|day
@@ -86,6 +117,20 @@ class WaterPut(msgspec.Struct, kw_only=True):
     litres_bought: int | msgspec.UnsetType = UNSET
     spent: str | msgspec.UnsetType = UNSET  # Decimal string, in `currency`
     currency: str | msgspec.UnsetType = UNSET
+
+    def check(self) -> None:
+        _check_place(self.household, self.area)
+        if isinstance(self.day, str):
+            check_iso_day(self.day)
+        _check_range(self.illness, 0, 1000, "illness")
+        _check_range(self.litres_bought, 0, 1_000_000, "litres_bought")
+        if isinstance(self.spent, str) and self.spent:
+            try:
+                ok = Decimal(self.spent).is_finite() and 0 <= Decimal(self.spent) < 10**12
+            except InvalidOperation:
+                ok = False
+            if not ok:
+                raise InvalidInput("ledger.error.bad_value", what="spent", value=self.spent[:40])
 
 
 class ClaimPut(msgspec.Struct, kw_only=True):

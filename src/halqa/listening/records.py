@@ -70,6 +70,20 @@ class GrievancePut(msgspec.Struct, kw_only=True):
     confirmed: bool | Unset = UNSET  # themes confirmed by an organiser (training labels)
     voice: str | Unset | None = UNSET
 
+    def check(self) -> None:
+        """The rules of a grievance, whether typed here or imported (themes are checked
+        against the codebook only when typed: an imported one may name a theme not yet here)."""
+        if isinstance(self.place, str) and check_place(self.place) != self.place:
+            raise InvalidInput("listening.bad_place", place=self.place[:40])
+        if isinstance(self.day, str) and check_day(self.day) != self.day:
+            raise InvalidInput("listening.bad_day", day=self.day[:40])
+        if isinstance(self.count, int):
+            check_count(self.count)
+        if isinstance(self.tone, str) and self.tone not in TONES:
+            raise InvalidInput("listening.bad_tone", tone=self.tone[:40], tones=", ".join(TONES))
+        if isinstance(self.text, str) and len(self.text) > MAX_TEXT:
+            raise InvalidInput("listening.text_too_long", max=MAX_TEXT)
+
 
 class GrievanceDelete(msgspec.Struct):
     id: str

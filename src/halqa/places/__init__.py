@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -32,6 +33,9 @@ __all__ = [
     "add_household",
     "areas",
     "boundaries",
+    "check_area_code",
+    "check_iso_day",
+    "check_pseudonym",
     "decoy",
     "decoy_session",
     "demo",
@@ -45,6 +49,37 @@ __all__ = [
 UNSET = msgspec.UNSET
 
 
+# Letters of any script, digits and '-': an area code becomes part of file names (posters), so
+# no dot, slash or space can ever be in one.
+_PSEUDONYM = re.compile(r"^\w[\w.-]{0,39}$")
+
+
+def check_area_code(code: str) -> str:
+    """An area code as stored: upper case letters or digits and '-', 1 to 16 characters."""
+    if not isinstance(code, str) or not 0 < len(code) <= 16 or code != code.upper() \
+            or not code.replace("-", "").isalnum() or code.startswith("-"):
+        raise InvalidInput("error.bad_area_code", code=str(code)[:40])
+    return code
+
+
+def check_pseudonym(value: str) -> str:
+    """A pseudonym (``hh-7qk2``): letters of any script, digits, '.', '_', '-'; up to 40."""
+    if not isinstance(value, str) or not _PSEUDONYM.match(value) or ".." in value:
+        raise InvalidInput("error.bad_pseudonym", value=str(value)[:40])
+    return value
+
+
+def check_iso_day(value: str) -> str:
+    """A day as stored: ``YYYY-MM-DD``."""
+    try:
+        ok = isinstance(value, str) and len(value) == 10 and date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        ok = False
+    if not ok:
+        raise InvalidInput("error.bad_day", day=str(value)[:40])
+    return value
+
+
 class AreaPut(msgspec.Struct, kw_only=True):
     code: str
     name_ar: str | msgspec.UnsetType = UNSET
@@ -53,12 +88,24 @@ class AreaPut(msgspec.Struct, kw_only=True):
     city: str | msgspec.UnsetType = UNSET
     h3: str | msgspec.UnsetType | None = UNSET
 
+    def check(self) -> None:
+        check_area_code(self.code)
+
 
 class HouseholdPut(msgspec.Struct, kw_only=True):
     id: str
     area: str | msgspec.UnsetType = UNSET
     size: int | msgspec.UnsetType | None = UNSET
     joined: str | msgspec.UnsetType = UNSET  # ISO day
+
+    def check(self) -> None:
+        check_pseudonym(self.id)
+        if isinstance(self.area, str):
+            check_area_code(self.area)
+        if isinstance(self.size, int) and not 0 <= self.size <= 1000:
+            raise InvalidInput("error.bad_household_size", size=self.size)
+        if self.joined:
+            check_iso_day(self.joined)
 
 
 register_kind("area.put", AreaPut)
@@ -82,9 +129,7 @@ def new_pseudonym(prefix: str = "hh", rng: random.Random | None = None) -> str:
 def add_area(vault: Vault, code: str, name_ar: str, name_en: str = "", name_ckb: str = "",
              city: str = "", h3: str | None = None) -> None:
     """Record (or update) an area by its code."""
-    code = code.strip().upper()
-    if not code or len(code) > 16 or not code.replace("-", "").isalnum():
-        raise InvalidInput("error.bad_area_code", code=code)
+    code = check_area_code(code.strip().upper())
     vault.append("area.put", AreaPut(code=code, name_ar=name_ar, name_en=name_en or code,
                                      name_ckb=name_ckb or name_ar, city=city, h3=h3))
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -18,6 +20,17 @@ from halqa.publish.compose import FORMATS, PNG_DPI, Line, Page, chart_box, forma
 from halqa.publish.kinds import KINDS
 from halqa.publish.style import check_digits, format_locale, get_style, page_size, parse_langs, time_locale
 from halqa.vault import Vault
+
+
+def safe_stem(text: str) -> str:
+    """A file-name part from data (an area code, perhaps imported): ASCII letters, digits and '-'
+    only, so it can never name another folder; anything else is replaced and a short hash keeps
+    different inputs apart."""
+    lowered = text.lower()
+    stem = re.sub(r"[^a-z0-9-]+", "-", lowered).strip("-")[:40] or "x"
+    if stem != lowered:
+        stem += "-" + hashlib.blake2b(text.encode("utf-8"), digest_size=4).hexdigest()
+    return stem
 
 
 def make_request(vault: Vault, area: str | None = None, lang: str | None = "ar,en", style: str = "screen",
@@ -133,7 +146,7 @@ def batch(vault: Vault, folder: str | os.PathLike[str], kinds: list[str] | None 
             if progress:
                 progress(i + 1, total, f"{kind} {area or ''}".strip())
             continue
-        stem = f"{kind}-{area.lower()}" if area else kind
+        stem = f"{kind}-{safe_stem(area)}" if area else kind
         for fmt in formats:
             data = render_bytes(page, fmt, dpi)
             path = folder / f"{stem}-{style}-{size}.{fmt}"

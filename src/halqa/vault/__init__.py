@@ -6,6 +6,9 @@ Public surface (pinned by ``tests/test_public_api.py``)::
     vault.append(kind, payload) / vault.transaction() / vault.query(sql, params)
     register_kind(kind, Struct) / register_projection(Projection) / RecordProjection
     panic(path) / backup(vault, file) / restore(file, path) / split / combine
+
+Who may author what in a vault (trust roles, clocks, payload checks on import) is
+:mod:`halqa.vault.authz`; :func:`ingest` merges only what it approved.
 """
 
 from halqa.vault.backup import backup, restore

@@ -35,6 +35,7 @@ __all__ = [
     "HLC",
     "Commit",
     "Event",
+    "check_payload",
     "decode_payload",
     "encode_payload",
     "event_hash",
@@ -89,7 +90,16 @@ def validate_and_encode(kind: str, payload: Any) -> tuple[msgspec.Struct, bytes]
             raise InvalidInput("error.bad_payload", kind=kind, detail=str(exc)) from None
     elif not isinstance(payload, ptype):
         raise InvalidInput("error.bad_payload", kind=kind, detail=type(payload).__name__)
+    check_payload(kind, payload)
     return payload, os.urandom(16) + _ENCODER.encode(payload)
+
+
+def check_payload(kind: str, payload: Any) -> None:
+    """The rules a payload must meet, the same for a local write and an imported event: its
+    struct's ``check()`` method, if it has one, raises :class:`InvalidInput`."""
+    check = getattr(payload, "check", None)
+    if check is not None:
+        check()
 
 
 def decode_payload(kind: str, body: bytes | None) -> Any:

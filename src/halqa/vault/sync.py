@@ -14,11 +14,12 @@ them) and the affected projections are rebuilt in the same transaction; a target
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import msgspec
 
 from halqa.errors import InvalidInput, VaultCorrupt
+from halqa.vault.authz import MAX_CLOCK, Approved, Grant, authorise
 from halqa.vault.events import Commit, body_hash, event_hash, register_kind
 from halqa.vault.store import Vault
 
@@ -31,6 +32,10 @@ class Redact(msgspec.Struct):
 
     targets: list[tuple[int, bytes]]
     reason: str = ""
+
+    def check(self) -> None:
+        if not self.targets or any(not 0 < hlc <= MAX_CLOCK or len(eid) != 16 for hlc, eid in self.targets):
+            raise InvalidInput("error.nothing_to_redact")
 
 
 register_kind("vault.redact", Redact)
@@ -113,12 +118,19 @@ def _verify(rec: CommitRecord) -> None:
             raise VaultCorrupt("error.bad_signature")
 
 
-def ingest(vault: Vault, records: Iterable[CommitRecord]) -> dict[str, int]:
-    """Verify every commit, then merge them all in one transaction (nothing written if any
-    fails). Returns counts of new commits and events and of ones already present."""
-    records = list(records)
-    for rec in records:
-        _verify(rec)
+def ingest(vault: Vault, records: Approved | Iterable[CommitRecord],
+           grants: Mapping[bytes, Grant] | None = None) -> dict[str, int]:
+    """Merge commits in one transaction, after :func:`halqa.vault.authz.authorise` has checked
+    every signature, clock, payload and author's role (``grants``) with nothing written; or take
+    a batch it already approved. Returns counts of new commits and events and of ones already
+    present."""
+    if not isinstance(records, Approved):
+        if grants is None:
+            raise TypeError("ingest needs the authors' grants, or an Approved batch")
+        records = authorise(vault, records, grants)
+    elif records.vault_id != id(vault):
+        raise TypeError("a batch approved for another vault")
+    records = records.records
     new_commits = new_events = 0
     refill: set[str] = set()
     with vault.transaction():

@@ -35,6 +35,7 @@ from halqa.web.views import (
     learning,
     ledger,
     listening,
+    member,
     places,
     publish,
     vault,
@@ -44,7 +45,7 @@ __all__ = ["VIEWS", "create_app", "navigation", "route_table", "views"]
 
 #: Every view module, in the order of the header's links.
 VIEWS: tuple[ModuleType, ...] = (home, listening, ledger, circles, aid, learning, institutions, bridge, publish, places, devices,
-                                 vault)
+                                 vault, member)
 
 
 def views() -> list[View]:

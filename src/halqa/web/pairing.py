@@ -30,11 +30,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from halqa.errors import AccessDenied, InvalidInput
 
-__all__ = ["CODE_ALPHABET", "ROLES", "Certificate", "Device", "Devices", "Role", "lan_address", "qr_svg",
+__all__ = ["CODE_ALPHABET", "LOOKS", "ROLES", "Certificate", "Device", "Devices", "Role", "lan_address", "qr_svg",
            "self_signed_certificate"]
 
 Role = Literal["organiser", "member"]
@@ -42,6 +42,9 @@ ROLES: tuple[Role, ...] = ("organiser", "member")
 
 #: What one device remembers having entered (kind, record id): at most this many, newest kept.
 MAX_ENTRIES = 200
+
+#: The discreet names and icons a member chooses for the app at pairing (``member.look.*`` messages).
+LOOKS: tuple[str, ...] = ("notes", "shopping", "recipes")
 
 #: No 0/O, 1/I/L: codes are read aloud and typed on small keyboards.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -230,12 +233,7 @@ def self_signed_certificate(hosts: list[str], days: int = 30, folder: Path | Non
     from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    names: list[x509.GeneralName] = []
-    for host in hosts:
-        try:
-            names.append(x509.IPAddress(ipaddress.ip_address(host)))
-        except ValueError:
-            names.append(x509.DNSName(host))
+    names = san_names(hosts)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "notes")])
     now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
@@ -244,6 +242,29 @@ def self_signed_certificate(hosts: list[str], days: int = 30, folder: Path | Non
             .add_extension(x509.SubjectAlternativeName(names), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .sign(key, hashes.SHA256()))
+    cert_file, key_file = write_key_and_chain(key, cert.public_bytes(serialization.Encoding.PEM), folder)
+    digest = cert.fingerprint(hashes.SHA256()).hex().upper()
+    return Certificate(cert_file, key_file, ":".join(digest[i:i + 2] for i in range(0, len(digest), 2)))
+
+
+def san_names(hosts: list[str]) -> list[Any]:
+    """Subject alternative names for ``hosts``: IP addresses as such, anything else as a DNS name."""
+    from cryptography import x509
+
+    names: list[x509.GeneralName] = []
+    for host in hosts:
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(host)))
+        except ValueError:
+            names.append(x509.DNSName(host))
+    return names
+
+
+def write_key_and_chain(key: Any, chain_pem: bytes, folder: Path | None = None) -> tuple[Path, Path]:
+    """Write a server's private key (a 0600 file) and certificate chain into ``folder`` (a fresh 0700
+    temporary folder by default): the server needs paths. Returns ``(cert_file, key_file)``."""
+    from cryptography.hazmat.primitives import serialization
+
     folder = Path(folder or tempfile.mkdtemp(prefix="n-"))
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     key_file, cert_file = folder / "key.pem", folder / "cert.pem"
@@ -251,9 +272,8 @@ def self_signed_certificate(hosts: list[str], days: int = 30, folder: Path | Non
     with os.fdopen(fd, "wb") as fh:
         fh.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                    serialization.NoEncryption()))
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    digest = cert.fingerprint(hashes.SHA256()).hex().upper()
-    return Certificate(cert_file, key_file, ":".join(digest[i:i + 2] for i in range(0, len(digest), 2)))
+    cert_file.write_bytes(chain_pem)
+    return cert_file, key_file
 
 
 def qr_svg(text: str) -> str:

@@ -28,7 +28,8 @@ __all__ = ["COOKIE_CSRF", "COOKIE_DEVICE", "COOKIE_LANG", "CSP", "SecurityHeader
 
 #: No external host anywhere; no inline script or style; no framing; forms post only here.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-       "connect-src 'self'; media-src 'self' blob:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+       "connect-src 'self'; manifest-src 'self'; worker-src 'self'; media-src 'self' blob:; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'")
 
 #: Cookie names are deliberately generic (nothing in a browser's cookie jar names the app).
 COOKIE_DEVICE = "sid"

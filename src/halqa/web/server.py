@@ -12,6 +12,7 @@ from halqa.i18n import t
 from halqa.web.app import create_app
 from halqa.web.pairing import Certificate, lan_address, self_signed_certificate
 from halqa.web.state import DEFAULT_PORT, WebState
+from halqa.web.tls import issue_server_certificate
 
 __all__ = ["DEFAULT_PORT", "Prepared", "prepare", "serve"]
 
@@ -35,18 +36,26 @@ def prepare(vault_path: str | os.PathLike[str], passphrase: str | None = None, h
             vault: Any = None) -> Prepared:
     """Build the app for ``vault_path`` (unlocked now if ``passphrase`` or an open ``vault`` is
     given, else in the browser). ``lan`` binds every interface, requires pairing, and serves
-    HTTPS with a fresh self-signed certificate (``https=False`` turns that off: not advised)."""
+    HTTPS with a certificate from the vault's own CA when the vault is open now (see
+    :mod:`halqa.web.tls`), else a fresh self-signed one (``https=False`` turns HTTPS off: not advised)."""
     https = lan if https is None else https
     bind = host or ("0.0.0.0" if lan else "127.0.0.1")
     shown = lan_address() if bind in ("0.0.0.0", "::") else bind
-    certificate = self_signed_certificate(sorted({shown, "127.0.0.1", "localhost"})) if https else None
     scheme = "https" if https else "http"
     url = f"{scheme}://{shown}:{port}"
     announced = tuple(sorted({shown, bind} - {"0.0.0.0", "::", "127.0.0.1", "localhost", "::1"}))
-    state = WebState(Path(vault_path), idle_seconds=idle_minutes * 60, lan=lan, https=https, certificate=certificate,
+    state = WebState(Path(vault_path), idle_seconds=idle_minutes * 60, lan=lan, https=https,
                      base_url=url, port=port, lan_addresses=announced)
     if passphrase is not None and vault is None:
         state.unlock(passphrase)
+    certificate = None
+    if https:
+        # Issued by the vault's own CA when the vault is open now (phones that installed the CA
+        # trust it at any address); a throwaway self-signed one when it will be unlocked later.
+        hosts = sorted({shown, "127.0.0.1", "localhost"})
+        open_vault = vault if vault is not None else state.vault
+        certificate = issue_server_certificate(open_vault, hosts) if open_vault is not None else self_signed_certificate(hosts)
+        state.certificate = certificate
     app = create_app(vault_path, state=state, vault=vault)
     lines = [t("web.serve.lan", url=url) if lan else t("web.serve.url", url=url)]
     login_url = ""
@@ -59,6 +68,8 @@ def prepare(vault_path: str | os.PathLike[str], passphrase: str | None = None, h
         lines.append(t("web.serve.locked", url=url + "/unlock"))
     if certificate is not None:
         lines.append(t("web.serve.fingerprint", fingerprint=certificate.fingerprint))
+    if lan and state.is_open:
+        lines.append(t("member.serve.pair", url=url))
     lines.append(t("web.serve.stop"))
     return Prepared(app, state, bind, port, url, login_url, certificate, lines)
 

@@ -28,6 +28,10 @@ def bridge_import(ctx: Ctx) -> Response:
     upload = ctx.field("bundle", Upload, None)
     if upload is None:
         raise InvalidInput("web.error.no_file")
+    if bridge.is_outbox(upload.data):  # a member phone's outbox, sent as a file
+        got = bridge.import_outbox(ctx.vault, upload.data)
+        return ctx.render("bridge.html", contacts=bridge.contacts(ctx.vault), identity=bridge.identity(ctx.vault),
+                          outbox=got.to_dict())
     result = bridge.import_bundle(ctx.vault, upload.data)
     return ctx.render("bridge.html", contacts=bridge.contacts(ctx.vault), identity=bridge.identity(ctx.vault),
                       imported=result.as_dict())

@@ -9,13 +9,15 @@ from starlette.responses import Response
 import halqa.circles as circles
 import halqa.places as places
 from halqa.errors import AccessDenied, InvalidInput
-from halqa.web.pairing import ROLES, qr_svg
+from halqa.web.pairing import LOOKS, ROLES, qr_svg
 from halqa.web.pipeline import Access, Ctx, Nav, View, view
 from halqa.web.security import COOKIE_DEVICE
 
 
 def pair_page(ctx: Ctx) -> Response:
-    return ctx.render("pair.html", code=ctx.field("code", str, ""), next=ctx.next_path())
+    cert = ctx.state.certificate
+    return ctx.render("pair.html", code=ctx.field("code", str, ""), next=ctx.next_path(), https=ctx.state.https,
+                      fingerprint=cert.short if cert else "", looks=LOOKS)
 
 
 def pair_submit(ctx: Ctx) -> Response:
