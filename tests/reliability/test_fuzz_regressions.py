@@ -42,11 +42,12 @@ def paired(tmp_path: Path):
     TARGETS["bundle.insider"].teardown(ctx)
 
 
-def test_informant_bundle_with_a_clock_beyond_sqlite_is_refused(paired):
-    """A paired device signs a commit whose clock does not fit SQLite's integers: it used to
-    crash the merge with OverflowError."""
+def test_informant_bundle_with_a_negative_clock_is_refused(paired):
+    """A paired device signs a commit with a negative clock: it used to crash the signature
+    check (struct.error); before the roles merge, a clock beyond SQLite's integers crashed the
+    merge with OverflowError."""
     records = paired.extra["records"]
-    bad = [msgspec.structs.replace(records[0], hlc=(1 << 64) - 1), *records[1:]]
+    bad = [msgspec.structs.replace(records[0], hlc=-1), *records[1:]]
     before = snapshot(paired.vault.path)
     err = _refused(_insider_call, paired, msgspec.msgpack.encode(bad), error=BundleInvalid)
     assert err.msg_id == "bridge.bundle_tampered"
@@ -116,13 +117,12 @@ def test_ledger_csv_with_a_repeated_column_rejects_short_rows(vault):
 
 def test_informant_event_with_a_string_not_utf8_is_refused(paired):
     """An event body whose string is not UTF-8, signed by a paired device, used to crash the
-    projections mid-merge with UnicodeDecodeError."""
+    projections mid-merge, and after the roles merge the payload check, with UnicodeDecodeError."""
     records = paired.extra["records"]
     rec = next(r for r in records if any(e.body and b"\xa3NKH" in e.body for e in r.events))
     events = [msgspec.structs.replace(e, body=e.body.replace(b"\xa3NKH", b"\xa3\xffKH")) if e.body else e
               for e in rec.events]
     before = snapshot(paired.vault.path)
-    err = _refused(_insider_call, paired, msgspec.msgpack.encode([msgspec.structs.replace(rec, events=events)]),
-                   error=BundleInvalid)
-    assert err.msg_id == "bridge.bundle_conflict"
+    err = _refused(_insider_call, paired, msgspec.msgpack.encode([msgspec.structs.replace(rec, events=events)]))
+    assert err.msg_id == "sync.bad_payload"
     assert snapshot(paired.vault.path) == before

@@ -242,7 +242,7 @@ def _decode(kind: str, body: bytes) -> Any:
         if ptype is None:
             return msgspec.msgpack.decode(body[16:])
         return msgspec.msgpack.decode(body[16:], type=ptype)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:  # a string not UTF-8 (found by fuzz/)
         raise Unauthorised("sync.bad_payload", kind=kind, detail=str(exc)[:200]) from None
 
 

@@ -104,14 +104,11 @@ def export_commits(vault: Vault, have: dict[bytes, int] | None = None,
     return out
 
 
-#: SQLite stores signed 64-bit integers; a signed commit may still carry a larger clock or
-#: sequence (an informant's device signs what it likes), which must be refused, not crash.
-_MAX_INT = (1 << 63) - 1
-
-
 def _verify(rec: CommitRecord) -> None:
-    if not (0 <= rec.seq <= _MAX_INT and 0 <= rec.hlc <= _MAX_INT and all(0 <= e.hlc <= _MAX_INT for e in rec.events)):
-        raise InvalidInput("error.record_out_of_range")
+    # A signed commit may carry a negative clock (an informant's device signs what it likes):
+    # refuse it before packing it for the signature check, where it would crash (found by fuzz/).
+    if not (0 <= rec.seq <= MAX_CLOCK and 0 <= rec.hlc <= MAX_CLOCK and all(0 <= e.hlc <= MAX_CLOCK for e in rec.events)):
+        raise InvalidInput("sync.clock_out_of_range", kind="commit")
     rec.commit().verify()
     for e in rec.events:
         if e.body is not None and body_hash(e.body) != e.body_hash:
