@@ -774,13 +774,15 @@ def panic(path: str | os.PathLike[str], outside: Iterable[str | os.PathLike[str]
     from halqa.vault.outside import shred
 
     path = Path(path)
-    header_path = path / HEADER_FILE
-    if header_path.exists():
-        size = header_path.stat().st_size
-        with open(header_path, "r+b") as fh:
-            fh.write(os.urandom(size))
-            fh.flush()
-            os.fsync(fh.fileno())
+    # A header write killed before its rename leaves a complete header in header.tmp: its slots
+    # are key material too, and go in the first step (found by tests/reliability).
+    for header_path in (path / HEADER_FILE, path / (HEADER_FILE + ".tmp")):
+        if header_path.is_file():
+            size = header_path.stat().st_size
+            with open(header_path, "r+b") as fh:
+                fh.write(os.urandom(size))
+                fh.flush()
+                os.fsync(fh.fileno())
     for item in outside:
         if Path(item).is_file():  # listed files only; never a folder outside the vault
             shred(Path(item))
