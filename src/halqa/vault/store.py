@@ -218,13 +218,19 @@ class Vault:
         db = path / DB_FILES[content.db_index]
         if not db.exists():
             raise VaultCorrupt("error.corrupt")
-        conn = _connect(db, content.master_key)
+        try:
+            conn = _connect(db, content.master_key)
+        except VaultCorrupt:
+            # The key came from an authenticated slot: a first page that will not decrypt is damage.
+            raise _damaged(_keyed(db, content.master_key), db) from None
         try:
             if content.legacy:
                 header, content = _upgrade_v1(path, conn, header, slot, kek, content)
             else:
                 header.verify(_read_secret(conn, "header_key"))
             migrate(conn, _now_iso())  # the core's own tables of a vault made by an older halqa
+        except sqlcipher3.DatabaseError:
+            raise _damaged(conn, db) from None
         except BaseException:
             conn.close()
             raise
@@ -239,7 +245,10 @@ class Vault:
         if header.failures:
             header = replace(header, failures=0)
             header.write(path / HEADER_FILE)
-        vault = cls(path, conn, header, slot, content, kek)
+        try:
+            vault = cls(path, conn, header, slot, content, kek)
+        except sqlcipher3.DatabaseError:  # a page the first reads need failed its HMAC
+            raise _damaged(conn, db) from None
         if header.restored & (1 << content.db_index):
             vault._after_restore()
         return vault
@@ -680,6 +689,41 @@ class Writer:
 
 
 # ---------------------------------------------------------------------- file helpers
+def _damaged(conn: Any, db: Path) -> VaultCorrupt:
+    """The error for a database whose pages fail their HMAC (bit rot, a bad sector, tampering),
+    naming the file and the pages; closes ``conn``. Pages past the database's end are the random
+    padding a close adds, never read, and are not named."""
+    pages: list[int] = []
+    try:
+        count = conn.execute("PRAGMA page_count").fetchone()[0]
+    except sqlcipher3.DatabaseError:
+        count = None
+    try:
+        for (line,) in conn.execute("PRAGMA cipher_integrity_check"):
+            word = str(line).rsplit(" ", 1)[-1]
+            if str(line).startswith("HMAC verification failed") and word.isdigit() and (count is None or int(word) <= count):
+                pages.append(int(word))
+    except sqlcipher3.DatabaseError:
+        pass
+    finally:
+        conn.close()
+    if count is None:  # the schema is unreadable, so is the end of the data: name the first only
+        pages = pages[:1]
+    if not pages:
+        return VaultCorrupt("error.corrupt")
+    return VaultCorrupt("error.corrupt_pages", file=db.name, pages=", ".join(map(str, pages[:10])))
+
+
+def _keyed(db: Path, key: bytes) -> Any:
+    """A bare connection with the key set and nothing read, for the page check of a database
+    whose first pages fail."""
+    conn = sqlcipher3.connect(str(db), isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    conn.execute(f"PRAGMA cipher_page_size = {PAGE_SIZE}")
+    return conn
+
+
 def _read_secret(conn: Any, name: str) -> bytes:
     row = conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
     if row is None:
