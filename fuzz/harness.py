@@ -32,7 +32,7 @@ from halqa.i18n import catalogue
 
 HANG_SECONDS = 5.0
 #: Exit codes of the tree documented in halqa.errors (and docs/guide).
-DOCUMENTED_EXIT_CODES = {1, 2, 3, 4}
+DOCUMENTED_EXIT_CODES = {1, 2, 3, 4, 5}
 
 _TOKENS = [b",", b"\n", b"\r\n", b'"', b"'", b"\x00", b"\xff", b"\xfe\xff", b"\xef\xbb\xbf", b"-1", b"0", b"-0",
            b"4294967296", b"18446744073709551616", b"9" * 40, b"1e309", b"NaN", b"inf", b"-inf", b"null", b"[]",

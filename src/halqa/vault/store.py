@@ -35,7 +35,7 @@ from typing import Any
 import sqlcipher3
 from nacl.signing import SigningKey
 
-from halqa.errors import InvalidInput, VaultCorrupt, VaultLocked, VaultMissing, WrongPassphrase
+from halqa.errors import DiskFull, InvalidInput, VaultCorrupt, VaultLocked, VaultMissing, WrongPassphrase
 from halqa.vault import events as _events
 from halqa.vault.events import (
     HLC,
@@ -379,9 +379,9 @@ class Vault:
                 yield writer
                 writer._finish()
                 self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+            except BaseException as exc:
                 self.hlc.last = saved
+                _rollback(self.conn, exc)
                 raise
             finally:
                 self._writer = None
@@ -453,8 +453,8 @@ class Vault:
             try:
                 yield
                 self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+            except BaseException as exc:
+                _rollback(self.conn, exc)
                 raise
 
     def _sync_projections(self) -> None:
@@ -689,6 +689,15 @@ class Writer:
 
 
 # ---------------------------------------------------------------------- file helpers
+def _rollback(conn: Any, exc: BaseException) -> None:
+    """Roll back a failed write; raise :class:`DiskFull` if the disk filled up (SQLite has then
+    rolled back by itself, and a second rollback would hide the reason)."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+    if isinstance(exc, sqlcipher3.OperationalError) and "full" in str(exc):
+        raise DiskFull() from None
+
+
 def _damaged(conn: Any, db: Path) -> VaultCorrupt:
     """The error for a database whose pages fail their HMAC (bit rot, a bad sector, tampering),
     naming the file and the pages; closes ``conn``. Pages past the database's end are the random
