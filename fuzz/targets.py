@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import shutil
 import struct
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,8 @@ from halqa import app, circles, institutions, ledger, listening, places
 from halqa.bridge import add_contact, export_bundle, identity, import_bundle
 from halqa.bridge.bundle import MAGIC, _body_hash, _sig_digest, seal, write_inner
 from halqa.bridge.keys import age_recipient, parse_peer
+from halqa.bridge.outbox import CONTEXT as OUTBOX_CONTEXT
+from halqa.bridge.outbox import import_outbox, outbox_file, seal_entry
 from halqa.bridge.qr import frames, join_frames
 from halqa.errors import InvalidInput
 from halqa.vault import TEST_KDF, CommitRecord, Share, Vault, backup, combine, export_commits, restore, split
@@ -150,6 +154,49 @@ def _body_seeds(ctx: Ctx) -> list[bytes]:
     return [_ENC.encode(ctx.extra["records"]), _ENC.encode(ctx.extra["records"][:1])]
 
 
+# ---------------------------------------------------------------------------- member phones
+def _phone_setup(work: Path) -> Ctx:
+    """A member phone paired to ``hh-t1`` and three entries it sealed: two outage taps, a grievance."""
+    from nacl.signing import SigningKey
+    from pyrage import x25519
+
+    ctx = _filled(work)
+    key = os.urandom(32)
+    add_contact(ctx.vault, "phone", age_recipient=str(x25519.Identity.generate().to_public()),
+                signing_key=SigningKey(key).verify_key.encode().hex(), verified="in-person", role="member",
+                household="hh-t1")
+    now = time.time_ns() // 1_000_000
+    base = {"offset": 0, "synced_at": now - 86_400_000}
+    bodies = [{"id": os.urandom(16).hex(), "type": "power-off", "at": now - 3 * 3_600_000, **base},
+              {"id": os.urandom(16).hex(), "type": "power-on", "at": now - 2 * 3_600_000, **base},
+              {"id": os.urandom(16).hex(), "type": "grievance", "at": now - 3_600_000, "theme": "water",
+               "place": "JSR", "text": "الماء مقطوع منذ يومين", **base}]
+    recipient = age_recipient(ctx.vault)
+    ctx.extra.update(key=key, recipient=recipient, bodies=[json.dumps(b, ensure_ascii=False).encode() for b in bodies],
+                     file=outbox_file([(b["id"], seal_entry(b, key, [recipient])) for b in bodies]))
+    return ctx
+
+
+def _outbox_file_call(ctx: Ctx, data: bytes) -> None:
+    import_outbox(ctx.vault, data)
+
+
+def _outbox_entry_call(ctx: Ctx, data: bytes) -> None:
+    """The paired member's phone signs and seals whatever body it likes (an informant's phone)."""
+    from nacl.signing import SigningKey
+
+    text = data.decode("utf-8", "replace")
+    key = SigningKey(ctx.extra["key"])
+    envelope = {"v": 1, "key": key.verify_key.encode().hex(),
+                "sig": key.sign(OUTBOX_CONTEXT + text.encode()).signature.hex(), "body": text}
+    try:
+        eid = str(json.loads(text)["id"])
+    except (ValueError, KeyError, TypeError):
+        eid = os.urandom(16).hex()
+    sealed = seal(json.dumps(envelope).encode(), [ctx.extra["recipient"]])
+    import_outbox(ctx.vault, outbox_file([(eid, sealed)]))
+
+
 # ---------------------------------------------------------------------------- backups
 def _backup_setup(work: Path) -> Ctx:
     ctx = _filled(work)
@@ -274,6 +321,10 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
            doc="the inner bundle mutated, then sealed to us (a sender's bug, or a key-holder's forgery)"),
     Target("bundle.insider", seeds=_body_seeds, setup=_paired, call=_insider_call, teardown=_close_both,
            doc="the commits of a paired device mutated and re-signed with its key: an informant's bundle"),
+    Target("outbox.file", seeds=lambda ctx: [ctx.extra["file"]], setup=_phone_setup, call=_outbox_file_call,
+           doc="a member phone's outbox file, mutated"),
+    Target("outbox.entry", seeds=lambda ctx: ctx.extra["bodies"], setup=_phone_setup, call=_outbox_entry_call,
+           doc="an entry body mutated, then signed and sealed with the paired phone's own key"),
     Target("backup.restore", seeds=lambda ctx: [ctx.extra["seed"]], setup=_backup_setup, call=_restore_call,
            watched=_restore_watched, doc="a backup file mutated, restored to a new folder"),
     Target("backup.forged", seeds=lambda ctx: [ctx.extra["seed"]], setup=_backup_setup, call=_rehashed_restore_call,
