@@ -39,6 +39,16 @@ def _filled(path: Path, households: int = 300) -> tuple[Path, int]:
     return db, pages
 
 
+def _devices(folder: Path, *names: str) -> list[Vault]:
+    """New vaults paired with each other as one person's devices (full replicas)."""
+    vs = [app.create_vault(folder / f"{n}.halqa", PASSPHRASE, TEST_KDF) for n in names]
+    for v in vs:
+        for w, m in zip(vs, names, strict=True):
+            if v is not w:
+                add_contact(v, m, text=identity(w)["text"], verified="in-person", role="device")
+    return vs
+
+
 def _named_page(path: Path) -> str:
     """What halqa says about the vault: the pages named by the open, or by ``halqa unlock``'s
     check; empty if it opened and found nothing."""
@@ -101,10 +111,7 @@ def test_a_flipped_byte_in_the_header_never_opens_quietly(tmp_path: Path):
 
 
 def test_a_flipped_byte_in_a_backup_or_a_bundle_is_refused(tmp_path: Path):
-    x = app.create_vault(tmp_path / "x.halqa", PASSPHRASE, TEST_KDF)
-    y = app.create_vault(tmp_path / "y.halqa", PASSPHRASE, TEST_KDF)
-    add_contact(x, "y", text=identity(y)["text"], verified="in-person", role="device")
-    add_contact(y, "x", text=identity(x)["text"], verified="in-person", role="device")
+    x, y = _devices(tmp_path, "x", "y")
     places.add_area(x, "JSR", "حي الجسر")
     backup(x, tmp_path / "x.bak")
     export_bundle(x, ["y"], tmp_path / "b.age")
@@ -146,10 +153,7 @@ def test_recover_a_rotted_vault_from_a_backup(tmp_path: Path):
 
 
 def test_recover_a_rotted_vault_from_a_paired_device(tmp_path: Path):
-    x = app.create_vault(tmp_path / "x.halqa", PASSPHRASE, TEST_KDF)
-    y = app.create_vault(tmp_path / "y.halqa", PASSPHRASE, TEST_KDF)
-    add_contact(x, "y", text=identity(y)["text"], verified="in-person", role="device")
-    add_contact(y, "x", text=identity(x)["text"], verified="in-person", role="device")
+    x, y = _devices(tmp_path, "x", "y")
     places.add_area(x, "JSR", "حي الجسر")
     for i in range(10):
         places.add_household(x, "JSR", f"hh-{i:04d}")
@@ -162,7 +166,7 @@ def test_recover_a_rotted_vault_from_a_paired_device(tmp_path: Path):
         Vault.open(x.path, PASSPHRASE)
     # The procedure: a new vault on the device, paired again in person; the paired device sends
     # everything it holds (halqa bridge export --all).
-    z = app.create_vault(tmp_path / "z.halqa", PASSPHRASE, TEST_KDF)
+    (z,) = _devices(tmp_path, "z")
     add_contact(z, "y", text=identity(y)["text"], verified="in-person", role="device")
     add_contact(y, "z", text=identity(z)["text"], verified="in-person", role="device")
     export_bundle(y, ["z"], tmp_path / "2.age", everything=True)
