@@ -126,3 +126,45 @@ def test_informant_event_with_a_string_not_utf8_is_refused(paired):
     err = _refused(_insider_call, paired, msgspec.msgpack.encode([msgspec.structs.replace(rec, events=events)]))
     assert err.msg_id == "sync.bad_payload"
     assert snapshot(paired.vault.path) == before
+
+
+def _contact_event(records):
+    for i, rec in enumerate(records):
+        for j, e in enumerate(rec.events):
+            if e.kind == "bridge_contact.put":
+                return i, j
+    raise AssertionError("no contact event")
+
+
+def _with_event(records, i, j, **changes):
+    rec = records[i]
+    events = list(rec.events)
+    events[j] = msgspec.structs.replace(events[j], **changes)
+    return [*records[:i], msgspec.structs.replace(rec, events=events), *records[i + 1:]]
+
+
+def test_device_bundle_with_an_unknown_contact_kind_is_kept_as_unknown(paired):
+    """A device peer's event of a kind that only starts like a contact change used to crash the
+    grants (AttributeError: a dict has no 'id'). A device may send kinds this version does not
+    know (a newer device): it is kept as such, and changes no contact."""
+    records = paired.extra["records"]
+    i, j = _contact_event(records)
+    contacts = paired.vault.query("SELECT * FROM bridge_contact")
+    _insider_call(paired, msgspec.msgpack.encode(_with_event(records, i, j, kind="bridge_contact.zzz")))
+    assert paired.vault.query("SELECT * FROM bridge_contact") == contacts
+    assert paired.vault.digests() == paired.vault.rebuild()
+
+
+def test_device_bundle_with_a_contact_key_not_hex_is_refused(paired):
+    """A device peer's contact change whose signing key is not hex used to crash the grants
+    (ValueError from bytes.fromhex)."""
+    records = paired.extra["records"]
+    i, j = _contact_event(records)
+    body = records[i].events[j].body
+    payload = msgspec.msgpack.decode(body[16:])
+    payload["signing_key"] = "zz" * 32
+    payload["id"] = "c-new-contact"
+    bad = _with_event(records, i, j, body=body[:16] + msgspec.msgpack.encode(payload))
+    before = snapshot(paired.vault.path)
+    _refused(_insider_call, paired, msgspec.msgpack.encode(bad))
+    assert snapshot(paired.vault.path) == before
