@@ -168,3 +168,11 @@ def test_device_bundle_with_a_contact_key_not_hex_is_refused(paired):
     before = snapshot(paired.vault.path)
     _refused(_insider_call, paired, msgspec.msgpack.encode(bad))
     assert snapshot(paired.vault.path) == before
+
+
+def test_eaglei_count_beyond_the_stored_integers_is_a_rejected_row(vault):
+    """A total of 31 ones used to crash the event encoder (OverflowError)."""
+    data = (b"48201,Harris,Texas,10,2024-07-05 00:00:00,100\n"
+            b"48201,Harris,Texas,0,2024-07-05 00:30:00," + b"1" * 31 + b"\n")
+    res = ledger.import_file(vault, data, "eaglei")
+    assert [r["line"] for r in res["rejected"]] == [2] and "plausible" in res["rejected"][0]["reason"]

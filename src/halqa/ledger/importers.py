@@ -294,6 +294,8 @@ def parse_gridwatch(data: str | bytes, area: str = "GW", clock_tz: str = "Americ
 # ---------------------------------------------------------------------------- EAGLE-I
 #: Longest EAGLE-I series filled in one import: ten years of 15-minute steps.
 MAX_SERIES_STEPS = 10 * 366 * 96
+#: More customers than any county has (and than the stored integers hold).
+MAX_CUSTOMERS = 10**9
 
 def parse_eaglei(data: str | bytes, area: str | None = None, step_seconds: int = 900,
                  dropout_ratio: float = 0.02) -> ParseResult:
@@ -327,6 +329,8 @@ def parse_eaglei(data: str | bytes, area: str | None = None, step_seconds: int =
             total = int(rec[5]) if len(rec) == 6 and rec[5].strip() else 0
             if out < 0:
                 raise ValueError("customers_out is negative")
+            if max(out, total) > MAX_CUSTOMERS:  # would not fit the stored integers (found by fuzz/)
+                raise ValueError(f"customer count {max(out, total)} is not plausible for a county")
             if total and out > total:
                 raise ValueError(f"customers_out {out} is above total_customers {total}")
             if when in kept:
