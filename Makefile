@@ -33,12 +33,17 @@ setup: $(STAMP) member-app/node_modules/.package-lock.json $(APP)
 demo: setup
 	$(VENV)/bin/halqa demo
 
+# Checks before tests: style (ruff), types (mypy, [tool.mypy]), layers (import-linter, [tool.importlinter]).
 test: setup
 	$(PY) -m ruff check src tests benchmarks fuzz
+	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks fuzz
+	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done

@@ -76,6 +76,15 @@ def cli(monkeypatch, vault_path: Path):
     return run
 
 
+@pytest.fixture
+def wide(monkeypatch):
+    """A wide terminal, so table cells are not wrapped in the middle of the text looked for."""
+    from halqa.cli import common
+
+    monkeypatch.setattr(common.console, "width", 2000)
+    monkeypatch.setattr(common.err_console, "width", 2000)
+
+
 class _Devices(dict):
     """Every author is another device of the same circle (for tests about merging, not roles)."""
 

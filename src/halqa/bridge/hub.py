@@ -86,7 +86,7 @@ class Row(tuple):
         row._names = names
         return row
 
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
             return tuple.__getitem__(self, self._names.index(key))
         return tuple.__getitem__(self, key)
@@ -204,6 +204,7 @@ class Hub(Vault):
 
     def __init__(self, dsn: str, conn: PgConnection) -> None:
         self.dsn = dsn
+        # No header file on a server: the storage protocol (issue 15, part 3) is to replace this subclass.
         super().__init__(Path("."), conn, None, 0, None)  # type: ignore[arg-type]
 
     def _registered_projections(self) -> list[Any]:
@@ -235,10 +236,9 @@ def _check_dsn(dsn: str) -> str:
 
 
 def hub_init(dsn: str) -> Hub:
-    """Create the hub's tables and keys in an empty PostgreSQL database and open it."""
-    from halqa.app import load
+    """Create the hub's tables and keys in an empty PostgreSQL database and open it.
 
-    load()
+    The caller (a face) loads the domains first (``halqa.app.load``): a full import verifies commits of any kind."""
     conn = PgConnection(_check_dsn(dsn))
     try:
         exists = conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
@@ -265,10 +265,7 @@ def hub_init(dsn: str) -> Hub:
 
 
 def hub_open(dsn: str) -> Hub:
-    """Open an existing hub."""
-    from halqa.app import load
-
-    load()
+    """Open an existing hub (after ``halqa.app.load``, as for :func:`hub_init`)."""
     conn = PgConnection(_check_dsn(dsn))
     if not conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]:
         conn.close()

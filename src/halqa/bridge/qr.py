@@ -116,7 +116,7 @@ def scan_texts(images: Iterable[str | os.PathLike[str]]) -> list[str]:
     for path in images:
         try:
             with Image.open(path) as im:
-                found = zxingcpp.read_barcodes(im.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
+                found = zxingcpp.read_barcodes(im.convert("L"), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
         except (OSError, UnidentifiedImageError):
             raise InvalidInput("bridge.not_an_image", path=str(path)) from None
         texts.extend(r.text for r in found if r.valid)

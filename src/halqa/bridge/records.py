@@ -21,7 +21,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 import msgspec
 
@@ -130,10 +130,10 @@ for _kind, _type in (("bridge_contact.put", ContactPut), ("bridge_known.put", Kn
 class KnownProjection(Projection):
     """``bridge_known(contact, device, seq)``: the maximum ever stated, so order never matters."""
 
-    name: ClassVar[str] = "bridge_known"
-    version: ClassVar[int] = 1
-    kinds: ClassVar[frozenset[str]] = frozenset({"bridge_known.put"})
-    tables: ClassVar[tuple[str, ...]] = ("bridge_known",)
+    name = "bridge_known"
+    version = 1
+    kinds = frozenset({"bridge_known.put"})
+    tables = ("bridge_known",)
 
     def create(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS bridge_known (contact TEXT NOT NULL, device TEXT NOT NULL, "
@@ -152,10 +152,10 @@ class AggregateProjection(Projection):
 
     Portable SQL only (it also runs on the allies' PostgreSQL hub)."""
 
-    name: ClassVar[str] = "bridge_aggregate"
-    version: ClassVar[int] = 1
-    kinds: ClassVar[frozenset[str]] = frozenset({"bridge_aggregate.put"})
-    tables: ClassVar[tuple[str, ...]] = ("bridge_aggregate", "bridge_aggregate_cell")
+    name = "bridge_aggregate"
+    version = 1
+    kinds = frozenset({"bridge_aggregate.put"})
+    tables = ("bridge_aggregate", "bridge_aggregate_cell")
 
     def create(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS bridge_aggregate (id TEXT PRIMARY KEY, source TEXT NOT NULL, "

@@ -65,7 +65,7 @@ def solve(g: TrustGraph, min_size: int, max_size: int, mix: str | None = None, w
                 m.add_implication(z, x[u, c])
                 m.add_implication(z, x[v, c])
                 ties.append((z, w))
-        cross = 0
+        cross: cp_model.LinearExprT = 0
         if obj.c_mix and label_values:
             known = m.new_int_var(0, max_size, f"k{c}")
             m.add(known == sum(x[v, c] for v in members if labels[v] >= 0))

@@ -625,7 +625,7 @@ def _grow(lat: Lattice, pool: list[int], method: str, seed: int, depth: int = 0)
 
 
 def _new_ids(rng: random.Random, taken: set[str], count: int) -> list[str]:
-    out = []
+    out: list[str] = []
     while len(out) < count:
         cid = "c-" + "".join(rng.choice(_ALPHABET) for _ in range(4))
         if cid not in taken:
@@ -672,9 +672,9 @@ def _run(g: TrustGraph, obj: Objective, min_size: int, max_size: int, method: st
         pool += [v for v in sorted(ok) if v not in placed]
         pool = [v for v in dict.fromkeys(pool) if lat.circle_of[v] < 0]
         pool = _grow(lat, pool, method, seed)
-        before = {c: len(ms) for c, ms in lat.members.items()}
+        sizes = {c: len(ms) for c, ms in lat.members.items()}
         pool = _insert(lat, pool)
-        changed += [ids[c] for c, size in before.items() if c in ids and len(lat.members[c]) != size]
+        changed += [ids[c] for c, size in sizes.items() if c in ids and len(lat.members[c]) != size]
     else:
         nodes = sorted(ok)
         parts = (_metis_parts(g, nodes, max(1, round(len(nodes) / ((min_size + max_size) / 2))), seed)

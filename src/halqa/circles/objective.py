@@ -178,8 +178,8 @@ def evaluate(g: TrustGraph, parts: Sequence[Sequence[int]], min_size: int, max_s
         inside += e
         inside_w += ew
         total_obj += obj.value(len(part), e, ew, cross, n_safe)
-        for k, val in obj.parts(len(part), e, ew, cross, n_safe).items():
-            agg[k] += val
+        for name, val in obj.parts(len(part), e, ew, cross, n_safe).items():
+            agg[name] += val
         known = sum(1 for v in part if labels[v] >= 0)
         cross_total += cross
         labelled_pairs += known * (known - 1) // 2

@@ -429,7 +429,8 @@ def circle(vault: Vault, circle_id: str) -> dict[str, Any]:
 
 def meetings(vault: Vault, circle_id: str | None = None) -> list[dict[str, Any]]:
     """Recorded meetings (of one circle, or all), by day."""
-    sql, args = "SELECT * FROM circles_meeting", ()
+    sql = "SELECT * FROM circles_meeting"
+    args: tuple[str, ...] = ()
     if circle_id:
         sql, args = sql + " WHERE circle = ?", (circle_id,)
     return [dict(r) for r in vault.query(sql + " ORDER BY day, hour, id", args)]
@@ -484,7 +485,8 @@ def meeting_held(vault: Vault, meeting: str, present: Iterable[str] = (), held: 
 def attendance(vault: Vault, circle_id: str | None = None) -> list[dict[str, Any]]:
     """Meetings recorded as held or not (of one circle, or all), by day: ``{"meeting", "circle",
     "day", "held", "present", "size"}`` (``size``: members of the circle when recorded)."""
-    sql, args = "SELECT * FROM circles_held", ()
+    sql = "SELECT * FROM circles_held"
+    args: tuple[str, ...] = ()
     if circle_id:
         sql, args = sql + " WHERE circle = ?", (circle_id,)
     return [{"meeting": r["meeting"], "circle": r["circle"], "day": r["day"], "held": bool(r["held"]),

@@ -223,7 +223,8 @@ def _escape(text: str) -> str:
 
 def _fold(line: str) -> list[str]:
     """RFC 5545 line folding at 75 octets, never inside a UTF-8 character."""
-    out, cur, size = [], "", 0
+    out: list[str] = []
+    cur, size = "", 0
     for ch in line:
         n = len(ch.encode("utf-8"))
         if size + n > (75 if not out else 74):

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.table import Table
 
-from halqa.cli.common import STATE, confirm, console, emit, open_vault
+from halqa.cli.common import STATE, confirm, console, emit, named, open_vault
 from halqa.i18n import t
 from halqa.vault.outside import remember
+
+if TYPE_CHECKING:
+    from halqa.bridge.hub import Hub
 
 id_app = typer.Typer(no_args_is_help=True, help="This device's identity (keys, fingerprint, QR code).")
 contacts_app = typer.Typer(no_args_is_help=True, help="Contacts: devices and allies you exchange bundles with.")
@@ -129,7 +132,8 @@ def contacts_add(
         c = add_contact(vault, name, text=text, age_recipient=age_recipient, signing_key=signing_key,
                         qr_image=qr_image, verified=verified, role=role, household=household, pseudonym=pseudonym)
     emit(_public(c), lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
-                                               verified=d["verified"]) + " " + t("bridge.contact_role", role=d["role"])))
+                                               verified=named("verified", d["verified"]))
+                                             + " " + t("bridge.contact_role", role=named("role", d["role"]))))
 
 
 def _public(c: dict[str, Any]) -> dict[str, Any]:
@@ -145,8 +149,9 @@ def contacts_list() -> None:
         rows = [_public(c) for c in contacts(vault)]
     emit(rows, lambda d: _table([t("bridge.col_name"), t("bridge.col_role"), t("bridge.col_fingerprint"),
                                  t("bridge.col_verified"), t("bridge.col_added"), t("bridge.col_can_send")],
-                                [[c["name"], c["role"] if c["confirmed"] else t("bridge.role_unconfirmed", role=c["role"]),
-                                  c["fingerprint"], c["verified"], c["added"],
+                                [[c["name"], named("role", c["role"]) if c["confirmed"]
+                                  else t("bridge.role_unconfirmed", role=named("role", c["role"])),
+                                  c["fingerprint"], named("verified", c["verified"]), c["added"],
                                   t("bridge.yes") if c["signing_key"] else t("bridge.no")] for c in d]))
 
 
@@ -165,7 +170,7 @@ def contacts_set_role(
         if role == "device":
             confirm("bridge.confirm_device", name=c["name"], fingerprint=c["fingerprint"])
         c = set_role(vault, name, role, household=household, pseudonym=pseudonym)
-    emit(_public(c), lambda d: console.print(t("bridge.role_set", name=d["name"], role=d["role"])))
+    emit(_public(c), lambda d: console.print(t("bridge.role_set", name=d["name"], role=named("role", d["role"]))))
 
 
 @contacts_app.command("confirm-roles")
@@ -193,7 +198,7 @@ def contacts_confirm_roles(
 
     def human(d: list) -> None:
         for c in d:
-            console.print(t("bridge.role_set", name=c["name"], role=c["role"]))
+            console.print(t("bridge.role_set", name=c["name"], role=named("role", c["role"])))
         if not d:
             console.print(t("bridge.roles_all_confirmed"))
 
@@ -261,7 +266,8 @@ def sync_export(
         console.print(t("bridge.exported", file=d["file"], commits=d["commits"], events=d["events"],
                         recipients=", ".join(d["recipients"]), bytes=d["bytes"]))
         for ds, s in d.get("aggregates", {}).items():
-            console.print(t("bridge.exported_aggregates", dataset=ds, cells=s["cells"], suppressed=s["suppressed"]))
+            console.print(t("bridge.exported_aggregates", dataset=named("dataset", ds), cells=s["cells"],
+                            suppressed=s["suppressed"]))
 
     emit(res, human)
 
@@ -385,7 +391,8 @@ def sync_aggregates(
 
     def human(d: dict) -> None:
         for ds, v in d.items():
-            console.print(t("bridge.exported_aggregates", dataset=ds, cells=len(v["cells"]), suppressed=v["suppressed"]))
+            console.print(t("bridge.exported_aggregates", dataset=named("dataset", ds), cells=len(v["cells"]),
+                            suppressed=v["suppressed"]))
             _table([t("bridge.col_area"), t("bridge.col_theme"), t("bridge.col_period"), t("bridge.col_value"), "n"],
                    v["cells"][:40])
 
@@ -467,16 +474,26 @@ def publish_budget(
         data = {dataset: data[dataset]} if dataset in data else data
     emit(data, lambda d: _table([t("bridge.col_dataset"), t("bridge.col_total"), t("bridge.col_spent"),
                                  t("bridge.col_remaining"), t("bridge.col_publications")],
-                                [[k, v["total"], v["spent"], v["remaining"], v["publications"]] for k, v in d.items()]))
+                                [[named("dataset", k), v["total"], v["spent"], v["remaining"], v["publications"]]
+                                 for k, v in d.items()]))
 
 
 # ---------------------------------------------------------------------------- hub
+def _hub(url: str, create: bool = False) -> Hub:
+    """Open (or create) the hub with every domain loaded: a full import verifies commits of any kind."""
+    from halqa.app import load
+    from halqa.bridge import hub_init, hub_open
+
+    load()
+    return hub_init(url) if create else hub_open(url)
+
+
 @hub_app.command("init")
 def hub_init_cmd(url: Annotated[str, typer.Argument(help="postgresql://user@host:port/database (an empty database).")]) -> None:
     """Create the hub's tables and keys in an empty PostgreSQL database."""
-    from halqa.bridge import hub_init, identity
+    from halqa.bridge import identity
 
-    hub = hub_init(url)
+    hub = _hub(url, create=True)
     try:
         ident = identity(hub)
     finally:
@@ -488,9 +505,9 @@ def hub_init_cmd(url: Annotated[str, typer.Argument(help="postgresql://user@host
 @hub_app.command("id")
 def hub_id(url: Annotated[str, typer.Argument(help="The hub's postgresql:// URL.")]) -> None:
     """The hub's identity: give circles its pairing text so they can seal bundles to it."""
-    from halqa.bridge import hub_open, identity
+    from halqa.bridge import identity
 
-    hub = hub_open(url)
+    hub = _hub(url)
     try:
         ident = identity(hub)
     finally:
@@ -507,15 +524,15 @@ def hub_add_circle(
     verified: Annotated[str, typer.Option("--verified", help="How the key was checked.")] = "unverified",
 ) -> None:
     """Accept bundles from a circle's device (its pairing text names both keys)."""
-    from halqa.bridge import add_contact, hub_open
+    from halqa.bridge import add_contact
 
-    hub = hub_open(url)
+    hub = _hub(url)
     try:
         c = add_contact(hub, name, text=text, verified=verified, role="circle")
     finally:
         hub.close()
     emit(_public(c), lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
-                                      verified=d["verified"])))
+                                      verified=named("verified", d["verified"]))))
 
 
 @hub_app.command("import")
@@ -526,10 +543,9 @@ def hub_import(
         "--full", help="Also take commit bundles (still only what each author's role may author here).")] = False,
 ) -> None:
     """Import bundles from circles into the hub (each verified; bad ones reported, good ones kept)."""
-    from halqa.bridge import hub_open
     from halqa.bridge.hub import import_many
 
-    hub = hub_open(url)
+    hub = _hub(url)
     try:
         res = import_many(hub, files, accept=("aggregates", "commits") if full else ("aggregates",))
     finally:
@@ -552,9 +568,9 @@ def hub_query(
     by: Annotated[str, typer.Option("--by", help="Group by (comma-separated): source, area, theme, period.")] = "theme,period",
 ) -> None:
     """Aggregates across every circle that sent bundles to the hub."""
-    from halqa.bridge import hub_open, received_aggregates
+    from halqa.bridge import received_aggregates
 
-    hub = hub_open(url)
+    hub = _hub(url)
     try:
         rows = received_aggregates(hub, dataset, tuple(b.strip() for b in by.split(",") if b.strip()))
     finally:

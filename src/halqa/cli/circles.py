@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from halqa.cli.common import console, emit, open_vault
+from halqa.cli.common import cols, console, emit, joined, label, named, open_vault
 from halqa.errors import InvalidInput
 from halqa.i18n import current_language, t
 from halqa.vault.outside import remember
@@ -77,9 +77,9 @@ def member_list() -> None:
         people = members(vault)
 
     def human(rows: list[dict[str, Any]]) -> None:
-        table = Table("pseudonym", "labels", "area", "availability")
+        table = Table(*cols("pseudonym", "labels", "area", "availability"))
         for r in rows:
-            table.add_row(r["pseudonym"], ", ".join(f"{k}={v}" for k, v in r["labels"].items()), r["area"] or "",
+            table.add_row(r["pseudonym"], joined(f"{k}={v}" for k, v in r["labels"].items()), r["area"] or "",
                           " ".join(r["availability"]))
         console.print(table)
 
@@ -110,19 +110,20 @@ def vouch(
 
 def _form_human(d: dict[str, Any]) -> None:
     m = d["metrics"]
-    table = Table("circle", "members")
+    table = Table(*cols("circle", "members"))
     for c in d["circles"]:
         table.add_row(c["id"], " ".join(c["members"]))
     console.print(table)
     console.print(t("circles.formed", circles=len(d["circles"]), placed=f"{m['placed_share']:.0%}", unplaced=len(d["unplaced"])))
     for key, value in m.items():
-        console.print(f"  {key}: {value}")
+        console.print(f"  {label('field', key)}: {named('', value)}")
     parts = d["objective"]["parts"]
     console.print(f"{t('circles.objective')}: {d['objective']['total']} (" +
-                  ", ".join(f"{k} {v}" for k, v in parts.items()) + ")")
+                  joined(f"{label('objective', k)} {v}" for k, v in parts.items()) + ")")
     if d.get("exact"):
         e = d["exact"]
-        console.print(t("circles.exact_gap", status=e["status"], bound=e["bound"], gap=e["gap"]))
+        console.print(t("circles.exact_gap", status=named("solver", e["status"]), bound=named("", e["bound"]),
+                        gap=named("", e["gap"])))
     if d["unplaced"]:
         console.rule(t("circles.unplaced"))
         for u in d["unplaced"]:
@@ -159,14 +160,18 @@ def show_cmd(circle: Annotated[Optional[str], typer.Argument(help="A circle id (
 
     def human(d: dict[str, Any]) -> None:
         if "roles" in d:
-            console.print(f"{d['id']}: " + " ".join(f"{p}({d['roles'][p]})" if p in d["roles"] else p for p in d["members"]))
-            table = Table("day", "part", "hour", "host", "place", "kind")
+            console.print(f"{d['id']}: " + " ".join(f"{p}({named('circle_role', d['roles'][p])})" if p in d["roles"] else p
+                                                    for p in d["members"]))
+            table = Table(*cols("day", "part", "hour", "host", "place", "kind"))
             for m in d["meetings"]:
-                table.add_row(m["day"], m["part"], str(m["hour"]), m["host"] or "", m["place"] or "", m["kind"])
+                table.add_row(m["day"], named("part", m["part"]), str(m["hour"]), m["host"] or "", m["place"] or "",
+                              named("meeting", m["kind"]))
             console.print(table)
             return
-        console.print(f"members {d['members']}, ties {d['ties']}, labels {', '.join(d['labels']) or '-'}, unplaced {d['unplaced']}")
-        table = Table("circle", "size", "liaison", "meetings")
+        values = (d["members"], d["ties"], joined(d["labels"]) or "-", d["unplaced"])
+        console.print(joined(f"{head}: {value}" for head, value in zip(cols("members", "ties", "labels", "unplaced"), values,
+                                                                       strict=True)))
+        table = Table(*cols("circle", "size", "liaison", "meetings"))
         for c in d["circles"]:
             table.add_row(c["id"], str(c["size"]), c["liaison"] or "", str(c["meetings"]))
         console.print(table)
@@ -187,7 +192,7 @@ def measure_cmd(
     def human(d: dict[str, Any]) -> None:
         console.rule(t("circles.measure"))
         for k, v in d.items():
-            console.print(f"  {k}: {v}")
+            console.print(f"  {label('measure', k)}: {named('', v)}")
 
     emit(data, human)
 
@@ -207,7 +212,7 @@ def exposure_cmd(
 
     def human(d: dict[str, Any]) -> None:
         rows = d["compare"] if "compare" in d else {"lattice": {"exposure": d}}
-        table = Table("", "one: mean", "one: worst", f"{k}: exposed", f"{k}: circles working", "secrecy S1", "information")
+        table = Table("", *cols("one_mean", "one_worst", "k_exposed", "k_working", "secrecy_s1", "information", k=k))
         for name, r in rows.items():
             e, ms = r["exposure"], r.get("measures", {})
             table.add_row(t(f"circles.structure.{name}"), str(e["one"]["mean"]), str(e["one"]["worst"]),
@@ -243,13 +248,14 @@ def schedule_cmd(
         data["ics"] = str(ics)
 
     def human(d: dict[str, Any]) -> None:
-        table = Table("day", "part", "hour", "host", "place", "kind", "cover")
+        table = Table(*cols("day", "part", "hour", "host", "place", "kind", "cover"))
         for m in d["meetings"]:
-            table.add_row(m["day"], m["part"], str(m["hour"]), m["host"], m["place"] or "", m["kind"], m["cover"])
+            table.add_row(m["day"], named("part", m["part"]), str(m["hour"]), m["host"], m["place"] or "",
+                          named("meeting", m["kind"]), m["cover"])
         console.print(table)
         u = d["unpredictability"]
         console.print(t("circles.schedule_done", n=len(d["meetings"]), circle=d["circle"], score=u["score"], target=d["target"]))
-        console.print("  " + ", ".join(f"{k} {u[k]}" for k in ("weekday", "hour", "host", "gap")))
+        console.print("  " + joined(f"{label('unpredictability', k)} {u[k]}" for k in ("weekday", "hour", "host", "gap")))
         if not d["meets_target"]:
             console.print(t("circles.below_target"))
         for hole in d.get("unscheduled", []):
@@ -286,7 +292,7 @@ def role_cmd(
 
     with open_vault() as vault:
         data = set_role(vault, circle, member, role)
-    emit(data, lambda d: console.print(t("circles.role_set", **d)))
+    emit(data, lambda d: console.print(t("circles.role_set", **(d | {"role": named("circle_role", d["role"])}))))
 
 
 meeting_app = typer.Typer(no_args_is_help=True, help="Meetings: record that a meeting was held and who came.")
@@ -333,7 +339,7 @@ def meeting_list_cmd(circle: Annotated[str, typer.Argument(help="Circle id.")]) 
     data = {"circle": circle, "meetings": sorted(rows, key=lambda r: (r["day"], r["meeting"]))}
 
     def human(d: dict[str, Any]) -> None:
-        table = Table("meeting", "day", "host", "held", "present")
+        table = Table(*cols("meeting", "day", "host", "held", "present"))
         for r in d["meetings"]:
             table.add_row(r["meeting"], r["day"], r["host"] or "", "" if r["held"] is None else t(
                 "circles.yes" if r["held"] else "circles.no"), str(len(r["present"])) if r["held"] else "")
@@ -383,7 +389,7 @@ def task_list_cmd(
         data = {"tasks": tasks(vault, circle, open_only)}
 
     def human(d: dict[str, Any]) -> None:
-        table = Table("id", "circle", "title", "due", "done")
+        table = Table(*cols("id", "circle", "title", "due", "done"))
         for x in d["tasks"]:
             done = x["done"] or ""
             if x["done"] and not x["on_time"]:

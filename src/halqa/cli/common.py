@@ -10,7 +10,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,17 +21,23 @@ from rich.console import Console
 from rich.text import Text
 
 from halqa.errors import HalqaError, InvalidInput, VaultLocked
-from halqa.i18n import t
+from halqa.i18n import RTL, current_language, t
 
 __all__ = [
     "STATE",
     "State",
+    "area_names",
+    "cols",
     "confirm",
     "console",
     "default_vault_path",
     "emit",
     "fail",
+    "group_label",
+    "joined",
+    "label",
     "literal",
+    "named",
     "new_passphrase",
     "open_vault",
     "passphrase",
@@ -193,6 +199,59 @@ def emit(data: Any, human: Callable[[Any], None] | None = None) -> None:
         human(data)
     else:
         console.print(data)
+
+
+def cols(*names: str, **params: Any) -> list[str]:
+    """Table headers in the chosen language (``col.<name>`` in the catalogues)."""
+    return [t(f"col.{name}", **params) for name in names]
+
+
+def label(kind: str, key: str, fallback: str | None = None) -> str:
+    """The translated label of a demo step or summary field (``<kind>.<key>``); without a translation,
+    ``fallback`` (by default the key as words)."""
+    text = t(f"{kind}.{key}")
+    if text != f"{kind}.{key}":
+        return text
+    return key.replace("_", " ") if fallback is None else fallback
+
+
+def named(kind: str, value: Any) -> str:
+    """A fixed value (a state, kind, method, role) by its name in the chosen language
+    (``value.<kind>.<value>``); a value without a name (a code, a person's word) is shown as it is."""
+    if isinstance(value, bool):
+        return t("value.yes" if value else "value.no")
+    if value is None:
+        return "-"
+    if not kind:
+        return str(value)
+    key = f"value.{kind}.{value}"
+    text = t(key)
+    return str(value) if text == key else text
+
+
+def joined(items: Iterable[Any]) -> str:
+    """Items listed with the chosen language's comma (Arabic and Sorani write «،»)."""
+    return ("، " if current_language() in RTL else ", ").join(map(str, items))
+
+
+def area_names(vault: Any) -> dict[str, str]:
+    """Area code -> the area's name in the chosen language (else its Arabic name, else the code)."""
+    from halqa.places import areas
+
+    lang = current_language()
+    return {a["code"]: a.get(f"name_{lang}") or a.get("name_ar") or a["code"] for a in areas(vault)}
+
+
+def group_label(group: str, areas: dict[str, str]) -> str:
+    """A speaker group ``key=value`` as a person reads it: ``district=NKH`` -> "district: Palm Quarter"."""
+    key, sep, value = group.partition("=")
+    if not sep:
+        return group
+    if key in ("district", "place"):
+        value = areas.get(value, value)
+    else:
+        value = named(key, value)
+    return f"{named('group', key)}: {value}"
 
 
 def fail(err: HalqaError) -> None:

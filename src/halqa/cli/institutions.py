@@ -7,6 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from halqa.cli.common import console, emit, open_vault
 from halqa.errors import InvalidInput
@@ -114,7 +115,7 @@ def show_cmd(proposal: Annotated[str, typer.Argument(help="Proposal id.")]) -> N
         data = get(vault, proposal)
 
     def human(d: dict[str, Any]) -> None:
-        console.print(f"[bold]{d['title']}[/] ({d['id']}, {t('institutions.mode.' + d['mode'])})")
+        console.print(Text.assemble((d["title"], "bold"), f" ({d['id']}, {t('institutions.mode.' + d['mode'])})"))
         console.print(t("institutions.cli.terms", options=", ".join(map(_outcome, d["options"])), closes=d["closes"] or "-",
                         quorum=d["quorum"], positions=d["positions"]))
         if d["closed"]:
@@ -262,7 +263,7 @@ def service_cmd(name: Annotated[str, typer.Argument(help="Service name.")]) -> N
         data = service(vault, name)
 
     def human(d: dict[str, Any]) -> None:
-        console.print(f"[bold]{d['id']}[/] ({t('institutions.kind.' + d['kind'])}) {d['note']}")
+        console.print(Text.assemble((d["id"], "bold"), f" ({t('institutions.kind.' + d['kind'])}) {d['note']}"))
         for a in d["assets"]:
             console.print(f"· {a['name']} ({len(a['repairs'])} {t('institutions.col_repairs')})")
         table = Table(t("institutions.col_month"), t("institutions.col_deliveries"), t("institutions.col_delivered"),

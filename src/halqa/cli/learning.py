@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from halqa.cli.common import console, emit, literal, open_vault
+from halqa.cli.common import console, emit, joined, literal, named, open_vault
 from halqa.errors import InvalidInput
 from halqa.i18n import current_language, t
 
@@ -124,7 +124,7 @@ def session_list(
         data = {"sessions": sessions(vault, circle, open_only)}
 
     def human(d: dict[str, Any]) -> None:
-        table = Table("id", t("learning.col_month"), t("learning.col_circle"), t("learning.col_tactic"),
+        table = Table(t("col.id"), t("learning.col_month"), t("learning.col_circle"), t("learning.col_tactic"),
                       t("learning.col_tries"), t("learning.col_due"), t("learning.col_outcome"))
         for s in d["sessions"]:
             outcome = t(f"learning.outcome_{s['outcome']}") if s["outcome"] else (t("learning.late") if s["overdue"] else "")
@@ -135,10 +135,11 @@ def session_list(
 
 
 def _tactic_rows(d: dict[str, Any]) -> None:
-    table = Table("id", t("learning.col_tactic"), t("learning.col_place"), t("learning.col_years"),
+    table = Table(t("col.id"), t("learning.col_tactic"), t("learning.col_place"), t("learning.col_years"),
                   t("learning.col_themes"), t("learning.col_trials"))
     for x in d["tactics"]:
-        table.add_row(x["id"], x["title"], x["place"] or "", x["years"] or "", ", ".join(x["themes"]),
+        table.add_row(x["id"], x["title"], x["place"] or "", named("years", x["years"] or ""),
+                      joined(named("theme", theme) for theme in x["themes"]),
                       f"{x['tried']}/{len(x['trials'])}")
     console.print(table)
     console.print(t("learning.tactics_found", n=len(d["tactics"])))

@@ -248,7 +248,12 @@ def supply(household: Annotated[str, typer.Argument(help="Household pseudonym.")
 
     with open_vault() as vault:
         result = household_supply(vault, household, first_day, last_day)
-    emit(result, lambda d: [console.print(f"{r['day']}  {r['supply_hours']:.1f}") for r in d])
+
+    def human(d: list[dict[str, Any]]) -> None:
+        for r in d:
+            console.print(f"{r['day']}  {r['supply_hours']:.1f}")
+
+    emit(result, human)
 
 
 def register(app: typer.Typer) -> None:

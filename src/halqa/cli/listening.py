@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from halqa.cli.common import STATE, console, emit, open_vault
+from halqa.cli.common import STATE, area_names, cols, console, emit, group_label, joined, label, named, open_vault
 from halqa.i18n import current_language, t
 from halqa.vault.outside import remember
 
@@ -26,6 +26,19 @@ def _interactive() -> bool:
 
 def _theme_name(th: dict[str, Any]) -> str:
     return th.get(f"name_{current_language()}") or th.get("name_en") or th["id"]
+
+
+def _theme_names(vault: Any) -> dict[str, str]:
+    """Theme id -> its name in the chosen language (for people; ids stay in ``--json``)."""
+    from halqa.listening import themes
+
+    return {th["id"]: _theme_name(th) for th in themes(vault)}
+
+
+def _languages() -> list[str]:
+    """The languages whose names a table shows: the chosen one first, English only to English readers."""
+    lang = current_language()
+    return [lang, *(x for x in ("ar", "ckb") if x != lang)]
 
 
 def _table(columns: list[str], rows: list[list[Any]]) -> None:
@@ -62,7 +75,8 @@ def add(
         data = voice.read_bytes() if voice is not None else None
         g = add_grievance(vault, themes=theme or [], place=place or "", day=day or "", text=text, groups=group or [],
                           tone=tone, count=count, voice=data)
-    emit(g, lambda d: console.print(t("listening.added", id=d["id"], themes=", ".join(d["themes"]) or "-")))
+        names = _theme_names(vault)
+    emit(g, lambda d: console.print(t("listening.added", id=d["id"], themes=joined(names.get(x, x) for x in d["themes"]) or "-")))
 
 
 @listen_app.command("import")
@@ -99,8 +113,10 @@ def list_(
 
     with open_vault() as vault:
         rows = list_grievances(vault, theme=theme, place=place, since=since, limit=limit, unconfirmed=unconfirmed)
-    emit(rows, lambda d: _table(["id", "day", "place", "themes", "count", "text"],
-                                [[r["id"], r["day"], r["place"], ",".join(r["themes"]), r["count"], (r["text"] or "")[:50]]
+        names, areas = _theme_names(vault), area_names(vault)
+    emit(rows, lambda d: _table(cols("id", "day", "place", "themes", "count", "text"),
+                                [[r["id"], r["day"], areas.get(r["place"], r["place"]),
+                                  joined(names.get(x, x) for x in r["themes"]), r["count"], (r["text"] or "")[:50]]
                                  for r in d]))
 
 
@@ -143,12 +159,13 @@ def suggest(
 
     with open_vault() as vault:
         found = suggest_themes(vault, texts=text, gids=gid, unconfirmed=not gid and not text, method=method)
+        names = _theme_names(vault)
 
     def shown(r: dict) -> str:
-        return ", ".join(f"{s['theme']} {s['score']:.2f}" for s in r["suggestions"]) or "-"
+        return joined(f"{names.get(s['theme'], s['theme'])} {s['score']:.2f}" for s in r["suggestions"]) or "-"
 
-    emit(found, lambda d: _table(["id", "lang", "suggested", "text"],
-                                 [[r.get("id", "-"), r["lang"], shown(r), r["text"][:50]] for r in d]))
+    emit(found, lambda d: _table(cols("id", "lang", "suggested", "text"),
+                                 [[r.get("id", "-"), label("lang", r["lang"], r["lang"]), shown(r), r["text"][:50]] for r in d]))
 
 
 @listen_app.command("confirm")
@@ -200,10 +217,14 @@ def codebook_show() -> None:
 
     with open_vault() as vault:
         table = codebook(vault).table()
+        names, areas = _theme_names(vault), area_names(vault)
 
     def human(d: dict) -> None:
-        _table(["theme", "en", "ar", "ckb"], [[k, v["en"], v["ar"], v["ckb"]] for k, v in d["themes"].items()])
-        _table(["place", "en", "ar", "ckb"], [[k, v["en"], v["ar"], v["ckb"]] for k, v in d["places"].items()])
+        # The code words a reader of the chosen language learns (English ones only for English readers).
+        langs = _languages()
+        heads = [t(f"lang.{x}") for x in langs]
+        _table(cols("theme") + heads, [[names.get(k, k), *(v[x] for x in langs)] for k, v in d["themes"].items()])
+        _table(cols("place") + heads, [[areas.get(k, k), *(v[x] for x in langs)] for k, v in d["places"].items()])
 
     emit(table, human)
 
@@ -234,17 +255,19 @@ def shared(
 
     with open_vault() as vault:
         result = shared_causes(vault, by=[k for k in by.split(",") if k.strip()], min_n=min_n, level=level)
+        names, areas = _theme_names(vault), area_names(vault)
     data = {"themes": [{"theme": x["theme"], "score": x["score"], "groups": x["groups"], "overall": x["overall"],
                         "weakest": x["weakest"]} for x in result["themes"]], "too_few": result["too_few"]}
 
     def human(d: dict) -> None:
         _table([t("listening.col_theme"), t("listening.col_score"), t("listening.col_overall"), t("listening.col_weakest"),
                 t("listening.col_range")],
-               [[x["theme"], f"{x['score']:.2f}", f"{x['overall']:.0%}", x["weakest"] or "-",
-                 " ".join(f"{g}:{v['low']:.0%}-{v['high']:.0%}" for g, v in list(x["groups"].items())[:4])]
+               [[names.get(x["theme"], x["theme"]), f"{x['score']:.2f}", f"{x['overall']:.0%}",
+                 group_label(x["weakest"], areas) if x["weakest"] else "-",
+                 joined(f"{group_label(g, areas)} {v['low']:.0%}-{v['high']:.0%}" for g, v in list(x["groups"].items())[:4])]
                 for x in d["themes"]])
         if d["too_few"]:
-            console.print(t("listening.too_few", groups=", ".join(d["too_few"]), n=min_n))
+            console.print(t("listening.too_few", groups=joined(group_label(g, areas) for g in d["too_few"]), n=min_n))
 
     emit(data, human)
 
@@ -264,14 +287,16 @@ def hotspots_(
         result = hotspots(vault, theme=theme, weeks=weeks or None, until=until, alpha=alpha)
         if trends:
             result["trends"] = theme_trends(vault, weeks=max(weeks, 4) if weeks else 12, until=until)
+        names, areas = _theme_names(vault), area_names(vault)
 
     def human(d: dict) -> None:
         console.print(t("listening.window", start=d["window"]["from"], end=d["window"]["until"]))
-        _table(["place", "hearings", "z", "q", ""],
-               [[r["place"], r["hearings"], f"{r['z']:+.2f}", f"{r['q']:.3f}",
+        _table([*cols("place", "hearings"), "z", "q", ""],
+               [[areas.get(r["place"], r["place"]), r["hearings"], f"{r['z']:+.2f}", f"{r['q']:.3f}",
                  t("listening.hot") if r["hot"] else (t("listening.cold") if r["cold"] else "")] for r in d["places"]])
         for tr in d.get("trends", []):
-            console.print(f"{tr['theme']}: {t('listening.trend_' + tr['direction'])} ({tr['slope']:+.2f}/wk) "
+            console.print(f"{names.get(tr['theme'], tr['theme'])}: {t('listening.trend_' + tr['direction'])} "
+                          f"({tr['slope']:+.2f}{t('unit.per_week')}) "
                           + " ".join(map(str, tr["weekly"])))
 
     emit(result, human)
@@ -314,7 +339,9 @@ def theme_list() -> None:
 
     with open_vault() as vault:
         rows = themes(vault)
-    emit(rows, lambda d: _table(["id", "ar", "ckb", "en"], [[r["id"], r["name_ar"], r["name_ckb"], r["name_en"]] for r in d]))
+    # "--theme=water" is what a person types to use the theme; the names are what they read.
+    emit(rows, lambda d: _table([*(t(f"lang.{x}") for x in _languages()), t("col.to_type")],
+                                [[*(r[f"name_{x}"] for x in _languages()), f"--theme={r['id']}"] for r in d]))
 
 
 @group_app.command("add")
@@ -337,7 +364,9 @@ def group_list() -> None:
 
     with open_vault() as vault:
         keys = group_keys(vault)
-    emit(keys, lambda d: _table(["key", "values"], [[k, ", ".join(v) or "*"] for k, v in d.items()]))
+    emit(keys, lambda d: _table([*cols("group", "values"), t("col.to_type")],
+                                [[named("group", k), joined(named(k, x) for x in v) or t("value.any"), f"--group={k}="]
+                                 for k, v in d.items()]))
 
 
 def register(app: typer.Typer) -> None:

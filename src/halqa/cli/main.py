@@ -26,6 +26,8 @@ from halqa.cli.common import (
     emit,
     fail,
     hoist_global_options,
+    label,
+    named,
     new_passphrase,
     open_vault,
     passphrase,
@@ -63,24 +65,21 @@ def _global(
     set_language(lang)
 
 
-def _label(kind: str, key: str, fallback: str | None = None) -> str:
-    """The translated label of a demo step or summary field; without a translation, ``fallback``
-    (by default the key as words)."""
-    text = t(f"{kind}.{key}")
-    if text != f"{kind}.{key}":
-        return text
-    return key.replace("_", " ") if fallback is None else fallback
+#: Summary fields whose values are fixed words with names (``--json`` keeps the words).
+_NAMED_FIELDS = {"ally_role": "role", "bundle_kind": "bundle"}
 
 
 def _kv_table(data: dict) -> None:
     table = Table(show_header=False, box=None)
     for key, value in data.items():
-        if isinstance(value, dict):
+        if isinstance(value, bool) or key in _NAMED_FIELDS:
+            value = named(_NAMED_FIELDS.get(key, ""), value)
+        elif isinstance(value, dict):
             # keys inside a value are mostly codes (areas, circles, currencies): kept unless named
-            value = ", ".join(f"{_label('field', str(k), str(k))}: {v}" for k, v in value.items()) or "-"
+            value = ", ".join(f"{label('field', str(k), str(k))}: {v}" for k, v in value.items()) or "-"
         elif isinstance(value, list):
             value = ", ".join(map(str, value)) or "-"
-        table.add_row(_label("field", key), str(value))
+        table.add_row(label("field", key), str(value))
     console.print(table)
 
 
@@ -290,7 +289,7 @@ def demo(
     directory.mkdir(parents=True, exist_ok=True)
     pw = os.environ.get("HALQA_PASSPHRASE") or ("demo-" + secrets.token_urlsafe(9))
     vault_path, report = run_demo(directory, pw, kdf=KdfParams(3, kdf_memory * 1024, 2),
-                                  progress=lambda step: None if STATE.json else console.print(f"· {_label('step', step)}"))
+                                  progress=lambda step: None if STATE.json else console.print(f"· {label('step', step)}"))
     report["path"] = str(vault_path)
     if not os.environ.get("HALQA_PASSPHRASE"):
         report["passphrase"] = pw
@@ -302,7 +301,7 @@ def demo(
         for step, part in d.items():
             if step in ("path", "passphrase", "url", "open_with", "phone"):
                 continue
-            console.rule(_label("step", step))
+            console.rule(label("step", step))
             _kv_table(part) if isinstance(part, dict) else console.print(part)
 
     from halqa.web import serve as run_web
@@ -337,9 +336,10 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(130) from None
     except Exception as exc:  # the last line of defence: no tracebacks for users
         # Typer vendors click (typer._click): recognise its usage errors by their interface.
-        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            raise SystemExit(code) from None
         if os.environ.get("HALQA_DEBUG"):
             raise
         fail(HalqaError("error.unexpected", detail=f"{type(exc).__name__}: {exc}"))

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from halqa.cli.common import console, emit, open_vault
+from halqa.cli.common import console, emit, named, open_vault
 from halqa.errors import InvalidInput
 from halqa.i18n import t
 from halqa.vault.outside import remember
@@ -39,6 +39,18 @@ def _ok(msg_id: str) -> Any:
     return lambda d: console.print(t(msg_id, **{k: v for k, v in d.items() if not isinstance(v, (dict, list))}))
 
 
+#: Columns whose values are fixed words, shown by their names (``--json`` keeps the words).
+_NAMED = {"type": "entry", "method": "method", "category": "category"}
+
+
+def _cell(column: str, value: Any) -> str:
+    if value is None:
+        return "-"
+    if column == "status":
+        return t(f"mutual_aid.status.{value}")
+    return named(_NAMED[column], value) if column in _NAMED else str(value)
+
+
 def _table(rows: list[dict], columns: list[str], empty: str = "mutual_aid.msg.none") -> None:
     if not rows:
         console.print(t(empty))
@@ -47,7 +59,7 @@ def _table(rows: list[dict], columns: list[str], empty: str = "mutual_aid.msg.no
     for c in columns:
         table.add_column(t(f"mutual_aid.col.{c}"))
     for r in rows:
-        table.add_row(*["-" if r.get(c) is None else str(r.get(c)) for c in columns])
+        table.add_row(*[_cell(c, r.get(c)) for c in columns])
     console.print(table)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -31,7 +32,7 @@ def poster_langs(ctx: typer.Context) -> str:
     return (root.params.get("lang") if root is not None else None) or "ar,en"
 
 
-def _kind_command(kind: str, doc: str):
+def _kind_command(kind: str, doc: str) -> Callable[..., None]:
     def command(ctx: typer.Context, output: OutOpt, area: AreaOpt = None, style: StyleOpt = "screen",
                 size: SizeOpt = "a4", digits: DigitsOpt = None, first: FromOpt = None, last: ToOpt = None,
                 name: NameOpt = None, dpi: DpiOpt = 300) -> None:
@@ -60,7 +61,7 @@ def poster_list() -> None:
     def human(rows: list[dict]) -> None:
         table = Table(show_header=False, box=None)
         for r in rows:
-            table.add_row(r["kind"], r["title"], r["description"])
+            table.add_row(f"--kind={r['kind']}", r["title"], r["description"])  # what to type after `poster batch`
         console.print(table)
 
     emit(kinds, human)

@@ -204,7 +204,7 @@ def pay_cost(vault: Vault, svc: str, amount: Any, purpose: str = "other", day: s
 
 
 # --------------------------------------------------------------------------- shifts
-def plan_rota(vault: Vault, svc: str, start: str | dt.date, weeks: int = 4, min_gap: int = 1, max_gap: int = 3,
+def plan_rota(vault: Vault, svc: str, start: str | dt.date | None, weeks: int = 4, min_gap: int = 1, max_gap: int = 3,
               seed: int | None = None) -> dict[str, Any]:
     """Plan who is on shift, with :func:`halqa.circles.plan` (the circles' fair, irregular meetings:
     shift days ``min_gap..max_gap`` days apart, nobody twice running, turns within one of each

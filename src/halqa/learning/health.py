@@ -220,7 +220,7 @@ def health(vault: Vault, circle: str | None = None, today: str | None = None, mo
         if circle and c["id"] != circle:
             continue
         parts = _parts(d, c, first, now)
-        monthly = []
+        monthly: list[dict[str, Any]] = []
         for i in range(int(ready_months), 0, -1):
             m = month_add(now[:7], -i)
             monthly.append({"month": m, "score": _score(_parts(d, c, f"{m}-01", month_end(m)))})

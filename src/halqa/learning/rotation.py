@@ -110,17 +110,17 @@ def rotation(circles: Sequence[str], months: Sequence[str], blackouts: Iterable[
     n = len(circles)
     sessions = _sessions(months, prior_study)
     model = cp_model.CpModel()
-    x: dict[tuple[int, int], Any] = {}
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
     for s, (i, _kind) in enumerate(sessions):
         options = []
         for c, name in enumerate(circles):
             if (name, months[i]) in blocked:
                 continue
-            x[s, c] = model.NewBoolVar(f"x{s}_{c}")
+            x[s, c] = model.new_bool_var(f"x{s}_{c}")
             options.append(x[s, c])
         if not options:
             raise InvalidInput("learning.rotation_infeasible", month=months[i])
-        model.AddExactlyOne(options)
+        model.add_exactly_one(options)
     by_month: dict[int, list[int]] = {}
     for s, (i, _kind) in enumerate(sessions):
         by_month.setdefault(i, []).append(s)
@@ -131,7 +131,7 @@ def rotation(circles: Sequence[str], months: Sequence[str], blackouts: Iterable[
             if not vs:
                 continue
             if n >= 2:
-                model.AddAtMostOne(vs)
+                model.add_at_most_one(vs)
                 host[i, c] = sum(vs)
             else:
                 host[i, c] = sum(vs)
@@ -145,48 +145,48 @@ def rotation(circles: Sequence[str], months: Sequence[str], blackouts: Iterable[
                     continue
                 if i == 0:
                     if prior_study == name:
-                        model.Add(x[s, c] == 0)
+                        model.add(x[s, c] == 0)
                 elif (study_of[i - 1], c) in x:
-                    model.AddBoolOr([x[s, c].Not(), x[study_of[i - 1], c].Not()])
+                    model.add_bool_or([~x[s, c], ~x[study_of[i - 1], c]])
     # fairness over every window
     span = min(window, len(months))
     for start in range(len(months) - span + 1):
         inside = [s for s, (i, _k) in enumerate(sessions) if start <= i < start + span]
-        lo = model.NewIntVar(0, len(inside), f"lo{start}")
+        lo = model.new_int_var(0, len(inside), f"lo{start}")
         for c in range(n):
             count = sum(x[s, c] for s in inside if (s, c) in x)
-            model.Add(count >= lo)
-            model.Add(count <= lo + 1)
+            model.add(count >= lo)
+            model.add(count <= lo + 1)
     # prefer no circle hosting in two consecutive months
     penalties = []
     if n >= 4:  # with three circles or fewer, consecutive months cannot be avoided
         for i in range(len(months) - 1):
             for c in range(n):
                 if (i, c) in host and (i + 1, c) in host:
-                    z = model.NewBoolVar(f"z{i}_{c}")
-                    model.Add(host[i, c] + host[i + 1, c] <= 1 + z)
+                    z = model.new_bool_var(f"z{i}_{c}")
+                    model.add(host[i, c] + host[i + 1, c] <= 1 + z)
                     penalties.append(z)
     if penalties:
-        model.Minimize(sum(penalties))
+        model.minimize(sum(penalties))
     try:
         hint = greedy_rotation(circles, months, blocked, prior_study)
         index = {name: c for c, name in enumerate(circles)}
         for s, item in enumerate(hint):
             for c in range(n):
                 if (s, c) in x:
-                    model.AddHint(x[s, c], int(index[item["circle"]] == c))
+                    model.add_hint(x[s, c], int(index[item["circle"]] == c))
     except InvalidInput:
         pass
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed % (2**31)
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise InvalidInput("learning.rotation_infeasible", month=f"{months[0]}..{months[-1]}")
     out = []
     for s, (i, kind) in enumerate(sessions):
-        chosen = next(circles[c] for c in range(n) if (s, c) in x and solver.Value(x[s, c]))
+        chosen = next(circles[c] for c in range(n) if (s, c) in x and solver.value(x[s, c]))
         out.append({"month": months[i], "circle": chosen, "kind": kind})
     return out
 

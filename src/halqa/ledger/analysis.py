@@ -27,6 +27,7 @@ Reliability Indices"):
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,7 +101,7 @@ class Result:
 _CHUNK = 1 << 20  # elements per piece where a full-length temporary is avoided by working in pieces
 
 
-def _pieces(n: int, begin: int = 0):
+def _pieces(n: int, begin: int = 0) -> Iterator[tuple[int, int]]:
     """``(lo, hi)`` ranges of at most ``_CHUNK`` covering ``begin .. n``."""
     return ((lo, min(lo + _CHUNK, n)) for lo in range(begin, n, _CHUNK))
 
@@ -484,7 +485,7 @@ def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndar
     # in float64, so the order of summation does not matter); most intervals lie within one day, the rest
     # are cut into one piece per day touched below
     off_s = np.zeros(n_hh * days)
-    many = []
+    pieces: list[np.ndarray] = []
     for lo, hi in _pieces(m):
         s_, e_, h_ = ms[lo:hi], me[lo:hi], mh[lo:hi]
         a_ = hh_area[h_]
@@ -511,7 +512,7 @@ def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndar
         np.minimum(d1, last_day, out=d1)  # its last day
         touch = (e_ > p0) & (s_ < p1) & (e_ > s_)
         one = d0 == d1
-        many.append(np.flatnonzero(touch & ~one) + lo)
+        pieces.append(np.flatnonzero(touch & ~one) + lo)
         one &= touch
         cell = h_[one] * days
         if len(cell):  # the rows are sorted by household, so a piece's cells form a short range: a small bincount
@@ -530,7 +531,8 @@ def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndar
     cn = np.bincount(hh_area[hit], minlength=n_areas) if n_hh else np.zeros(n_areas, int)
     cemi_count = np.bincount(hh_area[per_hh > params.cemi_n], minlength=n_areas) if n_hh else cn * 0
     del per_hh, hit
-    many = np.concatenate(many) if many else np.zeros(0, dtype=np.int64)
+    many = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
+    del pieces
     if len(many):
         cs, ce, th = np.maximum(ms[many], p0), np.minimum(me[many], p1), mh[many]
         a0, a1 = cs // DAY, (ce - 1) // DAY
@@ -619,8 +621,8 @@ def series_indices(times: np.ndarray, out: np.ndarray, total: np.ndarray, filled
     rises = np.maximum(o - prev, 0.0)
     cmi = float((o * step / 60.0).sum())
     ci = float(rises.sum())
-    daily = np.bincount((t // DAY - first_day).astype(np.int64), weights=o * step / 60.0, minlength=days)[:days]
-    daily = daily / nt if nt else daily
+    minutes = np.bincount((t // DAY - first_day).astype(np.int64), weights=o * step / 60.0, minlength=days)[:days]
+    daily = minutes / nt if nt else minutes
     saifi = ci / nt if nt else 0.0
     saidi = cmi / nt if nt else 0.0
     tmed = med_threshold(daily, params.med_beta, params.med_ddof)

@@ -23,7 +23,7 @@ def _area_cuts(rng: random.Random, code: str, k: int, days: int, d0: int) -> lis
     for d in range(days):
         day0 = (d0 + d) * DAY
         heat = min(1.0, d / 45)  # July-August is worse than June
-        h = k % 3  # areas on different rota phases
+        h: float = k % 3  # areas on different rota phases
         while h < 24:
             off = 1.5 + heat + rng.uniform(-0.3, 0.5)
             if rng.random() < 0.92:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -172,10 +172,10 @@ _INTERVAL_COLUMNS = ("id", "household", "area", "start_at", "end_at", "source", 
 class IntervalProjection(Projection):
     """``ledger_interval``: single puts (last writer wins per field), batches, tombstones."""
 
-    name: ClassVar[str] = "ledger_interval"
-    version: ClassVar[int] = 1
-    kinds: ClassVar[frozenset[str]] = frozenset({"ledger_interval.put", "ledger_interval.delete", "ledger_batch.put"})
-    tables: ClassVar[tuple[str, ...]] = ("ledger_interval",)
+    name = "ledger_interval"
+    version = 1
+    kinds = frozenset({"ledger_interval.put", "ledger_interval.delete", "ledger_batch.put"})
+    tables = ("ledger_interval",)
 
     def create(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS ledger_interval (id TEXT PRIMARY KEY, household TEXT, area TEXT, "
@@ -216,10 +216,10 @@ class IntervalProjection(Projection):
 class SeriesProjection(Projection):
     """``ledger_series``: one row per area and step; a later series for the same steps wins."""
 
-    name: ClassVar[str] = "ledger_series"
-    version: ClassVar[int] = 1
-    kinds: ClassVar[frozenset[str]] = frozenset({"ledger_series.put"})
-    tables: ClassVar[tuple[str, ...]] = ("ledger_series",)
+    name = "ledger_series"
+    version = 1
+    kinds = frozenset({"ledger_series.put"})
+    tables = ("ledger_series",)
 
     def create(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS ledger_series (area TEXT, t INTEGER, step_seconds INTEGER, "

@@ -417,7 +417,7 @@ def _hotspots_result(data: ListeningData, places: list[str], hearings: np.ndarra
     z = _gi_star(hearings.astype(float), nb)
     p = 2 * norm.sf(np.abs(z))
     q = false_discovery_control(p, method="bh") if len(p) else p
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i, place in enumerate(places):
         hot, cold = bool(q[i] < alpha and z[i] > 0), bool(q[i] < alpha and z[i] < 0)
         rows.append({"place": place, "hearings": int(hearings[i]), "grievances": int(counts[i]), "z": round(float(z[i]), 3),
@@ -484,7 +484,7 @@ def _trends_agg(vault: Vault, weeks: int, until: str | None) -> list[dict[str, A
         ok = (offset >= 0) & (offset < weeks)
         w_idx = (weeks - 1 - offset[ok]).astype(np.int64)
         hearings = np.array([r[2] for r in cells], dtype=np.int64)[ok]
-        table = np.bincount(tcode[ok] * weeks + w_idx, weights=hearings, minlength=len(names) * weeks).reshape(len(names), weeks)
+        table += np.bincount(tcode[ok] * weeks + w_idx, weights=hearings, minlength=len(names) * weeks).reshape(len(names), weeks)
     return _trends_result(table, names, weeks, last)
 
 
@@ -492,7 +492,7 @@ def _trends_result(table: np.ndarray, names: list[str], weeks: int, last: Any) -
     from scipy.stats import linregress
 
     x = np.arange(weeks, dtype=float)
-    out = []
+    out: list[dict[str, Any]] = []
     for t, name in enumerate(names):
         y = table[t]
         if y.sum() == 0:

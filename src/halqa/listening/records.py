@@ -215,9 +215,9 @@ class _Deltas:
                 ("listening_agg_theme_day", ("theme", "day"), ("n", "hearings"), self.theme_day)):
             rows = []
             gone = []
-            for k, v in items.items():
-                k = k if isinstance(k, tuple) else (k,)
-                v = v if isinstance(v, list) else [v]
+            for key, val in items.items():
+                k = key if isinstance(key, tuple) else (key,)
+                v = val if isinstance(val, list) else [val]
                 if any(v):
                     rows.append((*k, *v))
                     if v[0] < 0:

@@ -105,7 +105,8 @@ def parse_rate(value: Any) -> Decimal:
     rate = _decimal(value, "rate")
     if rate <= 0:
         raise InvalidInput("mutual_aid.error.rate", rate=str(value))
-    if rate > Decimal(10) ** 9 or rate.as_tuple().exponent < -12:  # type: ignore[operator]
+    exponent = rate.as_tuple().exponent  # a letter ('n', 'N', 'F') for NaN and infinity
+    if rate > Decimal(10) ** 9 or not isinstance(exponent, int) or exponent < -12:
         raise InvalidInput("mutual_aid.error.rate", rate=str(value))
     return rate
 

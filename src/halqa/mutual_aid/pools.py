@@ -145,8 +145,9 @@ class PoolClose(msgspec.Struct, kw_only=True):
     reason: str = ""
 
 
-_KINDS = {"create": PoolCreate, "draw": PoolDraw, "swap": PoolSwap, "pay": PoolPay, "payout": PoolPayout,
-          "repay": PoolRepay, "close": PoolClose}
+_KINDS: dict[str, type[msgspec.Struct]] = {
+    "create": PoolCreate, "draw": PoolDraw, "swap": PoolSwap, "pay": PoolPay, "payout": PoolPayout, "repay": PoolRepay,
+    "close": PoolClose}
 for _verb, _type in _KINDS.items():
     register_kind(f"mutual_aid_pool.{_verb}", _type)
 

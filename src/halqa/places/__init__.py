@@ -153,7 +153,8 @@ def areas(vault: Vault) -> list[dict]:
 
 
 def households(vault: Vault, area: str | None = None) -> list[dict]:
-    sql, args = "SELECT * FROM household", ()
+    sql = "SELECT * FROM household"
+    args: tuple[str, ...] = ()
     if area:
         sql, args = sql + " WHERE area = ?", (area.upper(),)
     return [dict(r) for r in vault.query(sql + " ORDER BY id", args)]

@@ -152,9 +152,9 @@ def map_layers(req: Request, geo: dict[str, Any], values: dict[str, dict[str, An
         p = f["properties"]
         v = values.get(p["code"], {})
         is_water = p.get("kind") == "water"
-        fill = ("#cfe3f0" if req.style.name == "screen" else req.style.paper) if is_water else v.get(fill_field, req.style.paper)
+        colour = ("#cfe3f0" if req.style.name == "screen" else req.style.paper) if is_water else v.get(fill_field, req.style.paper)
         shapes.append({"type": "Feature", "geometry": f["geometry"],
-                       "properties": {"code": p["code"], "fill": fill, "water": is_water}})
+                       "properties": {"code": p["code"], "fill": colour, "water": is_water}})
         x, y = centroid(f)
         name = p.get(f"name_{req.lang}", p["code"])
         w, h = _extent(f) if geo["frame"] == "schematic" else (1.0, 1.0)
@@ -171,7 +171,7 @@ def map_layers(req: Request, geo: dict[str, Any], values: dict[str, dict[str, An
         for shape in shapes:
             v = values.get(shape["properties"]["code"], {})
             shape["properties"]["class"] = v.get("class") or names.get(shape["properties"]["fill"], "")
-        fill = {"condition": {"test": "datum.properties.water", "value": shapes and next(
+        fill = {"condition": {"test": "datum.properties.water", "value": next(
                     (x["properties"]["fill"] for x in shapes if x["properties"]["water"]), req.style.paper)},
                 "field": "properties.class", "type": "nominal", "title": legend_title,
                 "scale": {"domain": [lab for lab, _ in legend], "range": [c for _, c in legend]},

@@ -267,7 +267,7 @@ def water(req: Request, width: float, height: float) -> Figure:
     fig = Figure("water", req.tr("publish.water.title"), req.tr2("publish.water.title"),
                  period=" – ".join(f"{req.tr(f'publish.month.{int(m[5:])}')} {localise_digits(m[:4], req.digits)}"
                                    for m in (months[0], months[-1])))
-    data = []
+    data: list[dict[str, Any]] = []
     kept, withheld = control(sorted(per.items()), lambda item: len(item[1]), req.threshold)
     fig.suppressed += [f"{code} {month}" for (code, month), _ in withheld]
     for (code, month), spend in kept:

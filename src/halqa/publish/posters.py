@@ -134,7 +134,7 @@ def batch(vault: Vault, folder: str | os.PathLike[str], kinds: list[str] | None 
         if every_area and KINDS[k][2]:
             jobs += [(k, c) for c in codes]
     make_request(vault, None, lang, style, size)  # check the options before the first poster
-    results = []
+    results: list[dict[str, Any]] = []
     total = len(jobs)
     for i, (kind, area) in enumerate(jobs):
         start = time.perf_counter()

@@ -25,7 +25,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -165,10 +165,10 @@ class OwnerProjection(Projection):
     """``authz_owner(kind, key, device)``: the first author (in ``(hlc, id)`` order) of each record
     of a kind that non-device roles may author. Portable SQL (it also runs on the hub)."""
 
-    name: ClassVar[str] = "authz_owner"
-    version: ClassVar[int] = 1
-    kinds: ClassVar[frozenset[str]] = frozenset(_OWNED)
-    tables: ClassVar[tuple[str, ...]] = ("authz_owner",)
+    name = "authz_owner"
+    version = 1
+    kinds = frozenset(_OWNED)
+    tables = ("authz_owner",)
 
     def create(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS authz_owner (kind TEXT NOT NULL, key TEXT NOT NULL, "

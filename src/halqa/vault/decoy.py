@@ -99,7 +99,7 @@ def build(vault: Vault, peer_index: int, decoy_slot: int) -> bytes:
     rng = random.Random(secrets.randbits(64))
     meta = {"created": vault.meta("created"), "vault_id": vault.meta("vault_id"), "slot": decoy_slot,
             "spare_slot": rng.choice([i for i in range(SLOT_COUNT) if i not in taken]),
-            "spare_db": 3 - peer_index - vault._content.db_index}
+            "spare_db": 3 - peer_index - vault._slot_content.db_index}
     # Built in place, not renamed over: the file keeps its inode and birth time, as it would
     # had it always been this database.
     with open(target, "r+b") as fh:
@@ -111,7 +111,7 @@ def build(vault: Vault, peer_index: int, decoy_slot: int) -> bytes:
         decoy = _as_vault(vault.path, conn, vault, decoy_slot)
         try:
             _live(decoy, rng, _plan(vault, rng))
-            _fill_to(decoy, rng, vault.path / DB_FILES[vault._content.db_index], _clock_now())
+            _fill_to(decoy, rng, vault.path / DB_FILES[vault._slot_content.db_index], _clock_now())
         finally:
             conn.close()
     except BaseException:
@@ -243,7 +243,7 @@ def after_close(vault: Vault, applied: dict[int, str]) -> None:
     the closed database's :func:`migrations`."""
     from halqa.vault.store import DB_FILES, _touch
 
-    content = vault._content
+    content = vault._slot_content
     own = vault.path / DB_FILES[content.db_index]
     if not own.exists():
         return  # destroyed while open (panic)
@@ -294,7 +294,7 @@ def _grow(vault: Vault, conn: Any, applied: dict[int, str]) -> None:
         n = min(MAX_SESSIONS_PER_CLOSE, max(1, round(vault.session_events * SESSION_RATIO / 8)))
         start = _last_event(decoy)
         _live(decoy, rng, sorted(_plausible(rng, start, now) for _ in range(n)))
-    _fill_to(decoy, rng, vault.path / DB_FILES[vault._content.db_index], now)
+    _fill_to(decoy, rng, vault.path / DB_FILES[vault._slot_content.db_index], now)
 
 
 def _pad(path: Path, size: int) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Any
 
 import msgspec
 
@@ -34,10 +34,11 @@ class Projection:
     :meth:`create` and :meth:`apply`. Bump ``version`` when the tables change: the vault then
     rebuilds the projection from the log on the next open (no data migration needed)."""
 
-    name: ClassVar[str]
-    version: ClassVar[int] = 1
-    kinds: ClassVar[frozenset[str]]
-    tables: ClassVar[tuple[str, ...]]
+    # Plain attributes, not ClassVars: most subclasses set them on the class, RecordProjection per instance.
+    name: str
+    version: int = 1
+    kinds: frozenset[str]
+    tables: tuple[str, ...]
 
     def create(self, conn: Any) -> None:
         """Create the (empty) tables."""
@@ -99,13 +100,13 @@ class RecordProjection(Projection):
 
     def __init__(self, name: str, columns: dict[str, str], key: str = "id",
                  indexes: Iterable[str] = (), version: int = 1) -> None:
-        self.name = name  # type: ignore[misc]
-        self.version = version  # type: ignore[misc]
+        self.name = name
+        self.version = version
         self.put_kind = f"{name}.put"
         self.delete_kind = f"{name}.delete"
-        self.kinds = frozenset({self.put_kind, self.delete_kind})  # type: ignore[misc]
+        self.kinds = frozenset({self.put_kind, self.delete_kind})
         self.table = name.replace(".", "_")
-        self.tables = (self.table,)  # type: ignore[misc]
+        self.tables = (self.table,)
         self.columns = columns
         self.key = key
         self.indexes = tuple(indexes)

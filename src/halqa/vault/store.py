@@ -333,9 +333,16 @@ class Vault:
         return self._header
 
     @property
+    def _slot_content(self) -> SlotContent:
+        """The key slot this vault was opened with; only the hub, opened from a server, has none."""
+        if self._content is None:
+            raise RuntimeError("this store was opened without a key slot")
+        return self._content
+
+    @property
     def master_key(self) -> bytes:
         """The open database's raw key (for recovery shares). Handle with care."""
-        return self._content.master_key
+        return self._slot_content.master_key
 
     @property
     def x25519_secret(self) -> bytes:
@@ -556,7 +563,7 @@ class Vault:
         other = self._header.open_slot(kek)
         if other is not None and other[0] != self._slot:
             raise InvalidInput("error.passphrase_in_use")
-        self._write_header(self._header.with_slot(self._slot, kek, self._content))
+        self._write_header(self._header.with_slot(self._slot, kek, self._slot_content))
         self._kek = kek
 
     def set_duress(self, duress_passphrase: str, destroy: bool = False) -> None:
@@ -575,8 +582,7 @@ class Vault:
         kek = self._kek_for(duress_passphrase)
         if self._header.open_slot(kek) is not None:
             raise InvalidInput("error.passphrase_in_use")
-        content = self._content
-        assert content is not None
+        content = self._slot_content
         decoy_slot = int(self.meta("spare_slot"))
         kept = decoy.peer_opens(self.path, content)
         if kept is not None:
@@ -608,12 +614,12 @@ class Vault:
         peers already hold (they would see a fork)."""
         with self._tx():
             self._set_meta("seq", int(self.meta("seq")) + RESTORE_SEQ_JUMP)
-        self._write_header(replace(self._header, restored=self._header.restored & ~(1 << self._content.db_index)))
+        self._write_header(replace(self._header, restored=self._header.restored & ~(1 << self._slot_content.db_index)))
 
     def restore_slot(self, passphrase: str) -> None:
         """After recovery from shares: write this vault's slot under ``passphrase``."""
         self._kek = self._kek_for(passphrase)
-        self._write_header(self._header.with_slot(self._slot, self._kek, self._content).sealed(self._secret("header_key")))
+        self._write_header(self._header.with_slot(self._slot, self._kek, self._slot_content).sealed(self._secret("header_key")))
 
 
 class Writer:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import ModuleType
@@ -72,7 +73,7 @@ def _caps(routes: list[View]) -> dict[str, int]:
     return caps
 
 
-def create_app(vault_path: str | Path, *, lan: bool = False, https: bool = False, idle_seconds: float = 600.0,
+def create_app(vault_path: str | os.PathLike[str], *, lan: bool = False, https: bool = False, idle_seconds: float = 600.0,
                vault: Any = None, state: WebState | None = None, debug: bool = False) -> Starlette:
     """The web app serving the vault at ``vault_path`` (locked until unlocked in the browser,
     unless an open ``vault`` is given). ``lan``: members' phones reach it after pairing."""

@@ -38,7 +38,7 @@ def api_pair(ctx: Ctx) -> dict[str, Any]:
 def _new_code(ctx: Ctx) -> str:
     """A pairing code for the role the organiser chose: a member's for one existing household (and
     optionally one circle, whose next meeting it may see)."""
-    role = ctx.field("role", str, "member", choices=ROLES)
+    role = ROLES[ROLES.index(ctx.field("role", str, "member", choices=ROLES))]  # typed as a Role
     household = circle = None
     if role == "member":
         household = ctx.field("household", str)
