@@ -35,13 +35,13 @@ demo: setup
 
 # Checks before tests: style (ruff), types (mypy, [tool.mypy]), layers (import-linter, [tool.importlinter]).
 test: setup
-	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m ruff check src tests benchmarks fuzz
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m ruff check src tests benchmarks fuzz
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 

@@ -10,10 +10,11 @@ language, and an exit code the CLI returns. The tree::
     ├── AccessDenied                exit 3
     │   ├── WrongPassphrase         exit 3  no key slot opens with this passphrase
     │   └── VaultLocked             exit 3  no passphrase given / vault busy
-    └── VaultUnreadable             exit 4
-        ├── VaultMissing            exit 4  nothing at the path
-        └── VaultCorrupt            exit 4  truncated, damaged or not a vault
-            └── HeaderTampered      exit 4  the header's fixed fields changed without a key
+    ├── VaultUnreadable             exit 4
+    │   ├── VaultMissing            exit 4  nothing at the path
+    │   └── VaultCorrupt            exit 4  truncated, damaged or not a vault
+    │       └── HeaderTampered      exit 4  the header's fixed fields changed without a key
+    └── DiskFull                    exit 5  the disk filled up: the last change was not saved
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 __all__ = [
     "AccessDenied",
+    "DiskFull",
     "HalqaError",
     "HeaderTampered",
     "InvalidInput",
@@ -104,3 +106,11 @@ class VaultCorrupt(VaultUnreadable):
 
 class HeaderTampered(VaultCorrupt):
     default_msg = "error.header_tampered"
+
+
+class DiskFull(HalqaError):
+    """The disk filled up mid-write: the transaction was rolled back, everything committed
+    before it is intact."""
+
+    exit_code = 5
+    default_msg = "error.disk_full"

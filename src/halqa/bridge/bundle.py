@@ -131,7 +131,7 @@ def read_inner(data: bytes) -> tuple[BundleHeader, list[CommitRecord]]:
         raise BundleInvalid("bridge.bundle_truncated")
     try:
         header = _HEADER_DEC.decode(data[off:off + hlen])
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):  # msgspec raises the latter for bad UTF-8 strings
         raise BundleInvalid("bridge.bundle_damaged") from None
     if header.version != VERSION:
         raise BundleInvalid("bridge.bundle_version")
@@ -148,7 +148,7 @@ def read_inner(data: bytes) -> tuple[BundleHeader, list[CommitRecord]]:
         raise BundleInvalid("bridge.bundle_tampered")
     try:
         records = _BODY_DEC.decode(body)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         raise BundleInvalid("bridge.bundle_damaged") from None
     if header.kind not in KINDS or len(records) != header.commits:
         raise BundleInvalid("bridge.bundle_damaged")

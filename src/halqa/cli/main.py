@@ -32,7 +32,7 @@ from halqa.cli.common import (
     open_vault,
     passphrase,
 )
-from halqa.errors import HalqaError, InvalidInput
+from halqa.errors import HalqaError, InvalidInput, VaultCorrupt
 from halqa.i18n import set_language, t
 
 app = typer.Typer(name="halqa", no_args_is_help=True, add_completion=False,
@@ -121,9 +121,10 @@ def unlock() -> None:
         # keeps the folder's files the same size); SQLite never reads them.
         problems = [r[0] for r in vault.conn.execute("PRAGMA cipher_integrity_check")
                     if not _past_end(r[0], pages)]
-        problems += [r[0] for r in vault.conn.execute("PRAGMA quick_check") if r[0] != "ok"]
+        if not problems:  # SQLite's own check reads the damaged pages the first one names: it would only fail
+            problems += [r[0] for r in vault.conn.execute("PRAGMA quick_check") if r[0] != "ok"]
     if problems:
-        raise HalqaError("error.integrity", detail="; ".join(problems[:5]))
+        raise VaultCorrupt("error.integrity", detail="; ".join(problems[:5]))
     emit({"ok": True, "unlock_seconds": round(unlock_s, 3)},
          lambda d: console.print(t("msg.unlocked", seconds=d["unlock_seconds"])))
 

@@ -306,10 +306,15 @@ def import_deliveries(vault: Vault, source: str | bytes | os.PathLike[str], svc:
     if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source and Path(source).is_file()):
         try:
             text = Path(source).read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidInput("institutions.not_utf8") from None
         except OSError:
             raise InvalidInput("error.file_missing", path=str(source)) from None
     else:
-        text = source.decode("utf-8-sig") if isinstance(source, bytes) else str(source)
+        try:
+            text = source.decode("utf-8-sig") if isinstance(source, bytes) else str(source)
+        except UnicodeDecodeError:
+            raise InvalidInput("institutions.not_utf8") from None
     reader = csv.DictReader(io.StringIO(text))
     need = {"day", "household", "quantity"} | (set() if svc else {"service"})
     if not reader.fieldnames or not need <= {f.strip() for f in reader.fieldnames}:
@@ -319,6 +324,10 @@ def import_deliveries(vault: Vault, source: str | bytes | os.PathLike[str], svc:
     errors: list[dict[str, Any]] = []
     for record in reader:
         line = reader.line_num
+        if None in record:  # more cells than the header names: DictReader files them under None
+            err = InvalidInput("institutions.extra_cells", count=len(record[None]))
+            errors.append({"line": line, "error": err.msg_id, "message": err.render()})
+            continue
         row = {(k or "").strip(): (v or "").strip() for k, v in record.items()}
         try:
             good.append(checker.check(row.get("service") or svc or "", row["household"], row["quantity"],

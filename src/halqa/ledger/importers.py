@@ -160,11 +160,12 @@ def parse_csv(data: str | bytes, tz: str = DEFAULT_TZ, area: str | None = None) 
         res.rejected.append((1, "header must be 'household,area,start,end,source'"))
         return res
     col = {h: header.index(h) for h in header}
+    last_needed = max(col[h] for h in need)  # a repeated column name moves a needed one right (found by fuzz/)
     seen: dict[tuple, int] = {}
     for line, rec in _records(reader):
         if not any(c.strip() for c in rec):
             continue
-        if len(rec) < len(need):
+        if len(rec) <= last_needed:
             res.rejected.append((line, f"expected {len(header)} columns, found {len(rec)}"))
             continue
         vals = {h: rec[i] for h, i in col.items() if i < len(rec)}
@@ -241,7 +242,10 @@ def parse_gridwatch(data: str | bytes, area: str = "GW", clock_tz: str = "Americ
                     raise ValueError(f"time is not an epoch: {stamp!r}") from None
                 if epoch > 10**11:
                     epoch //= 1000
-                when = local_seconds(datetime.fromtimestamp(epoch, zone).replace(tzinfo=None))
+                try:
+                    when = local_seconds(datetime.fromtimestamp(epoch, zone).replace(tzinfo=None))
+                except (OverflowError, OSError):  # beyond the platform's clock (found by fuzz/)
+                    raise ValueError(f"time out of range: {stamp!r}") from None
             if key in seen:
                 raise ValueError(f"duplicate of line {seen[key]}")
             seen[key] = line
@@ -288,6 +292,11 @@ def parse_gridwatch(data: str | bytes, area: str = "GW", clock_tz: str = "Americ
 
 
 # ---------------------------------------------------------------------------- EAGLE-I
+#: Longest EAGLE-I series filled in one import: ten years of 15-minute steps.
+MAX_SERIES_STEPS = 10 * 366 * 96
+#: More customers than any county has (and than the stored integers hold).
+MAX_CUSTOMERS = 10**9
+
 def parse_eaglei(data: str | bytes, area: str | None = None, step_seconds: int = 900,
                  dropout_ratio: float = 0.02) -> ParseResult:
     """An EAGLE-I county 15-minute series (no header). One county per import.
@@ -320,6 +329,8 @@ def parse_eaglei(data: str | bytes, area: str | None = None, step_seconds: int =
             total = int(rec[5]) if len(rec) == 6 and rec[5].strip() else 0
             if out < 0:
                 raise ValueError("customers_out is negative")
+            if max(out, total) > MAX_CUSTOMERS:  # would not fit the stored integers (found by fuzz/)
+                raise ValueError(f"customer count {max(out, total)} is not plausible for a county")
             if total and out > total:
                 raise ValueError(f"customers_out {out} is above total_customers {total}")
             if when in kept:
@@ -348,6 +359,10 @@ def parse_eaglei(data: str | bytes, area: str | None = None, step_seconds: int =
     code = _check_area(area) if area else f"FIPS-{fips0}"
     totals = [kept[t][1] for t in good if kept[t][1]]
     total = sorted(totals)[len(totals) // 2] if totals else 0
+    steps = (good[-1] - good[0]) // step_seconds + 1
+    if steps > MAX_SERIES_STEPS:  # a mistyped year would fill centuries of steps (found by fuzz/)
+        raise ValueError(f"the series spans {steps} steps of {step_seconds} s, over the limit of {MAX_SERIES_STEPS}:"
+                         " is a year mistyped?")
     series_t, series_o, series_n, series_f = [], [], [], []
     by_time = {t: kept[t] for t in good}
     last = by_time[good[0]][0]

@@ -3,6 +3,7 @@ household enrolment and file imports. Each function is one atomic vault transact
 
 from __future__ import annotations
 
+import csv
 import os
 import secrets
 from decimal import Decimal, InvalidOperation
@@ -81,6 +82,11 @@ def _report(res: ParseResult, kept: int, **extra: Any) -> dict[str, Any]:
             "fixed": [{"line": ln, "note": r} for ln, r in res.fixed], **extra}
 
 
+#: What a damaged file raises inside the parsers: bytes that are not UTF-8, a stray carriage
+#: return in a CSV field, a timestamp beyond the platform's clock (found by fuzz/).
+_UNREADABLE = (UnicodeDecodeError, ValueError, csv.Error, OverflowError)
+
+
 def _read(source: str | bytes | os.PathLike[str]) -> str | bytes:
     if isinstance(source, (str, bytes)) and not isinstance(source, os.PathLike):
         return source
@@ -95,7 +101,10 @@ def enrol_households(vault: Vault, source: str | bytes | os.PathLike[str]) -> di
     """Enrol households from a ``household,area`` CSV (path or text). Unknown areas are created
     by code (names = the code; rename later with ``halqa.places.add_area``); a household already
     enrolled elsewhere is moved. Returns kept/rejected/fixed and the areas created."""
-    res = importers.parse_households(_read(source))
+    try:
+        res = importers.parse_households(_read(source))
+    except _UNREADABLE as exc:
+        raise InvalidInput("ledger.error.unreadable", detail=str(exc)) from None
     with vault.transaction() as tx:
         created = _ensure_areas(vault, tx, set(res.households.values()))
         for hid, area in res.households.items():
@@ -290,7 +299,7 @@ def import_file(vault: Vault, source: str | bytes | os.PathLike[str], fmt: str =
                 res.households = dict.fromkeys(res.households, area.strip().upper())
                 for r in res.rows:
                     r.area = area.strip().upper()
-    except (UnicodeDecodeError, ValueError) as exc:
+    except _UNREADABLE as exc:
         raise InvalidInput("ledger.error.unreadable", detail=str(exc)) from None
     if res.series is not None:
         s = res.series

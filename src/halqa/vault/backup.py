@@ -72,16 +72,22 @@ def restore(src: str | os.PathLike[str], target: str | os.PathLike[str]) -> None
     body, digest = data[:-32], data[-32:]
     if hashlib.blake2b(body, digest_size=32, person=b"halqa-backup-v1").digest() != digest:
         raise VaultCorrupt("error.backup_corrupt", path=str(src))
+    # The hash is no key: a forged backup can carry any lengths, so each is checked.
     files: dict[str, bytes] = {}
-    (count,) = struct.unpack_from("<I", body, 8)
-    off = 12
-    for _ in range(count):
-        (n,) = struct.unpack_from("<H", body, off)
-        name = body[off + 2: off + 2 + n].decode()
-        (size,) = struct.unpack_from("<Q", body, off + 2 + n)
-        off += 10 + n
-        files[name] = body[off: off + size]
-        off += size
+    try:
+        (count,) = struct.unpack_from("<I", body, 8)
+        off = 12
+        for _ in range(min(count, 8)):
+            (n,) = struct.unpack_from("<H", body, off)
+            name = body[off + 2: off + 2 + n].decode()
+            (size,) = struct.unpack_from("<Q", body, off + 2 + n)
+            off += 10 + n
+            if off + size > len(body):
+                raise ValueError("truncated")
+            files[name] = body[off: off + size]
+            off += size
+    except (struct.error, ValueError):  # UnicodeDecodeError is a ValueError
+        raise VaultCorrupt("error.backup_corrupt", path=str(src)) from None
     # Backups from before the third file (two databases) are still restored.
     if set(files) not in ({HEADER_FILE, *DB_FILES}, {HEADER_FILE, *DB_FILES[:2]}):
         raise VaultCorrupt("error.backup_corrupt", path=str(src))

@@ -26,6 +26,7 @@ vault core depends on no domain.
 
 from __future__ import annotations
 
+import errno
 import os
 import random
 import secrets
@@ -300,7 +301,16 @@ def _pad(path: Path, size: int) -> None:
     """Extend a file this vault cannot open to ``size`` with random bytes (never shrink it)."""
     have = path.stat().st_size if path.exists() else 0
     if have < size:
-        with open(path, "ab") as fh:
-            fh.write(os.urandom(size - have))
-            fh.flush()
-            os.fsync(fh.fileno())
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            view = memoryview(os.urandom(size - have))
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC:
+                raise
+            # A full disk: the close must still succeed; the next close with room pads.
+            os.ftruncate(fd, have)
+        finally:
+            os.close(fd)

@@ -112,7 +112,7 @@ def decode_payload(kind: str, body: bytes | None) -> Any:
     dec = _DECODERS.get(kind, _GENERIC)
     try:
         return dec.decode(body[16:])
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):  # a string that is not UTF-8 (found by fuzz/)
         raise VaultCorrupt("error.corrupt_event", kind=kind) from None
 
 

@@ -35,7 +35,7 @@ from typing import Any
 import sqlcipher3
 from nacl.signing import SigningKey
 
-from halqa.errors import InvalidInput, VaultCorrupt, VaultLocked, VaultMissing, WrongPassphrase
+from halqa.errors import DiskFull, InvalidInput, VaultCorrupt, VaultLocked, VaultMissing, WrongPassphrase
 from halqa.vault import events as _events
 from halqa.vault.events import (
     HLC,
@@ -218,13 +218,19 @@ class Vault:
         db = path / DB_FILES[content.db_index]
         if not db.exists():
             raise VaultCorrupt("error.corrupt")
-        conn = _connect(db, content.master_key)
+        try:
+            conn = _connect(db, content.master_key)
+        except VaultCorrupt:
+            # The key came from an authenticated slot: a first page that will not decrypt is damage.
+            raise _damaged(_keyed(db, content.master_key), db) from None
         try:
             if content.legacy:
                 header, content = _upgrade_v1(path, conn, header, slot, kek, content)
             else:
                 header.verify(_read_secret(conn, "header_key"))
             migrate(conn, _now_iso())  # the core's own tables of a vault made by an older halqa
+        except sqlcipher3.DatabaseError:
+            raise _damaged(conn, db) from None
         except BaseException:
             conn.close()
             raise
@@ -239,7 +245,10 @@ class Vault:
         if header.failures:
             header = replace(header, failures=0)
             header.write(path / HEADER_FILE)
-        vault = cls(path, conn, header, slot, content, kek)
+        try:
+            vault = cls(path, conn, header, slot, content, kek)
+        except sqlcipher3.DatabaseError:  # a page the first reads need failed its HMAC
+            raise _damaged(conn, db) from None
         if header.restored & (1 << content.db_index):
             vault._after_restore()
         return vault
@@ -377,9 +386,9 @@ class Vault:
                 yield writer
                 writer._finish()
                 self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+            except BaseException as exc:
                 self.hlc.last = saved
+                _rollback(self.conn, exc)
                 raise
             finally:
                 self._writer = None
@@ -451,8 +460,8 @@ class Vault:
             try:
                 yield
                 self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+            except BaseException as exc:
+                _rollback(self.conn, exc)
                 raise
 
     def _sync_projections(self) -> None:
@@ -686,6 +695,50 @@ class Writer:
 
 
 # ---------------------------------------------------------------------- file helpers
+def _rollback(conn: Any, exc: BaseException) -> None:
+    """Roll back a failed write; raise :class:`DiskFull` if the disk filled up (SQLite has then
+    rolled back by itself, and a second rollback would hide the reason)."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+    if isinstance(exc, sqlcipher3.OperationalError) and "full" in str(exc):
+        raise DiskFull() from None
+
+
+def _damaged(conn: Any, db: Path) -> VaultCorrupt:
+    """The error for a database whose pages fail their HMAC (bit rot, a bad sector, tampering),
+    naming the file and the pages; closes ``conn``. Pages past the database's end are the random
+    padding a close adds, never read, and are not named."""
+    pages: list[int] = []
+    try:
+        count = conn.execute("PRAGMA page_count").fetchone()[0]
+    except sqlcipher3.DatabaseError:
+        count = None
+    try:
+        for (line,) in conn.execute("PRAGMA cipher_integrity_check"):
+            word = str(line).rsplit(" ", 1)[-1]
+            if str(line).startswith("HMAC verification failed") and word.isdigit() and (count is None or int(word) <= count):
+                pages.append(int(word))
+    except sqlcipher3.DatabaseError:
+        pass
+    finally:
+        conn.close()
+    if count is None:  # the schema is unreadable, so is the end of the data: name the first only
+        pages = pages[:1]
+    if not pages:
+        return VaultCorrupt("error.corrupt")
+    return VaultCorrupt("error.corrupt_pages", file=db.name, pages=", ".join(map(str, pages[:10])))
+
+
+def _keyed(db: Path, key: bytes) -> Any:
+    """A bare connection with the key set and nothing read, for the page check of a database
+    whose first pages fail."""
+    conn = sqlcipher3.connect(str(db), isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    conn.execute(f"PRAGMA cipher_page_size = {PAGE_SIZE}")
+    return conn
+
+
 def _read_secret(conn: Any, name: str) -> bytes:
     row = conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
     if row is None:
@@ -780,13 +833,15 @@ def panic(path: str | os.PathLike[str], outside: Iterable[str | os.PathLike[str]
     from halqa.vault.outside import shred
 
     path = Path(path)
-    header_path = path / HEADER_FILE
-    if header_path.exists():
-        size = header_path.stat().st_size
-        with open(header_path, "r+b") as fh:
-            fh.write(os.urandom(size))
-            fh.flush()
-            os.fsync(fh.fileno())
+    # A header write killed before its rename leaves a complete header in header.tmp: its slots
+    # are key material too, and go in the first step (found by tests/reliability).
+    for header_path in (path / HEADER_FILE, path / (HEADER_FILE + ".tmp")):
+        if header_path.is_file():
+            size = header_path.stat().st_size
+            with open(header_path, "r+b") as fh:
+                fh.write(os.urandom(size))
+                fh.flush()
+                os.fsync(fh.fileno())
     for item in outside:
         if Path(item).is_file():  # listed files only; never a folder outside the vault
             shred(Path(item))

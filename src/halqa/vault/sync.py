@@ -105,6 +105,10 @@ def export_commits(vault: Vault, have: dict[bytes, int] | None = None,
 
 
 def _verify(rec: CommitRecord) -> None:
+    # A signed commit may carry a negative clock (an informant's device signs what it likes):
+    # refuse it before packing it for the signature check, where it would crash (found by fuzz/).
+    if not (0 <= rec.seq <= MAX_CLOCK and 0 <= rec.hlc <= MAX_CLOCK and all(0 <= e.hlc <= MAX_CLOCK for e in rec.events)):
+        raise InvalidInput("sync.clock_out_of_range", kind="commit")
     rec.commit().verify()
     for e in rec.events:
         if e.body is not None and body_hash(e.body) != e.body_hash:

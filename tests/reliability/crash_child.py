@@ -1,0 +1,37 @@
+"""One operation of halqa run in a child process that the crash tests kill with SIGKILL.
+
+``python crash_child.py OP VAULT PASSPHRASE [ARG]``: imports and opens everything first, prints
+``ready``, runs the operation (with the close that follows it), then prints ``done``. The parent
+kills it at a random moment between the two.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from halqa import app, bridge, listening
+from halqa.vault import Vault, panic, restore
+
+app.load()
+op, path, passphrase = sys.argv[1:4]
+arg = sys.argv[4] if len(sys.argv) > 4 else ""
+vault = None if op in ("restore", "panic") else Vault.open(path, passphrase)
+print("ready", flush=True)
+if op == "import":
+    listening.import_grievances(vault, Path(arg), fmt="csv")
+elif op == "ingest":
+    bridge.import_bundle(vault, arg)
+elif op == "passwd":
+    vault.change_passphrase(arg)
+elif op == "duress":
+    vault.set_duress(arg)
+elif op == "rebuild":
+    vault.rebuild()
+elif op == "restore":
+    restore(arg, path)
+elif op == "panic":
+    panic(path)
+if vault is not None:
+    vault.close()
+print("done", flush=True)
