@@ -103,10 +103,22 @@ class Examined:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _simulation_end() -> int:
+    """The simulated present: the latest 15:00 UTC (18:00 in Iraq) at least ten minutes ago. The
+    vault is created, and duress set, at that time of day some days earlier; tying it to the real
+    time of day would make the worlds differ by when the suite runs (at midnight in Iraq a vault
+    'created' then has its decoy's first content at night), not by anything a vault shows."""
+    latest = datetime.fromtimestamp(time.time() - 600, UTC)
+    end = latest.replace(hour=15, minute=0, second=0, microsecond=0)
+    if end > latest:
+        end -= timedelta(days=1)
+    return int(end.timestamp()) * 10**9
+
+
 def _live(path: Path, world: str, age_days: int, seed: int, monkeypatch: pytest.MonkeyPatch) -> str:
     """Create and use a vault for ``age_days`` of simulated time; return its recovery share's id."""
     rng = random.Random(seed * 1000 + age_days)
-    end = time.time_ns() - 600 * 10**9
+    end = _simulation_end()
     start = end - age_days * DAY_NS
     clock = Clock(start)
     monkeypatch.setattr("halqa.vault.events.wall_ns", clock)
