@@ -39,7 +39,7 @@ from halqa.bridge.keys import age_identity
 from halqa.bridge.records import import_grants, today
 from halqa.errors import InvalidInput
 from halqa.vault import RecordProjection, Vault, register_kind, register_projection
-from halqa.vault.authz import _RULES, MIN_WALL_MS, Grant, Unauthorised, _check_rule, max_ahead_ms
+from halqa.vault.authz import MIN_WALL_MS, Grant, Unauthorised, check_rule, max_ahead_ms, rule_for
 from halqa.vault.events import check_payload
 
 __all__ = ["FORMAT", "MAX_ENTRIES", "OutboxInvalid", "OutboxResult", "corrected_ms", "import_outbox", "is_outbox",
@@ -334,10 +334,7 @@ def import_outbox(vault: Vault, data: bytes, now_ms: int | None = None) -> Outbo
             check_payload(kind, payload)
         except InvalidInput as err:
             raise Unauthorised("sync.invalid_event", kind=kind, detail=err.render()) from None
-        rule = _RULES.get(e.grant.role, {}).get(kind)
-        if rule is None:
-            raise Unauthorised("sync.kind_refused", kind=kind, role=e.grant.role, name=e.grant.name)
-        _check_rule(vault, rule, payload, e.author, e.grant, first)
+        check_rule(vault, rule_for(e.grant, kind), payload, e.author, e.grant, first)
     if fresh:
         with vault.transaction() as tx:
             for kind, payload, _ in events:

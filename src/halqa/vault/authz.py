@@ -50,8 +50,10 @@ __all__ = [
     "Unauthorised",
     "authorise",
     "check_clock",
+    "check_rule",
     "max_ahead_ms",
     "roles_markdown",
+    "rule_for",
     "sent_kinds",
     "set_max_ahead_hours",
 ]
@@ -277,10 +279,7 @@ def authorise(vault: Vault, records: Iterable[CommitRecord], grants: Mapping[byt
         for e in rec.events:
             rule = None
             if grant.role != "device":
-                rule = _RULES.get(grant.role, {}).get(e.kind)
-                if rule is None:
-                    raise Unauthorised("sync.kind_refused" if grant.confirmed else "sync.kind_refused_unconfirmed",
-                                       kind=e.kind, role=grant.role, name=grant.name)
+                rule = rule_for(grant, e.kind)
                 if e.body is None:
                     raise Unauthorised("sync.no_payload", kind=e.kind, role=grant.role, name=grant.name)
             if e.body is None:
@@ -298,12 +297,23 @@ def authorise(vault: Vault, records: Iterable[CommitRecord], grants: Mapping[byt
             if rule is not None:
                 scoped.append((rule, payload, rec.device, grant))
     for rule, payload, author, grant in scoped:
-        _check_rule(vault, rule, payload, author, grant, first)
+        check_rule(vault, rule, payload, author, grant, first)
     return Approved(records, id(vault))
 
 
-def _check_rule(vault: Vault, rule: Rule, payload: Any, author: bytes, grant: Grant,
-                first: dict[tuple[str, str], tuple[int, bytes, bytes]]) -> None:
+def rule_for(grant: Grant, kind: str) -> Rule:
+    """The rule under which ``grant`` (not a ``device``) may author ``kind``; refused otherwise."""
+    rule = _RULES.get(grant.role, {}).get(kind)
+    if rule is None:
+        raise Unauthorised("sync.kind_refused" if grant.confirmed else "sync.kind_refused_unconfirmed",
+                           kind=kind, role=grant.role, name=grant.name)
+    return rule
+
+
+def check_rule(vault: Vault, rule: Rule, payload: Any, author: bytes, grant: Grant,
+               first: dict[tuple[str, str], tuple[int, bytes, bytes]]) -> None:
+    """Refuse ``payload`` unless its scope, parent and owner fit ``rule`` for this author (``first``:
+    each owned record's earliest author over this vault and the batch being checked)."""
     refuse = {"kind": rule.kind, "role": grant.role, "name": grant.name}
     if rule.scope is not None:
         value = getattr(payload, rule.scope[0], msgspec.UNSET)
