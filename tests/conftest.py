@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from halqa import app
+from halqa import domains
 from halqa.i18n import set_language
 from halqa.vault import TEST_KDF, ingest
 from halqa.vault.authz import Grant
@@ -34,7 +34,7 @@ def vault_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def vault(vault_path: Path):
     """A new, unlocked vault with every domain loaded."""
-    v = app.create_vault(vault_path, PASSPHRASE, TEST_KDF)
+    v = domains.create_vault(vault_path, PASSPHRASE, TEST_KDF)
     yield v
     v.close()
 

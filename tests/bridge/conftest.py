@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from halqa import app
+from halqa import domains
 from halqa.bridge import add_contact, identity
 from halqa.vault import TEST_KDF
 
@@ -21,7 +21,7 @@ from ..conftest import PASSPHRASE
 
 def make_device(folder: Path, name: str):
     """A new vault (weak KDF) at ``folder/name.halqa``."""
-    return app.create_vault(folder / f"{name}.halqa", PASSPHRASE, TEST_KDF)
+    return domains.create_vault(folder / f"{name}.halqa", PASSPHRASE, TEST_KDF)
 
 
 def pair(*vaults, role: str = "device") -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from halqa import app
+from halqa import domains
 from halqa.errors import InvalidInput, NotFound
 from halqa.institutions import (
     close,
@@ -143,7 +143,7 @@ def test_links_and_the_decision_log(vault):
 
 
 def _device(tmp_path, name):
-    return app.create_vault(tmp_path / f"{name}.halqa", "correct horse battery staple", TEST_KDF)
+    return domains.create_vault(tmp_path / f"{name}.halqa", "correct horse battery staple", TEST_KDF)
 
 
 def test_positions_merge_from_several_devices(tmp_path):

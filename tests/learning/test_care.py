@@ -103,7 +103,7 @@ def test_attendance_is_an_alias_of_circles_meeting_held(vault):
 
 def test_quiet_action_cards_hold_only_time_and_own_instruction(vault, tmp_path):
     import halqa.listening as listening
-    from halqa import app
+    from halqa import domains
     from halqa.vault import TEST_KDF
 
     make_circles(vault, sizes=(5, 5))
@@ -119,7 +119,7 @@ def test_quiet_action_cards_hold_only_time_and_own_instruction(vault, tmp_path):
     assert listening.codebook_for_key(key_b).decode_quiet(cards["c0"]) == {"not_a_code": True}
     assert listening.codebook_for_key(key_a).decode_quiet(cards["c0"])["action"] == "silence"
     # circle A's own vault, once it adopted its key, reads its card and nothing else
-    with app.create_vault(tmp_path / "a", "passphrase-123", TEST_KDF) as own:
+    with domains.create_vault(tmp_path / "a", "passphrase-123", TEST_KDF) as own:
         listening.adopt_codebook(own, key_a)
         make_circles(own, sizes=(5,))
         assert learning.open_card(own, "c0", cards["c0"])["do"] == "silence"

@@ -276,7 +276,7 @@ def test_repeated_power_taps_change_nothing(homes):
 def test_deliveries_in_parts_and_resent_give_what_one_delivery_gives(tmp_path_factory, taps, cuts, resend):
     """Power taps delivered in consecutive parts (in time order, as the phone sends them), with
     earlier parts sent again at any point, store the same outages as one file with everything."""
-    from halqa.app import create_vault
+    from halqa.domains import create_vault
     from halqa.vault import TEST_KDF
     from tests.conftest import PASSPHRASE
 

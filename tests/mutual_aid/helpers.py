@@ -6,7 +6,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from halqa import app
+from halqa import domains
 from halqa.vault import TEST_KDF
 
 
@@ -14,7 +14,7 @@ from halqa.vault import TEST_KDF
 def fresh_vault():
     """A new vault in its own temporary folder (usable inside a hypothesis example)."""
     with tempfile.TemporaryDirectory() as d:
-        v = app.create_vault(Path(d) / "v.halqa", "correct horse battery staple", TEST_KDF)
+        v = domains.create_vault(Path(d) / "v.halqa", "correct horse battery staple", TEST_KDF)
         try:
             yield v
         finally:

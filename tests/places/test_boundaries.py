@@ -87,7 +87,7 @@ def test_dense_shapes_are_lighter_on_a_screen_than_on_paper(areas):
 
 def test_boundaries_travel_in_a_bundle(areas, tmp_path):
     """Stored as events, the shapes reach the circle's other device like any record."""
-    from halqa.app import create_vault
+    from halqa.domains import create_vault
     from halqa.vault import TEST_KDF, export_commits
     from tests.conftest import PASSPHRASE
 

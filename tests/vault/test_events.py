@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from halqa import app, places
+from halqa import domains, places
 from halqa.errors import InvalidInput, VaultCorrupt
 from halqa.places import AreaPut, HouseholdPut
 from halqa.vault import (
@@ -132,7 +132,7 @@ def test_redaction_purges_payload_and_projection(vault):
 
 
 def _device(tmp_path, name):
-    return app.create_vault(tmp_path / f"{name}.halqa", PASSPHRASE, TEST_KDF)
+    return domains.create_vault(tmp_path / f"{name}.halqa", PASSPHRASE, TEST_KDF)
 
 
 def test_redaction_travels_and_wins_over_late_arrivals(tmp_path):

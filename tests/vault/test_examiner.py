@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 from scipy.stats import mannwhitneyu
 
-from halqa import app, places
+from halqa import domains, places
 from halqa.listening.records import Vocabulary, build_grievance
 from halqa.places import HouseholdPut
 from halqa.vault import TEST_KDF, Vault, split
@@ -122,7 +122,7 @@ def _live(path: Path, world: str, age_days: int, seed: int, monkeypatch: pytest.
     start = end - age_days * DAY_NS
     clock = Clock(start)
     monkeypatch.setattr("halqa.vault.events.wall_ns", clock)
-    v = app.create_vault(path, PASSPHRASE, TEST_KDF)
+    v = domains.create_vault(path, PASSPHRASE, TEST_KDF)
     share = split(v.master_key, 3, 2, v.meta("vault_id"))[0].vault_id
     times = _session_times(rng, start + 10**9, end, age_days)
     duress_at = 0 if rng.random() < 0.5 else len(times) // 2
@@ -361,7 +361,7 @@ def test_known_limit_the_decoys_device_key_is_its_own(tmp_path):
     """docs/threat-model.md: a contact who knows the real device's fingerprint can tell. Sharing
     the real device's keys would let whoever opens the decoy sign as the organiser. If this ever
     changes, the threat model must change with it."""
-    v = app.create_vault(tmp_path / "v.halqa", PASSPHRASE, TEST_KDF)
+    v = domains.create_vault(tmp_path / "v.halqa", PASSPHRASE, TEST_KDF)
     v.set_duress(DURESS)
     real_device = v.device_id
     v.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from halqa import app, places
+from halqa import domains, places
 from halqa.errors import InvalidInput, VaultCorrupt, VaultMissing, WrongPassphrase
 from halqa.vault import TEST_KDF, Vault, panic
 from halqa.vault.keyslots import HEADER_SIZE, SLOT_COUNT, SLOT_SIZE, Header
@@ -110,8 +110,8 @@ def test_duress_inside_decoy_never_touches_real_slot(vault, vault_path):
 
 def test_with_and_without_duress_indistinguishable(tmp_path):
     """Same files, same sizes, same header structure: only random-looking slot bytes differ."""
-    a = app.create_vault(tmp_path / "a.halqa", PASSPHRASE, TEST_KDF)
-    b = app.create_vault(tmp_path / "b.halqa", PASSPHRASE, TEST_KDF)
+    a = domains.create_vault(tmp_path / "a.halqa", PASSPHRASE, TEST_KDF)
+    b = domains.create_vault(tmp_path / "b.halqa", PASSPHRASE, TEST_KDF)
     sizes_before = {n: (tmp_path / "b.halqa" / n).stat().st_size for n in (HEADER_FILE, *DB_FILES)}
     b.set_duress(DURESS, destroy=True)
     a.close()

@@ -113,7 +113,7 @@ def demo_vault(tmp_path_factory):
     lists, every kind of row."""
     import random
 
-    from halqa.app import create_vault, load
+    from halqa.domains import create_vault, load
     from halqa.vault import TEST_KDF
     from tests.conftest import PASSPHRASE
 
