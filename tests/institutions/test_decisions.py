@@ -77,7 +77,7 @@ def test_ranked_with_positions_and_counts(vault):
     ({"title": "", "options": ["a", "b"]}, "institutions.bad_text"),
     ({"title": "x", "options": ["a", "b"], "quorum": -1}, "institutions.bad_quorum"),
     ({"title": "x", "options": ["a", "b"], "closes": "2026-05-01", "day": "2026-06-01"}, "institutions.closes_before"),
-    ({"title": "x", "options": ["a", "b"], "closes": "June"}, "mutual_aid.error.day"),
+    ({"title": "x", "options": ["a", "b"], "closes": "June"}, "error.bad_day"),
     ({"title": "x", "options": ["a", "b"], "circles": ["nope"]}, "circles.unknown_circle"),
 ])
 def test_bad_proposals_write_nothing(vault, kwargs, msg):
