@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from halqa import domains
 from halqa.errors import InvalidInput, NotFound
 from halqa.institutions import (
     close,
@@ -16,9 +15,10 @@ from halqa.institutions import (
     proposals,
     propose,
 )
-from halqa.vault import TEST_KDF, export_commits
+from halqa.vault import export_commits
 
 from ..conftest import ingest_from_devices as ingest
+from ..conftest import new_vault
 from .helpers import MEMBERS, neighbourhood
 
 
@@ -142,12 +142,8 @@ def test_links_and_the_decision_log(vault):
     assert [x["id"] for x in proposals(vault, circle="c0")] == [p["id"]]
 
 
-def _device(tmp_path, name):
-    return domains.create_vault(tmp_path / f"{name}.halqa", "correct horse battery staple", TEST_KDF)
-
-
 def test_positions_merge_from_several_devices(tmp_path):
-    a, b = _device(tmp_path, "a"), _device(tmp_path, "b")
+    a, b = new_vault(tmp_path, "a"), new_vault(tmp_path, "b")
     try:
         neighbourhood(a)
         p = propose(a, "Generator share", ["yes", "no"], members=MEMBERS, day="2026-06-01")

@@ -24,7 +24,7 @@ from halqa.institutions import (
     shifts,
 )
 from halqa.mutual_aid import list_repairs, log_repair, statement
-from tests.mutual_aid.helpers import fresh_vault
+from tests.conftest import fresh_vault
 
 from .helpers import MEMBERS, neighbourhood
 

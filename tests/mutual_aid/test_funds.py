@@ -4,8 +4,7 @@ from hypothesis import strategies as st
 
 import halqa.mutual_aid as ma
 from halqa.errors import InvalidInput, NotFound
-
-from .helpers import fresh_vault
+from tests.conftest import fresh_vault
 
 
 def _setup(vault):
