@@ -19,11 +19,12 @@ from halqa.bridge import (
     unconfirmed,
 )
 from halqa.bridge.privacy import csv_cell, table_csv
-from halqa.bridge.records import ContactPut, new_id
+from halqa.bridge.records import ContactPut
 from halqa.errors import InvalidInput
 from halqa.places import add_area, add_household
 from halqa.publish.posters import safe_stem
 from halqa.vault.authz import ClockWrong, Unauthorised, set_max_ahead_hours
+from halqa.vault.values import new_id
 from tests.conftest import new_vault
 
 from .conftest import pair
