@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from halqa import app
+from halqa import domains
 from halqa.bridge import add_contact, export_bundle, identity, import_bundle
 from halqa.bridge.bundle import read_inner, seal
 from halqa.bridge.keys import age_identity, age_identity_text
@@ -72,9 +72,9 @@ def main() -> None:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="halqa-bench-"))
     try:
-        app.load()
-        a = app.create_vault(tmp / "a.halqa", "bench-pass", TEST_KDF)
-        b = app.create_vault(tmp / "b.halqa", "bench-pass", TEST_KDF)
+        domains.load()
+        a = domains.create_vault(tmp / "a.halqa", "bench-pass", TEST_KDF)
+        b = domains.create_vault(tmp / "b.halqa", "bench-pass", TEST_KDF)
         add_contact(a, "b", text=identity(b)["text"])
         add_contact(b, "a", text=identity(a)["text"])
         timed(f"fill sender vault ({args.events:,} events)", lambda: fill(a, args.events))
@@ -116,12 +116,12 @@ def main() -> None:
             with psycopg.connect(url, autocommit=True) as c:
                 c.execute("CREATE DATABASE hub")
             hub = hub_init(url.rsplit("/", 1)[0] + "/hub")
-            ally = app.create_vault(tmp / "ally.halqa", "bench-pass", TEST_KDF)  # baseline: the embedded store
+            ally = domains.create_vault(tmp / "ally.halqa", "bench-pass", TEST_KDF)  # baseline: the embedded store
             files = []
 
             def make_circles() -> None:
                 for i in range(args.bundles):
-                    v = app.create_vault(tmp / f"c{i}.halqa", "bench-pass", TEST_KDF)
+                    v = domains.create_vault(tmp / f"c{i}.halqa", "bench-pass", TEST_KDF)
                     for name, store in (("hub", hub), ("ally", ally)):
                         add_contact(v, name, text=identity(store)["text"])
                         add_contact(store, f"c{i}", text=identity(v)["text"])

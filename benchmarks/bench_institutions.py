@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from halqa import app
+from halqa import domains
 from halqa.institutions import CONSENT, KINDS, tabulate, tally
 from halqa.vault import TEST_KDF
 
@@ -96,7 +96,7 @@ def vault_rows(rows: list[tuple[str, float, str]]) -> None:
 
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as d:
-        vault = app.create_vault(Path(d) / "bench.halqa", "benchmark passphrase", TEST_KDF)
+        vault = domains.create_vault(Path(d) / "bench.halqa", "benchmark passphrase", TEST_KDF)
         codes = [f"A{i:03d}" for i in range(AREAS)]
         homes = [(f"hh-{i:05d}", codes[i % len(codes)]) for i in range(HOUSEHOLDS)]
         with vault.transaction() as tx:

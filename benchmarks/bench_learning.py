@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from halqa import app
+from halqa import domains
 from halqa.errors import InvalidInput
 from halqa.learning import fairness_violations, greedy_rotation, rotation
 from halqa.learning.records import month_add
@@ -57,7 +57,7 @@ def bench_health(n_circles: int, rng: random.Random) -> tuple:
     from halqa.circles.records import CirclePut, MeetingPut, MemberPut
 
     with tempfile.TemporaryDirectory() as tmp:
-        vault = app.create_vault(Path(tmp) / "b.halqa", "bench bench bench", TEST_KDF)
+        vault = domains.create_vault(Path(tmp) / "b.halqa", "bench bench bench", TEST_KDF)
         with vault.transaction() as tx:
             for ci in range(n_circles):
                 names = [f"c{ci}m{j}" for j in range(6)]
@@ -94,7 +94,7 @@ def main() -> None:
     parser.add_argument("--circles", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    app.load()
+    domains.load()
     rng = random.Random(args.seed)
     print("1. A year of learning sessions (12 months, study + report each month)")
     print(f"{'circles':>8} {'blackouts':>9} | {'greedy s':>9} {'unfair':>7} | {'CP-SAT s':>9} {'unfair':>10}")

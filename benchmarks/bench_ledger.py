@@ -256,7 +256,7 @@ def same(a: dict, b: dict) -> tuple[bool, str]:
 
 
 def bulk_import(rows: int) -> tuple[float, dict]:
-    from halqa import app
+    from halqa import domains
     from halqa.ledger import enrol_households, import_file
     from halqa.vault import TEST_KDF
 
@@ -271,7 +271,7 @@ def bulk_import(rows: int) -> tuple[float, dict]:
         lines += [f"hh-{h:06d},A{h % 40:03d},{time_iso(a)},{time_iso(b)},grid\n" for h, a, b in zip(hhs, s, e, strict=True)]
         f = Path(d) / "big.csv"
         f.write_text("".join(lines))
-        v = app.create_vault(Path(d) / "v.halqa", "benchmark-pass", TEST_KDF)
+        v = domains.create_vault(Path(d) / "v.halqa", "benchmark-pass", TEST_KDF)
         enrol_households(v, hh_csv)
         t0 = time.perf_counter()
         res = import_file(v, f)

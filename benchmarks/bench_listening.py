@@ -107,7 +107,7 @@ def bench_analysis(n: int) -> None:
 
 
 def bench_vault(n: int) -> None:
-    from halqa import app
+    from halqa import domains
     from halqa.listening import import_grievances, load_data
     from halqa.vault import TEST_KDF
 
@@ -119,7 +119,7 @@ def bench_vault(n: int) -> None:
         day = f"2026-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
         lines.append(f'"{t}",{lab[0]},{place},{day},sect={rng.choice(["shia", "sunni"])}|sector=port,angry,{rng.randint(1, 3)}')
     csv_text = "\n".join(lines) + "\n"
-    with tempfile.TemporaryDirectory() as d, app.create_vault(Path(d) / "v", "bench-passphrase", TEST_KDF) as v:
+    with tempfile.TemporaryDirectory() as d, domains.create_vault(Path(d) / "v", "bench-passphrase", TEST_KDF) as v:
         timed(f"import CSV into the vault, {n:,} rows (one commit)", lambda: import_grievances(v, csv_text))
         timed(f"load_data from the vault, {n:,} grievances", lambda: load_data(v))
         timed(f"shared causes straight from the vault, {n:,}", lambda: shared_causes(v, by=["sect", "district"]))
@@ -150,7 +150,7 @@ def bench_vault_cold(n: int, rebuild: bool = False) -> None:
     from scipy.stats import beta, false_discovery_control, linregress, norm  # noqa: F401 - imports are not read time
 
     import halqa.places as places
-    from halqa import app
+    from halqa import domains
     from halqa.listening import add_grievance, import_grievances, load_data
     from halqa.listening.records import AGG_TABLES
     from halqa.vault import TEST_KDF, Vault
@@ -165,7 +165,7 @@ def bench_vault_cold(n: int, rebuild: bool = False) -> None:
     }
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "v"
-        with app.create_vault(path, "bench-passphrase", TEST_KDF) as v:
+        with domains.create_vault(path, "bench-passphrase", TEST_KDF) as v:
             places.demo(v, random.Random(0), households_per_area=1)
             timed(f"cold: import {n:,} grievances into the vault (one commit)", lambda: import_grievances(v, csv_text),
                   baseline="setup, incl. aggregates")

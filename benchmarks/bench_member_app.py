@@ -27,7 +27,7 @@ from pathlib import Path
 
 warnings.filterwarnings("ignore")
 
-from halqa.app import create_vault  # noqa: E402
+from halqa.domains import create_vault  # noqa: E402
 from halqa.vault import TEST_KDF  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from halqa import app
+from halqa import domains
 from halqa.vault import TEST_KDF
 
 ENTRIES = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
@@ -36,7 +36,7 @@ def main() -> None:
     rng = random.Random(2026)
     rows: list[tuple[str, float, str]] = []
     with tempfile.TemporaryDirectory() as d:
-        vault = app.create_vault(Path(d) / "bench.halqa", "benchmark passphrase", TEST_KDF)
+        vault = domains.create_vault(Path(d) / "bench.halqa", "benchmark passphrase", TEST_KDF)
         ma.create_fund(vault, "families", "IQD", day="2025-01-01")
         ma.set_rate(vault, "USD", "1310", day="2025-01-01")
         start = time.perf_counter()

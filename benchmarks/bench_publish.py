@@ -15,14 +15,14 @@ from pathlib import Path
 import vl_convert as vlc
 
 import halqa.publish as publish
-from halqa import app
+from halqa import domains
 from halqa.vault import TEST_KDF
 
 
 def _demo_vault(folder: Path):
-    v = app.create_vault(folder / "bench.halqa", "bench passphrase", TEST_KDF)
+    v = domains.create_vault(folder / "bench.halqa", "bench passphrase", TEST_KDF)
     rng = random.Random(2026)
-    for mod in app.load():
+    for mod in domains.load():
         if mod.__name__ != "halqa.publish" and hasattr(mod, "demo"):
             mod.demo(v, rng)
     return v

@@ -18,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from halqa import app
+from halqa import domains
 from halqa.places import HouseholdPut
 from halqa.vault import TEST_KDF, KdfParams, Vault
 from halqa.vault.events import encode_payload
@@ -86,7 +86,7 @@ def bench_append(vault: Vault, n: int) -> float:
 
 def bench_unlock(tmp: Path, kdf: KdfParams, repeats: int = 3) -> float:
     path = tmp / "unlock.halqa"
-    app.create_vault(path, PW, kdf).close()
+    domains.create_vault(path, PW, kdf).close()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -100,7 +100,7 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=200_000)
     ap.add_argument("--rebuild-events", type=int, default=1_000_000)
     args = ap.parse_args()
-    app.load()
+    domains.load()
     console = Console()
     table = Table(title=f"halqa vault benchmark ({os.cpu_count()} cores)")
     for col in ("measure", "value", "target", "met"):
@@ -114,7 +114,7 @@ def main() -> None:
         raw = bench_raw_sqlite(tmp, args.events)
         with plain_vault(tmp) as pv:
             plain = bench_append(pv, args.events)
-        vault = app.create_vault(tmp / "bench.halqa", PW, TEST_KDF)
+        vault = domains.create_vault(tmp / "bench.halqa", PW, TEST_KDF)
         ours = bench_append(vault, args.events)
         table.add_row(f"floor: raw sqlite3 executemany of pre-encoded rows, {args.events:,}", f"{raw:,.0f} rows/s",
                       "reference", "")

@@ -32,7 +32,7 @@ warnings.filterwarnings("ignore")
 import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 
-from halqa.app import run_demo  # noqa: E402
+from halqa.domains import run_demo  # noqa: E402
 from halqa.vault import TEST_KDF, Vault  # noqa: E402
 from halqa.web import create_app  # noqa: E402
 from halqa.web.state import WebState  # noqa: E402

@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from halqa import app, circles, institutions, ledger, listening, places
+from halqa import circles, domains, institutions, ledger, listening, places
 from halqa.bridge import add_contact, export_bundle, identity, import_bundle
 from halqa.bridge.bundle import MAGIC, _body_hash, _sig_digest, seal, write_inner
 from halqa.bridge.keys import age_recipient, parse_peer
@@ -54,7 +54,7 @@ class Ctx:
 
 def _vault(work: Path, name: str = "v") -> Any:
     os.environ.setdefault("HALQA_INSECURE_TEST_KDF", "1")
-    return app.create_vault(work / f"{name}.halqa", PASSPHRASE, TEST_KDF)
+    return domains.create_vault(work / f"{name}.halqa", PASSPHRASE, TEST_KDF)
 
 
 def _filled(work: Path) -> Ctx:

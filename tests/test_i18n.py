@@ -66,9 +66,9 @@ def test_no_message_id_is_defined_twice():
 
 
 def test_every_demo_step_has_a_heading():
-    from halqa import app
+    from halqa import domains
 
-    for mod in app.load():
+    for mod in domains.load():
         if hasattr(mod, "demo"):
             step = mod.__name__.rsplit(".", 1)[-1]
             for lang in LANGUAGES:

@@ -25,3 +25,15 @@ def test_vault_methods_documented():
 
 def test_root():
     assert halqa.__all__ == ["HalqaError", "__version__"]
+
+
+def test_values_api():
+    """Days, ids and JSON columns: the one definition every domain uses (docs/contributing.md)."""
+    from halqa.vault import values
+
+    assert sorted(values.__all__) == sorted([
+        "ID_BYTES", "check_day", "check_stored_day", "day_of_ms", "json_dict", "json_list", "json_text", "new_id",
+        "today", "today_date",
+    ])
+    for name in values.__all__:
+        assert getattr(values, name).__doc__ or name == "ID_BYTES", name

@@ -1,6 +1,6 @@
 """halqa (حلقة, "circle"): a local-first, encrypted toolkit for mutual-aid and workers' circles.
 
-Start with :mod:`halqa.vault` (the encrypted store) and :mod:`halqa.app` (all domains).
+Start with :mod:`halqa.vault` (the encrypted store) and :mod:`halqa.domains` (all domains).
 """
 
 from halqa.errors import HalqaError

@@ -12,16 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from halqa import app
 from halqa.bridge import add_contact, identity
-from halqa.vault import TEST_KDF
-
-from ..conftest import PASSPHRASE
-
-
-def make_device(folder: Path, name: str):
-    """A new vault (weak KDF) at ``folder/name.halqa``."""
-    return app.create_vault(folder / f"{name}.halqa", PASSPHRASE, TEST_KDF)
 
 
 def pair(*vaults, role: str = "device") -> None:
@@ -34,13 +25,11 @@ def pair(*vaults, role: str = "device") -> None:
 
 
 @pytest.fixture
-def devices(tmp_path: Path):
+def devices(make_vault):
     """Three paired devices of one circle: ``x``, ``y``, ``z``."""
-    vs = [make_device(tmp_path, n) for n in "xyz"]
+    vs = [make_vault(n) for n in "xyz"]
     pair(*vs)
-    yield vs
-    for v in vs:
-        v.close()
+    return vs
 
 
 @pytest.fixture(scope="session")

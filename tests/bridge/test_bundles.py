@@ -14,8 +14,9 @@ from halqa.bridge.bundle import MAGIC, read_inner, seal, write_inner
 from halqa.bridge.keys import age_identity_text
 from halqa.errors import NotFound
 from halqa.vault import export_commits, redact
+from tests.conftest import new_vault
 
-from .conftest import make_device, pair
+from .conftest import pair
 
 
 def _state(v):
@@ -156,7 +157,7 @@ def test_inner_tampering_under_a_valid_age_layer(devices):
 
 def test_unknown_sender_and_forwarded_bundles(devices, tmp_path: Path):
     x, y, z = devices
-    stranger = make_device(tmp_path, "stranger")
+    stranger = new_vault(tmp_path, "stranger")
     try:
         add_contact(stranger, "y", text=identity(y)["text"])
         places.add_area(stranger, "NKH", "حي النخيل")
@@ -217,7 +218,7 @@ def test_kinds_and_since(devices):
 
 
 def test_pairing_between_two_fresh_devices(tmp_path: Path):
-    a, b = make_device(tmp_path, "a"), make_device(tmp_path, "b")
+    a, b = new_vault(tmp_path, "a"), new_vault(tmp_path, "b")
     try:
         pair(a, b)
         places.add_area(a, "NKH", "حي النخيل")

@@ -13,8 +13,7 @@ import pytest
 import halqa.bridge as B
 from halqa import places
 from halqa.bridge.bundle import read_inner
-
-from .conftest import make_device
+from tests.conftest import new_vault
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,7 +57,7 @@ def test_contacts_add_age_keygen_export_and_age_decrypts(cli, vault, tmp_path: P
 
 
 def test_sync_import_json_and_exit_codes(cli, vault, tmp_path: Path):
-    sender = make_device(tmp_path, "sender")
+    sender = new_vault(tmp_path, "sender")
     try:
         B.add_contact(sender, "me", text=B.identity(vault)["text"], role="device")
         B.add_contact(vault, "sender", text=B.identity(sender)["text"], verified="qr", role="device")
@@ -81,7 +80,7 @@ def test_sync_import_json_and_exit_codes(cli, vault, tmp_path: Path):
     code, out = cli("sync", "import", str(tmp_path / "in.age"), "--json")
     assert code == 2 and json.loads(out)["error"] == "bridge.bundle_replayed"
     # a foreign bundle (sealed to someone else)
-    other = make_device(tmp_path, "other")
+    other = new_vault(tmp_path, "other")
     try:
         B.add_contact(vault, "other", text=B.identity(other)["text"])
         B.export_bundle(vault, ["other"], tmp_path / "foreign.age")

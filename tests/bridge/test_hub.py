@@ -23,8 +23,7 @@ from halqa.errors import InvalidInput
 from halqa.places import HouseholdPut
 from halqa.vault import export_commits
 from halqa.vault.authz import Unauthorised
-
-from .conftest import make_device
+from tests.conftest import new_vault
 
 
 def test_dialect_translation():
@@ -42,7 +41,7 @@ def circles(tmp_path):
     """Three circles with listening data, each with the hub-to-be as a contact later."""
     vs = []
     for i, name in enumerate(("basra", "nasiriya", "sulaymaniyah")):
-        v = make_device(tmp_path, name)
+        v = new_vault(tmp_path, name)
         rng = random.Random(i)
         places.demo(v, rng, households_per_area=1)
         listening.demo(v, rng, n=120)
@@ -98,8 +97,8 @@ def test_same_merge_on_both_backends(pg_server, tmp_path):
     """Full commit bundles from three devices, in two different orders with duplicates, into the
     hub and into an embedded vault: identical events, commits and tables."""
     hub = hub_init(pg_server())
-    vault = make_device(tmp_path, "ally")
-    devs = [make_device(tmp_path, n) for n in "abc"]
+    vault = new_vault(tmp_path, "ally")
+    devs = [new_vault(tmp_path, n) for n in "abc"]
     try:
         for store in (hub, vault):
             for d in devs:

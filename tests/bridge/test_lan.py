@@ -27,8 +27,7 @@ from halqa import places
 from halqa.bridge import add_contact, identity, push_bundle, serve_push
 from halqa.bridge import lan as lan_module
 from halqa.errors import InvalidInput
-
-from .conftest import make_device
+from tests.conftest import new_vault
 
 
 class _Tap:
@@ -192,7 +191,7 @@ def _refused(sender, receiver, name: str, logged: str) -> _Listener:
 
 def test_push_refuses_strangers_and_impostors(devices, tmp_path):
     x, y, z = devices
-    stranger = make_device(tmp_path, "stranger")
+    stranger = new_vault(tmp_path, "stranger")
     try:
         add_contact(stranger, "y", text=identity(y)["text"])
         places.add_area(stranger, "NKH", "حي النخيل")

@@ -13,8 +13,9 @@ from halqa.bridge.bundle import read_inner, write_inner
 from halqa.bridge.keys import age_identity
 from halqa.places import HouseholdPut
 from halqa.vault import export_commits
+from tests.conftest import new_vault
 
-from .conftest import make_device, pair
+from .conftest import pair
 
 BOOKKEEPING = ("bridge_seen", "bridge_known")
 
@@ -32,7 +33,7 @@ def _content(v):
 def test_bundles_in_any_order_and_duplication_give_identical_vaults(tmp_path_factory, actions, seed, dup):
     rng = random.Random(seed)
     base = tmp_path_factory.mktemp("bundles")
-    vs = [make_device(base, n) for n in "xyz"]
+    vs = [new_vault(base, n) for n in "xyz"]
     try:
         pair(*vs)
         mailbox: list[tuple[int, bytes]] = []  # (recipient, sealed bundle)
@@ -72,7 +73,7 @@ def test_bundles_in_any_order_and_duplication_give_identical_vaults(tmp_path_fac
 
 @pytest.fixture(scope="module")
 def one_vault(tmp_path_factory):
-    v = make_device(tmp_path_factory.mktemp("inner"), "v")
+    v = new_vault(tmp_path_factory.mktemp("inner"), "v")
     yield v
     v.close()
 

@@ -18,8 +18,7 @@ from halqa.bridge.records import ContactPut
 from halqa.errors import InvalidInput
 from halqa.places import add_area, add_household
 from halqa.vault import CommitRecord, Vault, export_commits
-
-from .conftest import make_device
+from tests.conftest import new_vault
 
 
 def add(vault: Vault, name: str, peer: Vault, role: str = "ally", **scope: str) -> dict:
@@ -63,7 +62,7 @@ def refused(receiver: Vault, bundle: bytes, *words: str) -> InvalidInput:
 @pytest.fixture
 def world(tmp_path: Path):
     """A circle, its ally, another contact of the circle, and an outsider (issue 13's four vaults)."""
-    circle, ally, other, outsider = (make_device(tmp_path, n) for n in ("circle", "ally", "other", "outsider"))
+    circle, ally, other, outsider = (new_vault(tmp_path, n) for n in ("circle", "ally", "other", "outsider"))
     add(circle, "ally", ally, "ally")
     add(circle, "other", other, "device")
     add(ally, "circle", circle, "circle")
@@ -128,7 +127,7 @@ def test_ally_cannot_edit_a_record_of_a_kind_it_may_author(world):
 
 
 def test_member_writing_another_households_outage_is_refused(tmp_path):
-    circle, phone = make_device(tmp_path, "circle"), make_device(tmp_path, "phone")
+    circle, phone = new_vault(tmp_path, "circle"), new_vault(tmp_path, "phone")
     try:
         add_area(circle, "NKH", "حي النخيل")
         mine, theirs = add_household(circle, "NKH"), add_household(circle, "NKH")

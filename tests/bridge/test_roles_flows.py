@@ -19,19 +19,21 @@ from halqa.bridge import (
     unconfirmed,
 )
 from halqa.bridge.privacy import csv_cell, table_csv
-from halqa.bridge.records import ContactPut, new_id
+from halqa.bridge.records import ContactPut
 from halqa.errors import InvalidInput
 from halqa.places import add_area, add_household
 from halqa.publish.posters import safe_stem
 from halqa.vault.authz import ClockWrong, Unauthorised, set_max_ahead_hours
+from halqa.vault.values import new_id
+from tests.conftest import new_vault
 
-from .conftest import make_device, pair
+from .conftest import pair
 from .test_roles import add, files, forge, own_commits
 
 
 @pytest.fixture
 def three(tmp_path: Path):
-    vs = [make_device(tmp_path, n) for n in ("circle", "laptop", "phone")]
+    vs = [new_vault(tmp_path, n) for n in ("circle", "laptop", "phone")]
     yield vs
     for v in vs:
         v.close()
@@ -76,7 +78,7 @@ def test_an_ally_sends_back_its_own_tactics_and_nothing_else(three):
 
 
 def test_devices_replicate_contacts_and_forward_their_members(tmp_path: Path):
-    a, b, phone = (make_device(tmp_path, n) for n in ("a", "b", "phone"))
+    a, b, phone = (new_vault(tmp_path, n) for n in ("a", "b", "phone"))
     try:
         pair(a, b)
         add_area(b, "NKH", "حي النخيل")
@@ -98,7 +100,7 @@ def test_devices_replicate_contacts_and_forward_their_members(tmp_path: Path):
 
 
 def test_a_key_change_is_never_taken_from_an_import(tmp_path: Path):
-    a, b, ally, outsider = (make_device(tmp_path, n) for n in ("a", "b", "ally", "outsider"))
+    a, b, ally, outsider = (new_vault(tmp_path, n) for n in ("a", "b", "ally", "outsider"))
     try:
         pair(a, b)
         for v in (a, b):
@@ -129,7 +131,7 @@ def test_a_key_change_is_never_taken_from_an_import(tmp_path: Path):
 
 
 def test_contacts_from_before_roles_are_allies_until_confirmed(cli, vault, tmp_path: Path):
-    old = make_device(tmp_path, "old-laptop")
+    old = new_vault(tmp_path, "old-laptop")
     try:
         ident = identity(old)
         # what an older halqa wrote: no role
@@ -164,7 +166,7 @@ def test_contacts_from_before_roles_are_allies_until_confirmed(cli, vault, tmp_p
 
 
 def test_contacts_commands(cli, vault, tmp_path: Path):
-    other = make_device(tmp_path, "other")
+    other = new_vault(tmp_path, "other")
     try:
         text = identity(other)["text"]
     finally:
@@ -276,7 +278,7 @@ def test_csv_cells_cannot_run_formulas():
 
 
 def test_cli_import_refusal_exits_2_and_writes_nothing(cli, vault, tmp_path: Path):
-    ally = make_device(tmp_path, "ally")
+    ally = new_vault(tmp_path, "ally")
     try:
         add(vault, "ally", ally, "ally")
         start = int(ally.meta("seq"))

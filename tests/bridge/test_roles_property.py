@@ -18,8 +18,8 @@ from halqa.bridge import import_bundle
 from halqa.errors import InvalidInput
 from halqa.places import add_area, add_household
 from halqa.vault import Vault
+from tests.conftest import new_vault
 
-from .conftest import make_device
 from .test_roles import add, files, forge, own_commits
 
 _COUNTER = itertools.count()
@@ -75,7 +75,7 @@ def folder():
 @given(role=ROLE, actions=st.lists(st.sampled_from(sorted(ACTIONS)), min_size=1, max_size=5))
 def test_import_adds_exactly_the_permitted_events_or_nothing(folder, role, actions):
     n = next(_COUNTER)
-    receiver, sender = make_device(folder, f"r{n}"), make_device(folder, f"s{n}")
+    receiver, sender = new_vault(folder, f"r{n}"), new_vault(folder, f"s{n}")
     try:
         add_area(receiver, "NKH", "حي النخيل")
         own, other = add_household(receiver, "NKH"), add_household(receiver, "NKH")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from halqa import app
+from halqa import domains
 from halqa.vault import registered_kinds
 from halqa.vault.authz import AUTHOR, ROLES, roles_markdown
 
@@ -19,7 +19,7 @@ def test_threat_model_table_matches_the_code():
 
 
 def test_every_role_is_in_the_table_and_every_listed_kind_exists():
-    app.load()
+    domains.load()
     table = roles_markdown()
     assert all(f"| `{role}` |" in table for role in ROLES)
     kinds = registered_kinds()

@@ -8,8 +8,8 @@ import pytest
 
 from halqa.bridge.records import ContactPut
 from halqa.places import add_area
+from tests.conftest import new_vault
 
-from .conftest import make_device
 from .test_roles import add, files, forge, own_commits
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*httpx.*")
@@ -34,7 +34,7 @@ def web(vault):
 
 
 def test_web_export_and_import_follow_roles(web, vault, tmp_path: Path):
-    ally = make_device(tmp_path, "ally")
+    ally = new_vault(tmp_path, "ally")
     try:
         add(vault, "ally", ally, "ally")
         add_area(vault, "NKH", "حي النخيل")

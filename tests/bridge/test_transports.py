@@ -22,8 +22,7 @@ from halqa.bridge import (
 from halqa.bridge.keys import pairing_text
 from halqa.bridge.qr import MAX_QR_BUNDLE, frames
 from halqa.errors import InvalidInput
-
-from .conftest import make_device
+from tests.conftest import new_vault
 
 
 @settings(max_examples=40, deadline=None)
@@ -64,7 +63,7 @@ def test_bundle_through_qr_images(devices, tmp_path: Path):
 
 def test_contact_from_identity_qr_image(devices, tmp_path: Path):
     x, _, _ = devices
-    other = make_device(tmp_path, "other")
+    other = new_vault(tmp_path, "other")
     try:
         text = identity_qr(other, tmp_path / "id.png")
         assert "█" in text or "▀" in text or "▄" in text

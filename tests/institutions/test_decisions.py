@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from halqa import app
 from halqa.errors import InvalidInput, NotFound
 from halqa.institutions import (
     close,
@@ -16,9 +15,10 @@ from halqa.institutions import (
     proposals,
     propose,
 )
-from halqa.vault import TEST_KDF, export_commits
+from halqa.vault import export_commits
 
 from ..conftest import ingest_from_devices as ingest
+from ..conftest import new_vault
 from .helpers import MEMBERS, neighbourhood
 
 
@@ -77,7 +77,7 @@ def test_ranked_with_positions_and_counts(vault):
     ({"title": "", "options": ["a", "b"]}, "institutions.bad_text"),
     ({"title": "x", "options": ["a", "b"], "quorum": -1}, "institutions.bad_quorum"),
     ({"title": "x", "options": ["a", "b"], "closes": "2026-05-01", "day": "2026-06-01"}, "institutions.closes_before"),
-    ({"title": "x", "options": ["a", "b"], "closes": "June"}, "mutual_aid.error.day"),
+    ({"title": "x", "options": ["a", "b"], "closes": "June"}, "error.bad_day"),
     ({"title": "x", "options": ["a", "b"], "circles": ["nope"]}, "circles.unknown_circle"),
 ])
 def test_bad_proposals_write_nothing(vault, kwargs, msg):
@@ -142,12 +142,8 @@ def test_links_and_the_decision_log(vault):
     assert [x["id"] for x in proposals(vault, circle="c0")] == [p["id"]]
 
 
-def _device(tmp_path, name):
-    return app.create_vault(tmp_path / f"{name}.halqa", "correct horse battery staple", TEST_KDF)
-
-
 def test_positions_merge_from_several_devices(tmp_path):
-    a, b = _device(tmp_path, "a"), _device(tmp_path, "b")
+    a, b = new_vault(tmp_path, "a"), new_vault(tmp_path, "b")
     try:
         neighbourhood(a)
         p = propose(a, "Generator share", ["yes", "no"], members=MEMBERS, day="2026-06-01")

@@ -24,7 +24,7 @@ from halqa.institutions import (
     shifts,
 )
 from halqa.mutual_aid import list_repairs, log_repair, statement
-from tests.mutual_aid.helpers import fresh_vault
+from tests.conftest import fresh_vault
 
 from .helpers import MEMBERS, neighbourhood
 
@@ -128,7 +128,7 @@ def test_import_reports_every_bad_row_and_keeps_the_good(vault, tmp_path):
     res = import_deliveries(vault, path)
     assert res["kept"] == 2 and res["rejected"] == 4
     assert [(e["line"], e["error"]) for e in res["errors"]] == [
-        (3, "institutions.not_served"), (4, "institutions.negative_quantity"), (5, "mutual_aid.error.day"),
+        (3, "institutions.not_served"), (4, "institutions.negative_quantity"), (5, "error.bad_day"),
         (6, "institutions.unknown_service")]
     assert sorted(d["quantity"] for d in deliveries(vault)) == [20.5, 40.0]
     with pytest.raises(InvalidInput) as err:

@@ -100,11 +100,11 @@ def test_a_month_of_the_cycle(cli, tmp_path, monkeypatch, vault_path):
     ok("contacts", "add", "ally", "--age-recipient", ally_id["age_recipient"])
     ok("sync", "export", "--to", "ally", "--aggregate-only", "-o", str(tmp_path / "october.age"))
     # the ally pairs with the circle's device (its QR code carries this text) before importing
-    from halqa import app
+    from halqa import domains
     from halqa.bridge.keys import pairing_text
     from halqa.vault import Vault
 
-    app.load()
+    domains.load()
     with Vault.open(vault_path, "correct horse battery staple") as circle:
         text = pairing_text(circle)
     ok("--vault", str(ally), "contacts", "add", "circle", "--text", text, "--verified", "in-person", "--role", "circle")

@@ -6,6 +6,7 @@ import pytest
 
 import halqa.learning as learning
 from halqa.errors import InvalidInput, NotFound
+from tests.conftest import new_vault
 from tests.learning.helpers import add_meetings, make_circles
 
 
@@ -103,8 +104,6 @@ def test_attendance_is_an_alias_of_circles_meeting_held(vault):
 
 def test_quiet_action_cards_hold_only_time_and_own_instruction(vault, tmp_path):
     import halqa.listening as listening
-    from halqa import app
-    from halqa.vault import TEST_KDF
 
     make_circles(vault, sizes=(5, 5))
     out = learning.quiet_action(vault, "2027-04-01", 12, {"c0": "silence", "c1": "cleanup"})
@@ -119,7 +118,7 @@ def test_quiet_action_cards_hold_only_time_and_own_instruction(vault, tmp_path):
     assert listening.codebook_for_key(key_b).decode_quiet(cards["c0"]) == {"not_a_code": True}
     assert listening.codebook_for_key(key_a).decode_quiet(cards["c0"])["action"] == "silence"
     # circle A's own vault, once it adopted its key, reads its card and nothing else
-    with app.create_vault(tmp_path / "a", "passphrase-123", TEST_KDF) as own:
+    with new_vault(tmp_path, "a") as own:
         listening.adopt_codebook(own, key_a)
         make_circles(own, sizes=(5,))
         assert learning.open_card(own, "c0", cards["c0"])["do"] == "silence"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import halqa.learning as learning
 from halqa.circles import circles
+from tests.conftest import new_vault
 from tests.learning.helpers import add_meetings, make_circles
 
 
@@ -96,12 +97,10 @@ def test_rebuild_gives_identical_tables(vault):
 
 def test_kit_codebook_reads_the_new_circles_lines(vault, tmp_path):
     import halqa.listening as listening
-    from halqa import app
-    from halqa.vault import TEST_KDF
 
     make_circles(vault, sizes=(6,))
     kit = learning.starter_kit(vault, "c0")["codebook"]
-    with app.create_vault(tmp_path / "new", "passphrase-123", TEST_KDF) as new:
+    with new_vault(tmp_path, "new") as new:
         listening.adopt_codebook(new, kit["key"], kit["place_order"])
         lines = [listening.encode_line(new, "water", 4, "NKH"), listening.encode_line(new, "wages", 2, "NKH", lang="ar")]
     book = listening.codebook_for_key(kit["key"], kit["place_order"])

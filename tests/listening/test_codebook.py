@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import halqa.listening as L
 from halqa.errors import InvalidInput
 from halqa.listening.codebook import ITEMS, SHOPS, codebook
+from tests.conftest import new_vault
 
 PLACES = ["NKH", "MNA", "SHT", "SUQ", "MAM", "JSR", "872a1072bffffff"]
 THEMES = ["wages", "unemployment", "electricity", "water", "rent", "prices", "generator", "corruption", "health",
@@ -22,10 +23,8 @@ _FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
-    from halqa import app
-    from halqa.vault import TEST_KDF
 
-    v = app.create_vault(tmp_path_factory.mktemp("cb") / "v.halqa", "passphrase-123", TEST_KDF)
+    v = new_vault(tmp_path_factory.mktemp("cb"), "v")
     b = codebook(v, PLACES)
     yield v, b
     v.close()
@@ -102,11 +101,9 @@ def test_hand_typed_examples(book):
 
 
 def test_codes_differ_between_circles_and_stay_put(tmp_path):
-    from halqa import app
-    from halqa.vault import TEST_KDF
 
-    with app.create_vault(tmp_path / "a", "passphrase-123", TEST_KDF) as a, \
-            app.create_vault(tmp_path / "b", "passphrase-123", TEST_KDF) as b:
+    with new_vault(tmp_path, "a") as a, \
+            new_vault(tmp_path, "b") as b:
         L.encode_line(a, "wages", 4, "MNA")
         L.encode_line(b, "wages", 4, "MNA")
         ta, tb = codebook(a).theme_item, codebook(b).theme_item
@@ -140,14 +137,12 @@ def test_decode_without_codebook(vault):
 
 # ---------------------------------------------------------------------------- keys that travel, quiet cards
 def test_codebook_for_key_matches_a_vault_that_adopts_the_key(tmp_path):
-    from halqa import app
-    from halqa.vault import TEST_KDF
 
     key = L.fresh_codebook_key()
     assert len(key) == 32 and key != L.fresh_codebook_key()
     kit = L.codebook_for_key(key, ["SUQ", "NKH", "MNA"])
     assert L.codebook_for_key(key.hex(), ["SUQ", "NKH", "MNA"]) == kit
-    with app.create_vault(tmp_path / "new", "passphrase-123", TEST_KDF) as v:
+    with new_vault(tmp_path, "new") as v:
         L.adopt_codebook(v, key, ["SUQ", "NKH", "MNA"])
         assert codebook(v).key == key and codebook(v).theme_item == kit.theme_item
         lines = [L.encode_line(v, t, n, p, lang=lang) for t, n, p, lang in

@@ -34,7 +34,7 @@ def test_csv_import_reports_every_bad_row(vault, tmp_path: Path):
     report = L.import_grievances(vault, path)
     assert report.kept == 4
     assert [(r["line"], r["error"]) for r in report.rejected] == [
-        (6, "listening.unknown_theme"), (7, "listening.place_missing"), (8, "listening.day_missing"),
+        (6, "listening.unknown_theme"), (7, "listening.place_missing"), (8, "error.day_missing"),
         (9, "listening.bad_group_pair"), (10, "listening.bad_count")]
     assert "weather" in report.rejected[0]["reason"]
     rows = {g["day"]: g for g in L.list_grievances(vault)}
@@ -105,7 +105,7 @@ def test_json_array_and_lines(vault):
 
 def test_today_decides_the_future(vault):
     report = L.import_grievances(vault, "place,day\nNKH,2026-05-01\n", today=date(2026, 4, 1))
-    assert report.kept == 0 and report.rejected[0]["error"] == "listening.day_future"
+    assert report.kept == 0 and report.rejected[0]["error"] == "error.day_future"
 
 
 _key = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)

@@ -19,6 +19,7 @@ import halqa.ledger as ledger
 from halqa.bridge.outbox import OutboxInvalid, import_outbox, is_outbox, outbox_file
 from halqa.ledger.model import time_iso
 from halqa.vault.authz import Unauthorised
+from tests.conftest import new_vault
 from tests.member_app.conftest import Phone, pair
 
 HOUR = 3_600_000
@@ -276,15 +277,12 @@ def test_repeated_power_taps_change_nothing(homes):
 def test_deliveries_in_parts_and_resent_give_what_one_delivery_gives(tmp_path_factory, taps, cuts, resend):
     """Power taps delivered in consecutive parts (in time order, as the phone sends them), with
     earlier parts sent again at any point, store the same outages as one file with everything."""
-    from halqa.app import create_vault
-    from halqa.vault import TEST_KDF
-    from tests.conftest import PASSPHRASE
 
     now = time.time_ns() // 1_000_000
     results = []
     for split in (False, True):
         folder = tmp_path_factory.mktemp("v")
-        vault = create_vault(folder / "v.halqa", PASSPHRASE, TEST_KDF)
+        vault = new_vault(folder, "v")
         try:
             import halqa.places as places
 

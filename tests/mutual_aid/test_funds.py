@@ -4,8 +4,7 @@ from hypothesis import strategies as st
 
 import halqa.mutual_aid as ma
 from halqa.errors import InvalidInput, NotFound
-
-from .helpers import fresh_vault
+from tests.conftest import fresh_vault
 
 
 def _setup(vault):
@@ -67,7 +66,7 @@ def test_overdraft_only_when_explicit_and_nothing_written(vault):
     ({"amount": "100", "currency": "GBP"}, "mutual_aid.error.currency"),
     ({"amount": 0.5}, "mutual_aid.error.float_amount"),
     ({"amount": "100", "purpose": "bribes!"}, "mutual_aid.error.purpose"),
-    ({"amount": "100", "day": "yesterday"}, "mutual_aid.error.day"),
+    ({"amount": "100", "day": "yesterday"}, "error.bad_day"),
 ])
 def test_bad_disbursements_write_nothing(vault, kwargs, msg):
     _setup(vault)

@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 import halqa.mutual_aid as ma
 from halqa.errors import InvalidInput, NotFound
 from halqa.mutual_aid.pools import due_day, round_dues
-
-from .helpers import fresh_vault
+from tests.conftest import fresh_vault
 
 TEN = [f"m-{c}" for c in "abcdefghjk"]
 

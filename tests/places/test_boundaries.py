@@ -15,6 +15,7 @@ from shapely.geometry import shape
 import halqa.places as places
 from halqa.errors import InvalidInput
 from halqa.i18n import LANGUAGES, t
+from tests.conftest import new_vault
 
 FILE = Path(__file__).parent / "data" / "neighbourhood.geojson"
 CODES = ("JSR", "SUQ", "NKH", "MNA", "SHT", "MAM")
@@ -87,14 +88,12 @@ def test_dense_shapes_are_lighter_on_a_screen_than_on_paper(areas):
 
 def test_boundaries_travel_in_a_bundle(areas, tmp_path):
     """Stored as events, the shapes reach the circle's other device like any record."""
-    from halqa.app import create_vault
-    from halqa.vault import TEST_KDF, export_commits
-    from tests.conftest import PASSPHRASE
+    from halqa.vault import export_commits
 
     from ..conftest import ingest_from_devices as ingest
 
     places.import_boundaries(areas, FILE)
-    other = create_vault(tmp_path / "other.halqa", PASSPHRASE, TEST_KDF)
+    other = new_vault(tmp_path, "other")
     try:
         ingest(other, export_commits(areas))
         assert places.boundaries(other) == places.boundaries(areas)

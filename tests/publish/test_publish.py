@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 import halqa.publish as publish
-from halqa import app
+from halqa import domains
 from halqa.publish.compose import png_chunks
-from halqa.vault import TEST_KDF
+from tests.conftest import new_vault
 
 PASS = "poster test passphrase"
 needs_fonts = pytest.mark.skipif(not publish.fonts_available(), reason="fonts-noto-core is not installed")
@@ -28,9 +28,9 @@ BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 def demo_vault(tmp_path_factory):
     """The demo neighbourhood (places, listening, ledger, circles, mutual aid), built once."""
     path = tmp_path_factory.mktemp("pub") / "demo.halqa"
-    v = app.create_vault(path, PASS, TEST_KDF)
+    v = new_vault(path.parent, path.stem, passphrase=PASS)
     rng = random.Random(2026)
-    for mod in app.load():
+    for mod in domains.load():
         if mod.__name__ != "halqa.publish" and hasattr(mod, "demo"):
             mod.demo(v, rng)
     yield v
@@ -314,9 +314,9 @@ def leaky_vault(tmp_path_factory):
     from halqa.places import add_area, add_household
 
     path = tmp_path_factory.mktemp("leak") / "leak.halqa"
-    v = app.create_vault(path, PASS, TEST_KDF)
+    v = new_vault(path.parent, path.stem, passphrase=PASS)
     rng = random.Random(2026)
-    for mod in app.load():
+    for mod in domains.load():
         if mod.__name__ != "halqa.publish" and hasattr(mod, "demo"):
             mod.demo(v, rng)
     last = v.query_one("SELECT max(start_at) FROM ledger_interval")[0]

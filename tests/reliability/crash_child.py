@@ -10,10 +10,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from halqa import app, bridge, listening
+from halqa import bridge, domains, listening
 from halqa.vault import Vault, panic, restore
 
-app.load()
+domains.load()
 op, path, passphrase = sys.argv[1:4]
 arg = sys.argv[4] if len(sys.argv) > 4 else ""
 vault = None if op in ("restore", "panic") else Vault.open(path, passphrase)

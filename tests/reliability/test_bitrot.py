@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from halqa import app, places
+from halqa import domains, places
 from halqa.bridge import BundleInvalid, add_contact, export_bundle, identity, import_bundle
 from halqa.errors import HalqaError, VaultCorrupt
 from halqa.vault import TEST_KDF, Vault, backup, restore
@@ -29,7 +29,7 @@ def _flip(path: Path, offset: int) -> None:
 
 def _filled(path: Path, households: int = 300) -> tuple[Path, int]:
     """A closed vault with some rows; returns the path of its live database and its page count."""
-    v = app.create_vault(path, PASSPHRASE, TEST_KDF)
+    v = domains.create_vault(path, PASSPHRASE, TEST_KDF)
     places.add_area(v, "JSR", "حي الجسر")
     for i in range(households):
         places.add_household(v, "JSR", f"hh-{i:04d}")
@@ -41,7 +41,7 @@ def _filled(path: Path, households: int = 300) -> tuple[Path, int]:
 
 def _devices(folder: Path, *names: str) -> list[Vault]:
     """New vaults paired with each other as one person's devices (full replicas)."""
-    vs = [app.create_vault(folder / f"{n}.halqa", PASSPHRASE, TEST_KDF) for n in names]
+    vs = [domains.create_vault(folder / f"{n}.halqa", PASSPHRASE, TEST_KDF) for n in names]
     for v in vs:
         for w, m in zip(vs, names, strict=True):
             if v is not w:

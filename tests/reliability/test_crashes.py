@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from halqa import app, bridge, listening, places
+from halqa import bridge, domains, listening, places
 from halqa.errors import HalqaError
 from halqa.vault import TEST_KDF, Vault, backup
 from halqa.vault.store import HEADER_FILE
@@ -87,7 +87,7 @@ def _rows_csv(folder: Path, place: str) -> Path:
 def template(tmp_path: Path) -> Path:
     """A closed vault with a little of everything, to copy for each round."""
     path = tmp_path / "template.halqa"
-    v = app.create_vault(path, PASSPHRASE, TEST_KDF)
+    v = domains.create_vault(path, PASSPHRASE, TEST_KDF)
     places.add_area(v, "JSR", "حي الجسر")
     places.add_household(v, "JSR", "hh-aaaa")
     v.close()
@@ -114,7 +114,7 @@ def test_kill_during_an_import(template: Path, tmp_path: Path):
 
 
 def test_kill_during_a_bundle_ingest(template: Path, tmp_path: Path):
-    x = app.create_vault(tmp_path / "x.halqa", PASSPHRASE, TEST_KDF)
+    x = domains.create_vault(tmp_path / "x.halqa", PASSPHRASE, TEST_KDF)
     with Vault.open(template, PASSPHRASE) as y:
         bridge.add_contact(x, "y", text=bridge.identity(y)["text"], verified="in-person", role="device")
         bridge.add_contact(y, "x", text=bridge.identity(x)["text"], verified="in-person", role="device")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from halqa import app, listening, places
+from halqa import domains, listening, places
 from halqa.errors import DiskFull
 from halqa.vault import TEST_KDF, Vault
 
@@ -40,7 +40,7 @@ def _chunk(n: int) -> str:
 
 def test_a_full_disk_mid_import(small_disk: Path, tmp_path: Path, cli, monkeypatch):
     path = small_disk / "v.halqa"
-    v = app.create_vault(path, PASSPHRASE, TEST_KDF)
+    v = domains.create_vault(path, PASSPHRASE, TEST_KDF)
     places.add_area(v, "JSR", "حي الجسر")
     committed = 0
     with pytest.raises(DiskFull) as info:

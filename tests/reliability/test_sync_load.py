@@ -11,7 +11,7 @@ import os
 import random
 from pathlib import Path
 
-from halqa import app, places
+from halqa import domains, places
 from halqa.bridge import BundleInvalid, add_contact, export_bundle, identity, import_bundle
 from halqa.vault import TEST_KDF
 
@@ -22,8 +22,8 @@ BUNDLES = int(os.environ.get("HALQA_SYNC_BUNDLES", "3"))
 
 
 def test_bundles_in_random_order_twice_over_give_the_ordered_tables(tmp_path: Path):
-    sinks = [app.create_vault(tmp_path / f"sink{k}.halqa", PASSPHRASE, TEST_KDF) for k in range(2)]
-    devices = [app.create_vault(tmp_path / f"d{i}.halqa", PASSPHRASE, TEST_KDF) for i in range(DEVICES)]
+    sinks = [domains.create_vault(tmp_path / f"sink{k}.halqa", PASSPHRASE, TEST_KDF) for k in range(2)]
+    devices = [domains.create_vault(tmp_path / f"d{i}.halqa", PASSPHRASE, TEST_KDF) for i in range(DEVICES)]
     for d in devices:
         for s in sinks:
             add_contact(d, s.path.stem, text=identity(s)["text"], verified="in-person", role="device")

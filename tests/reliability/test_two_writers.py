@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from halqa import app, places
+from halqa import domains, places
 from halqa.vault import TEST_KDF, Vault
 from halqa.web import create_app
 from halqa.web.state import WebState
@@ -30,7 +30,7 @@ HOST = {"Host": "127.0.0.1:8765"}  # the address the app serves (its host check)
 
 def test_cli_and_web_write_the_same_vault_at_once(tmp_path: Path):
     path = tmp_path / "v.halqa"
-    v = app.create_vault(path, PASSPHRASE, TEST_KDF)
+    v = domains.create_vault(path, PASSPHRASE, TEST_KDF)
     places.add_area(v, "JSR", "حي الجسر")
     places.add_household(v, "JSR", "hh-t1")
     state = WebState(path)

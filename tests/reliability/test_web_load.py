@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from halqa import app, places
+from halqa import domains, places
 from halqa.listening.records import Vocabulary, build_grievance
 from halqa.places import HouseholdPut
 from halqa.vault import TEST_KDF, Vault
@@ -48,7 +48,7 @@ def _rss_kib(pid: int) -> int:
 
 def test_web_under_load(tmp_path: Path):
     path = tmp_path / "big.halqa"
-    v = app.create_vault(path, PASSPHRASE, TEST_KDF)
+    v = domains.create_vault(path, PASSPHRASE, TEST_KDF)
     places.add_area(v, "JSR", "حي الجسر")
     places.add_household(v, "JSR", "hh-load")
     # A circle's vault grown large: a few hundred households, the rest grievances over a year.

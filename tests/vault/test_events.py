@@ -9,12 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from halqa import app, places
+from halqa import places
 from halqa.errors import InvalidInput, VaultCorrupt
 from halqa.places import AreaPut, HouseholdPut
 from halqa.vault import (
     HLC,
-    TEST_KDF,
     Vault,
     export_commits,
     heads,
@@ -23,7 +22,7 @@ from halqa.vault import (
 from halqa.vault.events import decode_payload, encode_payload
 from halqa.vault.migrations import SCHEMA_VERSION
 
-from ..conftest import PASSPHRASE
+from ..conftest import PASSPHRASE, new_vault
 from ..conftest import ingest_from_devices as ingest
 
 
@@ -131,12 +130,8 @@ def test_redaction_purges_payload_and_projection(vault):
     assert vault.rebuild() == vault.digests()
 
 
-def _device(tmp_path, name):
-    return app.create_vault(tmp_path / f"{name}.halqa", PASSPHRASE, TEST_KDF)
-
-
 def test_redaction_travels_and_wins_over_late_arrivals(tmp_path):
-    a, b, c = (_device(tmp_path, n) for n in "abc")
+    a, b, c = (new_vault(tmp_path, n) for n in "abc")
     ev = a.append("household.put", HouseholdPut(id="hh-secret", area="NKH"))
     ingest(b, export_commits(a))
     redact(b, [ev.id])
@@ -152,7 +147,7 @@ def test_redaction_travels_and_wins_over_late_arrivals(tmp_path):
 
 
 def test_ingest_rejects_tampering_and_writes_nothing(tmp_path):
-    a, b = _device(tmp_path, "a"), _device(tmp_path, "b")
+    a, b = new_vault(tmp_path, "a"), new_vault(tmp_path, "b")
     places.add_area(a, "NKH", "حي النخيل")
     recs = export_commits(a)
     body = bytearray(recs[0].events[0].body)
@@ -176,7 +171,7 @@ ACTIONS = st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["put", "edit", 
 def test_merge_is_order_free_across_three_devices(tmp_path_factory, actions, order):
     """Any order and any duplication of exchanged commits gives identical tables."""
     base = tmp_path_factory.mktemp("merge")
-    devices = [_device(base, n) for n in "xyz"]
+    devices = [new_vault(base, n) for n in "xyz"]
     try:
         for dev, action, value, peer in actions:
             v = devices[dev]
@@ -198,7 +193,7 @@ def test_merge_is_order_free_across_three_devices(tmp_path_factory, actions, ord
         digests = [v.digests() for v in devices]
         assert digests[0] == digests[1] == digests[2]
         assert devices[0].rebuild() == digests[0]
-        fresh = _device(base, "fresh")
+        fresh = new_vault(base, "fresh")
         order.shuffle(everything)
         ingest(fresh, everything)
         assert {k: d for k, d in fresh.digests().items()} == digests[0]
@@ -209,7 +204,7 @@ def test_merge_is_order_free_across_three_devices(tmp_path_factory, actions, ord
 
 
 def test_bodies_withheld_by_kind_are_filled_in_later(tmp_path):
-    a, b = _device(tmp_path, "a"), _device(tmp_path, "b")
+    a, b = new_vault(tmp_path, "a"), new_vault(tmp_path, "b")
     with a.transaction() as tx:
         tx.append("area.put", AreaPut(code="NKH", name_ar="حي النخيل"))
         tx.append("household.put", HouseholdPut(id="hh-aaaa", area="NKH"))
@@ -225,7 +220,7 @@ def test_forks_are_merged_not_rejected(tmp_path):
     """A vault folder copied by hand signs different commits under the same numbers."""
     import shutil
 
-    a = _device(tmp_path, "a")
+    a = new_vault(tmp_path, "a")
     places.add_area(a, "NKH", "حي النخيل")
     a.close()
     shutil.copytree(tmp_path / "a.halqa", tmp_path / "copy.halqa")
@@ -245,7 +240,7 @@ def test_restored_backup_never_reuses_sequence_numbers(tmp_path):
     already hold the old phone's later commits."""
     from halqa.vault import backup, restore
 
-    phone, peer = _device(tmp_path, "phone"), _device(tmp_path, "peer")
+    phone, peer = new_vault(tmp_path, "phone"), new_vault(tmp_path, "peer")
     places.add_area(phone, "NKH", "حي النخيل")
     backup(phone, tmp_path / "phone.bak")
     for i in range(3):

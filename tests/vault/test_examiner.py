@@ -30,13 +30,14 @@ from typing import Any
 import pytest
 from scipy.stats import mannwhitneyu
 
-from halqa import app, places
+from halqa import places
 from halqa.listening.records import Vocabulary, build_grievance
 from halqa.places import HouseholdPut
-from halqa.vault import TEST_KDF, Vault, split
+from halqa.vault import Vault, split
 from halqa.vault.events import is_day_clock
 from halqa.vault.keyslots import FLAG_DESTROY_ON_OPEN, NO_SLOT, Header, derive_kek
 from halqa.vault.store import DB_FILES, HEADER_FILE, PAGE_SIZE, _connect
+from tests.conftest import new_vault
 
 from ..conftest import PASSPHRASE
 
@@ -122,7 +123,7 @@ def _live(path: Path, world: str, age_days: int, seed: int, monkeypatch: pytest.
     start = end - age_days * DAY_NS
     clock = Clock(start)
     monkeypatch.setattr("halqa.vault.events.wall_ns", clock)
-    v = app.create_vault(path, PASSPHRASE, TEST_KDF)
+    v = new_vault(path.parent, path.stem)
     share = split(v.master_key, 3, 2, v.meta("vault_id"))[0].vault_id
     times = _session_times(rng, start + 10**9, end, age_days)
     duress_at = 0 if rng.random() < 0.5 else len(times) // 2
@@ -361,7 +362,7 @@ def test_known_limit_the_decoys_device_key_is_its_own(tmp_path):
     """docs/threat-model.md: a contact who knows the real device's fingerprint can tell. Sharing
     the real device's keys would let whoever opens the decoy sign as the organiser. If this ever
     changes, the threat model must change with it."""
-    v = app.create_vault(tmp_path / "v.halqa", PASSPHRASE, TEST_KDF)
+    v = new_vault(tmp_path, "v")
     v.set_duress(DURESS)
     real_device = v.device_id
     v.close()

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from halqa import app, places
+from halqa import places
 from halqa.errors import InvalidInput, VaultCorrupt, VaultMissing, WrongPassphrase
 from halqa.vault import TEST_KDF, Vault, panic
 from halqa.vault.keyslots import HEADER_SIZE, SLOT_COUNT, SLOT_SIZE, Header
 from halqa.vault.store import DB_FILES, HEADER_FILE
+from tests.conftest import new_vault
 
 from ..conftest import PASSPHRASE
 
@@ -110,8 +111,8 @@ def test_duress_inside_decoy_never_touches_real_slot(vault, vault_path):
 
 def test_with_and_without_duress_indistinguishable(tmp_path):
     """Same files, same sizes, same header structure: only random-looking slot bytes differ."""
-    a = app.create_vault(tmp_path / "a.halqa", PASSPHRASE, TEST_KDF)
-    b = app.create_vault(tmp_path / "b.halqa", PASSPHRASE, TEST_KDF)
+    a = new_vault(tmp_path, "a")
+    b = new_vault(tmp_path, "b")
     sizes_before = {n: (tmp_path / "b.halqa" / n).stat().st_size for n in (HEADER_FILE, *DB_FILES)}
     b.set_duress(DURESS, destroy=True)
     a.close()

@@ -107,10 +107,10 @@ def test_damaged_backup_writes_nothing(vault, tmp_path, damage):
 
 CHILD = textwrap.dedent("""
     import sys
-    from halqa import app
+    from halqa import domains
     from halqa.places import HouseholdPut
     from halqa.vault import Vault
-    app.load()
+    domains.load()
     v = Vault.open(sys.argv[1], sys.argv[2])
     n = 0
     while True:

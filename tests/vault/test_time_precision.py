@@ -11,11 +11,12 @@ import struct
 import time
 from datetime import UTC, datetime
 
-from halqa import app, places
+from halqa import domains, places
 from halqa.listening.records import Vocabulary, build_grievance
 from halqa.places import HouseholdPut
-from halqa.vault import TEST_KDF, Vault, export_commits
+from halqa.vault import Vault, export_commits
 from halqa.vault.events import DAY_PRECISION, HLC, day_precision, is_day_clock
+from tests.conftest import new_vault
 
 from ..conftest import PASSPHRASE
 
@@ -45,7 +46,7 @@ def _scan_bytes(data: bytes) -> list[int]:
 def _written(tmp_path, monkeypatch) -> Vault:
     clock = [int(MORNING.timestamp() * 1e9)]
     monkeypatch.setattr(time, "time_ns", lambda: clock[0])
-    v = app.create_vault(tmp_path / "t.halqa", PASSPHRASE, TEST_KDF)
+    v = new_vault(tmp_path, "t")
     places.add_area(v, "NKH", "حي النخيل")  # a kind that keeps its time, in the morning
     clock[0] = int(SECRET.timestamp() * 1e9)
     with v.transaction() as tx:
@@ -100,7 +101,7 @@ def test_day_clock_keeps_order_within_the_day_and_across_reopening(tmp_path, mon
     clock = [int(SECRET.timestamp() * 1e9)]
     monkeypatch.setattr(time, "time_ns", lambda: clock[0])
     path = tmp_path / "o.halqa"
-    with app.create_vault(path, PASSPHRASE, TEST_KDF) as v:
+    with new_vault(path.parent, path.stem) as v:
         for size in (1, 2):
             v.append("household.put", HouseholdPut(id="hh-1", area="NKH", size=size))
     clock[0] += 3_600 * 10**9
@@ -124,7 +125,7 @@ def test_day_clock_observes_remote_day_clocks():
 def test_day_precision_kinds_are_whole_families():
     from halqa.vault import registered_kinds
 
-    app.load()
+    domains.load()
     kinds = registered_kinds()
     for prefix in DAY_PRECISION:
         family = [k for k in kinds if k.startswith(prefix)]

@@ -113,11 +113,10 @@ def demo_vault(tmp_path_factory):
     lists, every kind of row."""
     import random
 
-    from halqa.app import create_vault, load
-    from halqa.vault import TEST_KDF
-    from tests.conftest import PASSPHRASE
+    from halqa.domains import load
+    from tests.conftest import new_vault
 
-    vault = create_vault(tmp_path_factory.mktemp("demo") / "demo.halqa", PASSPHRASE, TEST_KDF)
+    vault = new_vault(tmp_path_factory.mktemp("demo"), "demo")
     rng = random.Random(2026)
     for mod in load():
         if getattr(mod, "demo", None) is not None and mod.__name__ != "halqa.publish":

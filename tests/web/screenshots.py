@@ -40,7 +40,7 @@ def main() -> None:
     import uvicorn
     from playwright.sync_api import sync_playwright
 
-    from halqa.app import run_demo
+    from halqa.domains import run_demo
     from halqa.vault import TEST_KDF
     from halqa.web import create_app
     from halqa.web.state import WebState

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from halqa.bridge.records import AggregatePut, new_id, now_iso
+from halqa.bridge.records import AggregatePut, now_iso
 from halqa.errors import InvalidInput
 from halqa.vault import Vault
+from halqa.vault.values import new_id
 
 __all__ = ["DATASETS", "aggregate_tables", "grievance_cells", "outage_cells", "received_aggregates", "service_cells", "snapshot",
            "suppress"]

@@ -45,12 +45,11 @@ from halqa.bridge.records import (
     get_contact,
     import_grants,
     known_heads,
-    new_id,
-    today,
 )
 from halqa.errors import HalqaError, InvalidInput
 from halqa.vault import CommitRecord, Vault, export_commits, heads, ingest
 from halqa.vault.authz import AGGREGATE_KIND, authorise, check_clock, sent_kinds
+from halqa.vault.values import new_id, today
 
 __all__ = ["BundleHeader", "BundleInvalid", "ImportResult", "export_bundle", "import_bundle", "open_bundle",
            "read_inner", "seal", "write_inner"]

@@ -9,10 +9,11 @@ from typing import Any
 
 from halqa.bridge import keys as _keys
 from halqa.bridge.keys import PeerKeys, age_recipient, fingerprint, pairing_text, parse_peer
-from halqa.bridge.records import ContactPut, check_name, contacts, get_contact, new_id, today
+from halqa.bridge.records import ContactPut, check_name, contacts, get_contact
 from halqa.errors import InvalidInput
 from halqa.vault import Vault
 from halqa.vault.authz import DEFAULT_ROLE, ROLES
+from halqa.vault.values import new_id, today
 
 __all__ = ["add_contact", "identity", "identity_qr", "peer_keys", "rekey_contact", "remove_contact", "set_role",
            "unconfirmed"]

@@ -238,7 +238,7 @@ def _check_dsn(dsn: str) -> str:
 def hub_init(dsn: str) -> Hub:
     """Create the hub's tables and keys in an empty PostgreSQL database and open it.
 
-    The caller (a face) loads the domains first (``halqa.app.load``): a full import verifies commits of any kind."""
+    The caller (a face) loads the domains first (``halqa.domains.load``): a full import verifies commits of any kind."""
     conn = PgConnection(_check_dsn(dsn))
     try:
         exists = conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
@@ -265,7 +265,7 @@ def hub_init(dsn: str) -> Hub:
 
 
 def hub_open(dsn: str) -> Hub:
-    """Open an existing hub (after ``halqa.app.load``, as for :func:`hub_init`)."""
+    """Open an existing hub (after ``halqa.domains.load``, as for :func:`hub_init`)."""
     conn = PgConnection(_check_dsn(dsn))
     if not conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]:
         conn.close()

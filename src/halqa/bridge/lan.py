@@ -49,9 +49,10 @@ from nacl.secret import SecretBox
 from nacl.signing import VerifyKey
 
 from halqa.bridge.bundle import DEFAULT_MAX_BYTES, BundleInvalid, export_bundle, import_bundle
-from halqa.bridge.records import KnownPut, contact_for_sender, get_contact, new_id
+from halqa.bridge.records import KnownPut, contact_for_sender, get_contact
 from halqa.errors import HalqaError, InvalidInput
 from halqa.vault import Vault
+from halqa.vault.values import new_id
 
 __all__ = ["parse_address", "push_bundle", "serve_push"]
 

@@ -36,11 +36,12 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from halqa.bridge.keys import age_identity
-from halqa.bridge.records import import_grants, today
+from halqa.bridge.records import import_grants
 from halqa.errors import InvalidInput
 from halqa.vault import RecordProjection, Vault, register_kind, register_projection
 from halqa.vault.authz import MIN_WALL_MS, Grant, Unauthorised, check_rule, max_ahead_ms, rule_for
 from halqa.vault.events import check_payload
+from halqa.vault.values import new_id, today
 
 __all__ = ["FORMAT", "MAX_ENTRIES", "OutboxInvalid", "OutboxResult", "corrected_ms", "import_outbox", "is_outbox",
            "outbox_file", "read_outbox", "seal_entry"]
@@ -297,7 +298,6 @@ def _events(vault: Vault, entries: list[Entry]) -> tuple[list[tuple[str, Any, En
 def _voice(gid: str, body: _Body) -> Any:
     """The voice note of a grievance entry, within the size the listening domain accepts."""
     import hashlib
-    import secrets
 
     from halqa.listening.records import MAX_VOICE_BYTES, VoicePut
 
@@ -308,7 +308,7 @@ def _voice(gid: str, body: _Body) -> Any:
     if not data or len(data) > MAX_VOICE_BYTES:
         raise _fail("voice", entry=body.id[:8])
     mime = body.voice_mime if body.voice_mime and re.fullmatch(r"audio/[a-z0-9.+-]{1,40}", body.voice_mime) else "audio/webm"
-    return VoicePut(id="v-" + secrets.token_hex(6), grievance=gid, mime=mime, data=data,
+    return VoicePut(id=new_id("v"), grievance=gid, mime=mime, data=data,
                     sha256=hashlib.sha256(data).hexdigest())
 
 

@@ -30,9 +30,10 @@ import statistics
 from datetime import date, timedelta
 from typing import Any
 
-from halqa.bridge.records import BudgetPut, SpendPut, new_id, now_iso
+from halqa.bridge.records import BudgetPut, SpendPut, now_iso
 from halqa.errors import InvalidInput
 from halqa.vault import Vault
+from halqa.vault.values import new_id, today_date
 
 __all__ = ["budget", "csv_cell", "publish_table", "set_budget", "table_csv"]
 
@@ -94,7 +95,7 @@ def _grievance_grid(vault: Vault, max_themes: int, first: str | None, last: str 
     areas = sorted({r[0] for r in vault.query("SELECT code FROM area")} | set(g["place"].astype(str)))
     theme_ids = sorted({t["id"] for t in themes(vault)} | set(th["theme"].astype(str)))
     days = g["day"].dt.date if len(g) else []
-    d1 = date.fromisoformat(last) if last else (max(days) if len(g) else date.today())
+    d1 = date.fromisoformat(last) if last else (max(days) if len(g) else today_date())
     d0 = date.fromisoformat(first) if first else d1 - timedelta(days=7 * 12 - 1)
     weeks = _weeks(d0, d1)
     index = {(a, t, w): i for i, (a, t, w) in enumerate((a, t, w) for a in areas for t in theme_ids for w in weeks)}
@@ -129,7 +130,7 @@ def _outage_grid(vault: Vault, first: str | None, last: str | None
             t = stop
     epoch = date(1970, 1, 1)
     data_days = [d for _, d in per]
-    d1 = (date.fromisoformat(last) - epoch).days if last else (max(data_days) if data_days else (date.today() - epoch).days)
+    d1 = (date.fromisoformat(last) - epoch).days if last else (max(data_days) if data_days else (today_date() - epoch).days)
     d0 = (date.fromisoformat(first) - epoch).days if first else d1 - 89
     if d1 - d0 > 3660 or d1 < d0:
         raise InvalidInput("bridge.bad_period", first=first or "", last=last or "")

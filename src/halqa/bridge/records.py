@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import re
-import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -190,16 +189,8 @@ register_projection(RecordProjection("bridge_spend", {"id": "TEXT", "dataset": "
                                                       "at": "TEXT"}, indexes=("dataset",)))
 
 
-def today() -> str:
-    return datetime.now(UTC).date().isoformat()
-
-
 def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-def new_id() -> str:
-    return secrets.token_hex(8)
 
 
 # ---------------------------------------------------------------------------- contacts

@@ -16,6 +16,7 @@ from halqa.circles.objective import Weights
 from halqa.circles.schedule import plan, to_ics
 from halqa.errors import InvalidInput, NotFound
 from halqa.vault import Vault
+from halqa.vault.values import check_day, today, today_date
 
 __all__ = ["export_ics", "exposure_report", "form_circles", "measure", "schedule", "show"]
 
@@ -41,7 +42,7 @@ def form_circles(vault: Vault, min_size: int = 5, max_size: int = 7, mix: str | 
                   time_limit=time_limit)
     out = result.to_dict()
     if apply:
-        today = dt.date.today().isoformat()
+        formed = today()
         with vault.transaction() as tx:
             for cid in sorted(set(existing) - set(result.circles)):
                 tx.append("circles_circle.delete", {"id": cid})
@@ -51,7 +52,7 @@ def form_circles(vault: Vault, min_size: int = 5, max_size: int = 7, mix: str | 
                     continue
                 payload = records.CirclePut(id=cid, members=names)
                 if cid not in existing:
-                    payload.formed = today
+                    payload.formed = formed
                 tx.append("circles_circle.put", payload)
         out["applied"] = True
     return out
@@ -89,10 +90,7 @@ def schedule(vault: Vault, circle_id: str, weeks: int = 8, start: str | None = N
     circle = records.circle(vault, circle_id)
     people = {m["pseudonym"]: m for m in records.members(vault)}
     members = [people[p] for p in circle["members"] if p in people]
-    try:
-        first = dt.date.fromisoformat(start) if start else dt.date.today() + dt.timedelta(days=1)
-    except ValueError:
-        raise InvalidInput("circles.bad_date", date=start) from None
+    first = dt.date.fromisoformat(check_day(start, required=True)) if start else today_date() + dt.timedelta(days=1)
     places = sorted({m["area"] for m in members if m.get("area")})
     rng = random.Random(seed if seed is not None else secrets.randbits(64))
     result = plan(members, first, weeks, min_gap, max_gap, rng, places, target, lang=lang)

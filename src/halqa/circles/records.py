@@ -28,7 +28,6 @@ day it is due and the day it was done; circle health (:mod:`halqa.learning`) rea
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 import secrets
@@ -40,6 +39,7 @@ import msgspec
 
 from halqa.errors import InvalidInput, NotFound
 from halqa.vault import RecordProjection, Vault, register_kind, register_projection
+from halqa.vault.values import check_day, json_dict, json_list, new_id
 
 __all__ = [
     "PARTS",
@@ -392,14 +392,10 @@ def set_role(vault: Vault, circle_id: str, member: str, role: str) -> dict[str, 
 
 
 # --------------------------------------------------------------------------- reading
-def _json(text: str | None, default: Any) -> Any:
-    return msgspec.json.decode(text) if text else default
-
-
 def members(vault: Vault) -> list[dict[str, Any]]:
     """Every member with labels, skills, availability and area."""
-    return [{"pseudonym": r["pseudonym"], "labels": _json(r["labels"], {}), "skills": _json(r["skills"], []),
-             "availability": _json(r["availability"], []), "area": r["area"], "joined": r["joined"]}
+    return [{"pseudonym": r["pseudonym"], "labels": json_dict(r["labels"]), "skills": json_list(r["skills"]),
+             "availability": json_list(r["availability"]), "area": r["area"], "joined": r["joined"]}
             for r in vault.query("SELECT * FROM circles_member ORDER BY pseudonym")]
 
 
@@ -412,7 +408,7 @@ def vouches(vault: Vault) -> list[dict[str, Any]]:
 
 def circles(vault: Vault) -> list[dict[str, Any]]:
     """Every recorded circle with its members, project and liaison."""
-    return [{"id": r["id"], "members": _json(r["members"], []), "project": r["project"], "liaison": r["liaison"],
+    return [{"id": r["id"], "members": json_list(r["members"]), "project": r["project"], "liaison": r["liaison"],
              "formed": r["formed"]} for r in vault.query("SELECT * FROM circles_circle ORDER BY id")]
 
 
@@ -422,7 +418,7 @@ def circle(vault: Vault, circle_id: str) -> dict[str, Any]:
     if row is None:
         raise NotFound("circles.unknown_circle", circle=circle_id)
     roles = {r["member"]: r["role"] for r in vault.query("SELECT * FROM circles_role WHERE circle = ?", (circle_id,))}
-    return {"id": row["id"], "members": _json(row["members"], []), "project": row["project"],
+    return {"id": row["id"], "members": json_list(row["members"]), "project": row["project"],
             "liaison": row["liaison"], "formed": row["formed"], "roles": roles,
             "meetings": meetings(vault, circle_id)}
 
@@ -437,15 +433,6 @@ def meetings(vault: Vault, circle_id: str | None = None) -> list[dict[str, Any]]
 
 
 # --------------------------------------------------------------------------- meetings held, project tasks
-def _day(value: str | None) -> str:
-    if not value:
-        return dt.date.today().isoformat()
-    try:
-        return dt.date.fromisoformat(str(value).strip()).isoformat()
-    except ValueError:
-        raise InvalidInput("circles.bad_date", date=value) from None
-
-
 def _record_id(value: str, what: str) -> str:
     text = (value or "").strip()
     if not _ID.match(text):
@@ -475,7 +462,7 @@ def meeting_held(vault: Vault, meeting: str, present: Iterable[str] = (), held: 
         raise InvalidInput("circles.not_in_circle", member=strangers[0], circle=circle_id)
     if not held and who:
         raise InvalidInput("circles.not_held_but_present")
-    the_day = _day(day or (planned["day"] if planned is not None else None))
+    the_day = check_day(day or (planned["day"] if planned is not None else None))
     vault.append("circles_held.put", HeldPut(meeting=meeting, circle=circle_id, day=the_day, held=bool(held),
                                              present=who, size=len(c["members"])))
     return {"meeting": meeting, "circle": circle_id, "day": the_day, "held": bool(held), "present": who,
@@ -490,7 +477,7 @@ def attendance(vault: Vault, circle_id: str | None = None) -> list[dict[str, Any
     if circle_id:
         sql, args = sql + " WHERE circle = ?", (circle_id,)
     return [{"meeting": r["meeting"], "circle": r["circle"], "day": r["day"], "held": bool(r["held"]),
-             "present": _json(r["present"], []), "size": r["size"]}
+             "present": json_list(r["present"]), "size": r["size"]}
             for r in vault.query(sql + " ORDER BY day, meeting", args)]
 
 
@@ -500,10 +487,10 @@ def add_task(vault: Vault, circle_id: str, title: str, due: str, task_id: str | 
     title = " ".join((title or "").split())
     if not title or len(title) > 200:
         raise InvalidInput("circles.bad_task_title")
-    tid = _record_id(task_id, "task") if task_id else "t-" + secrets.token_hex(3)
+    tid = _record_id(task_id, "task") if task_id else new_id("t")
     if task_id and vault.query_one("SELECT 1 FROM circles_task WHERE id = ?", (tid,)) is not None:
         raise InvalidInput("circles.task_exists", task=tid)
-    vault.append("circles_task.put", TaskPut(id=tid, circle=circle_id, title=title, due=_day(due), done=None))
+    vault.append("circles_task.put", TaskPut(id=tid, circle=circle_id, title=title, due=check_day(due), done=None))
     return _task(vault, tid)
 
 
@@ -511,7 +498,7 @@ def task_done(vault: Vault, task_id: str, day: str | None = None) -> dict[str, A
     """Mark a project task done on ``day`` (default today); returns the task."""
     if vault.query_one("SELECT 1 FROM circles_task WHERE id = ?", (task_id,)) is None:
         raise NotFound("circles.unknown_task", task=task_id)
-    vault.append("circles_task.put", TaskPut(id=task_id, done=_day(day)))
+    vault.append("circles_task.put", TaskPut(id=task_id, done=check_day(day)))
     return _task(vault, task_id)
 
 

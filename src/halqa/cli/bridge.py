@@ -481,8 +481,8 @@ def publish_budget(
 # ---------------------------------------------------------------------------- hub
 def _hub(url: str, create: bool = False) -> Hub:
     """Open (or create) the hub with every domain loaded: a full import verifies commits of any kind."""
-    from halqa.app import load
     from halqa.bridge import hub_init, hub_open
+    from halqa.domains import load
 
     load()
     return hub_init(url) if create else hub_open(url)

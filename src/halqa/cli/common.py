@@ -170,7 +170,7 @@ def new_passphrase(file: Path | None, env: str, msg_id: str) -> str:
 @contextmanager
 def open_vault() -> Iterator[Any]:
     """Unlock the vault named by the global options; close it afterwards."""
-    from halqa.app import load
+    from halqa.domains import load
     from halqa.vault import Vault
 
     load()

@@ -91,7 +91,7 @@ def init(
     kdf_lanes: Annotated[int, typer.Option(help="Argon2id lanes.")] = 2,
 ) -> None:
     """Create a new encrypted vault (and its decoy)."""
-    from halqa.app import create_vault
+    from halqa.domains import create_vault
     from halqa.vault import KdfParams
 
     path = STATE.vault_path
@@ -242,7 +242,7 @@ def recovery_combine(
     if not texts or texts == ["-"]:
         texts = [line for line in sys.stdin.read().split() if line.strip()]
     vault_id, key = combine([Share.decode(s) for s in texts])
-    from halqa.app import load
+    from halqa.domains import load
 
     load()
     with Vault.open_with_key(STATE.vault_path, key) as vault:
@@ -282,7 +282,7 @@ def demo(
     kdf_memory: Annotated[int, typer.Option(help="Argon2id memory in MiB.")] = 64,
 ) -> None:
     """Create a demo vault with a synthetic neighbourhood and show the whole cycle."""
-    from halqa.app import run_demo
+    from halqa.domains import run_demo
     from halqa.vault import KdfParams
 
     directory = path or Path(tempfile.mkdtemp(prefix="halqa-demo-"))

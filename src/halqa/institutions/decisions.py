@@ -20,15 +20,12 @@ from halqa.institutions.records import (
     LinkPut,
     PositionPut,
     ProposalPut,
-    check_day,
     check_name,
     check_pseudonym,
-    json_dict,
-    json_list,
-    new_id,
 )
 from halqa.institutions.tally import CONSENT, MODES, RANK_SEP, tally
 from halqa.vault import Vault
+from halqa.vault.values import check_day, json_dict, json_list, new_id
 
 __all__ = ["LINK_KINDS", "adopt_tactic", "choose_tactic", "close", "count_in_person", "decision_log", "link", "position",
            "proposal", "proposals", "propose"]

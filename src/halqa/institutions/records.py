@@ -25,15 +25,14 @@ several devices merge. An in-person count carries the meeting day and numbers pe
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import msgspec
 
 from halqa.errors import InvalidInput
-from halqa.mutual_aid.common import check_day, check_name, check_pseudonym, new_id
+from halqa.mutual_aid.common import check_name, check_pseudonym
 from halqa.vault import RecordProjection, register_kind, register_projection
 
-__all__ = ["KINDS", "UNITS", "check_day", "check_month", "check_name", "check_pseudonym", "new_id"]
+__all__ = ["KINDS", "UNITS", "check_month", "check_name", "check_pseudonym"]
 
 UNSET = msgspec.UNSET
 
@@ -187,11 +186,3 @@ def check_month(value: str) -> str:
     if not _MONTH.match(text) or not 1 <= int(text[5:]) <= 12:
         raise InvalidInput("institutions.bad_month", month=value)
     return text
-
-
-def json_list(text: str | None) -> list[Any]:
-    return msgspec.json.decode(text) if text else []
-
-
-def json_dict(text: str | None) -> dict[str, Any]:
-    return msgspec.json.decode(text) if text else {}

@@ -36,14 +36,12 @@ from halqa.institutions.records import (
     DeliveryPut,
     ServicePut,
     ShiftPut,
-    check_day,
     check_month,
     check_name,
     check_pseudonym,
-    json_list,
-    new_id,
 )
 from halqa.vault import Vault
+from halqa.vault.values import check_day, json_list, new_id
 
 __all__ = ["add_asset", "create_service", "deliver", "deliveries", "import_deliveries", "log_asset_repair",
            "pay_cost", "plan_rota", "service", "services", "shifts"]

@@ -20,7 +20,6 @@ circle's liaison), nobody else.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -31,12 +30,12 @@ from halqa.learning.records import (
     MIN_CELL,
     CarePut,
     CheckinPut,
-    check_day,
     check_id,
     iso_week,
     require_circle,
 )
 from halqa.vault import Vault
+from halqa.vault.values import check_day, new_id
 
 __all__ = ["attend", "care_held", "care_plan", "care_status", "checkin", "wellbeing"]
 
@@ -167,7 +166,7 @@ def checkin(vault: Vault, circle: str, score: int, word: str = "", member: str |
         if member not in c["members"]:
             raise InvalidInput("learning.not_in_circle", member=member, circle=circle)
     week = iso_week(check_day(day))
-    vault.append("learning_checkin.put", CheckinPut(id="k-" + secrets.token_hex(8), circle=circle, week=week,
+    vault.append("learning_checkin.put", CheckinPut(id=new_id("k"), circle=circle, week=week,
                                                     score=score, word=word.lower(), member=member if share else None))
     return {"circle": circle, "week": week, "shared": bool(share)}
 

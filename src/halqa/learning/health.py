@@ -46,8 +46,9 @@ from collections.abc import Callable
 from typing import Any
 
 from halqa.errors import HalqaError, InvalidInput
-from halqa.learning.records import MIN_CELL, KitPut, check_day, iso_week, json_field, month_add, month_end, new_id, require_circle
+from halqa.learning.records import MIN_CELL, KitPut, iso_week, month_add, month_end, require_circle
 from halqa.vault import Vault
+from halqa.vault.values import check_day, json_list, new_id
 
 __all__ = ["PARTS", "health", "replicate", "starter_kit"]
 
@@ -71,7 +72,7 @@ class _Data:
         self.attendance = attendance(vault)
         known = {a["meeting"] for a in self.attendance}
         # rows recorded with ``care attend`` before attendance moved to circles
-        self.attendance += [{**dict(r), "held": bool(r["held"]), "present": json_field(r["present"], [])}
+        self.attendance += [{**dict(r), "held": bool(r["held"]), "present": json_list(r["present"])}
                             for r in vault.query("SELECT * FROM learning_attendance") if r["meeting"] not in known]
         self.tasks = tasks(vault)
         self.sessions = [dict(r) for r in vault.query("SELECT * FROM learning_session")]

@@ -22,8 +22,9 @@ import hashlib
 from typing import Any
 
 from halqa.errors import InvalidInput
-from halqa.learning.records import CircleKeyPut, check_day, require_circle
+from halqa.learning.records import CircleKeyPut, require_circle
 from halqa.vault import Vault
+from halqa.vault.values import check_day
 
 __all__ = ["circle_key", "open_card", "quiet_action", "set_circle_key"]
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-import secrets
 from typing import Any
 
 import msgspec
@@ -46,11 +45,9 @@ __all__ = [
     "MIN_CELL",
     "OUTCOMES",
     "THEMES",
-    "check_day",
     "check_month",
     "month_add",
     "month_end",
-    "new_id",
 ]
 
 UNSET = msgspec.UNSET
@@ -209,28 +206,11 @@ for _name, _put, _cols, _key, _idx in _TABLES:
 
 
 # --------------------------------------------------------------------------- small checks
-def new_id(prefix: str) -> str:
-    """A short random record id such as ``s-3f9a1c``."""
-    return f"{prefix}-{secrets.token_hex(3)}"
-
-
 def check_id(value: str, what: str = "id") -> str:
     text = (value or "").strip()
     if not _ID.match(text):
         raise InvalidInput("learning.bad_id", what=what, value=text)
     return text
-
-
-def check_day(value: str | dt.date | None, today: str | None = None) -> str:
-    """An ISO day (default: ``today`` or the real today)."""
-    if value is None or value == "":
-        return today or dt.date.today().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    try:
-        return dt.date.fromisoformat(str(value).strip()).isoformat()
-    except ValueError:
-        raise InvalidInput("learning.bad_day", day=value) from None
 
 
 def check_month(value: str) -> str:
@@ -272,7 +252,3 @@ def require_circle(vault: Vault, circle_id: str) -> dict[str, Any]:
     from halqa.circles import circle
 
     return circle(vault, circle_id)
-
-
-def json_field(text: str | None, default: Any) -> Any:
-    return msgspec.json.decode(text) if text else default

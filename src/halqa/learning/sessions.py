@@ -26,18 +26,16 @@ from halqa.learning.records import (
     SessionPut,
     SlotPut,
     TacticPut,
-    check_day,
     check_id,
     check_month,
     circle_ids,
-    json_field,
     month_add,
     month_end,
-    new_id,
     require_circle,
 )
 from halqa.learning.rotation import rotation, shuffled
 from halqa.vault import Vault
+from halqa.vault.values import check_day, json_list, new_id
 
 __all__ = [
     "add_session",
@@ -104,7 +102,7 @@ def plan(vault: Vault, months: int = 12, start: str | None = None, save: bool = 
     if not ids:
         raise InvalidInput("learning.no_circles")
     if start is None:
-        start = month_add(check_day(None, today)[:7], 1)
+        start = month_add(check_day(None, now=today)[:7], 1)
     start = check_month(start)
     span = [month_add(start, i) for i in range(int(months))]
     prev = vault.query_one("SELECT circle FROM learning_slot WHERE kind = 'study' AND month = ?", (month_add(start, -1),))
@@ -113,7 +111,7 @@ def plan(vault: Vault, months: int = 12, start: str | None = None, save: bool = 
     result = rotation(shuffled(ids, seed), span, _blackouts(vault), prior, seed=seed, time_limit=time_limit)
     if save:
         # Each saved plan has its own slot ids: a replaced slot is deleted (tombstoned) for good.
-        plan_id = secrets.token_hex(3)
+        plan_id = new_id()
         with vault.transaction() as tx:
             for r in vault.query("SELECT id FROM learning_slot WHERE month >= ?", (start,)):
                 tx.append("learning_slot.delete", {"id": r[0]})
@@ -165,7 +163,7 @@ def add_session(vault: Vault, circle: str, movement: str, tactic: str = "", mont
         if found is None:
             raise NotFound("learning.unknown_tactic", tactic=tactic_id)
         if not theme_list:
-            theme_list = list(found["themes"]) if isinstance(found["themes"], list) else json_field(found["themes"], [])
+            theme_list = list(found["themes"]) if isinstance(found["themes"], list) else json_list(found["themes"])
         tactic_text = tactic_text or found.get("title") or found.get("title_en") or ""
     elif not tactic_text:
         raise InvalidInput("learning.missing", what="tactic")
@@ -207,7 +205,7 @@ def report_session(vault: Vault, session_id: str, outcome: str, happened: str = 
 
 def _session_dict(r: Any) -> dict[str, Any]:
     return {"id": r["id"], "circle": r["circle"], "month": r["month"], "movement": r["movement"], "place": r["place"],
-            "years": r["years"], "tactic": r["tactic"], "tactic_id": r["tactic_id"], "themes": json_field(r["themes"], []),
+            "years": r["years"], "tactic": r["tactic"], "tactic_id": r["tactic_id"], "themes": json_list(r["themes"]),
             "adaptation": r["adaptation"], "tries": r["tries"], "due": r["due"], "added": r["added"],
             "outcome": r["outcome"], "happened": r["happened"], "change": r["change"],
             "keep": None if r["keep"] is None else bool(r["keep"]), "reported": r["reported"]}
@@ -254,7 +252,7 @@ def _trials(vault: Vault) -> dict[str, list[dict[str, Any]]]:
 def _all_tactics(vault: Vault, lang: str) -> list[dict[str, Any]]:
     out = [library.localised(item, lang) for item in library.cases()]
     for r in vault.query("SELECT * FROM learning_tactic ORDER BY added, id"):
-        out.append({"id": r["id"], "title": r["title"], "themes": json_field(r["themes"], []), "place": r["place"],
+        out.append({"id": r["id"], "title": r["title"], "themes": json_list(r["themes"]), "place": r["place"],
                     "years": r["years"], "description": r["description"], "sources": [], "origin": "circle",
                     "circle": r["circle"]})
     return out

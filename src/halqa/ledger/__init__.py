@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from halqa.ledger.analysis import Params
 from halqa.ledger.demo import decoy, demo
-from halqa.ledger.demo import decoy_bulk as decoy_bulk  # for halqa.app, not public API
-from halqa.ledger.demo import decoy_session as decoy_session  # for halqa.app, not public API
+from halqa.ledger.demo import decoy_bulk as decoy_bulk  # for halqa.domains, not public API
+from halqa.ledger.demo import decoy_session as decoy_session  # for halqa.domains, not public API
 from halqa.ledger.importers import FORMATS
 from halqa.ledger.record import (
     add_claim,

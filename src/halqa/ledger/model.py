@@ -33,6 +33,7 @@ from halqa.errors import InvalidInput
 from halqa.places import check_area_code, check_iso_day, check_pseudonym
 from halqa.vault import Projection, RecordProjection, register_kind, register_projection
 from halqa.vault.events import Event
+from halqa.vault.values import check_day
 
 UNSET = msgspec.UNSET
 #: The last second of 9999-12-31: any later "local seconds" value is nonsense, not a time.
@@ -269,10 +270,7 @@ def parse_time(text: str, tz: str = DEFAULT_TZ) -> int:
 
 def parse_day(text: str) -> int:
     """An ISO day (``2026-07-01``) to a day number (days since 1970-01-01)."""
-    try:
-        return (date.fromisoformat(text.strip()) - EPOCH.date()).days
-    except ValueError:
-        raise InvalidInput("ledger.error.bad_day", value=text) from None
+    return (date.fromisoformat(check_day(text, required=True)) - EPOCH.date()).days
 
 
 def day_iso(day: int) -> str:

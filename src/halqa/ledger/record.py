@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import os
-import secrets
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -32,12 +31,9 @@ from halqa.ledger.model import (
 )
 from halqa.places import AreaPut, HouseholdPut
 from halqa.vault import Vault
+from halqa.vault.values import new_id
 
 BATCH = 5000
-
-
-def _new_id() -> str:
-    return secrets.token_hex(8)
 
 
 def _household_area(vault: Vault, household: str) -> str:
@@ -124,7 +120,7 @@ def add_interval(vault: Vault, household: str, start: str | int, end: str | int 
     e = None if end is None or end == "" else _time(end, tz)
     if e is not None and e < s:
         raise InvalidInput("ledger.error.end_before_start", start=time_iso(s), end=time_iso(e))
-    iid = _new_id()
+    iid = new_id()
     vault.append("ledger_interval.put", IntervalPut(id=iid, household=household, area=area, start_at=s,
                                                     end_at=e, source=source, note=note))
     return iid
@@ -171,7 +167,7 @@ def store_rows(vault: Vault, rows: list[Row], origin: str, tx: Any = None) -> in
     if tx is None:
         with vault.transaction() as tx2:
             return store_rows(vault, rows, origin, tx2)
-    batch_id = _new_id()
+    batch_id = new_id()
     for i in range(0, len(rows), BATCH):
         chunk = rows[i:i + BATCH]
         tx.append("ledger_batch.put", BatchPut(
@@ -267,7 +263,7 @@ def add_claim(vault: Vault, hours: float, first_day: str, last_day: str, area: s
     d0, d1 = parse_day(first_day), parse_day(last_day)
     if d1 < d0:
         raise InvalidInput("ledger.error.bad_period", first=first_day, last=last_day)
-    cid = _new_id()
+    cid = new_id()
     vault.append("ledger_claim.put", ClaimPut(id=cid, area=area.strip().upper(), hours=float(hours),
                                               first_day=day_iso(d0), last_day=day_iso(d1), claimant=claimant))
     return cid
@@ -305,7 +301,7 @@ def import_file(vault: Vault, source: str | bytes | os.PathLike[str], fmt: str =
         s = res.series
         with vault.transaction() as tx:
             created = _ensure_areas(vault, tx, {s["area"]})
-            tx.append("ledger_series.put", SeriesPut(id=_new_id(), **s))
+            tx.append("ledger_series.put", SeriesPut(id=new_id(), **s))
         kept = len(s["times"]) - sum(s["filled"])
         return _report(res, kept, households_enrolled=0, areas_created=created, area=s["area"],
                        series_steps=len(s["times"]))

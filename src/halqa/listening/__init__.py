@@ -36,7 +36,7 @@ from halqa.listening.codebook import (
     fresh_codebook_key,
 )
 from halqa.listening.demo import decoy, demo
-from halqa.listening.demo import decoy_session as decoy_session  # for halqa.app, not public API
+from halqa.listening.demo import decoy_session as decoy_session  # for halqa.domains, not public API
 from halqa.listening.importer import COLUMNS, ImportReport, import_grievances
 from halqa.listening.records import (
     TONES,

@@ -34,7 +34,6 @@ hand-made events) for the place/day views, and a time-zone-aware ``until``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -43,6 +42,7 @@ import pandas as pd
 from halqa.errors import InvalidInput
 from halqa.listening.records import PLACE_KEYS, borders
 from halqa.vault import Vault
+from halqa.vault.values import today_date
 
 __all__ = ["ListeningData", "hotspots", "load_data", "place_week_counts", "shared_causes", "shared_causes_frame",
            "theme_trends"]
@@ -358,7 +358,7 @@ def hotspots(source: Vault | ListeningData, theme: str | None = None, weeks: int
     data = source
     g = data.grievances
     mask = _theme_mask(data, theme)
-    end = pd.Timestamp(until) if until else (g["day"].max() if len(g) else pd.Timestamp(date.today()))
+    end = pd.Timestamp(until) if until else (g["day"].max() if len(g) else pd.Timestamp(today_date()))
     start = end - pd.Timedelta(days=7 * weeks - 1) if weeks else (g["day"].min() if len(g) else end)
     in_window = mask & (g["day"] >= start).to_numpy() & (g["day"] <= end).to_numpy()
     known = list(data.areas["code"]) if data.areas is not None else []
@@ -384,7 +384,7 @@ def _hotspot_counts_agg(vault: Vault, theme: str | None, weeks: int | None, unti
     elif n:
         end = pd.Timestamp(vault.query_one("SELECT max(day) FROM listening_agg_place_day")[0])
     else:
-        end = pd.Timestamp(date.today())
+        end = pd.Timestamp(today_date())
     if weeks:
         start = end - pd.Timedelta(days=7 * weeks - 1)
     else:

@@ -46,6 +46,7 @@ from halqa.errors import InvalidInput
 from halqa.listening.records import check_count, check_place, themes
 from halqa.listening.text import default_themes, fold_digits, normalise
 from halqa.vault import RecordProjection, Vault, register_kind, register_projection
+from halqa.vault.values import check_day
 
 __all__ = ["QUIET_ACTIONS", "Codebook", "adopt_codebook", "codebook", "codebook_for_key", "decode_lines", "encode_line",
            "fresh_codebook_key"]
@@ -232,10 +233,7 @@ class Codebook:
 
         if action not in QUIET_ACTIONS:
             raise InvalidInput("listening.bad_quiet_action", action=action, actions=", ".join(QUIET_ACTIONS))
-        try:
-            the_day = dt.date.fromisoformat(str(day))
-        except ValueError:
-            raise InvalidInput("listening.bad_day", day=day) from None
+        the_day = dt.date.fromisoformat(check_day(str(day), required=True))
         if not 0 <= int(hour) <= 23:
             raise InvalidInput("listening.bad_hour", hour=hour)
         hour = int(hour)

@@ -14,6 +14,7 @@ from typing import Any
 from halqa.i18n import current_language
 from halqa.listening.records import Vocabulary, build_grievance, set_border, themes
 from halqa.vault import Vault
+from halqa.vault.values import today_date
 
 #: Which demo districts touch (a river town: the port and riverside along the water).
 DEMO_BORDERS = [("NKH", "SUQ"), ("NKH", "JSR"), ("MNA", "SHT"), ("MNA", "MAM"), ("SHT", "SUQ"), ("SHT", "JSR"),
@@ -71,7 +72,7 @@ def demo(vault: Vault, rng: random.Random, n: int = 420, weeks: int = 12, today:
     """Add ``n`` grievances over ``weeks`` weeks to the demo areas; return headline figures."""
     from halqa.listening.analysis import hotspots, shared_causes
 
-    end = today or date.today()
+    end = today or today_date()
     vocab = Vocabulary(vault)
     puts = []
     for _ in range(n):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import msgspec
@@ -27,6 +27,7 @@ from halqa.errors import InvalidInput, NotFound
 from halqa.listening.text import default_themes, detect_language
 from halqa.vault import Projection, RecordProjection, Vault, register_kind, register_projection
 from halqa.vault.events import Event
+from halqa.vault.values import check_day, check_stored_day, new_id
 
 UNSET = msgspec.UNSET
 Unset = msgspec.UnsetType
@@ -75,8 +76,8 @@ class GrievancePut(msgspec.Struct, kw_only=True):
         against the codebook only when typed: an imported one may name a theme not yet here)."""
         if isinstance(self.place, str) and check_place(self.place) != self.place:
             raise InvalidInput("listening.bad_place", place=self.place[:40])
-        if isinstance(self.day, str) and check_day(self.day) != self.day:
-            raise InvalidInput("listening.bad_day", day=self.day[:40])
+        if isinstance(self.day, str):
+            check_stored_day(self.day, past=True)
         if isinstance(self.count, int):
             check_count(self.count)
         if isinstance(self.tone, str) and self.tone not in TONES:
@@ -461,24 +462,6 @@ def check_place(place: str) -> str:
     return code
 
 
-def check_day(day: str, today: date | None = None) -> str:
-    """An ISO date (a day, never a time of day), not in the future."""
-    raw = (day or "").strip()
-    if not raw:
-        raise InvalidInput("listening.day_missing")
-    if "T" in raw or ":" in raw:
-        raise InvalidInput("listening.day_has_time", day=raw)
-    try:
-        parsed = date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput("listening.bad_day", day=raw) from None
-    if len(raw) != 10:
-        raise InvalidInput("listening.bad_day", day=raw)
-    if parsed > (today or date.today()) + timedelta(days=1):
-        raise InvalidInput("listening.day_future", day=raw)
-    return parsed.isoformat()
-
-
 def check_tone(tone: str | None) -> str | None:
     if tone is None or not tone.strip():
         return None
@@ -580,7 +563,8 @@ def build_grievance(vocab: Vocabulary, *, themes: list[str] | str | None = None,
     theme_list = check_themes(parse_themes(themes), vocab.themes)
     return GrievancePut(
         id=gid or new_grievance_id(), text=text, themes=theme_list, place=check_place(place),
-        day=check_day(day, today), groups=check_groups(parse_groups(groups), vocab.keys), tone=check_tone(tone),
+        day=check_day(day, required=True, past=True, now=today), groups=check_groups(parse_groups(groups), vocab.keys),
+        tone=check_tone(tone),
         count=check_count(count), lang=detect_language(text) if text else "und",
         confirmed=bool(theme_list) if confirmed is None else confirmed, voice=None)
 
@@ -604,7 +588,7 @@ def _voice_put(tx: Any, gid: str, data: bytes, mime: str) -> str:
         raise InvalidInput("listening.voice_empty")
     if len(data) > MAX_VOICE_BYTES:
         raise InvalidInput("listening.voice_too_big", max_mb=MAX_VOICE_BYTES // (1024 * 1024))
-    vid = "v-" + secrets.token_hex(6)
+    vid = new_id("v")
     tx.append("listening_voice.put", VoicePut(id=vid, grievance=gid, mime=mime, data=bytes(data),
                                               sha256=hashlib.sha256(data).hexdigest()))
     return vid
@@ -659,7 +643,7 @@ def list_grievances(vault: Vault, theme: str | None = None, place: str | None = 
         args.append(check_place(place))
     if since:
         sql += " AND g.day >= ?"
-        args.append(check_day(since))
+        args.append(check_day(since, required=True, past=True))
     if unconfirmed:
         sql += " AND coalesce(g.confirmed, 0) = 0"
     sql += " ORDER BY g.day DESC, g.id"

@@ -23,6 +23,7 @@ from typing import Any
 
 from halqa.mutual_aid.money import format_minor
 from halqa.vault import Vault
+from halqa.vault.values import today
 
 __all__ = ["account_component", "export_beancount"]
 
@@ -85,7 +86,7 @@ def export_beancount(vault: Vault, fund: str | None = None, hide_parties: bool =
     days = [r["created"] for r in fund_rows if r["created"]] + [e["day"] for e in entries]
     rates = vault.query("SELECT * FROM mutual_aid_rate ORDER BY day, currency, quote")
     days += [r["day"] for r in rates]
-    first = min(days) if days else date.today().isoformat()
+    first = min(days) if days else today()
     last = max(days) if days else first
     currencies = sorted({r["currency"] for r in fund_rows} | {p["currency"] for p in postings}
                         | {r["currency"] for r in rates} | {r["quote"] for r in rates})

@@ -1,14 +1,13 @@
-"""Checks shared by funds, pools and the tool library: names, pseudonyms, days, ids."""
+"""Checks shared by funds, pools and the tool library: names and pseudonyms (days and ids:
+:mod:`halqa.vault.values`)."""
 
 from __future__ import annotations
 
 import re
-import secrets
-from datetime import date
 
 from halqa.errors import InvalidInput
 
-__all__ = ["check_day", "check_name", "check_pseudonym", "new_id", "today"]
+__all__ = ["check_name", "check_pseudonym"]
 
 _NAME = re.compile(r"^[\w][\w.-]{0,39}$")
 
@@ -28,23 +27,3 @@ def check_pseudonym(name: str) -> str:
         raise InvalidInput("mutual_aid.error.looks_like_phone", name=value)
     return value
 
-
-def check_day(day: str | date | None) -> str:
-    """An ISO day (``2026-05-01``); ``None`` means today. Days, never minutes."""
-    if day is None:
-        return today()
-    if isinstance(day, date):
-        return day.isoformat()
-    try:
-        return date.fromisoformat(str(day).strip()).isoformat()
-    except ValueError:
-        raise InvalidInput("mutual_aid.error.day", day=day) from None
-
-
-def today() -> str:
-    return date.today().isoformat()
-
-
-def new_id(prefix: str) -> str:
-    """A short random id such as ``e-3f9a1c2b`` (no order, no time, nothing to link)."""
-    return f"{prefix}-{secrets.token_hex(4)}"

@@ -27,7 +27,7 @@ from typing import Any
 import msgspec
 
 from halqa.errors import InvalidInput, NotFound
-from halqa.mutual_aid.common import check_day, check_name, check_pseudonym, new_id, today
+from halqa.mutual_aid.common import check_name, check_pseudonym
 from halqa.mutual_aid.money import (
     check_currency,
     convert,
@@ -36,6 +36,7 @@ from halqa.mutual_aid.money import (
     parse_rate,
 )
 from halqa.vault import Event, Projection, RecordProjection, Vault, register_kind, register_projection
+from halqa.vault.values import check_day, new_id, today
 
 __all__ = [
     "PURPOSES",

@@ -43,16 +43,16 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-import json
 from datetime import date, timedelta
 from typing import Any
 
 import msgspec
 
 from halqa.errors import InvalidInput, NotFound
-from halqa.mutual_aid.common import check_day, check_name, check_pseudonym, new_id, today
+from halqa.mutual_aid.common import check_name, check_pseudonym
 from halqa.mutual_aid.money import check_currency, format_minor, parse_amount
 from halqa.vault import Event, Projection, Vault, register_kind, register_projection
+from halqa.vault.values import check_day, json_list, json_text, new_id, today
 
 __all__ = [
     "COVERERS",
@@ -157,7 +157,7 @@ class PoolProjection(Projection):
     break a rule (a second payout of a round, a swap of a turn already taken) are ignored."""
 
     name = "mutual_aid_pools"
-    version = 1
+    version = 2  # 2: members and bids as canonical JSON (halqa.vault.values.json_text)
     kinds = frozenset(f"mutual_aid_pool.{v}" for v in _KINDS)
     tables = ("mutual_aid_pool", "mutual_aid_pool_turn", "mutual_aid_pool_payment", "mutual_aid_pool_payout",
               "mutual_aid_pool_repay")
@@ -183,13 +183,13 @@ class PoolProjection(Projection):
         p = event.payload
         if verb == "create":
             conn.execute("INSERT OR IGNORE INTO mutual_aid_pool VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', '', NULL)",
-                         (p.name, json.dumps(p.members, ensure_ascii=False), p.amount, p.currency, p.period, p.start,
+                         (p.name, json_text(p.members), p.amount, p.currency, p.period, p.start,
                           p.method, p.cover, p.organiser, p.guarantor, p.created))
             return
         pool = conn.execute("SELECT * FROM mutual_aid_pool WHERE name = ?", (p.pool,)).fetchone()
         if pool is None:
             return
-        members = json.loads(pool["members"])
+        members = json_list(pool["members"])
         if verb == "draw":
             taken = {r[0] for r in conn.execute("SELECT member FROM mutual_aid_pool_turn WHERE pool = ?", (p.pool,))}
             count = len(taken)
@@ -199,7 +199,7 @@ class PoolProjection(Projection):
             for i, member in enumerate(p.order):
                 conn.execute("INSERT INTO mutual_aid_pool_turn VALUES (?, ?, ?, ?, ?)",
                              (p.pool, first + i, member, p.discount if i == 0 else 0,
-                              json.dumps(p.bids, sort_keys=True) if p.bids else None))
+                              json_text(p.bids) if p.bids else None))
             conn.execute("UPDATE mutual_aid_pool SET seed = ? WHERE name = ?", (p.seed, p.pool))
         elif verb == "swap":
             turns = {r["member"]: r["round"] for r in conn.execute(
@@ -294,8 +294,8 @@ def _paid(vault: Vault, name: str, round_no: int | None = None) -> dict[tuple[in
 def _dues_of(pool: Any, turn: Any) -> dict[str, int]:
     """A round's dues; before the draw (never in bid pools) everyone owes the full amount."""
     if turn is None:
-        return {m: pool["amount"] for m in json.loads(pool["members"])}
-    return round_dues(json.loads(pool["members"]), pool["amount"], turn["member"], turn["discount"])
+        return {m: pool["amount"] for m in json_list(pool["members"])}
+    return round_dues(json_list(pool["members"]), pool["amount"], turn["member"], turn["discount"])
 
 
 # ---------------------------------------------------------------------------- writing
@@ -339,7 +339,7 @@ def draw(vault: Vault, name: str, seed: str = "", order: list[str] | None = None
     agreed ``seed``; for ``agreed`` an ``order`` (default: creation order); for ``need`` the scores;
     for ``bid`` the round's ``bids`` (member -> discount). Returns the order fixed."""
     pool = _open_pool(vault, name)
-    members: list[str] = json.loads(pool["members"])
+    members: list[str] = json_list(pool["members"])
     turns = _turns(vault, name)
     method = pool["method"]
     if method != "bid" and turns:
@@ -407,8 +407,8 @@ def swap(vault: Vault, name: str, a: str, b: str, day: str | None = None) -> dic
 
 
 def _outstanding(vault: Vault, pool: Any, round_no: int, member: str) -> int:
-    if not 1 <= round_no <= len(json.loads(pool["members"])):
-        raise InvalidInput("mutual_aid.error.round", round=round_no, rounds=len(json.loads(pool["members"])))
+    if not 1 <= round_no <= len(json_list(pool["members"])):
+        raise InvalidInput("mutual_aid.error.round", round=round_no, rounds=len(json_list(pool["members"])))
     turn = _turns(vault, pool["name"]).get(round_no)
     if turn is None and pool["method"] == "bid":
         raise InvalidInput("mutual_aid.error.bid_not_drawn", name=pool["name"], round=round_no)
@@ -479,7 +479,7 @@ def payout(vault: Vault, name: str, round_no: int | None = None, day: str | None
     pool = _open_pool(vault, name)
     with vault.transaction():
         done = {r[0] for r in vault.query("SELECT round FROM mutual_aid_pool_payout WHERE pool = ?", (name,))}
-        nxt = min(set(range(1, len(json.loads(pool["members"])) + 1)) - done)
+        nxt = min(set(range(1, len(json_list(pool["members"])) + 1)) - done)
         r = nxt if round_no is None else int(round_no)
         if r in done:
             raise InvalidInput("mutual_aid.error.round_paid_out", round=r)
@@ -546,7 +546,7 @@ def pools(vault: Vault) -> list[dict]:
     out = []
     for p in vault.query("SELECT * FROM mutual_aid_pool ORDER BY name"):
         n = vault.query_one("SELECT count(*) FROM mutual_aid_pool_payout WHERE pool = ?", (p["name"],))[0]
-        out.append({"name": p["name"], "members": len(json.loads(p["members"])), "status": p["status"],
+        out.append({"name": p["name"], "members": len(json_list(p["members"])), "status": p["status"],
                     "amount": format_minor(p["amount"], p["currency"]), "currency": p["currency"],
                     "period": p["period"], "method": p["method"], "paid_out": n})
     return out
@@ -559,7 +559,7 @@ def pool_status(vault: Vault, name: str, today_: str | None = None) -> dict:
     lists every member's due, paid and left for it, ``late`` when its day has passed."""
     pool = _pool(vault, name)
     cur = pool["currency"]
-    members: list[str] = json.loads(pool["members"])
+    members: list[str] = json_list(pool["members"])
     now = check_day(today_)
     turns = _turns(vault, name)
     paid = _paid(vault, name)

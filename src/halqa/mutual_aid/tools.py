@@ -9,7 +9,6 @@ by the repair. :func:`repair_stats` sums the log for circle health.
 
 from __future__ import annotations
 
-import json
 import re
 import statistics
 from datetime import date
@@ -18,8 +17,9 @@ from typing import Any
 import msgspec
 
 from halqa.errors import InvalidInput, NotFound
-from halqa.mutual_aid.common import check_day, check_pseudonym, new_id
+from halqa.mutual_aid.common import check_pseudonym
 from halqa.vault import RecordProjection, Vault, register_kind, register_projection
+from halqa.vault.values import check_day, json_list, new_id
 
 __all__ = [
     "CATEGORIES",
@@ -222,7 +222,7 @@ def finish_repair(vault: Vault, repair_id: str, day: str | None = None, parts: l
     extra = [_text(p, "part", 80) for p in (parts or [])]
     with vault.transaction():
         _use_parts(vault, extra, repair_id, d)
-        vault.append("mutual_aid_repair.put", RepairPut(id=repair_id, done=d, parts=json.loads(row["parts"]) + extra))
+        vault.append("mutual_aid_repair.put", RepairPut(id=repair_id, done=d, parts=json_list(row["parts"]) + extra))
     return {"id": repair_id, "done": d, "days": (date.fromisoformat(d) - date.fromisoformat(row["day"])).days}
 
 
@@ -234,8 +234,8 @@ def list_repairs(vault: Vault, area: str | None = None, open_only: bool = False)
         args.append(area.strip().upper())
     if open_only:
         sql += " AND done IS NULL"
-    return [{"id": r["id"], "day": r["day"], "what": r["what"], "area": r["area"], "who": json.loads(r["who"]),
-             "parts": json.loads(r["parts"]), "done": r["done"], "note": r["note"] or ""}
+    return [{"id": r["id"], "day": r["day"], "what": r["what"], "area": r["area"], "who": json_list(r["who"]),
+             "parts": json_list(r["parts"]), "done": r["done"], "note": r["note"] or ""}
             for r in vault.query(sql + " ORDER BY day DESC, id", args)]
 
 
@@ -251,7 +251,7 @@ def repair_stats(vault: Vault, since: str | None = None) -> dict:
     for r in rows:
         by_area[r["area"]] = by_area.get(r["area"], 0) + 1
         by_month[r["day"][:7]] = by_month.get(r["day"][:7], 0) + 1
-        people |= set(json.loads(r["who"]))
+        people |= set(json_list(r["who"]))
     return {"logged": len(rows), "done": len(days), "open": len(rows) - len(days),
             "median_days": statistics.median(days) if days else None, "people": len(people),
             "by_area": dict(sorted(by_area.items())), "by_month": dict(sorted(by_month.items()))}

@@ -13,7 +13,7 @@ import json
 import random
 import re
 import secrets
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -23,6 +23,7 @@ import msgspec
 from halqa.errors import InvalidInput, NotFound
 from halqa.places.boundaries import ImportResult, Rejected, boundaries, import_boundaries, read_boundaries, store_schematic
 from halqa.vault import RecordProjection, Vault, register_kind, register_projection
+from halqa.vault.values import check_stored_day
 
 __all__ = [
     "AreaPut",
@@ -70,14 +71,8 @@ def check_pseudonym(value: str) -> str:
 
 
 def check_iso_day(value: str) -> str:
-    """A day as stored: ``YYYY-MM-DD``."""
-    try:
-        ok = isinstance(value, str) and len(value) == 10 and date.fromisoformat(value).isoformat() == value
-    except ValueError:
-        ok = False
-    if not ok:
-        raise InvalidInput("error.bad_day", day=str(value)[:40])
-    return value
+    """A day as stored: ``YYYY-MM-DD`` (:func:`halqa.vault.values.check_stored_day`)."""
+    return check_stored_day(value)
 
 
 class AreaPut(msgspec.Struct, kw_only=True):

@@ -27,7 +27,6 @@ from halqa.web.pipeline import Nav, View, not_found
 from halqa.web.security import SecurityHeaders
 from halqa.web.state import WebState
 from halqa.web.views import (
-    aid,
     bridge,
     circles,
     devices,
@@ -37,6 +36,7 @@ from halqa.web.views import (
     ledger,
     listening,
     member,
+    mutual_aid,
     places,
     publish,
     vault,
@@ -45,8 +45,8 @@ from halqa.web.views import (
 __all__ = ["VIEWS", "create_app", "navigation", "route_table", "views"]
 
 #: Every view module, in the order of the header's links.
-VIEWS: tuple[ModuleType, ...] = (home, listening, ledger, circles, aid, learning, institutions, bridge, publish, places, devices,
-                                 vault, member)
+VIEWS: tuple[ModuleType, ...] = (home, listening, ledger, circles, mutual_aid, learning, institutions, bridge, publish, places,
+                                 devices, vault, member)
 
 
 def views() -> list[View]:

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from halqa.errors import InvalidInput
+from halqa.vault.values import check_day
 
 __all__ = ["MISSING", "Upload", "parse_field"]
 
 _INT = re.compile(r"[+-]?[0-9]{1,18}")
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YES = {"yes", "on", "true", "1"}
 _NO = {"no", "off", "false", "0"}
 
@@ -101,12 +101,10 @@ def parse_field(name: str, raw: Any, kind: type, default: Any = MISSING, *, from
         raise _bad("text", name, raw)
     text = raw.strip()
     if kind is dt.date:
-        if _DAY.fullmatch(text):
-            try:
-                return dt.date.fromisoformat(text)
-            except ValueError:  # 2026-02-30
-                pass
-        raise _bad("day", name, text)
+        try:
+            return dt.date.fromisoformat(check_day(text, required=True))
+        except InvalidInput:  # the one day parser's verdict, said of this field
+            raise _bad("day", name, text) from None
     if kind is not str:
         raise TypeError(f"no field parser for {kind!r}")
     if choices and text not in choices:

@@ -20,7 +20,6 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import date
 from typing import Any, TypeVar, overload
 from urllib.parse import quote
 
@@ -33,6 +32,7 @@ from starlette.routing import Route
 
 from halqa.errors import AccessDenied, HalqaError, InvalidInput, NotFound, VaultLocked, WrongPassphrase
 from halqa.i18n import LANGUAGES, RTL, set_language, t
+from halqa.vault.values import today
 from halqa.web import fmt
 from halqa.web.fields import MISSING, Upload, parse_field
 from halqa.web.pairing import Device
@@ -138,7 +138,7 @@ class Ctx:
         """``fn(vault, *args, **kwargs)``, reused until the vault's next write (see
         :meth:`WebState.cached`); keyed also on the language and today's date, which some
         results depend on. For read-only domain functions; never change what comes back."""
-        key = repr((fn.__module__, fn.__qualname__, args, sorted(kwargs.items()), self.lang, date.today().isoformat()))
+        key = repr((fn.__module__, fn.__qualname__, args, sorted(kwargs.items()), self.lang, today()))
         return self.state.cached(self.vault, key, lambda: fn(self.vault, *args, **kwargs))
 
     def set_cookie(self, name: str, value: str, **options: Any) -> None:

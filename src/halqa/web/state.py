@@ -65,7 +65,7 @@ class WebState:
     def unlock(self, passphrase: str) -> None:
         """Open the vault with ``passphrase`` (replacing what is open). Five wrong passphrases
         within a minute refuse further tries for a minute (Argon2id makes each try slow too)."""
-        from halqa.app import load
+        from halqa.domains import load
         from halqa.errors import WrongPassphrase
         from halqa.vault import Vault
 

@@ -12,7 +12,7 @@ domain function, render a template or return JSON. They import the pipeline, nev
 never :mod:`halqa.web.app`. A new domain adds ``views/<domain>.py`` and one entry in
 :data:`halqa.web.app.VIEWS`; nothing registers itself on import.
 
-Modules: ``home`` (quick entry, language, icon), ``listening``, ``ledger``, ``circles``, ``aid``
-(mutual aid), ``learning``, ``bridge``, ``publish`` (posters), ``places``, ``devices`` (pairing and
+Modules: ``home`` (quick entry, language, icon), ``listening``, ``ledger``, ``circles``,
+``mutual_aid``, ``learning``, ``bridge``, ``publish`` (posters), ``places``, ``devices`` (pairing and
 paired devices), ``vault`` (unlock, lock, status, panic).
 """

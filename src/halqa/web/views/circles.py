@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from starlette.responses import Response
 
 import halqa.circles as circles_domain
 from halqa.errors import InvalidInput
+from halqa.vault.values import today_date
 from halqa.web.paging import paginate
 from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
 
 def circles_page(ctx: Ctx) -> Response:
-    today = dt.date.today().isoformat()
+    today = today_date().isoformat()
     upcoming = [m for m in ctx.cached(circles_domain.meetings) if m["day"] >= today]
     circles = ctx.cached(circles_domain.circles)
     return ctx.render("circles.html", overview=ctx.cached(circles_domain.show), circles=circles,
@@ -58,7 +58,7 @@ def _next_meeting(ctx: Ctx) -> dict[str, Any] | None:
     circle = None if device is None or device.organiser else device.circle
     if device is not None and not device.organiser and not circle:
         return None
-    today = dt.date.today().isoformat()
+    today = today_date().isoformat()
     upcoming = [m for m in ctx.cached(circles_domain.meetings, circle) if m["day"] >= today]
     return {k: upcoming[0].get(k) for k in ("day", "part", "hour", "cover")} if upcoming else None
 

@@ -14,6 +14,7 @@ import halqa.listening as listening
 import halqa.places as places
 from halqa.errors import NotFound
 from halqa.i18n import LANGUAGES
+from halqa.vault.values import today_date
 from halqa.web.fmt import lookup
 from halqa.web.pipeline import COOKIE_HOUSEHOLD, MAX_VOICE_BODY, Access, Ctx, Nav, Upload, View, view
 from halqa.web.security import COOKIE_LANG
@@ -28,7 +29,7 @@ def _home(ctx: Ctx, http_status: int = 200, **extra: Any) -> Response:
     current = ctx.cached(ledger.open_interval, hh) if hh and any(h["id"] == hh for h in known) else None
     return ctx.render("home.html", http_status=http_status, households=known, household=hh, open_interval=current,
                       themes=ctx.cached(listening.themes), areas=ctx.cached(places.areas),
-                      today=dt.date.today().isoformat(), done=ctx.field("done", str, "", choices=DONE), **extra)
+                      today=today_date().isoformat(), done=ctx.field("done", str, "", choices=DONE), **extra)
 
 
 def home(ctx: Ctx) -> Response:
@@ -45,7 +46,7 @@ def power(ctx: Ctx) -> dict[str, Any]:
 
 def water(ctx: Ctx) -> dict[str, Any]:
     """One household-day of the water ledger."""
-    key = ledger.add_water(ctx.vault, ctx.own_household(), ctx.field("day", dt.date, dt.date.today()).isoformat(),
+    key = ledger.add_water(ctx.vault, ctx.own_household(), ctx.field("day", dt.date, today_date()).isoformat(),
                            no_water=ctx.field("no_water", bool, False), contaminated=ctx.field("contaminated", bool, False),
                            smell=ctx.field("smell", bool, False), illness=ctx.field("illness", int, 0, minimum=0, maximum=100),
                            litres_bought=ctx.field("litres_bought", int, 0, minimum=0, maximum=100_000),
@@ -58,7 +59,7 @@ def grievance(ctx: Ctx) -> dict[str, Any]:
     voice = ctx.field("voice", Upload, None)
     theme = ctx.field("theme", str, "")
     row = listening.add_grievance(ctx.vault, themes=ctx.field("themes", list, [theme] if theme else None),
-                                  place=ctx.field("place", str), day=ctx.field("day", dt.date, dt.date.today()).isoformat(),
+                                  place=ctx.field("place", str), day=ctx.field("day", dt.date, today_date()).isoformat(),
                                   text=ctx.field("text", str, None), count=ctx.field("count", int, 1, minimum=1, maximum=10_000),
                                   voice=voice.data if voice else None, voice_mime=voice.mime if voice else "audio/ogg")
     ctx.remember("grievance", row["id"])
@@ -103,7 +104,7 @@ def _mine(ctx: Ctx) -> dict[str, Any]:
                 continue
     hh = ctx.own_household(required=False)
     known = hh and any(h["id"] == hh for h in ctx.cached(places.households))
-    today = dt.date.today()
+    today = today_date()
     return {"household": hh, "grievances": grievances,
             "open_interval": ledger.open_interval(ctx.vault, hh) if known else None,
             "supply": ledger.household_supply(ctx.vault, hh, (today - dt.timedelta(days=13)).isoformat(),

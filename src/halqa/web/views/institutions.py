@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 import halqa.institutions as inst
 from halqa.errors import InvalidInput
+from halqa.vault.values import today_date
 from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
 
@@ -37,7 +38,7 @@ def decide_page(ctx: Ctx) -> Response:
         return proposal_page(ctx)
     return ctx.render("institutions_decide.html", open=ctx.cached(inst.proposals, open_only=True),
                       log=ctx.cached(inst.decision_log)[::-1][:30], modes=inst.MODES, organiser=_organiser(ctx),
-                      today=dt.date.today().isoformat(), done=_arg(ctx, "done"))
+                      today=today_date().isoformat(), done=_arg(ctx, "done"))
 
 
 def proposal_page(ctx: Ctx) -> Response:
@@ -93,19 +94,19 @@ def _month(ctx: Ctx) -> str:
     if wanted:
         return wanted
     latest = [m["month"] for s in ctx.cached(inst.services) for m in ctx.cached(inst.service, s["id"])["by_month"]]
-    return max(latest) if latest else dt.date.today().isoformat()[:7]
+    return max(latest) if latest else today_date().isoformat()[:7]
 
 
 def services_page(ctx: Ctx) -> Response:
     month = _month(ctx)
     return ctx.render("institutions_services.html", services=ctx.cached(inst.services), month=month,
                       account=ctx.cached(inst.account, month), trend=ctx.cached(inst.account_trend, month, 6),
-                      today=dt.date.today().isoformat(), done=_arg(ctx, "done"))
+                      today=today_date().isoformat(), done=_arg(ctx, "done"))
 
 
 def deliver(ctx: Ctx) -> Response:
     inst.deliver(ctx.vault, _arg(ctx, "service"), ctx.own_household(), _arg(ctx, "quantity"),
-                 day=ctx.field("day", dt.date, dt.date.today()).isoformat(), worker=_arg(ctx, "worker") or None)
+                 day=ctx.field("day", dt.date, today_date()).isoformat(), worker=_arg(ctx, "worker") or None)
     return ctx.redirect("/services?done=delivered")
 
 

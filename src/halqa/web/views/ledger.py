@@ -10,6 +10,7 @@ from starlette.responses import Response
 import halqa.ledger as ledger
 import halqa.places as places
 from halqa.errors import InvalidInput
+from halqa.vault.values import today_date
 from halqa.web.fmt import lookup
 from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
@@ -17,7 +18,7 @@ from halqa.web.pipeline import Access, Ctx, Nav, View, view
 def _ledger_end(ctx: Ctx) -> dt.date:
     """The last day with a ledger record (a demo or an old archive), else today."""
     span = ctx.cached(ledger.extent)
-    today = dt.date.today()
+    today = today_date()
     return today if span is None else min(today, span[1])
 
 
