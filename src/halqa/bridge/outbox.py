@@ -75,7 +75,7 @@ class ReceiptPut(msgspec.Struct, kw_only=True):
 
 
 register_kind("bridge_outbox.put", ReceiptPut)
-register_projection(RecordProjection("bridge_outbox", {"id": "TEXT", "day": "TEXT", "author": "TEXT", "record": "TEXT"},
+register_projection(RecordProjection("bridge_outbox", ReceiptPut,
                                      indexes=("record",)))
 
 

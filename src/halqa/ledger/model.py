@@ -234,14 +234,9 @@ class SeriesProjection(Projection):
 
 register_projection(IntervalProjection())
 register_projection(SeriesProjection())
-register_projection(RecordProjection("ledger_tally", {"id": "TEXT", "household": "TEXT", "area": "TEXT",
-                                                      "day": "TEXT", "hours_off": "REAL"}, indexes=("area",)))
-register_projection(RecordProjection("ledger_water", {
-    "id": "TEXT", "household": "TEXT", "area": "TEXT", "day": "TEXT", "no_water": "INTEGER",
-    "contaminated": "INTEGER", "smell": "INTEGER", "illness": "INTEGER", "litres_bought": "INTEGER",
-    "spent": "TEXT", "currency": "TEXT"}, indexes=("area",)))
-register_projection(RecordProjection("ledger_claim", {"id": "TEXT", "area": "TEXT", "hours": "REAL",
-                                                      "first_day": "TEXT", "last_day": "TEXT", "claimant": "TEXT"}))
+register_projection(RecordProjection("ledger_tally", TallyPut, indexes=("area",)))
+register_projection(RecordProjection("ledger_water", WaterPut, indexes=("area",)))
+register_projection(RecordProjection("ledger_claim", ClaimPut))
 
 
 # ---------------------------------------------------------------------------- local time

@@ -344,12 +344,10 @@ class GrievanceProjection(Projection):
 
 
 register_projection(GrievanceProjection())
-register_projection(RecordProjection("listening_theme", {"id": "TEXT", "name_ar": "TEXT", "name_ckb": "TEXT",
-                                                         "name_en": "TEXT", "keywords": "TEXT"}))
-register_projection(RecordProjection("listening_group_key", {"key": "TEXT", "values": "TEXT"}, key="key"))
-register_projection(RecordProjection("listening_border", {"id": "TEXT", "a": "TEXT", "b": "TEXT", "touching": "INTEGER"}))
-register_projection(RecordProjection("listening_voice", {"id": "TEXT", "grievance": "TEXT", "mime": "TEXT",
-                                                         "data": "BLOB", "sha256": "TEXT"}, indexes=("grievance",)))
+register_projection(RecordProjection("listening_theme", ThemePut))
+register_projection(RecordProjection("listening_group_key", GroupKeyPut, key="key"))
+register_projection(RecordProjection("listening_border", BorderPut))
+register_projection(RecordProjection("listening_voice", VoicePut, indexes=("grievance",)))
 
 
 # ---------------------------------------------------------------------------- vocabulary

@@ -104,10 +104,8 @@ class EntryPost(msgspec.Struct, kw_only=True):
 register_kind("mutual_aid_fund.put", FundPut)
 register_kind("mutual_aid_rate.put", RatePut)
 register_kind("mutual_aid_entry.post", EntryPost)
-register_projection(RecordProjection(
-    "mutual_aid_fund", {"name": "TEXT", "currency": "TEXT", "created": "TEXT", "note": "TEXT"}, key="name"))
-register_projection(RecordProjection(
-    "mutual_aid_rate", {"id": "TEXT", "day": "TEXT", "currency": "TEXT", "quote": "TEXT", "rate": "TEXT"},
+register_projection(RecordProjection("mutual_aid_fund", FundPut, key="name"))
+register_projection(RecordProjection("mutual_aid_rate", RatePut,
     indexes=("day",)))
 
 ACCOUNTS = frozenset({"cash", "pledged", "income", "expense", "conversion"})

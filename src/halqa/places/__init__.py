@@ -110,11 +110,8 @@ class HouseholdPut(msgspec.Struct, kw_only=True):
 
 register_kind("area.put", AreaPut)
 register_kind("household.put", HouseholdPut)
-register_projection(RecordProjection(
-    "area", {"code": "TEXT", "name_ar": "TEXT", "name_ckb": "TEXT", "name_en": "TEXT",
-             "city": "TEXT", "h3": "TEXT"}, key="code"))
-register_projection(RecordProjection(
-    "household", {"id": "TEXT", "area": "TEXT", "size": "INTEGER", "joined": "TEXT"},
+register_projection(RecordProjection("area", AreaPut, key="code"))
+register_projection(RecordProjection("household", HouseholdPut,
     indexes=("area",)))
 
 _ALPHABET = "abcdefghjkmnpqrstvwxyz23456789"
