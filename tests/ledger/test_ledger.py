@@ -29,7 +29,8 @@ def test_public_api_pinned():
     assert sorted(ledger.__all__) == sorted([
         "FORMATS", "Params", "add_claim", "add_interval", "add_paper_grid", "add_tally", "add_water", "calendar",
         "decoy", "delete_interval", "demo", "enrol_households", "extent", "household_supply", "import_file",
-        "open_interval", "report", "start_outage", "stop_outage", "water_spending", "water_summary"])
+        "open_interval", "report", "start_outage", "stop_outage", "water_spending", "water_summary",
+        "OpenOutage", "Outage", "OutageDay", "WaterRecord", "open_outages", "outage_days", "water_records"])
     for name in ledger.__all__:
         assert getattr(ledger, name).__doc__, name
 
@@ -55,12 +56,12 @@ def test_import_and_report_known_answer(vault):
 def test_start_stop_add_delete(vault):
     add_area(vault, "NKH", "حي النخيل")
     hid = add_household(vault, "NKH", "hh-x1")
-    iid = ledger.start_outage(vault, hid, "2026-07-01T10:00")
+    iid = ledger.start_outage(vault, hid, "2026-07-01T10:00").id
     with pytest.raises(InvalidInput):
         ledger.start_outage(vault, hid, "2026-07-01T10:05")
     assert ledger.open_interval(vault, hid)["id"] == iid
     done = ledger.stop_outage(vault, hid, "2026-07-01T12:30")
-    assert done["minutes"] == 150 and ledger.open_interval(vault, hid) is None
+    assert done.minutes == 150 and done.id == iid and ledger.open_interval(vault, hid) is None
     with pytest.raises(InvalidInput):
         ledger.stop_outage(vault, hid)
     with pytest.raises(NotFound):

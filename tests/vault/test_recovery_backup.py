@@ -143,3 +143,22 @@ def test_kill_minus_nine_loses_nothing_committed(vault, vault_path):
         assert n >= committed and n % 200 == 0, "only whole transactions survive"
         assert v.query_one("SELECT count(*) FROM household")[0] == n
         assert v.digests() == v.rebuild()
+
+
+def test_recover_sets_a_new_passphrase_and_asks_only_for_the_right_vault(vault, tmp_path):
+    from halqa import app
+    from halqa.vault.recovery import recover
+    from halqa.vault import TEST_KDF
+
+    shares = [s.encode() for s in split(vault.master_key, 3, 2, vault.meta("vault_id"))]
+    path = vault.path
+    vault.close()
+    other = app.create_vault(tmp_path / "other.halqa", PASSPHRASE, TEST_KDF)
+    other.close()
+    asked: list[str] = []
+    with pytest.raises(WrongPassphrase) as err:  # another vault's key opens none of its files
+        recover(other.path, shares[:2], lambda: asked.append("x") or "never used")
+    assert err.value.msg_id == "error.share_wrong_vault" and asked == []
+    recover(path, shares[1:], lambda: "a new passphrase for the vault")
+    with Vault.open(path, "a new passphrase for the vault") as back:
+        assert back.meta("vault_id")

@@ -39,6 +39,7 @@ from typing import Any
 import msgspec
 
 from halqa.errors import InvalidInput, NotFound
+from halqa.places import area_exists
 from halqa.vault import RecordProjection, Vault, register_kind, register_projection
 
 __all__ = [
@@ -206,7 +207,7 @@ def _check_area(vault: Vault, area: str | None) -> str | None:
     if not area:
         return None
     code = area.strip().upper()
-    if vault.query_one("SELECT 1 FROM area WHERE code = ?", (code,)) is None:
+    if not area_exists(vault, code):
         raise NotFound("circles.unknown_area", code=code)
     return code
 

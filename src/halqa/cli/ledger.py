@@ -74,8 +74,8 @@ def start(
     from halqa.ledger import start_outage
 
     with open_vault() as vault:
-        iid = start_outage(vault, household, at, source, note)
-    emit({"id": iid, "household": household}, lambda d: console.print(t("ledger.msg.started", household=household)))
+        outage = start_outage(vault, household, at, source, note)
+    emit(outage, lambda d: console.print(t("ledger.msg.started", household=household)))
 
 
 @ledger_app.command("stop")
@@ -88,7 +88,7 @@ def stop(
 
     with open_vault() as vault:
         result = stop_outage(vault, household, at)
-    emit(result, lambda d: console.print(t("ledger.msg.stopped", household=household, minutes=d["minutes"])))
+    emit(result, lambda d: console.print(t("ledger.msg.stopped", household=household, minutes=d.minutes)))
 
 
 @ledger_app.command("add")

@@ -236,19 +236,15 @@ def recovery_combine(
         help="New passphrase file (else env HALQA_NEW_PASSPHRASE, else a prompt).")] = None,
 ) -> None:
     """Rebuild the vault key from shares and set a new passphrase."""
-    from halqa.vault import Share, Vault, combine
+    from halqa.app import load
+    from halqa.vault.recovery import recover
 
     texts = list(share or [])
     if not texts or texts == ["-"]:
         texts = [line for line in sys.stdin.read().split() if line.strip()]
-    vault_id, key = combine([Share.decode(s) for s in texts])
-    from halqa.app import load
-
     load()
-    with Vault.open_with_key(STATE.vault_path, key) as vault:
-        if vault.meta("vault_id") != vault_id:
-            raise InvalidInput("error.share_wrong_vault")
-        vault.restore_slot(new_passphrase(new_passphrase_file, "HALQA_NEW_PASSPHRASE", "prompt.new_passphrase"))
+    recover(STATE.vault_path, texts,
+            lambda: new_passphrase(new_passphrase_file, "HALQA_NEW_PASSPHRASE", "prompt.new_passphrase"))
     emit({"ok": True}, lambda d: console.print(t("msg.recovered")))
 
 

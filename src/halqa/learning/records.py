@@ -38,6 +38,7 @@ from typing import Any
 
 import msgspec
 
+from halqa.circles import circle, circles
 from halqa.errors import InvalidInput
 from halqa.vault import RecordProjection, Vault, register_kind, register_projection
 
@@ -248,14 +249,12 @@ def iso_week(day: str) -> str:
 
 def circle_ids(vault: Vault) -> list[str]:
     """Ids of every recorded circle (through the circles package)."""
-    from halqa.circles import circles
 
     return [c["id"] for c in circles(vault)]
 
 
 def require_circle(vault: Vault, circle_id: str) -> dict[str, Any]:
     """The circle (members, roles, meetings); :class:`~halqa.errors.NotFound` if unknown."""
-    from halqa.circles import circle
 
     return circle(vault, circle_id)
 

@@ -310,12 +310,12 @@ class GrievanceProjection(Projection):
             old = self._old(conn, p.id)
             if old is not None:
                 deltas.add(old, -1)
-            conn.execute("INSERT OR IGNORE INTO tombstones (projection, key) VALUES (?, ?)", (self.name, p.id))
+            self.tombstone(conn, p.id)
             conn.execute("DELETE FROM listening_grievance WHERE id = ?", (p.id,))
             conn.execute("DELETE FROM listening_grievance_theme WHERE gid = ?", (p.id,))
             conn.execute("DELETE FROM listening_grievance_group WHERE gid = ?", (p.id,))
             return
-        if conn.execute("SELECT 1 FROM tombstones WHERE projection = ? AND key = ?", (self.name, p.id)).fetchone():
+        if self.is_tombstoned(conn, p.id):
             return
         fields = {c: getattr(p, c) for c in _GRIEVANCE_COLUMNS if getattr(p, c) is not UNSET}
         old = self._old(conn, p.id)

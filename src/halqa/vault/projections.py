@@ -59,6 +59,21 @@ class Projection:
         for event in events:
             self.apply(conn, event)
 
+    # Deletions are final: a projection records the keys it deleted here, in the core's
+    # ``tombstones`` table, so that no put, earlier or later, brings them back.
+    def tombstone(self, conn: Any, key: str) -> None:
+        """Record that ``key`` is deleted for good in this projection."""
+        conn.execute("INSERT OR IGNORE INTO tombstones (projection, key) VALUES (?, ?)", (self.name, str(key)))
+
+    def is_tombstoned(self, conn: Any, key: str) -> bool:
+        """Whether ``key`` was deleted in this projection."""
+        return conn.execute("SELECT 1 FROM tombstones WHERE projection = ? AND key = ?",
+                            (self.name, str(key))).fetchone() is not None
+
+    def has_tombstones(self, conn: Any) -> bool:
+        """Whether anything was ever deleted in this projection (most have nothing: no check needed)."""
+        return conn.execute("SELECT 1 FROM tombstones WHERE projection = ? LIMIT 1", (self.name,)).fetchone() is not None
+
     def drop(self, conn: Any) -> None:
         for table in self.tables:
             conn.execute(f'DROP TABLE IF EXISTS "{table}"')
@@ -135,8 +150,7 @@ class RecordProjection(Projection):
         run_fields: tuple[str, ...] | None = None
         run: list[tuple[Any, ...]] = []
         # Most projections have no tombstones: then puts need no tombstone check at all.
-        guard = conn.execute("SELECT 1 FROM tombstones WHERE projection = ? LIMIT 1",
-                                   (self.name,)).fetchone() is not None
+        guard = self.has_tombstones(conn)
         for event in events:
             payload = event.payload
             if event.kind == self.delete_kind:
@@ -144,7 +158,7 @@ class RecordProjection(Projection):
                 run_fields, run = None, []
                 guard = True
                 key = getattr(payload, self.key)
-                conn.execute("INSERT OR IGNORE INTO tombstones (projection, key) VALUES (?, ?)", (self.name, str(key)))
+                self.tombstone(conn, key)
                 conn.execute(f'DELETE FROM "{self.table}" WHERE "{self.key}" = ?', (key,))
                 continue
             values = [(c, _sql_value(getattr(payload, c, msgspec.UNSET))) for c in self.columns]
