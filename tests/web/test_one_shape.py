@@ -70,6 +70,21 @@ def test_grievance(app, state, cli):
     assert _shape(web.json()) == _shape(line)
 
 
+def test_contacts(app, state, filled, cli):
+    from pyrage import x25519
+
+    import halqa.bridge as bridge
+
+    bridge.add_contact(filled, "ally-a", age_recipient=str(x25519.Identity.generate().to_public()))
+    c = TestClient(app, base_url=BASE)
+    web = c.get("/api/bridge/contacts", headers=_bearer(state.devices.issue("laptop", role="organiser")))
+    assert web.status_code == 200, web.text
+    code, out = cli("contacts", "list", "--json")
+    assert code == 0, out
+    line = json.loads(out)
+    assert [_shape(x) for x in web.json()] == [_shape(x) for x in line] and len(line) == 1
+
+
 def test_to_data_is_the_one_serialiser():
     outage = ledger.Outage(id="i-1", household="hh-1", start="2026-07-01T10:00:00")
     assert to_data(outage) == {"id": "i-1", "household": "hh-1", "start": "2026-07-01T10:00:00", "end": None,

@@ -81,8 +81,7 @@ class ReceiptPut(msgspec.Struct, kw_only=True):
 
 
 register_kind("bridge_outbox.put", ReceiptPut)
-register_projection(RecordProjection("bridge_outbox", ReceiptPut,
-                                     indexes=("record",)))
+register_projection(RecordProjection("bridge_outbox", ReceiptPut, indexes=("record",)))
 
 
 class _Body(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -178,8 +178,7 @@ class AggregateProjection(Projection):
                          [(source, p.dataset, a, th, per, float(v), int(n), p.id) for a, th, per, v, n in p.cells])
 
 
-register_projection(RecordProjection("bridge_contact", ContactPut,
-    indexes=("name",), version=2))
+register_projection(RecordProjection("bridge_contact", ContactPut, indexes=("name",), version=2))
 register_projection(KnownProjection())
 register_projection(RecordProjection("bridge_seen", SeenPut))
 register_projection(AggregateProjection())

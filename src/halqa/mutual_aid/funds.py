@@ -106,8 +106,7 @@ register_kind("mutual_aid_fund.put", FundPut)
 register_kind("mutual_aid_rate.put", RatePut)
 register_kind("mutual_aid_entry.post", EntryPost)
 register_projection(RecordProjection("mutual_aid_fund", FundPut, key="name"))
-register_projection(RecordProjection("mutual_aid_rate", RatePut,
-    indexes=("day",)))
+register_projection(RecordProjection("mutual_aid_rate", RatePut, indexes=("day",)))
 
 ACCOUNTS = frozenset({"cash", "pledged", "income", "expense", "conversion"})
 

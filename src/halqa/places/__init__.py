@@ -116,8 +116,7 @@ class HouseholdPut(msgspec.Struct, kw_only=True):
 register_kind("area.put", AreaPut)
 register_kind("household.put", HouseholdPut)
 register_projection(RecordProjection("area", AreaPut, key="code"))
-register_projection(RecordProjection("household", HouseholdPut,
-    indexes=("area",)))
+register_projection(RecordProjection("household", HouseholdPut, indexes=("area",)))
 
 _ALPHABET = "abcdefghjkmnpqrstvwxyz23456789"
 

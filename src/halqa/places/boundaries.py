@@ -58,8 +58,7 @@ class BoundaryPut(msgspec.Struct, kw_only=True):
 
 
 register_kind("area_boundary.put", BoundaryPut)
-register_projection(RecordProjection("area_boundary", BoundaryPut,
-    key="code"))
+register_projection(RecordProjection("area_boundary", BoundaryPut, key="code"))
 
 
 class Rejected(msgspec.Struct, kw_only=True):
