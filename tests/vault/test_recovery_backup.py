@@ -13,9 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from halqa import places
+from halqa import app, places
 from halqa.errors import InvalidInput, VaultCorrupt, WrongPassphrase
-from halqa.vault import Share, Vault, backup, combine, restore, split
+from halqa.vault import TEST_KDF, Share, Vault, backup, combine, restore, split
+from halqa.vault.recovery import recover
 from halqa.vault.store import HEADER_FILE
 
 from ..conftest import PASSPHRASE
@@ -146,10 +147,6 @@ def test_kill_minus_nine_loses_nothing_committed(vault, vault_path):
 
 
 def test_recover_sets_a_new_passphrase_and_asks_only_for_the_right_vault(vault, tmp_path):
-    from halqa import app
-    from halqa.vault.recovery import recover
-    from halqa.vault import TEST_KDF
-
     shares = [s.encode() for s in split(vault.master_key, 3, 2, vault.meta("vault_id"))]
     path = vault.path
     vault.close()
