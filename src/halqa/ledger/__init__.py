@@ -38,6 +38,8 @@ from halqa.ledger.record import (
 )
 from halqa.ledger.report import (
     OutageDay,
+    SupplyDay,
+    WaterMonth,
     WaterRecord,
     calendar,
     extent,
@@ -55,6 +57,8 @@ __all__ = [
     "Outage",
     "OutageDay",
     "Params",
+    "SupplyDay",
+    "WaterMonth",
     "WaterRecord",
     "add_claim",
     "add_interval",

@@ -191,11 +191,22 @@ def water_summary(vault: Vault, first: str, last: str, area: str | None = None) 
     return out
 
 
+class WaterMonth(msgspec.Struct, frozen=True, kw_only=True):
+    """One household's water in one calendar month: days recorded, litres bought, and money spent
+    per currency (exact decimal strings)."""
+
+    household: str
+    area: str
+    month: str
+    days: int
+    litres_bought: int
+    spent: dict[str, str]
+
+
 def water_spending(vault: Vault, first: str | None = None, last: str | None = None, area: str | None = None,
-                   household: str | None = None) -> list[dict[str, Any]]:
-    """Money spent on water per household and calendar month: one row per household-month that has
-    water records, ``{"household", "area", "month": "YYYY-MM", "days", "litres_bought", "spent":
-    {currency: exact decimal string}}``, sorted by household then month. ``first``/``last`` (ISO days,
+                   household: str | None = None) -> list[WaterMonth]:
+    """Money spent on water per household and calendar month: one :class:`WaterMonth` per
+    household-month that has water records, sorted by household then month. ``first``/``last`` (ISO days,
     inclusive) limit the days counted; ``area`` and ``household`` filter. A month cut by the period
     counts only its days inside it."""
     where: list[str] = []
@@ -225,7 +236,7 @@ def water_spending(vault: Vault, first: str | None = None, last: str | None = No
         s["litres_bought"] += int(litres or 0)
         cur = cur or "IQD"
         s["spent"][cur] = str(Decimal(s["spent"].get(cur, "0")) + Decimal(spent or "0"))
-    return [out[k] for k in sorted(out)]
+    return [WaterMonth(**out[k]) for k in sorted(out)]
 
 
 def extent(vault: Vault) -> tuple[date, date] | None:
@@ -310,8 +321,15 @@ def outage_days(vault: Vault) -> list[OutageDay]:
             for (area, day), cell in sorted(per.items())]
 
 
+class SupplyDay(msgspec.Struct, frozen=True, kw_only=True):
+    """One household's supply on one local day: 24 hours minus the hours without power."""
+
+    day: str
+    supply_hours: float
+
+
 def household_supply(vault: Vault, household: str, first: str, last: str, tz: str = DEFAULT_TZ,
-                     as_of: int | None = None) -> list[dict[str, Any]]:
+                     as_of: int | None = None) -> list[SupplyDay]:
     """Daily supply hours of one household (24 minus hours off; tallies where no interval)."""
     d0, d1 = _period(first, last)
     area = household_area(vault, household)
@@ -321,7 +339,8 @@ def household_supply(vault: Vault, household: str, first: str, last: str, tz: st
     res = compute(data["hh"], data["start"], data["end"], data["is_open"], data["hh_area"], data["n_customers"],
                   d0, d1, tallies=data["tallies"], events=False)
     i = data["households"].index(household)
-    return [{"day": day_iso(d0 + k), "supply_hours": _r(24 - res.household_off_hours[i, k], 3)} for k in range(res.days)]
+    return [SupplyDay(day=day_iso(d0 + k), supply_hours=round(24 - float(res.household_off_hours[i, k]), 3))
+            for k in range(res.days)]
 
 
 def calendar(vault: Vault, area: str, first: str, last: str, tz: str = DEFAULT_TZ,
