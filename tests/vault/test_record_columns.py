@@ -20,7 +20,7 @@ def test_every_record_table_has_exactly_its_structs_fields(vault):
     for p in records:
         struct = kinds[p.put_kind]
         assert struct is p.put, p.name
-        fields = [f.encode_name for f in msgspec.structs.fields(struct)]
+        fields = [f.name for f in msgspec.structs.fields(struct)]
         table = [(r[1], r[2]) for r in vault.query(f'PRAGMA table_info("{p.table}")')]
         assert [name for name, _ in table] == fields, p.name
         assert dict(table) == p.columns, p.name
@@ -39,7 +39,7 @@ class _Thing(msgspec.Struct, kw_only=True):
 
 def test_sql_columns_follow_the_field_types_in_order():
     assert sql_columns(_Thing) == {"id": "TEXT", "count": "INTEGER", "share": "REAL", "flag": "INTEGER",
-                                   "blob": "BLOB", "tags": "TEXT", "extra": "TEXT", "as_stored": "TEXT"}
+                                   "blob": "BLOB", "tags": "TEXT", "extra": "TEXT", "renamed": "TEXT"}
 
 
 def test_an_override_replaces_one_type_and_must_name_a_field():

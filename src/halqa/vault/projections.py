@@ -197,7 +197,8 @@ def sql_columns(struct: type[msgspec.Struct], overrides: Mapping[str, str] | Non
     types. Containers become ``TEXT`` because :func:`_sql_value` stores them as canonical JSON.
     """
     overrides = dict(overrides or {})
-    columns = {f.encode_name: _sql_type(f.type, struct, f.encode_name) for f in msgspec.structs.fields(struct)}
+    # Attribute names, not encoded names: ``apply`` reads each column with ``getattr``.
+    columns = {f.name: _sql_type(f.type, struct, f.name) for f in msgspec.structs.fields(struct)}
     unknown = sorted(set(overrides) - set(columns))
     if unknown:
         raise ValueError(f"{struct.__name__}: no field for the overridden columns {unknown}")
