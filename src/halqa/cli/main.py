@@ -34,6 +34,7 @@ from halqa.cli.common import (
 )
 from halqa.errors import HalqaError, InvalidInput, VaultCorrupt
 from halqa.i18n import set_language, t
+from halqa.vault.integrity import integrity_problems
 
 app = typer.Typer(name="halqa", no_args_is_help=True, add_completion=False,
                   help="halqa: an encrypted toolkit for mutual-aid circles.")
@@ -116,22 +117,11 @@ def unlock() -> None:
     start = time.perf_counter()
     with open_vault() as vault:
         unlock_s = time.perf_counter() - start
-        pages = vault.conn.execute("PRAGMA page_count").fetchone()[0]
-        # Random bytes past the last page are the padding another file's close may add (a decoy
-        # keeps the folder's files the same size); SQLite never reads them.
-        problems = [r[0] for r in vault.conn.execute("PRAGMA cipher_integrity_check")
-                    if not _past_end(r[0], pages)]
-        if not problems:  # SQLite's own check reads the damaged pages the first one names: it would only fail
-            problems += [r[0] for r in vault.conn.execute("PRAGMA quick_check") if r[0] != "ok"]
+        problems = integrity_problems(vault)
     if problems:
         raise VaultCorrupt("error.integrity", detail="; ".join(problems[:5]))
     emit({"ok": True, "unlock_seconds": round(unlock_s, 3)},
          lambda d: console.print(t("msg.unlocked", seconds=d["unlock_seconds"])))
-
-
-def _past_end(problem: str, pages: int) -> bool:
-    words = problem.rsplit(" ", 1)
-    return problem.startswith("HMAC verification failed for page") and words[-1].isdigit() and int(words[-1]) > pages
 
 
 @app.command()
