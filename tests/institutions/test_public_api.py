@@ -9,7 +9,7 @@ def test_public_api_is_pinned():
     assert set(inst.__all__) == {
         "CONSENT", "KINDS", "LINK_KINDS", "MODES", "UNITS", "Tabulation", "account", "account_trend", "add_asset",
         "adopt_tactic", "choose_tactic", "close", "count_in_person", "create_service", "decision_log", "decoy",
-        "deliver", "deliveries", "delivery_cells", "demo", "import_deliveries", "irv", "link", "log_asset_repair",
+        "deliver", "deliveries", "delivery_cells", "delivery_span", "demo", "import_deliveries", "irv", "link", "log_asset_repair",
         "pay_cost", "plan_rota", "position", "proposal", "proposals", "propose", "service", "services", "shifts",
         "tabulate", "tally"}
     for name in inst.__all__:

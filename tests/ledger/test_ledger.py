@@ -29,7 +29,9 @@ def test_public_api_pinned():
     assert sorted(ledger.__all__) == sorted([
         "FORMATS", "Params", "add_claim", "add_interval", "add_paper_grid", "add_tally", "add_water", "calendar",
         "decoy", "delete_interval", "demo", "enrol_households", "extent", "household_supply", "import_file",
-        "open_interval", "report", "start_outage", "stop_outage", "water_spending", "water_summary"])
+        "open_interval", "report", "start_outage", "stop_outage", "water_spending", "water_summary",
+        "OpenOutage", "Outage", "OutageDay", "SupplyDay", "WaterMonth", "WaterRecord", "open_outages", "outage_days",
+        "water_records"])
     for name in ledger.__all__:
         assert getattr(ledger, name).__doc__, name
 
@@ -55,12 +57,12 @@ def test_import_and_report_known_answer(vault):
 def test_start_stop_add_delete(vault):
     add_area(vault, "NKH", "حي النخيل")
     hid = add_household(vault, "NKH", "hh-x1")
-    iid = ledger.start_outage(vault, hid, "2026-07-01T10:00")
+    iid = ledger.start_outage(vault, hid, "2026-07-01T10:00").id
     with pytest.raises(InvalidInput):
         ledger.start_outage(vault, hid, "2026-07-01T10:05")
     assert ledger.open_interval(vault, hid)["id"] == iid
     done = ledger.stop_outage(vault, hid, "2026-07-01T12:30")
-    assert done["minutes"] == 150 and ledger.open_interval(vault, hid) is None
+    assert done.minutes == 150 and done.id == iid and ledger.open_interval(vault, hid) is None
     with pytest.raises(InvalidInput):
         ledger.stop_outage(vault, hid)
     with pytest.raises(NotFound):
@@ -93,8 +95,8 @@ def test_paper_grid_tally_water_claim(vault):
         ledger.add_paper_grid(vault, hid, "2026-07-01", ["xx"])
     ledger.add_tally(vault, other, "2026-07-01", [12, 6])
     supply = ledger.household_supply(vault, other, "2026-07-01", "2026-07-02")
-    assert [d["supply_hours"] for d in supply] == [12, 18]
-    assert [d["supply_hours"] for d in ledger.household_supply(vault, hid, "2026-07-01", "2026-07-02")] == [16, 23]
+    assert [d.supply_hours for d in supply] == [12, 18]
+    assert [d.supply_hours for d in ledger.household_supply(vault, hid, "2026-07-01", "2026-07-02")] == [16, 23]
     ledger.add_water(vault, hid, "2026-07-01", no_water=True, litres_bought=40, spent="2500.5")
     ledger.add_water(vault, other, "2026-07-01", smell=True, illness=1, spent="1000")
     w = ledger.water_summary(vault, "2026-07-01", "2026-07-02")["NKH"]
@@ -135,13 +137,13 @@ def test_extent_and_water_spending(vault):
     ledger.add_water(vault, b, "2026-07-01", no_water=True, spent="2000")
     assert ledger.extent(vault) == (date(2026, 6, 29), date(2026, 7, 10))
     rows = ledger.water_spending(vault)
-    assert [(r["household"], r["month"]) for r in rows] == [("hh-x1", "2026-06"), ("hh-x1", "2026-07"), ("hh-y1", "2026-07")]
-    assert rows[0] == {"household": "hh-x1", "area": "NKH", "month": "2026-06", "days": 2, "litres_bought": 20,
-                       "spent": {"IQD": "1000.25", "USD": "500"}}
-    assert rows[1]["spent"] == {"IQD": "750.75"} and rows[1]["days"] == 2
+    assert [(r.household, r.month) for r in rows] == [("hh-x1", "2026-06"), ("hh-x1", "2026-07"), ("hh-y1", "2026-07")]
+    assert rows[0] == ledger.WaterMonth(household="hh-x1", area="NKH", month="2026-06", days=2, litres_bought=20,
+                                        spent={"IQD": "1000.25", "USD": "500"})
+    assert rows[1].spent == {"IQD": "750.75"} and rows[1].days == 2
     assert ledger.water_spending(vault, area="mna") == [rows[2]]
     assert ledger.water_spending(vault, household="hh-x1", first="2026-07-10") == [
-        {"household": "hh-x1", "area": "NKH", "month": "2026-07", "days": 1, "litres_bought": 0, "spent": {"IQD": "0.75"}}]
+        ledger.WaterMonth(household="hh-x1", area="NKH", month="2026-07", days=1, litres_bought=0, spent={"IQD": "0.75"})]
     with pytest.raises(InvalidInput):
         ledger.water_spending(vault, first="2026-07-02", last="2026-07-01")
 

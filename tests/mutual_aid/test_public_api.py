@@ -6,7 +6,7 @@ import halqa.mutual_aid as ma
 def test_public_api_is_pinned():
     assert ma.__all__ == sorted(ma.__all__, key=lambda n: (not n.isupper(), n))
     assert set(ma.__all__) == {
-        "CURRENCIES", "PURPOSES", "add_item", "balances", "cancel_pledge", "close_pool", "contribute", "cover",
+        "CURRENCIES", "PURPOSES", "add_item", "balances", "cancel_pledge", "cash_months", "close_pool", "contribute", "cover",
         "create_fund", "create_pool", "decoy", "demo", "disburse", "draw", "draw_order", "exchange", "export_beancount",
         "finish_repair", "format_minor", "funds", "lend", "list_items", "list_repairs", "log_repair", "parse_amount",
         "pay", "payout", "pledge", "pool_status", "pools", "rate_on", "reminders", "repair_stats", "repay",

@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 from halqa import places
 from halqa.errors import InvalidInput, VaultCorrupt, WrongPassphrase
 from halqa.vault import Share, Vault, backup, combine, restore, split
+from halqa.vault.recovery import recover
 from halqa.vault.store import HEADER_FILE
 
-from ..conftest import PASSPHRASE
+from ..conftest import PASSPHRASE, new_vault
 
 # Known answer: shares of bytes(range(32)) made once by halqa 0.1 and kept here, so that a
 # change of library or encoding that would strand the shares people already hold is caught.
@@ -143,3 +144,18 @@ def test_kill_minus_nine_loses_nothing_committed(vault, vault_path):
         assert n >= committed and n % 200 == 0, "only whole transactions survive"
         assert v.query_one("SELECT count(*) FROM household")[0] == n
         assert v.digests() == v.rebuild()
+
+
+def test_recover_sets_a_new_passphrase_and_asks_only_for_the_right_vault(vault, tmp_path):
+    shares = [s.encode() for s in split(vault.master_key, 3, 2, vault.meta("vault_id"))]
+    path = vault.path
+    vault.close()
+    other = new_vault(tmp_path, "other")
+    other.close()
+    asked: list[str] = []
+    with pytest.raises(WrongPassphrase) as err:  # another vault's key opens none of its files
+        recover(other.path, shares[:2], lambda: asked.append("x") or "never used")
+    assert err.value.msg_id == "error.share_wrong_vault" and asked == []
+    recover(path, shares[1:], lambda: "a new passphrase for the vault")
+    with Vault.open(path, "a new passphrase for the vault") as back:
+        assert back.meta("vault_id")

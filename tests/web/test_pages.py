@@ -131,8 +131,11 @@ def test_form_circles_preview_then_apply(client, filled):
     r = client.post("/circles/form", data={"csrf": client.csrf, "min_size": "3", "max_size": "6"})
     assert r.status_code == 200 and 'name="apply" value="yes"' in r.text
     assert circles.circles(filled) == []
-    r = client.post("/circles/form", data={"csrf": client.csrf, "min_size": "3", "max_size": "6", "apply": "yes", "seed": "2026"},
-                    follow_redirects=False)
+    # No seed asked: the domain drew one (as the command line does), and the preview carries it to "apply".
+    seed = re.search(r'name="seed" value="(\d+)"', r.text)
+    assert seed is not None
+    r = client.post("/circles/form", data={"csrf": client.csrf, "min_size": "3", "max_size": "6", "apply": "yes",
+                                           "seed": seed.group(1)}, follow_redirects=False)
     assert r.status_code == 303
     assert circles.circles(filled)
     r = client.post("/circles/vouch", data={"csrf": client.csrf, "voucher": "m-t0", "vouchee": "m-t3", "strength": "5"},

@@ -6,8 +6,7 @@ Three datasets leave a circle:
                 (from :func:`halqa.listening.place_week_counts`).
 ``outages``     outage minutes per (area, day): value = the day's SAIDI in minutes (outage minutes
                 per enrolled household), n = households that reported that day (from
-                :func:`halqa.ledger.report` with ``daily=True``; read defensively, see
-                :func:`outage_cells`).
+                :func:`halqa.ledger.report` with ``daily=True``).
 
 ``services``    units delivered per (area, service kind, month) by the circle's own services: value =
                 units (litres, hours, rides...), n = households served (from
@@ -19,10 +18,14 @@ A cell is *suppressed* (withheld, not published as zero) when its ``n`` is below
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from halqa.bridge.records import AggregatePut, now_iso
 from halqa.errors import InvalidInput
+from halqa.institutions import delivery_cells
+from halqa.ledger import extent, report
+from halqa.listening import load_data, place_week_counts
 from halqa.vault import Vault
 from halqa.vault.values import new_id
 
@@ -35,8 +38,6 @@ Cell = tuple[str, str, str, float, int]  # area, theme, period, value, n
 
 def grievance_cells(vault: Vault) -> list[Cell]:
     """True (unsuppressed) grievance counts per area, theme and week (Monday, ISO day)."""
-    from halqa.listening import load_data, place_week_counts
-
     data = load_data(vault)
     if not len(data.grievances):
         return []
@@ -50,42 +51,20 @@ def grievance_cells(vault: Vault) -> list[Cell]:
 
 
 def outage_cells(vault: Vault) -> list[Cell]:
-    """Outage minutes per area and day: ``(area, "", day, saidi_minutes, households_reporting)``.
-
-    Uses the ledger's public :func:`halqa.ledger.report` over the days its intervals span. If the
-    ledger's report is unavailable or changes shape, falls back to reading ``ledger_interval``
-    directly (merged minutes per household and day; n = households with any record that day).
-    """
-    span = vault.query_one("SELECT min(start_at), max(coalesce(end_at, start_at)) FROM ledger_interval") \
-        if _has_table(vault, "ledger_interval") else None
-    if span is None or span[0] is None:
+    """Outage minutes per area and day: ``(area, "", day, saidi_minutes, households_reporting)``,
+    from the ledger's :func:`halqa.ledger.report` over the days its records span (at most ten years)."""
+    span = extent(vault)
+    if span is None:
         return []
-    first, last = int(span[0]) // 86400, int(span[1]) // 86400
-    first = max(first, last - 3650)
-    try:
-        return _outages_from_report(vault, first, last)
-    except (ImportError, KeyError, TypeError, AttributeError):  # the ledger is young: read its table instead
-        return _outages_from_table(vault)
-
-
-def _has_table(vault: Vault, name: str) -> bool:
-    return vault.query_one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) is not None
-
-
-def _iso(day: int) -> str:
-    from datetime import date, timedelta
-
-    return (date(1970, 1, 1) + timedelta(days=day)).isoformat()
-
-
-def _outages_from_report(vault: Vault, first: int, last: int) -> list[Cell]:
-    from halqa.ledger import report
-
-    rep = report(vault, _iso(first), _iso(last), daily=True, as_of=(last + 1) * 86400)
+    first, last = span
+    first = max(first, last - timedelta(days=3650))
+    rep = report(vault, first.isoformat(), last.isoformat(), daily=True)
     out: list[Cell] = []
     for area, entry in rep["areas"].items():
-        for d in entry.get("daily", []):
-            minutes = d.get("saidi_minutes")
+        if entry["source"] != "households":  # an imported customers-out series is not the circle's own record
+            continue
+        for d in entry["daily"]:
+            minutes = d["saidi_minutes"]
             if minutes is None:
                 continue
             out.append((str(area), "", str(d["day"]), round(float(minutes), 1), int(d["households_reporting"])))
@@ -93,24 +72,8 @@ def _outages_from_report(vault: Vault, first: int, last: int) -> list[Cell]:
     return out
 
 
-def _outages_from_table(vault: Vault) -> list[Cell]:
-    per: dict[tuple[str, int], dict[str, int]] = {}
-    for hh, area, start, end in vault.query("SELECT household, area, start_at, end_at FROM ledger_interval "
-                                            "WHERE end_at IS NOT NULL AND end_at > start_at"):
-        t = int(start)
-        while t < int(end):
-            day = t // 86400
-            stop = min(int(end), (day + 1) * 86400)
-            cell = per.setdefault((str(area), day), {})
-            cell[hh] = min(1440, cell.get(hh, 0) + (stop - t) // 60)
-            t = stop
-    return sorted((area, "", _iso(day), round(sum(v.values()) / len(v), 1), len(v)) for (area, day), v in per.items())
-
-
 def service_cells(vault: Vault) -> list[Cell]:
     """Units delivered per area, service kind and month: ``(area, kind, month, units, households)``."""
-    from halqa.institutions import delivery_cells
-
     return sorted(delivery_cells(vault))
 
 

@@ -20,6 +20,7 @@ import base64
 import hashlib
 from dataclasses import dataclass
 
+import pyrage
 from nacl.bindings import crypto_scalarmult_base
 from pyrage import x25519
 
@@ -154,7 +155,7 @@ def check_recipient(text: str) -> str:
     try:
         _recipient_key(text)
         x25519.Recipient.from_str(text.lower())
-    except Exception:
+    except (ValueError, pyrage.RecipientError):
         raise InvalidInput("bridge.bad_recipient", key=text[:80]) from None
     return text.lower()
 

@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 import pyrage
@@ -38,6 +39,11 @@ from nacl.signing import VerifyKey
 from halqa.bridge.keys import age_identity
 from halqa.bridge.records import import_grants
 from halqa.errors import InvalidInput
+from halqa.learning.records import CheckinPut, iso_week
+from halqa.ledger import open_outages
+from halqa.ledger.model import DEFAULT_TZ, IntervalPut, WaterPut, local_seconds
+from halqa.listening.records import MAX_VOICE_BYTES, Vocabulary, VoicePut, build_grievance
+from halqa.places import household_area
 from halqa.vault import RecordProjection, Vault, register_kind, register_projection
 from halqa.vault.authz import MIN_WALL_MS, Grant, Unauthorised, check_rule, max_ahead_ms, rule_for
 from halqa.vault.events import check_payload
@@ -76,8 +82,7 @@ class ReceiptPut(msgspec.Struct, kw_only=True):
 
 
 register_kind("bridge_outbox.put", ReceiptPut)
-register_projection(RecordProjection("bridge_outbox", {"id": "TEXT", "day": "TEXT", "author": "TEXT", "record": "TEXT"},
-                                     indexes=("record",)))
+register_projection(RecordProjection("bridge_outbox", ReceiptPut, indexes=("record",)))
 
 
 class _Body(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -199,7 +204,7 @@ def read_outbox(vault: Vault, data: bytes, now_ms: int | None = None) -> list[En
     for eid, sealed in _parse_file(data):
         try:
             envelope = msgspec.json.decode(pyrage.decrypt(sealed, [identity]), type=_Envelope)
-        except Exception:  # pyrage's errors (not ours, tampered, truncated) and malformed JSON alike
+        except (pyrage.DecryptError, msgspec.DecodeError):  # not ours, tampered, truncated; malformed JSON
             raise _fail("sealed", entry=eid[:8]) from None
         if envelope.v != 1 or not _HEX64.match(envelope.key) or not _HEX128.match(envelope.sig):
             raise _fail("envelope", entry=eid[:8])
@@ -224,10 +229,6 @@ def read_outbox(vault: Vault, data: bytes, now_ms: int | None = None) -> list[En
 
 def _local(ms: int) -> tuple[int, str]:
     """Local seconds (the ledger's time) and the local ISO day of a UTC millisecond time."""
-    from zoneinfo import ZoneInfo
-
-    from halqa.ledger.model import DEFAULT_TZ, local_seconds
-
     moment = datetime.fromtimestamp(ms / 1000, UTC)
     return local_seconds(moment, DEFAULT_TZ), moment.astimezone(ZoneInfo(DEFAULT_TZ)).date().isoformat()
 
@@ -236,10 +237,6 @@ def _events(vault: Vault, entries: list[Entry]) -> tuple[list[tuple[str, Any, En
     """The events the entries make (``(kind, payload, entry)``), in time order, and how many
     power taps changed nothing (power back with no outage of the phone's own open, or off again
     while off)."""
-    from halqa.learning.records import CheckinPut
-    from halqa.ledger.model import IntervalPut, WaterPut
-    from halqa.listening.records import Vocabulary, build_grievance
-
     out: list[tuple[str, Any, Entry]] = []
     unmatched = 0
     open_now: dict[tuple[str, bytes], tuple[str, int] | None] = {}  # (household, phone) -> its open outage
@@ -249,10 +246,12 @@ def _events(vault: Vault, entries: list[Entry]) -> tuple[list[tuple[str, Any, En
         """The outage this phone opened and has not closed: in this file, or in an earlier
         delivery (never another phone's or the web's)."""
         if (household, author) not in open_now:
-            row = vault.query_one("SELECT i.id, i.start_at FROM ledger_interval i JOIN bridge_outbox r ON r.record = i.id "
-                                  "WHERE i.household = ? AND i.end_at IS NULL AND r.author = ? "
-                                  "ORDER BY i.start_at DESC LIMIT 1", (household, author.hex()))
-            open_now[(household, author)] = (row[0], row[1]) if row else None
+            outages = open_outages(vault, household)
+            marks = ", ".join("?" * len(outages))
+            mine = {r[0] for r in vault.query(f"SELECT record FROM bridge_outbox WHERE author = ? AND record IN ({marks})",
+                                              (author.hex(), *(o.id for o in outages)))} if outages else set()
+            newest = next((o for o in outages if o.id in mine), None)
+            open_now[(household, author)] = (newest.id, newest.start_at) if newest else None
         return open_now[(household, author)]
 
     for e in sorted(entries, key=lambda x: (x.at_ms, x.id)):
@@ -262,9 +261,9 @@ def _events(vault: Vault, entries: list[Entry]) -> tuple[list[tuple[str, Any, En
             if open_outage(household, e.author) is not None:  # a second tap while off: nothing new
                 unmatched += 1
                 continue
-            row = vault.query_one("SELECT area FROM household WHERE id = ?", (household,))
+            area = household_area(vault, household)
             iid = "m" + e.id[:15]
-            out.append(("ledger_interval.put", IntervalPut(id=iid, household=household, area=row[0] if row else msgspec.UNSET,
+            out.append(("ledger_interval.put", IntervalPut(id=iid, household=household, area=area or msgspec.UNSET,
                                                            start_at=seconds, end_at=None, source="grid"), e))
             open_now[(household, e.author)] = (iid, seconds)
         elif b.type == "power-on":
@@ -288,8 +287,6 @@ def _events(vault: Vault, entries: list[Entry]) -> tuple[list[tuple[str, Any, En
             out.append(("ledger_water.put", WaterPut(id=f"{household}|{day}", household=household, day=day,
                                                      no_water=b.no_water, litres_bought=b.litres_bought, spent=b.spent), e))
         elif b.type == "checkin" and b.score is not None:
-            from halqa.learning.records import iso_week
-
             out.append(("learning_checkin.put", CheckinPut(id="k" + e.id[:15], circle=b.circle or msgspec.UNSET,
                                                            week=iso_week(day), score=b.score, word="", member=None), e))
     return out, unmatched
@@ -298,8 +295,6 @@ def _events(vault: Vault, entries: list[Entry]) -> tuple[list[tuple[str, Any, En
 def _voice(gid: str, body: _Body) -> Any:
     """The voice note of a grievance entry, within the size the listening domain accepts."""
     import hashlib
-
-    from halqa.listening.records import MAX_VOICE_BYTES, VoicePut
 
     try:
         data = base64.b64decode(body.voice or "", validate=True)

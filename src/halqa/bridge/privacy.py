@@ -32,6 +32,9 @@ from typing import Any
 
 from halqa.bridge.records import BudgetPut, SpendPut, now_iso
 from halqa.errors import InvalidInput
+from halqa.ledger import outage_days
+from halqa.listening import load_data, themes
+from halqa.places import area_codes
 from halqa.vault import Vault
 from halqa.vault.values import new_id, today_date
 
@@ -88,11 +91,9 @@ def _weeks(first: date, last: date) -> list[str]:
 
 def _grievance_grid(vault: Vault, max_themes: int, first: str | None, last: str | None
                     ) -> tuple[list[tuple[str, str, str]], list[int]]:
-    from halqa.listening import load_data, themes
-
     data = load_data(vault)
     g, th = data.grievances, data.themes
-    areas = sorted({r[0] for r in vault.query("SELECT code FROM area")} | set(g["place"].astype(str)))
+    areas = sorted(set(area_codes(vault)) | set(g["place"].astype(str)))
     theme_ids = sorted({t["id"] for t in themes(vault)} | set(th["theme"].astype(str)))
     days = g["day"].dt.date if len(g) else []
     d1 = date.fromisoformat(last) if last else (max(days) if len(g) else today_date())
@@ -116,32 +117,22 @@ def _grievance_grid(vault: Vault, max_themes: int, first: str | None, last: str 
 
 def _outage_grid(vault: Vault, first: str | None, last: str | None
                  ) -> tuple[list[tuple[str, str, str]], list[int], list[int]]:
-    per: dict[tuple[str, int], dict[str, int]] = {}
-    rows = vault.query("SELECT household, area, start_at, end_at FROM ledger_interval WHERE end_at IS NOT NULL "
-                       "AND end_at > start_at") if vault.query_one(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_interval'") else []
-    for hh, area, start, end in rows:
-        t = int(start)
-        while t < int(end):
-            day = t // 86400
-            stop = min(int(end), (day + 1) * 86400)
-            cell = per.setdefault((str(area), day), {})
-            cell[hh] = min(1440, cell.get(hh, 0) + (stop - t) // 60)  # contribution bound per household-day
-            t = stop
     epoch = date(1970, 1, 1)
+    # Each household-day is bounded to 1,440 minutes by the ledger: the contribution bound.
+    per = {(o.area, (date.fromisoformat(o.day) - epoch).days): (o.minutes, o.households) for o in outage_days(vault)}
     data_days = [d for _, d in per]
     d1 = (date.fromisoformat(last) - epoch).days if last else (max(data_days) if data_days else (today_date() - epoch).days)
     d0 = (date.fromisoformat(first) - epoch).days if first else d1 - 89
     if d1 - d0 > 3660 or d1 < d0:
         raise InvalidInput("bridge.bad_period", first=first or "", last=last or "")
-    areas = sorted({r[0] for r in vault.query("SELECT code FROM area")} | {a for a, _ in per})
+    areas = sorted(set(area_codes(vault)) | {a for a, _ in per})
     keys, minutes, households = [], [], []
     for a in areas:
         for d in range(d0, d1 + 1):
-            cell = per.get((a, d), {})
+            total, n = per.get((a, d), (0, 0))
             keys.append((a, "", (epoch + timedelta(days=d)).isoformat()))
-            minutes.append(sum(cell.values()))
-            households.append(len(cell))
+            minutes.append(total)
+            households.append(n)
     return keys, minutes, households
 
 

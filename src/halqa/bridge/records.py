@@ -177,16 +177,12 @@ class AggregateProjection(Projection):
                          [(source, p.dataset, a, th, per, float(v), int(n), p.id) for a, th, per, v, n in p.cells])
 
 
-register_projection(RecordProjection("bridge_contact", {
-    "id": "TEXT", "name": "TEXT", "age_recipient": "TEXT", "signing_key": "TEXT", "verified": "TEXT",
-    "fingerprint": "TEXT", "added": "TEXT", "role": "TEXT", "household": "TEXT", "pseudonym": "TEXT"},
-    indexes=("name",), version=2))
+register_projection(RecordProjection("bridge_contact", ContactPut, indexes=("name",), version=2))
 register_projection(KnownProjection())
-register_projection(RecordProjection("bridge_seen", {"id": "TEXT", "sender": "TEXT", "kind": "TEXT", "day": "TEXT"}))
+register_projection(RecordProjection("bridge_seen", SeenPut))
 register_projection(AggregateProjection())
-register_projection(RecordProjection("bridge_budget", {"dataset": "TEXT", "epsilon": "REAL"}, key="dataset"))
-register_projection(RecordProjection("bridge_spend", {"id": "TEXT", "dataset": "TEXT", "epsilon": "REAL", "what": "TEXT",
-                                                      "at": "TEXT"}, indexes=("dataset",)))
+register_projection(RecordProjection("bridge_budget", BudgetPut, key="dataset"))
+register_projection(RecordProjection("bridge_spend", SpendPut, indexes=("dataset",)))
 
 
 def now_iso() -> str:

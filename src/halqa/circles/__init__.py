@@ -39,6 +39,7 @@ from halqa.circles.records import (
     vouches,
 )
 from halqa.circles.schedule import plan, to_ics, unpredictability
+from halqa.places import area_codes
 from halqa.vault import Vault
 
 __all__ = [
@@ -121,7 +122,7 @@ def demo(vault: Vault, rng: random.Random, per_area: int = 16) -> dict[str, Any]
     Returns headline figures."""
     from halqa.circles.records import MemberPut, VouchPut, parse_availability, vouch_id
 
-    areas = [r[0] for r in vault.query("SELECT code FROM area ORDER BY code")] or ["NKH"]
+    areas = area_codes(vault) or ["NKH"]
     people: list[dict[str, Any]] = []
     seen: set[str] = set()
     for area in areas:

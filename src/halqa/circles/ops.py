@@ -30,17 +30,20 @@ def form_circles(vault: Vault, min_size: int = 5, max_size: int = 7, mix: str | 
                  weights: Weights | None = None, exact: bool | None = None, time_limit: float = 25.0) -> dict[str, Any]:
     """Form (or re-form) circles from the vault's members and vouches; with ``apply`` record them.
 
-    Existing circles are kept where they are still valid unless ``fresh``. Returns the JSON shape
-    of ``halqa circles form --json``.
+    Existing circles are kept where they are still valid unless ``fresh``. Without ``seed`` a
+    random one is drawn; the seed used is in ``settings`` so the same formation can be asked for
+    again (a preview, then the same circles recorded). Returns the JSON shape of ``halqa circles
+    form --json``.
     """
     g = from_vault(vault)
     if g.n == 0:
         raise InvalidInput("circles.no_members")
     existing = {} if fresh else {c["id"]: c["members"] for c in records.circles(vault)}
+    seed = seed if seed is not None else secrets.randbits(31)
     result = form(g, min_size, max_size, mix, existing=existing, methods=[method] if method else None,
-                  weights=weights, seed=seed if seed is not None else secrets.randbits(31), exact=exact,
-                  time_limit=time_limit)
+                  weights=weights, seed=seed, exact=exact, time_limit=time_limit)
     out = result.to_dict()
+    out["settings"]["seed"] = seed
     if apply:
         formed = today()
         with vault.transaction() as tx:

@@ -38,6 +38,7 @@ from typing import Any
 import msgspec
 
 from halqa.errors import InvalidInput, NotFound
+from halqa.places import area_exists
 from halqa.vault import RecordProjection, Vault, register_kind, register_projection
 from halqa.vault.values import check_day, json_dict, json_list, new_id
 
@@ -150,25 +151,14 @@ for _name, _put in (("circles_member", MemberPut), ("circles_vouch", VouchPut), 
                     ("circles_meeting", MeetingPut), ("circles_role", RolePut)):
     register_kind(f"{_name}.put", _put)
 
-register_projection(RecordProjection(
-    "circles_member", {"pseudonym": "TEXT", "labels": "TEXT", "skills": "TEXT", "availability": "TEXT",
-                       "area": "TEXT", "joined": "TEXT"}, key="pseudonym"))
-register_projection(RecordProjection(
-    "circles_vouch", {"id": "TEXT", "voucher": "TEXT", "vouchee": "TEXT", "strength": "INTEGER",
-                      "years": "INTEGER", "directed": "INTEGER"}, indexes=("voucher", "vouchee")))
-register_projection(RecordProjection(
-    "circles_circle", {"id": "TEXT", "members": "TEXT", "project": "TEXT", "liaison": "TEXT", "formed": "TEXT"}))
-register_projection(RecordProjection(
-    "circles_meeting", {"id": "TEXT", "circle": "TEXT", "day": "TEXT", "part": "TEXT", "hour": "INTEGER",
-                        "host": "TEXT", "place": "TEXT", "kind": "TEXT", "cover": "TEXT"}, indexes=("circle",)))
-register_projection(RecordProjection(
-    "circles_role", {"id": "TEXT", "circle": "TEXT", "member": "TEXT", "role": "TEXT"}, indexes=("circle",)))
+register_projection(RecordProjection("circles_member", MemberPut, key="pseudonym"))
+register_projection(RecordProjection("circles_vouch", VouchPut, indexes=("voucher", "vouchee")))
+register_projection(RecordProjection("circles_circle", CirclePut))
+register_projection(RecordProjection("circles_meeting", MeetingPut, indexes=("circle",)))
+register_projection(RecordProjection("circles_role", RolePut, indexes=("circle",)))
 
-register_projection(RecordProjection(
-    "circles_held", {"meeting": "TEXT", "circle": "TEXT", "day": "TEXT", "held": "INTEGER", "present": "TEXT",
-                     "size": "INTEGER"}, key="meeting", indexes=("circle",)))
-register_projection(RecordProjection(
-    "circles_task", {"id": "TEXT", "circle": "TEXT", "title": "TEXT", "due": "TEXT", "done": "TEXT"}, indexes=("circle",)))
+register_projection(RecordProjection("circles_held", HeldPut, key="meeting", indexes=("circle",)))
+register_projection(RecordProjection("circles_task", TaskPut, indexes=("circle",)))
 
 _ID = re.compile(r"^[\w\-.:]{1,60}$", re.UNICODE)
 
@@ -217,7 +207,7 @@ def _check_area(vault: Vault, area: str | None) -> str | None:
     if not area:
         return None
     code = area.strip().upper()
-    if vault.query_one("SELECT 1 FROM area WHERE code = ?", (code,)) is None:
+    if not area_exists(vault, code):
         raise NotFound("circles.unknown_area", code=code)
     return code
 

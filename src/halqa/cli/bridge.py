@@ -131,13 +131,9 @@ def contacts_add(
     with open_vault() as vault:
         c = add_contact(vault, name, text=text, age_recipient=age_recipient, signing_key=signing_key,
                         qr_image=qr_image, verified=verified, role=role, household=household, pseudonym=pseudonym)
-    emit(_public(c), lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
+    emit(c, lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
                                                verified=named("verified", d["verified"]))
                                              + " " + t("bridge.contact_role", role=named("role", d["role"]))))
-
-
-def _public(c: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in c.items() if k != "id"}
 
 
 @contacts_app.command("list")
@@ -146,7 +142,7 @@ def contacts_list() -> None:
     from halqa.bridge import contacts
 
     with open_vault() as vault:
-        rows = [_public(c) for c in contacts(vault)]
+        rows = contacts(vault)
     emit(rows, lambda d: _table([t("bridge.col_name"), t("bridge.col_role"), t("bridge.col_fingerprint"),
                                  t("bridge.col_verified"), t("bridge.col_added"), t("bridge.col_can_send")],
                                 [[c["name"], named("role", c["role"]) if c["confirmed"]
@@ -170,7 +166,7 @@ def contacts_set_role(
         if role == "device":
             confirm("bridge.confirm_device", name=c["name"], fingerprint=c["fingerprint"])
         c = set_role(vault, name, role, household=household, pseudonym=pseudonym)
-    emit(_public(c), lambda d: console.print(t("bridge.role_set", name=d["name"], role=named("role", d["role"]))))
+    emit(c, lambda d: console.print(t("bridge.role_set", name=d["name"], role=named("role", d["role"]))))
 
 
 @contacts_app.command("confirm-roles")
@@ -194,7 +190,7 @@ def contacts_confirm_roles(
                 is_device = typer.confirm(t("bridge.ask_device", name=c["name"], fingerprint=c["fingerprint"]), default=False)
             else:
                 is_device = False
-            done.append(_public(set_role(vault, c["name"], "device" if is_device else "ally")))
+            done.append(set_role(vault, c["name"], "device" if is_device else "ally"))
 
     def human(d: list) -> None:
         for c in d:
@@ -224,7 +220,7 @@ def contacts_rekey(
     with open_vault() as vault:
         c = rekey_contact(vault, name, text=text, age_recipient=age_recipient, signing_key=signing_key,
                           qr_image=qr_image, verified=verified, confirm=ask)
-    emit(_public(c), lambda d: console.print(t("bridge.rekeyed" if d["changed"] else "bridge.rekey_same",
+    emit(c, lambda d: console.print(t("bridge.rekeyed" if d["changed"] else "bridge.rekey_same",
                                                name=d["name"], fingerprint=d["fingerprint"])))
 
 
@@ -531,7 +527,7 @@ def hub_add_circle(
         c = add_contact(hub, name, text=text, verified=verified, role="circle")
     finally:
         hub.close()
-    emit(_public(c), lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
+    emit(c, lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
                                       verified=named("verified", d["verified"]))))
 
 

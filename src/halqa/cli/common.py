@@ -22,6 +22,7 @@ from rich.text import Text
 
 from halqa.errors import HalqaError, InvalidInput, VaultLocked
 from halqa.i18n import RTL, current_language, t
+from halqa.results import to_data
 
 __all__ = [
     "STATE",
@@ -194,7 +195,7 @@ def confirm(msg_id: str, **params: Any) -> None:
 def emit(data: Any, human: Callable[[Any], None] | None = None) -> None:
     """Print ``data`` as JSON with ``--json``, else through ``human`` (or as plain text)."""
     if STATE.json:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+        sys.stdout.write(json.dumps(to_data(data), ensure_ascii=False, indent=2) + "\n")
     elif human is not None:
         human(data)
     else:

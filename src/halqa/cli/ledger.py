@@ -74,8 +74,8 @@ def start(
     from halqa.ledger import start_outage
 
     with open_vault() as vault:
-        iid = start_outage(vault, household, at, source, note)
-    emit({"id": iid, "household": household}, lambda d: console.print(t("ledger.msg.started", household=household)))
+        outage = start_outage(vault, household, at, source, note)
+    emit(outage, lambda d: console.print(t("ledger.msg.started", household=household)))
 
 
 @ledger_app.command("stop")
@@ -88,7 +88,7 @@ def stop(
 
     with open_vault() as vault:
         result = stop_outage(vault, household, at)
-    emit(result, lambda d: console.print(t("ledger.msg.stopped", household=household, minutes=d["minutes"])))
+    emit(result, lambda d: console.print(t("ledger.msg.stopped", household=household, minutes=d.minutes)))
 
 
 @ledger_app.command("add")
@@ -244,14 +244,14 @@ def calendar_cmd(area: Annotated[str, typer.Option("--area", help="Area code.")]
 @ledger_app.command("supply")
 def supply(household: Annotated[str, typer.Argument(help="Household pseudonym.")], first_day: FromOpt, last_day: ToOpt) -> None:
     """Daily supply hours of one household."""
-    from halqa.ledger import household_supply
+    from halqa.ledger import SupplyDay, household_supply
 
     with open_vault() as vault:
         result = household_supply(vault, household, first_day, last_day)
 
-    def human(d: list[dict[str, Any]]) -> None:
+    def human(d: list[SupplyDay]) -> None:
         for r in d:
-            console.print(f"{r['day']}  {r['supply_hours']:.1f}")
+            console.print(f"{r.day}  {r.supply_hours:.1f}")
 
     emit(result, human)
 

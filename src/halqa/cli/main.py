@@ -34,6 +34,7 @@ from halqa.cli.common import (
 )
 from halqa.errors import HalqaError, InvalidInput, VaultCorrupt
 from halqa.i18n import set_language, t
+from halqa.vault.integrity import integrity_problems
 
 app = typer.Typer(name="halqa", no_args_is_help=True, add_completion=False,
                   help="halqa: an encrypted toolkit for mutual-aid circles.")
@@ -116,22 +117,11 @@ def unlock() -> None:
     start = time.perf_counter()
     with open_vault() as vault:
         unlock_s = time.perf_counter() - start
-        pages = vault.conn.execute("PRAGMA page_count").fetchone()[0]
-        # Random bytes past the last page are the padding another file's close may add (a decoy
-        # keeps the folder's files the same size); SQLite never reads them.
-        problems = [r[0] for r in vault.conn.execute("PRAGMA cipher_integrity_check")
-                    if not _past_end(r[0], pages)]
-        if not problems:  # SQLite's own check reads the damaged pages the first one names: it would only fail
-            problems += [r[0] for r in vault.conn.execute("PRAGMA quick_check") if r[0] != "ok"]
+        problems = integrity_problems(vault)
     if problems:
         raise VaultCorrupt("error.integrity", detail="; ".join(problems[:5]))
     emit({"ok": True, "unlock_seconds": round(unlock_s, 3)},
          lambda d: console.print(t("msg.unlocked", seconds=d["unlock_seconds"])))
-
-
-def _past_end(problem: str, pages: int) -> bool:
-    words = problem.rsplit(" ", 1)
-    return problem.startswith("HMAC verification failed for page") and words[-1].isdigit() and int(words[-1]) > pages
 
 
 @app.command()
@@ -236,19 +226,15 @@ def recovery_combine(
         help="New passphrase file (else env HALQA_NEW_PASSPHRASE, else a prompt).")] = None,
 ) -> None:
     """Rebuild the vault key from shares and set a new passphrase."""
-    from halqa.vault import Share, Vault, combine
+    from halqa.domains import load
+    from halqa.vault.recovery import recover
 
     texts = list(share or [])
     if not texts or texts == ["-"]:
         texts = [line for line in sys.stdin.read().split() if line.strip()]
-    vault_id, key = combine([Share.decode(s) for s in texts])
-    from halqa.domains import load
-
     load()
-    with Vault.open_with_key(STATE.vault_path, key) as vault:
-        if vault.meta("vault_id") != vault_id:
-            raise InvalidInput("error.share_wrong_vault")
-        vault.restore_slot(new_passphrase(new_passphrase_file, "HALQA_NEW_PASSPHRASE", "prompt.new_passphrase"))
+    recover(STATE.vault_path, texts,
+            lambda: new_passphrase(new_passphrase_file, "HALQA_NEW_PASSPHRASE", "prompt.new_passphrase"))
     emit({"ok": True}, lambda d: console.print(t("msg.recovered")))
 
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from halqa.circles import circles
 from halqa.i18n import t
-from halqa.institutions.account import Tabulation, account, account_trend, delivery_cells, tabulate
+from halqa.institutions.account import Tabulation, account, account_trend, delivery_cells, delivery_span, tabulate
 from halqa.institutions.decisions import (
     LINK_KINDS,
     adopt_tactic,
@@ -51,6 +52,8 @@ from halqa.institutions.services import (
     shifts,
 )
 from halqa.institutions.tally import CONSENT, MODES, irv, tally
+from halqa.mutual_aid import contribute, create_fund
+from halqa.places import households, new_pseudonym
 from halqa.vault import Vault
 
 __all__ = [
@@ -73,6 +76,7 @@ __all__ = [
     "deliver",
     "deliveries",
     "delivery_cells",
+    "delivery_span",
     "demo",
     "import_deliveries",
     "irv",
@@ -111,9 +115,6 @@ def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
     positions) and by ranked choice where the generator share starts; the station, the generator
     share and a child-care rotation run from June to August with a fund paying their costs, a
     repaired filter, and shifts planned fairly. Returns the decisions and August's account."""
-    from halqa.circles import circles
-    from halqa.mutual_aid import contribute, create_fund
-    from halqa.places import households
 
     homes = {h["id"]: h["area"] for h in households(vault)}
     nkh = sorted(h for h, a in homes.items() if a == "NKH") or sorted(homes)
@@ -192,7 +193,6 @@ def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
 
 def decoy(vault: Vault, rng: random.Random) -> None:
     """Harmless content for the decoy vault: a building's vote on repainting the stairwell."""
-    from halqa.places import new_pseudonym
 
     neighbours = sorted({new_pseudonym("nb", rng) for _ in range(5)})
     p = propose(vault, "Repaint the stairwell", ["green", "white"], members=neighbours, day="2026-03-01")

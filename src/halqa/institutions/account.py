@@ -29,9 +29,11 @@ from typing import Any
 import numpy as np
 
 from halqa.institutions.records import KINDS, UNITS, check_month
+from halqa.ledger import extent, report, water_summary
+from halqa.mutual_aid import funds, list_repairs, pool_status, pools, statement
 from halqa.vault import Vault
 
-__all__ = ["Tabulation", "account", "account_trend", "delivery_cells", "tabulate"]
+__all__ = ["Tabulation", "account", "account_trend", "delivery_cells", "delivery_span", "tabulate"]
 
 
 @dataclass
@@ -127,7 +129,6 @@ def _load(vault: Vault, months: list[str]) -> tuple[list[str], Tabulation]:
 
 def _state(vault: Vault, month: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The ledger's water summary and power report for a month (empty where it holds nothing)."""
-    from halqa.ledger import extent, report, water_summary
 
     first, last, _ = _bounds(month)
     span = extent(vault)
@@ -139,8 +140,6 @@ def _state(vault: Vault, month: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _money(vault: Vault, month: str) -> dict[str, Any]:
-    from halqa.mutual_aid import funds, pool_status, pools, statement
-
     inflow: dict[str, Decimal] = {}
     outflow: dict[str, Decimal] = {}
     for f in funds(vault):
@@ -190,7 +189,6 @@ def _area_entry(served: dict[str, dict[str, Any]], households: int, days: int, w
 
 def _account(vault: Vault, months: list[str]) -> list[dict[str, Any]]:
     from halqa.institutions.decisions import decision_log
-    from halqa.mutual_aid import list_repairs
 
     codes, tab = _load(vault, months)
     repairs: dict[tuple[str, str], int] = {}
@@ -248,13 +246,19 @@ def account_trend(vault: Vault, month: str, months: int = 6) -> list[dict[str, A
     return out
 
 
+def delivery_span(vault: Vault) -> tuple[str, str] | None:
+    """The first and last day (ISO) any service delivered, or ``None`` before the first delivery."""
+    row = vault.query_one("SELECT min(day), max(day) FROM institutions_delivery")
+    return None if row is None or row[0] is None else (str(row[0]), str(row[1]))
+
+
 def delivery_cells(vault: Vault) -> list[tuple[str, str, str, float, int]]:
     """Every recorded month as ``(area, kind, month, units delivered, households served)`` cells,
     the shape of the bridge's aggregates (unsuppressed: the bridge suppresses)."""
-    row = vault.query_one("SELECT min(day), max(day) FROM institutions_delivery")
-    if row is None or row[0] is None:
+    days = delivery_span(vault)
+    if days is None:
         return []
-    first, last = str(row[0])[:7], str(row[1])[:7]
+    first, last = days[0][:7], days[1][:7]
     span = (int(last[:4]) - int(first[:4])) * 12 + int(last[5:]) - int(first[5:]) + 1
     months = _months(last, span)
     codes, tab = _load(vault, months)

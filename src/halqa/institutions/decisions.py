@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from halqa.circles import circle, tasks
 from halqa.errors import InvalidInput, NotFound
 from halqa.institutions.records import (
     CountPut,
@@ -24,6 +25,7 @@ from halqa.institutions.records import (
     check_pseudonym,
 )
 from halqa.institutions.tally import CONSENT, MODES, RANK_SEP, tally
+from halqa.learning import add_session, tactic
 from halqa.vault import Vault
 from halqa.vault.values import check_day, json_dict, json_list, new_id
 
@@ -73,8 +75,6 @@ def propose(vault: Vault, title: str, options: Sequence[str] = (), mode: str = "
         raise InvalidInput("institutions.closes_before", closes=end, created=created)
     circle_ids = [check_name(c, "circle") for c in circles]
     if circle_ids:
-        from halqa.circles import circle
-
         for c in circle_ids:
             circle(vault, c)  # NotFound for an unknown circle
     put = ProposalPut(id=new_id("p"), title=_text(title, "title", 200), text=" ".join(str(text).split())[:4000],
@@ -97,7 +97,6 @@ def _eligible(vault: Vault, row: Any) -> set[str] | None:
     circles, members = json_list(row["circles"]), json_list(row["members"])
     if not circles and not members:
         return None
-    from halqa.circles import circle
 
     out = set(members)
     for c in circles:
@@ -243,8 +242,6 @@ def link(vault: Vault, proposal_id: str, kind: str, ref: str, note: str = "", da
     if kind == "service" and vault.query_one("SELECT 1 FROM institutions_service WHERE id = ?", (target,)) is None:
         raise NotFound("institutions.unknown_service", service=target)
     if kind == "task":
-        from halqa.circles import tasks
-
         if target not in {t["id"] for t in tasks(vault)}:
             raise NotFound("institutions.unknown_task", task=target)
     put = LinkPut(id=new_id("l"), proposal=row["id"], kind=kind, ref=target, note=" ".join(str(note).split())[:400],
@@ -270,7 +267,6 @@ def choose_tactic(vault: Vault, circle: str, tactic_ids: Sequence[str], month: s
     Close it as any proposal, then :func:`adopt_tactic` turns the winner into the month's session."""
     from halqa.i18n import t
     from halqa.institutions.records import check_month
-    from halqa.learning import tactic
 
     found = [tactic(vault, tid, lang=lang) for tid in dict.fromkeys(tactic_ids)]
     titles = [" ".join(str(x["title"]).split())[:70] for x in found]
@@ -285,7 +281,6 @@ def adopt_tactic(vault: Vault, proposal_id: str, month: str | None = None, tries
     """Record the learning session of a closed tactic choice: the circle studies the winning tactic
     (``month`` defaults to the month of the close) and the session is linked to the decision.
     Refused while the proposal is open or when it chose no tactic (a tie, no quorum)."""
-    from halqa.learning import add_session, tactic
 
     p = proposal(vault, proposal_id)
     if not p["closed"]:

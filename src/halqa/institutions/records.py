@@ -141,41 +141,24 @@ class DeliveryPut(msgspec.Struct, kw_only=True):
     worker: str | msgspec.UnsetType | None = UNSET  # who was on shift, when the service keeps a rota
 
 
-_TABLES: list[tuple[str, type[msgspec.Struct], dict[str, str], tuple[str, ...]]] = [
-    ("institutions_proposal", ProposalPut,
-     {"id": "TEXT", "title": "TEXT", "text": "TEXT", "options": "TEXT", "mode": "TEXT", "circles": "TEXT",
-      "members": "TEXT", "closes": "TEXT", "quorum": "INTEGER", "created": "TEXT", "closed": "TEXT", "outcome": "TEXT",
-      "participants": "INTEGER", "counts": "TEXT", "rounds": "TEXT", "took_part": "TEXT", "in_person": "INTEGER",
-      "refs": "TEXT"},
-     ("closed",)),
-    ("institutions_position", PositionPut,
-     {"id": "TEXT", "proposal": "TEXT", "member": "TEXT", "choice": "TEXT", "day": "TEXT"}, ("proposal",)),
-    ("institutions_count", CountPut, {"id": "TEXT", "proposal": "TEXT", "day": "TEXT", "counts": "TEXT"},
-     ("proposal",)),
-    ("institutions_link", LinkPut,
-     {"id": "TEXT", "proposal": "TEXT", "kind": "TEXT", "ref": "TEXT", "note": "TEXT", "day": "TEXT"}, ("proposal",)),
-    ("institutions_service", ServicePut,
-     {"id": "TEXT", "kind": "TEXT", "unit": "TEXT", "areas": "TEXT", "households": "TEXT", "circles": "TEXT",
-      "rota": "TEXT", "fund": "TEXT", "pool": "TEXT", "created": "TEXT", "note": "TEXT"}, ()),
-    ("institutions_asset", AssetPut,
-     {"id": "TEXT", "service": "TEXT", "name": "TEXT", "item": "TEXT", "repairs": "TEXT", "added": "TEXT"},
-     ("service",)),
-    ("institutions_cost", CostPut,
-     {"id": "TEXT", "service": "TEXT", "fund": "TEXT", "entry": "TEXT", "amount": "TEXT", "currency": "TEXT",
-      "purpose": "TEXT", "day": "TEXT"}, ("service",)),
-    ("institutions_shift", ShiftPut,
-     {"id": "TEXT", "service": "TEXT", "day": "TEXT", "part": "TEXT", "member": "TEXT"}, ("service",)),
-    ("institutions_delivery", DeliveryPut,
-     {"id": "TEXT", "service": "TEXT", "day": "TEXT", "household": "TEXT", "area": "TEXT", "quantity": "REAL",
-      "worker": "TEXT"}, ("service", "day")),
+_TABLES: list[tuple[str, type[msgspec.Struct], tuple[str, ...]]] = [
+    ("institutions_proposal", ProposalPut, ("closed",)),
+    ("institutions_position", PositionPut, ("proposal",)),
+    ("institutions_count", CountPut, ("proposal",)),
+    ("institutions_link", LinkPut, ("proposal",)),
+    ("institutions_service", ServicePut, ()),
+    ("institutions_asset", AssetPut, ("service",)),
+    ("institutions_cost", CostPut, ("service",)),
+    ("institutions_shift", ShiftPut, ("service",)),
+    ("institutions_delivery", DeliveryPut, ("service", "day")),
 ]
 
 #: Table versions: bumped when a table's columns change, so vaults rebuild it from the log.
 _VERSIONS = {"institutions_proposal": 2}  # 2: refs (what each option stands for)
 
-for _name, _put, _cols, _idx in _TABLES:
+for _name, _put, _idx in _TABLES:
     register_kind(f"{_name}.put", _put)
-    register_projection(RecordProjection(_name, _cols, key="id", indexes=_idx, version=_VERSIONS.get(_name, 1)))
+    register_projection(RecordProjection(_name, _put, key="id", indexes=_idx, version=_VERSIONS.get(_name, 1)))
 
 
 # --------------------------------------------------------------------------- small checks

@@ -27,6 +27,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from halqa.circles import circle, plan
+from halqa.circles import members as circle_members
 from halqa.errors import InvalidInput, NotFound
 from halqa.institutions.records import (
     KINDS,
@@ -40,6 +42,10 @@ from halqa.institutions.records import (
     check_name,
     check_pseudonym,
 )
+from halqa.mutual_aid import disburse, funds, list_items, list_repairs, log_repair, pools
+from halqa.places import areas as known_areas
+from halqa.places import households
+from halqa.places import households as known_households
 from halqa.vault import Vault
 from halqa.vault.values import check_day, json_list, new_id
 
@@ -66,8 +72,6 @@ def create_service(vault: Vault, name: str, kind: str, areas: Sequence[str] = ()
     sid = check_name(name, "service")
     if kind not in KINDS:
         raise InvalidInput("institutions.bad_kind", kind=kind, kinds=", ".join(KINDS))
-    from halqa.places import areas as known_areas
-    from halqa.places import households as known_households
 
     codes = sorted({str(a).strip().upper() for a in areas})
     have = {a["code"] for a in known_areas(vault)}
@@ -82,18 +86,12 @@ def create_service(vault: Vault, name: str, kind: str, areas: Sequence[str] = ()
     if not codes and not homes:
         raise InvalidInput("institutions.serves_nobody", service=sid)
     if circles:
-        from halqa.circles import circle
-
         for c in circles:
             circle(vault, c)
     if fund:
-        from halqa.mutual_aid import funds
-
         if fund not in {f["name"] for f in funds(vault)}:
             raise NotFound("mutual_aid.error.no_fund", name=fund)
     if pool:
-        from halqa.mutual_aid import pools
-
         if pool not in {p["name"] for p in pools(vault)}:
             raise NotFound("institutions.unknown_pool", pool=pool)
     with vault.transaction():
@@ -125,7 +123,6 @@ def service(vault: Vault, name: str) -> dict[str, Any]:
     """One service: whom it serves, its assets with their repairs (from the mutual-aid repair log),
     its running costs, its shifts and what it has delivered, per month."""
     out = _summary(_row(vault, name))
-    from halqa.mutual_aid import list_repairs
 
     repairs = {r["id"]: r for r in list_repairs(vault)}
     out["assets"] = [{"id": a["id"], "name": a["name"], "item": a["item"], "added": a["added"],
@@ -152,7 +149,6 @@ def add_asset(vault: Vault, svc: str, name: str, item: str | None = None, repair
     label = " ".join(str(name).split())
     if not label or len(label) > 80:
         raise InvalidInput("institutions.bad_text", what="name", most=80)
-    from halqa.mutual_aid import list_items, list_repairs
 
     if item and item not in {i["id"] for i in list_items(vault, include_retired=True)}:
         raise NotFound("mutual_aid.error.no_item", item=item)
@@ -169,7 +165,6 @@ def log_asset_repair(vault: Vault, asset: str, what: str, who: Sequence[str], pa
                      day: str | None = None, done: bool = False, area: str | None = None) -> dict[str, Any]:
     """Log a repair of an asset in the mutual-aid repair log (:func:`halqa.mutual_aid.log_repair`,
     in the service's first area unless ``area``) and attach it to the asset."""
-    from halqa.mutual_aid import log_repair
 
     row = vault.query_one("SELECT * FROM institutions_asset WHERE id = ?", (asset,))
     if row is None:
@@ -186,7 +181,6 @@ def pay_cost(vault: Vault, svc: str, amount: Any, purpose: str = "other", day: s
              note: str = "") -> dict[str, Any]:
     """Pay a running cost of a service out of its fund (a mutual-aid disbursement to the service)
     and link the entry to the service. Refused when the fund does not hold enough."""
-    from halqa.mutual_aid import disburse
 
     row = _row(vault, svc)
     if not row["fund"]:
@@ -208,8 +202,6 @@ def plan_rota(vault: Vault, svc: str, start: str | dt.date | None, weeks: int = 
     shift days ``min_gap..max_gap`` days apart, nobody twice running, turns within one of each
     other, members' recorded availability respected). Records the shifts, replacing any planned
     for those weeks; returns the plan with its fairness and unpredictability."""
-    from halqa.circles import members as circle_members
-    from halqa.circles import plan
 
     row = _row(vault, svc)
     rota = json_list(row["rota"])
@@ -246,8 +238,6 @@ class _Checker:
     """Everything a delivery is checked against, read once (imports check thousands of rows)."""
 
     def __init__(self, vault: Vault) -> None:
-        from halqa.places import households
-
         self.vault = vault
         self.home_area = {h["id"]: h["area"] for h in households(vault)}
         self.services = {r["id"]: _summary(r) for r in vault.query("SELECT * FROM institutions_service")}

@@ -24,6 +24,9 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from halqa.circles import attendance, meeting_held, meetings
+from halqa.circles import circles as all_circles
+from halqa.circles import members as all_members
 from halqa.errors import InvalidInput, NotFound
 from halqa.learning.records import (
     CARE_FORMS,
@@ -45,8 +48,6 @@ STRAIN_MEAN = 2.5
 
 
 def _find_meeting(vault: Vault, meeting_id: str) -> dict[str, Any] | None:
-    from halqa.circles import meetings
-
     for m in meetings(vault):
         if m["id"] == meeting_id:
             return m
@@ -104,7 +105,6 @@ def care_plan(vault: Vault, action: str, circle: str | None = None, day: str | N
         raise InvalidInput("learning.care_needs_circle", action=action)
     c = require_circle(vault, circle)
     action_day = check_day(day)
-    from halqa.circles import members as all_members
 
     people = [m for m in all_members(vault) if m["pseudonym"] in set(c["members"])]
     first = dt.date.fromisoformat(action_day) + dt.timedelta(days=1)
@@ -213,7 +213,6 @@ def attend(vault: Vault, meeting: str, present: Iterable[str] = (), held: bool =
            circle: str | None = None, day: str | None = None) -> dict[str, Any]:
     """Record whether a meeting was held and who came: an alias of
     :func:`halqa.circles.meeting_held` (the command is ``halqa circles meeting held``)."""
-    from halqa.circles import meeting_held
 
     return meeting_held(vault, meeting, present, held=held, circle_id=circle, day=day)
 
@@ -223,7 +222,6 @@ def care_status(vault: Vault, circle: str | None = None, today: str | None = Non
                 strain_weeks: int = 3) -> dict[str, Any]:
     """Reminders for decompression gatherings not yet held, and each circle's well-being trend
     (strained circles flagged to their own liaison)."""
-    from halqa.circles import circles as all_circles
 
     now = check_day(today)
     if circle:
@@ -258,6 +256,5 @@ def care_rows(vault: Vault, circle: str | None = None) -> list[dict[str, Any]]:
 
 def attendance_rows(vault: Vault, circle: str) -> list[dict[str, Any]]:
     """A circle's meetings recorded as held or not (from :mod:`halqa.circles`)."""
-    from halqa.circles import attendance
 
     return [{k: a[k] for k in ("meeting", "day", "held", "present", "size")} for a in attendance(vault, circle)]

@@ -6,6 +6,7 @@ import datetime as dt
 import random
 from typing import Any
 
+from halqa.circles import circles, meeting_held, meetings, task_done, tasks
 from halqa.i18n import t
 from halqa.vault import Vault
 
@@ -16,7 +17,6 @@ def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
     """A year's rotation for the demo circles, two sessions with outcomes, a high-risk action with
     its decompression gathering, which meetings were held and who came, project tasks done (on
     time, late or not), a few weeks of check-ins, and circle health."""
-    from halqa.circles import circles, meeting_held, meetings, task_done, tasks
     from halqa.learning.care import care_held, care_plan, checkin
     from halqa.learning.health import health
     from halqa.learning.sessions import add_session, blackout, plan, report_session
@@ -44,7 +44,7 @@ def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
                    change="Collect prices only through trusted neighbours.", keep=True, day="2027-01-25")
     # a high-risk action and its decompression gathering
     c0 = cs[-1]
-    risky = vault.query_one("SELECT id, day FROM circles_meeting WHERE circle = ? ORDER BY day LIMIT 1", (c0["id"],))
+    risky = next(iter(meetings(vault, c0["id"])), None)
     action = risky["id"] if risky is not None else "act-sit-in"
     care = care_plan(vault, action, circle=c0["id"], day=None if risky is not None else "2026-11-20", within=3,
                      form="meal", today="2026-11-21")

@@ -26,8 +26,7 @@ part                from
 ``wellbeing``       mean private check-in, ``(mean - 1) / 4``, when at least ``MIN_CELL`` came in
 ==================  =========================================================================
 
-Pools, funds and repairs come from :mod:`halqa.mutual_aid`'s public functions; if that domain is
-missing or fails, those parts are ``None``.
+Pools, funds and repairs come from :mod:`halqa.mutual_aid`'s public functions.
 
 **Replication readiness:** a circle whose monthly score was at least ``healthy`` (default 70) in
 each of the last ``ready_months`` complete months (default 3) and that has at least ``near_max``
@@ -42,11 +41,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import statistics
-from collections.abc import Callable
 from typing import Any
 
-from halqa.errors import HalqaError, InvalidInput
+from halqa.circles import attendance, circles, from_vault, meetings, split_circle, tasks
+from halqa.circles import members as all_members
+from halqa.errors import InvalidInput
 from halqa.learning.records import MIN_CELL, KitPut, iso_week, month_add, month_end, require_circle
+from halqa.listening import codebook_for_key, fresh_codebook_key
+from halqa.mutual_aid import funds, list_repairs, pool_status, pools, statement
 from halqa.vault import Vault
 from halqa.vault.values import check_day, json_list, new_id
 
@@ -64,8 +66,6 @@ class _Data:
     """Everything health reads, loaded once."""
 
     def __init__(self, vault: Vault, now: str) -> None:
-        from halqa.circles import attendance, circles, meetings, tasks
-
         self.now = now
         self.circles = circles(vault)
         self.meetings = meetings(vault)
@@ -79,38 +79,18 @@ class _Data:
         self.slots = [dict(r) for r in vault.query("SELECT * FROM learning_slot")]
         self.care = [dict(r) for r in vault.query("SELECT * FROM learning_care")]
         self.checkins = [dict(r) for r in vault.query("SELECT circle, week, score FROM learning_checkin")]
-        self.pools = self._guard(lambda: self._pools(vault), [])
-        self.contributions = self._guard(lambda: self._contributions(vault), [])
-        self.repairs = self._guard(lambda: self._repairs(vault), [])
-
-    @staticmethod
-    def _guard(fn: Callable[[], Any], default: Any) -> Any:
-        try:
-            return fn()
-        except (ImportError, AttributeError, KeyError, TypeError, ValueError, HalqaError):
-            return default
-
-    def _pools(self, vault: Vault) -> list[dict[str, Any]]:
-        from halqa.mutual_aid import pool_status, pools
-
-        return [pool_status(vault, p["name"], self.now) for p in pools(vault)]
+        self.pools = [pool_status(vault, p["name"], now) for p in pools(vault)]
+        self.contributions = self._contributions(vault)
+        self.repairs = list_repairs(vault)
 
     @staticmethod
     def _contributions(vault: Vault) -> list[tuple[str, str]]:
-        from halqa.mutual_aid import funds, statement
-
         out = []
         for f in funds(vault):
             for e in statement(vault, f["name"]).get("entries", []):
                 if e.get("type") == "contribution" and e.get("party"):
                     out.append((e["party"], e["day"]))
         return out
-
-    @staticmethod
-    def _repairs(vault: Vault) -> list[dict[str, Any]]:
-        from halqa.mutual_aid import list_repairs
-
-        return list_repairs(vault)
 
 
 def _parts(d: _Data, c: dict[str, Any], first: str, last: str) -> dict[str, float | None]:
@@ -237,7 +217,6 @@ def _fresh_codebook(places: list[str]) -> dict[str, Any]:
     the places in the order to adopt them, and the theme -> item and place -> shop-keeper tables.
     The new circle's vault takes it with ``halqa listen adopt-codebook KEY --place P1,P2,...``
     (:func:`halqa.listening.adopt_codebook`) and then writes exactly these codes."""
-    from halqa.listening import codebook_for_key, fresh_codebook_key
 
     key = fresh_codebook_key()
     order = sorted(places)
@@ -247,7 +226,6 @@ def _fresh_codebook(places: list[str]) -> dict[str, Any]:
 def starter_kit(vault: Vault, circle: str, today: str | None = None) -> dict[str, Any]:
     """What a new circle can imitate from ``circle``: its practices (meeting rhythm, roles, care
     forms, check-ins, pools), the tactics that worked for it, and a fresh codebook."""
-    from halqa.circles import members as all_members
 
     c = require_circle(vault, circle)
     now = check_day(today)
@@ -290,7 +268,6 @@ def replicate(vault: Vault, circle: str, dry_run: bool = True, today: str | None
     Nothing about the circles changes. Without ``dry_run`` the suggestion and kit are recorded
     (``learning_kit``) so they can travel with the vault to the circle; it stays a suggestion.
     """
-    from halqa.circles import from_vault, split_circle
 
     c = require_circle(vault, circle)
     h = health(vault, circle=circle, today=today, **health_options)["circles"][0]

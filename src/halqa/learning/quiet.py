@@ -23,6 +23,7 @@ from typing import Any
 
 from halqa.errors import InvalidInput
 from halqa.learning.records import CircleKeyPut, require_circle
+from halqa.listening import QUIET_ACTIONS, codebook, codebook_for_key
 from halqa.vault import Vault
 from halqa.vault.values import check_day
 
@@ -31,7 +32,6 @@ __all__ = ["circle_key", "open_card", "quiet_action", "set_circle_key"]
 
 def circle_key(vault: Vault, circle: str) -> bytes:
     """Circle ``circle``'s codebook key as this vault knows it: recorded, else derived (see above)."""
-    from halqa.listening import codebook
 
     require_circle(vault, circle)
     row = vault.query_one("SELECT key FROM learning_circlekey WHERE circle = ?", (circle,))
@@ -44,7 +44,6 @@ def circle_key(vault: Vault, circle: str) -> bytes:
 def set_circle_key(vault: Vault, circle: str, key: bytes | str) -> dict[str, Any]:
     """Record the codebook key circle ``circle`` uses (32 bytes or their hex): cards for it are then
     written with that key."""
-    from halqa.listening import codebook_for_key
 
     require_circle(vault, circle)
     book = codebook_for_key(key)  # checks the key
@@ -56,7 +55,6 @@ def quiet_action(vault: Vault, day: str, hour: int, instructions: dict[str, str]
     """Cards for a synchronised act on ``day`` at ``hour`` (0-23): ``instructions`` maps each circle
     id to its action (one of :data:`halqa.listening.QUIET_ACTIONS`). Returns ``{"day", "hour",
     "cards": [{"circle", "card"}]}``; hand each card to its circle only."""
-    from halqa.listening import QUIET_ACTIONS, codebook_for_key
 
     the_day = check_day(day)
     if not 0 <= int(hour) <= 23:
@@ -78,7 +76,6 @@ def open_card(vault: Vault, circle: str, card: str) -> dict[str, Any]:
     """Read a card meant for ``circle``: ``{"day", "hour", "do"}`` (``do`` is the action). Tries the
     circle's key as this vault knows it, then this vault's own codebook (a circle's own vault that
     adopted its key); refuses a card made for another circle."""
-    from halqa.listening import codebook, codebook_for_key
 
     keys = [circle_key(vault, circle), codebook(vault).key]
     for key in keys:

@@ -37,6 +37,7 @@ from typing import Any
 
 import msgspec
 
+from halqa.circles import circle, circles
 from halqa.errors import InvalidInput
 from halqa.vault import RecordProjection, Vault, register_kind, register_projection
 
@@ -174,35 +175,21 @@ class CircleKeyPut(msgspec.Struct, kw_only=True):
     key: bytes | msgspec.UnsetType = UNSET
 
 
-_TABLES: list[tuple[str, type[msgspec.Struct], dict[str, str], str, tuple[str, ...]]] = [
-    ("learning_slot", SlotPut, {"id": "TEXT", "month": "TEXT", "kind": "TEXT", "circle": "TEXT"}, "id",
-     ("month",)),
-    ("learning_blackout", BlackoutPut, {"id": "TEXT", "circle": "TEXT", "month": "TEXT", "active": "INTEGER"},
-     "id", ()),
-    ("learning_session", SessionPut,
-     {"id": "TEXT", "circle": "TEXT", "month": "TEXT", "movement": "TEXT", "place": "TEXT", "years": "TEXT",
-      "tactic": "TEXT", "tactic_id": "TEXT", "themes": "TEXT", "adaptation": "TEXT", "tries": "TEXT", "due": "TEXT",
-      "added": "TEXT", "outcome": "TEXT", "happened": "TEXT", "change": "TEXT", "keep": "INTEGER", "reported": "TEXT"},
-     "id", ("circle", "tactic_id")),
-    ("learning_tactic", TacticPut,
-     {"id": "TEXT", "title": "TEXT", "themes": "TEXT", "description": "TEXT", "place": "TEXT", "years": "TEXT",
-      "circle": "TEXT", "added": "TEXT"}, "id", ()),
-    ("learning_care", CarePut,
-     {"action": "TEXT", "circle": "TEXT", "kind": "TEXT", "action_day": "TEXT", "within": "INTEGER", "due": "TEXT",
-      "day": "TEXT", "part": "TEXT", "form": "TEXT", "host": "TEXT", "held": "TEXT"}, "action", ("circle",)),
-    ("learning_checkin", CheckinPut,
-     {"id": "TEXT", "circle": "TEXT", "week": "TEXT", "score": "INTEGER", "word": "TEXT", "member": "TEXT"}, "id",
-     ("circle",)),
-    ("learning_attendance", AttendancePut,
-     {"meeting": "TEXT", "circle": "TEXT", "day": "TEXT", "held": "INTEGER", "present": "TEXT", "size": "INTEGER"},
-     "meeting", ("circle",)),
-    ("learning_kit", KitPut, {"id": "TEXT", "circle": "TEXT", "day": "TEXT", "kit": "TEXT"}, "id", ()),
-    ("learning_circlekey", CircleKeyPut, {"circle": "TEXT", "key": "BLOB"}, "circle", ()),
+_TABLES: list[tuple[str, type[msgspec.Struct], str, tuple[str, ...]]] = [
+    ("learning_slot", SlotPut, "id", ("month",)),
+    ("learning_blackout", BlackoutPut, "id", ()),
+    ("learning_session", SessionPut, "id", ("circle", "tactic_id")),
+    ("learning_tactic", TacticPut, "id", ()),
+    ("learning_care", CarePut, "action", ("circle",)),
+    ("learning_checkin", CheckinPut, "id", ("circle",)),
+    ("learning_attendance", AttendancePut, "meeting", ("circle",)),
+    ("learning_kit", KitPut, "id", ()),
+    ("learning_circlekey", CircleKeyPut, "circle", ()),
 ]
 
-for _name, _put, _cols, _key, _idx in _TABLES:
+for _name, _put, _key, _idx in _TABLES:
     register_kind(f"{_name}.put", _put)
-    register_projection(RecordProjection(_name, _cols, key=_key, indexes=_idx))
+    register_projection(RecordProjection(_name, _put, key=_key, indexes=_idx))
 
 
 # --------------------------------------------------------------------------- small checks
@@ -242,13 +229,11 @@ def iso_week(day: str) -> str:
 
 def circle_ids(vault: Vault) -> list[str]:
     """Ids of every recorded circle (through the circles package)."""
-    from halqa.circles import circles
 
     return [c["id"] for c in circles(vault)]
 
 
 def require_circle(vault: Vault, circle_id: str) -> dict[str, Any]:
     """The circle (members, roles, meetings); :class:`~halqa.errors.NotFound` if unknown."""
-    from halqa.circles import circle
 
     return circle(vault, circle_id)

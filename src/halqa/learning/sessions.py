@@ -34,6 +34,7 @@ from halqa.learning.records import (
     require_circle,
 )
 from halqa.learning.rotation import rotation, shuffled
+from halqa.listening import normalise
 from halqa.vault import Vault
 from halqa.vault.values import check_day, json_list, new_id
 
@@ -259,8 +260,6 @@ def _all_tactics(vault: Vault, lang: str) -> list[dict[str, Any]]:
 
 
 def _fold(text: str) -> str:
-    from halqa.listening import normalise
-
     return normalise(text or "").lower()
 
 

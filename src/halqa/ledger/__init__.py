@@ -21,6 +21,8 @@ from halqa.ledger.demo import decoy_bulk as decoy_bulk  # for halqa.domains, not
 from halqa.ledger.demo import decoy_session as decoy_session  # for halqa.domains, not public API
 from halqa.ledger.importers import FORMATS
 from halqa.ledger.record import (
+    OpenOutage,
+    Outage,
     add_claim,
     add_interval,
     add_paper_grid,
@@ -30,14 +32,34 @@ from halqa.ledger.record import (
     enrol_households,
     import_file,
     open_interval,
+    open_outages,
     start_outage,
     stop_outage,
 )
-from halqa.ledger.report import calendar, extent, household_supply, report, water_spending, water_summary
+from halqa.ledger.report import (
+    OutageDay,
+    SupplyDay,
+    WaterMonth,
+    WaterRecord,
+    calendar,
+    extent,
+    household_supply,
+    outage_days,
+    report,
+    water_records,
+    water_spending,
+    water_summary,
+)
 
 __all__ = [
     "FORMATS",
+    "OpenOutage",
+    "Outage",
+    "OutageDay",
     "Params",
+    "SupplyDay",
+    "WaterMonth",
+    "WaterRecord",
     "add_claim",
     "add_interval",
     "add_paper_grid",
@@ -52,9 +74,12 @@ __all__ = [
     "household_supply",
     "import_file",
     "open_interval",
+    "open_outages",
+    "outage_days",
     "report",
     "start_outage",
     "stop_outage",
+    "water_records",
     "water_spending",
     "water_summary",
 ]

@@ -9,6 +9,7 @@ from typing import Any
 from halqa.ledger.importers import Row
 from halqa.ledger.model import DAY, parse_day
 from halqa.ledger.record import add_claim, add_water, store_rows
+from halqa.places import household_areas
 from halqa.vault import Vault
 
 DEMO_FIRST = "2026-06-01"
@@ -49,7 +50,7 @@ def demo(vault: Vault, rng: random.Random, days: int = DEMO_DAYS) -> dict[str, A
     from halqa.ledger.report import report
 
     d0 = parse_day(DEMO_FIRST)
-    households = vault.query("SELECT id, area FROM household ORDER BY area, id")
+    households = sorted(household_areas(vault).items(), key=lambda item: (item[1], item[0]))
     codes = sorted({a for _, a in households})
     rows: list[Row] = []
     for k, code in enumerate(codes):
@@ -102,7 +103,7 @@ def _iso(day: int) -> str:
 
 def decoy(vault: Vault, rng: random.Random) -> None:
     """A few ordinary outage notes for the decoy vault's households (harmless, plausible)."""
-    households = vault.query("SELECT id, area FROM household")
+    households = list(household_areas(vault).items())
     # The last three weeks by the vault's own clock (a decoy is built with a past).
     d0 = vault.hlc.now_ms() // 1000 // DAY - 21
     rows = []
@@ -116,7 +117,7 @@ def decoy(vault: Vault, rng: random.Random) -> None:
 
 def decoy_session(vault: Vault, rng: random.Random, when: datetime) -> None:
     """A moment of a decoy's life: sometimes an ordinary power cut noted for a household that day."""
-    households = vault.query("SELECT id, area FROM household ORDER BY id")
+    households = list(household_areas(vault).items())
     if not households or rng.random() < 0.4:
         return
     h, code = households[rng.randrange(len(households))]
@@ -128,7 +129,7 @@ def decoy_bulk(vault: Vault, rng: random.Random, when: datetime, rows: int) -> N
     """A big moment of a decoy's life: the street's generator log typed in at once, about
     ``rows`` ordinary cuts over the three months before ``when`` (what a large import in the real
     vault is matched with, so the decoy grows by content rather than free pages)."""
-    households = vault.query("SELECT id, area FROM household ORDER BY id")
+    households = list(household_areas(vault).items())
     if not households:
         return
     d_end = parse_day(when.date().isoformat())

@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from halqa.errors import InvalidInput
 from halqa.ledger.model import DAY, DEFAULT_TZ, SOURCES, local_seconds, parse_day, parse_time
 
 __all__ = [
@@ -429,7 +430,7 @@ def parse_upnepa(data: str | bytes, parts: dict[str, tuple[int, int]] | None = N
     for day_key, hoods in doc.items():
         try:
             day_no = parse_day(day_key)
-        except Exception:
+        except InvalidInput:
             res.rejected.append((where.get((day_key, ""), 0), f"bad day {day_key!r}"))
             continue
         if not isinstance(hoods, dict):

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, overload
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -184,26 +184,23 @@ class IntervalProjection(Projection):
         conn.execute("CREATE INDEX IF NOT EXISTS ledger_interval_hh ON ledger_interval (household, start_at)")
         conn.execute("CREATE INDEX IF NOT EXISTS ledger_interval_area ON ledger_interval (area, start_at)")
 
-    def _dead(self, conn: Any, key: str) -> bool:
-        return conn.execute("SELECT 1 FROM tombstones WHERE projection = ? AND key = ?", (self.name, key)).fetchone() is not None
-
     def apply(self, conn: Any, event: Event) -> None:
         p = event.payload
         if event.kind == "ledger_interval.delete":
-            conn.execute("INSERT OR IGNORE INTO tombstones (projection, key) VALUES (?, ?)", (self.name, p.id))
+            self.tombstone(conn, p.id)
             conn.execute("DELETE FROM ledger_interval WHERE id = ?", (p.id,))
             return
         if event.kind == "ledger_batch.put":
             rows = list(zip(p.ids, p.household, p.area, p.start_at, p.end_at, p.source, strict=True))
-            if conn.execute("SELECT 1 FROM tombstones WHERE projection = ? LIMIT 1", (self.name,)).fetchone():
-                rows = [r for r in rows if not self._dead(conn, r[0])]
+            if self.has_tombstones(conn):
+                rows = [r for r in rows if not self.is_tombstoned(conn, r[0])]
             conn.executemany("INSERT INTO ledger_interval (id, household, area, start_at, end_at, source, note, batch) "
                              "VALUES (?, ?, ?, ?, ?, ?, '', ?) ON CONFLICT (id) DO UPDATE SET household = excluded.household, "
                              "area = excluded.area, start_at = excluded.start_at, end_at = excluded.end_at, "
                              "source = excluded.source, batch = excluded.batch",
                              [(*r, p.id) for r in rows])
             return
-        if self._dead(conn, p.id):
+        if self.is_tombstoned(conn, p.id):
             return
         fields = {c: getattr(p, c) for c in _INTERVAL_COLUMNS}
         fields = {c: v for c, v in fields.items() if v is not UNSET}
@@ -235,14 +232,9 @@ class SeriesProjection(Projection):
 
 register_projection(IntervalProjection())
 register_projection(SeriesProjection())
-register_projection(RecordProjection("ledger_tally", {"id": "TEXT", "household": "TEXT", "area": "TEXT",
-                                                      "day": "TEXT", "hours_off": "REAL"}, indexes=("area",)))
-register_projection(RecordProjection("ledger_water", {
-    "id": "TEXT", "household": "TEXT", "area": "TEXT", "day": "TEXT", "no_water": "INTEGER",
-    "contaminated": "INTEGER", "smell": "INTEGER", "illness": "INTEGER", "litres_bought": "INTEGER",
-    "spent": "TEXT", "currency": "TEXT"}, indexes=("area",)))
-register_projection(RecordProjection("ledger_claim", {"id": "TEXT", "area": "TEXT", "hours": "REAL",
-                                                      "first_day": "TEXT", "last_day": "TEXT", "claimant": "TEXT"}))
+register_projection(RecordProjection("ledger_tally", TallyPut, indexes=("area",)))
+register_projection(RecordProjection("ledger_water", WaterPut, indexes=("area",)))
+register_projection(RecordProjection("ledger_claim", ClaimPut))
 
 
 # ---------------------------------------------------------------------------- local time
@@ -277,6 +269,10 @@ def day_iso(day: int) -> str:
     return (EPOCH.date() + timedelta(days=int(day))).isoformat()
 
 
+@overload
+def time_iso(seconds: int) -> str: ...
+@overload
+def time_iso(seconds: int | None) -> str | None: ...
 def time_iso(seconds: int | None) -> str | None:
     """Local seconds to ``YYYY-MM-DDTHH:MM:SS`` (local, no offset)."""
     if seconds is None:

@@ -9,6 +9,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from halqa.errors import InvalidInput, NotFound
 from halqa.ledger import importers
 from halqa.ledger.importers import ParseResult, Row
@@ -29,7 +31,7 @@ from halqa.ledger.model import (
     parse_time,
     time_iso,
 )
-from halqa.places import AreaPut, HouseholdPut
+from halqa.places import AreaPut, HouseholdPut, area_codes, household_area, household_areas
 from halqa.vault import Vault
 from halqa.vault.values import new_id
 
@@ -37,10 +39,10 @@ BATCH = 5000
 
 
 def _household_area(vault: Vault, household: str) -> str:
-    row = vault.query_one("SELECT area FROM household WHERE id = ?", (household,))
-    if row is None:
+    area = household_area(vault, household)
+    if area is None:
         raise NotFound("ledger.error.unknown_household", household=household)
-    return row[0]
+    return area
 
 
 def _time(value: str | int | None, tz: str) -> int:
@@ -55,7 +57,7 @@ def _time(value: str | int | None, tz: str) -> int:
 
 
 def _ensure_areas(vault: Vault, tx: Any, codes: set[str]) -> list[str]:
-    known = {r[0] for r in vault.query("SELECT code FROM area")}
+    known = set(area_codes(vault))
     created = sorted(codes - known)
     for code in created:
         tx.append("area.put", AreaPut(code=code, name_ar=code, name_en=code, name_ckb=code))
@@ -64,7 +66,7 @@ def _ensure_areas(vault: Vault, tx: Any, codes: set[str]) -> list[str]:
 
 def _enrol(vault: Vault, tx: Any, households: dict[str, str]) -> tuple[int, list[str], dict[str, str]]:
     """Enrol unknown households (creating unknown areas); return (new, areas created, all enrolled)."""
-    enrolled = {r[0]: r[1] for r in vault.query("SELECT id, area FROM household")}
+    enrolled = household_areas(vault)
     new = {h: a for h, a in households.items() if h not in enrolled}
     created = _ensure_areas(vault, tx, set(new.values()))
     for hid, area in sorted(new.items()):
@@ -126,23 +128,51 @@ def add_interval(vault: Vault, household: str, start: str | int, end: str | int 
     return iid
 
 
+class OpenOutage(msgspec.Struct, frozen=True, kw_only=True):
+    """An interval still open (the power is still off): its id, start (epoch seconds) and source."""
+
+    id: str
+    start_at: int
+    source: str
+
+
+def open_outages(vault: Vault, household: str) -> list[OpenOutage]:
+    """The household's intervals that are still open, newest first (usually none or one; devices
+    that record apart from each other can leave more)."""
+    rows = vault.query("SELECT id, start_at, source FROM ledger_interval WHERE household = ? AND end_at IS NULL "
+                       "ORDER BY start_at DESC, id", (household,))
+    return [OpenOutage(id=r[0], start_at=int(r[1]), source=r[2]) for r in rows]
+
+
 def open_interval(vault: Vault, household: str) -> dict[str, Any] | None:
     """The household's interval that is still open (power still off), if any."""
-    row = vault.query_one("SELECT id, start_at, source FROM ledger_interval WHERE household = ? AND end_at IS NULL "
-                          "ORDER BY start_at DESC LIMIT 1", (household,))
-    return None if row is None else {"id": row[0], "start": time_iso(row[1]), "source": row[2]}
+    newest = next(iter(open_outages(vault, household)), None)
+    return None if newest is None else {"id": newest.id, "start": time_iso(newest.start_at), "source": newest.source}
+
+
+class Outage(msgspec.Struct, frozen=True, kw_only=True):
+    """One household's outage as :func:`start_outage` and :func:`stop_outage` answer: local ISO
+    times; ``end`` and ``minutes`` are ``None`` while the power is still off."""
+
+    id: str
+    household: str
+    start: str
+    end: str | None = None
+    minutes: int | None = None
 
 
 def start_outage(vault: Vault, household: str, at: str | int | None = None, source: str = "grid",
-                 note: str = "", tz: str = DEFAULT_TZ) -> str:
+                 note: str = "", tz: str = DEFAULT_TZ) -> Outage:
     """The power just went off at ``household`` (default: now). Refused while one is already open."""
     current = open_interval(vault, household)
     if current is not None:
         raise InvalidInput("ledger.error.already_off", household=household, since=current["start"])
-    return add_interval(vault, household, _time(at, tz), None, source, note, tz)
+    start = _time(at, tz)
+    return Outage(id=add_interval(vault, household, start, None, source, note, tz), household=household,
+                  start=time_iso(start))
 
 
-def stop_outage(vault: Vault, household: str, at: str | int | None = None, tz: str = DEFAULT_TZ) -> dict[str, Any]:
+def stop_outage(vault: Vault, household: str, at: str | int | None = None, tz: str = DEFAULT_TZ) -> Outage:
     """The power came back at ``household`` (default: now): closes its open interval."""
     current = open_interval(vault, household)
     if current is None:
@@ -152,7 +182,8 @@ def stop_outage(vault: Vault, household: str, at: str | int | None = None, tz: s
     if end < start:
         raise InvalidInput("ledger.error.end_before_start", start=current["start"], end=time_iso(end))
     vault.append("ledger_interval.put", IntervalPut(id=current["id"], end_at=end))
-    return {"id": current["id"], "start": current["start"], "end": time_iso(end), "minutes": (end - start) // 60}
+    return Outage(id=current["id"], household=household, start=current["start"], end=time_iso(end),
+                  minutes=(end - start) // 60)
 
 
 def delete_interval(vault: Vault, interval_id: str) -> None:

@@ -6,11 +6,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from halqa.errors import InvalidInput, NotFound
 from halqa.ledger.analysis import Params, compute, merge_intervals, series_indices
 from halqa.ledger.model import DAY, DEFAULT_TZ, EPOCH, day_iso, now_local, parse_day, time_iso
+from halqa.places import area_exists, household_area, household_areas
 from halqa.vault import Vault
 
 _FIELDS = ("households", "saifi", "saidi_minutes", "caidi_minutes", "caifi", "asai", "maifi",
@@ -38,12 +40,10 @@ def load_intervals(vault: Vault, first_day: int, last_day: int, area: str | None
     (default: now, never later than the period's end)."""
     p0, p1 = (first_day - reach_days) * DAY, (last_day + 1) * DAY
     as_of = min(now_local(tz) if as_of is None else as_of, p1)
-    where, args = "", []
-    if area:
-        where, args = " WHERE area = ?", [area]
-    households = vault.query("SELECT id, area FROM household" + where + " ORDER BY id", args)
-    hh_index = {h: i for i, (h, _) in enumerate(households)}
-    hh_area_code = [a for _, a in households]
+    args = [area] if area else []
+    households = household_areas(vault, area)
+    hh_index = {h: i for i, h in enumerate(households)}
+    hh_area_code = list(households.values())
     rows = vault.query("SELECT household, area, start_at, end_at FROM ledger_interval WHERE start_at < ? "
                        "AND (end_at IS NULL OR end_at >= ?)" + (" AND area = ?" if area else ""),
                        [p1, p0 - 7 * DAY, *args])
@@ -89,7 +89,7 @@ def report(vault: Vault, first: str, last: str, area: str | None = None, params:
     """
     d0, d1 = _period(first, last)
     area = area.strip().upper() if area else None
-    if area and vault.query_one("SELECT 1 FROM area WHERE code = ?", (area,)) is None:
+    if area and not area_exists(vault, area):
         raise NotFound("error.unknown_area", code=area)
     data = load_intervals(vault, d0, d1, area, as_of, tz, reach_days=med_history_days)
     res = compute(data["hh"], data["start"], data["end"], data["is_open"], data["hh_area"], data["n_customers"],
@@ -191,11 +191,22 @@ def water_summary(vault: Vault, first: str, last: str, area: str | None = None) 
     return out
 
 
+class WaterMonth(msgspec.Struct, frozen=True, kw_only=True):
+    """One household's water in one calendar month: days recorded, litres bought, and money spent
+    per currency (exact decimal strings)."""
+
+    household: str
+    area: str
+    month: str
+    days: int
+    litres_bought: int
+    spent: dict[str, str]
+
+
 def water_spending(vault: Vault, first: str | None = None, last: str | None = None, area: str | None = None,
-                   household: str | None = None) -> list[dict[str, Any]]:
-    """Money spent on water per household and calendar month: one row per household-month that has
-    water records, ``{"household", "area", "month": "YYYY-MM", "days", "litres_bought", "spent":
-    {currency: exact decimal string}}``, sorted by household then month. ``first``/``last`` (ISO days,
+                   household: str | None = None) -> list[WaterMonth]:
+    """Money spent on water per household and calendar month: one :class:`WaterMonth` per
+    household-month that has water records, sorted by household then month. ``first``/``last`` (ISO days,
     inclusive) limit the days counted; ``area`` and ``household`` filter. A month cut by the period
     counts only its days inside it."""
     where: list[str] = []
@@ -225,7 +236,7 @@ def water_spending(vault: Vault, first: str | None = None, last: str | None = No
         s["litres_bought"] += int(litres or 0)
         cur = cur or "IQD"
         s["spent"][cur] = str(Decimal(s["spent"].get(cur, "0")) + Decimal(spent or "0"))
-    return [out[k] for k in sorted(out)]
+    return [WaterMonth(**out[k]) for k in sorted(out)]
 
 
 def extent(vault: Vault) -> tuple[date, date] | None:
@@ -257,18 +268,79 @@ def extent(vault: Vault) -> tuple[date, date] | None:
     return date.fromordinal(base.toordinal() + min(lo)), date.fromordinal(base.toordinal() + max(hi))
 
 
+class WaterRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """One household's water record for one day (money as an exact decimal string)."""
+
+    household: str
+    area: str
+    day: str
+    no_water: bool
+    contaminated: bool
+    smell: bool
+    illness: int
+    litres_bought: int
+    spent: str
+    currency: str
+
+
+def water_records(vault: Vault, area: str | None = None) -> list[WaterRecord]:
+    """Every water record (of one area, when given), by household then day."""
+    rows = vault.query("SELECT household, area, day, no_water, contaminated, smell, illness, litres_bought, spent, "
+                       "currency FROM ledger_water" + (" WHERE area = ?" if area else "") + " ORDER BY household, day",
+                       [area] if area else [])
+    return [WaterRecord(household=r[0], area=r[1], day=r[2], no_water=bool(r[3]), contaminated=bool(r[4]),
+                        smell=bool(r[5]), illness=int(r[6] or 0), litres_bought=int(r[7] or 0), spent=r[8] or "0",
+                        currency=r[9] or "IQD") for r in rows]
+
+
+class OutageDay(msgspec.Struct, frozen=True, kw_only=True):
+    """Closed outage time in one area on one UTC day: ``minutes`` summed over the ``households``
+    that had any, each household counted for at most a whole day (1,440 minutes)."""
+
+    area: str
+    day: str
+    minutes: int
+    households: int
+
+
+def outage_days(vault: Vault) -> list[OutageDay]:
+    """Closed outage minutes per area and UTC day, by area then day (open intervals are not counted:
+    their end is not known yet). Each household-day is bounded, so one household moves a cell by at
+    most 1,440 minutes: what a privacy mechanism needs to know."""
+    per: dict[tuple[str, int], dict[str, int]] = {}
+    for hh, area, start, end in vault.query("SELECT household, area, start_at, end_at FROM ledger_interval "
+                                            "WHERE end_at IS NOT NULL AND end_at > start_at"):
+        t = int(start)
+        while t < int(end):
+            day = t // DAY
+            stop = min(int(end), (day + 1) * DAY)
+            cell = per.setdefault((str(area), day), {})
+            cell[hh] = min(1440, cell.get(hh, 0) + (stop - t) // 60)
+            t = stop
+    return [OutageDay(area=area, day=day_iso(day), minutes=sum(cell.values()), households=len(cell))
+            for (area, day), cell in sorted(per.items())]
+
+
+class SupplyDay(msgspec.Struct, frozen=True, kw_only=True):
+    """One household's supply on one local day: 24 hours minus the hours without power."""
+
+    day: str
+    supply_hours: float
+
+
 def household_supply(vault: Vault, household: str, first: str, last: str, tz: str = DEFAULT_TZ,
-                     as_of: int | None = None) -> list[dict[str, Any]]:
+                     as_of: int | None = None) -> list[SupplyDay]:
     """Daily supply hours of one household (24 minus hours off; tallies where no interval)."""
     d0, d1 = _period(first, last)
-    row = vault.query_one("SELECT area FROM household WHERE id = ?", (household,))
-    if row is None:
+    area = household_area(vault, household)
+    if area is None:
         raise NotFound("ledger.error.unknown_household", household=household)
-    data = load_intervals(vault, d0, d1, row[0], as_of, tz)
+    data = load_intervals(vault, d0, d1, area, as_of, tz)
     res = compute(data["hh"], data["start"], data["end"], data["is_open"], data["hh_area"], data["n_customers"],
                   d0, d1, tallies=data["tallies"], events=False)
     i = data["households"].index(household)
-    return [{"day": day_iso(d0 + k), "supply_hours": _r(24 - res.household_off_hours[i, k], 3)} for k in range(res.days)]
+    return [SupplyDay(day=day_iso(d0 + k), supply_hours=round(24 - float(res.household_off_hours[i, k]), 3))
+            for k in range(res.days)]
 
 
 def calendar(vault: Vault, area: str, first: str, last: str, tz: str = DEFAULT_TZ,

@@ -41,6 +41,7 @@ import pandas as pd
 
 from halqa.errors import InvalidInput
 from halqa.listening.records import PLACE_KEYS, borders
+from halqa.places import area_cells
 from halqa.vault import Vault
 from halqa.vault.values import today_date
 
@@ -82,8 +83,7 @@ def load_data(vault: Vault) -> ListeningData:
         wide = gf.pivot(index="gid", columns="key", values="value")
         for key in wide.columns:
             g[f"group.{key}"] = wide[key].reindex(g["id"]).to_numpy()
-    areas = pd.DataFrame([tuple(r) for r in vault.query("SELECT code, h3 FROM area")], columns=["code", "h3"])
-    return ListeningData(g, t, areas, borders(vault))
+    return ListeningData(g, t, _areas(vault), borders(vault))
 
 
 def _data(source: Vault | ListeningData) -> ListeningData:
@@ -91,7 +91,7 @@ def _data(source: Vault | ListeningData) -> ListeningData:
 
 
 def _areas(vault: Vault) -> pd.DataFrame:
-    return pd.DataFrame([tuple(r) for r in vault.query("SELECT code, h3 FROM area")], columns=["code", "h3"])
+    return pd.DataFrame(list(area_cells(vault).items()), columns=["code", "h3"])
 
 
 def _totals(vault: Vault) -> tuple[int, int, int]:

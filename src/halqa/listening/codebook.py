@@ -66,8 +66,8 @@ class CodePut(msgspec.Struct, kw_only=True):
 
 register_kind("listening_codebook.put", CodebookPut)
 register_kind("listening_code.put", CodePut)
-register_projection(RecordProjection("listening_codebook", {"id": "TEXT", "key": "BLOB"}))
-register_projection(RecordProjection("listening_code", {"place": "TEXT", "shop": "INTEGER"}, key="place"))
+register_projection(RecordProjection("listening_codebook", CodebookPut))
+register_projection(RecordProjection("listening_code", CodePut, key="place"))
 
 # (English plural, English unit, Arabic forms..., Sorani forms...). The first form in each
 # language is the one written; the others are accepted when decoding.

@@ -311,12 +311,12 @@ class GrievanceProjection(Projection):
             old = self._old(conn, p.id)
             if old is not None:
                 deltas.add(old, -1)
-            conn.execute("INSERT OR IGNORE INTO tombstones (projection, key) VALUES (?, ?)", (self.name, p.id))
+            self.tombstone(conn, p.id)
             conn.execute("DELETE FROM listening_grievance WHERE id = ?", (p.id,))
             conn.execute("DELETE FROM listening_grievance_theme WHERE gid = ?", (p.id,))
             conn.execute("DELETE FROM listening_grievance_group WHERE gid = ?", (p.id,))
             return
-        if conn.execute("SELECT 1 FROM tombstones WHERE projection = ? AND key = ?", (self.name, p.id)).fetchone():
+        if self.is_tombstoned(conn, p.id):
             return
         fields = {c: getattr(p, c) for c in _GRIEVANCE_COLUMNS if getattr(p, c) is not UNSET}
         old = self._old(conn, p.id)
@@ -345,12 +345,10 @@ class GrievanceProjection(Projection):
 
 
 register_projection(GrievanceProjection())
-register_projection(RecordProjection("listening_theme", {"id": "TEXT", "name_ar": "TEXT", "name_ckb": "TEXT",
-                                                         "name_en": "TEXT", "keywords": "TEXT"}))
-register_projection(RecordProjection("listening_group_key", {"key": "TEXT", "values": "TEXT"}, key="key"))
-register_projection(RecordProjection("listening_border", {"id": "TEXT", "a": "TEXT", "b": "TEXT", "touching": "INTEGER"}))
-register_projection(RecordProjection("listening_voice", {"id": "TEXT", "grievance": "TEXT", "mime": "TEXT",
-                                                         "data": "BLOB", "sha256": "TEXT"}, indexes=("grievance",)))
+register_projection(RecordProjection("listening_theme", ThemePut))
+register_projection(RecordProjection("listening_group_key", GroupKeyPut, key="key"))
+register_projection(RecordProjection("listening_border", BorderPut))
+register_projection(RecordProjection("listening_voice", VoicePut, indexes=("grievance",)))
 
 
 # ---------------------------------------------------------------------------- vocabulary

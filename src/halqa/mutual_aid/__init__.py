@@ -25,6 +25,7 @@ from halqa.mutual_aid.funds import (
     PURPOSES,
     balances,
     cancel_pledge,
+    cash_months,
     contribute,
     create_fund,
     disburse,
@@ -62,6 +63,7 @@ from halqa.mutual_aid.tools import (
     repair_stats,
     return_item,
 )
+from halqa.places import household_areas, new_pseudonym
 from halqa.vault import Vault
 
 __all__ = [
@@ -70,6 +72,7 @@ __all__ = [
     "add_item",
     "balances",
     "cancel_pledge",
+    "cash_months",
     "close_pool",
     "contribute",
     "cover",
@@ -110,11 +113,9 @@ __all__ = [
 
 def _people(vault: Vault, rng: random.Random, n: int) -> list[str]:
     """``n`` distinct household pseudonyms from the demo's places (or fresh ones)."""
-    have = [r[0] for r in vault.query("SELECT id FROM household ORDER BY id")]
+    have = list(household_areas(vault))
     if len(have) >= n:
         return rng.sample(have, n)
-    from halqa.places import new_pseudonym
-
     seen: set[str] = set(have)
     while len(seen) < n:
         seen.add(new_pseudonym(rng=rng))
@@ -209,7 +210,6 @@ def decoy(vault: Vault, rng: random.Random) -> None:
     """Harmless content for the decoy vault: a family savings pool and a shared ladder."""
     from datetime import UTC, datetime, timedelta
 
-    from halqa.places import new_pseudonym
 
     cousins = sorted({new_pseudonym("fam", rng) for _ in range(6)})
     # Dated by the vault's own clock (a decoy is built with a past): never after the day it is written.

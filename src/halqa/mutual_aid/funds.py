@@ -46,6 +46,7 @@ __all__ = [
     "RatePut",
     "balances",
     "cancel_pledge",
+    "cash_months",
     "contribute",
     "create_fund",
     "disburse",
@@ -105,11 +106,8 @@ class EntryPost(msgspec.Struct, kw_only=True):
 register_kind("mutual_aid_fund.put", FundPut)
 register_kind("mutual_aid_rate.put", RatePut)
 register_kind("mutual_aid_entry.post", EntryPost)
-register_projection(RecordProjection(
-    "mutual_aid_fund", {"name": "TEXT", "currency": "TEXT", "created": "TEXT", "note": "TEXT"}, key="name"))
-register_projection(RecordProjection(
-    "mutual_aid_rate", {"id": "TEXT", "day": "TEXT", "currency": "TEXT", "quote": "TEXT", "rate": "TEXT"},
-    indexes=("day",)))
+register_projection(RecordProjection("mutual_aid_fund", FundPut, key="name"))
+register_projection(RecordProjection("mutual_aid_rate", RatePut, indexes=("day",)))
 
 ACCOUNTS = frozenset({"cash", "pledged", "income", "expense", "conversion"})
 
@@ -193,6 +191,13 @@ def funds(vault: Vault) -> list[dict]:
                     "balance": held.get(row["currency"], format_minor(0, row["currency"])),
                     "holdings": held})
     return out
+
+
+def cash_months(vault: Vault, fund: str) -> list[str]:
+    """The months (``YYYY-MM``) in which money entered or left the fund's cash, in order."""
+    rows = vault.query("SELECT DISTINCT substr(day, 1, 7) FROM mutual_aid_posting WHERE fund = ? AND account = 'cash' "
+                       "ORDER BY 1", (fund,))
+    return [r[0] for r in rows]
 
 
 def _cash(vault: Vault, fund: str, currency: str, upto: str | None = None) -> int:

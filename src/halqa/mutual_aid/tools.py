@@ -73,15 +73,9 @@ class RepairPut(msgspec.Struct, kw_only=True):
 
 for _name, _put in (("mutual_aid_item", ItemPut), ("mutual_aid_loan", LoanPut), ("mutual_aid_repair", RepairPut)):
     register_kind(f"{_name}.put", _put)
-register_projection(RecordProjection(
-    "mutual_aid_item", {"id": "TEXT", "name": "TEXT", "category": "TEXT", "keeper": "TEXT", "added": "TEXT",
-                        "note": "TEXT", "retired": "TEXT"}))
-register_projection(RecordProjection(
-    "mutual_aid_loan", {"id": "TEXT", "item": "TEXT", "borrower": "TEXT", "out": "TEXT", "due": "TEXT", "back": "TEXT",
-                        "condition": "TEXT"}, indexes=("item",)))
-register_projection(RecordProjection(
-    "mutual_aid_repair", {"id": "TEXT", "what": "TEXT", "area": "TEXT", "who": "TEXT", "parts": "TEXT", "day": "TEXT",
-                          "done": "TEXT", "note": "TEXT"}, indexes=("day",)))
+register_projection(RecordProjection("mutual_aid_item", ItemPut))
+register_projection(RecordProjection("mutual_aid_loan", LoanPut, indexes=("item",)))
+register_projection(RecordProjection("mutual_aid_repair", RepairPut, indexes=("day",)))
 
 _AREA = re.compile(r"^[A-Z0-9-]{1,16}$")
 

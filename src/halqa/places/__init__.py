@@ -32,6 +32,9 @@ __all__ = [
     "Rejected",
     "add_area",
     "add_household",
+    "area_cells",
+    "area_codes",
+    "area_exists",
     "areas",
     "boundaries",
     "check_area_code",
@@ -41,6 +44,8 @@ __all__ = [
     "decoy_session",
     "demo",
     "demo_map",
+    "household_area",
+    "household_areas",
     "households",
     "import_boundaries",
     "new_pseudonym",
@@ -105,12 +110,8 @@ class HouseholdPut(msgspec.Struct, kw_only=True):
 
 register_kind("area.put", AreaPut)
 register_kind("household.put", HouseholdPut)
-register_projection(RecordProjection(
-    "area", {"code": "TEXT", "name_ar": "TEXT", "name_ckb": "TEXT", "name_en": "TEXT",
-             "city": "TEXT", "h3": "TEXT"}, key="code"))
-register_projection(RecordProjection(
-    "household", {"id": "TEXT", "area": "TEXT", "size": "INTEGER", "joined": "TEXT"},
-    indexes=("area",)))
+register_projection(RecordProjection("area", AreaPut, key="code"))
+register_projection(RecordProjection("household", HouseholdPut, indexes=("area",)))
 
 _ALPHABET = "abcdefghjkmnpqrstvwxyz23456789"
 
@@ -133,7 +134,7 @@ def add_household(vault: Vault, area: str, pseudonym: str | None = None, size: i
                   joined: str = "") -> str:
     """Record a household in a known area; returns its pseudonym."""
     area = area.strip().upper()
-    if vault.query_one("SELECT 1 FROM area WHERE code = ?", (area,)) is None:
+    if not area_exists(vault, area):
         raise NotFound("error.unknown_area", code=area)
     hid = pseudonym or new_pseudonym()
     vault.append("household.put", HouseholdPut(id=hid, area=area, size=size, joined=joined))
@@ -145,6 +146,35 @@ def areas(vault: Vault) -> list[dict]:
     rows = vault.query("SELECT a.*, (SELECT count(*) FROM household h WHERE h.area = a.code) AS households "
                        "FROM area a ORDER BY a.code")
     return [dict(r) for r in rows]
+
+
+def area_codes(vault: Vault) -> list[str]:
+    """Every area's code, sorted."""
+    return [r[0] for r in vault.query("SELECT code FROM area ORDER BY code")]
+
+
+def area_exists(vault: Vault, code: str) -> bool:
+    """Whether an area with this (already normalised) code is recorded."""
+    return vault.query_one("SELECT 1 FROM area WHERE code = ?", (code,)) is not None
+
+
+def area_cells(vault: Vault) -> dict[str, str | None]:
+    """Each area's coarse H3 cell (``None`` when it has none), by code."""
+    return {r[0]: r[1] or None for r in vault.query("SELECT code, h3 FROM area ORDER BY code")}
+
+
+def household_area(vault: Vault, household: str) -> str | None:
+    """The area a household is enrolled in, or ``None`` for an unknown household."""
+    row = vault.query_one("SELECT area FROM household WHERE id = ?", (household,))
+    return None if row is None else str(row[0])
+
+
+def household_areas(vault: Vault, area: str | None = None) -> dict[str, str]:
+    """Every enrolled household's area (of one area only, when given), in household order."""
+    sql, args = "SELECT id, area FROM household", []
+    if area:
+        sql, args = sql + " WHERE area = ?", [area]
+    return {r[0]: r[1] for r in vault.query(sql + " ORDER BY id", args)}
 
 
 def households(vault: Vault, area: str | None = None) -> list[dict]:

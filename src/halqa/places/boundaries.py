@@ -58,10 +58,7 @@ class BoundaryPut(msgspec.Struct, kw_only=True):
 
 
 register_kind("area_boundary.put", BoundaryPut)
-register_projection(RecordProjection(
-    "area_boundary", {"code": "TEXT", "kind": "TEXT", "frame": "TEXT", "geometry": "TEXT", "screen": "TEXT",
-                      "paper": "TEXT", "label": "TEXT", "name_ar": "TEXT", "name_ckb": "TEXT", "name_en": "TEXT"},
-    key="code"))
+register_projection(RecordProjection("area_boundary", BoundaryPut, key="code"))
 
 
 class Rejected(msgspec.Struct, kw_only=True):

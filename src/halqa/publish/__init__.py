@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from halqa.i18n import t
+from halqa.places import area_codes
 from halqa.publish.common import Figure, demo_boundaries, reference_rows
 from halqa.publish.compose import FORMATS, png_chunks, strip_pdf, strip_png
 from halqa.publish.disclosure import THRESHOLD
@@ -150,7 +151,7 @@ def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
     folder = Path(os.environ.get("HALQA_DEMO_POSTERS") or (Path(vault.path).parent / "posters"))
     start = time.perf_counter()
     out: dict[str, Any] = {"folder": str(folder)}
-    codes = {r[0] for r in vault.query("SELECT code FROM area")}
+    codes = set(area_codes(vault))
     for kind, area, lang, style, size, formats in DEMO_POSTERS:
         area = area if area in codes else None
         stem = "-".join(x for x in (kind, (area or "").lower(), lang.replace(",", ""), style, size) if x)

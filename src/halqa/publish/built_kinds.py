@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from halqa.errors import InvalidInput
+from halqa.institutions import KINDS, account, delivery_span
 from halqa.publish.charts import chart_spec
 from halqa.publish.common import Figure, Request, area_label, check_area
 from halqa.publish.disclosure import control
@@ -23,16 +24,14 @@ from halqa.publish.style import localise_digits
 def _month(req: Request) -> str:
     if req.last:
         return req.last[:7]
-    row = req.vault.query_one("SELECT max(day) FROM institutions_delivery")
-    if row is None or row[0] is None:
+    span = delivery_span(req.vault)
+    if span is None:
         raise InvalidInput("publish.error.no_deliveries")
-    return str(row[0])[:7]
+    return span[1][:7]
 
 
 def built(req: Request, width: float, height: float) -> Figure:
     """What we built this month: households our own services reached, network beside state."""
-    from halqa.institutions import KINDS, account
-
     month = _month(req)
     acc = account(req.vault, month)
     area = check_area(req)

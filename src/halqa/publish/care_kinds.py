@@ -10,6 +10,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from halqa.errors import InvalidInput, NotFound
+from halqa.mutual_aid import cash_months, funds, pool_status, pools, statement
 from halqa.publish.charts import chart_spec
 from halqa.publish.common import (
     Figure,
@@ -21,8 +22,6 @@ from halqa.publish.disclosure import control
 # ---------------------------------------------------------------------------- funds and pools
 def fund(req: Request, width: float, height: float) -> Figure:
     """Fund transparency: money in and out each month, out by purpose; nobody named."""
-    from halqa.mutual_aid import funds, statement
-
     all_funds = funds(req.vault)
     if not all_funds:
         raise InvalidInput("publish.error.no_fund")
@@ -30,8 +29,7 @@ def fund(req: Request, width: float, height: float) -> Figure:
     info = next((f for f in all_funds if f["name"] == name), None)
     if info is None:
         raise NotFound("publish.error.unknown_fund", name=name, known=", ".join(f["name"] for f in all_funds))
-    months = sorted({r[0][:7] for r in req.vault.query(
-        "SELECT day FROM mutual_aid_posting WHERE fund = ? AND account = 'cash'", (name,))})
+    months = cash_months(req.vault, name)
     cur = info["currency"]
     fig = Figure("fund", req.tr("publish.fund.title", name=name), req.tr2("publish.fund.title", name=name))
     rows = []
@@ -96,8 +94,6 @@ _PURPOSES = ("family", "medicine", "fuel", "food", "repairs", "rent", "legal", "
 
 def pool(req: Request, width: float, height: float) -> Figure:
     """Pool (jam'iyya) transparency: each round's pot, what was paid in and what was paid out."""
-    from halqa.mutual_aid import pool_status, pools
-
     all_pools = pools(req.vault)
     if not all_pools:
         raise InvalidInput("publish.error.no_pool")

@@ -6,6 +6,8 @@ import json
 from itertools import pairwise
 from typing import Any
 
+from halqa.places import area_cells
+from halqa.places import boundaries as stored_boundaries
 from halqa.publish.common import Request, area_names
 from halqa.publish.style import font_family
 
@@ -68,10 +70,8 @@ def boundaries(req: Request, detail: str = "paper") -> dict[str, Any]:
     """District shapes for the vault's areas, simplified for print (or ``detail``): the shapes stored with the
     areas (imported from GeoJSON, or the demo's schematic map), else areas with an H3 cell drawn
     as that hexagon. Areas with neither are listed in ``missing``."""
-    from halqa.places import boundaries as stored
-
     names = area_names(req.vault)
-    geo = stored(req.vault, detail)
+    geo = stored_boundaries(req.vault, detail)
     features: list[dict[str, Any]] = list(geo["features"])
     frame = geo["frame"]
     if frame == "wgs84":
@@ -80,7 +80,7 @@ def boundaries(req: Request, detail: str = "paper") -> dict[str, Any]:
 
         for f in features:  # d3's spherical maps fill the complement of a counter-clockwise ring
             f["geometry"] = json.loads(shapely.to_geojson(shapely.orient_polygons(shape(f["geometry"]), exterior_cw=True)))
-    h3_cells = {r[0]: r[1] for r in req.vault.query("SELECT code, h3 FROM area WHERE h3 IS NOT NULL AND h3 != ''")}
+    h3_cells = {code: cell for code, cell in area_cells(req.vault).items() if cell}
     if not features and h3_cells:
         import h3
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from halqa.errors import InvalidInput, NotFound
 from halqa.i18n import t
+from halqa.ledger import extent
+from halqa.places import areas, demo_map
 from halqa.publish.disclosure import THRESHOLD
 from halqa.publish.style import Style, localise_digits, number
 from halqa.vault import Vault
@@ -74,8 +76,6 @@ class Figure:
 
 def area_names(vault: Vault) -> dict[str, dict[str, str]]:
     """Area code -> names per language (from :mod:`halqa.places`)."""
-    from halqa.places import areas
-
     out = {}
     for a in areas(vault):
         out[a["code"]] = {"ar": a.get("name_ar") or a["code"], "en": a.get("name_en") or a["code"],
@@ -98,20 +98,15 @@ def check_area(req: Request) -> str | None:
 
 
 def ledger_period(req: Request) -> tuple[str, str]:
-    """The period a ledger poster covers: as asked, else the last ``DEFAULT_DAYS`` days with records.
-
-    The ledger has no public function for the extent of its records, so this reads the
-    ``ledger_interval`` table (read-only)."""
+    """The period a ledger poster covers: as asked, else the last ``DEFAULT_DAYS`` days with records
+    (:func:`halqa.ledger.extent`)."""
     if req.first and req.last:
         return req.first, req.last
-    row = req.vault.query_one("SELECT min(start_at), max(coalesce(end_at, start_at)) FROM ledger_interval")
-    if row is None or row[0] is None:
+    span = extent(req.vault)
+    if span is None:
         raise InvalidInput("publish.error.no_ledger")
-    epoch = date(1970, 1, 1)
-    d1 = epoch + timedelta(days=int(row[1]) // 86400)
-    if req.last:
-        d1 = date.fromisoformat(req.last)
-    d0 = max(epoch + timedelta(days=int(row[0]) // 86400), d1 - timedelta(days=DEFAULT_DAYS - 1))
+    d1 = date.fromisoformat(req.last) if req.last else span[1]
+    d0 = max(span[0], d1 - timedelta(days=DEFAULT_DAYS - 1))
     if req.first:
         d0 = date.fromisoformat(req.first)
     if (d1 - d0).days > 400:
@@ -142,8 +137,6 @@ def reference_rows() -> list[dict[str, Any]]:
 
 def demo_boundaries() -> dict[str, Any]:
     """The packaged schematic district map of the demo city (GeoJSON)."""
-    from halqa.places import demo_map
-
     return demo_map()
 
 

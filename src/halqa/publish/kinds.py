@@ -16,6 +16,9 @@ from itertools import pairwise
 from typing import Any
 
 from halqa.errors import InvalidInput
+from halqa.ledger import calendar, report, water_records, water_summary
+from halqa.listening import hotspots as find_hotspots
+from halqa.listening import shared_causes, themes
 from halqa.publish.built_kinds import built
 from halqa.publish.care_kinds import fund, pool
 from halqa.publish.charts import boundaries, chart_spec, classes, is_dark, legend_entries, map_layers
@@ -38,8 +41,6 @@ Builder = Callable[[Request, float, float], Figure]
 
 
 def _ledger_report(req: Request, daily: bool = False) -> tuple[dict[str, Any], str, str]:
-    from halqa.ledger import report
-
     first, last = ledger_period(req)
     return report(req.vault, first, last, daily=daily), first, last
 
@@ -60,8 +61,6 @@ def _suppressed_note(req: Request, fig: Figure) -> None:
 # ---------------------------------------------------------------------------- blackouts
 def blackouts(req: Request, width: float, height: float) -> Figure:
     """Blackout calendar: days down, hours across, the share of households without power."""
-    from halqa.ledger import calendar
-
     area = check_area(req)
     rep, first, last = _ledger_report(req)
     fig = Figure("blackouts", req.tr("publish.blackouts.title", area=area_label(req, area) if area else req.tr("publish.city")),
@@ -244,25 +243,20 @@ def reliability(req: Request, width: float, height: float) -> Figure:
 
 # ---------------------------------------------------------------------------- water
 def water(req: Request, width: float, height: float) -> Figure:
-    """Money spent on bottled water per recording household per month, by district.
-
-    The ledger's public ``water_summary`` gives totals but not households per month, so the
-    per-household figure reads the ``ledger_water`` table (read-only)."""
-    from halqa.ledger import water_summary
-
+    """Money spent on bottled water per recording household per month, by district (from the
+    ledger's :func:`halqa.ledger.water_records`, one per household and day)."""
     area = check_area(req)
-    rows_db = req.vault.query("SELECT household, area, substr(day, 1, 7) AS month, spent, currency FROM ledger_water"
-                              + (" WHERE area = ?" if area else ""), [area] if area else [])
-    if not rows_db:
+    records = water_records(req.vault, area)
+    if not records:
         raise InvalidInput("publish.error.no_water")
     currencies: dict[str, int] = defaultdict(int)
-    for r in rows_db:
-        currencies[r["currency"] or "IQD"] += 1
+    for r in records:
+        currencies[r.currency] += 1
     cur = max(currencies, key=lambda c: currencies[c])
     per: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for r in rows_db:
-        if (r["currency"] or "IQD") == cur:
-            per[(r["area"], r["month"])][r["household"]] += Decimal(r["spent"] or "0")
+    for r in records:
+        if r.currency == cur:
+            per[(r.area, r.day[:7])][r.household] += Decimal(r.spent)
     months = sorted({m for _, m in per})
     fig = Figure("water", req.tr("publish.water.title"), req.tr2("publish.water.title"),
                  period=" – ".join(f"{req.tr(f'publish.month.{int(m[5:])}')} {localise_digits(m[:4], req.digits)}"
@@ -279,8 +273,8 @@ def water(req: Request, width: float, height: float) -> Figure:
         raise InvalidInput("publish.error.suppressed", n=req.threshold)
     fig.data = [{k: d[k] for k in ("code", "month", "households", "spent_per_household")} for d in data]
     homes: dict[str, set[str]] = defaultdict(set)
-    for r in rows_db:
-        homes[r["area"]].add(r["household"])
+    for r in records:
+        homes[r.area].add(r.household)
     shown_areas = {c for c, _ in control(sorted(homes.items()), lambda item: len(item[1]), req.threshold)[0]}
     summary = water_summary(req.vault, months[0] + "-01", months[-1] + "-28", area)
     days = sum(s["days"] for c, s in summary.items() if c in shown_areas)
@@ -352,9 +346,7 @@ def supply_map(req: Request, width: float, height: float) -> Figure:
 
 def hotspots(req: Request, width: float, height: float) -> Figure:
     """Complaint hotspot map: hearings per district over the last eight weeks, Gi* hot spots marked."""
-    from halqa.listening import hotspots as find
-
-    res = find(req.vault, weeks=8)
+    res = find_hotspots(req.vault, weeks=8)
     fig = Figure("hotspots", req.tr("publish.hotspots.title"), req.tr2("publish.hotspots.title"),
                  period=period_text(req, res["window"]["from"], res["window"]["until"]))
     geo = boundaries(req)
@@ -396,8 +388,6 @@ def hotspots(req: Request, width: float, height: float) -> Figure:
 # ---------------------------------------------------------------------------- grievances
 def grievances(req: Request, width: float, height: float) -> Figure:
     """Top shared grievances: in how many of each group's notes a theme is heard, with 95% intervals."""
-    from halqa.listening import shared_causes, themes
-
     res = shared_causes(req.vault, by=("district",), min_n=10)
     names = {t["id"]: t.get(f"name_{req.lang}") or t["id"] for t in themes(req.vault)}
     names2 = {t["id"]: t.get(f"name_{req.lang2}") or t["id"] for t in themes(req.vault)} if req.lang2 else {}

@@ -17,6 +17,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import sqlcipher3
+
 from halqa.errors import HalqaError
 
 if TYPE_CHECKING:
@@ -68,7 +70,7 @@ def listed_files(vault_path: str | os.PathLike[str], passphrase: str) -> list[Pa
         return []
     try:
         return [Path(p) for (p,) in conn.execute("SELECT path FROM outside_files ORDER BY path")]
-    except Exception:  # a vault made before the list existed
+    except sqlcipher3.OperationalError:  # no such table: a vault made before the list existed
         return []
     finally:
         conn.close()

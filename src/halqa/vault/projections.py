@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable
+import types
+import typing
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import msgspec
 
 from halqa.vault.events import Event, register_kind, registered_kinds
 
-__all__ = ["Projection", "RecordProjection", "register_projection", "registered_projections"]
+__all__ = ["Projection", "RecordProjection", "register_projection", "registered_projections", "sql_columns"]
 
 _REGISTRY: dict[str, Projection] = {}
 
@@ -56,6 +58,21 @@ class Projection:
         """Fold events in the given order (override to batch; the result must be the same)."""
         for event in events:
             self.apply(conn, event)
+
+    # Deletions are final: a projection records the keys it deleted here, in the core's
+    # ``tombstones`` table, so that no put, earlier or later, brings them back.
+    def tombstone(self, conn: Any, key: str) -> None:
+        """Record that ``key`` is deleted for good in this projection."""
+        conn.execute("INSERT OR IGNORE INTO tombstones (projection, key) VALUES (?, ?)", (self.name, str(key)))
+
+    def is_tombstoned(self, conn: Any, key: str) -> bool:
+        """Whether ``key`` was deleted in this projection."""
+        return conn.execute("SELECT 1 FROM tombstones WHERE projection = ? AND key = ?",
+                            (self.name, str(key))).fetchone() is not None
+
+    def has_tombstones(self, conn: Any) -> bool:
+        """Whether anything was ever deleted in this projection (most have nothing: no check needed)."""
+        return conn.execute("SELECT 1 FROM tombstones WHERE projection = ? LIMIT 1", (self.name,)).fetchone() is not None
 
     def drop(self, conn: Any) -> None:
         for table in self.tables:
@@ -94,12 +111,16 @@ def registered_projections() -> list[Projection]:
 class RecordProjection(Projection):
     """One table of records keyed by ``key``; ``<name>.put`` / ``<name>.delete`` events.
 
-    ``columns`` maps payload field -> SQL type. The put struct must have the key field and may
-    mark other fields ``T | msgspec.UnsetType = msgspec.UNSET`` for partial updates.
+    ``put`` is the put kind's struct: the table has one column per field, in declaration order,
+    typed by :func:`sql_columns` (the struct is the one declaration of the record). ``sql_types``
+    overrides a column's SQL type where it must differ from what the field's type gives; say
+    why beside it. The put struct must have the key field and may mark other fields
+    ``T | msgspec.UnsetType = msgspec.UNSET`` for partial updates.
     """
 
-    def __init__(self, name: str, columns: dict[str, str], key: str = "id",
-                 indexes: Iterable[str] = (), version: int = 1) -> None:
+    def __init__(self, name: str, put: type[msgspec.Struct], key: str = "id",
+                 indexes: Iterable[str] = (), version: int = 1,
+                 sql_types: Mapping[str, str] | None = None) -> None:
         self.name = name
         self.version = version
         self.put_kind = f"{name}.put"
@@ -107,7 +128,10 @@ class RecordProjection(Projection):
         self.kinds = frozenset({self.put_kind, self.delete_kind})
         self.table = name.replace(".", "_")
         self.tables = (self.table,)
-        self.columns = columns
+        self.put = put
+        self.columns = sql_columns(put, sql_types)
+        if key not in self.columns:
+            raise ValueError(f"record {name!r}: the put struct has no key field {key!r}")
         self.key = key
         self.indexes = tuple(indexes)
 
@@ -126,8 +150,7 @@ class RecordProjection(Projection):
         run_fields: tuple[str, ...] | None = None
         run: list[tuple[Any, ...]] = []
         # Most projections have no tombstones: then puts need no tombstone check at all.
-        guard = conn.execute("SELECT 1 FROM tombstones WHERE projection = ? LIMIT 1",
-                                   (self.name,)).fetchone() is not None
+        guard = self.has_tombstones(conn)
         for event in events:
             payload = event.payload
             if event.kind == self.delete_kind:
@@ -135,7 +158,7 @@ class RecordProjection(Projection):
                 run_fields, run = None, []
                 guard = True
                 key = getattr(payload, self.key)
-                conn.execute("INSERT OR IGNORE INTO tombstones (projection, key) VALUES (?, ?)", (self.name, str(key)))
+                self.tombstone(conn, key)
                 conn.execute(f'DELETE FROM "{self.table}" WHERE "{self.key}" = ?', (key,))
                 continue
             values = [(c, _sql_value(getattr(payload, c, msgspec.UNSET))) for c in self.columns]
@@ -161,6 +184,35 @@ class RecordProjection(Projection):
         # A tombstoned key is final: the NOT EXISTS makes any put to it a no-op.
         guard = "NOT EXISTS (SELECT 1 FROM tombstones WHERE projection = ? AND key = ?)" if guarded else "true"
         return f'INSERT INTO "{self.table}" ({names}) SELECT {marks} WHERE {guard} ON CONFLICT ("{self.key}") {conflict}'
+
+
+#: Python scalar types to SQLite column types; anything else (lists, dicts, structs) is JSON text.
+_SQL_TYPES: dict[Any, str] = {str: "TEXT", int: "INTEGER", bool: "INTEGER", float: "REAL", bytes: "BLOB"}
+
+
+def sql_columns(struct: type[msgspec.Struct], overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Column name -> SQL type for each field of ``struct``, in declaration order.
+
+    ``T | UnsetType`` and ``T | None`` are typed as ``T``: absent and null are column values, not
+    types. Containers become ``TEXT`` because :func:`_sql_value` stores them as canonical JSON.
+    """
+    overrides = dict(overrides or {})
+    # Attribute names, not encoded names: ``apply`` reads each column with ``getattr``.
+    columns = {f.name: _sql_type(f.type, struct, f.name) for f in msgspec.structs.fields(struct)}
+    unknown = sorted(set(overrides) - set(columns))
+    if unknown:
+        raise ValueError(f"{struct.__name__}: no field for the overridden columns {unknown}")
+    return columns | overrides
+
+
+def _sql_type(annotation: Any, struct: type, name: str) -> str:
+    args = typing.get_args(annotation) if isinstance(annotation, types.UnionType) or \
+        typing.get_origin(annotation) is typing.Union else (annotation,)
+    kinds = {a for a in args if a not in (msgspec.UnsetType, type(None))}
+    if len(kinds) != 1:
+        raise ValueError(f"{struct.__name__}.{name}: a column needs one type, not {annotation!r}")
+    (kind,) = kinds
+    return _SQL_TYPES.get(kind, "TEXT")
 
 
 def _sql_value(value: Any) -> Any:

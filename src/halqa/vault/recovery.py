@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from Crypto.Protocol.SecretSharing import Shamir
 
 from halqa.errors import InvalidInput
+from halqa.vault.store import Vault
 
-__all__ = ["Share", "combine", "split"]
+__all__ = ["Share", "combine", "recover", "split"]
 
 _PREFIX = "halqa1"
 
@@ -87,3 +90,14 @@ def combine(shares: list[Share]) -> tuple[str, bytes]:
     lo = Shamir.combine([(s.index, s.value[:16]) for s in chosen])
     hi = Shamir.combine([(s.index, s.value[16:]) for s in chosen])
     return vault_ids.pop(), lo + hi
+
+
+def recover(path: str | os.PathLike[str], shares: Iterable[str], new_passphrase: Callable[[], str]) -> None:
+    """Open the vault at ``path`` with the key rebuilt from ``shares`` (text lines) and give it a
+    new passphrase, asked through ``new_passphrase`` only once the shares have opened this very
+    vault. What ``halqa recovery combine`` does; register the projections first (``halqa.domains.load``)."""
+    vault_id, key = combine([Share.decode(s) for s in shares])
+    with Vault.open_with_key(path, key) as vault:
+        if vault.meta("vault_id") != vault_id:
+            raise InvalidInput("error.share_wrong_vault")
+        vault.restore_slot(new_passphrase())

@@ -32,6 +32,7 @@ from starlette.routing import Route
 
 from halqa.errors import AccessDenied, HalqaError, InvalidInput, NotFound, VaultLocked, WrongPassphrase
 from halqa.i18n import LANGUAGES, RTL, set_language, t
+from halqa.results import to_data
 from halqa.vault.values import today
 from halqa.web import fmt
 from halqa.web.fields import MISSING, Upload, parse_field
@@ -325,7 +326,7 @@ class View(Route):
             if request.method != "GET" and not _proven(ctx, bearer, new_browser):
                 raise AccessDenied("web.error.csrf")
             result = await run_in_threadpool(_call, self.handler, ctx, self.needs_vault, lang)
-            response = result if isinstance(result, Response) else JSONResponse(result, status_code=200)
+            response = result if isinstance(result, Response) else JSONResponse(to_data(result), status_code=200)
         except BodyTooLarge as too_large:
             response = _error_response(ctx, request, too_large.error(), lang, status=413)
         except HalqaError as err:

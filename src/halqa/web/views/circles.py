@@ -31,7 +31,7 @@ def circles_vouch(ctx: Ctx) -> Response:
 def _form_settings(ctx: Ctx) -> dict[str, Any]:
     return {"min_size": ctx.field("min_size", int, 5, minimum=2, maximum=50),
             "max_size": ctx.field("max_size", int, 7, minimum=2, maximum=50),
-            "seed": ctx.field("seed", int, 2026), "mix": ctx.field("mix", str, None)}
+            "seed": ctx.field("seed", int, None), "mix": ctx.field("mix", str, None)}
 
 
 def circles_form(ctx: Ctx) -> Response:
@@ -40,6 +40,7 @@ def circles_form(ctx: Ctx) -> Response:
     result = circles_domain.form_circles(ctx.vault, apply=apply, time_limit=5.0, **settings)
     if apply:
         return ctx.redirect("/circles?done=formed")
+    settings["seed"] = result["settings"]["seed"]  # "apply" on the preview records these very circles
     return ctx.render("circles_preview.html", result=result, settings=settings)
 
 

@@ -36,11 +36,11 @@ def home(ctx: Ctx) -> Response:
     return _home(ctx)
 
 
-def power(ctx: Ctx) -> dict[str, Any]:
+def power(ctx: Ctx) -> ledger.Outage:
     """The power went off / came back now at the device's household (one domain call)."""
     hh = ctx.own_household()
     if ctx.field("state", str, choices=POWER) == "off":
-        return {"interval": ledger.start_outage(ctx.vault, hh)}
+        return ledger.start_outage(ctx.vault, hh)
     return ledger.stop_outage(ctx.vault, hh)
 
 
