@@ -11,7 +11,7 @@ from rich.text import Text
 
 from halqa.cli.common import console, emit, open_vault
 from halqa.errors import InvalidInput
-from halqa.i18n import t
+from halqa.i18n import current_language, t
 
 decide_app = typer.Typer(no_args_is_help=True, help="Decide together: proposals, positions, in-person counts, results.")
 services_app = typer.Typer(no_args_is_help=True, help="Shared services, their deliveries and shifts, and the monthly account.")
@@ -205,9 +205,12 @@ def adopt_cmd(
     """Turn the chosen tactic into the month's learning session, linked to the decision."""
     from halqa.institutions import adopt_tactic
 
+    from halqa.learning import tactic
+
     with open_vault() as vault:
         data = adopt_tactic(vault, proposal, month=month, tries=tries, day=day)
-    emit(data, lambda d: console.print(t("institutions.cli.adopted", id=d["id"], circle=d["circle"], tactic=d["tactic"],
+        title = tactic(vault, data["tactic_id"], lang=current_language())["title"]  # the archive's, in the reader's language
+    emit(data, lambda d: console.print(t("institutions.cli.adopted", id=d["id"], circle=d["circle"], tactic=title,
                                          month=d["month"])))
 
 

@@ -24,9 +24,9 @@ TzOpt = Annotated[str, typer.Option("--tz", help="Time zone of times with an off
 def _import_human(d: dict) -> None:
     console.print(t("ledger.msg.imported", kept=d["kept"], rejected=len(d["rejected"])))
     for r in d["rejected"]:
-        console.print(t("ledger.msg.rejected_row", line=r["line"], reason=r["reason"]))
+        console.print(t("ledger.msg.rejected_row", line=r["line"], reason=t(r["error"], **r["params"])))
     for r in d.get("fixed", []):
-        console.print(t("ledger.msg.fixed_row", line=r["line"], note=r["note"]))
+        console.print(t("ledger.msg.fixed_row", line=r["line"], note=t(r["error"], **r["params"])))
     if d.get("areas_created"):
         console.print(t("ledger.msg.areas_created", areas=", ".join(d["areas_created"])))
 

@@ -35,8 +35,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(repairs_app, name="repairs")
 
 
-def _ok(msg_id: str) -> Any:
-    return lambda d: console.print(t(msg_id, **{k: v for k, v in d.items() if not isinstance(v, (dict, list))}))
+def _ok(msg_id: str, **kinds: str) -> Any:
+    """Print ``msg_id`` with the result's fields; those in ``kinds`` are fixed words shown by their names."""
+    return lambda d: console.print(t(msg_id, **{k: named(kinds.get(k, ""), v) if k in kinds else v
+                                                for k, v in d.items() if not isinstance(v, (dict, list))}))
 
 
 #: Columns whose values are fixed words, shown by their names (``--json`` keeps the words).
@@ -317,7 +319,7 @@ def pool_cover(name: Annotated[str, typer.Argument(help="Pool name.")],
     from halqa.mutual_aid import cover
 
     with open_vault() as vault:
-        emit(cover(vault, name, member, round_no, by, day), _ok("mutual_aid.msg.covered"))
+        emit(cover(vault, name, member, round_no, by, day), _ok("mutual_aid.msg.covered", by="coverer"))
 
 
 @pool_app.command("payout")
