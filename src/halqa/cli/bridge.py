@@ -45,13 +45,17 @@ def _table(columns: list[str], rows: list[list[Any]]) -> None:
     console.print(table)
 
 
-def _value_names(vault: Any) -> dict[str, dict[str, str]]:
-    """What a cell's codes are called in the chosen language: areas and themes by their names."""
+def _value_names(vault: Any | None) -> dict[str, dict[str, str]]:
+    """What a cell's codes are called in the chosen language: areas and themes by their names (a
+    hub, which has no vault, knows only the packaged themes; its areas stay codes)."""
     from halqa.listening import themes
+    from halqa.listening.text import default_themes
 
     lang = current_language()
-    areas = area_names(vault)
-    return {"area": areas, "theme": {th["id"]: th.get(f"name_{lang}") or th["id"] for th in themes(vault)}}
+    if vault is None:
+        return {"theme": {th["id"]: th.get(lang) or th["id"] for th in default_themes()}}
+    return {"area": area_names(vault),
+            "theme": {th["id"]: th.get(f"name_{lang}") or th["id"] for th in themes(vault)}}
 
 
 def _cells_table(rows: list[dict[str, Any]], names: dict[str, dict[str, str]]) -> None:
@@ -456,8 +460,8 @@ def publish_table_cmd(
         res["file"] = str(output)
 
     def human(d: dict) -> None:
-        console.print(t("bridge.published", dataset=named("dataset", d["dataset"]), cells=len(d["cells"]), suppressed=d["suppressed"],
-                        epsilon=d["epsilon"], remaining=d["budget"]["remaining"]))
+        console.print(t("bridge.published", dataset=named("dataset", d["dataset"]), cells=len(d["cells"]),
+                        suppressed=d["suppressed"], epsilon=d["epsilon"], remaining=d["budget"]["remaining"]))
         console.print(t("bridge.published_error", error=d["error95"], typical=d["typical_count"] or "-",
                         relative=d["relative_error_typical"] if d["relative_error_typical"] is not None else "-"))
         if not output:
@@ -597,4 +601,4 @@ def hub_query(
         rows = received_aggregates(hub, dataset, tuple(b.strip() for b in by.split(",") if b.strip()))
     finally:
         hub.close()
-    emit(rows, lambda d: _table(list(d[0]) if d else [t("bridge.none")], [list(r.values()) for r in d]))
+    emit(rows, lambda d: _cells_table(d, _value_names(None)))

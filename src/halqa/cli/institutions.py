@@ -204,7 +204,6 @@ def adopt_cmd(
 ) -> None:
     """Turn the chosen tactic into the month's learning session, linked to the decision."""
     from halqa.institutions import adopt_tactic
-
     from halqa.learning import tactic
 
     with open_vault() as vault:
