@@ -12,7 +12,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from halqa.cli.common import console, emit, named, open_vault
+from halqa.cli.common import area_names, console, emit, named, open_vault
 from halqa.errors import InvalidInput
 from halqa.i18n import t
 from halqa.vault.outside import remember
@@ -483,7 +483,9 @@ def repairs_list(area: Annotated[Optional[str], typer.Option("--area", help="Onl
     from halqa.mutual_aid import list_repairs
 
     with open_vault() as vault:
-        emit(list_repairs(vault, area, open_only), lambda rows: _table(rows, ["id", "day", "area", "what", "done"]))
+        rows, names = list_repairs(vault, area, open_only), area_names(vault)
+    emit(rows, lambda rows: _table([{**r, "area": names.get(r["area"], r["area"])} for r in rows],
+                                   ["id", "day", "area", "what", "done"]))
 
 
 @repairs_app.command("stats")
