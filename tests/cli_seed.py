@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import json
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 from halqa import places
 
@@ -65,19 +67,15 @@ READ = {
 }
 
 
-def seed_read_vault(cli, vault, tmp_path, text: str, other: str) -> dict[str, str]:
-    """Fill ``vault`` through the CLI; every free-text field (texts, names, notes, labels, titles,
-    keywords) holds ``text``, one grievance holds ``other``. Returns the ids READ's arguments need."""
-    places.add_area(vault, "NKH", "حي النخيل")
-    (tmp_path / "hh.csv").write_text("household,area\nhh-1,NKH\n", encoding="utf-8")
+def seed_steps(text: str, tmp_path: Path | str = ".") -> list[list[str]]:
+    """The commands that fill the vault, in order; every free-text field holds ``text``."""
     steps = [
-        ["ledger", "households", "import", str(tmp_path / "hh.csv")],
+        ["ledger", "households", "import", str(Path(tmp_path) / "hh.csv")],
         ["ledger", "add", "hh-1", "2026-01-05T10:00", "2026-01-05T12:00", "--note", text],
         ["listen", "theme", "add", "mk", "--name-en", text, "--name-ar", text, "--name-ckb", text, "--keyword", text],
         ["listen", "group", "add", "sector", "--value", text],
         ["listen", "add", "--theme", "mk", "--place", "NKH", "--day", "2026-01-05", "--text", text,
          "--group", f"sector={text}"],
-        ["listen", "add", "--theme", "mk", "--place", "NKH", "--day", "2026-01-06", "--text", other],
         ["ledger", "claim", "--hours", "20", "--from", "2026-01-01", "--to", "2026-01-10", "--claimant", text],
         ["fund", "create", "f1", "--note", text],
         ["fund", "contribute", "f1", "--from", "a1", "--amount", "10", "--note", text],
@@ -91,19 +89,45 @@ def seed_read_vault(cli, vault, tmp_path, text: str, other: str) -> dict[str, st
     steps += [["circles", "member", "add", f"m{i}", "--label", f"k={text}", "--skill", text] for i in range(6)]
     steps += [["circles", "vouch", f"m{i}", f"m{j}"] for i in range(6) for j in range(i + 1, 6)]
     steps += [["circles", "form", "--min", "3", "--max", "6", "--apply", "--seed", "1"]]
-    for step in steps:
+    return steps
+
+
+#: The seed's commands (for the language test's list of commands checked).
+SEED = [*seed_steps(""), ["circles", "task", "add"], ["learn", "session", "add"], ["decide", "propose"]]
+
+
+def seed_read_vault(cli, vault, tmp_path, text: str, other: str,
+                    run: Callable[[list[str]], object] | None = None) -> dict[str, str]:
+    """Fill ``vault`` through the CLI; every free-text field (texts, names, notes, labels, titles,
+    keywords) holds ``text``, one grievance holds ``other``. Returns the ids READ's arguments need.
+    ``run`` runs each step instead of ``cli("--yes", ...)`` (the language test checks their output)."""
+
+    def step_ok(step: list[str]) -> None:
+        if run is not None:
+            run(step)
+            return
         code, out = cli("--yes", *step)
         assert code == 0, (step, out)
+
+    places.add_area(vault, "NKH", "حي النخيل")
+    (tmp_path / "hh.csv").write_text("household,area\nhh-1,NKH\n", encoding="utf-8")
+    steps = seed_steps(text, tmp_path)
+    steps.insert(5, ["listen", "add", "--theme", "mk", "--place", "NKH", "--day", "2026-01-06", "--text", other])
+    for step in steps:
+        step_ok(step)
     circle = json.loads(cli("circles", "show", "--json")[1])["circles"][0]["id"]
     for step in (["circles", "task", "add", circle, text, "--due", "2026-02-01"],
                  ["learn", "session", "add", "--circle", circle, "--movement", text, "--tactic", text,
                   "--place", text, "--years", text, "--adapt", text, "--month", "2026-01"]):
-        code, out = cli("--yes", *step)
-        assert code == 0, (step, out)
+        step_ok(step)
     tactic = json.loads(cli("learn", "session", "list", "--json")[1])["sessions"][0]["tactic_id"]
-    code, out = cli("decide", "propose", "--title", text, "--text", text, "--option", text, "--option", "b", "--json")
-    assert code == 0, out
-    proposal = json.loads(out)["id"]
+    if run is not None:
+        run(["decide", "propose", "--title", text, "--text", text, "--option", text, "--option", "b"])
+        proposal = json.loads(cli("decide", "list", "--json")[1])["proposals"][-1]["id"]
+    else:
+        code, out = cli("decide", "propose", "--title", text, "--text", text, "--option", text, "--option", "b", "--json")
+        assert code == 0, out
+        proposal = json.loads(out)["id"]
     return {"circle": circle, "tactic": tactic, "proposal": proposal}
 
 

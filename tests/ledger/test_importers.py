@@ -135,5 +135,5 @@ def test_upnepa_bad_values_and_duplicate_keys():
     reasons = [r for _, r in res.rejected]
     assert any("duplicate key 'A'" in r for r in reasons)
     assert any("not ON or OFF" in r for r in reasons)
-    assert any("missing afternoon, evening" in r for r in reasons)
+    assert any("missing 'afternoon', 'evening'" in r for r in reasons)
     assert res.rows == []

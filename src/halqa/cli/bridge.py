@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from halqa.cli.common import STATE, confirm, console, emit, named, open_vault
-from halqa.i18n import t
+from halqa.cli.common import STATE, area_names, confirm, console, emit, named, open_vault
+from halqa.i18n import current_language, t
 from halqa.vault.outside import remember
 
 if TYPE_CHECKING:
@@ -43,6 +43,30 @@ def _table(columns: list[str], rows: list[list[Any]]) -> None:
     for row in rows:
         table.add_row(*("-" if c is None else str(c) for c in row))
     console.print(table)
+
+
+def _value_names(vault: Any | None) -> dict[str, dict[str, str]]:
+    """What a cell's codes are called in the chosen language: areas and themes by their names (a
+    hub, which has no vault, knows only the packaged themes; its areas stay codes)."""
+    from halqa.listening import themes
+    from halqa.listening.text import default_themes
+
+    lang = current_language()
+    if vault is None:
+        return {"theme": {th["id"]: th.get(lang) or th["id"] for th in default_themes()}}
+    return {"area": area_names(vault),
+            "theme": {th["id"]: th.get(f"name_{lang}") or th["id"] for th in themes(vault)}}
+
+
+def _cells_table(rows: list[dict[str, Any]], names: dict[str, dict[str, str]]) -> None:
+    """Aggregate cells as a table: headers and codes (areas, themes, datasets) by their names."""
+    if not rows:
+        _table([t("bridge.none")], [])
+        return
+    columns = list(rows[0])
+    _table([t(f"bridge.col_{c}") if t(f"bridge.col_{c}") != f"bridge.col_{c}" else c for c in columns],
+           [[named("dataset", v) if c == "dataset" else names.get(c, {}).get(v, v) for c, v in row.items()]
+            for row in rows])
 
 
 def config_max_clock_ahead(
@@ -405,7 +429,8 @@ def sync_received(
 
     with open_vault() as vault:
         rows = received_aggregates(vault, dataset, tuple(b.strip() for b in by.split(",") if b.strip()))
-    emit(rows, lambda d: _table(list(d[0]) if d else [t("bridge.none")], [list(r.values()) for r in d]))
+        names = _value_names(vault)
+    emit(rows, lambda d: _cells_table(d, names))
 
 
 # ---------------------------------------------------------------------------- publish
@@ -425,17 +450,18 @@ def publish_table_cmd(
     with open_vault() as vault:
         output = remember(vault, output, "table") if output is not None else None
         res = publish_table(vault, dataset, epsilon, threshold=threshold, max_themes=max_themes, first=first, last=last)
+        names = _value_names(vault)
     if output is not None:
         _write_table(output, res)
         res["file"] = str(output)
 
     def human(d: dict) -> None:
-        console.print(t("bridge.published", dataset=d["dataset"], cells=len(d["cells"]), suppressed=d["suppressed"],
-                        epsilon=d["epsilon"], remaining=d["budget"]["remaining"]))
+        console.print(t("bridge.published", dataset=named("dataset", d["dataset"]), cells=len(d["cells"]),
+                        suppressed=d["suppressed"], epsilon=d["epsilon"], remaining=d["budget"]["remaining"]))
         console.print(t("bridge.published_error", error=d["error95"], typical=d["typical_count"] or "-",
                         relative=d["relative_error_typical"] if d["relative_error_typical"] is not None else "-"))
         if not output:
-            _table(list(d["cells"][0]) if d["cells"] else [t("bridge.none")], [list(c.values()) for c in d["cells"][:60]])
+            _cells_table(d["cells"][:60], names)
 
     emit(res, human)
 
@@ -571,4 +597,4 @@ def hub_query(
         rows = received_aggregates(hub, dataset, tuple(b.strip() for b in by.split(",") if b.strip()))
     finally:
         hub.close()
-    emit(rows, lambda d: _table(list(d[0]) if d else [t("bridge.none")], [list(r.values()) for r in d]))
+    emit(rows, lambda d: _cells_table(d, _value_names(None)))

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from halqa.cli.common import cols, console, emit, joined, label, named, open_vault
+from halqa.cli.common import area_names, cols, console, emit, joined, label, named, open_vault
 from halqa.errors import InvalidInput
 from halqa.i18n import current_language, t
 from halqa.vault.outside import remember
@@ -75,11 +75,13 @@ def member_list() -> None:
 
     with open_vault() as vault:
         people = members(vault)
+        names = area_names(vault)
 
     def human(rows: list[dict[str, Any]]) -> None:
         table = Table(*cols("pseudonym", "labels", "area", "availability"))
         for r in rows:
-            table.add_row(r["pseudonym"], joined(f"{k}={v}" for k, v in r["labels"].items()), r["area"] or "",
+            table.add_row(r["pseudonym"], joined(f"{k}={v}" for k, v in r["labels"].items()),
+                          names.get(r["area"], r["area"] or ""),
                           " ".join(r["availability"]))
         console.print(table)
 

@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from halqa.cli.common import console, emit, open_vault
+from halqa.cli.common import area_names, console, emit, joined, open_vault
 from halqa.errors import InvalidInput
-from halqa.i18n import t
+from halqa.i18n import current_language, t
 
 decide_app = typer.Typer(no_args_is_help=True, help="Decide together: proposals, positions, in-person counts, results.")
 services_app = typer.Typer(no_args_is_help=True, help="Shared services, their deliveries and shifts, and the monthly account.")
@@ -204,10 +204,12 @@ def adopt_cmd(
 ) -> None:
     """Turn the chosen tactic into the month's learning session, linked to the decision."""
     from halqa.institutions import adopt_tactic
+    from halqa.learning import tactic
 
     with open_vault() as vault:
         data = adopt_tactic(vault, proposal, month=month, tries=tries, day=day)
-    emit(data, lambda d: console.print(t("institutions.cli.adopted", id=d["id"], circle=d["circle"], tactic=d["tactic"],
+        title = tactic(vault, data["tactic_id"], lang=current_language())["title"]  # the archive's, in the reader's language
+    emit(data, lambda d: console.print(t("institutions.cli.adopted", id=d["id"], circle=d["circle"], tactic=title,
                                          month=d["month"])))
 
 
@@ -242,12 +244,14 @@ def services_cmd() -> None:
 
     with open_vault() as vault:
         data = services(vault)
+        names = area_names(vault)
 
     def human(d: dict[str, Any]) -> None:
         table = Table(t("institutions.col_service"), t("institutions.col_kind"), t("institutions.col_areas"),
                       t("institutions.col_deliveries"), t("institutions.col_delivered"))
         for s in d["services"]:
-            table.add_row(s["id"], t(f"institutions.kind.{s['kind']}"), ", ".join(s["areas"]) or "-", str(s["deliveries"]),
+            table.add_row(s["id"], t(f"institutions.kind.{s['kind']}"), joined(names.get(a, a) for a in s["areas"]) or "-",
+                          str(s["deliveries"]),
                           f"{s['delivered']:g} {t('institutions.unit.' + s['unit'])}")
         console.print(table)
 
@@ -394,6 +398,7 @@ def account_cmd(month: Annotated[str, typer.Option("--month", help="The month, Y
 
     with open_vault() as vault:
         data = account(vault, month)
+        names = area_names(vault)
 
     def human(d: dict[str, Any]) -> None:
         table = Table(t("institutions.col_area"), t("institutions.col_households"), t("institutions.col_litres"),
@@ -402,7 +407,7 @@ def account_cmd(month: Annotated[str, typer.Option("--month", help="The month, Y
         for code, a in d["areas"].items():
             w, p = a.get("water") or {}, a.get("power") or {}
             share = w.get("state_no_water_share")
-            table.add_row(code, str(a["households_served"]), f"{w.get('network_litres', 0):g}",
+            table.add_row(names.get(code, code), str(a["households_served"]), f"{w.get('network_litres', 0):g}",
                           "-" if share is None else f"{100 * share:.0f}%",
                           _num(p.get("network_hours_per_household_day")), _num(p.get("state_grid_hours_per_day")),
                           str(a["repairs_done"]))

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from halqa.cli.common import console, emit, open_vault
+from halqa.cli.common import area_names, console, emit, open_vault
 from halqa.i18n import t
 
 ledger_app = typer.Typer(no_args_is_help=True, help="The lights-out ledger: outages, water, reliability evidence.")
@@ -24,9 +24,9 @@ TzOpt = Annotated[str, typer.Option("--tz", help="Time zone of times with an off
 def _import_human(d: dict) -> None:
     console.print(t("ledger.msg.imported", kept=d["kept"], rejected=len(d["rejected"])))
     for r in d["rejected"]:
-        console.print(t("ledger.msg.rejected_row", line=r["line"], reason=r["reason"]))
+        console.print(t("ledger.msg.rejected_row", line=r["line"], reason=t(r["error"], **r["params"])))
     for r in d.get("fixed", []):
-        console.print(t("ledger.msg.fixed_row", line=r["line"], note=r["note"]))
+        console.print(t("ledger.msg.fixed_row", line=r["line"], note=t(r["error"], **r["params"])))
     if d.get("areas_created"):
         console.print(t("ledger.msg.areas_created", areas=", ".join(d["areas_created"])))
 
@@ -182,21 +182,22 @@ def claim(
     emit({"id": cid}, lambda d: console.print(t("ledger.msg.claim", hours=hours)))
 
 
-def _report_human(d: dict[str, Any]) -> None:
+def _report_human(d: dict[str, Any], names: dict[str, str]) -> None:
     table = Table(title=t("ledger.title.report", first=d["period"]["from"], last=d["period"]["to"]))
     for col in ("area", "households", "supply", "saifi", "saidi", "caidi", "maifi", "asai", "med"):
         table.add_column(t(f"ledger.col.{col}"))
     for code, a in d["areas"].items():
-        table.add_row(code, str(a["households"]), f"{a['supply_hours_per_day']:.1f}", f"{a['saifi']:.2f}",
+        table.add_row(names.get(code, code), str(a["households"]), f"{a['supply_hours_per_day']:.1f}", f"{a['saifi']:.2f}",
                       f"{a['saidi_minutes'] / 60:.1f}", "-" if a["caidi_minutes"] is None else f"{a['caidi_minutes']:.0f}",
                       "-" if a["maifi"] is None else f"{a['maifi']:.2f}", f"{a['asai']:.4f}", str(len(a["major_event_days"])))
     console.print(table)
     console.print(t("ledger.msg.events", n=len(d["events"])))
     for e in sorted(d["events"], key=lambda e: -e["households"])[:10]:
-        console.print(t("ledger.msg.event", area=e["area"], start=e["start"], end=e["end"] or "…",
+        console.print(t("ledger.msg.event", area=names.get(e["area"], e["area"]), start=e["start"], end=e["end"] or "…",
                         households=e["households"], confidence=e["confidence"]))
     for c in d.get("claims", []):
-        console.print(t("ledger.msg.claim_gap", area=c["area"], claimed=c["claimed_hours"], measured=c["measured_hours"]))
+        console.print(t("ledger.msg.claim_gap", area=names.get(c["area"], c["area"]), claimed=c["claimed_hours"],
+                        measured=c["measured_hours"]))
 
 
 @ledger_app.command("report")
@@ -220,7 +221,8 @@ def report_cmd(
                     event_window_seconds=window, event_max_span_seconds=max_span, event_min_confidence=min_confidence)
     with open_vault() as vault:
         result = report(vault, first_day, last_day, area, params, daily=daily, med_history_days=med_history)
-    emit(result, _report_human)
+        names = area_names(vault)
+    emit(result, lambda d: _report_human(d, names))
 
 
 @ledger_app.command("calendar")
@@ -230,10 +232,11 @@ def calendar_cmd(area: Annotated[str, typer.Option("--area", help="Area code.")]
 
     with open_vault() as vault:
         result = calendar(vault, area, first_day, last_day)
+        names = area_names(vault)
 
     def human(d: dict) -> None:
         shades = " ░▒▓█"
-        console.print(t("ledger.title.calendar", area=d["area"], households=d["households"]))
+        console.print(t("ledger.title.calendar", area=names.get(d["area"], d["area"]), households=d["households"]))
         console.print("           " + "".join(f"{h:<3d}"[:1] if h % 6 else "|" for h in range(24)))
         for row in d["days"]:
             console.print(row["day"] + " " + "".join(shades[min(4, int(x * 4.999))] for x in row["hours"]))

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from halqa.cli.common import console, emit, named, open_vault
+from halqa.cli.common import area_names, console, emit, named, open_vault
 from halqa.errors import InvalidInput
 from halqa.i18n import t
 from halqa.vault.outside import remember
@@ -35,8 +35,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(repairs_app, name="repairs")
 
 
-def _ok(msg_id: str) -> Any:
-    return lambda d: console.print(t(msg_id, **{k: v for k, v in d.items() if not isinstance(v, (dict, list))}))
+def _ok(msg_id: str, **kinds: str) -> Any:
+    """Print ``msg_id`` with the result's fields; those in ``kinds`` are fixed words shown by their names."""
+    return lambda d: console.print(t(msg_id, **{k: named(kinds.get(k, ""), v) if k in kinds else v
+                                                for k, v in d.items() if not isinstance(v, (dict, list))}))
 
 
 #: Columns whose values are fixed words, shown by their names (``--json`` keeps the words).
@@ -317,7 +319,7 @@ def pool_cover(name: Annotated[str, typer.Argument(help="Pool name.")],
     from halqa.mutual_aid import cover
 
     with open_vault() as vault:
-        emit(cover(vault, name, member, round_no, by, day), _ok("mutual_aid.msg.covered"))
+        emit(cover(vault, name, member, round_no, by, day), _ok("mutual_aid.msg.covered", by="coverer"))
 
 
 @pool_app.command("payout")
@@ -481,7 +483,9 @@ def repairs_list(area: Annotated[Optional[str], typer.Option("--area", help="Onl
     from halqa.mutual_aid import list_repairs
 
     with open_vault() as vault:
-        emit(list_repairs(vault, area, open_only), lambda rows: _table(rows, ["id", "day", "area", "what", "done"]))
+        rows, names = list_repairs(vault, area, open_only), area_names(vault)
+    emit(rows, lambda rows: _table([{**r, "area": names.get(r["area"], r["area"])} for r in rows],
+                                   ["id", "day", "area", "what", "done"]))
 
 
 @repairs_app.command("stats")

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from halqa.cli.common import STATE, console, emit, open_vault
+from halqa.cli.common import STATE, area_names, console, emit, open_vault
 from halqa.i18n import t
 from halqa.vault.outside import place, remember
 
@@ -95,11 +95,16 @@ def poster_batch(
         for r in results:
             if "file" in r:
                 remember(vault, r["file"], "poster")
+        names = area_names(vault)
+    from halqa.publish import poster_kinds
+
+    titles = {k["kind"]: k["description"] for k in poster_kinds()}
 
     def human(rows: list[dict]) -> None:
         for r in rows:
             if "skipped" in r:
-                console.print(t("publish.cli.skipped", kind=r["kind"], area=r["area"] or "", reason=r["skipped"]))
+                console.print(t("publish.cli.skipped", kind=titles.get(r["kind"], r["kind"]),
+                                area=names.get(r["area"], r["area"] or ""), reason=r["skipped"]))
             else:
                 print(r["file"])
         console.print(t("publish.cli.batch_done", n=sum(1 for r in rows if "file" in r), folder=str(output)))

@@ -32,18 +32,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from halqa.errors import InvalidInput
-from halqa.ledger.model import DAY, DEFAULT_TZ, SOURCES, local_seconds, parse_day, parse_time
+from halqa.ledger.model import DAY, DEFAULT_TZ, SOURCES, Reason, RowError, local_seconds, parse_day, parse_time
 
 __all__ = [
     "FORMATS",
     "MIN_YEAR",
     "ParseResult",
+    "Reason",
     "Row",
+    "RowError",
     "parse_csv",
     "parse_eaglei",
     "parse_gridwatch",
     "parse_households",
     "parse_upnepa",
+    "why",
 ]
 
 FORMATS = ("csv", "gridwatch", "eaglei", "upnepa")
@@ -52,6 +55,11 @@ MIN_YEAR = 2008
 _MIN_SECONDS = local_seconds(datetime(MIN_YEAR, 1, 1))
 _AREA_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
 _HH_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+
+
+def why(exc: Exception) -> Reason:
+    """The reason of a row that raised ``exc`` (a value Python could not read keeps its own words)."""
+    return exc.reason if isinstance(exc, RowError) else Reason("ledger.reject.unreadable", detail=str(exc))
 
 
 @dataclass
@@ -72,8 +80,8 @@ class ParseResult:
     """Good rows, rejected rows ``(line, reason)`` and rows kept after a repair ``(line, what)``."""
 
     rows: list[Row] = field(default_factory=list)
-    rejected: list[tuple[int, str]] = field(default_factory=list)
-    fixed: list[tuple[int, str]] = field(default_factory=list)
+    rejected: list[tuple[int, Reason]] = field(default_factory=list)
+    fixed: list[tuple[int, Reason]] = field(default_factory=list)
     households: dict[str, str] = field(default_factory=dict)  # household -> area, to enrol
     series: dict | None = None  # eaglei: {area, step_seconds, times, customers_out, total_customers, filled}
 
@@ -87,21 +95,21 @@ def area_code(text: str) -> str:
 def _check_area(text: str) -> str:
     code = text.strip().upper()
     if not _AREA_RE.match(code):
-        raise ValueError(f"bad area code {text!r} (letters, digits and '-', up to 16)")
+        raise RowError("ledger.reject.bad_area", value=repr(text))
     return code
 
 
 def _check_household(text: str) -> str:
     hid = text.strip()
     if not _HH_RE.match(hid) or ".." in hid:  # within places.check_pseudonym, which every write applies
-        raise ValueError(f"bad household pseudonym {text!r}")
+        raise RowError("ledger.reject.bad_household", value=repr(text))
     return hid
 
 
 def _plausible(seconds: int, what: str) -> int:
     if seconds < _MIN_SECONDS:
         year = datetime.fromtimestamp(0).year + seconds // (365 * DAY) if seconds >= 0 else 1970
-        raise ValueError(f"{what} is in {year}: the device clock was probably not set")
+        raise RowError("ledger.reject.clock", what=what, year=year)
     return seconds
 
 
@@ -126,24 +134,24 @@ def parse_households(data: str | bytes) -> ParseResult:
     reader = csv.reader(io.StringIO(_read_text(data)))
     header = [h.strip().lower() for h in next(reader, [])]
     if header[:2] != ["household", "area"]:
-        res.rejected.append((1, "header must be 'household,area'"))
+        res.rejected.append((1, Reason("ledger.reject.header", header="'household,area'")))
         return res
     first_line: dict[str, int] = {}
     for line, rec in _records(reader):
         if not any(c.strip() for c in rec):
             continue
         if len(rec) < 2:
-            res.rejected.append((line, "expected 2 columns: household,area"))
+            res.rejected.append((line, Reason("ledger.reject.two_columns")))
             continue
         if rec[0] != rec[0].strip() or rec[1] != rec[1].strip():
-            res.fixed.append((line, "stray whitespace removed"))
+            res.fixed.append((line, Reason("ledger.fixed.whitespace")))
         try:
             hid, area = _check_household(rec[0]), _check_area(rec[1])
         except ValueError as exc:
-            res.rejected.append((line, str(exc)))
+            res.rejected.append((line, why(exc)))
             continue
         if hid in first_line:
-            res.rejected.append((line, f"duplicate household {hid} (first on line {first_line[hid]})"))
+            res.rejected.append((line, Reason("ledger.reject.duplicate_household", household=hid, first=first_line[hid])))
             continue
         first_line[hid] = line
         res.households[hid] = area
@@ -158,7 +166,7 @@ def parse_csv(data: str | bytes, tz: str = DEFAULT_TZ, area: str | None = None) 
     header = [h.strip().lower() for h in next(reader, [])]
     need = ["household", "area", "start", "end", "source"]
     if any(h not in header for h in need):
-        res.rejected.append((1, "header must be 'household,area,start,end,source'"))
+        res.rejected.append((1, Reason("ledger.reject.header", header="'household,area,start,end,source'")))
         return res
     col = {h: header.index(h) for h in header}
     last_needed = max(col[h] for h in need)  # a repeated column name moves a needed one right (found by fuzz/)
@@ -167,11 +175,11 @@ def parse_csv(data: str | bytes, tz: str = DEFAULT_TZ, area: str | None = None) 
         if not any(c.strip() for c in rec):
             continue
         if len(rec) <= last_needed:
-            res.rejected.append((line, f"expected {len(header)} columns, found {len(rec)}"))
+            res.rejected.append((line, Reason("ledger.reject.columns", expected=len(header), found=len(rec))))
             continue
         vals = {h: rec[i] for h, i in col.items() if i < len(rec)}
         if any(v != v.strip() for v in vals.values()):
-            res.fixed.append((line, "stray whitespace removed"))
+            res.fixed.append((line, Reason("ledger.fixed.whitespace")))
         try:
             hid = _check_household(vals["household"])
             ar = _check_area(vals["area"] or area or "")
@@ -179,15 +187,15 @@ def parse_csv(data: str | bytes, tz: str = DEFAULT_TZ, area: str | None = None) 
             end = _plausible(parse_time(vals["end"], tz), "end") if vals["end"].strip() else None
             source = (vals["source"].strip().lower() or "grid")
             if source not in SOURCES:
-                raise ValueError(f"unknown source {vals['source']!r} (grid or generator)")
+                raise RowError("ledger.reject.source", value=repr(vals["source"]))
             if end is not None and end < start:
-                raise ValueError("end is before start")
+                raise RowError("ledger.reject.end_before_start")
         except ValueError as exc:
-            res.rejected.append((line, str(exc)))
+            res.rejected.append((line, why(exc)))
             continue
         key = (hid, start, end, source)
         if key in seen:
-            res.rejected.append((line, f"duplicate of line {seen[key]}"))
+            res.rejected.append((line, Reason("ledger.reject.duplicate", first=seen[key])))
             continue
         seen[key] = line
         res.rows.append(Row(line, hid, ar, start, end, source, vals.get("note", "").strip()))
@@ -226,39 +234,39 @@ def parse_gridwatch(data: str | bytes, area: str = "GW", clock_tz: str = "Americ
         try:
             if raw:
                 if len(rec) < 17:
-                    raise ValueError(f"expected 18 fields, found {len(rec)}")
+                    raise RowError("ledger.reject.fields", expected=18, found=len(rec))
                 kind, phone, stamp = rec[3].strip(), rec[16].strip(), rec[12].strip()
                 key = tuple(rec)
                 when = local_seconds(datetime.strptime(stamp, _RAW_TIME)) if stamp else None
                 if when is None:
-                    raise ValueError("no local time")
+                    raise RowError("ledger.reject.no_time")
             else:
                 if len(rec) < 3:
-                    raise ValueError(f"expected 3 fields (time, id, type), found {len(rec)}")
+                    raise RowError("ledger.reject.fields_named", expected=3, fields="'time, id, type'", found=len(rec))
                 stamp, phone, kind = rec[0].strip(), rec[1].strip(), rec[2].strip()
                 key = (stamp, phone, kind)
                 try:
                     epoch = int(stamp)
                 except ValueError:
-                    raise ValueError(f"time is not an epoch: {stamp!r}") from None
+                    raise RowError("ledger.reject.not_epoch", value=repr(stamp)) from None
                 if epoch > 10**11:
                     epoch //= 1000
                 try:
                     when = local_seconds(datetime.fromtimestamp(epoch, zone).replace(tzinfo=None))
                 except (OverflowError, OSError):  # beyond the platform's clock (found by fuzz/)
-                    raise ValueError(f"time out of range: {stamp!r}") from None
+                    raise RowError("ledger.reject.time_range", value=repr(stamp)) from None
             if key in seen:
-                raise ValueError(f"duplicate of line {seen[key]}")
+                raise RowError("ledger.reject.duplicate", first=seen[key])
             seen[key] = line
             if kind == "wd":
-                raise ValueError("watchdog row ('wd'), not a plug event")
+                raise RowError("ledger.reject.watchdog")
             if kind not in ("plugged", "unplugged"):
-                raise ValueError(f"unknown event type {kind!r}")
+                raise RowError("ledger.reject.event_type", value=repr(kind))
             if not re.fullmatch(r"[0-9a-fA-F]{1,16}", phone):
-                raise ValueError(f"bad phone id {phone!r}")
+                raise RowError("ledger.reject.phone", value=repr(phone))
             _plausible(when, "time")
         except ValueError as exc:
-            res.rejected.append((line, str(exc)))
+            res.rejected.append((line, why(exc)))
             continue
         if len(phone) < 16:
             phone = phone.lower().zfill(16)  # leading zeros were dropped in the export
@@ -271,22 +279,22 @@ def parse_gridwatch(data: str | bytes, area: str = "GW", clock_tz: str = "Americ
         open_since = state.get(phone)
         if kind == "unplugged":
             if open_since is not None:
-                res.rejected.append((line, f"repeated state: already unplugged since line {open_since[1]}"))
+                res.rejected.append((line, Reason("ledger.reject.unplugged_twice", first=open_since[1])))
                 continue
             state[phone] = (when, line)
         else:
             if open_since is None:
-                res.rejected.append((line, "repeated state: plugged without an unplugged before it"))
+                res.rejected.append((line, Reason("ledger.reject.plugged_twice")))
                 continue
             state[phone] = None
             if when - open_since[0] > max_hours * 3600:
-                res.rejected.append((open_since[1], f"unplugged for {(when - open_since[0]) / 3600:.0f} h "
-                                                    f"(more than {max_hours:g} h): not an outage record"))
+                res.rejected.append((open_since[1], Reason("ledger.reject.too_long", hours=f"{(when - open_since[0]) / 3600:.0f}",
+                                                                  most=f"{max_hours:g}")))
                 continue
             res.rows.append(Row(open_since[1], hid, ar, open_since[0], when, "grid", "gridwatch"))
     for open_since in state.values():
         if open_since is not None:
-            res.rejected.append((open_since[1], "unplugged with no later plugged event"))
+            res.rejected.append((open_since[1], Reason("ledger.reject.never_plugged")))
     res.rows.sort(key=lambda r: r.line)
     res.rejected.sort()
     return res
@@ -316,28 +324,29 @@ def parse_eaglei(data: str | bytes, area: str | None = None, step_seconds: int =
             continue
         try:
             if len(rec) not in (5, 6):
-                raise ValueError(f"expected 6 fields (fips,county,state,customers_out,run_start_time,total), found {len(rec)}")
+                raise RowError("ledger.reject.fields_named", expected=6,
+                               fields="'fips,county,state,customers_out,run_start_time,total'", found=len(rec))
             fips = rec[0].strip()
             if not fips.isdigit():
-                raise ValueError(f"bad FIPS code {rec[0]!r}")
+                raise RowError("ledger.reject.fips", value=repr(rec[0]))
             fips0 = fips0 or fips
             if fips != fips0:
-                raise ValueError(f"another county ({fips}); import one county per file")
+                raise RowError("ledger.reject.another_county", fips=fips)
             if not rec[3].strip():
-                raise ValueError("customers_out is empty")
+                raise RowError("ledger.reject.out_empty")
             out = int(rec[3])
             when = _plausible(parse_time(rec[4]), "run_start_time")
             total = int(rec[5]) if len(rec) == 6 and rec[5].strip() else 0
             if out < 0:
-                raise ValueError("customers_out is negative")
+                raise RowError("ledger.reject.out_negative")
             if max(out, total) > MAX_CUSTOMERS:  # would not fit the stored integers (found by fuzz/)
-                raise ValueError(f"customer count {max(out, total)} is not plausible for a county")
+                raise RowError("ledger.reject.out_implausible", count=max(out, total))
             if total and out > total:
-                raise ValueError(f"customers_out {out} is above total_customers {total}")
+                raise RowError("ledger.reject.out_above_total", out=out, total=total)
             if when in kept:
-                raise ValueError(f"duplicate key ({fips}, {rec[4].strip()}) of line {kept[when][2]}")
+                raise RowError("ledger.reject.duplicate_key", key=f"({fips}, {rec[4].strip()})", first=kept[when][2])
         except ValueError as exc:
-            res.rejected.append((line, str(exc)))
+            res.rejected.append((line, why(exc)))
             continue
         kept[when] = (out, total, line)
     times = sorted(kept)
@@ -350,7 +359,8 @@ def parse_eaglei(data: str | bytes, area: str | None = None, step_seconds: int =
             k += 1
         if k > i and k < len(times) and vals[k] > 10_000 and all(v < dropout_ratio * vals[k] for v in vals[i:k]):
             for m in range(i, k):
-                res.rejected.append((kept[times[m]][2], f"isolated dropout: {vals[m]} between {before} and {vals[k]} (feed gap)"))
+                res.rejected.append((kept[times[m]][2], Reason("ledger.reject.dropout", value=vals[m], before=before,
+                                                                    after=vals[k])))
             i = k
         i += 1
     dropped = {ln for ln, _ in res.rejected}
@@ -420,38 +430,39 @@ def parse_upnepa(data: str | bytes, parts: dict[str, tuple[int, int]] | None = N
     try:
         doc = json.loads(text, object_pairs_hook=hook)
     except json.JSONDecodeError as exc:
-        res.rejected.append((exc.lineno, f"not valid JSON: {exc.msg}"))
+        res.rejected.append((exc.lineno, Reason("ledger.reject.json", detail=exc.msg)))
         return res
     if not isinstance(doc, dict):
-        res.rejected.append((1, "expected an object keyed by day"))
+        res.rejected.append((1, Reason("ledger.reject.not_by_day")))
         return res
     for k in dups:
-        res.rejected.append((0, f"duplicate key {k!r}: only the first is kept"))
+        res.rejected.append((0, Reason("ledger.reject.duplicate_name", key=repr(k))))
     for day_key, hoods in doc.items():
         try:
             day_no = parse_day(day_key)
         except InvalidInput:
-            res.rejected.append((where.get((day_key, ""), 0), f"bad day {day_key!r}"))
+            res.rejected.append((where.get((day_key, ""), 0), Reason("ledger.reject.bad_day", day=repr(day_key))))
             continue
         if not isinstance(hoods, dict):
-            res.rejected.append((0, f"{day_key}: expected neighbourhoods"))
+            res.rejected.append((0, Reason("ledger.reject.no_neighbourhoods", day=day_key)))
             continue
         for name, status in hoods.items():
             line = where.get((day_key, name), 0)
             code = area_code(name)
             if not code:
-                res.rejected.append((line, f"empty neighbourhood name {name!r}"))
+                res.rejected.append((line, Reason("ledger.reject.empty_name", name=repr(name))))
                 continue
             if name != name.strip():
-                res.fixed.append((line, f"stray whitespace in key {name!r}: a second reporter in {code}"))
+                res.fixed.append((line, Reason("ledger.fixed.second_reporter", name=repr(name), area=code)))
             if not isinstance(status, dict):
-                res.rejected.append((line, f"{name.strip()}: expected morning/afternoon/evening"))
+                res.rejected.append((line, Reason("ledger.reject.no_parts", name=name.strip())))
                 continue
             hid = "up-" + hashlib.blake2b(name.encode(), digest_size=3).hexdigest()
             res.households.setdefault(hid, code)
             missing = [p for p in parts if p not in status]
             if missing:
-                res.rejected.append((line, f"{name.strip()} on {day_key}: missing {', '.join(missing)}"))
+                res.rejected.append((line, Reason("ledger.reject.missing_parts", name=name.strip(), day=day_key,
+                                                  parts=", ".join(repr(m) for m in missing))))
                 continue
             bad = False
             offs: list[str] = []
@@ -459,11 +470,13 @@ def parse_upnepa(data: str | bytes, parts: dict[str, tuple[int, int]] | None = N
                 raw = status[part]
                 value = raw.strip().upper() if isinstance(raw, str) else raw
                 if value not in ("ON", "OFF"):
-                    res.rejected.append((line, f"{name.strip()} on {day_key}: {part} is {raw!r}, not ON or OFF"))
+                    res.rejected.append((line, Reason("ledger.reject.not_on_off", name=name.strip(), day=day_key,
+                                                          part=repr(part), value=repr(raw))))
                     bad = True
                     break
                 if raw != value:
-                    res.fixed.append((line, f"{name.strip()} on {day_key}: {part} {raw!r} read as {value}"))
+                    res.fixed.append((line, Reason("ledger.fixed.read_as", name=name.strip(), day=day_key, part=repr(part),
+                                                   raw=repr(raw), value=value)))
                 if value == "OFF":
                     offs.append(part)
             if bad:

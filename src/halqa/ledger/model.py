@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from halqa.errors import InvalidInput
+from halqa.i18n import t as translate
 from halqa.places import check_area_code, check_iso_day, check_pseudonym
 from halqa.vault import Projection, RecordProjection, register_kind, register_projection
 from halqa.vault.events import Event
@@ -245,18 +246,44 @@ def local_seconds(dt: datetime, tz: str = DEFAULT_TZ) -> int:
     return (dt - EPOCH) // timedelta(seconds=1)
 
 
+class Reason(str):
+    """Why a row was rejected or repaired: the English text (what scripts and the parsers' tests
+    read) that also carries its message id and parameters, so a face shows it in the reader's
+    language (``t(reason.msg_id, **reason.params)``)."""
+
+    msg_id: str
+    params: dict[str, Any]
+
+    def __new__(cls, msg_id: str, **params: Any) -> Reason:
+        obj = super().__new__(cls, translate(msg_id, lang="en", **params))
+        obj.msg_id, obj.params = msg_id, params
+        return obj
+
+    def render(self) -> str:
+        """The reason in the language in force."""
+        return translate(self.msg_id, **self.params)
+
+
+class RowError(ValueError):
+    """A bad row, with its :class:`Reason`."""
+
+    def __init__(self, msg_id: str, **params: Any) -> None:
+        self.reason = Reason(msg_id, **params)
+        super().__init__(self.reason)
+
+
 def parse_time(text: str, tz: str = DEFAULT_TZ) -> int:
     """Parse an ISO 8601 time (``2026-07-01T14:30``, ``2026-07-01 14:30:00+03:00``) to local seconds.
 
-    Raises :class:`ValueError` with a short reason.
+    Raises :class:`RowError` (a :class:`ValueError`) with a short reason.
     """
     text = text.strip()
     if not text:
-        raise ValueError("empty time")
+        raise RowError("ledger.reject.empty_time")
     try:
         dt = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"not an ISO 8601 time: {text!r}") from None
+        raise RowError("ledger.reject.bad_time", value=repr(text)) from None
     return local_seconds(dt, tz)
 
 

@@ -22,6 +22,7 @@ from halqa.ledger.model import (
     ClaimPut,
     IntervalDelete,
     IntervalPut,
+    Reason,
     SeriesPut,
     TallyPut,
     WaterPut,
@@ -76,8 +77,11 @@ def _enrol(vault: Vault, tx: Any, households: dict[str, str]) -> tuple[int, list
 
 
 def _report(res: ParseResult, kept: int, **extra: Any) -> dict[str, Any]:
-    return {"kept": kept, "rejected": [{"line": ln, "reason": r} for ln, r in res.rejected],
-            "fixed": [{"line": ln, "note": r} for ln, r in res.fixed], **extra}
+    # "reason" and "note" stay the English text scripts read; "error" and "params" let a face say it
+    # in the reader's language
+    return {"kept": kept,
+            "rejected": [{"line": ln, "reason": r, "error": r.msg_id, "params": r.params} for ln, r in res.rejected],
+            "fixed": [{"line": ln, "note": r, "error": r.msg_id, "params": r.params} for ln, r in res.fixed], **extra}
 
 
 #: What a damaged file raises inside the parsers: bytes that are not UTF-8, a stray carriage
@@ -345,7 +349,8 @@ def import_file(vault: Vault, source: str | bytes | os.PathLike[str], fmt: str =
         for r in res.rows:
             home = enrolled.get(r.household, r.area)
             if home != r.area:
-                res.rejected.append((r.line, f"household {r.household} is enrolled in {home}, not {r.area}"))
+                res.rejected.append((r.line, Reason("ledger.reject.enrolled_elsewhere", household=r.household,
+                                                    home=home, area=r.area)))
                 continue
             good.append(r)
         res.rejected.sort()

@@ -14,8 +14,10 @@ from typing import Any
 from starlette.responses import Response
 
 import halqa.institutions as inst
+from halqa import places
 from halqa.errors import InvalidInput
 from halqa.vault.values import today_date
+from halqa.web.fmt import lookup
 from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
 
@@ -101,7 +103,8 @@ def services_page(ctx: Ctx) -> Response:
     month = _month(ctx)
     return ctx.render("institutions_services.html", services=ctx.cached(inst.services), month=month,
                       account=ctx.cached(inst.account, month), trend=ctx.cached(inst.account_trend, month, 6),
-                      today=today_date().isoformat(), done=_arg(ctx, "done"))
+                      today=today_date().isoformat(), done=_arg(ctx, "done"),
+                      areas=lookup(ctx.cached(places.areas), "code"))
 
 
 def deliver(ctx: Ctx) -> Response:
