@@ -12,6 +12,8 @@ from halqa.i18n import set_language
 from halqa.vault import TEST_KDF, ingest
 from halqa.vault.authz import Grant
 
+from .postgres import pg_server  # noqa: F401 - a session fixture shared by tests/bridge and tests/vault
+
 PASSPHRASE = "correct horse battery staple"
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -49,7 +49,7 @@ from halqa.bridge.records import (
     today,
 )
 from halqa.errors import HalqaError, InvalidInput
-from halqa.vault import CommitRecord, Vault, export_commits, heads, ingest
+from halqa.vault import CommitRecord, Vault, export_commits, heads, ingest, verify_commit
 from halqa.vault.authz import AGGREGATE_KIND, authorise, check_clock, sent_kinds
 
 __all__ = ["BundleHeader", "BundleInvalid", "ImportResult", "export_bundle", "import_bundle", "open_bundle",
@@ -339,12 +339,10 @@ class ImportResult:
 
 
 def _check_records(header: BundleHeader, records: list[CommitRecord]) -> None:
-    from halqa.vault.sync import _verify
-
     events = 0
     for rec in records:
         try:
-            _verify(rec)
+            verify_commit(rec)
         except HalqaError:
             raise BundleInvalid("bridge.bundle_tampered") from None
         events += len(rec.events)

@@ -23,6 +23,7 @@ from typing import Any
 import msgspec
 
 from halqa.vault.events import Event, register_kind, registered_kinds
+from halqa.vault.storage import dialect_of
 
 __all__ = ["Projection", "RecordProjection", "register_projection", "registered_projections"]
 
@@ -66,8 +67,7 @@ class Projection:
         """A hash of the projection's full contents, in key order (for rebuild checks)."""
         h = hashlib.blake2b(digest_size=16)
         for table in self.tables:
-            cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
-            order = ", ".join(f'"{c}"' for c in cols)
+            order = dialect_of(conn).order_by(conn, table)
             for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY {order}'):
                 h.update(msgspec.msgpack.encode(list(row)))
         return h.hexdigest()
@@ -112,7 +112,7 @@ class RecordProjection(Projection):
         self.indexes = tuple(indexes)
 
     def create(self, conn: Any) -> None:
-        cols = ", ".join(f'"{c}" {t}' for c, t in self.columns.items())
+        cols = ", ".join(f'"{c}" {dialect_of(conn).type(t)}' for c, t in self.columns.items())
         conn.execute(f'CREATE TABLE IF NOT EXISTS "{self.table}" ({cols}, PRIMARY KEY ("{self.key}"))')
         for col in self.indexes:
             conn.execute(f'CREATE INDEX IF NOT EXISTS "{self.table}_{col}" ON "{self.table}" ("{col}")')
@@ -135,7 +135,8 @@ class RecordProjection(Projection):
                 run_fields, run = None, []
                 guard = True
                 key = getattr(payload, self.key)
-                conn.execute("INSERT OR IGNORE INTO tombstones (projection, key) VALUES (?, ?)", (self.name, str(key)))
+                conn.execute("INSERT INTO tombstones (projection, key) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                             (self.name, str(key)))
                 conn.execute(f'DELETE FROM "{self.table}" WHERE "{self.key}" = ?', (key,))
                 continue
             values = [(c, _sql_value(getattr(payload, c, msgspec.UNSET))) for c in self.columns]
