@@ -198,6 +198,10 @@ class Storage(Protocol):
 
     def count_events(self) -> int: ...
 
+    def kinds_after(self, after: int) -> set[str]:
+        """The kinds of the events with id > ``after``."""
+        ...
+
     def kind_counts(self) -> dict[str, int]: ...
 
     def live_events(self, eids: Sequence[bytes]) -> list[tuple[int, bytes]]:

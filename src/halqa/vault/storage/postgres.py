@@ -269,6 +269,9 @@ class PostgresStorage:
     def count_events(self) -> int:
         return int(self._one("SELECT count(*) FROM events")[0])
 
+    def kinds_after(self, after: int) -> set[str]:
+        return {r[0] for r in self.raw.execute("SELECT DISTINCT kind FROM events WHERE id > %s", (after,))}
+
     def kind_counts(self) -> dict[str, int]:
         return {r[0]: int(r[1]) for r in self.raw.execute(
             "SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind COLLATE \"C\"")}

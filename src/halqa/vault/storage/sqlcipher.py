@@ -198,6 +198,9 @@ class SQLCipherStorage:
     def count_events(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM events").fetchone()[0])
 
+    def kinds_after(self, after: int) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT kind FROM events WHERE id > ?", (after,))}
+
     def kind_counts(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self.conn.execute("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind")}
 
