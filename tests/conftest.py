@@ -22,6 +22,8 @@ from halqa.vault import decoy as _decoy
 from halqa.vault import store as _store
 from halqa.vault.authz import Grant
 
+from .postgres import pg_server  # noqa: F401 - a session fixture shared by tests/bridge and tests/vault
+
 PASSPHRASE = "correct horse battery staple"
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -18,16 +18,7 @@ from tests.sql_tables import table_uses, tables_in
 SRC = Path(__file__).resolve().parents[1] / "src" / "halqa"
 
 #: (file, table) pairs allowed to cross a boundary, and why. Keep this short.
-EXEMPT: dict[tuple[str, str], str] = {
-    **{("bridge/hub.py", table): "the hub keeps a vault on PostgreSQL with its own copy of the core's schema, "
-       "until the storage protocol (issue 15, item 3) moves it into halqa.vault"
-       for table in ("meta", "secrets", "migrations", "devices", "commits", "events", "redacted", "tombstones",
-                     "projections")},
-    # The newest event's id says "the vault changed" for in-memory caches; Vault has no public
-    # accessor for it yet and store.py is being reworked behind the storage protocol.
-    ("listening/suggest.py", "events"): "cache key: the vault's newest event",
-    ("web/state.py", "events"): "cache key: the vault's newest event",
-}
+EXEMPT: dict[tuple[str, str], str] = {}
 
 
 def package_of(module: str) -> str:

@@ -405,12 +405,13 @@ def _wait_for_port(port: int, process: subprocess.Popen) -> None:
 def test_two_devices_speak_only_the_chosen_language(cli, vault, monkeypatch, tmp_path, lang):
     """A bundle carried to a second device, then a push over the network to it (its listener runs
     as its own process, as it would on the other phone)."""
-    from tests.bridge.conftest import make_device, pair
+    from tests.bridge.conftest import pair
+    from tests.conftest import new_vault
 
     _inputs(tmp_path)
     vault.close()
-    x = make_device(tmp_path, "x")
-    y = make_device(tmp_path, "y")
+    x = new_vault(tmp_path, "x")
+    y = new_vault(tmp_path, "y")
     pair(x, y)
     places.add_area(x, "NKH", "حي النخيل")
     x.close(), y.close()

@@ -9,9 +9,9 @@ import halqa.vault
 def test_vault_api():
     assert sorted(halqa.vault.__all__) == sorted([
         "Commit", "CommitRecord", "EventRecord", "Event", "HLC", "KdfParams", "Projection",
-        "RecordProjection", "Share", "TEST_KDF", "Vault", "Writer", "backup", "combine",
+        "RecordProjection", "Share", "Storage", "TEST_KDF", "Vault", "Writer", "backup", "combine",
         "export_commits", "heads", "ingest", "panic", "read_header", "redact", "register_kind",
-        "register_projection", "registered_kinds", "registered_projections", "restore", "split",
+        "register_projection", "registered_kinds", "registered_projections", "restore", "split", "verify_commit",
     ])
     for name in halqa.vault.__all__:
         assert getattr(halqa.vault, name).__doc__ or name in {"TEST_KDF"}, name

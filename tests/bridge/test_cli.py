@@ -125,8 +125,8 @@ def test_qr_publish_and_budget_commands(cli, vault, tmp_path: Path):
 def test_public_api_pinned_and_documented():
     assert sorted(B.__all__) == sorted([
         "DATASETS", "DEFAULT_THRESHOLD",
-        "BundleInvalid", "Hub", "ImportResult", "add_contact", "age_identity_text", "aggregate_tables", "budget",
-        "contacts", "decoy", "demo", "export_bundle", "get_contact", "hub_init", "hub_open", "identity", "identity_qr",
+        "BundleInvalid", "ImportResult", "add_contact", "age_identity_text", "aggregate_tables", "budget",
+        "contacts", "decoy", "demo", "export_bundle", "get_contact", "hub_info", "hub_init", "hub_open", "identity", "identity_qr",
         "import_bundle", "import_outbox", "is_outbox", "OutboxInvalid",
         "join_frames", "open_bundle", "publish_table", "push_bundle", "qr_images", "received_aggregates",
         "rekey_contact", "remove_contact", "scan_texts", "serve_push", "set_budget", "set_role", "snapshot", "suppress",

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import random
+import shutil
 
+import psycopg
 import pytest
+from nacl.signing import SigningKey
 
 from halqa import listening, places
 from halqa.bridge import (
@@ -18,22 +21,14 @@ from halqa.bridge import (
     received_aggregates,
 )
 from halqa.bridge.bundle import seal, write_inner
-from halqa.bridge.hub import import_many, translate
+from halqa.bridge.hub import hub_info, import_many
 from halqa.errors import InvalidInput
 from halqa.places import HouseholdPut
-from halqa.vault import export_commits
-from halqa.vault.authz import Unauthorised
-from tests.conftest import new_vault
+from halqa.vault import Vault, export_commits, heads, ingest
+from halqa.vault.authz import Grant, Unauthorised
+from halqa.vault.migrations import SCHEMA_VERSION
 
-
-def test_dialect_translation():
-    assert translate("INSERT OR IGNORE INTO redacted VALUES (?, ?)")[0] == \
-        "INSERT INTO redacted VALUES (%s, %s) ON CONFLICT DO NOTHING"
-    sql, returns = translate("INSERT INTO commits (device, seq, hlc, n) VALUES (?, ?, 0, 0)")
-    assert returns and sql.endswith("RETURNING id")
-    assert "ON CONFLICT (name) DO UPDATE" in translate("INSERT OR REPLACE INTO projections VALUES (?, ?, ?, ?, ?)")[0]
-    assert translate("BEGIN IMMEDIATE") == ("BEGIN", False)
-    assert "DOUBLE PRECISION" in translate("CREATE TABLE t (a REAL, b BLOB)")[0]
+from ..conftest import PASSPHRASE, new_vault
 
 
 @pytest.fixture
@@ -83,7 +78,7 @@ def test_hub_collects_aggregates_from_many_circles(pg_server, circles):
         assert rows and max(r["circles"] for r in rows) == 3
         electricity = next(r for r in rows if r["theme"] == "electricity")
         assert electricity["n"] >= 2
-        assert hub.info()["circles"] == 3
+        assert hub_info(hub)["circles"] == 3
     finally:
         hub.close()
     again = hub_open(url)
@@ -170,3 +165,90 @@ def test_hub_commands(cli, vault, pg_server, tmp_path):
     assert code == 0 and json.loads(out) and all(r["circles"] == 1 for r in json.loads(out))
     code, out = cli("hub", "init", "mysql://nope")
     assert code == 2
+
+
+def _fork(folder):
+    """A device ``a`` and a hand-made copy of its folder: both sign their next commit as number 2."""
+    a = new_vault(folder, "a")
+    places.add_area(a, "NKH", "حي النخيل")
+    a.close()
+    shutil.copytree(folder / "a.halqa", folder / "copy.halqa")
+    return Vault.open(folder / "a.halqa", PASSPHRASE), Vault.open(folder / "copy.halqa", PASSPHRASE)
+
+
+def test_hub_keeps_forked_commits_as_a_vault_does(pg_server, tmp_path):
+    """Drift regression: one device signs two different commits under one sequence number (a vault
+    folder copied by hand). A vault keeps both since its migration 3; the hub must too."""
+    a, copy = _fork(tmp_path)
+    vault = new_vault(tmp_path, "ally")
+    hub = hub_init(pg_server())
+    try:
+        a.append("household.put", HouseholdPut(id="hh-from-a", area="NKH"))
+        copy.append("household.put", HouseholdPut(id="hh-from-copy", area="NKH"))
+        forked = [max(export_commits(s), key=lambda r: r.seq) for s in (a, copy)]
+        assert forked[0].seq == forked[1].seq == 2 and forked[0].signature != forked[1].signature
+        grants = {a.device_id: Grant("device", "a")}
+        for store in (vault, hub):
+            ingest(store, export_commits(a), grants)
+            counts = ingest(store, export_commits(copy), grants)
+            assert counts["commits"] == 1, store
+        cids = "SELECT c.cid FROM commits c JOIN devices d ON d.id = c.device WHERE d.local = 0 ORDER BY c.cid"
+        assert [bytes(r[0]) for r in hub.query(cids)] == [bytes(r[0]) for r in vault.query(cids)]
+        assert len(hub.query(cids)) == 3
+        assert heads(hub) == heads(vault) == {a.device_id: 2}
+    finally:
+        for s in (a, copy, vault, hub):
+            s.close()
+
+
+# The schema `halqa hub init` wrote before the storage protocol (one migration, "hub tables").
+_OLD_HUB_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE secrets (name TEXT PRIMARY KEY, value BYTEA NOT NULL);
+CREATE TABLE migrations (version INTEGER PRIMARY KEY, name TEXT, applied TEXT);
+CREATE TABLE devices (id BIGINT PRIMARY KEY, pubkey BYTEA NOT NULL UNIQUE, label TEXT, local INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE commits (
+    id BIGINT PRIMARY KEY, cid BYTEA UNIQUE, device BIGINT NOT NULL REFERENCES devices(id),
+    seq BIGINT NOT NULL, hlc BIGINT NOT NULL, n INTEGER NOT NULL, signature BYTEA,
+    received INTEGER NOT NULL DEFAULT 0, first_event BIGINT, last_event BIGINT, UNIQUE (device, seq));
+CREATE TABLE events (
+    id BIGINT PRIMARY KEY, eid BYTEA NOT NULL, commit_id BIGINT, kind TEXT NOT NULL, device BIGINT NOT NULL,
+    hlc BIGINT NOT NULL, body BYTEA, body_hash BYTEA);
+CREATE UNIQUE INDEX events_order ON events (hlc, eid);
+CREATE TABLE projections (name TEXT PRIMARY KEY, version INTEGER NOT NULL, upto BIGINT NOT NULL,
+    last_hlc BIGINT NOT NULL, last_eid BYTEA NOT NULL);
+CREATE TABLE tombstones (projection TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (projection, key));
+CREATE TABLE redacted (eid BYTEA PRIMARY KEY, by_eid BYTEA NOT NULL);
+"""
+
+
+def test_a_hub_made_before_the_storage_protocol_is_migrated(pg_server, tmp_path):
+    """An old hub (copied schema, UNIQUE (device, seq)) opens, gets the migrations it lacks, and
+    then keeps forked commits like any vault."""
+
+
+
+
+    url = pg_server()
+    key = SigningKey.generate()
+    with psycopg.connect(url, autocommit=True) as raw, raw.transaction():
+        raw.execute(_OLD_HUB_SCHEMA)
+        raw.execute("INSERT INTO devices VALUES (1, %s, 'hub', 1)", (bytes(key.verify_key),))
+        raw.execute("INSERT INTO secrets VALUES ('signing_key', %s), ('x25519_key', %s)", (bytes(key), bytes(32)))
+        for k, v in {"created": "2026-01-01T00:00:00+00:00", "vault_id": "00" * 8, "slot": 0, "hlc": 0, "seq": 0,
+                     "backend": "postgresql"}.items():
+            raw.execute("INSERT INTO meta VALUES (%s, %s)", (k, str(v)))
+        raw.execute("INSERT INTO migrations VALUES (1, 'hub tables', '2026-01-01T00:00:00+00:00')")
+    a, copy = _fork(tmp_path)
+    hub = hub_open(url)
+    try:
+        assert hub.device_id == bytes(key.verify_key)
+        assert hub.storage.schema_version() == SCHEMA_VERSION
+        a.append("household.put", HouseholdPut(id="hh-from-a", area="NKH"))
+        copy.append("household.put", HouseholdPut(id="hh-from-copy", area="NKH"))
+        grants = {a.device_id: Grant("device", "a")}
+        ingest(hub, export_commits(a), grants)
+        assert ingest(hub, export_commits(copy), grants)["commits"] == 1
+    finally:
+        for s in (a, copy, hub):
+            s.close()

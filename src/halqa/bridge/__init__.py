@@ -23,7 +23,7 @@ from halqa.bridge.aggregates import DATASETS, DEFAULT_THRESHOLD, aggregate_table
 from halqa.bridge.bundle import BundleInvalid, ImportResult, export_bundle, import_bundle, open_bundle
 from halqa.bridge.contacts import add_contact, identity, identity_qr, rekey_contact, remove_contact, set_role, unconfirmed
 from halqa.bridge.demo import decoy, demo
-from halqa.bridge.hub import Hub, hub_init, hub_open
+from halqa.bridge.hub import hub_info, hub_init, hub_open
 from halqa.bridge.keys import age_identity_text
 from halqa.bridge.lan import push_bundle, serve_push
 from halqa.bridge.outbox import OutboxInvalid, import_outbox, is_outbox
@@ -35,7 +35,6 @@ __all__ = [
     "DATASETS",
     "DEFAULT_THRESHOLD",
     "BundleInvalid",
-    "Hub",
     "ImportResult",
     "OutboxInvalid",
     "add_contact",
@@ -47,6 +46,7 @@ __all__ = [
     "demo",
     "export_bundle",
     "get_contact",
+    "hub_info",
     "hub_init",
     "hub_open",
     "identity",

@@ -47,7 +47,7 @@ from halqa.bridge.records import (
     known_heads,
 )
 from halqa.errors import HalqaError, InvalidInput
-from halqa.vault import CommitRecord, Vault, export_commits, heads, ingest
+from halqa.vault import CommitRecord, Vault, export_commits, heads, ingest, verify_commit
 from halqa.vault.authz import AGGREGATE_KIND, authorise, check_clock, sent_kinds
 from halqa.vault.values import new_id, today
 
@@ -338,12 +338,10 @@ class ImportResult:
 
 
 def _check_records(header: BundleHeader, records: list[CommitRecord]) -> None:
-    from halqa.vault.sync import _verify
-
     events = 0
     for rec in records:
         try:
-            _verify(rec)
+            verify_commit(rec)
         except HalqaError:
             raise BundleInvalid("bridge.bundle_tampered") from None
         events += len(rec.events)

@@ -17,7 +17,7 @@ from halqa.i18n import current_language, t
 from halqa.vault.outside import remember
 
 if TYPE_CHECKING:
-    from halqa.bridge.hub import Hub
+    from halqa.vault import Vault
 
 id_app = typer.Typer(no_args_is_help=True, help="This device's identity (keys, fingerprint, QR code).")
 contacts_app = typer.Typer(no_args_is_help=True, help="Contacts: devices and allies you exchange bundles with.")
@@ -501,7 +501,7 @@ def publish_budget(
 
 
 # ---------------------------------------------------------------------------- hub
-def _hub(url: str, create: bool = False) -> Hub:
+def _hub(url: str, create: bool = False) -> Vault:
     """Open (or create) the hub with every domain loaded: a full import verifies commits of any kind."""
     from halqa.bridge import hub_init, hub_open
     from halqa.domains import load

@@ -149,7 +149,7 @@ def model_for(vault: Vault, method: str = "tfidf") -> ThemeModel | None:
 
     The model is kept in memory until the vault changes (keyed on its newest event), so asking
     again costs nothing; only the last few vault states are kept."""
-    key = (str(vault.meta("vault_id")), int(vault.query_one("SELECT coalesce(max(id), 0) FROM events")[0]), method)
+    key = (str(vault.meta("vault_id")), vault.last_event_id(), method)
     if key in _MODELS:
         _MODELS.move_to_end(key)
         return _MODELS[key]

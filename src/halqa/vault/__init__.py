@@ -4,6 +4,8 @@ Public surface (pinned by ``tests/test_public_api.py``)::
 
     Vault.create(path, passphrase) / Vault.open(path, passphrase)
     vault.append(kind, payload) / vault.transaction() / vault.query(sql, params)
+    Vault(storage, projections=...)          # any other backend (the hub's PostgreSQL)
+    export_commits / verify_commit / ingest / heads / redact   # moving commits between vaults
     register_kind(kind, Struct) / register_projection(Projection) / RecordProjection
     panic(path) / backup(vault, file) / restore(file, path) / split / combine
 
@@ -21,8 +23,9 @@ from halqa.vault.projections import (
     registered_projections,
 )
 from halqa.vault.recovery import Share, combine, split
+from halqa.vault.storage import Storage
 from halqa.vault.store import Vault, Writer, panic, read_header
-from halqa.vault.sync import CommitRecord, EventRecord, export_commits, heads, ingest, redact
+from halqa.vault.sync import CommitRecord, EventRecord, export_commits, heads, ingest, redact, verify_commit
 
 __all__ = [
     "HLC",
@@ -35,6 +38,7 @@ __all__ = [
     "Projection",
     "RecordProjection",
     "Share",
+    "Storage",
     "Vault",
     "Writer",
     "backup",
@@ -51,4 +55,5 @@ __all__ = [
     "registered_projections",
     "restore",
     "split",
+    "verify_commit",
 ]

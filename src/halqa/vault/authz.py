@@ -32,6 +32,7 @@ import msgspec
 from halqa.errors import InvalidInput
 from halqa.vault.events import HLC, Event, check_payload, registered_kinds
 from halqa.vault.projections import Projection, register_projection
+from halqa.vault.storage import dialect_of
 
 if TYPE_CHECKING:
     from halqa.vault.store import Vault
@@ -174,12 +175,13 @@ class OwnerProjection(Projection):
 
     def create(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS authz_owner (kind TEXT NOT NULL, key TEXT NOT NULL, "
-                     "device TEXT NOT NULL, hlc BIGINT NOT NULL, eid BLOB NOT NULL, PRIMARY KEY (kind, key))")
+                     f"device TEXT NOT NULL, hlc BIGINT NOT NULL, eid {dialect_of(conn).type('BLOB')} NOT NULL, "
+                     "PRIMARY KEY (kind, key))")
 
     def apply(self, conn: Any, event: Event) -> None:
         key = getattr(event.payload, _OWNED[event.kind], None)
         if isinstance(key, str):
-            conn.execute("INSERT OR IGNORE INTO authz_owner (kind, key, device, hlc, eid) VALUES (?, ?, ?, ?, ?)",
+            conn.execute("INSERT INTO authz_owner (kind, key, device, hlc, eid) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                          (event.kind, key, event.device.hex(), event.hlc, event.id))
 
 
@@ -197,8 +199,7 @@ def set_max_ahead_hours(vault: Vault, hours: float) -> None:
     """Set how far ahead (hours, 0.1 to 720) an imported event's clock may be."""
     if not 0.1 <= hours <= 720:
         raise InvalidInput("sync.bad_max_ahead", hours=hours)
-    with vault._tx():
-        vault._set_meta(_META_AHEAD, hours)
+    vault.set_meta(_META_AHEAD, hours)
 
 
 def _day(ms: int) -> str:
@@ -255,7 +256,7 @@ def authorise(vault: Vault, records: Iterable[CommitRecord], grants: Mapping[byt
     ``grants`` maps author devices (Ed25519 public keys) to what they are here; this vault's own
     device is always ``device``. Raises :class:`Unauthorised` or :class:`ClockWrong`.
     """
-    from halqa.vault.sync import _verify
+    from halqa.vault.sync import verify_commit
 
     records = list(records)
     now = check_clock(vault, now_ms)
@@ -268,7 +269,7 @@ def authorise(vault: Vault, records: Iterable[CommitRecord], grants: Mapping[byt
         _check_hlc(rec.hlc, limit, "commit")
         for e in rec.events:
             _check_hlc(e.hlc, limit, e.kind)
-        _verify(rec)
+        verify_commit(rec)
         if vault.query_one("SELECT 1 FROM commits WHERE cid = ?", (rec.commit().id,)) is not None:
             # Already held (accepted before, perhaps when its author had another role): merging it
             # again adds nothing but payloads that match the hashes already signed and held.
@@ -339,7 +340,7 @@ def _owner(vault: Vault, kind: str, key: str, first: dict[tuple[str, str], tuple
     if here is None:
         # The table a kind's records live in is named like the kind ("ledger_interval.put").
         table = kind.split(".", 1)[0]
-        if any(table in p.tables for p in vault._projections) and vault.query_one(
+        if any(table in p.tables for p in vault.kept_projections()) and vault.query_one(
                 f'SELECT 1 FROM "{table}" WHERE "{_OWNED[kind]}" = ?', (key,)) is not None:
             return None
     found = [m for m in (here, first.get((kind, key))) if m is not None]

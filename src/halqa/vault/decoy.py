@@ -130,7 +130,9 @@ def _same_migrations(conn: Any, applied: dict[int, str]) -> None:
 
 def _as_vault(path: Path, conn: Any, like: Vault, slot: int) -> Vault:
     """The decoy as a Vault object without a slot of its own: closing it touches nothing else."""
-    return type(like)(path, conn, like.header, slot, None)
+    from halqa.vault.storage.sqlcipher import SQLCipherStorage
+
+    return type(like)(SQLCipherStorage(conn), path, like.header, slot, None)
 
 
 def _plan(vault: Vault, rng: random.Random) -> list[datetime]:

@@ -47,7 +47,7 @@ def remember(vault: Vault, path: str | os.PathLike[str], kind: str) -> Path:
     path = place(vault, path)
     from halqa.vault.store import _now_iso
 
-    with vault._tx():
+    with vault._tx():  # the folder's own table (SQLCipher only): this module is part of the vault core
         # the day only: the list says what was written, not at what minute
         vault.conn.execute("INSERT OR REPLACE INTO outside_files VALUES (?, ?, ?)", (str(path), kind, _now_iso()[:10]))
     return path

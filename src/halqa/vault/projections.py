@@ -25,6 +25,7 @@ from typing import Any
 import msgspec
 
 from halqa.vault.events import Event, register_kind, registered_kinds
+from halqa.vault.storage import dialect_of
 
 __all__ = ["Projection", "RecordProjection", "register_projection", "registered_projections", "sql_columns"]
 
@@ -63,7 +64,9 @@ class Projection:
     # ``tombstones`` table, so that no put, earlier or later, brings them back.
     def tombstone(self, conn: Any, key: str) -> None:
         """Record that ``key`` is deleted for good in this projection."""
-        conn.execute("INSERT OR IGNORE INTO tombstones (projection, key) VALUES (?, ?)", (self.name, str(key)))
+        # portable (SQLite and PostgreSQL): the hub folds record projections too
+        conn.execute("INSERT INTO tombstones (projection, key) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                     (self.name, str(key)))
 
     def is_tombstoned(self, conn: Any, key: str) -> bool:
         """Whether ``key`` was deleted in this projection."""
@@ -83,8 +86,7 @@ class Projection:
         """A hash of the projection's full contents, in key order (for rebuild checks)."""
         h = hashlib.blake2b(digest_size=16)
         for table in self.tables:
-            cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
-            order = ", ".join(f'"{c}"' for c in cols)
+            order = dialect_of(conn).order_by(conn, table)
             for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY {order}'):
                 h.update(msgspec.msgpack.encode(list(row)))
         return h.hexdigest()
@@ -136,7 +138,7 @@ class RecordProjection(Projection):
         self.indexes = tuple(indexes)
 
     def create(self, conn: Any) -> None:
-        cols = ", ".join(f'"{c}" {t}' for c, t in self.columns.items())
+        cols = ", ".join(f'"{c}" {dialect_of(conn).type(t)}' for c, t in self.columns.items())
         conn.execute(f'CREATE TABLE IF NOT EXISTS "{self.table}" ({cols}, PRIMARY KEY ("{self.key}"))')
         for col in self.indexes:
             conn.execute(f'CREATE INDEX IF NOT EXISTS "{self.table}_{col}" ON "{self.table}" ("{col}")')

@@ -35,7 +35,7 @@ from typing import Any
 import sqlcipher3
 from nacl.signing import SigningKey
 
-from halqa.errors import DiskFull, InvalidInput, VaultCorrupt, VaultLocked, VaultMissing, WrongPassphrase
+from halqa.errors import InvalidInput, VaultCorrupt, VaultLocked, VaultMissing, WrongPassphrase
 from halqa.vault import events as _events
 from halqa.vault.events import (
     HLC,
@@ -58,47 +58,20 @@ from halqa.vault.keyslots import (
 )
 from halqa.vault.migrations import migrate
 from halqa.vault.projections import Projection, registered_projections
+from halqa.vault.storage import Storage
+from halqa.vault.storage.sqlcipher import PAGE_SIZE, SQLCipherStorage
+from halqa.vault.storage.sqlcipher import connect as _connect
 
 __all__ = ["DB_FILES", "HEADER_FILE", "Vault", "Writer", "panic", "read_header"]
 
 HEADER_FILE = "header"
 DB_FILES = ("a.db", "b.db", "c.db")
 _MAX_BUFFER = 4096
-PAGE_SIZE = 16384
 RESTORE_SEQ_JUMP = 1 << 32
 
 
 def _now_iso() -> str:
     return datetime.fromtimestamp(_events.wall_ns() // 1_000_000_000, UTC).isoformat()
-
-
-def _connect(db_path: Path, key: bytes) -> Any:
-    """Open one SQLCipher database with a raw key; raise VaultCorrupt if the key does not fit."""
-    conn = sqlcipher3.connect(str(db_path), isolation_level=None, check_same_thread=False,
-                              timeout=10.0)
-    try:
-        conn.execute("PRAGMA cipher_log_level = NONE")
-        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-        # 16 KiB pages: a quarter of the per-page IVs and HMACs of the 4 KiB default, which
-        # made appends about 20% faster here (docs/performance.md). SQLCipher does not record
-        # the page size in the file, so every open must state it.
-        conn.execute(f"PRAGMA cipher_page_size = {PAGE_SIZE}")
-        # Temporary tables and sort spills stay in memory: nothing unencrypted touches the disk.
-        conn.execute("PRAGMA temp_store = MEMORY")
-        # Deleted content (redacted payloads) is overwritten, not left in free pages.
-        conn.execute("PRAGMA secure_delete = ON")
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        conn.execute("PRAGMA journal_mode = DELETE")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA cache_size = -65536")
-        conn.execute("PRAGMA foreign_keys = ON")
-    except sqlcipher3.DatabaseError as exc:
-        conn.close()
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise VaultLocked("error.busy") from None
-        raise VaultCorrupt("error.corrupt") from None
-    conn.row_factory = sqlcipher3.Row
-    return conn
 
 
 def _new_database(db_path: Path, key: bytes, meta: dict[str, Any], header_key: bytes) -> None:
@@ -116,49 +89,82 @@ def init_schema(conn: Any, meta: dict[str, Any] | None = None, header_key: bytes
     Every database gets the same rows (a decoy too): ``secrets`` = signing key, X25519 key,
     header key; ``meta`` = created, vault_id, slot, spare_slot, spare_db, hlc, seq.
     """
-    migrate(conn, applied or _now_iso())
+    init_storage(SQLCipherStorage(conn), {"slot": 0, "spare_slot": 1, "spare_db": 1, **(meta or {})},
+                 {"header_key": header_key or secrets.token_bytes(16)}, applied)
+
+
+def init_storage(storage: Storage, meta: dict[str, Any] | None = None, extra_secrets: dict[str, bytes] | None = None,
+                 applied: str | None = None, label: str = "this device") -> None:
+    """The core tables, a new device key and the vault's metadata, in an empty storage (any backend).
+
+    ``secrets`` = signing key, X25519 key (and ``extra_secrets``); ``meta`` = created, vault_id,
+    hlc, seq (and ``meta``)."""
+    storage.migrate(applied or _now_iso())
     device = SigningKey.generate()
-    conn.execute("BEGIN IMMEDIATE")
-    conn.execute("INSERT INTO devices (pubkey, label, local) VALUES (?, 'this device', 1)",
-                 (bytes(device.verify_key),))
-    rows = {"signing_key": bytes(device), "x25519_key": secrets.token_bytes(32),
-            "header_key": header_key or secrets.token_bytes(16)}
-    conn.executemany("INSERT INTO secrets VALUES (?, ?)", rows.items())
-    meta = {"created": _now_iso(), "vault_id": secrets.token_hex(8), "slot": 0, "spare_slot": 1,
-            "spare_db": 1, "hlc": 0, "seq": 0, **(meta or {})}
-    conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-    conn.execute("COMMIT")
+    storage.begin()
+    try:
+        storage.add_device(bytes(device.verify_key), label, local=True)
+        storage.add_secrets({"signing_key": bytes(device), "x25519_key": secrets.token_bytes(32),
+                             **(extra_secrets or {})})
+        for key, value in {"created": _now_iso(), "vault_id": secrets.token_hex(8), "hlc": 0, "seq": 0,
+                           **(meta or {})}.items():
+            storage.set_meta(key, value)
+        storage.commit()
+    except BaseException as exc:
+        storage.rollback(exc)
+        raise
 
 
 class Vault:
-    """An open, unlocked vault. Use :meth:`create` or :meth:`open`; close when done."""
+    """An open vault: an event log with projections on a :class:`~halqa.vault.storage.Storage`.
 
-    def __init__(self, path: Path, conn: Any, header: Header, slot: int, content: SlotContent | None,
-                 kek: bytes | None = None) -> None:
-        self.path = path
-        self.conn = conn
+    The embedded vault (a folder, SQLCipher, key slots) is made with :meth:`create` or
+    :meth:`open`; any other storage (the hub's PostgreSQL) is opened with ``Vault(storage)``.
+    ``projections`` names the projections this vault keeps (default: every registered one).
+    Close when done.
+    """
+
+    def __init__(self, storage: Storage, path: Path | None = None, header: Header | None = None, slot: int = 0,
+                 content: SlotContent | None = None, kek: bytes | None = None,
+                 projections: Iterable[str] | None = None) -> None:
+        self._storage: Storage | None = storage
+        self.conn: Any = storage.conn  # what projections and queries run on
+        self._path = path
         self._header = header
         self._slot = slot
         self._content = content
         self._kek = kek  # kept while open: `duress set` rewraps this slot with the decoy's key
+        self._keep = None if projections is None else frozenset(projections)
         self._lock = threading.RLock()
         self._writer: Writer | None = None
         self.session_events = 0  # written here since open: how much the decoy grows at close
         self.device_key = SigningKey(self._secret("signing_key"))
         self.device_id = bytes(self.device_key.verify_key)
-        self._device_rowid = {bytes(r[1]): r[0] for r in conn.execute("SELECT id, pubkey FROM devices")}
+        self._device_rowid = storage.devices()
         self.hlc = HLC(int(self.meta("hlc")), last_day=self._last_day_clock())
         self._projections: list[Projection] = []
         self._by_kind: dict[str, list[Projection]] = {}
         self._sync_projections()
 
+    @property
+    def path(self) -> Path:
+        """The vault's folder (an embedded vault only)."""
+        if self._path is None:
+            raise RuntimeError("this vault has no folder: its storage is a server")
+        return self._path
+
+    @property
+    def storage(self) -> Storage:
+        """Where this vault keeps its log (raises :class:`VaultLocked` once closed)."""
+        if self._storage is None:
+            raise VaultLocked("error.closed")
+        return self._storage
+
     def _last_day_clock(self) -> int:
         """Today's highest day-precision clock so far (0 if none): the day counter goes on."""
         now = _events.wall_ns() // 1_000_000
         base = (now - now % _events.DAY_MS) << 16
-        row = self.conn.execute("SELECT max(hlc) FROM events WHERE hlc >= ? AND hlc < ?",
-                                (base, base + (1000 << 16))).fetchone()
-        return row[0] or 0
+        return self.storage.max_hlc(base, base + (1000 << 16))
 
     # ------------------------------------------------------------------ create / open / close
     @classmethod
@@ -186,7 +192,7 @@ class Vault:
             _new_database(path / DB_FILES[own], key,
                           {"slot": own_slot, "spare_slot": spare_slot, "spare_db": peer}, header_key)
             header = header.with_slot(own_slot, kek, content).sealed(header_key)
-            vault = cls(path, _connect(path / DB_FILES[own], key), header, own_slot, content, kek)
+            vault = cls(SQLCipherStorage(_connect(path / DB_FILES[own], key)), path, header, own_slot, content, kek)
             size = (path / DB_FILES[own]).stat().st_size  # with every projection's tables
             for i, name in enumerate(DB_FILES):
                 if i != own:
@@ -195,8 +201,8 @@ class Vault:
             header.write(path / HEADER_FILE)
             _touch(path, _events.wall_ns())
         except BaseException:
-            if vault is not None:
-                vault.conn.close()
+            if vault is not None and vault._storage is not None:
+                vault._storage.close()
             shutil.rmtree(path, ignore_errors=True)
             raise
         return vault
@@ -246,7 +252,7 @@ class Vault:
             header = replace(header, failures=0)
             header.write(path / HEADER_FILE)
         try:
-            vault = cls(path, conn, header, slot, content, kek)
+            vault = cls(SQLCipherStorage(conn), path, header, slot, content, kek)
         except sqlcipher3.DatabaseError:  # a page the first reads need failed its HMAC
             raise _damaged(conn, db) from None
         if header.restored & (1 << content.db_index):
@@ -272,7 +278,7 @@ class Vault:
             slot = int(conn.execute("SELECT value FROM meta WHERE key = 'slot'").fetchone()[0])
             spare_db = conn.execute("SELECT value FROM meta WHERE key = 'spare_db'").fetchone()
             peer = int(spare_db[0]) if spare_db is not None else (idx + 1) % len(DB_FILES)
-            return cls(path, conn, header, slot, SlotContent(idx, master_key, os.urandom(32), peer))
+            return cls(SQLCipherStorage(conn), path, header, slot, SlotContent(idx, master_key, os.urandom(32), peer))
         raise WrongPassphrase("error.share_wrong_vault")
 
     def close(self) -> None:
@@ -285,13 +291,13 @@ class Vault:
         keep: see :mod:`halqa.vault.decoy` and docs/threat-model.md.
         """
         with self._lock:
-            if self.conn is None:
+            if self.conn is None or self._storage is None:
                 return
             from halqa.vault import decoy
 
             applied = decoy.migrations(self.conn) if self._content is not None else {}
-            self.conn.close()
-            self.conn = None
+            self._storage.close()
+            self.conn = self._storage = None
             if self._content is not None:
                 decoy.after_close(self, applied)
 
@@ -301,10 +307,10 @@ class Vault:
         hold a vault open (the web's panic button)."""
         with self._lock:
             outside: list[Path] = []
-            if self.conn is not None:
+            if self.conn is not None and self._storage is not None:
                 outside = [Path(p) for (p,) in self.conn.execute("SELECT path FROM outside_files")]
-                self.conn.close()
-                self.conn = None
+                self._storage.close()
+                self.conn = self._storage = None
         panic(self.path, outside)
 
     def __enter__(self) -> Vault:
@@ -315,22 +321,27 @@ class Vault:
 
     # ------------------------------------------------------------------ small helpers
     def meta(self, key: str, default: Any = None) -> Any:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return default if row is None else row[0]
+        """A metadata value of this vault (``default`` when unset)."""
+        value = self.storage.meta(key)
+        return default if value is None else value
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Set a metadata value (in the open transaction, or in one of its own)."""
+        with self._tx():
+            self.storage.set_meta(key, value)
 
     def _set_meta(self, key: str, value: Any) -> None:
-        self.conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                          (key, value))
+        self.storage.set_meta(key, value)
 
     def _secret(self, name: str) -> bytes:
-        row = self.conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
-        if row is None:
+        value = self.storage.secret(name)
+        if value is None:
             raise VaultCorrupt("error.corrupt")
-        return bytes(row[0])
+        return value
 
     @property
     def header(self) -> Header:
-        return self._header
+        return self._file_header
 
     @property
     def _slot_content(self) -> SlotContent:
@@ -349,11 +360,11 @@ class Vault:
         """This device's X25519 secret key (sealing bundles to it)."""
         return self._secret("x25519_key")
 
-    def _device_row(self, pubkey: bytes) -> int:
+    def device_row(self, pubkey: bytes) -> int:
+        """The storage's row id of a device, added if new (inside a write transaction)."""
         rowid = self._device_rowid.get(pubkey)
         if rowid is None:
-            cur = self.conn.execute("INSERT INTO devices (pubkey) VALUES (?)", (pubkey,))
-            rowid = self._device_rowid[pubkey] = cur.lastrowid
+            rowid = self._device_rowid[pubkey] = self.storage.add_device(pubkey)
         return rowid
 
     # ------------------------------------------------------------------ writing
@@ -378,23 +389,25 @@ class Vault:
             if self._writer is not None:
                 yield self._writer
                 return
-            self._check_open()
+            store = self.storage
             saved = self.hlc.last
-            self.conn.execute("BEGIN IMMEDIATE")
+            store.begin()
             writer = self._writer = Writer(self)
             try:
                 yield writer
                 writer._finish()
-                self.conn.execute("COMMIT")
+                store.commit()
             except BaseException as exc:
                 self.hlc.last = saved
-                _rollback(self.conn, exc)
+                # a device added in the failed transaction is gone with it
+                self._device_rowid = {k: v for k, v in self._device_rowid.items() if v <= writer.known_devices}
+                store.rollback(exc)
                 raise
             finally:
                 self._writer = None
 
     def _check_open(self) -> None:
-        if self.conn is None:
+        if self._storage is None:
             raise VaultLocked("error.closed")
 
     # ------------------------------------------------------------------ reading
@@ -412,90 +425,105 @@ class Vault:
 
     def events(self, kinds: Iterable[str] | None = None, after: int = 0) -> Iterator[Event]:
         """Events in the vault's total order ``(hlc, id)``, optionally of some kinds only."""
-        self._check_open()
-        sql = ("SELECT e.eid, e.kind, d.pubkey, e.hlc, e.body, c.cid FROM events e "
-               "JOIN devices d ON d.id = e.device LEFT JOIN commits c ON c.id = e.commit_id "
-               "WHERE e.id > ?")
-        args: list[Any] = [after]
-        if kinds is not None:
-            kinds = list(kinds)
-            sql += f" AND e.kind IN ({', '.join('?' * len(kinds))})"
-            args += kinds
-        for eid, kind, dev, hlc, body, cid in self.conn.execute(sql + " ORDER BY e.hlc, e.eid", args):
-            yield Event(eid, kind, dev, hlc, decode_payload(kind, body), cid)
+        rows = self.storage.events(None if kinds is None else list(kinds), after)
+        for eid, kind, dev, hlc, body, cid in rows:
+            yield Event(bytes(eid), kind, bytes(dev), hlc, decode_payload(kind, body), None if cid is None else bytes(cid))
 
     def count_events(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        """How many events the vault holds."""
+        return self.storage.count_events()
 
     def info(self) -> dict[str, Any]:
         """What the vault holds, without showing anything a checkpoint should not see."""
-        kinds = {r[0]: r[1] for r in self.conn.execute(
-            "SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind")}
-        size = sum((self.path / n).stat().st_size for n in (*DB_FILES, HEADER_FILE))
-        return {
+        store = self.storage
+        out: dict[str, Any] = {
             "events": self.count_events(),
-            "commits": self.conn.execute("SELECT count(*) FROM commits").fetchone()[0],
+            "commits": store.count_commits(),
             "devices": len(self._device_rowid),
             "created": self.meta("created"),
-            "schema": int(self.conn.execute("SELECT max(version) FROM migrations").fetchone()[0]),
+            "schema": store.schema_version(),
             "vault_id": self.meta("vault_id"),
             "device": self.device_id.hex()[:16],
-            "kinds": kinds,
+            "kinds": store.kind_counts(),
             "projections": sorted(p.name for p in self._projections),
-            "kdf": {"algorithm": "argon2id", "time_cost": self._header.kdf.time_cost,
-                    "memory_kib": self._header.kdf.memory_kib, "lanes": self._header.kdf.lanes},
-            "wipe_after": self._header.wipe_after,
-            "bytes": size,
         }
+        if self._header is not None:
+            out |= {"kdf": {"algorithm": "argon2id", "time_cost": self._header.kdf.time_cost,
+                            "memory_kib": self._header.kdf.memory_kib, "lanes": self._header.kdf.lanes},
+                    "wipe_after": self._header.wipe_after,
+                    "bytes": sum((self.path / n).stat().st_size for n in (*DB_FILES, HEADER_FILE))}
+        return out
 
     # ------------------------------------------------------------------ projections
     @contextmanager
     def _tx(self) -> Iterator[None]:
         """A write transaction, or nothing if one is already open (joins it)."""
         with self._lock:
-            if self.conn.in_transaction:
+            store = self.storage
+            if store.in_transaction:
                 yield
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
+            store.begin()
             try:
                 yield
-                self.conn.execute("COMMIT")
+                store.commit()
             except BaseException as exc:
-                _rollback(self.conn, exc)
+                store.rollback(exc)
                 raise
 
     def _sync_projections(self) -> None:
         """Create missing projections, rebuild changed ones, catch up lagging ones."""
-        registered = self._registered_projections()
-        stored = {r[0]: r for r in self.conn.execute("SELECT name, version, upto FROM projections")}
+        registered = self.kept_projections()
+        stored = self.storage.projection_states()
         self._projections = registered
         self._by_kind = {}
         for p in registered:
             for k in p.kinds:
                 self._by_kind.setdefault(k, []).append(p)
-        top = self._top()
+        top = self.last_event_id()
+        lagging: list[tuple[Projection, int]] = []
         for p in registered:
             row = stored.get(p.name)
-            if row is None or row[1] != p.version:
+            if row is None or row[0] != p.version:
                 with self._tx():
                     self._rebuild_body(p)
-            elif row[2] < top:
-                with self._tx():
+            elif row[1] < top:
+                lagging.append((p, row[1]))
+        if not lagging:
+            return
+        # One look at what arrived: a projection none of whose kinds did only moves its mark
+        # (on a server each skipped catch-up saves several round trips per import).
+        fresh = self.storage.kinds_after(min(upto for _, upto in lagging))
+        with self._tx():
+            idle = [p.name for p, _ in lagging if not p.kinds & fresh]
+            if idle:
+                self.storage.advance_projections(top, idle, (), 0, b"")
+            for p, _ in lagging:
+                if p.kinds & fresh:
                     self._catch_up_body(p)
 
-    def _registered_projections(self) -> list[Projection]:
-        """The projections this vault keeps (all registered; a store may keep fewer)."""
-        return registered_projections()
+    def kept_projections(self) -> list[Projection]:
+        """The projections this vault keeps (every registered one, unless it was opened with fewer)."""
+        return [p for p in registered_projections() if self._keep is None or p.name in self._keep]
 
-    def _top(self) -> int:
-        return self.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+    def last_event_id(self) -> int:
+        """The id of the newest event stored (0 for none): it changes with every write, so caches
+        of derived results key on it."""
+        return self.storage.top()
+
+    def rebuild_folding(self, kinds: Iterable[str]) -> None:
+        """Inside an open write transaction: rebuild every projection that folds any of ``kinds``
+        (after their events' bodies were filled in or purged)."""
+        kinds = set(kinds)
+        for p in self._projections:
+            if p.kinds & kinds:
+                self._rebuild_body(p)
 
     def _rebuild_body(self, p: Projection) -> None:
         p.drop(self.conn)
         p.create(self.conn)
         last = self._replay(p, after=0, kinds=p.kinds)
-        self.conn.execute("INSERT OR REPLACE INTO projections VALUES (?, ?, ?, ?, ?)",
-                          (p.name, p.version, self._top(), last[0], last[1]))
+        self.storage.set_projection(p.name, p.version, self.last_event_id(), last[0], last[1])
 
     def _replay(self, p: Projection, after: int, kinds: Iterable[str]) -> tuple[int, bytes]:
         last: tuple[int, bytes] = (0, b"")
@@ -513,21 +541,16 @@ class Vault:
     def _catch_up_body(self, p: Projection) -> None:
         """Apply events added since the projection last looked (e.g. by an import); if any of
         them sorts before what it already applied, fold everything again from the start."""
-        upto, last_hlc, last_eid = self.conn.execute(
-            "SELECT upto, last_hlc, last_eid FROM projections WHERE name = ?", (p.name,)).fetchone()
-        kinds = list(p.kinds)
-        marks = ", ".join("?" * len(kinds))
-        first = self.conn.execute(
-            f"SELECT hlc, eid FROM events WHERE id > ? AND kind IN ({marks}) ORDER BY hlc, eid LIMIT 1",
-            (upto, *kinds)).fetchone()
-        if first is not None and (first[0], bytes(first[1])) < (last_hlc, bytes(last_eid)):
+        upto, last_hlc, last_eid = self.storage.projection_position(p.name)
+        kinds = sorted(p.kinds)
+        first = self.storage.first_after(upto, kinds)
+        if first is not None and first < (last_hlc, last_eid):
             self._rebuild_body(p)
             return
         last = self._replay(p, after=upto, kinds=kinds)
         if last == (0, b""):
-            last = (last_hlc, bytes(last_eid))
-        self.conn.execute("UPDATE projections SET upto = ?, last_hlc = ?, last_eid = ? WHERE name = ?",
-                          (self._top(), last[0], last[1], p.name))
+            last = (last_hlc, last_eid)
+        self.storage.set_projection(p.name, p.version, self.last_event_id(), last[0], last[1])
 
     def rebuild(self, names: Iterable[str] | None = None) -> dict[str, str]:
         """Re-derive projections from the log; return each one's content digest."""
@@ -551,7 +574,13 @@ class Vault:
 
     # ------------------------------------------------------------------ passphrases and slots
     def _kek_for(self, passphrase: str) -> bytes:
-        return derive_kek(passphrase, self._header.salt, self._header.kdf)
+        return derive_kek(passphrase, self._file_header.salt, self._file_header.kdf)
+
+    @property
+    def _file_header(self) -> Header:
+        if self._header is None:
+            raise RuntimeError("this vault has no header: its storage is a server")
+        return self._header
 
     def _write_header(self, header: Header) -> None:
         header.write(self.path / HEADER_FILE)
@@ -560,10 +589,10 @@ class Vault:
     def change_passphrase(self, new_passphrase: str) -> None:
         """Rewrap this vault's key slot under a new passphrase (the data is not re-encrypted)."""
         kek = self._kek_for(new_passphrase)
-        other = self._header.open_slot(kek)
+        other = self._file_header.open_slot(kek)
         if other is not None and other[0] != self._slot:
             raise InvalidInput("error.passphrase_in_use")
-        self._write_header(self._header.with_slot(self._slot, kek, self._slot_content))
+        self._write_header(self._file_header.with_slot(self._slot, kek, self._slot_content))
         self._kek = kek
 
     def set_duress(self, duress_passphrase: str, destroy: bool = False) -> None:
@@ -580,7 +609,7 @@ class Vault:
         if self._kek is None:
             raise InvalidInput("error.duress_needs_passphrase")
         kek = self._kek_for(duress_passphrase)
-        if self._header.open_slot(kek) is not None:
+        if self._file_header.open_slot(kek) is not None:
             raise InvalidInput("error.passphrase_in_use")
         content = self._slot_content
         decoy_slot = int(self.meta("spare_slot"))
@@ -597,7 +626,7 @@ class Vault:
         decoy_content = SlotContent(content.peer_index, content.peer_key, os.urandom(32),
                                     3 - content.db_index - content.peer_index,
                                     FLAG_DESTROY_ON_OPEN if destroy else 0, self._slot if destroy else NO_SLOT)
-        header = self._header.with_slot(self._slot, self._kek, content).with_slot(decoy_slot, kek, decoy_content)
+        header = self._file_header.with_slot(self._slot, self._kek, content).with_slot(decoy_slot, kek, decoy_content)
         self._write_header(header)
         self._content = content
 
@@ -605,7 +634,7 @@ class Vault:
         """Destroy the vault after ``failures`` wrong passphrases in a row (0 turns it off)."""
         if not 0 <= failures <= 1000:
             raise InvalidInput("error.wipe_after_range")
-        self._write_header(replace(self._header, wipe_after=failures, failures=0).sealed(self._secret("header_key")))
+        self._write_header(replace(self._file_header, wipe_after=failures, failures=0).sealed(self._secret("header_key")))
 
     def _after_restore(self) -> None:
         """First open of a database restored from a backup: the backup rewound this device's
@@ -614,12 +643,13 @@ class Vault:
         peers already hold (they would see a fork)."""
         with self._tx():
             self._set_meta("seq", int(self.meta("seq")) + RESTORE_SEQ_JUMP)
-        self._write_header(replace(self._header, restored=self._header.restored & ~(1 << self._slot_content.db_index)))
+        self._write_header(replace(self._file_header, restored=self._file_header.restored & ~(1 << self._slot_content.db_index)))
 
     def restore_slot(self, passphrase: str) -> None:
         """After recovery from shares: write this vault's slot under ``passphrase``."""
         self._kek = self._kek_for(passphrase)
-        self._write_header(self._header.with_slot(self._slot, self._kek, self._slot_content).sealed(self._secret("header_key")))
+        header = self._file_header.with_slot(self._slot, self._kek, self._slot_content)
+        self._write_header(header.sealed(self._secret("header_key")))
 
 
 class Writer:
@@ -627,15 +657,14 @@ class Writer:
 
     def __init__(self, vault: Vault) -> None:
         self.v = vault
-        conn = vault.conn
+        self.store = store = vault.storage
+        self.known_devices = max(vault._device_rowid.values(), default=0)
         self.seq = int(vault.meta("seq")) + 1
-        self.dev = vault._device_row(vault.device_id)
-        cur = conn.execute("INSERT INTO commits (device, seq, hlc, n) VALUES (?, ?, 0, 0)",
-                           (self.dev, self.seq))
-        self.commit_row = cur.lastrowid
+        self.dev = vault.device_row(vault.device_id)
+        self.commit_row = store.open_commit(self.dev, self.seq)
         self.device_id = vault.device_id
         # The write lock is held: this commit's events get the next contiguous ids.
-        self.first_event = vault._top() + 1
+        self.first_event = vault.last_event_id() + 1
         self.hashes: list[bytes] = []
         self.buffer: list[tuple[Any, ...]] = []
         self.pending: list[Event] = []
@@ -659,51 +688,35 @@ class Writer:
         if not self.buffer:
             return
         conn = self.v.conn
-        conn.executemany("INSERT INTO events (eid, commit_id, kind, device, hlc, body) "
-                         "VALUES (?, ?, ?, ?, ?, ?)", self.buffer)
+        self.store.append_events(self.buffer)
         per_projection: dict[str, tuple[Projection, list[Event]]] = {}
         for ev in self.pending:
             for p in self.v._by_kind.get(ev.kind, ()):
                 per_projection.setdefault(p.name, (p, []))[1].append(ev)
         for p, events in per_projection.values():
             p.apply_many(conn, events)
-        touched = per_projection.keys()
         last = self.pending[-1]
-        top = conn.execute("SELECT max(id) FROM events").fetchone()[0]
-        # Every projection has now seen every event up to `top`; the ones that took events
+        # Every projection has now seen every event up to the top; the ones that took events
         # also move their last applied position.
-        conn.execute("UPDATE projections SET upto = ?", (top,))
-        for name in touched:
-            conn.execute("UPDATE projections SET last_hlc = ?, last_eid = ? WHERE name = ?",
-                         (last.hlc, last.id, name))
+        kept = None if self.v._keep is None else sorted(self.v._keep)
+        self.store.advance_projections(self.store.top(), kept, per_projection.keys(), last.hlc, last.id)
         self.buffer.clear()
         self.pending.clear()
 
     def _finish(self) -> None:
         self.flush()
-        conn = self.v.conn
         if not self.hashes:
-            conn.execute("DELETE FROM commits WHERE id = ?", (self.commit_row,))
+            self.store.drop_commit(self.commit_row)
             return
         commit = Commit(self.v.device_id, self.seq, self.top_hlc, tuple(self.hashes)).sign(self.v.device_key)
-        conn.execute("UPDATE commits SET cid = ?, hlc = ?, n = ?, signature = ?, first_event = ?, last_event = ? "
-                     "WHERE id = ?", (commit.id, commit.hlc, len(self.hashes), commit.signature,
-                                      self.first_event, self.first_event + len(self.hashes) - 1, self.commit_row))
+        self.store.seal_commit(self.commit_row, commit.id, commit.hlc, len(self.hashes), commit.signature,
+                               self.first_event, self.first_event + len(self.hashes) - 1)
         self.v._set_meta("seq", self.seq)
         self.v._set_meta("hlc", self.v.hlc.last)
         self.v.session_events += len(self.hashes)
 
 
 # ---------------------------------------------------------------------- file helpers
-def _rollback(conn: Any, exc: BaseException) -> None:
-    """Roll back a failed write; raise :class:`DiskFull` if the disk filled up (SQLite has then
-    rolled back by itself, and a second rollback would hide the reason)."""
-    if conn.in_transaction:
-        conn.execute("ROLLBACK")
-    if isinstance(exc, sqlcipher3.OperationalError) and "full" in str(exc):
-        raise DiskFull() from None
-
-
 def _damaged(conn: Any, db: Path) -> VaultCorrupt:
     """The error for a database whose pages fail their HMAC (bit rot, a bad sector, tampering),
     naming the file and the pages; closes ``conn``. Pages past the database's end are the random

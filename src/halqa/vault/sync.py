@@ -21,9 +21,10 @@ import msgspec
 from halqa.errors import InvalidInput, VaultCorrupt
 from halqa.vault.authz import MAX_CLOCK, Approved, Grant, authorise
 from halqa.vault.events import Commit, body_hash, event_hash, register_kind
+from halqa.vault.storage import Storage
 from halqa.vault.store import Vault
 
-__all__ = ["CommitRecord", "EventRecord", "Redact", "export_commits", "heads", "ingest", "redact"]
+__all__ = ["CommitRecord", "EventRecord", "Redact", "export_commits", "heads", "ingest", "redact", "verify_commit"]
 
 
 class Redact(msgspec.Struct):
@@ -71,11 +72,7 @@ def heads(vault: Vault) -> dict[bytes, int]:
     Contiguous, not highest: a vault restored from a backup skips its own sequence ahead, and
     must still be sent the commits the original device made after the backup.
     """
-    return {bytes(r[0]): r[1] for r in vault.query(
-        "SELECT d.pubkey, max(s.seq) FROM ("
-        "  SELECT device, seq, row_number() OVER (PARTITION BY device ORDER BY seq) AS rn"
-        "  FROM (SELECT DISTINCT device, seq FROM commits WHERE cid IS NOT NULL)) s "
-        "JOIN devices d ON d.id = s.device WHERE s.seq = s.rn GROUP BY d.pubkey")}
+    return vault.storage.heads()
 
 
 def export_commits(vault: Vault, have: dict[bytes, int] | None = None,
@@ -88,23 +85,26 @@ def export_commits(vault: Vault, have: dict[bytes, int] | None = None,
     have = have or {}
     wanted = set(kinds) if kinds is not None else None
     out: list[CommitRecord] = []
-    rows = vault.query("SELECT d.pubkey, c.seq, c.hlc, c.signature, c.first_event, c.last_event FROM commits c "
-                       "JOIN devices d ON d.id = c.device WHERE c.cid IS NOT NULL ORDER BY c.hlc, c.id")
-    for device, seq, hlc, sig, first, last in rows:
-        device = bytes(device)
+    store = vault.storage
+    for device, seq, hlc, sig, first, last in store.signed_commits():
         if seq <= have.get(device, 0):
             continue
         events = []
-        for eid, kind, ehlc, stored_hash, body in vault.query(
-                "SELECT eid, kind, hlc, body_hash, body FROM events WHERE id BETWEEN ? AND ? ORDER BY id", (first, last)):
-            bh = bytes(stored_hash) if body is None else body_hash(body)
+        for eid, kind, ehlc, stored_hash, body in store.event_range(first, last):
             keep = body is not None and (wanted is None or kind in wanted)
-            events.append(EventRecord(bytes(eid), kind, ehlc, bh, bytes(body) if keep else None))
-        out.append(CommitRecord(device, seq, hlc, bytes(sig), events))
+            if body is None:
+                bh = bytes(stored_hash or b"")
+            else:
+                bh, body = body_hash(bytes(body)), bytes(body)
+            events.append(EventRecord(bytes(eid), kind, ehlc, bh, body if keep else None))
+        out.append(CommitRecord(device, seq, hlc, sig, events))
     return out
 
 
-def _verify(rec: CommitRecord) -> None:
+def verify_commit(rec: CommitRecord) -> None:
+    """Raise unless ``rec`` is intact: its clocks in range (:class:`InvalidInput`), its device's
+    signature over its events' hashes, and every body it carries matching its hash
+    (:class:`VaultCorrupt`). Who may author it is :func:`halqa.vault.authz.authorise`'s question."""
     # A signed commit may carry a negative clock (an informant's device signs what it likes):
     # refuse it before packing it for the signature check, where it would crash (found by fuzz/).
     if not (0 <= rec.seq <= MAX_CLOCK and 0 <= rec.hlc <= MAX_CLOCK and all(0 <= e.hlc <= MAX_CLOCK for e in rec.events)):
@@ -131,74 +131,59 @@ def ingest(vault: Vault, records: Approved | Iterable[CommitRecord],
     new_commits = new_events = 0
     refill: set[str] = set()
     with vault.transaction():
-        conn = vault.conn
+        store = vault.storage
         for rec in records:
-            dev = vault._device_row(rec.device)
+            dev = vault.device_row(rec.device)
             cid = rec.commit().id
-            if conn.execute("SELECT 1 FROM commits WHERE cid = ?", (cid,)).fetchone():
+            if store.has_commit(cid):
                 # Known commit; it may carry bodies we were sent without before.
                 for e in rec.events:
-                    if e.body is not None and not conn.execute("SELECT 1 FROM redacted WHERE eid = ?", (e.id,)).fetchone() \
-                            and _fill_body(vault, e, e.body):
+                    if e.body is not None and not store.is_redacted(e.id) and _fill_body(store, e, e.body):
                         refill.add(e.kind)
                 continue
-            cur = conn.execute("INSERT INTO commits (cid, device, seq, hlc, n, signature, received) "
-                               "VALUES (?, ?, ?, ?, ?, ?, 1)",
-                               (cid, dev, rec.seq, rec.hlc, len(rec.events), rec.signature))
-            commit_row = cur.lastrowid
+            commit_row = store.add_commit(cid, dev, rec.seq, rec.hlc, len(rec.events), rec.signature)
             new_commits += 1
-            first = vault._top() + 1
+            first = store.top() + 1
             for e in rec.events:
                 body = e.body
-                if body is not None and conn.execute("SELECT 1 FROM redacted WHERE eid = ?", (e.id,)).fetchone():
+                if body is not None and store.is_redacted(e.id):
                     body = None
-                if body is not None and _fill_body(vault, e, body):
+                if body is not None and _fill_body(store, e, body):
                     refill.add(e.kind)
                     continue
-                done = conn.execute("INSERT OR IGNORE INTO events (eid, commit_id, kind, device, hlc, body, body_hash) "
-                                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                    (e.id, commit_row, e.kind, dev, e.hlc, body, None if body is not None else e.body_hash))
-                new_events += done.rowcount
+                new_events += store.add_event(e.id, commit_row, e.kind, dev, e.hlc, body,
+                                              None if body is not None else e.body_hash)
                 vault.hlc.observe(e.hlc)
                 if e.kind == "vault.redact" and body is not None:
                     _purge(vault, msgspec.msgpack.decode(body[16:], type=Redact).targets, e.id)
-            conn.execute("UPDATE commits SET first_event = ?, last_event = ? WHERE id = ?",
-                         (first, vault._top(), commit_row))
-        vault._set_meta("hlc", vault.hlc.last)
-        for p in vault._projections:
-            if p.kinds & refill:
-                vault._rebuild_body(p)
-        vault._sync_projections()
+            store.set_commit_events(commit_row, first, store.top())
+        vault.set_meta("hlc", vault.hlc.last)
+        vault.rebuild_folding(refill)
+        vault.refresh()
     return {"commits": new_commits, "events": new_events, "duplicates": len(records) - new_commits,
             "filled": len(refill)}
 
 
-def _fill_body(vault: Vault, e: EventRecord, body: bytes) -> bool:
+def _fill_body(store: Storage, e: EventRecord, body: bytes) -> bool:
     """An event we hold without its body (it came in a ``kinds``-filtered export) now arrives
     with it: store the body if it matches the hash we kept. Returns whether it did."""
-    row = vault.conn.execute("SELECT id, body_hash FROM events WHERE hlc = ? AND eid = ? AND body IS NULL",
-                             (e.hlc, e.id)).fetchone()
-    if row is None or row[1] is None or bytes(row[1]) != body_hash(body):
+    row = store.bodiless(e.hlc, e.id)
+    if row is None or row[1] is None or row[1] != body_hash(body):
         return False
-    vault.conn.execute("UPDATE events SET body = ?, body_hash = NULL WHERE id = ?", (body, row[0]))
+    store.fill_body(row[0], body)
     return True
 
 
 def _purge(vault: Vault, targets: list[tuple[int, bytes]], by: bytes) -> set[str]:
     """Delete the bodies of ``targets``; rebuild the projections that had folded them in."""
-    conn = vault.conn
+    store = vault.storage
     kinds: set[str] = set()
     for hlc, eid in targets:
-        conn.execute("INSERT OR IGNORE INTO redacted VALUES (?, ?)", (eid, by))
-        row = conn.execute("SELECT kind, body FROM events WHERE hlc = ? AND eid = ? AND body IS NOT NULL",
-                           (hlc, eid)).fetchone()
-        if row is not None:
-            kinds.add(row[0])
-            conn.execute("UPDATE events SET body = NULL, body_hash = ? WHERE hlc = ? AND eid = ?",
-                         (body_hash(row[1]), hlc, eid))
-    for p in vault._projections:
-        if p.kinds & kinds:
-            vault._rebuild_body(p)
+        store.mark_redacted(eid, by)
+        kind = store.purge_body(hlc, eid, body_hash)
+        if kind is not None:
+            kinds.add(kind)
+    vault.rebuild_folding(kinds)
     return kinds
 
 
@@ -211,9 +196,8 @@ def redact(vault: Vault, ids: Iterable[bytes], reason: str = "") -> int:
     if not ids:
         raise InvalidInput("error.nothing_to_redact")
     with vault.transaction() as tx:
-        # A scan: redaction is rare, and events are indexed by (hlc, id), not id alone.
-        targets = [(r[0], bytes(r[1])) for r in vault.query(
-            f"SELECT hlc, eid FROM events WHERE body IS NOT NULL AND eid IN ({', '.join('?' * len(ids))})", ids)]
+        tx.flush()
+        targets = vault.storage.live_events(ids)
         if not targets:
             raise InvalidInput("error.nothing_to_redact")
         ev = tx.append("vault.redact", Redact(targets=targets, reason=reason))

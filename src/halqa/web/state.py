@@ -107,8 +107,7 @@ class WebState:
         with self._lock:
             if vault is not self.vault:  # not the open vault (should not happen): never share
                 return compute()
-            row = vault.query_one("SELECT coalesce(max(id), 0) FROM events")
-            top = int(row[0]) if row is not None else 0
+            top = vault.last_event_id()
             if top != self._results_top:
                 self._results.clear()
                 self._results_top = top
