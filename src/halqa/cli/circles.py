@@ -138,7 +138,7 @@ def form_cmd(
     mix: Annotated[Optional[str], typer.Option("--mix", help="Group label to mix inside circles (e.g. sect).")] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Record the circles in the vault.")] = False,
     fresh: Annotated[bool, typer.Option("--fresh", help="Ignore existing circles (default: re-form, changing few).")] = False,
-    method: Annotated[Optional[str], typer.Option("--method", help="First pass: leiden or metis (default: best of both).")] = None,
+    method: Annotated[Optional[str], typer.Option("--method", help="First pass: greedy, leiden or metis (default: best).")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (for repeatable results).")] = None,
     exact: Annotated[Optional[bool], typer.Option("--exact/--no-exact", help="CP-SAT optimum or bound (default: n <= 40).")] = None,
 ) -> None:
