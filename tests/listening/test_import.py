@@ -64,6 +64,7 @@ def test_nothing_half_written_when_the_commit_fails(vault, monkeypatch):
         return real(self, kind, payload)
 
     monkeypatch.setattr(Writer, "append", flaky)
+    monkeypatch.setattr("halqa.listening.importer.BATCH", 1)  # one batch event per row: the third one fails
     with pytest.raises(OSError):
         L.import_grievances(vault, CSV)
     monkeypatch.setattr(Writer, "append", real)

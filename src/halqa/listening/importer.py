@@ -17,19 +17,24 @@ from __future__ import annotations
 import csv
 import io
 import json
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from halqa.errors import InvalidInput
-from halqa.listening.records import GrievancePut, Vocabulary, build_grievance
+from halqa.listening.records import GrievanceBatch, GrievancePut, Vocabulary, build_grievance, new_grievance_ids
 from halqa.vault import Vault
 
 __all__ = ["COLUMNS", "ImportReport", "import_grievances", "parse_rows"]
 
 COLUMNS: tuple[str, ...] = ("text", "themes", "place", "day", "groups", "tone", "count")
 _NULLS = {"", "n/a", "na", "null", "none", "-"}
+
+
+#: Grievances per ``listening_grievance.batch`` event (the ledger's imports use the same size).
+BATCH = 5000
 
 
 @dataclass
@@ -45,8 +50,10 @@ class ImportReport:
 
 
 def _clean(value: Any) -> Any:
-    if isinstance(value, str) and value.strip().lower() in _NULLS:
-        return None
+    if isinstance(value, str):
+        bare = value.strip()
+        if len(bare) <= 4 and bare.lower() in _NULLS:  # the longest null is "none"
+            return None
     return value
 
 
@@ -161,21 +168,23 @@ def import_grievances(vault: Vault, source: str | Path, fmt: str | None = None, 
     rows, bad = parse_rows(text, fmt)
     vocab = Vocabulary(vault)
     good: list[GrievancePut] = []
-    for line, row in rows:
+    ids = new_grievance_ids(len(rows))
+    for (line, row), gid in zip(rows, ids, strict=True):
         cells = {k: _clean(v) for k, v in row.items()}
         try:
             good.append(build_grievance(vocab, themes=cells.get("themes"), place=cells.get("place") or "",
                                         day=cells.get("day") or "", text=cells.get("text"), groups=cells.get("groups"),
-                                        tone=cells.get("tone"), count=cells.get("count"), today=today))
+                                        tone=cells.get("tone"), count=cells.get("count"), today=today, gid=gid))
         except InvalidInput as err:
             bad.append({"line": line, "error": err.msg_id, "params": err.params})
         except (TypeError, ValueError, AttributeError) as exc:
             bad.append({"line": line, "error": "listening.import_bad_value", "params": {"detail": str(exc)}})
+    batch = "gb-" + secrets.token_hex(6)
     report = ImportReport(rejected=sorted((_render(b) for b in bad), key=lambda b: b["line"]))
     if good:
         with vault.transaction() as tx:
-            for put in good:
-                tx.append("listening_grievance.put", put)
+            for lo in range(0, len(good), BATCH):
+                tx.append("listening_grievance.batch", GrievanceBatch(id=f"{batch}-{lo // BATCH}", items=good[lo:lo + BATCH]))
     report.kept = len(good)
     report.ids = [g.id for g in good]
     return report
