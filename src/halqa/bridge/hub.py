@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import secrets
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -279,8 +279,8 @@ def hub_projections() -> list[Projection]:
 
 
 
-def import_many(store: Vault, files: Iterable[str | Path | bytes], accept: Sequence[str] = ("aggregates",)
-                ) -> dict[str, Any]:
+def import_many(store: Vault, files: Iterable[str | Path | bytes], accept: Sequence[str] = ("aggregates",),
+                progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Import many bundles (into a hub or a vault): each one verified and merged on its own, bad
     ones reported with their reason and skipped, good ones kept. By default only aggregate
     bundles are taken, so no circle's member data lands on a hub by mistake."""
@@ -288,7 +288,10 @@ def import_many(store: Vault, files: Iterable[str | Path | bytes], accept: Seque
     from halqa.errors import HalqaError
 
     out: dict[str, Any] = {"imported": 0, "commits_new": 0, "commits_known": 0, "events_new": 0, "rejected": []}
+    files = list(files)
     for i, f in enumerate(files):
+        if progress is not None:
+            progress(i, len(files))
         try:
             res = import_bundle(store, f, accept=accept)
         except HalqaError as err:

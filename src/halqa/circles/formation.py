@@ -32,7 +32,7 @@ import math
 import random
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -760,7 +760,8 @@ def _run(g: TrustGraph, obj: Objective, min_size: int, max_size: int, method: st
 def form(g: TrustGraph, min_size: int = 5, max_size: int = 7, mix: str | None = None, *,
          existing: dict[str, Sequence[str]] | None = None, methods: Sequence[str] | None = None,
          weights: Weights | None = None, seed: int = 2026, time_limit: float = 25.0,
-         exact: bool | None = None, exact_time: float = 10.0, restarts: int | None = None) -> Formation:
+         exact: bool | None = None, exact_time: float = 10.0, restarts: int | None = None,
+         progress: Callable[[int, int], None] | None = None) -> Formation:
     """Partition members into circles of ``min_size..max_size`` (see the module docstring).
 
     ``mix`` names a group label to mix inside circles; ``existing`` maps circle ids to member
@@ -768,6 +769,7 @@ def form(g: TrustGraph, min_size: int = 5, max_size: int = 7, mix: str | None = 
     (default all three up to 5,000 members, ``"greedy"`` beyond), each run ``restarts`` times with
     different seeds (default 6 up to 1,000 members, 4 up to 5,000, else 1); the best result is kept.
     ``exact`` (default: up to 40 members) also solves the CP-SAT model for the optimum or a bound.
+    ``progress(done, total)`` is told after each run.
     """
     if not 2 <= min_size <= max_size or max_size > 50:
         raise InvalidInput("circles.bad_sizes", min=min_size, max=max_size)
@@ -791,6 +793,8 @@ def form(g: TrustGraph, min_size: int = 5, max_size: int = 7, mix: str | None = 
         lat, ids, changed = _run(g, obj, min_size, max_size, method, seed + 101 * r + i, idx_existing,
                                  time.monotonic() + max(share, 0.5))
         score = lat.total()
+        if progress is not None:
+            progress(i + 1, len(runs))
         if best is None or score > best[0] + 1e-12:
             best = (score, lat, ids, changed, method)
     assert best is not None

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from halqa.cli.common import cols, console, emit, joined, label, named, open_vault
+from halqa.cli.common import cols, console, emit, joined, label, named, open_vault, progress
 from halqa.errors import InvalidInput
 from halqa.i18n import current_language, t
 from halqa.vault.outside import remember
@@ -64,7 +64,8 @@ def member_import(file: Annotated[Path, typer.Argument(help="CSV: header 'pseudo
     from halqa.circles import import_members
 
     with open_vault() as vault:
-        report = import_members(vault, file)
+        with progress("progress.import_members") as step:
+            report = import_members(vault, file, progress=step)
     _finish_import(report)
 
 
@@ -98,7 +99,8 @@ def vouch(
 
     if len(args) == 2 and args[0] == "import":
         with open_vault() as vault:
-            report = import_vouches(vault, Path(args[1]), directed=directed)
+            with progress("progress.import_vouches") as step:
+                report = import_vouches(vault, Path(args[1]), directed=directed, progress=step)
         _finish_import(report)
         return
     if len(args) != 2:
@@ -146,7 +148,9 @@ def form_cmd(
     from halqa.circles import form_circles
 
     with open_vault() as vault:
-        result = form_circles(vault, min_size, max_size, mix, apply=apply, fresh=fresh, method=method, seed=seed, exact=exact)
+        with progress("progress.form") as step:
+            result = form_circles(vault, min_size, max_size, mix, apply=apply, fresh=fresh, method=method, seed=seed,
+                                  exact=exact, progress=step)
     emit(result, _form_human)
 
 

@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -30,6 +31,8 @@ from halqa.vault import Vault
 __all__ = ["COLUMNS", "ImportReport", "import_grievances", "parse_rows"]
 
 COLUMNS: tuple[str, ...] = ("text", "themes", "place", "day", "groups", "tone", "count")
+#: ``progress(done, total)``: told how far a long call is (the command line draws a bar).
+Progress = Callable[[int, int], None]
 _NULLS = {"", "n/a", "na", "null", "none", "-"}
 
 
@@ -145,12 +148,14 @@ def _render(entry: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def import_grievances(vault: Vault, source: str | Path, fmt: str | None = None, today: date | None = None) -> ImportReport:
+def import_grievances(vault: Vault, source: str | Path, fmt: str | None = None, today: date | None = None,
+                      progress: Progress | None = None) -> ImportReport:
     """Import grievances from a CSV or JSON file (``source`` is a path, or the text itself).
 
     Every bad row is reported with its line number and reason; the good ones are written in one
     transaction (all or none of them). ``fmt`` is ``"csv"`` or ``"json"`` (default: by the file
-    suffix, else by the first character).
+    suffix, else by the first character). ``progress(done, total)`` is told how far it is, in rows
+    checked plus rows written (``total`` is twice the rows).
     """
     if isinstance(source, Path):
         try:
@@ -169,7 +174,10 @@ def import_grievances(vault: Vault, source: str | Path, fmt: str | None = None, 
     vocab = Vocabulary(vault)
     good: list[GrievancePut] = []
     ids = new_grievance_ids(len(rows))
-    for (line, row), gid in zip(rows, ids, strict=True):
+    total = 2 * len(rows)
+    for i, ((line, row), gid) in enumerate(zip(rows, ids, strict=True)):
+        if progress is not None and i % 10_000 == 0:
+            progress(i, total)
         cells = {k: _clean(v) for k, v in row.items()}
         try:
             good.append(build_grievance(vocab, themes=cells.get("themes"), place=cells.get("place") or "",
@@ -184,7 +192,11 @@ def import_grievances(vault: Vault, source: str | Path, fmt: str | None = None, 
     if good:
         with vault.transaction() as tx:
             for lo in range(0, len(good), BATCH):
+                if progress is not None:
+                    progress(len(rows) + lo, total)
                 tx.append("listening_grievance.batch", GrievanceBatch(id=f"{batch}-{lo // BATCH}", items=good[lo:lo + BATCH]))
+    if progress is not None:
+        progress(total, total)
     report.kept = len(good)
     report.ids = [g.id for g in good]
     return report
