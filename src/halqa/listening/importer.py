@@ -179,6 +179,7 @@ def import_grievances(vault: Vault, source: str | Path, fmt: str | None = None, 
         if progress is not None and i % 10_000 == 0:
             progress(i, total)
         cells = {k: _clean(v) for k, v in row.items()}
+        rows[i] = (line, {})  # let the row go: a million of them next to their grievances would double the memory
         try:
             good.append(build_grievance(vocab, themes=cells.get("themes"), place=cells.get("place") or "",
                                         day=cells.get("day") or "", text=cells.get("text"), groups=cells.get("groups"),

@@ -362,7 +362,7 @@ class GrievanceProjection(Projection):
             if p.id in known or p.id in repeated:
                 self._put(conn, p, deltas)
                 continue
-            fields = {c: getattr(p, c) for c in _GRIEVANCE_COLUMNS if getattr(p, c) is not UNSET}
+            fields = {c: v for c, v in zip(p.__struct_fields__, msgspec.structs.astuple(p), strict=True) if v is not UNSET}
             states[_state(fields.get("themes"), fields.get("groups"), fields.get("place"), fields.get("day"),
                           fields.get("count"))] += 1
             if p.themes is not UNSET:
