@@ -624,7 +624,8 @@ def parse_themes(cell: str | list[str] | None) -> list[str]:
 class Vocabulary:
     """What a vault accepts (themes, group keys), read once for a batch of rows, and the answers
     of the checks already made for that batch: an import of a million rows holds a few hundred
-    distinct places, days, theme and group cells, so each is checked once (an error too)."""
+    distinct places, days, theme and group cells, so each is checked once (an error too), and short
+    texts repeat ("no power again"), so their language is detected once."""
 
     def __init__(self, vault: Vault) -> None:
         self.themes = theme_ids(vault)
@@ -685,7 +686,7 @@ def build_grievance(vocab: Vocabulary, *, themes: list[str] | str | None = None,
         id=gid or new_grievance_id(), text=text, themes=list(theme_list), place=vocab.checked(check_place, place),
         day=vocab.checked(check_day, day, today), groups=dict(vocab.checked(_groups_cell, groups, vocab)),
         tone=vocab.checked(check_tone, tone), count=vocab.checked(check_count, count),
-        lang=vocab.checked(detect_language, text) if text else "und",
+        lang=(vocab.checked(detect_language, text) if len(text) <= 64 else detect_language(text)) if text else "und",
         confirmed=bool(theme_list) if confirmed is None else confirmed, voice=None)
 
 
