@@ -621,6 +621,9 @@ def parse_themes(cell: str | list[str] | None) -> list[str]:
     return [t for t in (cell if isinstance(cell, list) else cell.split("|")) if t.strip()]
 
 
+_UNSEEN = object()
+
+
 class Vocabulary:
     """What a vault accepts (themes, group keys), read once for a batch of rows, and the answers
     of the checks already made for that batch: an import of a million rows holds a few hundred
@@ -636,14 +639,14 @@ class Vocabulary:
         """``fn(*args)``, remembered for this batch (arguments are the raw cells, so hashable)."""
         key = (fn, *args)
         try:
-            hit = self._seen[key]
-        except KeyError:
+            hit = self._seen.get(key, _UNSEEN)
+        except TypeError:  # an unhashable cell (a list or dict from JSON): not remembered
+            return fn(*args)
+        if hit is _UNSEEN:
             try:
                 hit = self._seen[key] = fn(*args)
             except InvalidInput as exc:
                 hit = self._seen[key] = exc
-        except TypeError:  # an unhashable cell (a list or dict from JSON): not remembered
-            return fn(*args)
         if isinstance(hit, InvalidInput):
             raise InvalidInput(hit.msg_id, **hit.params)
         return hit
