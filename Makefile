@@ -45,7 +45,12 @@ lint: $(STAMP)
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 
-bench: $(STAMP)
+# Benchmark-only dependencies (the bench extra: DuckDB), pinned by constraints.txt like everything else.
+$(VENV)/.bench: $(STAMP) pyproject.toml constraints.txt
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[bench]'
+	touch $@
+
+bench: $(STAMP) $(VENV)/.bench
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean:

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from halqa.ledger.analysis import Params, compute, poisson_sf
 from halqa.ledger.model import DAY, parse_day, time_iso
@@ -85,14 +86,34 @@ def subset(c: dict, share: float) -> dict:
             "hh_area": c["hh_area"][keep_hh], "n_customers": c["n_customers"][:k]}
 
 
-def ours(c: dict, days: int, params: Params) -> dict:
+def ours(c: dict, days: int, params: Params, events: bool = True) -> dict:
     r = compute(c["hh"], c["start"], c["end"], np.zeros(len(c["hh"]), bool), c["hh_area"], c["n_customers"],
-                FIRST, FIRST + days - 1, params)
-    return {"saifi": np.array([a.saifi for a in r.areas]), "saidi": np.array([a.saidi_minutes for a in r.areas]),
-            "caidi": np.array([np.nan if a.caidi_minutes is None else a.caidi_minutes for a in r.areas]),
-            "maifi": np.array([a.maifi for a in r.areas]),
-            "supply": np.array([a.supply_hours_per_day for a in r.areas]),
+                FIRST, FIRST + days - 1, params, events=events)
+
+    def col(name: str) -> np.ndarray:
+        return np.array([np.nan if getattr(a, name) is None else getattr(a, name) for a in r.areas], dtype=float)
+
+    return {"saifi": col("saifi"), "saidi": col("saidi_minutes"), "caidi": col("caidi_minutes"), "caifi": col("caifi"),
+            "asai": col("asai"), "maifi": col("maifi"), "cemi": col("cemi"), "supply": col("supply_hours_per_day"),
             "events": [(e["area"], e["start"], e["end"], e["households"], e["confidence"]) for e in r.events]}
+
+
+def ours_indices(c: dict, days: int, params: Params) -> dict:
+    """halqa without event detection: the same work as the SQL below."""
+    return ours(c, days, params, events=False)
+
+
+def floor(c: dict, days: int, params: Params) -> dict:
+    """The floor: one pass over the same arrays (the sums of starts and of ends)."""
+    return {"checksum": int(c["start"].sum()) + int(c["end"].sum())}
+
+
+def duckdb_sql(c: dict, days: int, params: Params) -> dict:
+    """DuckDB computing the same indices in SQL (benchmarks/ledger_sql.py)."""
+    from ledger_sql import indices
+
+    return indices(c["hh"], c["start"], c["end"], c["hh_area"], c["n_customers"], FIRST, days,
+                   params.momentary_seconds, params.cemi_n)
 
 
 def scan_events(inp, params: Params, p0: int, p1: int) -> list[tuple]:
@@ -220,7 +241,9 @@ def pandas_vectorised(c: dict, days: int, params: Params) -> dict:
             "maifi": maifi.to_numpy(), "supply": supply.to_numpy(), "events": scan_events(inp, params, p0, p1)}
 
 
-METHODS = {"halqa": ours, "pandas-straightforward": pandas_straightforward, "pandas-vectorised": pandas_vectorised}
+METHODS = {"halqa": ours, "pandas-straightforward": pandas_straightforward, "pandas-vectorised": pandas_vectorised,
+           "halqa-indices": ours_indices, "floor": floor, "duckdb": duckdb_sql}
+INDICES = ("saifi", "saidi", "caidi", "caifi", "asai", "maifi", "cemi", "supply")
 
 
 def worker(method: str, data: Path, share: float, days: int, out: Path) -> None:
@@ -246,11 +269,11 @@ def run(method: str, data: Path, share: float, days: int) -> dict:
         return pickle.load(f)
 
 
-def same(a: dict, b: dict) -> tuple[bool, str]:
-    """Same indices and supply hours per area (1e-9 relative) and exactly the same events."""
-    bad = [k for k in ("saifi", "saidi", "caidi", "maifi", "supply")
-           if not np.allclose(a[k], b[k], rtol=1e-9, atol=1e-9, equal_nan=True)]
-    if a["events"] != b["events"]:
+def same(a: dict, b: dict, keys: tuple[str, ...] = ("saifi", "saidi", "caidi", "maifi", "supply"), rtol: float = 1e-9,
+         events: bool = True) -> tuple[bool, str]:
+    """Same indices and supply hours per area (``rtol`` relative) and exactly the same events."""
+    bad = [k for k in keys if not np.allclose(a[k], b[k], rtol=rtol, atol=rtol, equal_nan=True)]
+    if events and a["events"] != b["events"]:
         bad.append("events")
     return not bad, "differ: " + ", ".join(bad) if bad else ""
 
@@ -273,11 +296,11 @@ def bulk_import(rows: int) -> tuple[float, dict]:
         f.write_text("".join(lines))
         v = domains.create_vault(Path(d) / "v.halqa", "benchmark-pass", TEST_KDF)
         enrol_households(v, hh_csv)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = import_file(v, f)
-        took = time.perf_counter() - t0
+        took, cpu = time.perf_counter() - t0, time.process_time() - c0
         v.close()
-    return took, {"kept": res["kept"], "rejected": len(res["rejected"])}
+    return took, {"kept": res["kept"], "rejected": len(res["rejected"]), "cpu": cpu}
 
 
 def main() -> None:
@@ -311,6 +334,28 @@ def main() -> None:
                      f"loading the data); targets < 10 s, < 2 GB"))
         rows.append(("area events detected", f"{len(full['events']):,}",
                      f"{sum(e[4] >= 0.99 for e in full['events']):,} at confidence >= 0.99"))
+        # near the hardware: the floor (one pass over the arrays), halqa's indices, DuckDB's SQL for the same
+        fl = run("floor", data, 1.0, args.days)
+        idx = run("halqa-indices", data, 1.0, args.days)
+        ok_idx, why_idx = same(full, idx, INDICES, rtol=0, events=False)
+        rows.append(("floor: one pass over the arrays (numpy sums of starts and ends)", f"{fl['seconds']:.3f} s",
+                     f"peak RSS {fl['rss_mib']:,.0f} MiB"))
+        rows.append(("halqa indices (no event detection)", f"{idx['seconds']:.3f} s",
+                     f"{idx['seconds'] / fl['seconds']:.1f}x the floor (target <= 15x): "
+                     f"{'PASS' if idx['seconds'] <= 15 * fl['seconds'] else 'FAIL'}; peak RSS {idx['rss_mib']:,.0f} MiB; "
+                     f"same as the full run: {ok_idx} {why_idx}"))
+        try:
+            import duckdb
+        except ImportError:
+            rows.append(("DuckDB, the same indices in SQL", "skipped", "pip install -c constraints.txt -e '.[bench]'"))
+        else:
+            dk = run("duckdb", data, 1.0, args.days)
+            ok_dk, why_dk = same(full, dk, INDICES, rtol=1e-12, events=False)
+            assert ok_dk, why_dk
+            rows.append((f"DuckDB {duckdb.__version__}, the same indices in SQL", f"{dk['seconds']:.3f} s",
+                         f"{dk['seconds'] / fl['seconds']:.1f}x the floor; halqa {dk['seconds'] / idx['seconds']:.2f}x faster "
+                         f"(target > 1x): {'PASS' if idx['seconds'] < dk['seconds'] else 'FAIL'}; peak RSS "
+                         f"{dk['rss_mib']:,.0f} MiB; same numbers (1e-12 relative): {ok_dk}"))
         if not args.skip_baseline:
             vec = run("pandas-vectorised", data, 1.0, args.days)
             ok, why = same(full, vec)

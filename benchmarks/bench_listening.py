@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -125,6 +126,44 @@ def bench_vault(n: int) -> None:
         timed(f"shared causes straight from the vault, {n:,}", lambda: shared_causes(v, by=["sect", "district"]))
 
 
+def bench_import(n: int) -> None:
+    """Import ``n`` grievances from a CSV file against the ledger's import of ``n`` intervals, in the same run."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_ledger import bulk_import
+
+    from halqa import domains
+    from halqa.listening import import_grievances
+    from halqa.vault import TEST_KDF
+
+    rng = random.Random(5)
+    texts, labels = short_complaints(min(n, 50_000), rng)  # a pool of varied texts; a fifth of the rows have none
+    lines = ["text,themes,place,day,groups,tone,count"]
+    for i in range(n):
+        t, lab = texts[i % len(texts)], labels[i % len(labels)]
+        place = rng.choice(["NKH", "MNA", "SHT", "SUQ", "MAM", "JSR"])
+        day = f"2026-0{rng.randint(1, 9)}-{rng.randint(10, 28)}"
+        lines.append(f'"{t if rng.random() < 0.8 else ""}",{lab[0]},{place},{day},'
+                     f'sect={rng.choice(["shia", "sunni"])}|sector=port,angry,{rng.randint(1, 3)}')
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "grievances.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        del lines
+        with domains.create_vault(Path(d) / "v", "bench-passphrase", TEST_KDF) as v:
+            start, cpu0 = time.perf_counter(), time.process_time()
+            rep = import_grievances(v, path)
+            took, cpu = time.perf_counter() - start, time.process_time() - cpu0
+            stored = v.query_one("SELECT count(*) FROM listening_grievance")[0]
+    assert rep.kept == n == stored, (rep.kept, stored, rep.rejected[:3])
+    ledger, res = bulk_import(n)
+    ratio = took / ledger
+    # on a shared machine the wall clock also counts waiting for a core: the CPU time of each is shown too
+    ROWS.append((f"baseline: the ledger's import of {n:,} intervals (CSV -> vault)", f"{ledger:.3f}", ledger,
+                 f"kept {res['kept']:,}; CPU {res['cpu']:.1f} s"))
+    ROWS.append((f"import {n:,} grievances from CSV (CSV -> vault)", f"{took:.3f}", took,
+                 f"{ratio:.2f}x the ledger's import (target <= 2x): {'PASS' if ratio <= 2 else 'FAIL'}; "
+                 f"CPU {cpu:.1f} s, {cpu / res['cpu']:.2f}x the ledger's"))
+
+
 def _cold_csv(n: int, seed: int = 4) -> str:
     """``n`` grievances over the 6 demo areas and 60 coarse H3 cells, 18 months, 3 group keys."""
     import h3
@@ -220,12 +259,20 @@ def main() -> None:
                     help="grievances imported for the cold-read benchmark (default 400,000; 50,000 with --quick; 0 skips)")
     ap.add_argument("--only-cold", action="store_true", help="run only the vault cold-read benchmark")
     ap.add_argument("--cold-rebuild", action="store_true", help="also time a rebuild of the grievance projection")
+    ap.add_argument("--import-rows", type=int, default=None,
+                    help="grievances (and ledger intervals) imported from CSV (default 1,000,000; 100,000 with --quick)")
+    ap.add_argument("--only-import", action="store_true", help="run only the import benchmark")
     args = ap.parse_args()
+    if args.only_import:
+        args.only_cold, args.vault_rows, args.no_eval = True, 0, True
+    import_rows = args.import_rows if args.import_rows is not None else (100_000 if args.quick else 1_000_000)
     cold_rows = args.vault_rows if args.vault_rows is not None else (50_000 if args.quick else 400_000)
     if not args.only_cold:
         bench_suggest(2_000 if args.quick else 10_000)
         bench_analysis(100_000 if args.quick else 1_000_000)
         bench_vault(2_000 if args.quick else 20_000)
+    if import_rows:
+        bench_import(import_rows)
     if cold_rows:
         bench_vault_cold(cold_rows, rebuild=args.cold_rebuild)
     if not args.no_eval and not args.only_cold:
@@ -234,6 +281,8 @@ def main() -> None:
     print(f"\n{'step'.ljust(width)}  {'seconds':>9}  note")
     for name, s, _, note in ROWS:
         print(f"{name.ljust(width)}  {s:>9}  {note}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"\npeak RSS {peak:,.0f} MiB (limit 2,048): {'PASS' if peak <= 2048 else 'FAIL'}")
     sys.stdout.flush()
 
 

@@ -259,6 +259,28 @@ def test_a_member_cannot_take_over_a_record_it_did_not_create(three):
     assert circle.query_one("SELECT end_at FROM ledger_interval WHERE id = 'i-own'")[0] == 1_780_003_600
 
 
+def test_a_member_cannot_take_over_an_imported_grievance_nor_author_a_batch(three):
+    circle, phone, _ = three
+    add_area(circle, "NKH", "حي النخيل")
+    add(circle, "phone", phone, "member", household=add_household(circle, "NKH"))
+    # grievances written by an import are listening_grievance.batch events: no owner row
+    circle.append("listening_grievance.batch", {"id": "gb-1", "items": [
+        {"id": "g-imported01", "themes": [], "place": "NKH", "day": "2026-01-02", "groups": {}, "count": 1}]})
+    start = int(phone.meta("seq"))
+    phone.append("listening_grievance.put", {"id": "g-imported01", "place": "NKH", "day": "2026-01-03", "count": 9})
+    with pytest.raises(Unauthorised) as err:
+        import_bundle(circle, forge(phone, circle, own_commits(phone, start)))
+    assert err.value.msg_id == "sync.not_owner"
+    # nor may a member write a batch of its own (imports are a device's)
+    start = int(phone.meta("seq"))
+    phone.append("listening_grievance.batch", {"id": "gb-2", "items": [
+        {"id": "g-phone00001", "place": "NKH", "day": "2026-01-03", "count": 1}]})
+    with pytest.raises(Unauthorised):
+        import_bundle(circle, forge(phone, circle, own_commits(phone, start)))
+    assert tuple(circle.query_one("SELECT day, count FROM listening_grievance WHERE id = 'g-imported01'")) == ("2026-01-02", 1)
+    assert circle.query_one("SELECT 1 FROM listening_grievance WHERE id = 'g-phone00001'") is None
+
+
 def test_names_from_data_stay_in_their_folder():
     assert safe_stem("NKH") == "nkh"
     for hostile in ("../../etc", "A/B", "..", "حي", "C:\\x", "a\x00b"):

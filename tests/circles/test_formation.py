@@ -2,7 +2,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from halqa.circles import REASONS, TrustGraph, baseline_leiden, baseline_metis, evaluate, form, split_circle
+from halqa.circles import METHODS, REASONS, TrustGraph, baseline_leiden, baseline_metis, evaluate, form, split_circle
 from halqa.circles.exact import solve
 from halqa.errors import InvalidInput
 
@@ -11,7 +11,7 @@ from .helpers import check_lattice, clustered
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(0, 60), p_in=st.floats(0.2, 0.9), p_out=st.floats(0.0, 0.08), seed=st.integers(0, 10_000),
-       lo=st.integers(3, 5), extra=st.integers(0, 3), method=st.sampled_from(["leiden", "metis"]))
+       lo=st.integers(3, 5), extra=st.integers(0, 3), method=st.sampled_from(METHODS))
 def test_rules_always_hold(n, p_in, p_out, seed, lo, extra, method):
     g = clustered(n, 8, p_in, p_out, seed)
     f = form(g, lo, lo + extra, mix="sect", methods=[method], seed=seed, exact=False, time_limit=2)

@@ -184,3 +184,34 @@ def test_empty_vault_paths_agree(areas_vault):
     assert L.theme_trends(areas_vault) == L.theme_trends(rows) == []
     assert L.hotspots(areas_vault, weeks=None) == L.hotspots(rows, weeks=None)
     pd.testing.assert_frame_equal(L.place_week_counts(areas_vault), L.place_week_counts(rows))
+
+
+gbatch_st = st.tuples(st.just("gbatch"), st.lists(add_st, min_size=1, max_size=6))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(st.one_of(add_st, edit_st, delete_st, gbatch_st, gbatch_st), min_size=1, max_size=15))
+def test_import_batches_equal_the_same_puts_one_by_one(tmp_path_factory, ops):
+    """``listening_grievance.batch`` (what an import writes) gives the same tables and aggregates as
+    its puts appended one at a time, also when a batch names a grievance already stored, deleted
+    (tombstoned) or twice."""
+    from halqa.listening.records import GrievanceBatch
+
+    from ..conftest import new_vault
+
+    folder = tmp_path_factory.mktemp("batches")
+    with new_vault(folder, "a") as batched, new_vault(folder, "b") as single:
+        for v in (batched, single):
+            places.demo(v, random.Random(0), households_per_area=1)
+        for op in ops:
+            if op[0] == "gbatch":
+                puts = [_event(inner)[1] for inner in op[1]]
+                batched.append("listening_grievance.batch", GrievanceBatch(id="b", items=puts))
+                with single.transaction() as tx:
+                    for put in puts:
+                        tx.append("listening_grievance.put", put)
+            else:
+                batched.append(*_event(op))
+                single.append(*_event(op))
+        assert batched.digests()["listening_grievance"] == single.digests()["listening_grievance"]
+        _check(batched, random.Random(0), must_aggregate=False)

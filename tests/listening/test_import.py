@@ -64,6 +64,7 @@ def test_nothing_half_written_when_the_commit_fails(vault, monkeypatch):
         return real(self, kind, payload)
 
     monkeypatch.setattr(Writer, "append", flaky)
+    monkeypatch.setattr("halqa.listening.importer.BATCH", 1)  # one batch event per row: the third one fails
     with pytest.raises(OSError):
         L.import_grievances(vault, CSV)
     monkeypatch.setattr(Writer, "append", real)
@@ -127,3 +128,18 @@ def test_groups_parser_never_crashes(cell):
     except InvalidInput:
         return
     assert all("=" not in k for k in parsed)
+
+
+def test_a_cell_checked_once_is_judged_the_same_on_every_row(vault):
+    """Cells are checked once per import and remembered, errors too: every row still gets its own verdict."""
+    rows = "".join(f"x{i},{theme},{place},2026-01-0{1 + i % 3},sect=shia,,\n"
+                   for i, (theme, place) in enumerate([("water", "NKH"), ("nope", "NKH"), ("water", "33.3,44.4"),
+                                                       ("nope", "NKH"), ("water", "NKH"), ("water", "33.3,44.4")]))
+    text = "text,themes,place,day,groups,tone,count\n" + rows.replace("33.3,44.4", '"33.3,44.4"')
+    report = L.import_grievances(vault, text)
+    assert report.kept == 2
+    assert [(r["line"], r["error"]) for r in report.rejected] == [
+        (3, "listening.unknown_theme"), (4, "listening.place_gps"), (5, "listening.unknown_theme"), (7, "listening.place_gps")]
+    # JSON cells may be lists (unhashable): checked without being remembered
+    report = L.import_grievances(vault, json.dumps([{"themes": ["water"], "place": "NKH", "day": "2026-01-02"}] * 2), fmt="json")
+    assert report.kept == 2 and len(set(report.ids)) == 2

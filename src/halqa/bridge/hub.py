@@ -17,7 +17,7 @@ database on an encrypted disk and restrict who can connect.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,8 +90,8 @@ def hub_projections() -> list[Projection]:
     return [p for p in registered_projections() if p.name in HUB_PROJECTIONS]
 
 
-def import_many(store: Vault, files: Iterable[str | Path | bytes], accept: Sequence[str] = ("aggregates",)
-                ) -> dict[str, Any]:
+def import_many(store: Vault, files: Iterable[str | Path | bytes], accept: Sequence[str] = ("aggregates",),
+                progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Import many bundles (into a hub or a vault): each one verified and merged on its own, bad
     ones reported with their reason and skipped, good ones kept. By default only aggregate
     bundles are taken, so no circle's member data lands on a hub by mistake."""
@@ -99,7 +99,10 @@ def import_many(store: Vault, files: Iterable[str | Path | bytes], accept: Seque
     from halqa.errors import HalqaError
 
     out: dict[str, Any] = {"imported": 0, "commits_new": 0, "commits_known": 0, "events_new": 0, "rejected": []}
+    files = list(files)
     for i, f in enumerate(files):
+        if progress is not None:
+            progress(i, len(files))
         try:
             res = import_bundle(store, f, accept=accept)
         except HalqaError as err:

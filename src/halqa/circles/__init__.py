@@ -16,7 +16,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from halqa.circles.formation import REASONS, Formation, baseline_leiden, baseline_metis, eligible, form, split_circle
+from halqa.circles.formation import METHODS, REASONS, Formation, baseline_leiden, baseline_metis, eligible, form, split_circle
 from halqa.circles.graph import TrustGraph, from_vault
 from halqa.circles.measures import compare, exposure, network_measures, structure_graph
 from halqa.circles.objective import Weights, evaluate
@@ -43,6 +43,7 @@ from halqa.places import area_codes
 from halqa.vault import Vault
 
 __all__ = [
+    "METHODS",
     "REASONS",
     "Formation",
     "TrustGraph",

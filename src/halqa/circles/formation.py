@@ -4,9 +4,11 @@ The pipeline of :func:`form` (``halqa circles form``):
 
 1. **Eligibility.** Members with fewer than two vouchers can never be placed safely; removing
    them can strand others, so the eligible set is the fixed point (a 2-core on incoming vouches).
-2. **First pass.** Constrained Leiden (``leidenalg.Optimiser`` with ``min_comm_size``,
-   ``max_comm_size`` and ``community_constraint_enforcement``) and/or METIS with ``k = n / 6``
-   on the eligible graph, weighted by tie strength.
+2. **First pass.** Safe circles grown one at a time from the hardest-to-place members
+   (:func:`_greedy_parts`, ``greedy``: every part already keeps the rules), and on networks up
+   to 5,000 members also constrained Leiden (``leidenalg.Optimiser`` with ``min_comm_size``,
+   ``max_comm_size`` and ``community_constraint_enforcement``) and METIS with ``k = n / 6`` on
+   the eligible graph, weighted by tie strength.
 3. **Repair.** Parts above the maximum are split along their weakest trust cut
    (:func:`split_circle`); members with fewer than two vouchers inside their part are taken
    out (repeatedly, since one leaving can strand another); parts below the minimum dissolve.
@@ -30,7 +32,7 @@ import math
 import random
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,9 +43,11 @@ from halqa.circles.graph import TrustGraph
 from halqa.circles.objective import Objective, Weights, cross_pairs, evaluate
 from halqa.errors import InvalidInput
 
-__all__ = ["REASONS", "Formation", "baseline_leiden", "baseline_metis", "eligible", "form", "split_circle"]
+__all__ = ["METHODS", "REASONS", "Formation", "baseline_leiden", "baseline_metis", "eligible", "form", "split_circle"]
 
 #: Why a member is left unplaced (codes in JSON; ``circles.reason.<code>`` for people).
+#: First passes (``--method``): safe circles grown one by one, constrained Leiden, METIS.
+METHODS: tuple[str, ...] = ("greedy", "leiden", "metis")
 REASONS: tuple[str, ...] = ("no_vouchers", "one_voucher", "vouchers_unplaced", "group_too_small", "no_safe_circle")
 _ALPHABET = "abcdefghjkmnpqrstvwxyz23456789"
 
@@ -221,9 +225,9 @@ class Lattice:
         a, b = self.circle_of[v], self.circle_of[u]
         ma, mb = self.members[a], self.members[b]
         # the newcomers' vouchers in their new circles
-        if sum(1 for w in ma if w != v and w in g.vouchers[u]) < 2:
+        if len(g.vouchers[u] & ma) - (v in g.vouchers[u]) < 2:
             return None
-        if sum(1 for w in mb if w != u and w in g.vouchers[v]) < 2:
+        if len(g.vouchers[v] & mb) - (u in g.vouchers[v]) < 2:
             return None
         vv, vu = g.vouchers, g.vouchers
         for w in ma:
@@ -328,6 +332,68 @@ def _metis_parts(g: TrustGraph, nodes: Sequence[int], k: int, seed: int) -> list
     for i, p in enumerate(membership):
         parts.setdefault(p, []).append(keep[i])
     return list(parts.values())
+
+
+def _greedy_parts(g: TrustGraph, nodes: Sequence[int], min_size: int, max_size: int, seed: int) -> list[list[int]]:
+    """Grow safe circles one at a time, hardest-to-place members first.
+
+    From a seed (fewest vouchers first), take in the free contact who best completes the circle:
+    first who brings vouchers to members still short of two and has two of their own inside,
+    then most ties inside, then fewest other free vouchers (the one who would be stranded
+    otherwise). Once every member has two vouchers inside and the circle has ``min_size``,
+    only newcomers with two vouchers inside join, up to ``max_size``. A circle that cannot be
+    completed is peeled and, if too small, given up: its members stay free for later seeds.
+    Every part returned already satisfies the rules; this is what makes the first pass fast
+    on large networks, where partitioners optimise modularity and most of their parts fail
+    the voucher rule.
+    """
+    free = set(nodes)
+    rng = random.Random(seed)
+    vouchers, contacts = g.vouchers, g.contacts
+    order = sorted(nodes, key=lambda v: (len(vouchers[v]), rng.random()))
+    parts: list[list[int]] = []
+    for s in order:
+        if s not in free:
+            continue
+        circle, inside, vin = [s], {s}, {s: 0}
+        cand = {y for y in contacts[s] if y in free}
+        while len(circle) < max_size and cand:
+            short = [m for m in circle if vin[m] < 2]
+            best, best_key = -1, (-1, -1, 0)
+            for x in cand:
+                vx = vouchers[x]
+                brings = min(len(vx & inside), 2) + sum(1 for m in short if x in vouchers[m])
+                key = (brings, len(contacts[x] & inside), -sum(1 for y in vx if y in free))
+                if key > best_key:
+                    best, best_key = x, key
+            if not short and len(circle) >= min_size and len(vouchers[best] & inside) < 2:
+                break
+            cand.discard(best)
+            vin[best] = len(vouchers[best] & inside)
+            for m in circle:
+                if best in vouchers[m]:
+                    vin[m] += 1
+            circle.append(best)
+            inside.add(best)
+            cand |= {y for y in contacts[best] if y in free and y not in inside}
+        changed = True
+        while changed:
+            drop = {m for m in inside if len(vouchers[m] & inside) < 2}
+            changed = bool(drop) and len(inside) - len(drop) >= min_size
+            inside -= drop
+        if len(inside) >= min_size:
+            parts.append([m for m in circle if m in inside])
+            free -= inside
+    return parts
+
+
+def _first_pass(g: TrustGraph, nodes: Sequence[int], method: str, min_size: int, max_size: int,
+                seed: int) -> list[list[int]]:
+    if method == "greedy":
+        return _greedy_parts(g, nodes, min_size, max_size, seed)
+    if method == "metis":
+        return _metis_parts(g, nodes, max(1, round(len(nodes) / ((min_size + max_size) / 2))), seed)
+    return _leiden_parts(g, nodes, min_size, max_size, seed)
 
 
 def baseline_metis(g: TrustGraph, size: int = 6, seed: int = 1) -> list[list[int]]:
@@ -483,7 +549,7 @@ def _absorb(lat: Lattice, pool: list[int], deadline: float) -> list[int]:
         near = {v for u in ms for v in g.contacts[u] if v in left}
         if not near:
             continue
-        near |= {v for v in left for _ in [0] if len(g.vouchers[v] & near) >= 2}
+        near |= {v for u in near for v in g.contacts[u] if v in left and len(g.vouchers[v] & near) >= 2}
         union = set(ms) | near
         # drop newcomers who would not have two vouchers inside, repeatedly
         changed = True
@@ -577,7 +643,7 @@ def _local_search(lat: Lattice, rng: random.Random, deadline: float, rounds: int
                         best = (d, "move", b)
             for b in targets:
                 for u in lat.members[b]:
-                    if not any(w in lat.members[a] for w in g.contacts[u]):
+                    if g.contacts[u].isdisjoint(lat.members[a]):
                         continue
                     d = lat.delta_swap(v, u)
                     if d is not None and d > eps and (best is None or d > best[0]):
@@ -609,11 +675,11 @@ def _grow(lat: Lattice, pool: list[int], method: str, seed: int, depth: int = 0)
     sub, keep = g.subgraph(pool)
     ok, _ = eligible(sub, lat.lo)
     nodes = [keep[i] for i in sorted(ok)]
-    rest = [v for v in pool if v not in set(nodes)]
+    placeable = set(nodes)
+    rest = [v for v in pool if v not in placeable]
     if not nodes:
         return pool
-    parts = (_metis_parts(g, nodes, max(1, round(len(nodes) / 6)), seed) if method == "metis"
-             else _leiden_parts(g, nodes, lat.lo, lat.hi, seed))
+    parts = _first_pass(g, nodes, method, lat.lo, lat.hi, seed)
     before = set(lat.members)
     left = _install(lat, parts)
     left += _peel(lat)
@@ -677,8 +743,7 @@ def _run(g: TrustGraph, obj: Objective, min_size: int, max_size: int, method: st
         changed += [ids[c] for c, size in sizes.items() if c in ids and len(lat.members[c]) != size]
     else:
         nodes = sorted(ok)
-        parts = (_metis_parts(g, nodes, max(1, round(len(nodes) / ((min_size + max_size) / 2))), seed)
-                 if method == "metis" else _leiden_parts(g, nodes, min_size, max_size, seed))
+        parts = _first_pass(g, nodes, method, min_size, max_size, seed)
         pool = _install(lat, parts)
         pool += _peel(lat)
         pool = _insert(lat, pool)
@@ -695,22 +760,24 @@ def _run(g: TrustGraph, obj: Objective, min_size: int, max_size: int, method: st
 def form(g: TrustGraph, min_size: int = 5, max_size: int = 7, mix: str | None = None, *,
          existing: dict[str, Sequence[str]] | None = None, methods: Sequence[str] | None = None,
          weights: Weights | None = None, seed: int = 2026, time_limit: float = 25.0,
-         exact: bool | None = None, exact_time: float = 10.0, restarts: int | None = None) -> Formation:
+         exact: bool | None = None, exact_time: float = 10.0, restarts: int | None = None,
+         progress: Callable[[int, int], None] | None = None) -> Formation:
     """Partition members into circles of ``min_size..max_size`` (see the module docstring).
 
     ``mix`` names a group label to mix inside circles; ``existing`` maps circle ids to member
-    pseudonyms (re-forming after growth); ``methods`` picks first passes among ``"leiden"`` and
-    ``"metis"`` (default both up to 5,000 members, Leiden beyond), each run ``restarts`` times with
+    pseudonyms (re-forming after growth); ``methods`` picks first passes among :data:`METHODS`
+    (default all three up to 5,000 members, ``"greedy"`` beyond), each run ``restarts`` times with
     different seeds (default 6 up to 1,000 members, 4 up to 5,000, else 1); the best result is kept.
     ``exact`` (default: up to 40 members) also solves the CP-SAT model for the optimum or a bound.
+    ``progress(done, total)`` is told after each run.
     """
     if not 2 <= min_size <= max_size or max_size > 50:
         raise InvalidInput("circles.bad_sizes", min=min_size, max=max_size)
     start = time.monotonic()
     obj = Objective(g, max_size, mix, weights)
-    methods = list(methods or (("leiden", "metis") if g.n <= 5000 else ("leiden",)))
+    methods = list(methods or (("greedy", "leiden", "metis") if g.n <= 5000 else ("greedy",)))
     for m in methods:
-        if m not in ("leiden", "metis"):
+        if m not in METHODS:
             raise InvalidInput("circles.bad_method", method=m)
     idx_existing: dict[str, list[int]] = {}
     for cid, ms in (existing or {}).items():
@@ -726,6 +793,8 @@ def form(g: TrustGraph, min_size: int = 5, max_size: int = 7, mix: str | None = 
         lat, ids, changed = _run(g, obj, min_size, max_size, method, seed + 101 * r + i, idx_existing,
                                  time.monotonic() + max(share, 0.5))
         score = lat.total()
+        if progress is not None:
+            progress(i + 1, len(runs))
         if best is None or score > best[0] + 1e-12:
             best = (score, lat, ids, changed, method)
     assert best is not None

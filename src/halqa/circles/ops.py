@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,8 @@ def _stored_circles(vault: Vault, g: TrustGraph) -> dict[str, list[int]]:
 
 def form_circles(vault: Vault, min_size: int = 5, max_size: int = 7, mix: str | None = None, apply: bool = False,
                  fresh: bool = False, method: str | None = None, seed: int | None = None,
-                 weights: Weights | None = None, exact: bool | None = None, time_limit: float = 25.0) -> dict[str, Any]:
+                 weights: Weights | None = None, exact: bool | None = None, time_limit: float = 25.0,
+                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Form (or re-form) circles from the vault's members and vouches; with ``apply`` record them.
 
     Existing circles are kept where they are still valid unless ``fresh``. Without ``seed`` a
@@ -41,7 +43,7 @@ def form_circles(vault: Vault, min_size: int = 5, max_size: int = 7, mix: str | 
     existing = {} if fresh else {c["id"]: c["members"] for c in records.circles(vault)}
     seed = seed if seed is not None else secrets.randbits(31)
     result = form(g, min_size, max_size, mix, existing=existing, methods=[method] if method else None,
-                  weights=weights, seed=seed, exact=exact, time_limit=time_limit)
+                  weights=weights, seed=seed, exact=exact, time_limit=time_limit, progress=progress)
     out = result.to_dict()
     out["settings"]["seed"] = seed
     if apply:

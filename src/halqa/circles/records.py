@@ -31,7 +31,7 @@ import csv
 import io
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -288,7 +288,7 @@ def _read_csv(path: Path | str) -> tuple[list[str], list[tuple[int, list[str]]]]
     return header, rows[1:]
 
 
-def import_members(vault: Vault, path: Path | str) -> dict[str, Any]:
+def import_members(vault: Vault, path: Path | str, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Import members from a CSV with header ``pseudonym`` then any group-label columns.
 
     Every bad row is reported (line number, reason); the good ones are kept, all in one
@@ -323,12 +323,15 @@ def import_members(vault: Vault, path: Path | str) -> dict[str, Any]:
         seen.add(name)
         good.append(MemberPut(pseudonym=name, labels=labels))
     with vault.transaction() as tx:
-        for payload in good:
+        for i, payload in enumerate(good):
+            if progress is not None and i % 1000 == 0:
+                progress(i, len(good))
             tx.append("circles_member.put", payload)
     return {"imported": len(good), "errors": errors}
 
 
-def import_vouches(vault: Vault, path: Path | str, directed: bool = False) -> dict[str, Any]:
+def import_vouches(vault: Vault, path: Path | str, directed: bool = False,
+                   progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Import vouching ties from a CSV ``from,to,strength`` (optional fourth column ``years``).
 
     Both members must already exist. A tie counts both ways unless ``directed``. Bad rows are
@@ -362,7 +365,9 @@ def import_vouches(vault: Vault, path: Path | str, directed: bool = False) -> di
             continue
         good[payload.id] = payload
     with vault.transaction() as tx:
-        for payload in good.values():
+        for i, payload in enumerate(good.values()):
+            if progress is not None and i % 1000 == 0:
+                progress(i, len(good))
             tx.append("circles_vouch.put", payload)
     return {"imported": len(good), "errors": errors}
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from halqa.cli.common import STATE, area_names, confirm, console, emit, named, open_vault
+from halqa.cli.common import STATE, area_names, confirm, console, emit, named, open_vault, progress
 from halqa.i18n import current_language, t
 from halqa.vault.outside import remember
 
@@ -569,7 +569,8 @@ def hub_import(
 
     hub = _hub(url)
     try:
-        res = import_many(hub, files, accept=("aggregates", "commits") if full else ("aggregates",))
+        with progress("progress.hub_import") as step:
+            res = import_many(hub, files, accept=("aggregates", "commits") if full else ("aggregates",), progress=step)
     finally:
         hub.close()
 

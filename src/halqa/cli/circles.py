@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from halqa.cli.common import area_names, cols, console, emit, joined, label, named, open_vault
+from halqa.cli.common import area_names, cols, console, emit, joined, label, named, open_vault, progress
 from halqa.errors import InvalidInput
 from halqa.i18n import current_language, t
 from halqa.vault.outside import remember
@@ -64,7 +64,8 @@ def member_import(file: Annotated[Path, typer.Argument(help="CSV: header 'pseudo
     from halqa.circles import import_members
 
     with open_vault() as vault:
-        report = import_members(vault, file)
+        with progress("progress.import_members") as step:
+            report = import_members(vault, file, progress=step)
     _finish_import(report)
 
 
@@ -100,7 +101,8 @@ def vouch(
 
     if len(args) == 2 and args[0] == "import":
         with open_vault() as vault:
-            report = import_vouches(vault, Path(args[1]), directed=directed)
+            with progress("progress.import_vouches") as step:
+                report = import_vouches(vault, Path(args[1]), directed=directed, progress=step)
         _finish_import(report)
         return
     if len(args) != 2:
@@ -140,7 +142,7 @@ def form_cmd(
     mix: Annotated[Optional[str], typer.Option("--mix", help="Group label to mix inside circles (e.g. sect).")] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Record the circles in the vault.")] = False,
     fresh: Annotated[bool, typer.Option("--fresh", help="Ignore existing circles (default: re-form, changing few).")] = False,
-    method: Annotated[Optional[str], typer.Option("--method", help="First pass: leiden or metis (default: best of both).")] = None,
+    method: Annotated[Optional[str], typer.Option("--method", help="First pass: greedy, leiden or metis (default: best).")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (for repeatable results).")] = None,
     exact: Annotated[Optional[bool], typer.Option("--exact/--no-exact", help="CP-SAT optimum or bound (default: n <= 40).")] = None,
 ) -> None:
@@ -148,7 +150,9 @@ def form_cmd(
     from halqa.circles import form_circles
 
     with open_vault() as vault:
-        result = form_circles(vault, min_size, max_size, mix, apply=apply, fresh=fresh, method=method, seed=seed, exact=exact)
+        with progress("progress.form") as step:
+            result = form_circles(vault, min_size, max_size, mix, apply=apply, fresh=fresh, method=method, seed=seed,
+                                  exact=exact, progress=step)
     emit(result, _form_human)
 
 

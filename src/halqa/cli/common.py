@@ -42,6 +42,7 @@ __all__ = [
     "new_passphrase",
     "open_vault",
     "passphrase",
+    "progress",
 ]
 
 #: Control characters a terminal would obey (escape sequences, C1 controls, NUL, DEL); tab and newline stay.
@@ -75,6 +76,28 @@ def literal(text: str) -> str:
 
 console = _LiteralConsole()
 err_console = _LiteralConsole(stderr=True)
+
+
+@contextmanager
+def progress(msg_id: str, **params: Any) -> Iterator[Callable[[int, int | None], None]]:
+    """A progress bar for a command that can take more than a second, titled by message ``msg_id``.
+
+    Yields ``step(done, total)`` (``total`` None: a moving bar without an end). The bar is drawn on
+    standard error and only on a terminal, and never with ``--json``: what a script reads from
+    standard output stays exactly the JSON document, and a log file gets no control sequences.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=err_console, transient=True, disable=STATE.json or not err_console.is_terminal,
+                   redirect_stdout=False, redirect_stderr=False)  # what the command prints is left alone
+    with bar:
+        task = bar.add_task(t(msg_id, **params), total=None)
+
+        def step(done: int, total: int | None = None) -> None:
+            bar.update(task, completed=done, total=total, refresh=True)  # steps are few (per batch): draw each
+
+        yield step
 
 #: Options that may stand anywhere on the command line; the value-taking ones take one word.
 GLOBAL_FLAGS = {"--json", "--yes", "-y"}

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from halqa.cli.common import area_names, console, emit, open_vault
+from halqa.cli.common import area_names, console, emit, open_vault, progress
 from halqa.i18n import t
 
 ledger_app = typer.Typer(no_args_is_help=True, help="The lights-out ledger: outages, water, reliability evidence.")
@@ -42,7 +42,8 @@ def households_import(file: Annotated[Path, typer.Argument(help="CSV with header
     from halqa.ledger import enrol_households
 
     with open_vault() as vault:
-        result = enrol_households(vault, file)
+        with progress("progress.import_households") as step:
+            result = enrol_households(vault, file, progress=step)
     emit(result, _import_human)
     _exit_if_nothing_kept(result)
 
@@ -58,7 +59,8 @@ def import_cmd(
     from halqa.ledger import import_file
 
     with open_vault() as vault:
-        result = import_file(vault, file, fmt, area, tz)
+        with progress("progress.import_outages") as step:
+            result = import_file(vault, file, fmt, area, tz, progress=step)
     emit(result, _import_human)
     _exit_if_nothing_kept(result)
 

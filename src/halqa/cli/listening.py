@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from halqa.cli.common import STATE, area_names, cols, console, emit, group_label, joined, label, named, open_vault
+from halqa.cli.common import STATE, area_names, cols, console, emit, group_label, joined, label, named, open_vault, progress
 from halqa.i18n import current_language, t
 from halqa.vault.outside import remember
 
@@ -88,7 +88,8 @@ def import_(
     from halqa.listening import import_grievances
 
     with open_vault() as vault:
-        report = import_grievances(vault, file, fmt=fmt)
+        with progress("progress.import_grievances") as step:
+            report = import_grievances(vault, file, fmt=fmt, progress=step)
 
     def human(d: dict) -> None:
         console.print(t("listening.imported", kept=d["kept"], rejected=len(d["rejected"])))

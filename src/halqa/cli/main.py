@@ -31,6 +31,7 @@ from halqa.cli.common import (
     new_passphrase,
     open_vault,
     passphrase,
+    progress,
 )
 from halqa.errors import HalqaError, InvalidInput, VaultCorrupt
 from halqa.i18n import set_language, t
@@ -150,7 +151,8 @@ def rebuild() -> None:
     with open_vault() as vault:
         before = vault.digests()
         start = time.perf_counter()
-        after = vault.rebuild()
+        with progress("progress.rebuild"):
+            after = vault.rebuild()
         seconds = time.perf_counter() - start
         events = vault.count_events()
     same = before == after

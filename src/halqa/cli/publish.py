@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from halqa.cli.common import STATE, area_names, console, emit, open_vault
+from halqa.cli.common import area_names, console, emit, open_vault, progress
 from halqa.i18n import t
 from halqa.vault.outside import place, remember
 
@@ -78,20 +78,14 @@ def poster_batch(
     dpi: DpiOpt = 300,
 ) -> None:
     """Draw every poster (and one per district) into a folder, with a progress bar."""
-    from rich.progress import Progress
-
     from halqa.publish import render_batch
 
     formats = tuple(f.strip().lower() for f in fmt.split(",") if f.strip())
-    with open_vault() as vault, Progress(console=console, disable=STATE.json, transient=True) as bar:
+    with open_vault() as vault, progress("publish.cli.drawing") as bar:
         output = place(vault, output)
-        task = bar.add_task(t("publish.cli.drawing"), total=None)
-
-        def step(done: int, total: int, label: str) -> None:
-            bar.update(task, completed=done, total=total, description=label)
-
         results = render_batch(vault, output, kinds=kind or None, formats=formats, lang=poster_langs(ctx), style=style,
-                               size=size, every_area=every_area, progress=step, dpi=dpi)
+                               size=size, every_area=every_area, progress=lambda done, total, _label: bar(done, total),
+                               dpi=dpi)
         for r in results:
             if "file" in r:
                 remember(vault, r["file"], "poster")

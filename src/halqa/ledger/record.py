@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,8 @@ def _read(source: str | bytes | os.PathLike[str]) -> str | bytes:
 
 
 # ---------------------------------------------------------------------------- households
-def enrol_households(vault: Vault, source: str | bytes | os.PathLike[str]) -> dict[str, Any]:
+def enrol_households(vault: Vault, source: str | bytes | os.PathLike[str],
+                     progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Enrol households from a ``household,area`` CSV (path or text). Unknown areas are created
     by code (names = the code; rename later with ``halqa.places.add_area``); a household already
     enrolled elsewhere is moved. Returns kept/rejected/fixed and the areas created."""
@@ -109,7 +111,9 @@ def enrol_households(vault: Vault, source: str | bytes | os.PathLike[str]) -> di
         raise InvalidInput("ledger.error.unreadable", detail=str(exc)) from None
     with vault.transaction() as tx:
         created = _ensure_areas(vault, tx, set(res.households.values()))
-        for hid, area in res.households.items():
+        for i, (hid, area) in enumerate(res.households.items()):
+            if progress is not None and i % 1000 == 0:
+                progress(i, len(res.households))
             tx.append("household.put", HouseholdPut(id=hid, area=area))
     return _report(res, len(res.households), areas_created=created)
 
@@ -197,13 +201,17 @@ def delete_interval(vault: Vault, interval_id: str) -> None:
     vault.append("ledger_interval.delete", IntervalDelete(id=interval_id))
 
 
-def store_rows(vault: Vault, rows: list[Row], origin: str, tx: Any = None) -> int:
-    """Store many intervals as ``ledger_batch.put`` events of up to 5,000 intervals each."""
+def store_rows(vault: Vault, rows: list[Row], origin: str, tx: Any = None,
+               progress: Callable[[int, int], None] | None = None) -> int:
+    """Store many intervals as ``ledger_batch.put`` events of up to 5,000 intervals each
+    (``progress(done, total)`` is told after each)."""
     if tx is None:
         with vault.transaction() as tx2:
-            return store_rows(vault, rows, origin, tx2)
+            return store_rows(vault, rows, origin, tx2, progress)
     batch_id = new_id()
     for i in range(0, len(rows), BATCH):
+        if progress is not None:
+            progress(i, len(rows))
         chunk = rows[i:i + BATCH]
         tx.append("ledger_batch.put", BatchPut(
             id=f"{batch_id}-{i // BATCH}", origin=origin, ids=[os.urandom(8).hex() for _ in chunk],
@@ -306,7 +314,7 @@ def add_claim(vault: Vault, hours: float, first_day: str, last_day: str, area: s
 
 # ---------------------------------------------------------------------------- file import
 def import_file(vault: Vault, source: str | bytes | os.PathLike[str], fmt: str = "csv", area: str | None = None,
-                tz: str = DEFAULT_TZ) -> dict[str, Any]:
+                tz: str = DEFAULT_TZ, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Import outage records from a file (path or its content) in one atomic transaction.
 
     ``fmt`` is ``csv``, ``gridwatch``, ``eaglei`` or ``upnepa`` (see :mod:`halqa.ledger.importers`).
@@ -354,5 +362,5 @@ def import_file(vault: Vault, source: str | bytes | os.PathLike[str], fmt: str =
                 continue
             good.append(r)
         res.rejected.sort()
-        store_rows(vault, good, fmt, tx)
+        store_rows(vault, good, fmt, tx, progress)
     return _report(res, len(good), households_enrolled=new, areas_created=created)

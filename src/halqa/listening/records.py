@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -86,6 +87,24 @@ class GrievancePut(msgspec.Struct, kw_only=True):
             raise InvalidInput("listening.text_too_long", max=MAX_TEXT)
 
 
+class GrievanceBatch(msgspec.Struct, kw_only=True):
+    """Many new grievances at once (an import), applied in bulk by the projection: one event per
+    few thousand rows instead of one each, as ``ledger_batch.put`` does for outage intervals."""
+
+    id: str
+    items: list[GrievancePut]
+
+    def check(self) -> None:
+        seen = set()  # an import repeats a few places, days, counts and tones many times: check each once
+        for item in self.items:
+            key = (item.place, item.day, item.count, item.tone)
+            if key not in seen:
+                item.check()
+                seen.add(key)
+            elif isinstance(item.text, str) and len(item.text) > MAX_TEXT:
+                raise InvalidInput("listening.text_too_long", max=MAX_TEXT)
+
+
 class GrievanceDelete(msgspec.Struct):
     id: str
 
@@ -120,6 +139,7 @@ class VoicePut(msgspec.Struct, kw_only=True):
 
 # The grievance projection is not a RecordProjection, so it declares its own delete kind.
 register_kind("listening_grievance.delete", GrievanceDelete)
+register_kind("listening_grievance.batch", GrievanceBatch)
 for _name, _put in (("listening_grievance", GrievancePut), ("listening_theme", ThemePut),
                     ("listening_group_key", GroupKeyPut), ("listening_border", BorderPut), ("listening_voice", VoicePut)):
     register_kind(f"{_name}.put", _put)
@@ -258,7 +278,7 @@ class GrievanceProjection(Projection):
 
     name = "listening_grievance"
     version = 2
-    kinds = frozenset({"listening_grievance.put", "listening_grievance.delete"})
+    kinds = frozenset({"listening_grievance.put", "listening_grievance.delete", "listening_grievance.batch"})
     tables = ("listening_grievance", "listening_grievance_theme", "listening_grievance_group", *AGG_TABLES)
 
     def create(self, conn: Any) -> None:
@@ -307,6 +327,9 @@ class GrievanceProjection(Projection):
 
     def _apply(self, conn: Any, event: Event, deltas: _Deltas) -> None:
         p = event.payload
+        if event.kind == "listening_grievance.batch":
+            self._apply_batch(conn, p.items, deltas)
+            return
         if event.kind == "listening_grievance.delete":
             old = self._old(conn, p.id)
             if old is not None:
@@ -316,6 +339,48 @@ class GrievanceProjection(Projection):
             conn.execute("DELETE FROM listening_grievance_theme WHERE gid = ?", (p.id,))
             conn.execute("DELETE FROM listening_grievance_group WHERE gid = ?", (p.id,))
             return
+        self._put(conn, p, deltas)
+
+    def _apply_batch(self, conn: Any, items: list[GrievancePut], deltas: _Deltas) -> None:
+        """A batch: grievances new to this vault are written with one ``executemany`` per table; an id
+        already stored, deleted, or given twice in the batch takes the one-by-one path, in order."""
+        ids = [p.id for p in items]
+        repeated = {i for i, k in Counter(ids).items() if k > 1}
+        known: set[str] = set()
+        tombstoned = self.has_tombstones(conn)
+        for lo in range(0, len(ids), 500):
+            chunk = ids[lo:lo + 500]
+            marks = ", ".join("?" * len(chunk))
+            known.update(r[0] for r in conn.execute(f"SELECT id FROM listening_grievance WHERE id IN ({marks})", chunk))
+            if tombstoned:
+                known |= self.tombstoned_keys(conn, chunk)
+        rows: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        theme_rows: list[tuple[str, str]] = []
+        group_rows: list[tuple[str, str, str]] = []
+        states: Counter[tuple[Any, ...]] = Counter()
+        for p in items:
+            if p.id in known or p.id in repeated:
+                self._put(conn, p, deltas)
+                continue
+            fields = {c: v for c, v in zip(p.__struct_fields__, msgspec.structs.astuple(p), strict=True) if v is not UNSET}
+            states[_state(fields.get("themes"), fields.get("groups"), fields.get("place"), fields.get("day"),
+                          fields.get("count"))] += 1
+            if p.themes is not UNSET:
+                theme_rows += [(p.id, t) for t in dict.fromkeys(p.themes)]
+                fields["themes"] = msgspec.json.encode(p.themes, order="deterministic").decode()
+            if p.groups is not UNSET:
+                group_rows += [(p.id, k, v) for k, v in sorted(p.groups.items())]
+                fields["groups"] = msgspec.json.encode(p.groups, order="deterministic").decode()
+            rows.setdefault(tuple(fields), []).append(tuple(fields.values()))
+        for state, k in states.items():  # many rows share a contribution: add each once, k times
+            deltas.add(state, k)
+        for cols, vals in rows.items():
+            names = ", ".join(f'"{c}"' for c in cols)
+            conn.executemany(f"INSERT INTO listening_grievance ({names}) VALUES ({', '.join('?' * len(cols))})", vals)
+        conn.executemany("INSERT OR IGNORE INTO listening_grievance_theme VALUES (?, ?)", theme_rows)
+        conn.executemany("INSERT INTO listening_grievance_group VALUES (?, ?, ?)", group_rows)
+
+    def _put(self, conn: Any, p: GrievancePut, deltas: _Deltas) -> None:
         if self.is_tombstoned(conn, p.id):
             return
         fields = {c: getattr(p, c) for c in _GRIEVANCE_COLUMNS if getattr(p, c) is not UNSET}
@@ -536,18 +601,59 @@ def parse_themes(cell: str | list[str] | None) -> list[str]:
     return [t for t in (cell if isinstance(cell, list) else cell.split("|")) if t.strip()]
 
 
+_UNSEEN = object()
+
+
 class Vocabulary:
-    """What a vault accepts (themes, group keys), read once for a batch of rows."""
+    """What a vault accepts (themes, group keys), read once for a batch of rows, and the answers
+    of the checks already made for that batch: an import of a million rows holds a few hundred
+    distinct places, days, theme and group cells, so each is checked once (an error too), and short
+    texts repeat ("no power again"), so their language is detected once."""
 
     def __init__(self, vault: Vault) -> None:
         self.themes = theme_ids(vault)
         self.keys = group_keys(vault)
+        self._seen: dict[tuple[Any, ...], Any] = {}
+
+    def checked(self, fn: Any, *args: Any) -> Any:
+        """``fn(*args)``, remembered for this batch (arguments are the raw cells, so hashable)."""
+        key = (fn, *args)
+        try:
+            hit = self._seen.get(key, _UNSEEN)
+        except TypeError:  # an unhashable cell (a list or dict from JSON): not remembered
+            return fn(*args)
+        if hit is _UNSEEN:
+            try:
+                hit = self._seen[key] = fn(*args)
+            except InvalidInput as exc:
+                hit = self._seen[key] = exc
+        if isinstance(hit, InvalidInput):
+            raise InvalidInput(hit.msg_id, **hit.params)
+        return hit
+
+
+_ID_ALPHABET = "abcdefghjkmnpqrstvwxyz23456789"
+_ID_TABLE = {i: c for i, c in enumerate(_ID_ALPHABET)}
+
+
+def new_grievance_ids(n: int) -> list[str]:
+    """``n`` random ids such as ``g-3kq7x2pm9d`` from one read of the system's random source (bytes
+    below 240 taken modulo 30, so every letter is equally likely)."""
+    out: list[str] = []
+    while len(out) < n:
+        raw = bytes(b % 30 for b in secrets.token_bytes(12 * (n - len(out)) + 16) if b < 240)
+        out += ["g-" + raw[i:i + 10].decode("latin-1").translate(_ID_TABLE) for i in range(0, len(raw) - 9, 10)]
+    return out[:n]
 
 
 def new_grievance_id() -> str:
     """A random id such as ``g-3kq7x2pm9d``."""
-    alphabet = "abcdefghjkmnpqrstvwxyz23456789"
-    return "g-" + "".join(secrets.choice(alphabet) for _ in range(10))
+    n = secrets.randbelow(len(_ID_ALPHABET) ** 10)  # one draw, not ten: an import makes a million of these
+    out = []
+    for _ in range(10):
+        n, r = divmod(n, len(_ID_ALPHABET))
+        out.append(_ID_ALPHABET[r])
+    return "g-" + "".join(out)
 
 
 def build_grievance(vocab: Vocabulary, *, themes: list[str] | str | None = None, place: str = "", day: str = "",
@@ -558,13 +664,25 @@ def build_grievance(vocab: Vocabulary, *, themes: list[str] | str | None = None,
     text = (text or "").strip() or None
     if text is not None and len(text) > MAX_TEXT:
         raise InvalidInput("listening.text_too_long", max=MAX_TEXT)
-    theme_list = check_themes(parse_themes(themes), vocab.themes)
+    theme_list = vocab.checked(_themes_cell, themes, vocab)
     return GrievancePut(
-        id=gid or new_grievance_id(), text=text, themes=theme_list, place=check_place(place),
-        day=check_day(day, required=True, past=True, now=today), groups=check_groups(parse_groups(groups), vocab.keys),
-        tone=check_tone(tone),
-        count=check_count(count), lang=detect_language(text) if text else "und",
+        id=gid or new_grievance_id(), text=text, themes=list(theme_list), place=vocab.checked(check_place, place),
+        day=vocab.checked(_day_cell, day, today), groups=dict(vocab.checked(_groups_cell, groups, vocab)),
+        tone=vocab.checked(check_tone, tone), count=vocab.checked(check_count, count),
+        lang=(vocab.checked(detect_language, text) if len(text) <= 64 else detect_language(text)) if text else "und",
         confirmed=bool(theme_list) if confirmed is None else confirmed, voice=None)
+
+
+def _themes_cell(cell: Any, vocab: Vocabulary) -> list[str]:
+    return check_themes(parse_themes(cell), vocab.themes)
+
+
+def _groups_cell(cell: Any, vocab: Vocabulary) -> dict[str, str]:
+    return check_groups(parse_groups(cell), vocab.keys)
+
+
+def _day_cell(cell: Any, today: date | None) -> str:
+    return check_day(cell, required=True, past=True, now=today)
 
 
 # ---------------------------------------------------------------------------- writing and reading

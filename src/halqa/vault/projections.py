@@ -73,6 +73,12 @@ class Projection:
         return conn.execute("SELECT 1 FROM tombstones WHERE projection = ? AND key = ?",
                             (self.name, str(key))).fetchone() is not None
 
+    def tombstoned_keys(self, conn: Any, keys: list[str]) -> set[str]:
+        """Which of ``keys`` (at most a few hundred: one statement) were deleted in this projection."""
+        marks = ", ".join("?" * len(keys))
+        return {r[0] for r in conn.execute(f"SELECT key FROM tombstones WHERE projection = ? AND key IN ({marks})",
+                                           (self.name, *map(str, keys)))}
+
     def has_tombstones(self, conn: Any) -> bool:
         """Whether anything was ever deleted in this projection (most have nothing: no check needed)."""
         return conn.execute("SELECT 1 FROM tombstones WHERE projection = ? LIMIT 1", (self.name,)).fetchone() is not None
