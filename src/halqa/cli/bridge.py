@@ -5,14 +5,13 @@ Thin: parse, call one library function, render with :func:`emit`.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.table import Table
 
-from halqa.cli.common import STATE, confirm, console, emit, named, open_vault
+from halqa.cli.common import STATE, confirm, console, emit, json_text, named, open_vault
 from halqa.i18n import t
 from halqa.vault.outside import remember
 
@@ -451,7 +450,7 @@ def _write_table(path: Path, res: dict[str, Any]) -> None:
     if path.suffix.lower() == ".csv":
         data = table_csv(res["cells"])
     else:
-        data = json.dumps(res, ensure_ascii=False, indent=2).encode()
+        data = json_text(res, indent=2).encode()
     _write_atomic(path, data)
 
 
