@@ -307,3 +307,50 @@ def test_handshake_keys_follow_the_documented_formula():
     assert client == (h, *(hashlib.blake2b(h, key=shared, digest_size=32, person=p).digest()
                            for p in (b"halqa-lan-c2s", b"halqa-lan-s2c")))
     assert [k.hex()[:16] for k in client] == ["3e937bce9d05ca8b", "a957758074317d11", "b2b1ff5402dc089b"]
+
+
+@pytest.mark.parametrize("strangers", [1, lan_module.MAX_CONNECTIONS + 2])
+def test_silent_strangers_do_not_hold_up_a_real_push(devices, monkeypatch, strangers):
+    """Strangers connect and say nothing (or only an ephemeral key) and hold on for the whole
+    handshake window; a paired device's push still goes through inside that window. With more
+    strangers than the listener has room for, the one waiting longest is dropped first."""
+    x, y, _ = devices
+    places.add_area(x, "NKH", "حي النخيل")
+    monkeypatch.setattr(lan_module, "HANDSHAKE_SECONDS", 120.0)
+    listener = _Listener(y)
+    held = [socket.create_connection(("127.0.0.1", listener.port)) for _ in range(strangers)]
+    try:
+        for i, stray in enumerate(held):
+            if i % 2:
+                stray.sendall(crypto_scalarmult_base(os.urandom(32)))
+        # far less than the strangers' window: one listener serving them in turn would time out here
+        res = push_bundle(x, "y", f"127.0.0.1:{listener.port}", timeout=20)
+        listener.join()
+    finally:
+        for stray in held:
+            stray.close()
+    assert res["received"]["commits_new"] >= 1
+    assert y.query("SELECT name_ar FROM area")[0][0] == "حي النخيل"
+    assert "x" in [r.get("from") for r in listener.results]
+
+
+def test_pushes_from_two_devices_at_once_are_both_imported(devices):
+    """Connections are served side by side; the vault has one writer at a time."""
+    x, y, z = devices
+    places.add_area(x, "NKH", "حي النخيل")
+    places.add_area(z, "KRB", "الكرابلة")
+    got: list[dict] = []
+    ready = threading.Event()
+    port: list[int] = []
+    thread = threading.Thread(target=lambda: got.extend(serve_push(
+        y, "127.0.0.1", 0, once=False, timeout=5, ready=lambda p: (port.append(p), ready.set()))), daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    pushes = [threading.Thread(target=push_bundle, args=(v, "y", f"127.0.0.1:{port[0]}")) for v in (x, z)]
+    for p in pushes:
+        p.start()
+    for p in pushes:
+        p.join(30)
+    thread.join(30)
+    assert sorted(r.get("from") for r in got) == ["x", "z"]
+    assert sorted(r[0] for r in y.query("SELECT code FROM area")) == ["KRB", "NKH"]
