@@ -24,8 +24,9 @@ anonymous client learns nothing but a random ephemeral key.
 :data:`PRE_AUTH_MAX_BYTES` (refused on its length, before its body is read) and the listener waits
 at most :data:`HANDSHAKE_SECONDS`. Every failure before that point looks the same from outside:
 the listener hangs up without a word, whether the client guessed the wrong device or is not a
-contact. A failed or stray connection never ends a listening session: with ``once`` it ends after
-one successful push. Connections are served side by side (:data:`MAX_CONNECTIONS`, the oldest
+contact, after the same work (a proof it cannot open is replaced by a decoy that goes through the
+same signature check and contact lookup). A failed or stray connection never ends a listening
+session: with ``once`` it ends after one successful push. Connections are served side by side (:data:`MAX_CONNECTIONS`, the oldest
 still in its handshake dropped for a newcomer), so a silent stranger cannot hold up a device; the
 vault is read and written by one connection at a time. The listener binds one address (loopback unless given this device's LAN
 address), never every interface.
@@ -49,7 +50,7 @@ from typing import Any
 from nacl.bindings import crypto_scalarmult, crypto_scalarmult_base
 from nacl.exceptions import BadSignatureError, CryptoError
 from nacl.secret import SecretBox
-from nacl.signing import VerifyKey
+from nacl.signing import SigningKey, VerifyKey
 
 from halqa.bridge.bundle import DEFAULT_MAX_BYTES, BundleInvalid, export_bundle, import_bundle
 from halqa.bridge.records import KnownPut, contact_for_sender, get_contact
@@ -75,6 +76,13 @@ REPLY_MAX_BYTES = 1 << 20
 _POLL_SECONDS = 0.2
 _WILDCARDS = {"", "0.0.0.0", "::", "::0", "0:0:0:0:0:0:0:0"}
 _PROTOCOL = b"halqa-lan-v2"
+
+
+#: A well-formed proof that never verifies (a public key and a signature over other words), checked in
+#: place of a proof that cannot be opened or has the wrong length. Its seed is public: that is
+#: harmless, as a decoy is refused whatever the contact lookup finds.
+_DECOY_KEY = SigningKey(hashlib.blake2b(b"halqa-lan-v2 decoy", digest_size=32).digest())
+_DECOY = bytes(_DECOY_KEY.verify_key) + _DECOY_KEY.sign(b"halqa-lan-v2 decoy").signature
 
 
 class _Channel:
@@ -205,13 +213,21 @@ def _authenticate_client(vault: Vault, conn: socket.socket, max_bytes: int, dead
     chan.deadline = deadline
     try:
         proof = chan.recv()
-    except InvalidInput:  # too large, cut short or not made with our key: not a client of ours
-        raise InvalidInput("bridge.lan_auth_failed") from None
-    client, sig = proof[:32], proof[32:]
-    if len(proof) != 96 or not _verify(client, b"client", h, sig):
-        raise InvalidInput("bridge.lan_auth_failed")
+    except InvalidInput as err:
+        if err.msg_id != "bridge.lan_tampered":  # too large or cut short: the client's doing
+            raise InvalidInput("bridge.lan_auth_failed") from None
+        proof = b""  # not made with our key: the client meant another device
+    # One shape for every refusal: a proof this device cannot open (the client meant another
+    # device) is checked as the decoy is, with the same signature check and contact lookup as a
+    # proof from someone who is not a contact, so no timing tells "not this device" from "does
+    # not know you" to someone holding this device's public key.
+    opened = len(proof) == 96
+    client, sig = (proof[:32], proof[32:]) if opened else (_DECOY[:32], _DECOY[32:])
+    verified = _verify(client, b"client", h, sig)
     with session.vault_lock:
         contact = contact_for_sender(vault, client)
+    if not (opened and verified):
+        raise InvalidInput("bridge.lan_auth_failed")
     if contact is None:
         raise InvalidInput("bridge.lan_unknown_peer")
     session.trusted(conn)
