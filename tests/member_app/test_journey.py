@@ -192,6 +192,13 @@ def _wait_count(page, n: int, timeout: float = 15) -> None:
     assert _count(page) == n
 
 
+def _save_online(page, action: str) -> None:
+    """Save an entry while the server is reachable: back home, sealed, then delivered at once."""
+    page.click(f"[data-action={action}]")
+    page.wait_for_selector("[data-screen=home]:not([hidden])")
+    _wait_count(page, 0)
+
+
 def _shots(tmp_path: Path) -> Path:
     folder = Path(os.environ.get("HALQA_SCREENSHOTS") or tmp_path / "shots")
     folder.mkdir(parents=True, exist_ok=True)
@@ -359,9 +366,7 @@ def test_a_voice_note_recorded_in_the_browser_reaches_the_vault(phone_env):
         page.click("[data-action=record-voice]")
         page.wait_for_selector("[data-voice-state]:has-text('Voice note ready')")
         page.select_option("[data-field=place]", "JSR")
-        page.click("[data-action=add-grievance]")
-        page.wait_for_selector("[data-screen=home]:not([hidden])")
-        _wait_count(page, 0)  # online: sealed, then delivered at once
+        _save_online(page, "add-grievance")
         ctx.close()
     with server.state.use() as vault:
         row = vault.query_one("SELECT length(v.data), v.mime FROM listening_grievance g JOIN listening_voice v "
@@ -388,9 +393,7 @@ def test_a_check_in_from_the_phone_reaches_the_vault(phone_env):
         # its words come from the catalogue, in the chosen language
         assert page.text_content("[data-screen=checkin] h2") == catalogue("ckb")["app.checkin"]
         page.select_option("[data-field=score]", "4")
-        page.click("[data-action=add-checkin]")
-        page.wait_for_selector("[data-screen=home]:not([hidden])")
-        _wait_count(page, 0)  # online: sealed, then delivered at once
+        _save_online(page, "add-checkin")
         ctx.close()
     with server.state.use() as vault:
         rows = vault.query("SELECT circle, week, score FROM learning_checkin")
