@@ -26,10 +26,11 @@ at most :data:`HANDSHAKE_SECONDS`. Every failure before that point looks the sam
 the listener hangs up without a word, whether the client guessed the wrong device or is not a
 contact, after the same work (a proof it cannot open is replaced by a decoy that goes through the
 same signature check and contact lookup). A failed or stray connection never ends a listening
-session: with ``once`` it ends after one successful push. Connections are served side by side (:data:`MAX_CONNECTIONS`, the oldest
-still in its handshake dropped for a newcomer), so a silent stranger cannot hold up a device; the
-vault is read and written by one connection at a time. The listener binds one address (loopback unless given this device's LAN
-address), never every interface.
+session: with ``once`` it ends after one successful push. Connections are served side by side
+(:data:`MAX_CONNECTIONS`, the oldest still in its handshake dropped for a newcomer), so a silent
+stranger cannot hold up a device; the vault is read and written by one connection at a time. The
+listener binds one address (loopback unless given this device's LAN address), never every
+interface.
 
 Why not a Noise library: ``noiseprotocol`` (PyPI) was last released in 2020; this composes only
 libsodium primitives through PyNaCl (X25519, Ed25519, BLAKE2b, XSalsa20-Poly1305).
