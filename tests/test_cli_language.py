@@ -34,7 +34,6 @@ import typer
 from halqa import places
 from halqa.cli import common
 from halqa.cli.main import app
-from tests.bridge.conftest import pg_server  # noqa: F401  (the hub commands' PostgreSQL server)
 from tests.cli_seed import READ, SEED, SEEDED_IDS, read_commands, run_human, seed_read_vault
 from tests.conftest import PASSPHRASE
 
@@ -443,7 +442,7 @@ def test_two_devices_speak_only_the_chosen_language(cli, vault, monkeypatch, tmp
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["ar", "ckb"])
-def test_hub_commands_speak_only_the_chosen_language(cli, vault, monkeypatch, tmp_path, pg_server, lang):  # noqa: F811
+def test_hub_commands_speak_only_the_chosen_language(cli, vault, monkeypatch, tmp_path, pg_server, lang):
     import random
 
     from halqa import listening

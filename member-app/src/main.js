@@ -194,7 +194,11 @@ const ACTIONS = {
       litres_bought: Number(value("[data-field=litres_bought]") || 0), spent: value("[data-field=spent]") || "0" });
     show("home");
   },
-  "add-checkin": async () => { await record("checkin", { score: Number(value("[data-field=score]")) }); show("home"); },
+  // for the circle the phone was paired with: a check-in without one counts for no circle's care
+  "add-checkin": async () => {
+    await record("checkin", { score: Number(value("[data-field=score]")), circle: circle.circle });
+    show("home");
+  },
   "record-voice": (button) => toggleVoice(button).catch(() => status(tr("voice") + ": —")),
   sync: () => deliver(),
   "share-outbox": () => shareOutbox(),

@@ -307,3 +307,123 @@ def test_handshake_keys_follow_the_documented_formula():
     assert client == (h, *(hashlib.blake2b(h, key=shared, digest_size=32, person=p).digest()
                            for p in (b"halqa-lan-c2s", b"halqa-lan-s2c")))
     assert [k.hex()[:16] for k in client] == ["3e937bce9d05ca8b", "a957758074317d11", "b2b1ff5402dc089b"]
+
+
+@pytest.mark.parametrize("strangers", [1, lan_module.MAX_CONNECTIONS + 2])
+def test_silent_strangers_do_not_hold_up_a_real_push(devices, monkeypatch, strangers):
+    """Strangers connect and say nothing (or only an ephemeral key) and hold on for the whole
+    handshake window; a paired device's push still goes through inside that window. With more
+    strangers than the listener has room for, the one waiting longest is dropped first."""
+    x, y, _ = devices
+    places.add_area(x, "NKH", "حي النخيل")
+    monkeypatch.setattr(lan_module, "HANDSHAKE_SECONDS", 120.0)
+    listener = _Listener(y)
+    held = [socket.create_connection(("127.0.0.1", listener.port)) for _ in range(strangers)]
+    try:
+        for i, stray in enumerate(held):
+            if i % 2:
+                stray.sendall(crypto_scalarmult_base(os.urandom(32)))
+        # far less than the strangers' window: one listener serving them in turn would time out here
+        res = push_bundle(x, "y", f"127.0.0.1:{listener.port}", timeout=20)
+        listener.join()
+    finally:
+        for stray in held:
+            stray.close()
+    assert res["received"]["commits_new"] >= 1
+    assert y.query("SELECT name_ar FROM area")[0][0] == "حي النخيل"
+    assert "x" in [r.get("from") for r in listener.results]
+
+
+def test_pushes_from_two_devices_at_once_are_both_imported(devices):
+    """Connections are served side by side; the vault has one writer at a time."""
+    x, y, z = devices
+    places.add_area(x, "NKH", "حي النخيل")
+    places.add_area(z, "KRB", "الكرابلة")
+    got: list[dict] = []
+    ready = threading.Event()
+    port: list[int] = []
+    thread = threading.Thread(target=lambda: got.extend(serve_push(
+        y, "127.0.0.1", 0, once=False, timeout=5, ready=lambda p: (port.append(p), ready.set()))), daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    pushes = [threading.Thread(target=push_bundle, args=(v, "y", f"127.0.0.1:{port[0]}")) for v in (x, z)]
+    for p in pushes:
+        p.start()
+    for p in pushes:
+        p.join(30)
+    thread.join(30)
+    assert sorted(r.get("from") for r in got) == ["x", "z"]
+    assert sorted(r[0] for r in y.query("SELECT code FROM area")) == ["KRB", "NKH"]
+
+
+class _Recording:
+    """A socket that records what the listener sends through it."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock, self.sent = sock, bytearray()
+
+    def sendall(self, data: bytes) -> None:
+        self.sent += data
+        self.sock.sendall(data)
+
+    def __getattr__(self, name: str):
+        return getattr(self.sock, name)
+
+
+def _refusal(monkeypatch, sender, receiver, meant: str) -> tuple[str, bytes, list[str]]:
+    """``sender`` pushes to its contact ``meant`` over a socket pair, ``receiver`` listens: the
+    listener's reason, what it sent, and the crypto and lookups it did, in order."""
+    calls: list[str] = []
+    me = threading.current_thread()
+
+    def note(name: str) -> None:
+        if threading.current_thread() is me:  # the listener's side only
+            calls.append(name)
+
+    for name in ("crypto_scalarmult", "crypto_scalarmult_base", "_handshake_keys", "_verify", "_sign",
+                 "contact_for_sender"):
+        real = getattr(lan_module, name)
+        monkeypatch.setattr(lan_module, name, lambda *a, _real=real, _name=name: (note(_name), _real(*a))[1])
+    real_decrypt = SecretBox.decrypt
+    monkeypatch.setattr(SecretBox, "decrypt", lambda *a, **k: (note("decrypt"), real_decrypt(*a, **k))[1])
+    # the same ephemeral secrets each time, so the bytes on the wire can be compared
+    monkeypatch.setattr(lan_module, "os", type("os", (), {"urandom": staticmethod(lambda n: bytes(range(1, n + 1)))}))
+    ours, theirs = socket.socketpair()
+    expected = bytes.fromhex(lan_module.get_contact(sender, meant)["signing_key"])
+    refused: list[str] = []
+
+    def push() -> None:
+        try:
+            lan_module._push_over(sender, theirs, expected, b"bundle", meant, "here")
+        except InvalidInput as err:
+            refused.append(err.msg_id)
+
+    client = threading.Thread(target=push, daemon=True)
+    client.start()
+    wire = _Recording(ours)
+    with ours, pytest.raises(InvalidInput) as err:
+        lan_module._serve_one(receiver, wire, 1 << 20, 5.0)
+    client.join(10)
+    theirs.close()
+    assert refused == ["bridge.lan_refused"]
+    return err.value.msg_id, bytes(wire.sent), calls
+
+
+def test_wrong_device_and_not_a_contact_are_refused_alike(devices, tmp_path, monkeypatch):
+    """Someone holding y's public key connects to a listener: whether it is y (which does not know
+    them) or another device (which cannot open their proof), the listener does the same crypto and
+    lookups, sends the same bytes and hangs up, so timing cannot tell y's device apart."""
+    _, y, z = devices
+    stranger = new_vault(tmp_path, "stranger")
+    try:
+        add_contact(stranger, "y", text=identity(y)["text"])
+        with monkeypatch.context() as m:
+            why_y, wire_y, calls_y = _refusal(m, stranger, y, "y")  # y is there, does not know them
+        with monkeypatch.context() as m:
+            why_z, wire_z, calls_z = _refusal(m, stranger, z, "y")  # z is there, not y
+    finally:
+        stranger.close()
+    assert (why_y, why_z) == ("bridge.lan_unknown_peer", "bridge.lan_auth_failed")
+    assert wire_y == wire_z and len(wire_y) == 32
+    assert calls_y.count("_verify") == 1 and calls_y.count("contact_for_sender") == 1
+    assert calls_y == calls_z

@@ -112,13 +112,15 @@ class Server:
             self.state.lock()
             self.state.certificate.remove()
 
-    def member_code(self) -> str:
-        """A member code for the household, made as a script does (organiser token, JSON API)."""
+    def member_code(self, circle: str | None = None) -> str:
+        """A member code for the household (and ``circle``), made as a script does (organiser
+        token, JSON API)."""
         from starlette.testclient import TestClient
 
         token = self.state.devices.issue("organiser laptop", "organiser")
         client = TestClient(self.app, base_url=f"https://{HOST}:{self.port}")
-        r = client.post("/api/devices/code", json={"role": "member", "household": HOUSEHOLD},
+        r = client.post("/api/devices/code", json={"role": "member", "household": HOUSEHOLD,
+                                                   **({"circle": circle} if circle else {})},
                         headers={"authorization": f"Bearer {token}"})
         assert r.status_code == 200, r.text
         return r.json()["code"]
@@ -190,16 +192,23 @@ def _wait_count(page, n: int, timeout: float = 15) -> None:
     assert _count(page) == n
 
 
+def _save_online(page, action: str) -> None:
+    """Save an entry while the server is reachable: back home, sealed, then delivered at once."""
+    page.click(f"[data-action={action}]")
+    page.wait_for_selector("[data-screen=home]:not([hidden])")
+    _wait_count(page, 0)
+
+
 def _shots(tmp_path: Path) -> Path:
     folder = Path(os.environ.get("HALQA_SCREENSHOTS") or tmp_path / "shots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
-def _pair(ctx, server, lang: str, shots: Path | None = None):
+def _pair(ctx, server, lang: str, shots: Path | None = None, circle: str | None = None):
     page = ctx.new_page()
     base = f"https://{HOST}:{server.port}"
-    page.goto(f"{base}/pair?code={server.member_code()}&lang={lang}")
+    page.goto(f"{base}/pair?code={server.member_code(circle)}&lang={lang}")
     if shots is not None:
         page.screenshot(path=str(shots / f"phone-pair-{lang}.png"), full_page=True)
     page.click("[data-action=install-app]")
@@ -357,11 +366,35 @@ def test_a_voice_note_recorded_in_the_browser_reaches_the_vault(phone_env):
         page.click("[data-action=record-voice]")
         page.wait_for_selector("[data-voice-state]:has-text('Voice note ready')")
         page.select_option("[data-field=place]", "JSR")
-        page.click("[data-action=add-grievance]")
-        page.wait_for_selector("[data-screen=home]:not([hidden])")
-        _wait_count(page, 0)  # online: sealed, then delivered at once
+        _save_online(page, "add-grievance")
         ctx.close()
     with server.state.use() as vault:
         row = vault.query_one("SELECT length(v.data), v.mime FROM listening_grievance g JOIN listening_voice v "
                               "ON v.id = g.voice")
     assert row is not None and row[0] > 1000 and row[1].startswith("audio/")
+
+
+def test_a_check_in_from_the_phone_reaches_the_vault(phone_env):
+    """A member paired with a circle sees the check-in screen and sends a private check-in."""
+    from halqa.circles.records import CirclePut
+    from halqa.i18n import catalogue
+    from halqa.learning.records import iso_week
+
+    home, server = phone_env
+    today = datetime.now(ZoneInfo("Asia/Baghdad")).date()
+    with server.state.use() as vault:
+        vault.append("circles_circle.put", CirclePut(id="c-t", members=[f"m-t{i}" for i in range(5)],
+                                                     formed="2026-01-01"))
+    with chromium(home) as browser:
+        ctx = browser.new_context(viewport={"width": 360, "height": 800})
+        page = _pair(ctx, server, "ckb", circle="c-t")
+        page.click("[data-action=open][data-target=checkin]")
+        page.wait_for_selector("[data-screen=checkin]:not([hidden])")
+        # its words come from the catalogue, in the chosen language
+        assert page.text_content("[data-screen=checkin] h2") == catalogue("ckb")["app.checkin"]
+        page.select_option("[data-field=score]", "4")
+        _save_online(page, "add-checkin")
+        ctx.close()
+    with server.state.use() as vault:
+        rows = vault.query("SELECT circle, week, score FROM learning_checkin")
+    assert [tuple(r) for r in rows] == [("c-t", iso_week(today.isoformat()), 4)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from halqa.vault import Vault
 from halqa.vault.outside import OUTBOX, listed_files, remember
 
@@ -62,3 +64,42 @@ def test_an_open_vault_panics_with_its_list_and_without_upkeep(vault, vault_path
     vault.panic()
     assert not vault_path.exists() and not away.exists()
     vault.close()  # closing after panic is harmless
+
+
+def test_panic_removes_what_sync_qr_and_unqr_wrote(cli, vault_path, tmp_path):
+    """QR codes of a bundle and the bundle scanned back are the bundle: panic must find them."""
+    import json
+    import os
+
+    assert cli("init", *FAST)[0] == 0
+    bundle = tmp_path / "a.age"
+    bundle.write_bytes(os.urandom(300))
+    away = tmp_path / "elsewhere"
+    code, out = cli("sync", "qr", str(bundle), "-o", str(away / "codes"), "--json")
+    assert code == 0, out
+    pngs = [Path(p) for p in json.loads(out)["files"]]
+    code, out = cli("sync", "qr", str(bundle), "-o", "codes", "--json")  # relative: the output folder
+    assert code == 0, out
+    inside = [Path(p) for p in json.loads(out)["files"]]
+    assert all(p.is_relative_to(vault_path.resolve() / OUTBOX) for p in inside)
+    code, out = cli("sync", "unqr", *map(str, pngs), "-o", str(away / "back.age"), "--json")
+    assert code == 0, out
+    assert (away / "back.age").read_bytes() == bundle.read_bytes() and pngs and all(p.is_file() for p in pngs)
+    bundle.unlink()  # the user's own file: not halqa's to remove
+    assert cli("--yes", "panic")[0] == 0
+    assert not vault_path.exists()
+    assert [p for p in (*pngs, away / "back.age") if p.exists()] == [], "QR codes or a scanned bundle survived panic"
+    assert (away / "codes").is_dir()  # a folder someone pointed the codes at is left, emptied of ours
+
+
+def test_sync_qr_without_a_vault_writes_where_told(cli, vault_path, tmp_path):
+    import json
+    import os
+
+    assert not vault_path.exists()
+    bundle = tmp_path / "a.age"
+    bundle.write_bytes(os.urandom(300))
+    code, out = cli("sync", "qr", str(bundle), "-o", str(tmp_path / "codes"), "--json")
+    assert code == 0, out
+    assert all(Path(p).parent == tmp_path / "codes" for p in json.loads(out)["files"])
+    assert not vault_path.exists()

@@ -80,10 +80,7 @@ def test_the_vault_keeps_only_the_day(tmp_path, monkeypatch):
 def test_a_bundle_keeps_only_the_day(tmp_path, monkeypatch):
     from halqa.bridge.bundle import read_inner, write_inner
 
-    v = _written(tmp_path, monkeypatch)
-    # The bundle says when it was made (docs/threat-model.md: when a file is sent is not hidden);
-    # it is made the next morning, so that moment is not the grievance's.
-    monkeypatch.setattr(time, "time_ns", lambda: int(SECRET.timestamp() * 1e9) + 17 * 3_600 * 10**9)
+    v = _written(tmp_path, monkeypatch)  # the bundle is made at the same minute
     try:
         records = export_commits(v)
         _header, data = write_inner(v, records, [])
@@ -131,3 +128,39 @@ def test_day_precision_kinds_are_whole_families():
         family = [k for k in kinds if k.startswith(prefix)]
         assert family, prefix
         assert all(day_precision(k) for k in family)
+
+
+def test_a_bundle_made_at_the_keyboard_says_only_the_day(tmp_path, monkeypatch):
+    """A bundle made at 14:37:12.345 says the day it was made, not the minute (its creation time
+    would tell when the organiser was at the keyboard)."""
+    from halqa.bridge.bundle import read_inner, write_inner
+
+    v = _written(tmp_path, monkeypatch)  # the clock stays at SECRET
+    try:
+        header, data = write_inner(v, export_commits(v), [])
+        assert _scan_bytes(data[:-64]) == []
+        assert header.created_ms == int(datetime(2026, 11, 3, tzinfo=UTC).timestamp() * 1000)
+        assert read_inner(data)[0].created_ms == header.created_ms
+    finally:
+        v.close()
+
+
+def test_an_older_bundle_with_milliseconds_still_reads(tmp_path, monkeypatch):
+    """Bundles written before the day precision carry the millisecond: the same key and type, read
+    as they are."""
+    import msgspec
+
+    from halqa.bridge import bundle
+
+    v = _written(tmp_path, monkeypatch)
+    try:
+        header, _ = bundle.write_inner(v, export_commits(v), [])
+        old = msgspec.structs.replace(header, created_ms=int(SECRET.timestamp() * 1000))
+        head = bundle._ENC.encode(old)
+        prefix = bundle.MAGIC + struct.pack("<I", len(head)) + head
+        body = bundle._ENC.encode(list(export_commits(v)))
+        data = prefix + body + v.device_key.sign(bundle._sig_digest(prefix)).signature
+        back, records = bundle.read_inner(data)
+        assert back.created_ms == int(SECRET.timestamp() * 1000) and len(records) == header.commits
+    finally:
+        v.close()

@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,9 +46,9 @@ from halqa.bridge.records import (
     known_heads,
 )
 from halqa.errors import HalqaError, InvalidInput
-from halqa.vault import CommitRecord, Vault, export_commits, heads, ingest, verify_commit
+from halqa.vault import CommitRecord, Vault, events, export_commits, heads, ingest, verify_commit
 from halqa.vault.authz import AGGREGATE_KIND, authorise, check_clock, sent_kinds
-from halqa.vault.values import new_id, today
+from halqa.vault.values import day_start_ms, new_id, today
 
 __all__ = ["BundleHeader", "BundleInvalid", "ImportResult", "export_bundle", "import_bundle", "open_bundle",
            "read_inner", "seal", "write_inner"]
@@ -79,7 +78,7 @@ class BundleHeader(msgspec.Struct, kw_only=True):
     sender: bytes  # Ed25519 public key of the sending device
     sender_age: str  # its age1... recipient (to reply to)
     recipients: list[str]  # age1... recipients the bundle was sealed to
-    created_ms: int
+    created_ms: int  # the UTC day's first millisecond (older bundles: the millisecond)
     heads: dict[str, int]  # what the sender holds: author device (hex) -> highest commit sequence
     commits: int
     events: int
@@ -107,8 +106,8 @@ def write_inner(vault: Vault, records: Sequence[CommitRecord], recipients: Seque
     body = _ENC.encode(list(records))
     header = BundleHeader(version=VERSION, bundle_id=bundle_id or os.urandom(16), kind=kind, sender=vault.device_id,
                           sender_age=age_recipient(vault), recipients=sorted(set(recipients)),
-                          created_ms=time.time_ns() // 1_000_000, heads={d.hex(): s for d, s in heads(vault).items()},
-                          commits=len(records),
+                          created_ms=day_start_ms(events.wall_ns() // 1_000_000),
+                          heads={d.hex(): s for d, s in heads(vault).items()}, commits=len(records),
                           events=sum(len(r.events) for r in records), body_len=len(body), body_hash=_body_hash(body))
     head = _ENC.encode(header)
     prefix = MAGIC + struct.pack("<I", len(head)) + head

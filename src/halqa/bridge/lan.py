@@ -24,9 +24,13 @@ anonymous client learns nothing but a random ephemeral key.
 :data:`PRE_AUTH_MAX_BYTES` (refused on its length, before its body is read) and the listener waits
 at most :data:`HANDSHAKE_SECONDS`. Every failure before that point looks the same from outside:
 the listener hangs up without a word, whether the client guessed the wrong device or is not a
-contact. A failed or stray connection never ends a listening session: with ``once`` it ends after
-one successful push. The listener binds one address (loopback unless given this device's LAN
-address), never every interface.
+contact, after the same work (a proof it cannot open is replaced by a decoy that goes through the
+same signature check and contact lookup). A failed or stray connection never ends a listening
+session: with ``once`` it ends after one successful push. Connections are served side by side
+(:data:`MAX_CONNECTIONS`, the oldest still in its handshake dropped for a newcomer), so a silent
+stranger cannot hold up a device; the vault is read and written by one connection at a time. The
+listener binds one address (loopback unless given this device's LAN address), never every
+interface.
 
 Why not a Noise library: ``noiseprotocol`` (PyPI) was last released in 2020; this composes only
 libsodium primitives through PyNaCl (X25519, Ed25519, BLAKE2b, XSalsa20-Poly1305).
@@ -39,6 +43,7 @@ import json
 import os
 import socket
 import struct
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -46,7 +51,7 @@ from typing import Any
 from nacl.bindings import crypto_scalarmult, crypto_scalarmult_base
 from nacl.exceptions import BadSignatureError, CryptoError
 from nacl.secret import SecretBox
-from nacl.signing import VerifyKey
+from nacl.signing import SigningKey, VerifyKey
 
 from halqa.bridge.bundle import DEFAULT_MAX_BYTES, BundleInvalid, export_bundle, import_bundle
 from halqa.bridge.records import KnownPut, contact_for_sender, get_contact
@@ -63,10 +68,22 @@ DEFAULT_HOST = "127.0.0.1"
 PRE_AUTH_MAX_BYTES = 4096
 #: How long an unauthenticated connection may take to prove itself.
 HANDSHAKE_SECONDS = 10.0
+#: Connections served at once (each in its own thread); more waiting for their handshake than
+#: this and the one that has waited longest is dropped.
+MAX_CONNECTIONS = 8
 #: Largest reply a client reads (the result with the receiver's heads).
 REPLY_MAX_BYTES = 1 << 20
+#: How often the accepting loop looks whether a connection has ended the session.
+_POLL_SECONDS = 0.2
 _WILDCARDS = {"", "0.0.0.0", "::", "::0", "0:0:0:0:0:0:0:0"}
 _PROTOCOL = b"halqa-lan-v2"
+
+
+#: A well-formed proof that never verifies (a public key and a signature over other words), checked in
+#: place of a proof that cannot be opened or has the wrong length. Its seed is public: that is
+#: harmless, as a decoy is refused whatever the contact lookup finds.
+_DECOY_KEY = SigningKey(hashlib.blake2b(b"halqa-lan-v2 decoy", digest_size=32).digest())
+_DECOY = bytes(_DECOY_KEY.verify_key) + _DECOY_KEY.sign(b"halqa-lan-v2 decoy").signature
 
 
 class _Channel:
@@ -155,8 +172,33 @@ def parse_address(text: str) -> tuple[str, int]:
     return host.strip("[]"), number
 
 
-def _authenticate_client(vault: Vault, conn: socket.socket, max_bytes: int,
-                         deadline: float) -> tuple[_Channel, dict[str, Any]]:
+class _Session:
+    """What the connections of one listening session share: the vault has one writer (every vault
+    read and write of a connection holds ``vault_lock``), and the connections still in their
+    handshake are known, so the oldest can be dropped when the session is full."""
+
+    def __init__(self) -> None:
+        self.vault_lock = threading.Lock()
+        self.state = threading.Condition()
+        #: Connections not yet authenticated, oldest first (dicts keep insertion order).
+        self.waiting: dict[socket.socket, None] = {}
+        self.open = 0
+
+    def trusted(self, conn: socket.socket) -> None:
+        with self.state:
+            self.waiting.pop(conn, None)
+
+    def drop(self, conn: socket.socket) -> None:
+        """Hang up on ``conn`` (its thread's next read fails and frees its place)."""
+        self.waiting.pop(conn, None)
+        try:
+            conn.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def _authenticate_client(vault: Vault, conn: socket.socket, max_bytes: int, deadline: float,
+                         session: _Session) -> tuple[_Channel, dict[str, Any]]:
     """Run the listener's side of the handshake; return the channel and the client's contact.
     Every refusal only hangs up: why (kept in this side's result) is never sent."""
     e_secret = os.urandom(32)
@@ -172,34 +214,47 @@ def _authenticate_client(vault: Vault, conn: socket.socket, max_bytes: int,
     chan.deadline = deadline
     try:
         proof = chan.recv()
-    except InvalidInput:  # too large, cut short or not made with our key: not a client of ours
-        raise InvalidInput("bridge.lan_auth_failed") from None
-    client, sig = proof[:32], proof[32:]
-    if len(proof) != 96 or not _verify(client, b"client", h, sig):
+    except InvalidInput as err:
+        if err.msg_id != "bridge.lan_tampered":  # too large or cut short: the client's doing
+            raise InvalidInput("bridge.lan_auth_failed") from None
+        proof = b""  # not made with our key: the client meant another device
+    # One shape for every refusal: a proof this device cannot open (the client meant another
+    # device) is checked as the decoy is, with the same signature check and contact lookup as a
+    # proof from someone who is not a contact, so no timing tells "not this device" from "does
+    # not know you" to someone holding this device's public key.
+    opened = len(proof) == 96
+    client, sig = (proof[:32], proof[32:]) if opened else (_DECOY[:32], _DECOY[32:])
+    verified = _verify(client, b"client", h, sig)
+    with session.vault_lock:
+        contact = contact_for_sender(vault, client)
+    if not (opened and verified):
         raise InvalidInput("bridge.lan_auth_failed")
-    contact = contact_for_sender(vault, client)
     if contact is None:
         raise InvalidInput("bridge.lan_unknown_peer")
+    session.trusted(conn)
     chan.send(_sign(vault, b"server", h + client))
     chan.limit, chan.deadline = max_bytes + 1024, None
     return chan, contact
 
 
-def _serve_one(vault: Vault, conn: socket.socket, max_bytes: int, timeout: float | None) -> dict[str, Any]:
+def _serve_one(vault: Vault, conn: socket.socket, max_bytes: int, timeout: float | None,
+               session: _Session | None = None) -> dict[str, Any]:
+    session = session or _Session()
     limit = HANDSHAKE_SECONDS if timeout is None else min(timeout, HANDSHAKE_SECONDS)
     conn.settimeout(limit)
-    chan, contact = _authenticate_client(vault, conn, max_bytes, time.monotonic() + limit)
+    chan, contact = _authenticate_client(vault, conn, max_bytes, time.monotonic() + limit, session)
     conn.settimeout(timeout)
     data = chan.recv()
-    try:
-        result = import_bundle(vault, data, max_bytes=max_bytes)
-        from halqa.vault import heads
+    with session.vault_lock:  # one writer: imports from devices pushing at once go one by one
+        try:
+            result = import_bundle(vault, data, max_bytes=max_bytes)
+            from halqa.vault import heads
 
-        reply = {"ok": True, **result.as_dict(), "heads": {d.hex(): s for d, s in heads(vault).items()}}
-        out = {"from": contact["name"], **result.as_dict()}
-    except HalqaError as err:
-        reply = {"ok": False, "error": err.msg_id, "params": {k: str(v) for k, v in err.params.items()}}
-        out = {"from": contact["name"], "error": err.msg_id}
+            reply = {"ok": True, **result.as_dict(), "heads": {d.hex(): s for d, s in heads(vault).items()}}
+            out = {"from": contact["name"], **result.as_dict()}
+        except HalqaError as err:
+            reply = {"ok": False, "error": err.msg_id, "params": {k: str(v) for k, v in err.params.items()}}
+            out = {"from": contact["name"], "error": err.msg_id}
     chan.send(json.dumps(reply).encode())
     return out
 
@@ -213,40 +268,70 @@ def serve_push(vault: Vault, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     ``host`` is one address: loopback by default, or this device's LAN address; every-interface
     addresses (``0.0.0.0``, ``::``) are refused. The session ends ``timeout`` seconds after it
     began or after its last successful push; with ``once``, after the first successful push.
-    Connections that fail (strangers, impostors, broken transfers) are dropped and the session goes
-    on. ``ready(port)`` is called once listening (port 0 picks a free one); ``report(result)`` after
-    each connection. Returns one result per connection (``from`` and the import counts, or
-    ``error``)."""
+    Connections are served side by side (at most :data:`MAX_CONNECTIONS`; when full, the one that
+    has waited longest in its handshake is dropped), so a silent stranger cannot hold up a device;
+    imports go one at a time. Connections that fail (strangers, impostors, broken transfers) are
+    dropped and the session goes on. ``ready(port)`` is called once listening (port 0 picks a free
+    one); ``report(result)`` after each connection (never two at once). Returns one result per
+    connection (``from`` and the import counts, or ``error``); every connection has ended by then."""
     if host.strip().strip("[]") in _WILDCARDS:
         raise InvalidInput("bridge.lan_wildcard", host=host)
     results: list[dict[str, Any]] = []
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.create_server((host.strip("[]"), port), family=family) as srv:
-        if ready is not None:
-            ready(srv.getsockname()[1])
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                srv.settimeout(left)
+    session = _Session()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    finished = False
+
+    def serve(conn: socket.socket) -> None:
+        nonlocal deadline, finished
+        with conn:
             try:
-                conn, _ = srv.accept()
-            except TimeoutError:
-                break
-            with conn:
-                try:
-                    result = _serve_one(vault, conn, max_bytes, timeout)
-                except (HalqaError, OSError) as exc:
-                    result = {"error": getattr(exc, "msg_id", "bridge.lan_closed")}
+                result = _serve_one(vault, conn, max_bytes, timeout, session)
+            except (HalqaError, OSError) as exc:
+                result = {"error": getattr(exc, "msg_id", "bridge.lan_closed")}
+        with session.state:
+            session.waiting.pop(conn, None)
+            session.open -= 1
             results.append(result)
             if report is not None:
                 report(result)
             if "error" not in result:
-                if once:
-                    break
+                finished = finished or once
                 deadline = None if timeout is None else time.monotonic() + timeout
+            session.state.notify_all()
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    workers: list[threading.Thread] = []
+    with socket.create_server((host.strip("[]"), port), family=family) as srv:
+        if ready is not None:
+            ready(srv.getsockname()[1])
+        while True:
+            with session.state:
+                if finished:
+                    break
+                left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                break
+            # wake now and then to see whether a connection ended the session
+            srv.settimeout(_POLL_SECONDS if left is None else min(left, _POLL_SECONDS))
+            try:
+                conn, _ = srv.accept()
+            except TimeoutError:
+                continue
+            with session.state:
+                if session.open >= MAX_CONNECTIONS and session.waiting:
+                    session.drop(next(iter(session.waiting)))
+                # all places taken by authenticated transfers: wait for one to end
+                session.state.wait_for(lambda: session.open < MAX_CONNECTIONS)
+                session.open += 1
+                session.waiting[conn] = None
+            worker = threading.Thread(target=serve, args=(conn,), name="halqa-lan", daemon=True)
+            worker.start()
+            workers = [w for w in workers if w.is_alive()] + [worker]
+    with session.state:  # the session is over: strangers still in their handshake are let go
+        for conn in list(session.waiting):
+            session.drop(conn)
+    for worker in workers:  # the caller may close the vault once this returns
+        worker.join()
     return results
 
 

@@ -17,7 +17,7 @@ import base64
 import hashlib
 import io
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from halqa.errors import InvalidInput
@@ -77,17 +77,22 @@ def join_frames(texts: Iterable[str]) -> bytes:
     return data
 
 
-def qr_images(data: bytes, folder: str | os.PathLike[str], scale: int = 4) -> list[Path]:
-    """Write one PNG per frame into ``folder`` (``bundle-01-of-12.png``...); return the paths."""
+def qr_images(data: bytes, folder: str | os.PathLike[str], scale: int = 4,
+              before: Callable[[Path], Path] | None = None) -> list[Path]:
+    """Write one PNG per frame into ``folder`` (``bundle-01-of-12.png``...); return the paths.
+    ``before(path)``, if given, is called before each file is written and returns where to write
+    it (the CLI lists each file for panic there)."""
     import segno
 
     out = Path(folder)
     try:
-        out.mkdir(parents=True, exist_ok=True)
         texts = frames(data)
         paths = []
         for i, text in enumerate(texts, 1):
             path = out / f"bundle-{i:02d}-of-{len(texts):02d}.png"
+            if before is not None:
+                path = before(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
             segno.make(text, error="m", micro=False).save(str(path), kind="png", scale=scale, border=4)
             paths.append(path)
     except OSError as exc:

@@ -5,14 +5,15 @@ Thin: parse, call one library function, render with :func:`emit`.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.table import Table
 
-from halqa.cli.common import STATE, area_names, confirm, console, emit, named, open_vault, progress
+from halqa.cli.common import STATE, area_names, confirm, console, emit, json_text, named, open_vault, progress
 from halqa.i18n import current_language, t
 from halqa.vault.outside import remember
 
@@ -315,6 +316,21 @@ def sync_import(
                                                   events=d["events_new"])))
 
 
+@contextmanager
+def _listed_if_vault() -> Iterator[Callable[[Path, str], Path]]:
+    """``where(path, kind)`` for a file about to be written: with a vault, it goes through
+    :func:`remember` (a relative path into the vault's output folder, listed for panic; the vault
+    is unlocked for that); without one (an ally's laptop before ``halqa init``), it is the path
+    as given."""
+    from halqa.vault.store import HEADER_FILE
+
+    if not (STATE.vault_path / HEADER_FILE).exists():
+        yield lambda path, kind: path
+        return
+    with open_vault() as vault:
+        yield lambda path, kind: remember(vault, path, kind)
+
+
 @sync_app.command("qr")
 def sync_qr(
     file: Annotated[Path, typer.Argument(help="A small bundle file.")],
@@ -327,7 +343,10 @@ def sync_qr(
     from halqa.bridge.qr import MAX_QR_BUNDLE, frames, terminal_codes
 
     data = read_bundle_file(file, max_bytes=MAX_QR_BUNDLE)
-    paths = [str(p) for p in qr_images(data, output)] if output else []
+    paths: list[str] = []
+    if output:
+        with _listed_if_vault() as where:
+            paths = [str(p) for p in qr_images(data, output, before=lambda p: where(p, "bundle_qr"))]
     res = {"codes": len(frames(data)), "files": paths}
 
     def human(d: dict) -> None:
@@ -335,7 +354,7 @@ def sync_qr(
             for i, code in enumerate(terminal_codes(data), 1):
                 console.print(t("bridge.qr_code_n", i=i, n=d["codes"]))
                 print(code, end="")
-        console.print(t("bridge.qr_made", n=d["codes"], folder=str(output) if output else "-"))
+        console.print(t("bridge.qr_made", n=d["codes"], folder=str(Path(paths[0]).parent) if paths else "-"))
 
     emit(res, human)
 
@@ -350,7 +369,9 @@ def sync_unqr(
     from halqa.bridge.bundle import _write_atomic
 
     data = join_frames(scan_texts(images))
-    _write_atomic(output, data)
+    with _listed_if_vault() as where:
+        output = where(output, "bundle")
+        _write_atomic(output, data)
     emit({"ok": True, "file": str(output), "bytes": len(data)},
          lambda d: console.print(t("bridge.written", path=d["file"])))
 
@@ -473,7 +494,7 @@ def _write_table(path: Path, res: dict[str, Any]) -> None:
     if path.suffix.lower() == ".csv":
         data = table_csv(res["cells"])
     else:
-        data = json.dumps(res, ensure_ascii=False, indent=2).encode()
+        data = json_text(res, indent=2).encode()
     _write_atomic(path, data)
 
 

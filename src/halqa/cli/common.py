@@ -10,6 +10,7 @@ import json
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ __all__ = [
     "fail",
     "group_label",
     "joined",
+    "json_text",
     "label",
     "literal",
     "named",
@@ -215,10 +217,38 @@ def confirm(msg_id: str, **params: Any) -> None:
         raise typer.Exit(0)
 
 
+#: Every character outside ASCII's printable range (a run of them): checked one by one below.
+_NOT_PLAIN = re.compile("[\x7f-\U0010ffff]+")
+#: Control, format (bidi overrides and isolates, marks, joiners, tags), separator and surrogate
+#: categories: shown as ``\\uXXXX`` rather than obeyed by whoever reads the output.
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def _shown(run: str) -> str:
+    out = []
+    for char in run:
+        if unicodedata.category(char) not in _HIDDEN:
+            out.append(char)
+        elif (code := ord(char)) > 0xFFFF:  # JSON spells it as its UTF-16 surrogate pair
+            code -= 0x10000
+            out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out)
+
+
+def json_text(data: Any, **options: Any) -> str:
+    """``data`` as JSON for ``--json`` (readable Arabic and Sorani), with every bidi, format and
+    control character escaped: stored text from other people cannot reorder or hide what a person
+    or a script sees, and decoding the JSON gives the original strings back. (Outside strings, JSON
+    is ASCII, so every such character found is inside a string, where an escape means the same.)"""
+    return _NOT_PLAIN.sub(lambda m: _shown(m.group()), json.dumps(data, ensure_ascii=False, default=str, **options))
+
+
 def emit(data: Any, human: Callable[[Any], None] | None = None) -> None:
     """Print ``data`` as JSON with ``--json``, else through ``human`` (or as plain text)."""
     if STATE.json:
-        sys.stdout.write(json.dumps(to_data(data), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text(to_data(data), indent=2) + "\n")
     elif human is not None:
         human(data)
     else:
@@ -281,7 +311,7 @@ def group_label(group: str, areas: dict[str, str]) -> str:
 def fail(err: HalqaError) -> None:
     """Report an error the way scripts and people both expect, then exit with its code."""
     if STATE.json:
-        sys.stdout.write(json.dumps(err.to_dict(), ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(err.to_dict()) + "\n")
     else:
         err_console.print(Text.assemble((t("label.error"), "bold red"), ": ", literal(err.render())))
     raise SystemExit(err.exit_code)

@@ -9,7 +9,20 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from halqa.cli.common import STATE, area_names, cols, console, emit, group_label, joined, label, named, open_vault, progress
+from halqa.cli.common import (
+    STATE,
+    area_names,
+    cols,
+    console,
+    emit,
+    group_label,
+    joined,
+    json_text,
+    label,
+    named,
+    open_vault,
+    progress,
+)
 from halqa.i18n import current_language, t
 from halqa.vault.outside import remember
 
@@ -200,15 +213,13 @@ def encode(
 @listen_app.command("decode")
 def decode() -> None:
     """Read disguised lines on standard input; print one JSON object per line."""
-    import json
-
     from halqa.listening import decode_lines
 
     lines = sys.stdin.read().splitlines()
     with open_vault() as vault:
         found = decode_lines(vault, lines)
     for item in found:
-        sys.stdout.write(json.dumps(item, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(item) + "\n")
 
 
 @listen_app.command("codebook")

@@ -174,6 +174,12 @@ def is_day_clock(ts: int) -> bool:
     return (ts >> 16) % DAY_MS < _DAY_SLACK_MS
 
 
+#: No clock a vault holds can be this far ahead of any device's wall clock: imports refuse clocks
+#: more than a day ahead, and even a device whose clock was never set (1970) is less than a
+#: century behind clocks written today. A stored clock beyond it was imported before the checks.
+_IMPOSSIBLE_AHEAD_MS = 100 * 365 * DAY_MS
+
+
 class HLC:
     """Hybrid logical clock (Kulkarni et al. 2014), packed as ``wall_ms << 16 | counter``.
 
@@ -186,10 +192,13 @@ class HLC:
     """
 
     def __init__(self, last: int = 0, now_ms: Any = None, last_day: int = 0) -> None:
-        self.last = last
-        self.last_day = last_day
         self._now = now_ms or (lambda: wall_ns() // 1_000_000)
         self._lock = threading.Lock()
+        # A vault that stored a clock from the far future before imports checked clocks (issue 13)
+        # does not follow it: new events take the wall clock again instead of counting up to 2^63.
+        ceiling = (self._now() + _IMPOSSIBLE_AHEAD_MS) << 16
+        self.last = last if last <= ceiling else 0
+        self.last_day = last_day if last_day <= ceiling else 0
 
     @staticmethod
     def wall(ts: int) -> int:

@@ -26,8 +26,8 @@ import msgspec
 from halqa.errors import InvalidInput
 from halqa.vault import events
 
-__all__ = ["ID_BYTES", "check_day", "check_stored_day", "day_of_ms", "json_dict", "json_list", "json_text", "new_id",
-           "today", "today_date"]
+__all__ = ["ID_BYTES", "check_day", "check_stored_day", "day_of_ms", "day_start_ms", "json_dict", "json_list",
+           "json_text", "new_id", "today", "today_date"]
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 #: Arabic-Indic and Persian (Sorani keyboards) digits, read as the digits they are.
@@ -43,6 +43,11 @@ ID_BYTES = 8
 def day_of_ms(ms: int) -> str:
     """The UTC day (``YYYY-MM-DD``) of a time in milliseconds since the epoch."""
     return datetime.fromtimestamp(ms // 1000, UTC).date().isoformat()
+
+
+def day_start_ms(ms: int) -> int:
+    """The first millisecond of the UTC day of ``ms``: a time that says the day and nothing finer."""
+    return ms - ms % events.DAY_MS
 
 
 def today() -> str:
