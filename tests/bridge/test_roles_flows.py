@@ -28,7 +28,7 @@ from halqa.vault.values import new_id
 from tests.conftest import new_vault
 
 from .conftest import pair
-from .test_roles import add, files, forge, own_commits
+from .test_roles import add, files, forge, own_commits, refused
 
 
 @pytest.fixture
@@ -173,12 +173,20 @@ def test_contacts_commands(cli, vault, tmp_path: Path):
         other.close()
     code, out = cli("contacts", "add", "m", "--text", text, "--role", "member", "--json")
     assert code == 2 and json.loads(out)["error"] == "bridge.member_needs_household"
-    code, out = cli("contacts", "add", "m", "--text", text, "--role", "member", "--household", "hh-7qk2", "--json")
+    code, out = cli("contacts", "add", "m", "--text", text, "--role", "member", "--household", "hh-7qk2",
+                    "--circle", "a/b", "--json")
+    assert code == 2 and json.loads(out)["error"] == "learning.bad_id"
+    code, out = cli("contacts", "add", "m", "--text", text, "--circle", "c-1", "--json")
+    assert code == 2 and json.loads(out)["error"] == "bridge.scope_only_members"
+    code, out = cli("contacts", "add", "m", "--text", text, "--role", "member", "--household", "hh-7qk2",
+                    "--circle", "c-1", "--json")
     assert code == 0 and json.loads(out)["role"] == "member" and json.loads(out)["household"] == "hh-7qk2"
+    assert json.loads(out)["circle"] == "c-1"
     code, out = cli("contacts", "add", "x", "--text", text, "--role", "boss", "--json")
     assert code == 2 and json.loads(out)["error"] == "bridge.bad_role"
     code, out = cli("--yes", "contacts", "set-role", "m", "device", "--json")
     assert code == 0 and json.loads(out)["role"] == "device" and json.loads(out)["household"] is None
+    assert json.loads(out)["circle"] is None
     code, out = cli("contacts", "list", "--json")
     assert [(c["name"], c["role"]) for c in json.loads(out)] == [("m", "device")]
     code, out = cli("config", "max-clock-ahead", "2", "--json")
@@ -218,7 +226,7 @@ def test_own_clock_wrong_is_a_clear_error_and_the_margin_is_configurable(three, 
 
 def test_member_checkin_scope(three):
     circle, phone, _ = three
-    add(circle, "phone", phone, "member", household="hh-aaaa", pseudonym="abu-ali")
+    add(circle, "phone", phone, "member", household="hh-aaaa", pseudonym="abu-ali", circle="c1")
     for member, ok in ((None, True), ("abu-ali", True), ("umm-zahra", False)):
         start = int(phone.meta("seq"))
         phone.append("learning_checkin.put", {"id": f"k-{member}", "circle": "c1", "week": "2026-W07", "score": 3,
@@ -229,6 +237,17 @@ def test_member_checkin_scope(three):
         else:
             with pytest.raises(Unauthorised, match="umm-zahra"):
                 import_bundle(circle, bundle)
+
+
+@pytest.mark.parametrize("paired_for", [None, "c-a"])
+def test_a_member_may_not_check_in_for_another_circle(three, paired_for):
+    """An informant's device, a member of circle c-a (or of none), signs a bundle whose check-in
+    names circle c-b: refused whole, nothing written."""
+    circle, phone, _ = three
+    add(circle, "phone", phone, "member", household="hh-aaaa", **({"circle": paired_for} if paired_for else {}))
+    phone.append("learning_checkin.put", {"id": "k-1", "circle": "c-b", "week": "2026-W07", "score": 1})
+    err = refused(circle, forge(phone, circle, own_commits(phone)), "learning_checkin.put", "c-b")
+    assert err.msg_id == "sync.out_of_scope"
 
 
 def test_a_member_cannot_take_over_a_record_it_did_not_create(three):

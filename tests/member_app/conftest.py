@@ -50,10 +50,11 @@ class Phone:
         return outbox_file(self.outbox)
 
 
-def pair(vault, household: str, role: str = "member", name: str | None = None) -> Phone:
+def pair(vault, household: str, role: str = "member", name: str | None = None, circle: str | None = None) -> Phone:
     phone = Phone([age_recipient(vault)])
     add_contact(vault, name or f"phone-{phone.public[:12]}", age_recipient=_recipient(), signing_key=phone.public,
-                verified="in-person", role=role, household=household if role == "member" else None)
+                verified="in-person", role=role, household=household if role == "member" else None,
+                **({"circle": circle} if circle else {}))
     return phone
 
 

@@ -397,4 +397,6 @@ def test_a_check_in_from_the_phone_reaches_the_vault(phone_env):
         ctx.close()
     with server.state.use() as vault:
         rows = vault.query("SELECT circle, week, score FROM learning_checkin")
+        paired = vault.query("SELECT circle FROM bridge_contact WHERE role = 'member'")
     assert [tuple(r) for r in rows] == [("c-t", iso_week(today.isoformat()), 4)]
+    assert [tuple(r) for r in paired] == [("c-t",)]  # the vault, not the phone, decides the circle

@@ -179,6 +179,35 @@ def test_entry_for_another_household_is_refused_by_role(homes):
     assert _events(homes) == before
 
 
+def _files(vault) -> dict[str, bytes]:
+    from pathlib import Path
+
+    return {f.name: f.read_bytes() for f in sorted(Path(vault.path).iterdir())}
+
+
+@pytest.mark.parametrize("paired_for", [None, "c-a"])
+def test_a_check_in_for_another_circle_is_refused_whole(homes, paired_for):
+    """An informant's phone, paired for circle c-a (or for no circle), names circle c-b in its
+    check-in body to pollute that circle's care signals: the whole outbox is refused, nothing written."""
+    phone = pair(homes, "hh-a1", circle=paired_for)
+    phone.record("water")
+    phone.record("checkin", score=1, circle="c-b")
+    before, digests = _files(homes), homes.digests()
+    with pytest.raises(Unauthorised) as err:
+        import_outbox(homes, phone.file())
+    assert err.value.msg_id == "sync.out_of_scope" and "c-b" in err.value.render()
+    assert _files(homes) == before and homes.digests() == digests
+
+
+def test_a_check_in_belongs_to_the_circle_the_phone_was_paired_for(homes):
+    """The vault decides the circle: a check-in naming none is stored under the phone's own circle."""
+    phone = pair(homes, "hh-a1", circle="c-a")
+    phone.record("checkin", score=3)
+    phone.record("checkin", score=4, circle="c-a")
+    import_outbox(homes, phone.file())
+    assert sorted(tuple(r) for r in homes.query("SELECT circle, score FROM learning_checkin")) == [("c-a", 3), ("c-a", 4)]
+
+
 def test_a_contact_that_is_not_a_member_may_not_send_an_outbox(homes):
     phone = pair(homes, "hh-a1", role="ally")
     phone.record("power-off")
@@ -249,7 +278,7 @@ def test_a_grievance_with_a_voice_note_arrives_with_it(homes):
 
 
 def test_a_water_day_and_a_check_in_arrive(homes):
-    phone = pair(homes, "hh-a1")
+    phone = pair(homes, "hh-a1", circle="c-1")
     phone.record("water", no_water=True, litres_bought=40, spent="3000")
     phone.record("checkin", score=2, circle="c-1")
     got = import_outbox(homes, phone.file())

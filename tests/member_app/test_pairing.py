@@ -61,6 +61,24 @@ def test_pairing_makes_a_member_contact_and_never_names_the_household(web, homes
     assert again.json()["added"] == 0 and again.json()["held"] == [phone.outbox[0][0]]
 
 
+def test_a_phone_paired_for_a_circle_checks_in_for_that_circle_only(web, homes):
+    client, state = web
+    r, key = _pair(client, state.devices.new_code("member", "hh-a1", "c-a"))
+    assert r.status_code == 200 and r.json()["circle"] == "c-a"
+    (contact,) = [c for c in contacts(homes) if c["role"] == "member"]
+    assert contact["circle"] == "c-a"
+    post = {"headers": {"content-type": "application/json"}}
+    elsewhere = Phone(r.json()["recipients"], key=key)
+    elsewhere.record("checkin", score=1, circle="c-b")
+    before = homes.query_one("SELECT count(*) FROM events")[0]
+    assert client.post("/api/m/outbox", content=elsewhere.file(), **post).status_code == 400
+    assert homes.query_one("SELECT count(*) FROM events")[0] == before
+    phone = Phone(r.json()["recipients"], key=key)
+    phone.record("checkin", score=4)
+    assert client.post("/api/m/outbox", content=phone.file(), **post).status_code == 200
+    assert [tuple(r) for r in homes.query("SELECT circle, score FROM learning_checkin")] == [("c-a", 4)]
+
+
 def test_codes_that_are_not_a_members_are_refused(web, homes):
     client, state = web
     before = len(contacts(homes))

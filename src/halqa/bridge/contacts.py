@@ -62,29 +62,30 @@ def peer_keys(vault: Vault, text: str | None = None, age_recipient: str | None =
     return peer, scanned
 
 
-def _scope(role: str, household: str | None, pseudonym: str | None) -> dict[str, Any]:
+def _scope(role: str, household: str | None, pseudonym: str | None, circle: str | None) -> dict[str, Any]:
     if role not in ROLES:
         raise InvalidInput("bridge.bad_role", role=role, allowed=", ".join(ROLES))
     if role == "member" and not household:
         raise InvalidInput("bridge.member_needs_household")
-    if role != "member" and (household or pseudonym):
+    if role != "member" and (household or pseudonym or circle):
         raise InvalidInput("bridge.scope_only_members", role=role)
-    return {"role": role, "household": household or None, "pseudonym": pseudonym or None}
+    return {"role": role, "household": household or None, "pseudonym": pseudonym or None, "circle": circle or None}
 
 
 def add_contact(vault: Vault, name: str, text: str | None = None, age_recipient: str | None = None,
                 signing_key: str | None = None, qr_image: str | os.PathLike[str] | None = None,
                 verified: str | None = None, role: str = DEFAULT_ROLE, household: str | None = None,
-                pseudonym: str | None = None) -> dict[str, Any]:
+                pseudonym: str | None = None, circle: str | None = None) -> dict[str, Any]:
     """Record a contact from pairing text, a QR image, or an ``age1...`` recipient (e.g. made by
     ``age-keygen``) with an optional hex Ed25519 signing key, how the keys were verified
     (``in-person``, ``qr``, ``phone``, ``messenger`` or ``unverified``; a scanned QR image means
     ``qr``), and its role (:data:`halqa.vault.authz.ROLES`, default ``ally``). A ``member`` is tied
-    to its own ``household`` (required) and ``pseudonym``.
+    to its own ``household`` (required), ``pseudonym`` and ``circle`` (its check-ins belong to that
+    circle; a member without one may send check-ins for no circle).
 
     A contact without a signing key can receive bundles but cannot send us any."""
     name = check_name(name)
-    scope = _scope(role, household, pseudonym)
+    scope = _scope(role, household, pseudonym, circle)
     peer, scanned = peer_keys(vault, text, age_recipient, signing_key, qr_image)
     verified = verified or ("qr" if scanned else "unverified")
     if any(c["name"] == name for c in contacts(vault)):
@@ -97,10 +98,10 @@ def add_contact(vault: Vault, name: str, text: str | None = None, age_recipient:
 
 
 def set_role(vault: Vault, name: str, role: str, household: str | None = None,
-             pseudonym: str | None = None) -> dict[str, Any]:
+             pseudonym: str | None = None, circle: str | None = None) -> dict[str, Any]:
     """Give a contact a role (this is also how a contact from before roles is confirmed)."""
     contact = get_contact(vault, name)
-    vault.append("bridge_contact.put", ContactPut(id=contact["id"], **_scope(role, household, pseudonym)))
+    vault.append("bridge_contact.put", ContactPut(id=contact["id"], **_scope(role, household, pseudonym, circle)))
     return get_contact(vault, name)
 
 

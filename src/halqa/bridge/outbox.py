@@ -13,7 +13,8 @@ ciphertext. Import is all or nothing:
    or a phone clock that went back after its sync) refuses the whole file;
 3. every event built from the entries is authorised by the same rules as a bundle's
    (:mod:`halqa.vault.authz`): the author must be a ``member``, its ledger entries must name its
-   own household (the phone never names it: the contact's household is used);
+   own household (the phone never names it: the contact's household is used) and its check-ins
+   the circle it was paired for (the contact's circle, used when the phone names none);
 4. the events and one receipt per entry (``bridge_outbox.put``) are written in one transaction.
    An entry whose receipt exists is a duplicate: a re-sent outbox adds nothing.
 
@@ -103,7 +104,7 @@ class _Body(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     litres_bought: int = 0
     spent: str = "0"
     score: int | None = None
-    circle: str | None = None
+    circle: str | None = None  # must be the contact's circle (used when absent)
 
 
 class _Envelope(msgspec.Struct, forbid_unknown_fields=True):
@@ -287,7 +288,9 @@ def _events(vault: Vault, entries: list[Entry]) -> tuple[list[tuple[str, Any, En
             out.append(("ledger_water.put", WaterPut(id=f"{household}|{day}", household=household, day=day,
                                                      no_water=b.no_water, litres_bought=b.litres_bought, spent=b.spent), e))
         elif b.type == "checkin" and b.score is not None:
-            out.append(("learning_checkin.put", CheckinPut(id="k" + e.id[:15], circle=b.circle or msgspec.UNSET,
+            # The phone's circle is the contact's; a body naming another is refused by role.
+            circle = b.circle or e.grant.circle
+            out.append(("learning_checkin.put", CheckinPut(id="k" + e.id[:15], circle=circle or msgspec.UNSET,
                                                            week=iso_week(day), score=b.score, word="", member=None), e))
     return out, unmatched
 

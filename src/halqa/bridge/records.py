@@ -26,6 +26,7 @@ import msgspec
 
 from halqa.bridge.keys import check_recipient, fingerprint
 from halqa.errors import HalqaError, InvalidInput, NotFound
+from halqa.learning.records import check_id
 from halqa.places import check_pseudonym
 from halqa.vault import CommitRecord, Projection, RecordProjection, Vault, register_kind, register_projection
 from halqa.vault.authz import DEFAULT_ROLE, LOCAL, ROLES, Grant, Unauthorised, grants_of
@@ -51,6 +52,7 @@ class ContactPut(msgspec.Struct, kw_only=True):
     role: str | Unset = UNSET  # see halqa.vault.authz.ROLES; absent (older vaults): ally until confirmed
     household: str | Unset | None = UNSET  # a member's own household
     pseudonym: str | Unset | None = UNSET  # a member's own pseudonym
+    circle: str | Unset | None = UNSET  # a member's own circle: its check-ins belong to it
 
     def check(self) -> None:
         if isinstance(self.name, str):
@@ -66,6 +68,8 @@ class ContactPut(msgspec.Struct, kw_only=True):
         for value in (self.household, self.pseudonym):
             if isinstance(value, str):
                 check_pseudonym(value)
+        if isinstance(self.circle, str):
+            check_id(self.circle, "circle")
 
 
 class KnownPut(msgspec.Struct, kw_only=True):
@@ -177,7 +181,7 @@ class AggregateProjection(Projection):
                          [(source, p.dataset, a, th, per, float(v), int(n), p.id) for a, th, per, v, n in p.cells])
 
 
-register_projection(RecordProjection("bridge_contact", ContactPut, indexes=("name",), version=2))
+register_projection(RecordProjection("bridge_contact", ContactPut, indexes=("name",), version=3))  # 3: circle
 register_projection(KnownProjection())
 register_projection(RecordProjection("bridge_seen", SeenPut))
 register_projection(AggregateProjection())
@@ -191,7 +195,7 @@ def now_iso() -> str:
 
 # ---------------------------------------------------------------------------- contacts
 _COLUMNS = ("SELECT name, age_recipient, signing_key, fingerprint, verified, added, id, "
-            "coalesce(role, '') AS role, household, pseudonym FROM bridge_contact")
+            "coalesce(role, '') AS role, household, pseudonym, circle FROM bridge_contact")
 
 
 def _row(row: Any) -> dict[str, Any]:
@@ -248,7 +252,7 @@ def import_grants(vault: Vault, records: Sequence[CommitRecord]) -> dict[bytes, 
     import: it raises :class:`~halqa.vault.authz.Unauthorised` showing both fingerprints, so the
     change is confirmed here first (``halqa contacts rekey``)."""
     local = {r["id"]: dict(r) for r in vault.query(
-        "SELECT id, name, age_recipient, signing_key, fingerprint, role, household, pseudonym FROM bridge_contact")}
+        "SELECT id, name, age_recipient, signing_key, fingerprint, role, household, pseudonym, circle FROM bridge_contact")}
     # Only the two contact kinds: another kind named like them decodes to a plain dict, which
     # authorise() refuses with a clear message (found by fuzz/).
     changes = sorted((e.hlc, e.id, rec.device, e.kind, e.body) for rec in records for e in rec.events

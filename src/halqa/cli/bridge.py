@@ -135,6 +135,8 @@ PairingText = Annotated[Optional[str], typer.Option("--text", help="Their pairin
 QrImage = Annotated[Optional[Path], typer.Option("--qr-image", help="A photo or PNG of their identity QR code.")]
 Verified = Annotated[Optional[str], typer.Option(
     "--verified", help="How you checked the keys: in-person, qr, phone, messenger or unverified.")]
+MemberCircle = Annotated[Optional[str], typer.Option(
+    "--circle", help="A member's own circle: its check-ins belong to it (none: no check-ins for any circle).")]
 
 
 @contacts_app.command("add")
@@ -149,13 +151,15 @@ def contacts_add(
         "--role", help="What they are to this vault: device, member, ally (default), circle or hub.")] = "ally",
     household: Annotated[Optional[str], typer.Option("--household", help="A member's own household (pseudonym).")] = None,
     pseudonym: Annotated[Optional[str], typer.Option("--pseudonym", help="A member's own pseudonym.")] = None,
+    circle: MemberCircle = None,
 ) -> None:
     """Add a contact from their key, pairing text or QR code, with its role and how it was verified."""
     from halqa.bridge import add_contact
 
     with open_vault() as vault:
         c = add_contact(vault, name, text=text, age_recipient=age_recipient, signing_key=signing_key,
-                        qr_image=qr_image, verified=verified, role=role, household=household, pseudonym=pseudonym)
+                        qr_image=qr_image, verified=verified, role=role, household=household, pseudonym=pseudonym,
+                        circle=circle)
     emit(c, lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
                                                verified=named("verified", d["verified"]))
                                              + " " + t("bridge.contact_role", role=named("role", d["role"]))))
@@ -182,6 +186,7 @@ def contacts_set_role(
     role: Annotated[str, typer.Argument(help="device, member, ally, circle or hub.")],
     household: Annotated[Optional[str], typer.Option("--household", help="A member's own household (pseudonym).")] = None,
     pseudonym: Annotated[Optional[str], typer.Option("--pseudonym", help="A member's own pseudonym.")] = None,
+    circle: MemberCircle = None,
 ) -> None:
     """Change what a contact is to this vault (a device is trusted with everything: you are asked)."""
     from halqa.bridge import get_contact, set_role
@@ -190,7 +195,7 @@ def contacts_set_role(
         c = get_contact(vault, name)
         if role == "device":
             confirm("bridge.confirm_device", name=c["name"], fingerprint=c["fingerprint"])
-        c = set_role(vault, name, role, household=household, pseudonym=pseudonym)
+        c = set_role(vault, name, role, household=household, pseudonym=pseudonym, circle=circle)
     emit(c, lambda d: console.print(t("bridge.role_set", name=d["name"], role=named("role", d["role"]))))
 
 

@@ -16,8 +16,8 @@ batch (:class:`Unauthorised`, exit code 2) when
 - a non-``device`` author wrote a kind its role may not author, or an event without its payload;
 - a payload fails the same checks a local write makes (its struct's ``check()``, see
   :func:`halqa.vault.events.check_payload`);
-- a scoped rule fails: a ``member`` writes about a household or pseudonym other than its own, or
-  changes a record it did not create (the first author of a record owns it, :class:`OwnerProjection`).
+- a scoped rule fails: a ``member`` writes about a household, pseudonym or circle other than its
+  own, or changes a record it did not create (the first author of a record owns it, :class:`OwnerProjection`).
 """
 
 from __future__ import annotations
@@ -75,19 +75,23 @@ class Rule:
     """One event kind a non-``device`` role may author, and how it is scoped.
 
     ``owned``: the payload's key field; the author may create a record with a new key, or change
-    one it created itself, never another's. ``scope``: ``(payload field, grant attribute)`` that
-    must be equal (a member's own household); with ``nullable`` the field may also be empty.
+    one it created itself, never another's. ``scope``: ``(payload field, grant attribute)`` pairs
+    that must each be equal (a member's own household; its own pseudonym and circle); with
+    ``nullable`` a field may also be empty. A grant without the attribute allows only empty.
     ``parent``: ``(payload field, kind)``: the record it refers to must be the author's own.
     """
 
     kind: str
     owned: str | None = "id"
-    scope: tuple[str, str] | None = None
+    scope: tuple[tuple[str, str], ...] = ()
     nullable: bool = False
     parent: tuple[str, str] | None = None
 
 
-_HOUSEHOLD = ("household", "household")
+_HOUSEHOLD = (("household", "household"),)
+#: A check-in is about its member (if shared) and belongs to the circle the member's device was
+#: paired for: naming another circle would pollute that circle's care signals.
+_CHECKIN = (("member", "pseudonym"), ("circle", "circle"))
 
 #: Which kinds each role may author in this vault. ``device`` (another device of this circle, a
 #: full replica) may author every kind and is not listed. Contacts, roles and keys
@@ -99,7 +103,7 @@ AUTHOR: dict[str, tuple[Rule, ...]] = {
         Rule("ledger_water.put", scope=_HOUSEHOLD),
         Rule("listening_grievance.put"),
         Rule("listening_voice.put", parent=("grievance", "listening_grievance.put")),
-        Rule("learning_checkin.put", scope=("member", "pseudonym"), nullable=True),
+        Rule("learning_checkin.put", scope=_CHECKIN, nullable=True),
     ),
     "ally": (
         Rule("learning_tactic.put"),
@@ -139,12 +143,13 @@ _OWNED: dict[str, str] = {r.kind: r.owned for rules in AUTHOR.values() for r in 
 
 @dataclass(frozen=True)
 class Grant:
-    """What a device is to this vault: its role, and for a member its household and pseudonym."""
+    """What a device is to this vault: its role, and for a member its household, pseudonym and circle."""
 
     role: str
     name: str = ""
     household: str | None = None
     pseudonym: str | None = None
+    circle: str | None = None
     confirmed: bool = True  # False: a contact from before roles, an ally until confirmed
 
 
@@ -316,12 +321,12 @@ def check_rule(vault: Vault, rule: Rule, payload: Any, author: bytes, grant: Gra
     """Refuse ``payload`` unless its scope, parent and owner fit ``rule`` for this author (``first``:
     each owned record's earliest author over this vault and the batch being checked)."""
     refuse = {"kind": rule.kind, "role": grant.role, "name": grant.name}
-    if rule.scope is not None:
-        value = getattr(payload, rule.scope[0], msgspec.UNSET)
-        allowed = getattr(grant, rule.scope[1])
+    for name, attribute in rule.scope:
+        value = getattr(payload, name, msgspec.UNSET)
+        allowed = getattr(grant, attribute)
         empty = value is None or value is msgspec.UNSET
         if not (empty and rule.nullable) and (allowed is None or value != allowed):
-            raise Unauthorised("sync.out_of_scope", field=rule.scope[0], value=str(value)[:64], **refuse)
+            raise Unauthorised("sync.out_of_scope", field=name, value=str(value)[:64], **refuse)
     parent = (rule.parent[1], rule.parent[0]) if rule.parent else (None, None)  # parent is (field, kind)
     for kind, key_field in ((rule.kind, rule.owned), parent):
         if kind is None or key_field is None:
@@ -352,7 +357,7 @@ def roles_markdown() -> str:
     """The kinds-per-role table as it appears in ``docs/threat-model.md``."""
     scope_text = {
         _HOUSEHOLD: "its own household only",
-        ("member", "pseudonym"): "its own pseudonym or none",
+        _CHECKIN: "its own pseudonym or none, its own circle or none",
     }
     lines = ["| role | may author here | receives from this vault |", "|---|---|---|"]
     for role in ROLES:
@@ -380,7 +385,7 @@ def roles_markdown() -> str:
 
 def grants_of(rows: Sequence[Mapping[str, Any]]) -> dict[bytes, Grant]:
     """Grants from contact rows (``signing_key`` hex, ``role``, ``name``, ``household``,
-    ``pseudonym``). A contact without a role is an ``ally`` until its role is confirmed; when one
+    ``pseudonym``, ``circle``). A contact without a role is an ``ally`` until its role is confirmed; when one
     key is listed under several contacts, a non-``device`` role wins (the less trusted)."""
     out: dict[bytes, Grant] = {}
     for r in sorted(rows, key=lambda r: (r.get("name") or "", r.get("id") or "")):
@@ -388,7 +393,7 @@ def grants_of(rows: Sequence[Mapping[str, Any]]) -> dict[bytes, Grant]:
             continue
         role = r.get("role")
         grant = Grant(role if role in ROLES else DEFAULT_ROLE, r.get("name") or "", r.get("household"),
-                      r.get("pseudonym"), confirmed=role in ROLES)
+                      r.get("pseudonym"), r.get("circle"), confirmed=role in ROLES)
         try:
             key = bytes.fromhex(r["signing_key"])
         except ValueError:  # an imported change with a malformed key: authorise() refuses it (found by fuzz/)

@@ -86,7 +86,7 @@ def api_pair(ctx: Ctx) -> dict[str, Any]:
     if device.role != "member" or not device.household:
         raise AccessDenied("member.not_member_code")
     add_contact(ctx.vault, f"phone-{key[:12]}", age_recipient=recipient, signing_key=key, verified="in-person",
-                role="member", household=device.household)
+                role="member", household=device.household, circle=device.circle)
     return {"recipients": [age_recipient(ctx.vault)], "themes": _names(listening.themes(ctx.vault), "id"),
             "places": _names(places.areas(ctx.vault), "code"), "circle": device.circle, "server_ms": _now_ms()}
 
