@@ -11,7 +11,9 @@ What may stay in Latin letters (the allow-list):
 - an upper-case code with a Sorani suffix (``IQDی``: "of IQD");
 - the command ``serve`` (what to type to open the app), and a whole command quoted to be
   typed (``'halqa ledger stop hh-1'``, or set off by left-to-right marks inside right-to-left text);
-- a word in quotes (``'code'``, ``'MAM'``, ``'maybe'``): a file's own field name or value, shown as written.
+- a word in quotes (``'code'``, ``'MAM'``, ``"role"``): a file's or a request's own field name or value,
+  shown as written;
+- the key to press to stop the server, ``Ctrl+C``.
 
 Values a person typed (the seed's theme, group, tool and repair ids) are excluded by their exact words.
 """
@@ -42,9 +44,9 @@ from tests.conftest import PASSPHRASE
 LATIN = re.compile(r"[A-Za-z]{2,}")
 SEPARATORS = re.compile(r"[\s,;()\[\]{}،؛«»\u200e\u200f]+")
 #: A word in quotes: a literal from a file (a field name, a value as written).
-QUOTED = re.compile(r"'[^'\s]+'")
+QUOTED = re.compile(r"'[^'\s]+'|\"[^\"\s]+\"")
 CODE = re.compile(r"[0-9\-_./:@=]|^[A-Z]{2,5}$")
-WORDS = {"halqa", "Fava", "serve", "KiB", "MiB"}
+WORDS = {"halqa", "Fava", "serve", "Ctrl+C", "KiB", "MiB"}
 #: Arabic-script letters written onto the end of a code (Sorani's ``IQDی``).
 SUFFIX = re.compile(r"[\u0600-\u06ff]+$")
 #: A command shown to be typed, in quotes.
@@ -254,10 +256,12 @@ HUB = [
     ["hub", "query", "{url}", "--by", "theme"],
 ]
 
-#: Commands whose human output is not checked here, and why.
+#: The web server's announcements (address, one-time login link, certificate, how to stop); its
+#: pages are checked in every language by tests/web/test_language.py.
+SERVE = [["serve"], ["serve", "--lan"], ["serve", "--locked"]]
+
+#: Commands whose human output is not checked by the lists above, and why.
 SKIP = {
-    "serve": "a web server: it prints an address and a one-time link; its pages are checked in every "
-             "language by tests/web/test_language.py",
     "demo": "checked on its own by test_demo_speaks_only_the_chosen_language",
 }
 
@@ -289,7 +293,7 @@ def _leaves() -> set[str]:
 def test_every_command_has_a_language_check():
     """A new command must be run in Arabic and Sorani below (or skipped here with the reason)."""
     leaves = _leaves()
-    checked = {_command(argv, leaves) for argv in [*SEED, *WRITE, *VAULT, *BETWEEN, *HUB]} | READ.keys()
+    checked = {_command(argv, leaves) for argv in [*SEED, *WRITE, *VAULT, *BETWEEN, *HUB, *SERVE]} | READ.keys()
     assert leaves - checked - SKIP.keys() == set(), "add the command to WRITE (or another list), or to SKIP"
     assert checked & SKIP.keys() == set()
 
@@ -461,4 +465,17 @@ def test_hub_commands_speak_only_the_chosen_language(cli, vault, monkeypatch, tm
     steps.run(["sync", "export", "--to", "hub", "--aggregate-only", "--threshold", "2", "-o", "{tmp}/hub.age"])
     steps.run(HUB[3])
     steps.run(HUB[4])
+    steps.assert_clean()
+
+
+@pytest.mark.parametrize("lang", ["ar", "ckb"])
+def test_serve_speaks_only_the_chosen_language(cli, vault, monkeypatch, tmp_path, lang):
+    """What ``halqa serve`` tells the organiser before it serves (the server itself is not started)."""
+    import uvicorn
+
+    vault.close()
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    steps = _Steps(cli, monkeypatch, lang, {}, set())
+    for step in SERVE:
+        assert "http" in steps.run(step)
     steps.assert_clean()
