@@ -31,13 +31,11 @@ import time
 from pathlib import Path
 
 import pytest
-import typer
 
 from halqa import places
 from halqa.cli import common
-from halqa.cli.main import app
 from tests.bridge.conftest import pg_server  # noqa: F401  (the hub commands' PostgreSQL server)
-from tests.cli_seed import READ, SEED, SEEDED_IDS, read_commands, run_human, seed_read_vault
+from tests.cli_seed import READ, SEED, SEEDED_IDS, leaf_commands, read_commands, run_human, seed_read_vault
 from tests.conftest import PASSPHRASE
 
 #: A word in Latin letters (two or more), as a person would read it.
@@ -275,24 +273,9 @@ def _command(argv: list[str], leaves: set[str]) -> str:
     raise AssertionError(f"no command in {argv}")
 
 
-def _leaves() -> set[str]:
-    found: set[str] = set()
-
-    def walk(command, prefix: list[str]) -> None:
-        subs = getattr(command, "commands", None)
-        if subs:
-            for name, sub in subs.items():
-                walk(sub, [*prefix, name])
-        else:
-            found.add(" ".join(prefix))
-
-    walk(typer.main.get_command(app), [])
-    return found
-
-
 def test_every_command_has_a_language_check():
     """A new command must be run in Arabic and Sorani below (or skipped here with the reason)."""
-    leaves = _leaves()
+    leaves = leaf_commands()
     checked = {_command(argv, leaves) for argv in [*SEED, *WRITE, *VAULT, *BETWEEN, *HUB, *SERVE]} | READ.keys()
     assert leaves - checked - SKIP.keys() == set(), "add the command to WRITE (or another list), or to SKIP"
     assert checked & SKIP.keys() == set()
