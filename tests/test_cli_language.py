@@ -7,7 +7,9 @@ What may stay in Latin letters (the allow-list):
 - upper-case codes of two to five letters (area codes such as ``NKH``, currencies such as ``IQD``);
 - the vault's own table names, as ``halqa info`` lists them (schema codes);
 - units: ``KiB``, ``MiB``;
-- a program's name: ``halqa``, ``Fava`` (where a fund export opens);
+- a program's, a format's or a statistic's own name: ``halqa``, ``Fava`` (where a fund export opens),
+  ``PostgreSQL``, ``GeoJSON`` and its ``FeatureCollection``, ``Polygon``, ``MultiPolygon``, ``Gi*``
+  (Getis-Ord), and ``English`` (how the language switch names English);
 - an upper-case code with a Sorani suffix (``IQDی``: "of IQD");
 - the command ``serve`` (what to type to open the app), and a whole command quoted to be
   typed (``'halqa ledger stop hh-1'``, or set off by left-to-right marks inside right-to-left text);
@@ -34,6 +36,7 @@ import pytest
 
 from halqa import places
 from halqa.cli import common
+from halqa.i18n import catalogue
 from tests.bridge.conftest import pg_server  # noqa: F401  (the hub commands' PostgreSQL server)
 from tests.cli_seed import READ, SEED, SEEDED_IDS, leaf_commands, read_commands, run_human, seed_read_vault
 from tests.conftest import PASSPHRASE
@@ -44,7 +47,8 @@ SEPARATORS = re.compile(r"[\s,;()\[\]{}،؛«»\u200e\u200f]+")
 #: A word in quotes: a literal from a file (a field name, a value as written).
 QUOTED = re.compile(r"'[^'\s]+'|\"[^\"\s]+\"")
 CODE = re.compile(r"[0-9\-_./:@=]|^[A-Z]{2,5}$")
-WORDS = {"halqa", "Fava", "serve", "Ctrl+C", "KiB", "MiB"}
+WORDS = {"halqa", "Fava", "PostgreSQL", "GeoJSON", "FeatureCollection", "Polygon", "MultiPolygon", "Gi*", "English",
+         "serve", "Ctrl+C", "KiB", "MiB"}
 #: Arabic-script letters written onto the end of a code (Sorani's ``IQDی``).
 SUFFIX = re.compile(r"[\u0600-\u06ff]+$")
 #: A command shown to be typed, in quotes.
@@ -69,6 +73,15 @@ def test_the_allow_list():
     assert latin_words("التالي: \u200ehalqa pool draw p1\u200e.", set()) == []
     assert latin_words("10 IQDی", set()) == [] and latin_words("poolی", set()) == ["poolی"]
     assert latin_words("السطر 3: قيمة 'maybe'، field 'code'", set()) == ["field"]
+
+
+@pytest.mark.parametrize("lang", ["ar", "ckb"])
+def test_every_message_speaks_only_its_language(lang):
+    """Every message of the Arabic and Sorani catalogues, errors included (each one a command may
+    print, whether or not a test below reaches it), with its placeholders left out."""
+    found = {key: words for key, text in catalogue(lang).items()
+             if (words := latin_words(re.sub(r"{[^{}]*}", " ", text), set()))}
+    assert not found, "\n".join(f"{key}: {' '.join(words)}" for key, words in found.items())
 
 
 @pytest.mark.slow
