@@ -207,7 +207,7 @@ WRITE = [
     ["publish", "budget", "grievances", "--set", "2"],
     ["publish", "table", "grievances", "--epsilon", "0.5", "--threshold", "1"],
     ["places", "import-boundaries", "{boundaries}"],
-    ["poster", "batch", "-o", "{tmp}/posters", "--kind", "blackouts", "--format", "pdf", "--city-only"],
+    ["poster", "batch", "-o", "{tmp}/posters", "--kind", "blackouts", "--format", "pdf"],  # districts too few to show are skipped
     ["pool", "create", "p2", "--members", "a1,a2,a3,a4,a5", "--amount", "10"],
     ["poster", "pool", "--name", "p2", "-o", "{tmp}/pool.pdf"],
     *[["poster", kind, "--area", "NKH", "-o", f"{{tmp}}/{kind}.pdf"]
