@@ -131,6 +131,26 @@ def seed_read_vault(cli, vault, tmp_path, text: str, other: str,
     return {"circle": circle, "tactic": tactic, "proposal": proposal}
 
 
+def leaf_commands() -> set[str]:
+    """Every command ``halqa`` runs (``"ledger households import"``), listed through Typer."""
+    import typer
+
+    from halqa.cli.main import app
+
+    found: set[str] = set()
+
+    def walk(command, prefix: list[str]) -> None:
+        subs = getattr(command, "commands", None)
+        if subs:
+            for name, sub in subs.items():
+                walk(sub, [*prefix, name])
+        else:
+            found.add(" ".join(prefix))
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
 def run_human(cli, monkeypatch, *args: str) -> tuple[int, str]:
     """Run a command for a person (no ``--json``): what reaches stdout and stderr."""
     err = io.StringIO()

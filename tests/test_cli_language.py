@@ -1,4 +1,6 @@
-"""In Arabic and Sorani, the demo shows no English word: labels, headings and values are translated.
+"""In Arabic and Sorani, no command shows an English word: labels, headings, values, confirmations and
+each rejected row's reason are translated. The demo and every command the CLI has are run (a test
+lists them through Typer and fails on one left out), and every message of the two catalogues is read.
 
 What may stay in Latin letters (the allow-list):
 
@@ -7,11 +9,15 @@ What may stay in Latin letters (the allow-list):
 - upper-case codes of two to five letters (area codes such as ``NKH``, currencies such as ``IQD``);
 - the vault's own table names, as ``halqa info`` lists them (schema codes);
 - units: ``KiB``, ``MiB``;
-- a program's name: ``halqa``, ``Fava`` (where a fund export opens);
+- a program's, a format's or a statistic's own name: ``halqa``, ``Fava`` (where a fund export opens),
+  ``PostgreSQL``, ``GeoJSON`` and its ``FeatureCollection``, ``Polygon``, ``MultiPolygon``, ``Gi*``
+  (Getis-Ord), and ``English`` (how the language switch names English);
 - an upper-case code with a Sorani suffix (``IQDی``: "of IQD");
 - the command ``serve`` (what to type to open the app), and a whole command quoted to be
   typed (``'halqa ledger stop hh-1'``, or set off by left-to-right marks inside right-to-left text);
-- a word in quotes (``'code'``, ``'MAM'``, ``'maybe'``): a file's own field name or value, shown as written.
+- a word in quotes (``'code'``, ``'MAM'``, ``"role"``): a file's or a request's own field name or value,
+  shown as written;
+- the key to press to stop the server, ``Ctrl+C``.
 
 Values a person typed (the seed's theme, group, tool and repair ids) are excluded by their exact words.
 """
@@ -29,24 +35,24 @@ import time
 from pathlib import Path
 
 import pytest
-import typer
 
 from halqa import places
 from halqa.cli import common
-from halqa.cli.main import app
-from tests.cli_seed import READ, SEED, SEEDED_IDS, read_commands, run_human, seed_read_vault
+from halqa.i18n import catalogue
+from tests.cli_seed import READ, SEED, SEEDED_IDS, leaf_commands, read_commands, run_human, seed_read_vault
 from tests.conftest import PASSPHRASE
 
 #: A word in Latin letters (two or more), as a person would read it.
 LATIN = re.compile(r"[A-Za-z]{2,}")
 SEPARATORS = re.compile(r"[\s,;()\[\]{}،؛«»\u200e\u200f]+")
 #: A word in quotes: a literal from a file (a field name, a value as written).
-QUOTED = re.compile(r"'[^'\s]+'")
+QUOTED = re.compile(r"'[^'\s]+'|\"[^\"\s]+\"")
 CODE = re.compile(r"[0-9\-_./:@=]|^[A-Z]{2,5}$")
-WORDS = {"halqa", "Fava", "serve", "KiB", "MiB"}
+WORDS = {"halqa", "Fava", "PostgreSQL", "GeoJSON", "FeatureCollection", "Polygon", "MultiPolygon", "Gi*", "English",
+         "serve", "Ctrl+C", "KiB", "MiB"}
 #: Arabic-script letters written onto the end of a code (Sorani's ``IQDی``).
 SUFFIX = re.compile(r"[\u0600-\u06ff]+$")
-#: A command shown to be typed, in quotes.
+#: A command shown to be typed, in quotes or between left-to-right marks.
 TYPED_COMMAND = re.compile(r"'halqa [^']*'|\u200ehalqa [^\u200e]*\u200e")
 
 
@@ -68,6 +74,15 @@ def test_the_allow_list():
     assert latin_words("التالي: \u200ehalqa pool draw p1\u200e.", set()) == []
     assert latin_words("10 IQDی", set()) == [] and latin_words("poolی", set()) == ["poolی"]
     assert latin_words("السطر 3: قيمة 'maybe'، field 'code'", set()) == ["field"]
+
+
+@pytest.mark.parametrize("lang", ["ar", "ckb"])
+def test_every_message_speaks_only_its_language(lang):
+    """Every message of the Arabic and Sorani catalogues, errors included (each one a command may
+    print, whether or not a test below reaches it), with its placeholders left out."""
+    found = {key: words for key, text in catalogue(lang).items()
+             if (words := latin_words(re.sub(r"{[^{}]*}", " ", text), set()))}
+    assert not found, "\n".join(f"{key}: {' '.join(words)}" for key, words in found.items())
 
 
 @pytest.mark.slow
@@ -193,7 +208,7 @@ WRITE = [
     ["publish", "budget", "grievances", "--set", "2"],
     ["publish", "table", "grievances", "--epsilon", "0.5", "--threshold", "1"],
     ["places", "import-boundaries", "{boundaries}"],
-    ["poster", "batch", "-o", "{tmp}/posters", "--kind", "blackouts", "--format", "pdf", "--city-only"],
+    ["poster", "batch", "-o", "{tmp}/posters", "--kind", "blackouts", "--format", "pdf"],  # districts too few to show are skipped
     ["pool", "create", "p2", "--members", "a1,a2,a3,a4,a5", "--amount", "10"],
     ["poster", "pool", "--name", "p2", "-o", "{tmp}/pool.pdf"],
     *[["poster", kind, "--area", "NKH", "-o", f"{{tmp}}/{kind}.pdf"]
@@ -253,10 +268,12 @@ HUB = [
     ["hub", "query", "{url}", "--by", "theme"],
 ]
 
-#: Commands whose human output is not checked here, and why.
+#: The web server's announcements (address, one-time login link, certificate, how to stop); its
+#: pages are checked in every language by tests/web/test_language.py.
+SERVE = [["serve"], ["serve", "--lan"], ["serve", "--locked"]]
+
+#: Commands whose human output is not checked by the lists above, and why.
 SKIP = {
-    "serve": "a web server: it prints an address and a one-time link; its pages are checked in every "
-             "language by tests/web/test_language.py",
     "demo": "checked on its own by test_demo_speaks_only_the_chosen_language",
 }
 
@@ -270,25 +287,10 @@ def _command(argv: list[str], leaves: set[str]) -> str:
     raise AssertionError(f"no command in {argv}")
 
 
-def _leaves() -> set[str]:
-    found: set[str] = set()
-
-    def walk(command, prefix: list[str]) -> None:
-        subs = getattr(command, "commands", None)
-        if subs:
-            for name, sub in subs.items():
-                walk(sub, [*prefix, name])
-        else:
-            found.add(" ".join(prefix))
-
-    walk(typer.main.get_command(app), [])
-    return found
-
-
 def test_every_command_has_a_language_check():
     """A new command must be run in Arabic and Sorani below (or skipped here with the reason)."""
-    leaves = _leaves()
-    checked = {_command(argv, leaves) for argv in [*SEED, *WRITE, *VAULT, *BETWEEN, *HUB]} | READ.keys()
+    leaves = leaf_commands()
+    checked = {_command(argv, leaves) for argv in [*SEED, *WRITE, *VAULT, *BETWEEN, *HUB, *SERVE]} | READ.keys()
     assert leaves - checked - SKIP.keys() == set(), "add the command to WRITE (or another list), or to SKIP"
     assert checked & SKIP.keys() == set()
 
@@ -461,4 +463,17 @@ def test_hub_commands_speak_only_the_chosen_language(cli, vault, monkeypatch, tm
     steps.run(["sync", "export", "--to", "hub", "--aggregate-only", "--threshold", "2", "-o", "{tmp}/hub.age"])
     steps.run(HUB[3])
     steps.run(HUB[4])
+    steps.assert_clean()
+
+
+@pytest.mark.parametrize("lang", ["ar", "ckb"])
+def test_serve_speaks_only_the_chosen_language(cli, vault, monkeypatch, tmp_path, lang):
+    """What ``halqa serve`` tells the organiser before it serves (the server itself is not started)."""
+    import uvicorn
+
+    vault.close()
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    steps = _Steps(cli, monkeypatch, lang, {}, set())
+    for step in SERVE:
+        assert "http" in steps.run(step)
     steps.assert_clean()

@@ -11,11 +11,9 @@ from __future__ import annotations
 import io
 
 import pytest
-import typer
 
 from halqa.cli import common
-from halqa.cli.main import app
-from tests.cli_seed import READ, read_commands, run_human, seed_read_vault
+from tests.cli_seed import READ, leaf_commands, read_commands, run_human, seed_read_vault
 
 MARK = "[/]m[white on white]hid:smile:"
 ESC = "e\x1b[2Jx"
@@ -50,24 +48,9 @@ NOT_READ = {
 }
 
 
-def _leaf_commands() -> set[str]:
-    found: set[str] = set()
-
-    def walk(command, prefix: list[str]) -> None:
-        subs = getattr(command, "commands", None)
-        if subs:
-            for name, sub in subs.items():
-                walk(sub, [*prefix, name])
-        else:
-            found.add(" ".join(prefix))
-
-    walk(typer.main.get_command(app), [])
-    return found
-
-
 def test_every_command_is_classified():
     """A new command must be listed: if it reads stored text, it is run below with markup in it."""
-    leaves = _leaf_commands()
+    leaves = leaf_commands()
     assert leaves - READ.keys() - NOT_READ == set(), "add the new command to READ (with arguments) or NOT_READ"
     assert (READ.keys() | NOT_READ) - leaves == set()
 

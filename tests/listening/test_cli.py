@@ -50,9 +50,9 @@ def test_shared_json_shape(cli, vault):
     g = res["themes"][0]["groups"]["sect=shia"]
     assert set(g) == {"prevalence", "low", "high", "n"} and g["n"] == 13
     code, out = cli("listen", "shared", "--by", "sect")
-    assert code == 0 and "Electricity" in out and "sect: shia" in out  # names for people, not ids
+    assert code == 0 and "Electricity" in out and "sect: Shia" in out  # names for people, not ids
     code, out = cli("--lang", "ar", "listen", "shared", "--by", "sect")
-    assert code == 0 and "الكهرباء" in out and "المذهب: shia" in out and "electricity" not in out
+    assert code == 0 and "الكهرباء" in out and "المذهب: شيعي" in out and "electricity" not in out
 
 
 def test_encode_decode(cli, vault):

@@ -21,7 +21,8 @@ circles_app.add_typer(member_app, name="member")
 def _import_report(d: dict[str, Any]) -> None:
     console.print(t("circles.imported", n=d["imported"], bad=len(d["errors"])))
     for e in d["errors"]:
-        console.print(t("circles.row_error", line=e["line"], reason=e["reason"], detail=e.get("detail", "")))
+        console.print(t("circles.row_error", line=e["line"], reason=label("circles.row_reason", e["reason"], e["reason"]),
+                        detail=e.get("detail", "")))
 
 
 def _finish_import(report: dict[str, Any]) -> None:

@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
 
 def _ok(msg_id: str, **kinds: str) -> Any:
     """Print ``msg_id`` with the result's fields; those in ``kinds`` are fixed words shown by their names."""
-    return lambda d: console.print(t(msg_id, **{k: named(kinds.get(k, ""), v) if k in kinds else v
+    return lambda d: console.print(t(msg_id, **{k: named(kinds[k], v) if k in kinds else v
                                                 for k, v in d.items() if not isinstance(v, (dict, list))}))
 
 

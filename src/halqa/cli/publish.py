@@ -78,7 +78,7 @@ def poster_batch(
     dpi: DpiOpt = 300,
 ) -> None:
     """Draw every poster (and one per district) into a folder, with a progress bar."""
-    from halqa.publish import render_batch
+    from halqa.publish import poster_kinds, render_batch
 
     formats = tuple(f.strip().lower() for f in fmt.split(",") if f.strip())
     with open_vault() as vault, progress("publish.cli.drawing") as bar:
@@ -90,14 +90,12 @@ def poster_batch(
             if "file" in r:
                 remember(vault, r["file"], "poster")
         names = area_names(vault)
-    from halqa.publish import poster_kinds
-
-    titles = {k["kind"]: k["description"] for k in poster_kinds()}
+    kinds = {k["kind"]: k["description"] for k in poster_kinds()}  # a skipped kind by what it shows
 
     def human(rows: list[dict]) -> None:
         for r in rows:
             if "skipped" in r:
-                console.print(t("publish.cli.skipped", kind=titles.get(r["kind"], r["kind"]),
+                console.print(t("publish.cli.skipped", kind=kinds.get(r["kind"], r["kind"]),
                                 area=names.get(r["area"], r["area"] or ""), reason=r["skipped"]))
             else:
                 print(r["file"])

@@ -259,10 +259,6 @@ class Reason(str):
         obj.msg_id, obj.params = msg_id, params
         return obj
 
-    def render(self) -> str:
-        """The reason in the language in force."""
-        return translate(self.msg_id, **self.params)
-
 
 class RowError(ValueError):
     """A bad row, with its :class:`Reason`."""

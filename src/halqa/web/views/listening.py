@@ -9,6 +9,7 @@ from starlette.responses import Response
 import halqa.listening as listening
 import halqa.places as places
 import halqa.publish as publish
+from halqa.i18n import t
 from halqa.web import fmt, geo
 from halqa.web.fmt import lookup
 from halqa.web.paging import paginate
@@ -39,9 +40,13 @@ def listen_shared(ctx: Ctx) -> Response:
     areas = lookup(ctx.cached(places.areas), "code")
 
     def group_name(key: str) -> str:
-        """A group key (``district=JSR``) as a person reads it: the district's name."""
+        """A group key (``district=JSR``, ``sector=port``) as a person reads it: the district's name,
+        a value's name where the catalogues have one (``value.<key>.<value>``), else the value typed."""
         by, _, value = key.partition("=")
-        return fmt.name(areas[value], ctx.lang) if by == "district" and value in areas else value
+        if by == "district" and value in areas:
+            return fmt.name(areas[value], ctx.lang)
+        named = t(f"value.{by}.{value}", lang=ctx.lang)
+        return value if named == f"value.{by}.{value}" else named
 
     return ctx.render("listen_shared.html", result=ctx.cached(listening.shared_causes), group_name=group_name,
                       themes=lookup(ctx.cached(listening.themes), "id"))
