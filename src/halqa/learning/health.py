@@ -79,7 +79,7 @@ class _Data:
         self.care = [dict(r) for r in vault.query("SELECT * FROM learning_care")]
         self.checkins = [dict(r) for r in vault.query("SELECT circle, week, score FROM learning_checkin")]
         self.pools = self._guard(lambda: self._pools(vault), [])
-        self.contributions = self._guard(lambda: self._contributions(vault), [])
+        self.contributions = self._guard(lambda: self._contributions(vault), {})
         self.repairs = self._guard(lambda: self._repairs(vault), [])
 
     @staticmethod
@@ -95,15 +95,10 @@ class _Data:
         return [pool_status(vault, p["name"], self.now) for p in pools(vault)]
 
     @staticmethod
-    def _contributions(vault: Vault) -> list[tuple[str, str]]:
-        from halqa.mutual_aid import funds, statement
+    def _contributions(vault: Vault) -> dict[str, set[str]]:
+        from halqa.mutual_aid import giving_months
 
-        out = []
-        for f in funds(vault):
-            for e in statement(vault, f["name"]).get("entries", []):
-                if e.get("type") == "contribution" and e.get("party"):
-                    out.append((e["party"], e["day"]))
-        return out
+        return giving_months(vault)
 
     @staticmethod
     def _repairs(vault: Vault) -> list[dict[str, Any]]:
@@ -176,14 +171,13 @@ def _parts(d: _Data, c: dict[str, Any], first: str, last: str) -> dict[str, floa
             rounds.append(1.0 if paid and paid <= limit else 0.5 if paid else 0.0)
     parts["pools"] = _mean(rounds)
     # funds
-    givers = [(p, day) for p, day in d.contributions if p in members]
-    if givers:
+    given = set().union(*(d.contributions.get(p, ()) for p in members))
+    if any(p in d.contributions for p in members):
         months = []
         m = first[:7]
         while m <= end[:7]:
             months.append(m)
             m = month_add(m, 1)
-        given = {day[:7] for _, day in givers}
         parts["funds"] = sum(m in given for m in months) / len(months) if months else None
     # repairs
     jobs = [r for r in d.repairs if members & set(r.get("who") or []) and inside(r.get("day"))]

@@ -414,6 +414,20 @@ def void(vault: Vault, entry_id: str, day: str | None = None, note: str = "") ->
     return _post(vault, entry)
 
 
+def giving_months(vault: Vault) -> dict[str, set[str]]:
+    """For each party who gave to any fund, the months (``YYYY-MM``) of their contributions: what
+    the funds' statements list as contributions with a visible party (private ones and entries
+    that net to zero are left out), in one query instead of every statement's entries."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for party, month in vault.query(
+            "SELECT e.party, substr(e.day, 1, 7) FROM mutual_aid_posting p JOIN mutual_aid_entry e ON e.id = p.entry "
+            "WHERE e.type = 'contribution' AND coalesce(e.party, '') != '' AND NOT coalesce(e.private, 0) "
+            "AND p.account = 'cash' AND p.fund IN (SELECT name FROM mutual_aid_fund) "
+            "GROUP BY e.id, p.currency, p.fund HAVING sum(p.amount) != 0"):
+        out[party].add(month)
+    return dict(out)
+
+
 # ---------------------------------------------------------------------------- statements
 def _month_bounds(month: str) -> tuple[str, str]:
     try:
