@@ -35,6 +35,7 @@ from halqa.mutual_aid.funds import (
     rate_on,
     set_rate,
     statement,
+    statement_lines,
     transfer,
     void,
 )
@@ -104,6 +105,7 @@ __all__ = [
     "return_item",
     "set_rate",
     "statement",
+    "statement_lines",
     "swap",
     "transfer",
     "void",
