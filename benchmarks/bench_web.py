@@ -16,7 +16,10 @@ it is made once (a few minutes) and cached in ``--cache`` (default: a folder in 
 temporary directory). ``--households N`` measures instead the demo vault with ``N`` more
 enrolled households (the case of a city-wide household list).
 
-    python benchmarks/bench_web.py [--repeats 8] [--events 1000000] [--households 0] [--only /ledger ...]
+With ``--write-cost`` it also measures, in the same run, the ledger's writes with and without the
+indexes this issue added (:func:`write_cost`).
+
+    python benchmarks/bench_web.py [--repeats 8] [--events 1000000] [--households 0] [--only /ledger ...] [--write-cost]
 """
 
 from __future__ import annotations
@@ -286,6 +289,52 @@ def _p95(times: list[float]) -> float:
     return ordered[min(len(ordered) - 1, -(-95 * len(ordered) // 100) - 1)]
 
 
+#: Indexes this issue added to the ledger's interval table (the write cost below is theirs).
+NEW_INDEXES = ("ledger_interval_end", "ledger_interval_start")
+
+
+def write_cost(intervals: int = 200_000, rounds: int = 2) -> list[tuple[str, float, float]]:
+    """What the period indexes cost on writes, both ways in the same run (alternating, best of
+    ``rounds``): the ledger's bulk import (``intervals`` rows, 100,000 per import) and single
+    power off/on writes (the page's own write, 300 of them), with and without the indexes."""
+    import halqa.ledger as ledger
+    from halqa.app import create_vault
+
+    rng = random.Random(19)
+    day0 = dt.datetime(2026, 1, 1)
+    rows = []
+    for i in range(intervals):
+        start = day0 + dt.timedelta(minutes=rng.randrange(0, 300 * 1440))
+        rows.append([f"hh-w{i % 2000:04d}", f"A{i % 2000 % 40:02d}", start.isoformat(timespec="minutes"),
+                     (start + dt.timedelta(minutes=rng.randrange(5, 180))).isoformat(timespec="minutes"), "grid"])
+    chunks = [_csv(["household", "area", "start", "end", "source"], rows[i:i + 100_000]).encode()
+              for i in range(0, intervals, 100_000)]
+    enrol = _csv(["household", "area"], [[f"hh-w{h:04d}", f"A{h % 40:02d}"] for h in range(2000)])
+    best: dict[bool, tuple[float, float]] = {}
+    for _ in range(rounds):
+        for with_indexes in (False, True):
+            folder = Path(tempfile.mkdtemp(prefix="bench-write-"))
+            with create_vault(folder / "w.halqa", PASSPHRASE, TEST_KDF) as vault:
+                ledger.enrol_households(vault, enrol)
+                if not with_indexes:
+                    for name in NEW_INDEXES:
+                        vault.conn.execute(f"DROP INDEX {name}")
+                t0 = time.perf_counter()
+                for chunk in chunks:
+                    ledger.import_file(vault, chunk, fmt="csv")
+                imported = intervals / (time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                for k in range(150):
+                    at = dt.datetime(2026, 12, 1) + dt.timedelta(minutes=2 * k)
+                    ledger.start_outage(vault, "hh-w0001", at=at.isoformat(timespec="minutes"))
+                    ledger.stop_outage(vault, "hh-w0001", at=(at + dt.timedelta(minutes=1)).isoformat(timespec="minutes"))
+                single = 300 / (time.perf_counter() - t0)
+            shutil.rmtree(folder, ignore_errors=True)
+            old = best.get(with_indexes, (0.0, 0.0))
+            best[with_indexes] = (max(old[0], imported), max(old[1], single))
+    return [("without the new indexes", *best[False]), ("with them", *best[True])]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=8, help="cold views per page (each after a write)")
@@ -293,6 +342,7 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=TARGET, help="events in the big vault")
     ap.add_argument("--households", type=int, default=0, help="instead: the demo vault with this many more households")
     ap.add_argument("--no-baseline", action="store_true", help="skip the demo vault baseline")
+    ap.add_argument("--write-cost", action="store_true", help="also measure what the new indexes cost on writes")
     ap.add_argument("--only", nargs="*", default=[], help="measure only these paths")
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "halqa-bench-web"))
     args = ap.parse_args()
@@ -301,6 +351,9 @@ def main() -> None:
         big = build_households(Path(args.cache) / f"hh{args.households}", args.households)
     else:
         big = build_big(Path(args.cache) / str(args.events), args.events)
+    t1 = time.perf_counter()
+    Vault.open(big, PASSPHRASE).close()  # projections changed by this code are rebuilt here, once
+    print(f"projections up to date in {time.perf_counter() - t1:.1f} s", flush=True)
     # each run writes into a copy: the cached vault stays as built, so runs measure the same data
     run = big.parent.with_name(big.parent.name + "-run") / big.name
     shutil.rmtree(run.parent, ignore_errors=True)
@@ -327,6 +380,10 @@ def main() -> None:
         print(f"| `{page}` | {r['status']} | {b['p95'] if b else 0:.1f} | {r['p50']:.1f} | {r['p95']:.1f} | {ratio} | "
               f"{r['warm']:.1f} | {r['bytes'] / 1024:.1f} | {r['rss_mb']:.0f} | {'yes' if r['p95'] <= 200 else 'NO'} |")
     print(f"\nworst cold p95: {worst:.0f} ms; peak RSS: {peak:.0f} MB")
+    if args.write_cost:
+        print("\n| ledger interval table | bulk import, intervals/s | power off/on, writes/s |\n|---|---|---|")
+        for name, imported, single in write_cost():
+            print(f"| {name} | {imported:,.0f} | {single:,.1f} |")
 
 
 if __name__ == "__main__":

@@ -11,9 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import halqa.places as places
 from halqa.web.pipeline import Ctx
 
-__all__ = ["Page", "paginate", "paginate_query"]
+__all__ = ["HINTS", "Page", "household_hints", "paginate", "paginate_query"]
 
 
 @dataclass(frozen=True)
@@ -58,3 +59,14 @@ def _page(ctx: Ctx, items: list[Any], number: int, pages: int, total: int, param
 
     return Page(items=items, number=number, pages=pages, total=total, prev_url=link(number - 1) if number > 1 else None,
                 next_url=link(number + 1) if number < pages else None, param=param)
+
+
+#: Households a form offers as hints (the field takes any pseudonym: a city enrols a million).
+HINTS = 200
+
+
+def household_hints(ctx: Ctx, hh: str) -> list[dict[str, Any]]:
+    """The households a form's list suggests: an organiser's first :data:`HINTS`, a member's own."""
+    if ctx.device is not None and ctx.device.organiser:
+        return list(ctx.cached(places.households, limit=HINTS))
+    return [{"id": hh}]

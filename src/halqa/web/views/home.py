@@ -15,17 +15,22 @@ import halqa.places as places
 from halqa.errors import NotFound
 from halqa.i18n import LANGUAGES
 from halqa.web.fmt import lookup
+from halqa.web.paging import household_hints
 from halqa.web.pipeline import COOKIE_HOUSEHOLD, MAX_VOICE_BODY, Access, Ctx, Nav, Upload, View, view
 from halqa.web.security import COOKIE_LANG
 
 POWER = ("off", "on")
 
 
+def _known(ctx: Ctx, hh: str) -> bool:
+    """Whether ``hh`` is an enrolled household (one lookup, not the list of them all)."""
+    return bool(hh) and ctx.cached(places.find_household, hh) is not None
+
+
 def _home(ctx: Ctx, http_status: int = 200, **extra: Any) -> Response:
     hh = ctx.own_household(required=False)
-    organiser = ctx.device is not None and ctx.device.organiser
-    known = ctx.cached(places.households) if organiser else [{"id": hh}]
-    current = ctx.cached(ledger.open_interval, hh) if hh and any(h["id"] == hh for h in known) else None
+    known = household_hints(ctx, hh)
+    current = ctx.cached(ledger.open_interval, hh) if _known(ctx, hh) else None
     return ctx.render("home.html", http_status=http_status, households=known, household=hh, open_interval=current,
                       themes=ctx.cached(listening.themes), areas=ctx.cached(places.areas),
                       today=dt.date.today().isoformat(), done=ctx.field("done", str, "", choices=DONE), **extra)
@@ -102,7 +107,7 @@ def _mine(ctx: Ctx) -> dict[str, Any]:
             except NotFound:  # redacted, or another vault (the decoy) is open now
                 continue
     hh = ctx.own_household(required=False)
-    known = hh and any(h["id"] == hh for h in ctx.cached(places.households))
+    known = _known(ctx, hh)
     today = dt.date.today()
     return {"household": hh, "grievances": grievances,
             "open_interval": ledger.open_interval(ctx.vault, hh) if known else None,

@@ -11,6 +11,7 @@ import halqa.ledger as ledger
 import halqa.places as places
 from halqa.errors import InvalidInput
 from halqa.web.fmt import lookup
+from halqa.web.paging import household_hints
 from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
 
@@ -54,9 +55,8 @@ def ledger_household(ctx: Ctx) -> Response:
     hh = ctx.own_household(required=False)
     first, last = _period(ctx, 30)
     rows = ctx.cached(ledger.household_supply, hh, first, last) if hh else []
-    organiser = ctx.device is not None and ctx.device.organiser
     return ctx.render("ledger_household.html", rows=rows, household=hh, first=first, last=last,
-                      households=ctx.cached(places.households) if organiser else [{"id": hh}])
+                      households=household_hints(ctx, hh))
 
 
 #: Area events per answer of ``/api/ledger`` unless ``limit`` says otherwise (a month of a city's
