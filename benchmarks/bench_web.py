@@ -62,6 +62,15 @@ def _csv(header: list[str], rows: Any) -> str:
     return buf.getvalue()
 
 
+def _cached(folder: Path, done: Path) -> bool:
+    """Whether ``folder`` holds a finished build (``done`` written last); if not, empty it."""
+    if done.exists():
+        return True
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return False
+
+
 def build_big(folder: Path, target: int = TARGET) -> Path:
     """The demo vault grown to ``target`` events through the domains' bulk paths, made once and
     cached in ``folder`` (a temporary folder by default): a year of outage records for 2,000 more
@@ -72,12 +81,9 @@ def build_big(folder: Path, target: int = TARGET) -> Path:
     import halqa.listening as listening
     import halqa.mutual_aid as aid
 
-    folder.mkdir(parents=True, exist_ok=True)
     path, done = folder / "demo.halqa", folder / f"built-{BIG_VERSION}-{target}"
-    if done.exists() and path.exists():
+    if _cached(folder, done):
         return path
-    for old in folder.iterdir():
-        old.unlink()
     t0 = time.perf_counter()
     run_demo(folder, PASSPHRASE, kdf=TEST_KDF)
     rng = random.Random(2026)
@@ -141,12 +147,9 @@ def build_households(folder: Path, extra: int) -> Path:
     """The demo vault with ``extra`` more enrolled households (100,000 per commit), cached."""
     import halqa.places as places
 
-    folder.mkdir(parents=True, exist_ok=True)
     path, done = folder / "demo.halqa", folder / f"built-{BIG_VERSION}-hh{extra}"
-    if done.exists() and path.exists():
+    if _cached(folder, done):
         return path
-    for old in folder.iterdir():
-        old.unlink()
     run_demo(folder, PASSPHRASE, kdf=TEST_KDF)
     with Vault.open(path, PASSPHRASE) as vault:
         areas = [a["code"] for a in places.areas(vault)]
