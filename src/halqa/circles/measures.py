@@ -30,6 +30,9 @@ while at least ``min`` of its members are neither compromised nor exposed.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,9 +44,30 @@ from halqa.circles.graph import TrustGraph
 __all__ = ["compare", "exposure", "network_measures", "structure_graph"]
 
 
+#: Measures of the last few graphs, by their edges: a page's first view after a write that left
+#: the trust graph as it was (a grievance, a payment) does not search it again.
+_MEASURED: OrderedDict[tuple[int, bytes], dict[str, Any]] = OrderedDict()
+_MEASURED_LOCK = threading.Lock()
+
+
 def network_measures(g: ig.Graph) -> dict[str, Any]:
     """``n, m, information, secrecy_s1, secrecy_s3, balance`` (and helpers) of an undirected graph."""
     g = g.simplify() if not g.is_simple() else g
+    edges = np.asarray(g.get_edgelist(), dtype=np.int64)
+    key = (g.vcount(), hashlib.blake2b(np.sort(edges, axis=1).tobytes() if len(edges) else b"", digest_size=16).digest())
+    with _MEASURED_LOCK:
+        if key in _MEASURED:
+            _MEASURED.move_to_end(key)
+            return dict(_MEASURED[key])
+    out = _measure(g)
+    with _MEASURED_LOCK:
+        _MEASURED[key] = out
+        while len(_MEASURED) > 8:
+            _MEASURED.popitem(last=False)
+    return dict(out)
+
+
+def _measure(g: ig.Graph) -> dict[str, Any]:
     n, m = g.vcount(), g.ecount()
     if n == 0:
         return {"n": 0, "m": 0, "information": 0.0, "secrecy_s1": 0.0, "secrecy_s3": 0.0, "balance": 0.0,
