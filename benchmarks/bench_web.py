@@ -338,6 +338,32 @@ def write_cost(intervals: int = 200_000, rounds: int = 2) -> list[tuple[str, flo
     return [("without the new indexes", *best[False]), ("with them", *best[True])]
 
 
+def giving_cost(contributions: int = 5000, rounds: int = 2) -> list[tuple[str, float]]:
+    """What keeping ``mutual_aid_giving`` costs: contributions per second (one commit each, the
+    page's own write) with the projection's giving step and with it skipped, alternating."""
+    import halqa.mutual_aid as aid
+    from halqa.app import create_vault
+    from halqa.mutual_aid.funds import LedgerProjection
+
+    keep = LedgerProjection.__dict__["giving"]  # the staticmethod itself
+    best = {False: 0.0, True: 0.0}
+    for _ in range(rounds):
+        for with_giving in (False, True):
+            LedgerProjection.giving = keep if with_giving else staticmethod(lambda conn, e: None)  # type: ignore[method-assign]
+            folder = Path(tempfile.mkdtemp(prefix="bench-giving-"))
+            try:
+                with create_vault(folder / "g.halqa", PASSPHRASE, TEST_KDF) as vault:
+                    aid.create_fund(vault, "families", "IQD", day="2026-01-01")
+                    t0 = time.perf_counter()
+                    for i in range(contributions):
+                        aid.contribute(vault, "families", f"m-{i % 300:03d}", "1000", day=f"2026-{1 + i % 12:02d}-15")
+                    best[with_giving] = max(best[with_giving], contributions / (time.perf_counter() - t0))
+            finally:
+                LedgerProjection.giving = keep  # type: ignore[method-assign]
+                shutil.rmtree(folder, ignore_errors=True)
+    return [("without the giving table", best[False]), ("with it", best[True])]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=8, help="cold views per page (each after a write)")
@@ -387,6 +413,9 @@ def main() -> None:
         print("\n| ledger interval table | bulk import, intervals/s | power off/on, writes/s |\n|---|---|---|")
         for name, imported, single in write_cost():
             print(f"| {name} | {imported:,.0f} | {single:,.1f} |")
+        print("\n| mutual aid ledger projection | contributions/s (one commit each) |\n|---|---|")
+        for name, rate in giving_cost():
+            print(f"| {name} | {rate:,.1f} |")
 
 
 if __name__ == "__main__":
