@@ -9,7 +9,8 @@ def test_public_api_is_pinned():
         "CURRENCIES", "PURPOSES", "add_item", "balances", "cancel_pledge", "close_pool", "contribute", "cover",
         "create_fund", "create_pool", "decoy", "demo", "disburse", "draw", "draw_order", "exchange", "export_beancount",
         "finish_repair", "format_minor", "funds", "giving_months", "lend", "list_items", "list_repairs", "log_repair",
-        "parse_amount", "pay", "payout", "pledge", "pool_status", "pools", "rate_on", "reminders", "repair_stats", "repay",
+        "month_flows", "parse_amount",
+        "pay", "payout", "pledge", "pool_status", "pools", "rate_on", "reminders", "repair_stats", "repay",
         "return_item", "set_rate", "statement", "statement_lines", "swap", "transfer", "void"}
     for name in ma.__all__:
         obj = getattr(ma, name)

@@ -38,3 +38,28 @@ def test_pages_equal_the_reversed_statement(data, size):
             assert total == len(whole)
             pages += rows
         assert pages == whole
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(moves)
+def test_month_flows_equal_the_statements_summed(data):
+    from decimal import Decimal
+
+    with fresh_vault() as vault:
+        ma.create_fund(vault, "families", "IQD", day="2026-01-01")
+        ma.create_fund(vault, "school", "USD", day="2026-01-01")
+        for what, amount, day, private in data:
+            fund = "school" if private else "families"
+            if what == "give":
+                ma.contribute(vault, fund, "hh-aaaa", str(amount * 1000), day=day, private=private)
+            elif what == "spend":
+                ma.disburse(vault, fund, "hh-bbbb", str(amount), purpose="medicine", day=day, overdraft=True)
+        for month in ("2026-05", "2026-06", "2026-07"):
+            want: dict[str, dict[str, Decimal]] = {"contributions": {}, "disbursements": {}}
+            for f in ma.funds(vault):
+                st = ma.statement(vault, f["name"], month=month, entries=False)
+                for key in want:
+                    for cur, amt in st[key].items():
+                        want[key][cur] = want[key].get(cur, Decimal(0)) + Decimal(amt)
+            got = ma.month_flows(vault, month)
+            assert {k: {c: Decimal(v) for c, v in d.items()} for k, d in got.items()} == want

@@ -432,6 +432,20 @@ def void(vault: Vault, entry_id: str, day: str | None = None, note: str = "") ->
     return _post(vault, entry)
 
 
+def month_flows(vault: Vault, month: str) -> dict[str, dict[str, str]]:
+    """Money given to and paid out of all funds in ``month``, per currency: the sums of the
+    ``contributions`` and ``disbursements`` of every fund's statement for that month, in one
+    query over the month's postings (a statement per fund summed every posting up to the month)."""
+    start, end = _month_bounds(month)
+    sums: dict[str, dict[str, int]] = {"contribution": defaultdict(int), "disbursement": defaultdict(int)}
+    for kind, cur, amount in vault.query(
+            "SELECT e.type, p.currency, sum(p.amount) FROM mutual_aid_posting p JOIN mutual_aid_entry e ON e.id = p.entry "
+            "WHERE p.account = 'cash' AND p.day BETWEEN ? AND ? AND p.fund IN (SELECT name FROM mutual_aid_fund) "
+            "AND e.type IN ('contribution', 'disbursement') GROUP BY e.type, p.currency", (start, end)):
+        sums[kind][cur] += int(amount)
+    return {"contributions": _fmt(sums["contribution"]), "disbursements": _fmt({c: -v for c, v in sums["disbursement"].items()})}
+
+
 def giving_months(vault: Vault) -> dict[str, set[str]]:
     """For each party who gave to any fund, the months (``YYYY-MM``) of their contributions: what
     the funds' statements list as contributions with a visible party (private ones and entries
