@@ -32,7 +32,7 @@ def test_values_api():
     from halqa.vault import values
 
     assert sorted(values.__all__) == sorted([
-        "ID_BYTES", "check_day", "check_stored_day", "day_of_ms", "json_dict", "json_list", "json_text", "new_id",
+        "ID_BYTES", "check_day", "check_stored_day", "day_of_ms", "day_start_ms", "json_dict", "json_list", "json_text", "new_id",
         "today", "today_date",
     ])
     for name in values.__all__:

@@ -1,5 +1,7 @@
 import igraph as ig
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from halqa.circles import TrustGraph, exposure, network_measures
 from halqa.circles.measures import compare, lindelauf_known_answers
@@ -56,3 +58,25 @@ def test_compare_one_group_is_worst():
     assert out["lattice"]["exposure"]["one"]["mean"] < out["one_group"]["exposure"]["one"]["mean"]
     assert out["hierarchy"]["exposure"]["one"]["worst"] >= out["lattice"]["exposure"]["one"]["worst"]
     assert out["one_group"]["measures"]["secrecy_s1"] == 0.0
+
+
+def _information_from_matrix(g):
+    """The information measure from the full distance matrix (how it was computed before issue 19)."""
+    import numpy as np
+
+    n = g.vcount()
+    d = np.asarray(g.distances(), dtype=float)
+    finite = np.isfinite(d) & (d > 0)
+    reach, total = int(finite.sum()), float(d[finite].sum())
+    return (reach / total) * (reach / (n * (n - 1))) if total > 0 else (1.0 if n == 1 else 0.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 25).flatmap(lambda n: st.tuples(st.just(n), st.lists(
+    st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=60))))
+def test_information_without_the_distance_matrix(case):
+    n, edges = case
+    g = ig.Graph(n=n, edges=[(u, v) for u, v in edges if u != v]).simplify()
+    got = network_measures(g)
+    assert got["information"] == round(_information_from_matrix(g), 6)
+    assert got["components"] == len(g.connected_components())

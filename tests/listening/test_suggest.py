@@ -89,3 +89,31 @@ def test_embedding_path_uses_the_packaged_model():
     assert proba.shape == (2, 2)
     e, w = model.labels.index("electricity"), model.labels.index("water")
     assert proba[0, e] > proba[0, w] and proba[1, w] > proba[1, e]
+
+
+def test_model_trains_again_only_when_labels_change(vault, monkeypatch):
+    """A write that adds no label reuses the model; a new label trains a new one; with
+    ``wait=False`` the last model answers while the new one trains in the background."""
+    from halqa.listening import suggest
+
+    texts = ["الكهرباء طافية", "ماي الاسالة مالح", "الراتب متاخر", "الزبالة بالشارع", "الاسعار غالية", "المولدة غالية"]
+    themes = ["electricity", "water", "wages", "sanitation", "prices", "generator"]
+    for _ in range(2):
+        for text, theme in zip(texts, themes, strict=True):
+            L.add_grievance(vault, themes=[theme], place="NKH", day="2026-01-01", text=text)
+    trained = []
+    real = suggest.train_model
+    monkeypatch.setattr(suggest, "train_model", lambda *a, **k: trained.append(1) or real(*a, **k))
+    first = suggest.model_for(vault)
+    assert first is not None and first.n_train == 12 and len(trained) == 1
+    L.add_grievance(vault, place="NKH", day="2026-01-02", text="لا شي جديد")  # no label: same training set
+    assert suggest.model_for(vault) is first and len(trained) == 1
+    g = L.add_grievance(vault, place="NKH", day="2026-01-03", text="الكهرباء طافية من الصبح")
+    L.confirm_themes(vault, g["id"], ["electricity"])  # a new label
+    stale = suggest.model_for(vault, wait=False)
+    assert stale is first  # answered at once with the last model ...
+    for thread in list(suggest._TRAINERS.values()):
+        thread.join()
+    fresh = suggest.model_for(vault, wait=False)  # ... and the new one is used once trained
+    assert fresh is not first and fresh.n_train == 13 and len(trained) == 2
+    assert suggest.model_for(vault) is fresh

@@ -8,9 +8,10 @@ def test_public_api_is_pinned():
     assert set(ma.__all__) == {
         "CURRENCIES", "PURPOSES", "add_item", "balances", "cancel_pledge", "cash_months", "close_pool", "contribute", "cover",
         "create_fund", "create_pool", "decoy", "demo", "disburse", "draw", "draw_order", "exchange", "export_beancount",
-        "finish_repair", "format_minor", "funds", "lend", "list_items", "list_repairs", "log_repair", "parse_amount",
+        "finish_repair", "format_minor", "funds", "giving_months", "lend", "list_items", "list_repairs", "log_repair",
+        "month_flows", "parse_amount",
         "pay", "payout", "pledge", "pool_status", "pools", "rate_on", "reminders", "repair_stats", "repay",
-        "return_item", "set_rate", "statement", "swap", "transfer", "void"}
+        "return_item", "set_rate", "statement", "statement_lines", "swap", "transfer", "void"}
     for name in ma.__all__:
         obj = getattr(ma, name)
         if callable(obj):

@@ -116,6 +116,7 @@ def test_api_interface(client):
     assert {"period", "areas", "events"} <= set(body)
     assert {"JSR", "SUQ"} <= set(body["areas"]) and "supply_hours_per_day" in body["areas"]["JSR"]
     assert client.get("/api/ledger?area=JSR").json()["areas"].keys() == {"JSR"}
+    assert client.get("/api/ledger?limit=0").status_code == 400
     shared = client.get("/api/listen/shared").json()
     assert "themes" in shared
     circles = client.get("/api/circles").json()

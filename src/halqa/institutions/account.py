@@ -30,7 +30,7 @@ import numpy as np
 
 from halqa.institutions.records import KINDS, UNITS, check_month
 from halqa.ledger import extent, report, water_summary
-from halqa.mutual_aid import funds, list_repairs, pool_status, pools, statement
+from halqa.mutual_aid import list_repairs, month_flows, pool_status, pools
 from halqa.vault import Vault
 
 __all__ = ["Tabulation", "account", "account_trend", "delivery_cells", "delivery_span", "tabulate"]
@@ -140,14 +140,9 @@ def _state(vault: Vault, month: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _money(vault: Vault, month: str) -> dict[str, Any]:
-    inflow: dict[str, Decimal] = {}
-    outflow: dict[str, Decimal] = {}
-    for f in funds(vault):
-        st = statement(vault, f["name"], month=month, entries=False)
-        for cur, amt in st["contributions"].items():
-            inflow[cur] = inflow.get(cur, Decimal(0)) + Decimal(amt)
-        for cur, amt in st["disbursements"].items():
-            outflow[cur] = outflow.get(cur, Decimal(0)) + Decimal(amt)
+    flows = month_flows(vault, month)  # every fund's month at once
+    inflow = {cur: Decimal(0) + Decimal(amt) for cur, amt in flows["contributions"].items()}
+    outflow = {cur: Decimal(0) + Decimal(amt) for cur, amt in flows["disbursements"].items()}
     pots: dict[str, Decimal] = {}
     for p in pools(vault):
         st = pool_status(vault, p["name"])

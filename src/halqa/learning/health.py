@@ -48,7 +48,7 @@ from halqa.circles import members as all_members
 from halqa.errors import InvalidInput
 from halqa.learning.records import MIN_CELL, KitPut, iso_week, month_add, month_end, require_circle
 from halqa.listening import codebook_for_key, fresh_codebook_key
-from halqa.mutual_aid import funds, list_repairs, pool_status, pools, statement
+from halqa.mutual_aid import giving_months, list_repairs, pool_status, pools
 from halqa.vault import Vault
 from halqa.vault.values import check_day, json_list, new_id
 
@@ -80,17 +80,8 @@ class _Data:
         self.care = [dict(r) for r in vault.query("SELECT * FROM learning_care")]
         self.checkins = [dict(r) for r in vault.query("SELECT circle, week, score FROM learning_checkin")]
         self.pools = [pool_status(vault, p["name"], now) for p in pools(vault)]
-        self.contributions = self._contributions(vault)
+        self.contributions = giving_months(vault)
         self.repairs = list_repairs(vault)
-
-    @staticmethod
-    def _contributions(vault: Vault) -> list[tuple[str, str]]:
-        out = []
-        for f in funds(vault):
-            for e in statement(vault, f["name"]).get("entries", []):
-                if e.get("type") == "contribution" and e.get("party"):
-                    out.append((e["party"], e["day"]))
-        return out
 
 
 def _parts(d: _Data, c: dict[str, Any], first: str, last: str) -> dict[str, float | None]:
@@ -157,14 +148,13 @@ def _parts(d: _Data, c: dict[str, Any], first: str, last: str) -> dict[str, floa
             rounds.append(1.0 if paid and paid <= limit else 0.5 if paid else 0.0)
     parts["pools"] = _mean(rounds)
     # funds
-    givers = [(p, day) for p, day in d.contributions if p in members]
-    if givers:
+    given = set().union(*(d.contributions.get(p, ()) for p in members))
+    if any(p in d.contributions for p in members):
         months = []
         m = first[:7]
         while m <= end[:7]:
             months.append(m)
             m = month_add(m, 1)
-        given = {day[:7] for _, day in givers}
         parts["funds"] = sum(m in given for m in months) / len(months) if months else None
     # repairs
     jobs = [r for r in d.repairs if members & set(r.get("who") or []) and inside(r.get("day"))]

@@ -16,7 +16,9 @@ few labels across languages, but ~60 texts/s on two cores. Nothing is downloaded
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -141,30 +143,63 @@ def _matcher_for(vault: Vault) -> LexiconMatcher:
 #: labels per theme (docs/performance.md); training on a whole archive of hundreds of thousands
 #: took minutes and held the vault meanwhile.
 MAX_TRAIN = 20_000
-_MODELS: OrderedDict[tuple[str, int, str], ThemeModel | None] = OrderedDict()
+_TRAINING = ("FROM listening_grievance WHERE confirmed = 1 AND coalesce(text, '') != '' AND coalesce(themes, '[]') != '[]' "
+             "ORDER BY day DESC, id LIMIT ?")
+_MODELS: OrderedDict[tuple[str, str, str], ThemeModel | None] = OrderedDict()
+_LOCK = threading.Lock()
+_TRAINERS: dict[tuple[str, str, str], threading.Thread] = {}
 
 
-def model_for(vault: Vault, method: str = "tfidf") -> ThemeModel | None:
-    """Train on the circle's newest confirmed grievances (``None`` until there are enough).
+def _training_key(vault: Vault) -> str:
+    """A digest of the training set (each text and its themes, length-prefixed), computed inside
+    SQLite: a model is trained again only when its labels changed, not on every write."""
+    row = vault.query_one("SELECT group_concat(length(text) || ':' || text || length(themes) || ':' || themes, '') "
+                          f"FROM (SELECT text, themes {_TRAINING})", (MAX_TRAIN,))
+    return hashlib.blake2b((row[0] if row and row[0] else "").encode(), digest_size=16).hexdigest()
 
-    The model is kept in memory until the vault changes (keyed on its newest event), so asking
-    again costs nothing; only the last few vault states are kept."""
-    key = (str(vault.meta("vault_id")), vault.last_event_id(), method)
-    if key in _MODELS:
+
+def _train(key: tuple[str, str, str], rows: list[Any]) -> ThemeModel | None:
+    model = train_model([r[0] for r in rows], [msgspec.json.decode(r[1]) for r in rows], method=key[2])
+    with _LOCK:
+        _MODELS[key] = model
         _MODELS.move_to_end(key)
-        return _MODELS[key]
-    rows = vault.query("SELECT text, themes FROM listening_grievance WHERE confirmed = 1 AND coalesce(text, '') != '' "
-                       "AND coalesce(themes, '[]') != '[]' ORDER BY day DESC, id LIMIT ?", (MAX_TRAIN,))
-    model = train_model([r[0] for r in rows], [msgspec.json.decode(r[1]) for r in rows], method=method)
-    _MODELS[key] = model
-    while len(_MODELS) > 4:
-        _MODELS.popitem(last=False)
+        while len(_MODELS) > 4:
+            _MODELS.popitem(last=False)
+        _TRAINERS.pop(key, None)
     return model
 
 
+def model_for(vault: Vault, method: str = "tfidf", wait: bool = True) -> ThemeModel | None:
+    """The classifier trained on the circle's newest confirmed grievances (``None`` until there
+    are enough), kept in memory for as long as those labels stay the same.
+
+    With ``wait=False`` and labels changed since a model was last trained for this vault, the
+    last model answers at once while the new one trains in a background thread (it needs only
+    the labels, read here, not the vault): the first view after a confirmation does not wait
+    seconds for the training. The first model of a vault is always trained before answering."""
+    vault_id = str(vault.meta("vault_id"))
+    key = (vault_id, _training_key(vault), method)
+    with _LOCK:
+        if key in _MODELS:
+            _MODELS.move_to_end(key)
+            return _MODELS[key]
+        previous = next((k for k in reversed(_MODELS) if k[0] == vault_id and k[2] == method), None)
+        if not wait and previous is not None and key in _TRAINERS:
+            return _MODELS[previous]
+    rows = vault.query(f"SELECT text, themes {_TRAINING}", (MAX_TRAIN,))
+    if not wait and previous is not None:
+        with _LOCK:
+            if key not in _TRAINERS:
+                _TRAINERS[key] = threading.Thread(target=_train, args=(key, rows), daemon=True, name="halqa-train")
+                _TRAINERS[key].start()
+            return _MODELS.get(previous)
+    return _train(key, rows)
+
+
 def suggest_themes(vault: Vault, texts: Sequence[str] | None = None, gids: Sequence[str] | None = None,
-                   unconfirmed: bool = False, method: str = "tfidf", top: int = 3) -> list[dict[str, Any]]:
+                   unconfirmed: bool = False, method: str = "tfidf", top: int = 3, wait: bool = True) -> list[dict[str, Any]]:
     """Suggest themes for free texts, for named grievances, or for every unconfirmed one.
+    ``wait=False``: do not wait for a model to learn new labels (see :func:`model_for`).
 
     Returns one record per input: ``{"id"?, "text", "lang", "suggestions": [...], "model_labels": n}``.
     """
@@ -180,7 +215,7 @@ def suggest_themes(vault: Vault, texts: Sequence[str] | None = None, gids: Seque
                   for g in list_grievances(vault, unconfirmed=True) if g["text"]]
     if not items:
         raise InvalidInput("listening.nothing_to_suggest")
-    model = model_for(vault, method)
+    model = model_for(vault, method, wait=wait)
     found = suggest_for_texts([i["text"] for i in items], model, _matcher_for(vault), top=top)
     for item, sug in zip(items, found, strict=True):
         item["lang"] = detect_language(item["text"])

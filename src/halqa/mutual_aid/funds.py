@@ -117,9 +117,9 @@ class LedgerProjection(Projection):
     whose id was already seen, is ignored (the same way on every device)."""
 
     name = "mutual_aid_ledger"
-    version = 2
+    version = 3  # 3: mutual_aid_giving
     kinds = frozenset({"mutual_aid_entry.post"})
-    tables = ("mutual_aid_entry", "mutual_aid_posting", "mutual_aid_balance")
+    tables = ("mutual_aid_entry", "mutual_aid_posting", "mutual_aid_balance", "mutual_aid_giving")
 
     def create(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS mutual_aid_entry (id TEXT PRIMARY KEY, day TEXT NOT NULL, "
@@ -132,6 +132,23 @@ class LedgerProjection(Projection):
         conn.execute("CREATE INDEX IF NOT EXISTS mutual_aid_entry_ref ON mutual_aid_entry (ref)")
         conn.execute("CREATE TABLE IF NOT EXISTS mutual_aid_balance (fund TEXT NOT NULL, account TEXT NOT NULL, "
                      "currency TEXT NOT NULL, amount INTEGER NOT NULL, PRIMARY KEY (fund, account, currency))")
+        # who gave to which fund in which month (the contributions a statement lists with their
+        # party), kept as entries arrive: circle health reads it instead of every statement
+        conn.execute("CREATE TABLE IF NOT EXISTS mutual_aid_giving (fund TEXT NOT NULL, party TEXT NOT NULL, "
+                     "month TEXT NOT NULL, entries INTEGER NOT NULL, PRIMARY KEY (fund, party, month))")
+
+    @staticmethod
+    def giving(conn: Any, e: EntryPost) -> None:
+        """Count a contribution with a visible party in every fund whose cash it moves."""
+        if e.type != "contribution" or not e.party or e.private:
+            return
+        moved: dict[tuple[str, str], int] = defaultdict(int)
+        for p in e.postings:
+            if p.account == "cash":
+                moved[(p.fund, p.currency)] += p.amount
+        funds = sorted({fund for (fund, _), amount in moved.items() if amount})
+        conn.executemany("INSERT INTO mutual_aid_giving VALUES (?, ?, ?, 1) ON CONFLICT (fund, party, month) "
+                         "DO UPDATE SET entries = entries + 1", [(fund, e.party, e.day[:7]) for fund in funds])
 
     def apply(self, conn: Any, event: Event) -> None:
         e: EntryPost = event.payload
@@ -146,6 +163,7 @@ class LedgerProjection(Projection):
         conn.executemany("INSERT INTO mutual_aid_balance VALUES (?, ?, ?, ?) ON CONFLICT (fund, account, currency) "
                          "DO UPDATE SET amount = amount + excluded.amount",
                          [(p.fund, p.account, p.currency, p.amount) for p in e.postings])
+        self.giving(conn, e)
 
 
 register_projection(LedgerProjection())
@@ -420,6 +438,31 @@ def void(vault: Vault, entry_id: str, day: str | None = None, note: str = "") ->
     return _post(vault, entry)
 
 
+def month_flows(vault: Vault, month: str) -> dict[str, dict[str, str]]:
+    """Money given to and paid out of all funds in ``month``, per currency: the sums of the
+    ``contributions`` and ``disbursements`` of every fund's statement for that month, in one
+    query over the month's postings (a statement per fund summed every posting up to the month)."""
+    start, end = _month_bounds(month)
+    sums: dict[str, dict[str, int]] = {"contribution": defaultdict(int), "disbursement": defaultdict(int)}
+    for kind, cur, amount in vault.query(
+            "SELECT e.type, p.currency, sum(p.amount) FROM mutual_aid_posting p JOIN mutual_aid_entry e ON e.id = p.entry "
+            "WHERE p.account = 'cash' AND p.day BETWEEN ? AND ? AND p.fund IN (SELECT name FROM mutual_aid_fund) "
+            "AND e.type IN ('contribution', 'disbursement') GROUP BY e.type, p.currency", (start, end)):
+        sums[kind][cur] += int(amount)
+    return {"contributions": _fmt(sums["contribution"]), "disbursements": _fmt({c: -v for c, v in sums["disbursement"].items()})}
+
+
+def giving_months(vault: Vault) -> dict[str, set[str]]:
+    """For each party who gave to any fund, the months (``YYYY-MM``) of their contributions: what
+    the funds' statements list as contributions with a visible party (private ones and entries
+    that net to zero are left out), from the table the ledger's projection keeps as entries
+    arrive, instead of every statement's entries."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for party, month in vault.query("SELECT party, month FROM mutual_aid_giving WHERE fund IN (SELECT name FROM mutual_aid_fund)"):
+        out[party].add(month)
+    return dict(out)
+
+
 # ---------------------------------------------------------------------------- statements
 def _month_bounds(month: str) -> tuple[str, str]:
     try:
@@ -432,6 +475,41 @@ def _month_bounds(month: str) -> tuple[str, str]:
 
 def _fmt(sums: dict[str, int]) -> dict[str, str]:
     return {c: format_minor(v, c) for c, v in sorted(sums.items()) if v}
+
+
+_LINES = ("SELECT e.id, e.day, e.hlc, e.type, e.purpose, e.party, e.private, e.ref, e.note, e.overdraft, p.currency, "
+          "sum(p.amount) AS amount FROM mutual_aid_posting p JOIN mutual_aid_entry e ON e.id = p.entry "
+          "WHERE p.fund = ? AND p.account = 'cash' AND p.day BETWEEN ? AND ? GROUP BY e.id, p.currency")
+
+
+def _line(r: Any, amt: int, kind: str, hide_parties: bool) -> dict[str, Any]:
+    """One line of a statement: an entry's cash movement in one currency."""
+    hidden = hide_parties or bool(r["private"])
+    party = r["party"] if r["type"] != "transfer" else (r["party"] if amt < 0 else r["ref"])
+    return {"id": r["id"], "day": r["day"], "type": kind, "amount": format_minor(amt, r["currency"]),
+            "currency": r["currency"], "purpose": r["purpose"] or None, "party": None if hidden else party,
+            "hidden": hidden and bool(r["party"]), "overdraft": bool(r["overdraft"]), "note": r["note"] or ""}
+
+
+def statement_lines(vault: Vault, fund: str, offset: int = 0, limit: int = 20,
+                    hide_parties: bool = False) -> tuple[int, list[dict[str, Any]]]:
+    """The lines of :func:`statement`'s ``entries``, newest first, ``limit`` of them from
+    ``offset``, and how many there are in all: one page without building every line (a fund of
+    50,000 contributions took most of a second to list in full)."""
+    _fund(vault, fund)
+    rows = vault.query(f"SELECT *, count(*) OVER () AS total FROM ({_LINES} HAVING sum(p.amount) != 0) "
+                       "ORDER BY day DESC, hlc DESC, id DESC, currency DESC LIMIT ? OFFSET ?",
+                       (fund, "0000-01-01", "9999-12-31", max(0, int(limit)), max(0, int(offset))))
+    if not rows:
+        total = 0 if offset <= 0 else statement_lines(vault, fund, 0, 1)[0]
+        return total, []
+    out = []
+    for r in rows:
+        amt, kind = int(r["amount"]), r["type"]
+        if kind == "transfer":
+            kind = "transfer_in" if amt > 0 else "transfer_out"
+        out.append(_line(r, amt, kind, hide_parties))
+    return int(rows[0]["total"]), out
 
 
 def statement(vault: Vault, fund: str, month: str | None = None, hide_parties: bool = False,
@@ -455,11 +533,7 @@ def statement(vault: Vault, fund: str, month: str | None = None, hide_parties: b
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_purpose: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     lines = []
-    rows = vault.query(
-        "SELECT e.id, e.day, e.type, e.purpose, e.party, e.private, e.ref, e.note, e.overdraft, p.currency, "
-        "sum(p.amount) AS amount FROM mutual_aid_posting p JOIN mutual_aid_entry e ON e.id = p.entry "
-        "WHERE p.fund = ? AND p.account = 'cash' AND p.day BETWEEN ? AND ? "
-        "GROUP BY e.id, p.currency ORDER BY e.day, e.hlc, e.id", (fund, start, end))
+    rows = vault.query(f"{_LINES} ORDER BY e.day, e.hlc, e.id", (fund, start, end))
     for r in rows:
         amt, cur, kind = int(r["amount"]), r["currency"], r["type"]
         if amt == 0:
@@ -470,12 +544,7 @@ def statement(vault: Vault, fund: str, month: str | None = None, hide_parties: b
         if r["type"] == "disbursement":
             by_purpose[r["purpose"]][cur] += -amt
         if entries:
-            hidden = hide_parties or bool(r["private"])
-            party = r["party"] if r["type"] != "transfer" else (r["party"] if amt < 0 else r["ref"])
-            lines.append({"id": r["id"], "day": r["day"], "type": kind, "amount": format_minor(amt, cur),
-                          "currency": cur, "purpose": r["purpose"] or None, "party": None if hidden else party,
-                          "hidden": hidden and bool(r["party"]), "overdraft": bool(r["overdraft"]),
-                          "note": r["note"] or ""})
+            lines.append(_line(r, amt, kind, hide_parties))
     value: int | None = 0
     for cur, amt in closing.items():
         rate = rate_on(vault, cur, base, end if month else today())

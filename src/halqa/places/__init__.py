@@ -44,6 +44,7 @@ __all__ = [
     "decoy_session",
     "demo",
     "demo_map",
+    "find_household",
     "household_area",
     "household_areas",
     "households",
@@ -177,12 +178,23 @@ def household_areas(vault: Vault, area: str | None = None) -> dict[str, str]:
     return {r[0]: r[1] for r in vault.query(sql + " ORDER BY id", args)}
 
 
-def households(vault: Vault, area: str | None = None) -> list[dict]:
+def households(vault: Vault, area: str | None = None, limit: int | None = None) -> list[dict]:
+    """Enrolled households by pseudonym (of one ``area``; the first ``limit`` only)."""
     sql = "SELECT * FROM household"
-    args: tuple[str, ...] = ()
+    args: tuple[Any, ...] = ()
     if area:
         sql, args = sql + " WHERE area = ?", (area.upper(),)
-    return [dict(r) for r in vault.query(sql + " ORDER BY id", args)]
+    if limit is not None:
+        sql, args = sql + " ORDER BY id LIMIT ?", (*args, int(limit))
+    else:
+        sql += " ORDER BY id"
+    return [dict(r) for r in vault.query(sql, args)]
+
+
+def find_household(vault: Vault, household: str) -> dict | None:
+    """One enrolled household by pseudonym, or None (no list of every household needed)."""
+    row = vault.query_one("SELECT * FROM household WHERE id = ?", (household,))
+    return dict(row) if row is not None else None
 
 
 #: A fictional Basra-like city for the demo: the names are invented on purpose, so synthetic

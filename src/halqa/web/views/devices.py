@@ -9,6 +9,7 @@ from starlette.responses import Response
 import halqa.circles as circles
 import halqa.places as places
 from halqa.errors import AccessDenied, InvalidInput
+from halqa.web.paging import HINTS
 from halqa.web.pairing import LOOKS, ROLES, qr_svg
 from halqa.web.pipeline import Access, Ctx, Nav, View, view
 from halqa.web.security import COOKIE_DEVICE
@@ -42,7 +43,7 @@ def _new_code(ctx: Ctx) -> str:
     household = circle = None
     if role == "member":
         household = ctx.field("household", str)
-        if not any(h["id"] == household for h in places.households(ctx.vault)):
+        if places.find_household(ctx.vault, household) is None:
             raise InvalidInput("web.error.field.unknown", field="household", value=household)
         circle = ctx.field("circle", str, None)
         if circle is not None and not any(c["id"] == circle for c in circles.circles(ctx.vault)):
@@ -57,7 +58,7 @@ def _devices_page(ctx: Ctx, code: str = "") -> Response:
         url += f"#sha256={state.certificate.fingerprint.replace(':', '')}"
     return ctx.render("devices.html", devices=state.devices.list(), code=code, url=url,
                       qr=qr_svg(url) if url else "", fingerprint=state.certificate.fingerprint if state.certificate else "",
-                      mine=ctx.device.id if ctx.device else "", households=ctx.cached(places.households),
+                      mine=ctx.device.id if ctx.device else "", households=ctx.cached(places.households, limit=HINTS),
                       circles=ctx.cached(circles.circles))
 
 

@@ -16,17 +16,22 @@ from halqa.errors import NotFound
 from halqa.i18n import LANGUAGES
 from halqa.vault.values import today_date
 from halqa.web.fmt import lookup
+from halqa.web.paging import household_hints
 from halqa.web.pipeline import COOKIE_HOUSEHOLD, MAX_VOICE_BODY, Access, Ctx, Nav, Upload, View, view
 from halqa.web.security import COOKIE_LANG
 
 POWER = ("off", "on")
 
 
+def _known(ctx: Ctx, hh: str) -> bool:
+    """Whether ``hh`` is an enrolled household (one lookup, not the list of them all)."""
+    return bool(hh) and ctx.cached(places.find_household, hh) is not None
+
+
 def _home(ctx: Ctx, http_status: int = 200, **extra: Any) -> Response:
     hh = ctx.own_household(required=False)
-    organiser = ctx.device is not None and ctx.device.organiser
-    known = ctx.cached(places.households) if organiser else [{"id": hh}]
-    current = ctx.cached(ledger.open_interval, hh) if hh and any(h["id"] == hh for h in known) else None
+    known = household_hints(ctx, hh)
+    current = ctx.cached(ledger.open_interval, hh) if _known(ctx, hh) else None
     return ctx.render("home.html", http_status=http_status, households=known, household=hh, open_interval=current,
                       themes=ctx.cached(listening.themes), areas=ctx.cached(places.areas),
                       today=today_date().isoformat(), done=ctx.field("done", str, "", choices=DONE), **extra)
@@ -103,7 +108,7 @@ def _mine(ctx: Ctx) -> dict[str, Any]:
             except NotFound:  # redacted, or another vault (the decoy) is open now
                 continue
     hh = ctx.own_household(required=False)
-    known = hh and any(h["id"] == hh for h in ctx.cached(places.households))
+    known = _known(ctx, hh)
     today = today_date()
     return {"household": hh, "grievances": grievances,
             "open_interval": ledger.open_interval(ctx.vault, hh) if known else None,

@@ -12,6 +12,7 @@ import halqa.places as places
 from halqa.errors import InvalidInput
 from halqa.vault.values import today_date
 from halqa.web.fmt import lookup
+from halqa.web.paging import household_hints
 from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
 
@@ -55,16 +56,28 @@ def ledger_household(ctx: Ctx) -> Response:
     hh = ctx.own_household(required=False)
     first, last = _period(ctx, 30)
     rows = ctx.cached(ledger.household_supply, hh, first, last) if hh else []
-    organiser = ctx.device is not None and ctx.device.organiser
     return ctx.render("ledger_household.html", rows=rows, household=hh, first=first, last=last,
-                      households=ctx.cached(places.households) if organiser else [{"id": hh}])
+                      households=household_hints(ctx, hh))
+
+
+#: Area events per answer of ``/api/ledger`` unless ``limit`` says otherwise (a month of a city's
+#: ledger holds thousands: 450 KB in one answer), and the most one answer gives.
+EVENTS_PAGE, EVENTS_MAX = 200, 5000
 
 
 def api_ledger(ctx: Ctx) -> dict[str, Any]:
     """Area summaries (supply hours, IEEE 1366 indices, events, claims) for ``from``..``to``
-    (default: the last 30 days with records), optionally one ``area``."""
+    (default: the last 30 days with records), optionally one ``area``. The area events come a
+    page at a time, in time order: ``limit`` of them (default 200) from ``cursor`` (the ``next``
+    of the previous answer); ``events_total`` counts them all, ``next`` is null on the last page."""
     first, last = _period(ctx, 30)
-    return ctx.cached(ledger.report, first, last, ctx.field("area", str, None))
+    limit = ctx.field("limit", int, EVENTS_PAGE, minimum=1, maximum=EVENTS_MAX)
+    cursor = ctx.field("cursor", int, 0, minimum=0)
+    result = ctx.cached(ledger.report, first, last, ctx.field("area", str, None))
+    events = result["events"]
+    end = cursor + limit
+    return {**result, "events": events[cursor:end], "events_total": len(events),
+            "next": str(end) if end < len(events) else None}
 
 
 def api_ledger_calendar(ctx: Ctx) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.responses import Response
 
 import halqa.mutual_aid as aid
-from halqa.web.paging import paginate
+from halqa.web.paging import paginate, paginate_query
 from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
 
@@ -22,8 +22,9 @@ def aid_page(ctx: Ctx) -> Response:
     data = _aid_data(ctx)
     names = [f["name"] for f in data["funds"]]
     fund = ctx.field("fund", str, names[0] if names else "", choices=names) if names else ""
-    entries = list(reversed(ctx.cached(aid.statement, fund)["entries"])) if fund else []  # newest first
-    return ctx.render("aid.html", **data, fund=fund, entries=paginate(ctx, entries, 12, "entries"),
+    entries = paginate_query(ctx, lambda offset, limit: ctx.cached(aid.statement_lines, fund, offset, limit)
+                             if fund else (0, []), 12, "entries")  # newest first, one page read
+    return ctx.render("aid.html", **data, fund=fund, entries=entries,
                       tools=paginate(ctx, data["items"], 10, "tools"))
 
 
