@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import halqa.mutual_aid as ma
 
-from .helpers import fresh_vault
+from ..conftest import fresh_vault
 
 
 def _from_statements(vault) -> dict[str, set[str]]:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import halqa.mutual_aid as ma
 
-from .helpers import fresh_vault
+from ..conftest import fresh_vault
 
 moves = st.lists(st.tuples(st.sampled_from(["give", "spend", "void", "move"]), st.integers(1, 5),
                            st.sampled_from(["2026-05-01", "2026-05-02", "2026-06-01"]), st.booleans()), max_size=15)
