@@ -18,7 +18,7 @@ from pathlib import Path
 os.environ.setdefault("HALQA_LANG", "en")
 os.environ.setdefault("HALQA_INSECURE_TEST_KDF", "1")
 
-from .harness import run
+from .harness import run, scratch_dir
 from .targets import TARGETS
 
 
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     set_language("en")
     found = 0
     for name in args.target or list(TARGETS):
-        with tempfile.TemporaryDirectory(prefix=f"halqa-fuzz-{name}-") as work:
+        with tempfile.TemporaryDirectory(prefix=f"halqa-fuzz-{name}-", dir=scratch_dir()) as work:
             stats = run(TARGETS[name], Path(work), args.inputs, seed=args.seed, seconds=args.seconds)
         print(json.dumps(stats.summary(), ensure_ascii=False), flush=True)
         for f in stats.findings:

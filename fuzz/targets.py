@@ -349,4 +349,8 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
     _importer("places.boundaries", _boundary_seeds, places.import_boundaries, ".geojson"),
 ]}
 
+from .web import TARGET as WEB_TARGET  # noqa: E402  (fuzz.web builds on this module's vaults)
+
+TARGETS[WEB_TARGET.name] = WEB_TARGET
+
 __all__ = ["TARGETS", "InvalidInput"]

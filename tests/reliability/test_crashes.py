@@ -243,3 +243,28 @@ def test_panic_after_a_killed_passwd_leaves_no_header_that_opens(template: Path,
         shutil.copy(leftover, probe / HEADER_FILE)
         with pytest.raises(HalqaError):
             Vault.open(probe, PASSPHRASE).close()
+
+
+def test_panic_after_a_killed_restore_leaves_nothing_that_opens(template: Path, tmp_path: Path):
+    """A restore killed after staging the whole vault (``NAME.restoring``), before renaming it,
+    leaves a complete vault beside the target. Panic on the target must destroy it too: an
+    examiner would rename it and open it with the passphrase."""
+    from halqa.vault import panic
+
+    with Vault.open(template, PASSPHRASE) as v:
+        backup(v, tmp_path / "v.bak")
+    work = tmp_path / "run"
+    work.mkdir()
+    target = work / "restored.halqa"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path("src").resolve()), os.environ.get("PYTHONPATH", "")])}
+    child = subprocess.run([sys.executable, str(CHILD), "restore-before-rename", str(target), PASSPHRASE,
+                            str(tmp_path / "v.bak")], capture_output=True, text=True, env=env, timeout=120)
+    assert child.returncode == -signal.SIGKILL and not target.exists()
+    staged = [p for p in work.iterdir() if p.is_dir()]
+    assert staged, "the killed restore left its staging folder (the case this test is about)"
+    with Vault.open(staged[0], PASSPHRASE):
+        pass  # before panic, the staged copy opens with the passphrase
+    panic(target)
+    for leftover in work.iterdir():
+        with pytest.raises(HalqaError):
+            Vault.open(leftover, PASSPHRASE).close()
