@@ -16,8 +16,9 @@ status outside the guide's (docs/guide/web.md) or a traceback is a crash (the ap
 400 and up is a refusal, which must leave the vault byte-identical.
 
 Not sent: the routes that end the session by design (``/lock``, ``/api/lock``, ``/panic``,
-``/devices/revoke``) and the unlock forms, whose wrong passphrase is counted in the vault's
-header on purpose (docs/threat-model.md), so a refusal there writes by design.
+``/devices/revoke``) and the unlock forms (the passphrase alone; five wrong ones a minute close
+them, and with ``wipe_after`` set a wrong one is counted in the header on purpose): their attacks
+have tests of their own in tests/web.
 """
 
 from __future__ import annotations
