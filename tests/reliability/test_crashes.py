@@ -172,6 +172,28 @@ def test_kill_during_duress_set(template: Path, tmp_path: Path):
     _rounds(template, tmp_path, "duress", NEW, check)
 
 
+def test_a_duress_set_killed_after_emptying_the_spare_file_leaves_a_vault_that_works(template: Path, tmp_path: Path):
+    """Found by the 100-kill run: ``duress set`` killed just after the decoy's build emptied the
+    spare file left a 0-byte file there. SQLCipher opens an empty file with any key, so the next
+    close took it for the decoy, wrote tables into it and failed (TypeError: no ``slot``), and
+    every close after that failed the same way."""
+    events0, digests0 = _before(template)
+    work = tmp_path / "run.halqa"
+    shutil.copytree(template, work)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path("src").resolve()), os.environ.get("PYTHONPATH", "")])}
+    child = subprocess.run([sys.executable, str(CHILD), "duress-after-truncate", str(work), PASSPHRASE, NEW],
+                           capture_output=True, text=True, env=env, timeout=120)
+    assert child.returncode == -signal.SIGKILL, child.stderr[-2000:]
+    assert 0 in [(work / name).stat().st_size for name in ("a.db", "b.db", "c.db")]
+    for _ in range(2):  # opened and closed twice: the first close must leave nothing that breaks the next
+        with Vault.open(work, PASSPHRASE) as v:
+            assert _state(v) == (events0, digests0)
+    with Vault.open(work, PASSPHRASE) as v:
+        v.set_duress(NEW)
+    with Vault.open(work, NEW) as decoy:
+        assert decoy.query_one("SELECT count(*) FROM household WHERE id = 'hh-aaaa'")[0] == 0
+
+
 def test_kill_during_a_rebuild(template: Path, tmp_path: Path):
     events0, digests0 = _before(template)
 
