@@ -113,6 +113,8 @@ def snapshot(folder: Path | None) -> dict[str, bytes]:
 SETTLED_NS = 100_000_000
 #: Every this many refusals, every file is compared byte for byte whatever its stat says.
 AUDIT_EVERY = 64
+#: Accepted inputs between two resets of a target's vault (see ``Target.reset``).
+RESET_EVERY = 100
 
 
 def _stats(folder: Path) -> dict[str, tuple[int, int, int, int]]:
@@ -186,6 +188,9 @@ class Target:
     watched: Callable[[Any], Path | None] = lambda ctx: ctx.vault.path
     teardown: Callable[[Any], None] = lambda ctx: ctx.vault.close()
     doc: str = ""
+    #: Puts the vault back as ``setup`` left it; called after every ``RESET_EVERY`` accepted
+    #: inputs, so that a long run's vault does not grow with what it accepted.
+    reset: Callable[[Any], None] | None = None
 
 
 @dataclass
@@ -270,7 +275,10 @@ def run(target: Target, workdir: Path, inputs: int, seed: int = 0, seconds: floa
                 signal.setitimer(signal.ITIMER_REAL, 0)
             stats.slowest = max(stats.slowest, time.monotonic() - t0)
             stats.inputs += 1
-            if refused is None:
+            if refused is None and target.reset is not None and stats.accepted % RESET_EVERY == 0:
+                target.reset(ctx)
+                watch = Watch(target.watched(ctx))
+            elif refused is None:
                 watch.refresh()  # the input may have written: the next check starts from here
             else:
                 stats.rejected[refused.msg_id] += 1

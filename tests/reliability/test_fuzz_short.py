@@ -69,3 +69,17 @@ def test_a_refused_input_that_wrote_is_a_partial_write(how: str, tmp_path: Path)
 def test_a_refused_input_that_wrote_nothing_is_not_one(tmp_path: Path):
     stats = run(_writer("nothing"), tmp_path, 200, seed=1)
     assert stats.inputs == 200 and not stats.findings
+
+
+def test_an_importer_run_puts_its_vault_back(tmp_path: Path, monkeypatch):
+    """An importer target's vault is put back as setup left it every RESET_EVERY accepted
+    inputs (a long run would otherwise keep all it accepted); the invariants hold across it."""
+    import fuzz.harness as harness
+
+    monkeypatch.setattr(harness, "RESET_EVERY", 5)
+    target = TARGETS["circles.members"]
+    resets = []
+    monkeypatch.setattr(target, "reset", lambda ctx, real=target.reset: (resets.append(1), real(ctx)))
+    stats = run(target, tmp_path, 120, seed=4)
+    assert stats.accepted >= 10 and len(resets) == stats.accepted // 5
+    assert not stats.findings, stats.summary()
