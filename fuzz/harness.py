@@ -43,6 +43,10 @@ _TOKENS = [b",", b"\n", b"\r\n", b'"', b"'", b"\x00", b"\xff", b"\xfe\xff", b"\x
            b" " * 64, b"\t", b"#", b"age1", b"halqa1-", b"HQ1:"]
 
 
+#: Set (by ``fuzz.run`` on SIGTERM) to end a run after its current input, with its counts so far.
+STOP = False
+
+
 class Hang(BaseException):
     """Raised by the alarm inside an input that runs too long (BaseException: no target catches it)."""
 
@@ -256,7 +260,7 @@ def run(target: Target, workdir: Path, inputs: int, seed: int = 0, seconds: floa
     watch = Watch(target.watched(ctx))
     try:
         for _ in range(inputs):
-            if seconds is not None and time.monotonic() - start > seconds:
+            if STOP or (seconds is not None and time.monotonic() - start > seconds):
                 break
             data = mutate(rng, seeds)
             t0 = time.monotonic()
