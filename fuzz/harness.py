@@ -17,8 +17,10 @@ and it runs deterministically from a seed on any CPython without a compiler tool
 
 from __future__ import annotations
 
+import os
 import random
 import signal
+import stat
 import time
 import traceback
 from collections import Counter
@@ -41,18 +43,28 @@ _TOKENS = [b",", b"\n", b"\r\n", b'"', b"'", b"\x00", b"\xff", b"\xfe\xff", b"\x
            b" " * 64, b"\t", b"#", b"age1", b"halqa1-", b"HQ1:"]
 
 
+#: Set (by ``fuzz.run`` on SIGTERM) to end a run after its current input, with its counts so far.
+STOP = False
+
+
 class Hang(BaseException):
     """Raised by the alarm inside an input that runs too long (BaseException: no target catches it)."""
 
 
-def mutate(rng: random.Random, seeds: list[bytes], max_len: int = 1 << 20) -> bytes:
+def mutate(rng: random.Random, seeds: list[bytes], max_len: int | None = None) -> bytes:
     """One to four random edits of a random seed: bit flips, byte sets, inserts, deletes,
-    duplicated runs, truncation, splices with another seed, and tokens that break parsers."""
+    duplicated runs, truncation, splices with another seed, and tokens that break parsers.
+    The result is cut at ``max_len`` (by default twice the longest seed, at least 1 MiB: a
+    backup of several MiB must stay whole to be restorable)."""
+    if max_len is None:
+        max_len = max(1 << 20, 2 * max(map(len, seeds)))
     seed = rng.choice(seeds)
     data = bytearray(seed)
-    while bytes(data) == seed:
+    while data == seed:  # compared in place: a backup is MiBs, and copies dominated its inputs
         data = _edit(rng, seeds, data)
-    return bytes(data[:max_len])
+    if len(data) > max_len:
+        del data[max_len:]
+    return bytes(data)
 
 
 def _edit(rng: random.Random, seeds: list[bytes], data: bytearray) -> bytearray:
@@ -100,6 +112,74 @@ def snapshot(folder: Path | None) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+#: A file's stat is trusted to show a change only once its last change is this much older than the
+#: look: timestamps may be as coarse as a clock tick, and a write in the same tick would keep them.
+SETTLED_NS = 100_000_000
+#: Every this many refusals, every file is compared byte for byte whatever its stat says.
+AUDIT_EVERY = 64
+#: Accepted inputs between two resets of a target's vault (see ``Target.reset``).
+RESET_EVERY = 100
+
+
+def _stats(folder: Path) -> dict[str, tuple[int, int, int, int]]:
+    out = {}
+    for p in folder.rglob("*"):
+        st = p.stat()
+        if not stat.S_ISDIR(st.st_mode):
+            out[str(p.relative_to(folder))] = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return out
+
+
+class Watch:
+    """The watched folder's files before an input, to tell whether a refused input left them
+    byte-identical. It holds each file's bytes and its stat (inode, size, mtime, ctime). After a
+    refusal, a file is read and compared byte for byte when its stat changed, when its last
+    change was too recent for its stat to be trusted, and every ``AUDIT_EVERY`` checks; otherwise
+    the unchanged stat (ctime cannot be set from user space) stands for the unchanged bytes. This
+    keeps a vault's ~10 MiB from being read twice per input."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.bytes: dict[str, bytes] = {}
+        self.stat: dict[str, tuple[int, int, int, int]] = {}
+        self.settled: set[str] = set()
+        self.checks = 0
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Take the folder as it is now as the reference (re-reading only files whose stat moved)."""
+        if self.folder is None or not self.folder.exists():
+            self.bytes, self.stat, self.settled = {}, {}, set()
+            return
+        now = time.time_ns()
+        stats = _stats(self.folder)
+        self.bytes = {name: (self.bytes[name] if name in self.settled and self.stat.get(name) == st
+                             else (self.folder / name).read_bytes())
+                      for name, st in stats.items()}
+        self.stat = stats
+        self.settled = {name for name, st in stats.items() if now - st[3] > SETTLED_NS}
+
+    def changed(self) -> list[str]:
+        """The files that differ from the reference (added, removed, or other bytes)."""
+        self.checks += 1
+        audit = self.checks % AUDIT_EVERY == 0
+        if self.folder is None or not self.folder.exists():
+            return sorted(self.bytes)
+        now = time.time_ns()
+        stats = _stats(self.folder)
+        out = sorted(stats.keys() ^ self.stat.keys())
+        for name in stats.keys() & self.stat.keys():
+            if audit or name not in self.settled or stats[name] != self.stat[name]:
+                if (self.folder / name).read_bytes() != self.bytes[name]:
+                    out.append(name)
+                    continue
+                # The same bytes: from now on this stat stands for them, once it is old enough.
+                self.stat[name] = stats[name]
+                if now - stats[name][3] > SETTLED_NS:
+                    self.settled.add(name)
+        return sorted(out)
+
+
 @dataclass
 class Target:
     """A fuzz target. ``setup(workdir)`` returns a context; ``call(ctx, data)`` hands ``data`` to
@@ -112,6 +192,9 @@ class Target:
     watched: Callable[[Any], Path | None] = lambda ctx: ctx.vault.path
     teardown: Callable[[Any], None] = lambda ctx: ctx.vault.close()
     doc: str = ""
+    #: Puts the vault back as ``setup`` left it; called after every ``RESET_EVERY`` accepted
+    #: inputs, so that a long run's vault does not grow with what it accepted.
+    reset: Callable[[Any], None] | None = None
 
 
 @dataclass
@@ -158,6 +241,13 @@ def _check_error(exc: HalqaError) -> str | None:
     return None
 
 
+def scratch_dir() -> str | None:
+    """Where a run keeps its vault: memory (/dev/shm) when there is one, so opening, writing and
+    comparing files cost no disk; otherwise the system's temporary folder."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
 def run(target: Target, workdir: Path, inputs: int, seed: int = 0, seconds: float | None = None,
         stop_at_first: bool = False) -> Stats:
     """Run ``target`` for ``inputs`` inputs (or until ``seconds`` pass); return the counts."""
@@ -167,42 +257,42 @@ def run(target: Target, workdir: Path, inputs: int, seed: int = 0, seconds: floa
     stats = Stats(target.name)
     old = signal.signal(signal.SIGALRM, _on_alarm)
     start = time.monotonic()
-    before: dict[str, bytes] | None = None
+    watch = Watch(target.watched(ctx))
     try:
         for _ in range(inputs):
-            if seconds is not None and time.monotonic() - start > seconds:
+            if STOP or (seconds is not None and time.monotonic() - start > seconds):
                 break
             data = mutate(rng, seeds)
-            folder = target.watched(ctx)
-            if before is None:  # a rejected input leaves the files as they were: its check is the next one's start
-                before = snapshot(folder)
             t0 = time.monotonic()
             signal.setitimer(signal.ITIMER_REAL, HANG_SECONDS)
+            refused: HalqaError | None = None
             try:
                 target.call(ctx, data)
                 stats.accepted += 1
-                before = None
             except Hang:
                 stats.findings.append(Finding("hang", data, f"over {HANG_SECONDS} s"))
-                before = None
             except HalqaError as exc:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                stats.rejected[exc.msg_id] += 1
-                why = _check_error(exc)
-                if why:
-                    stats.findings.append(Finding("bad_error", data, why))
-                after = snapshot(folder)
-                if after != before:
-                    changed = sorted(k for k in after.keys() | before.keys() if after.get(k) != before.get(k))
-                    stats.findings.append(Finding("partial_write", data, f"{exc.msg_id}: changed {changed}"))
-                    before = after
+                refused = exc
             except Exception:
                 stats.findings.append(Finding("crash", data, traceback.format_exc(limit=-6)))
-                before = None
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
             stats.slowest = max(stats.slowest, time.monotonic() - t0)
             stats.inputs += 1
+            if refused is None and target.reset is not None and stats.accepted % RESET_EVERY == 0:
+                target.reset(ctx)
+                watch = Watch(target.watched(ctx))
+            elif refused is None:
+                watch.refresh()  # the input may have written: the next check starts from here
+            else:
+                stats.rejected[refused.msg_id] += 1
+                why = _check_error(refused)
+                if why:
+                    stats.findings.append(Finding("bad_error", data, why))
+                changed = watch.changed()
+                if changed:
+                    stats.findings.append(Finding("partial_write", data, f"{refused.msg_id}: changed {changed}"))
+                    watch.refresh()
             if stop_at_first and stats.findings:
                 break
     finally:

@@ -11,6 +11,7 @@ import argparse
 import hashlib
 import json
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -18,7 +19,8 @@ from pathlib import Path
 os.environ.setdefault("HALQA_LANG", "en")
 os.environ.setdefault("HALQA_INSECURE_TEST_KDF", "1")
 
-from .harness import run
+from . import harness
+from .harness import run, scratch_dir
 from .targets import TARGETS
 
 
@@ -33,9 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     from halqa.i18n import set_language
 
     set_language("en")
+    # SIGTERM ends the current target after its input, printing its counts so far (a long run
+    # stopped for time still says what it did); the targets after it are not started.
+    signal.signal(signal.SIGTERM, lambda *_: setattr(harness, "STOP", True))
     found = 0
     for name in args.target or list(TARGETS):
-        with tempfile.TemporaryDirectory(prefix=f"halqa-fuzz-{name}-") as work:
+        if harness.STOP:
+            break
+        with tempfile.TemporaryDirectory(prefix=f"halqa-fuzz-{name}-", dir=scratch_dir()) as work:
             stats = run(TARGETS[name], Path(work), args.inputs, seed=args.seed, seconds=args.seconds)
         print(json.dumps(stats.summary(), ensure_ascii=False), flush=True)
         for f in stats.findings:

@@ -298,6 +298,31 @@ DELIVERIES = f"service,day,household,quantity,worker\nbread,{_TODAY},hh-t1,2,w1\
 GEOJSON = (Path(__file__).resolve().parents[1] / "tests" / "places" / "data" / "neighbourhood.geojson")
 
 
+def _pristine(setup: Any) -> Any:
+    """``setup``, then a copy of its vault kept aside for :func:`_reset` (the vault is closed
+    for the copy and opened again: a copy of an open vault is not one)."""
+
+    def wrapped(work: Path) -> Ctx:
+        ctx = setup(work)
+        path = ctx.vault.path
+        ctx.vault.close()
+        shutil.copytree(path, work / "pristine.halqa")
+        ctx.vault = Vault.open(path, PASSPHRASE)
+        return ctx
+
+    return wrapped
+
+
+def _reset(ctx: Ctx) -> None:
+    """The vault back as setup left it: an importer's long run would otherwise keep every file it
+    accepted, and each input would cost more than the last."""
+    path = ctx.vault.path
+    ctx.vault.close()
+    shutil.rmtree(path)
+    shutil.copytree(path.parent / "pristine.halqa", path)
+    ctx.vault = Vault.open(path, PASSPHRASE)
+
+
 def _deliveries_setup(work: Path) -> Ctx:
     ctx = _filled(work)
     institutions.create_service(ctx.vault, "bread", "food", areas=["JSR", "SUQ"])
@@ -306,8 +331,8 @@ def _deliveries_setup(work: Path) -> Ctx:
 
 def _importer(name: str, seeds: list[bytes] | Any, fn: Any, suffix: str = ".csv", setup: Any = _filled,
               doc: str = "") -> Target:
-    return Target(name, seeds=(lambda ctx: seeds() if callable(seeds) else seeds), setup=setup,
-                  call=lambda ctx, data: fn(ctx.vault, ctx.file(data, suffix)), doc=doc)
+    return Target(name, seeds=(lambda ctx: seeds() if callable(seeds) else seeds), setup=_pristine(setup),
+                  call=lambda ctx, data: fn(ctx.vault, ctx.file(data, suffix)), doc=doc, reset=_reset)
 
 
 def _boundary_seeds() -> list[bytes]:
@@ -348,5 +373,9 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
     _importer("institutions.deliveries", [DELIVERIES], institutions.import_deliveries, setup=_deliveries_setup),
     _importer("places.boundaries", _boundary_seeds, places.import_boundaries, ".geojson"),
 ]}
+
+from .web import TARGET as WEB_TARGET  # noqa: E402  (fuzz.web builds on this module's vaults)
+
+TARGETS[WEB_TARGET.name] = WEB_TARGET
 
 __all__ = ["TARGETS", "InvalidInput"]

@@ -176,3 +176,32 @@ def test_eaglei_count_beyond_the_stored_integers_is_a_rejected_row(vault):
             b"48201,Harris,Texas,0,2024-07-05 00:30:00," + b"1" * 31 + b"\n")
     res = ledger.import_file(vault, data, "eaglei")
     assert [r["line"] for r in res["rejected"]] == [2] and "plausible" in res["rejected"][0]["reason"]
+
+
+@pytest.mark.parametrize("body", [
+    b'{"place": "SUQ", "theme": "rent\xed\xa0\x80", "text": "rent"}',  # a lone surrogate, as UTF-8 bytes
+    b'{"place": "SUQ", "theme": "rent\\ud800", "text": "rent"}',  # the same, as a JSON escape
+    b'{"place": "SUQ", "text": "\\udfff words"}',  # in a field that would be stored
+])
+def test_web_json_with_a_lone_surrogate_is_bad_json_not_a_500(vault, body: bytes):
+    """web.bodies: JSON (bytes or escapes) may carry a lone UTF-16 surrogate, which Python's
+    json reads into a str that cannot be encoded again: the error naming it could not be
+    rendered, and the server answered 500 (a traceback with debug on)."""
+    from starlette.testclient import TestClient
+
+    from halqa import places
+    from halqa.web import create_app
+    from halqa.web.state import WebState
+
+    filled = vault
+    places.add_area(filled, "SUQ", "حي السوق")
+    state = WebState(filled.path)
+    client = TestClient(create_app(filled.path, state=state, vault=filled), base_url="http://127.0.0.1:8765",
+                        raise_server_exceptions=False)
+    token = state.devices.issue("laptop", role="organiser")
+    before = snapshot(filled.path)
+    r = client.post("/api/listen/grievances", content=body,
+                    headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    assert r.status_code == 400, r.text[:300]
+    assert r.json()["error"] == "web.error.bad_json"
+    assert snapshot(filled.path) == before

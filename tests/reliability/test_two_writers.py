@@ -2,7 +2,8 @@
 on loopback) taking a member's quick entries. Nothing lost, no "database is locked".
 
 ``HALQA_TWO_WRITERS`` sets the events per writer (make test: 100; docs/reliability.md records
-the run with 10,000 each).
+the run with 10,000 each); ``HALQA_TWO_WRITERS_BATCH`` the grievances per CLI call (1: ``listen
+add`` per grievance, the default; more: ``listen import`` of that many rows per call).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ..conftest import PASSPHRASE
 from ..web.conftest import free_port, running
 
 N = int(os.environ.get("HALQA_TWO_WRITERS", "100"))
+BATCH = int(os.environ.get("HALQA_TWO_WRITERS_BATCH", "1"))
 WEB_THREADS = 2
 HOST = {"Host": "127.0.0.1:8765"}  # the address the app serves (its host check)
 
@@ -47,7 +49,7 @@ def test_cli_and_web_write_the_same_vault_at_once(tmp_path: Path):
             assert r.status_code == 200, r.text
             r = c.post("/api/pair", json={"code": r.json()["code"], "name": "phone"})
             member = r.json()["token"]
-        child = subprocess.Popen([sys.executable, str(Path(__file__).with_name("cli_writer.py")), str(N)],
+        child = subprocess.Popen([sys.executable, str(Path(__file__).with_name("cli_writer.py")), str(N), str(BATCH)],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                                  text=True, env=env)
 
@@ -62,7 +64,7 @@ def test_cli_and_web_write_the_same_vault_at_once(tmp_path: Path):
         threads = [threading.Thread(target=post, args=(k,)) for k in range(WEB_THREADS)]
         for t in threads:
             t.start()
-        out, err = child.communicate(timeout=1800)
+        out, err = child.communicate(timeout=7200)
         for t in threads:
             t.join()
     v.close()

@@ -82,9 +82,19 @@ def peer_opens(path: Path, content: SlotContent) -> Any:
     if content.peer_index == content.db_index or not peer.exists():
         return None
     try:
-        return _connect(peer, content.peer_key)
+        conn = _connect(peer, content.peer_key)
     except HalqaError:
         return None
+    # SQLCipher opens an empty file with any key: a decoy build killed after emptying the file
+    # leaves one, and it is no decoy until its metadata is in (found by tests/reliability).
+    try:
+        built = conn.execute("SELECT value FROM meta WHERE key = 'slot'").fetchone() is not None
+    except sqlcipher3.DatabaseError:  # no tables at all
+        built = False
+    if not built:
+        conn.close()
+        return None
+    return conn
 
 
 # ---------------------------------------------------------------------------- building

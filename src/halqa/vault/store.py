@@ -846,9 +846,12 @@ def panic(path: str | os.PathLike[str], outside: Iterable[str | os.PathLike[str]
     from halqa.vault.outside import shred
 
     path = Path(path)
+    # A restore killed before its rename leaves a whole vault staged beside the target
+    # (halqa.vault.backup.restore): it opens with the same passphrase, so it goes too.
+    folders = [path, path.with_name(path.name + ".restoring")]
     # A header write killed before its rename leaves a complete header in header.tmp: its slots
     # are key material too, and go in the first step (found by tests/reliability).
-    for header_path in (path / HEADER_FILE, path / (HEADER_FILE + ".tmp")):
+    for header_path in (f / name for f in folders for name in (HEADER_FILE, HEADER_FILE + ".tmp")):
         if header_path.is_file():
             size = header_path.stat().st_size
             with open(header_path, "r+b") as fh:
@@ -858,8 +861,9 @@ def panic(path: str | os.PathLike[str], outside: Iterable[str | os.PathLike[str]
     for item in outside:
         if Path(item).is_file():  # listed files only; never a folder outside the vault
             shred(Path(item))
-    for child in sorted(path.iterdir()) if path.is_dir() else ():
-        # Encrypted databases lose their first megabyte (salt and first pages); the keys are
-        # already gone. Plaintext (the output folder) is overwritten whole.
-        shred(child, 1 << 20 if child.name in DB_FILES else None)
-    shutil.rmtree(path, ignore_errors=True)
+    for folder in folders:
+        for child in sorted(folder.iterdir()) if folder.is_dir() else ():
+            # Encrypted databases lose their first megabyte (salt and first pages); the keys are
+            # already gone. Plaintext (the output folder) is overwritten whole.
+            shred(child, 1 << 20 if child.name in DB_FILES else None)
+        shutil.rmtree(folder, ignore_errors=True)

@@ -245,7 +245,10 @@ async def _read_body(request: Request, max_body: int) -> tuple[dict[str, Any], b
     if kind.startswith("application/json"):
         try:
             data = json.loads(await request.body() or b"{}")
-        except ValueError:
+            # JSON may carry a lone UTF-16 surrogate (as bytes or a \ud800 escape), which Python
+            # reads into a str that nothing can encode again: no error naming it could be sent.
+            json.dumps(data, ensure_ascii=False).encode()
+        except ValueError:  # UnicodeEncodeError is a ValueError
             raise InvalidInput("web.error.bad_json") from None
         if not isinstance(data, dict):
             raise InvalidInput("web.error.bad_json")
