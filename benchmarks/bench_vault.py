@@ -24,6 +24,7 @@ from halqa.vault import TEST_KDF, KdfParams, Vault
 from halqa.vault.events import encode_payload
 from halqa.vault.keyslots import Header, SlotContent
 from halqa.vault.migrations import migrate
+from halqa.vault.storage.sqlcipher import SQLCipherStorage
 from halqa.vault.store import PAGE_SIZE, init_schema
 
 BATCH = 1000
@@ -68,7 +69,7 @@ def plain_vault(tmp: Path) -> Vault:
     conn.row_factory = sqlite3.Row
     init_schema(conn)
     header = Header.new(TEST_KDF)
-    return Vault(path, conn, header, 0, SlotContent(0, b"\0" * 32, b"\0" * 32, 1))
+    return Vault(SQLCipherStorage(conn), path, header, 0, SlotContent(0, b"\0" * 32, b"\0" * 32, 1))
 
 
 def bench_append(vault: Vault, n: int) -> float:
