@@ -69,15 +69,14 @@ def month(value: Any, lang: str | None = None) -> str:
 def name(record: Any, lang: str | None = None) -> str:
     """The name of an area or theme in the language (``name_ar`` / ``name_ckb`` / ``name_en``)."""
     lang = lang or current_language()
-    if isinstance(record, dict):
-        fields = dict(record)
-    elif hasattr(record, "__struct_fields__") or dataclasses.is_dataclass(record):  # a struct such as places.Area
-        fields = {key: getattr(record, key, None) for key in (f"name_{lang}", "name_en", "name_ar", "code", "id")}
-    else:
+    keys = (f"name_{lang}", "name_en", "name_ar", "code", "id")
+    if hasattr(record, "__struct_fields__") or dataclasses.is_dataclass(record):  # a struct such as places.Area
+        record = {key: getattr(record, key, None) for key in keys}
+    if not isinstance(record, dict):
         return str(record)
-    for key in (f"name_{lang}", "name_en", "name_ar", "code", "id"):
-        if fields.get(key):
-            return str(fields[key])
+    for key in keys:
+        if record.get(key):
+            return str(record[key])
     return "?"
 
 

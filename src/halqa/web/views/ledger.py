@@ -77,7 +77,7 @@ def api_ledger(ctx: Ctx) -> dict[str, Any]:
     result: ledger.Report = ctx.cached(ledger.report, first, last, ctx.field("area", str, None))
     events = result.events
     end = cursor + limit
-    return {**to_data(result), "events": to_data(events[cursor:end]), "events_total": len(events),
+    return {**to_data(result), "events": events[cursor:end], "events_total": len(events),
             "next": str(end) if end < len(events) else None}
 
 
