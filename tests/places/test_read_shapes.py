@@ -23,3 +23,14 @@ def test_boundaries_are_a_feature_collection(vault):
     assert places.boundaries(vault) == {"type": "FeatureCollection", "frame": "none", "features": []}
     geo = places.demo_map()
     assert geo["type"] == "FeatureCollection" and {"code", "kind"} <= set(geo["features"][0]["properties"])
+
+
+def test_public_api_pinned():
+    """Nearly every domain imports places: its names change only by decision."""
+    assert sorted(places.__all__) == sorted([
+        "Area", "AreaPut", "Household", "HouseholdPut", "ImportResult", "Rejected", "add_area", "add_household",
+        "area_cells", "area_codes", "area_exists", "areas", "boundaries", "check_area_code", "check_iso_day",
+        "check_pseudonym", "decoy", "decoy_session", "demo", "demo_map", "find_household", "household_area",
+        "household_areas", "households", "import_boundaries", "new_pseudonym", "read_boundaries"])
+    for name in places.__all__:
+        assert getattr(places, name).__doc__, name

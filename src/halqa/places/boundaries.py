@@ -62,6 +62,8 @@ class Rejected(msgspec.Struct, kw_only=True):
 
 
 class ImportResult(msgspec.Struct, kw_only=True):
+    """What a boundary import kept (area codes) and rejected (each feature with its reason)."""
+
     kept: list[str]
     rejected: list[Rejected]
 

@@ -43,6 +43,8 @@ def check_iso_day(value: str) -> str:
 
 
 class AreaPut(msgspec.Struct, kw_only=True):
+    """``area.put``: an area by its code, with its names, city and coarse H3 cell."""
+
     code: str
     name_ar: str | msgspec.UnsetType = UNSET
     name_ckb: str | msgspec.UnsetType = UNSET
@@ -55,6 +57,8 @@ class AreaPut(msgspec.Struct, kw_only=True):
 
 
 class HouseholdPut(msgspec.Struct, kw_only=True):
+    """``household.put``: a household by its pseudonym, with its area, size and the day it joined."""
+
     id: str
     area: str | msgspec.UnsetType = UNSET
     size: int | msgspec.UnsetType | None = UNSET
@@ -71,6 +75,8 @@ class HouseholdPut(msgspec.Struct, kw_only=True):
 
 
 class BoundaryPut(msgspec.Struct, kw_only=True):
+    """``area_boundary.put``: an area's shape in three levels of detail, and where its name goes."""
+
     code: str
     kind: str = "district"  # "water" only in the demo's schematic map
     frame: str = "wgs84"  # or "schematic" (the demo's drawing units)
