@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from halqa.ledger.analysis import Params, compute, poisson_sf
-from halqa.ledger.model import DAY, parse_day, time_iso
+from halqa.ledger.events import DAY, parse_day, time_iso
 
 FIRST = parse_day("2026-06-01")
 
@@ -300,7 +300,7 @@ def bulk_import(rows: int) -> tuple[float, dict]:
         res = import_file(v, f)
         took, cpu = time.perf_counter() - t0, time.process_time() - c0
         v.close()
-    return took, {"kept": res["kept"], "rejected": len(res["rejected"]), "cpu": cpu}
+    return took, {"kept": res.kept, "rejected": len(res.rejected), "cpu": cpu}
 
 
 def main() -> None:

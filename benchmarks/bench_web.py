@@ -152,7 +152,7 @@ def build_households(folder: Path, extra: int) -> Path:
         return path
     run_demo(folder, PASSPHRASE, kdf=TEST_KDF)
     with Vault.open(path, PASSPHRASE) as vault:
-        areas = [a["code"] for a in places.areas(vault)]
+        areas = [a.code for a in places.areas(vault)]
         for start in range(0, extra, 100_000):
             with vault.transaction():
                 for i in range(start, min(extra, start + 100_000)):
@@ -202,7 +202,7 @@ class Writer:
 
         self.state, self.n = state, 0
         with state.use() as vault:
-            self.areas = [a["code"] for a in places.areas(vault)]
+            self.areas = [a.code for a in places.areas(vault)]
             self.themes = [th["id"] for th in listening.themes(vault)]
             self.household = vault.query_one("SELECT id FROM household ORDER BY id")[0]
             self.members = [r[0] for r in vault.query("SELECT pseudonym FROM circles_member ORDER BY pseudonym LIMIT 40")]

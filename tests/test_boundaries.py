@@ -22,7 +22,7 @@ EXEMPT: dict[tuple[str, str], str] = {}
 
 
 def package_of(module: str) -> str:
-    """``halqa.ledger.model`` -> ``ledger``."""
+    """``halqa.ledger.events`` -> ``ledger``."""
     return module.split(".")[1]
 
 

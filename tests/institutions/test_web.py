@@ -57,8 +57,8 @@ def test_decide_pages_arabic_first_and_the_whole_flow(vault, vault_path):
                                           "quantity": "40", "day": "2026-08-01"}, follow_redirects=False)
     assert r.status_code == 303
     page = c.get("/services?month=2026-08")
-    nkh = next(a for a in places.areas(vault) if a["code"] == "NKH")
-    assert page.status_code == 200 and nkh["name_ar"] in page.text and "ما وفّرناه بأنفسنا" in page.text
+    nkh = next(a for a in places.areas(vault) if a.code == "NKH")
+    assert page.status_code == 200 and nkh.name_ar in page.text and "ما وفّرناه بأنفسنا" in page.text
     refused = c.post("/services/deliver", data={"csrf": c.csrf, "service": "w", "household": homes["MNA"][0],
                                                 "quantity": "40"})
     assert refused.status_code == 400 and len(inst.deliveries(vault)) == 1

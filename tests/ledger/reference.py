@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from halqa.ledger.analysis import AreaIndices, Params, Result, med_threshold, poisson_sf
-from halqa.ledger.model import DAY
+from halqa.ledger.events import DAY
 
 
 def merge_intervals(hh: np.ndarray, start: np.ndarray, end: np.ndarray,

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from halqa.ledger.analysis import Params, compute, detect_events, med_threshold, merge_intervals, poisson_sf
-from halqa.ledger.model import DAY, parse_day, parse_time
+from halqa.ledger.events import DAY, parse_day, parse_time
 
 D1 = parse_day("2026-07-01")
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from halqa.ledger.analysis import Params, compute
-from halqa.ledger.model import DAY
+from halqa.ledger.events import DAY
 
 pytest.importorskip("duckdb")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from halqa.ledger import analysis
 from halqa.ledger.analysis import Params, compute, detect_events, merge_intervals
-from halqa.ledger.model import DAY, parse_day
+from halqa.ledger.events import DAY, parse_day
 
 from . import reference
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from halqa.ledger import importers
-from halqa.ledger.model import parse_time
+from halqa.ledger.events import parse_time
 
 CSV = """household,area,start,end,source
 hh-aaaa,NKH,2026-07-01T10:00,2026-07-01T12:00,grid

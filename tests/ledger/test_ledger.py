@@ -31,24 +31,24 @@ def test_public_api_pinned():
         "decoy", "delete_interval", "demo", "enrol_households", "extent", "household_supply", "import_file",
         "open_interval", "report", "start_outage", "stop_outage", "water_spending", "water_summary",
         "OpenOutage", "Outage", "OutageDay", "SupplyDay", "WaterMonth", "WaterRecord", "open_outages", "outage_days",
-        "water_records"])
+        "water_records", "AreaReport", "Calendar", "ImportReport", "OpenInterval", "Report", "WaterSummary"])
     for name in ledger.__all__:
         assert getattr(ledger, name).__doc__, name
 
 
 def test_import_and_report_known_answer(vault):
-    assert ledger.enrol_households(vault, HOUSEHOLDS)["areas_created"] == ["MNA", "NKH"]
+    assert ledger.enrol_households(vault, HOUSEHOLDS).areas_created == ["MNA", "NKH"]
     res = ledger.import_file(vault, INTERVALS)
-    assert res["kept"] == 6
-    assert [r["line"] for r in res["rejected"]] == [8, 9]
-    assert "enrolled in NKH" in res["rejected"][0]["reason"]
+    assert res.kept == 6
+    assert [r.line for r in res.rejected] == [8, 9]
+    assert "enrolled in NKH" in res.rejected[0].reason
     rep = ledger.report(vault, "2026-07-01", "2026-07-02", params=ledger.Params(cemi_n=1))
-    nkh = rep["areas"]["NKH"]
-    assert nkh["households"] == 4
-    assert nkh["saifi"] == 1.0 and nkh["saidi_minutes"] == 67.5 and nkh["caifi"] == pytest.approx(1.3333)
-    assert nkh["maifi"] == 0.25 and nkh["asai"] == pytest.approx(1 - 270 / 11520, abs=1e-6)
-    assert nkh["cemi"] == 0.25
-    assert rep["areas"]["MNA"]["saifi"] == 0.0
+    nkh = rep.areas["NKH"]
+    assert nkh.households == 4
+    assert nkh.saifi == 1.0 and nkh.saidi_minutes == 67.5 and nkh.caifi == pytest.approx(1.3333)
+    assert nkh.maifi == 0.25 and nkh.asai == pytest.approx(1 - 270 / 11520, abs=1e-6)
+    assert nkh.cemi == 0.25
+    assert rep.areas["MNA"].saifi == 0.0
     # rebuilding the projections from the log gives identical tables
     before = vault.digests()
     assert vault.rebuild() == before
@@ -60,7 +60,7 @@ def test_start_stop_add_delete(vault):
     iid = ledger.start_outage(vault, hid, "2026-07-01T10:00").id
     with pytest.raises(InvalidInput):
         ledger.start_outage(vault, hid, "2026-07-01T10:05")
-    assert ledger.open_interval(vault, hid)["id"] == iid
+    assert ledger.open_interval(vault, hid).id == iid
     done = ledger.stop_outage(vault, hid, "2026-07-01T12:30")
     assert done.minutes == 150 and done.id == iid and ledger.open_interval(vault, hid) is None
     with pytest.raises(InvalidInput):
@@ -70,10 +70,10 @@ def test_start_stop_add_delete(vault):
     with pytest.raises(InvalidInput):
         ledger.add_interval(vault, hid, "2026-07-01T10:00", "2026-07-01T09:00")
     extra = ledger.add_interval(vault, hid, "2026-07-01T11:00", "2026-07-01T14:00")  # overlaps: merged
-    rep = ledger.report(vault, "2026-07-01", "2026-07-01")["areas"]["NKH"]
-    assert rep["saidi_minutes"] == 240 and rep["saifi"] == 1
+    rep = ledger.report(vault, "2026-07-01", "2026-07-01").areas["NKH"]
+    assert rep.saidi_minutes == 240 and rep.saifi == 1
     ledger.delete_interval(vault, extra)
-    assert ledger.report(vault, "2026-07-01", "2026-07-01")["areas"]["NKH"]["saidi_minutes"] == 150
+    assert ledger.report(vault, "2026-07-01", "2026-07-01").areas["NKH"].saidi_minutes == 150
     assert vault.rebuild() == vault.digests()
 
 
@@ -81,8 +81,8 @@ def test_open_interval_counts_until_as_of(vault):
     add_area(vault, "NKH", "x")
     hid = add_household(vault, "NKH", "hh-x1")
     ledger.start_outage(vault, hid, "2026-07-01T20:00")
-    rep = ledger.report(vault, "2026-07-01", "2026-07-01")["areas"]["NKH"]  # now is later: ends at period end
-    assert rep["open_intervals"] == 1 and rep["saidi_minutes"] == 240
+    rep = ledger.report(vault, "2026-07-01", "2026-07-01").areas["NKH"]  # now is later: ends at period end
+    assert rep.open_intervals == 1 and rep.saidi_minutes == 240
 
 
 def test_paper_grid_tally_water_claim(vault):
@@ -90,7 +90,7 @@ def test_paper_grid_tally_water_claim(vault):
     hid = add_household(vault, "NKH", "hh-x1")
     other = add_household(vault, "NKH", "hh-x2")
     res = ledger.add_paper_grid(vault, hid, "2026-07-01", ["xx...... xxxx.... ......xx", "x....... ........ ........"])
-    assert res["intervals"] == 3 and res["hours_off"] == 9  # 22:00-01:00 runs over midnight: one interval
+    assert res.intervals == 3 and res.hours_off == 9  # 22:00-01:00 runs over midnight: one interval
     with pytest.raises(InvalidInput):
         ledger.add_paper_grid(vault, hid, "2026-07-01", ["xx"])
     ledger.add_tally(vault, other, "2026-07-01", [12, 6])
@@ -100,17 +100,17 @@ def test_paper_grid_tally_water_claim(vault):
     ledger.add_water(vault, hid, "2026-07-01", no_water=True, litres_bought=40, spent="2500.5")
     ledger.add_water(vault, other, "2026-07-01", smell=True, illness=1, spent="1000")
     w = ledger.water_summary(vault, "2026-07-01", "2026-07-02")["NKH"]
-    assert w["no_water_days"] == 1 and w["smell_days"] == 1 and w["spent"] == {"IQD": "3500.5"}
+    assert w.no_water_days == 1 and w.smell_days == 1 and w.spent == {"IQD": "3500.5"}
     with pytest.raises(InvalidInput):
         ledger.add_water(vault, hid, "2026-07-01", spent="lots")
     ledger.add_claim(vault, 20, "2026-07-01", "2026-07-02", area="NKH")
     rep = ledger.report(vault, "2026-07-01", "2026-07-02")
-    claim = rep["claims"][0]
-    nkh = rep["areas"]["NKH"]
-    assert claim["claimed_hours"] == 20 and claim["measured_hours"] == nkh["supply_hours_per_day"]
-    assert nkh["supply_hours_per_day"] == pytest.approx((16 + 23 + 12 + 18) / 4, abs=1e-3)
+    claim = rep.claims[0]
+    nkh = rep.areas["NKH"]
+    assert claim.claimed_hours == 20 and claim.measured_hours == nkh.supply_hours_per_day
+    assert nkh.supply_hours_per_day == pytest.approx((16 + 23 + 12 + 18) / 4, abs=1e-3)
     cal = ledger.calendar(vault, "NKH", "2026-07-01", "2026-07-01")
-    assert cal["days"][0]["hours"][:3] == [0.5, 0.5, 0.0]
+    assert cal.days[0].hours[:3] == [0.5, 0.5, 0.0]
 
 
 def test_extent_and_water_spending(vault):
@@ -153,25 +153,25 @@ def test_real_data_into_vault(vault, shared_data):
     gw = ledger.import_file(vault, out / "gridwatch-kenya" / "gw_kenya_sanitized.csv", "gridwatch")
     ea = ledger.import_file(vault, out / "eaglei-harris" / "eaglei_outages_2024_harris_beryl_slice.csv", "eaglei")
     up = ledger.import_file(vault, out / "upnepa-nigeria" / "electricity_data.json", "upnepa")
-    assert gw["kept"] > 1500 and ea["kept"] == 677 and up["kept"] == 240
-    assert gw["households_enrolled"] == 10 and up["households_enrolled"] == 10
+    assert gw.kept > 1500 and ea.kept == 677 and up.kept == 240
+    assert gw.households_enrolled == 10 and up.households_enrolled == 10
     # GridWatch: multi-phone outages (at least 2 phones unplugged within 90 s)
     rep = ledger.report(vault, "2014-02-01", "2014-12-31", area="GW",
                         params=ledger.Params(event_min_households=2, event_window_seconds=90))
-    assert rep["areas"]["GW"]["households"] == 10
-    assert len(rep["events"]) >= 20
-    assert all(e["households"] >= 2 for e in rep["events"])
+    assert rep.areas["GW"].households == 10
+    assert len(rep.events) >= 20
+    assert all(e.households >= 2 for e in rep.events)
     # EAGLE-I: Hurricane Beryl
     harris = ledger.report(vault, "2024-07-05", "2024-07-12", area="FIPS-48201")
-    h = harris["areas"]["FIPS-48201"]
-    assert h["households"] == 1344930 and h["source"] == "series"
-    assert h["saidi_minutes"] > 1440  # days without power for the average customer
-    assert "2024-07-08" not in h["major_event_days"] or h["major_event_days"]
-    assert harris["events"][0]["start"] == "2024-07-08T14:15:00"
+    h = harris.areas["FIPS-48201"]
+    assert h.households == 1344930 and h.source == "series"
+    assert h.saidi_minutes > 1440  # days without power for the average customer
+    assert "2024-07-08" not in h.major_event_days or h.major_event_days
+    assert harris.events[0].start == "2024-07-08T14:15:00"
     # UpNepa: 14 days, three parts a day
     rep = ledger.report(vault, "2024-04-25", "2024-05-08")
-    assert rep["areas"]["ASADAM"]["households"] == 2
-    assert 0 < rep["areas"]["EYENKORIN"]["supply_hours_per_day"] < 24
+    assert rep.areas["ASADAM"].households == 2
+    assert 0 < rep.areas["EYENKORIN"].supply_hours_per_day < 24
 
 
 def test_demo_and_decoy(vault):
@@ -179,9 +179,9 @@ def test_demo_and_decoy(vault):
 
     places.demo(vault, random.Random(3), households_per_area=12)
     summary = ledger.demo(vault, random.Random(4), days=20)
-    assert set(summary["supply_hours_per_day"]) == {"NKH", "MNA", "SHT", "SUQ", "MAM", "JSR"}
-    assert all(8 < v < 23 for v in summary["supply_hours_per_day"].values())
-    assert summary["area_events"] > 10
+    assert set(summary.supply_hours_per_day) == {"NKH", "MNA", "SHT", "SUQ", "MAM", "JSR"}
+    assert all(8 < v < 23 for v in summary.supply_hours_per_day.values())
+    assert summary.area_events > 10
 
 
 # ------------------------------------------------------------------------- CLI (script interface)

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import halqa.ledger as ledger
-from halqa.ledger.model import DAY, EPOCH
-from halqa.ledger.report import load_intervals
+from halqa.ledger.events import DAY, EPOCH
+from halqa.ledger.read import load_intervals
 from halqa.places import add_area, add_household
 
 BASE = int((dt.datetime(2026, 7, 1) - EPOCH).total_seconds())
@@ -60,7 +60,7 @@ def test_extent_and_period_rows_match_the_scans(vault, data):
     else:
         base = EPOCH.date().toordinal()
         assert (span[0].toordinal() - base, span[1].toordinal() - base) == old
-    from halqa.ledger.report import _period_intervals
+    from halqa.ledger.read import _period_intervals
 
     for first, last, area in ((5, 12, None), (0, 45, None), (20, 21, "NKH"), (30, 39, "MNA")):
         since, until = (BASE // DAY + first - 7) * DAY, (BASE // DAY + last + 1) * DAY
@@ -81,12 +81,12 @@ def test_report_numbers_unchanged_on_a_seeded_ledger(vault):
     d1 = d0 + 20
     new = load_intervals(vault, d0, d1, as_of=BASE + 40 * DAY)
     old = _old_rows(vault, (d0 - 7) * DAY, (d1 + 1) * DAY)
-    got = sorted(zip((new["households"][i] for i in new["hh"]), new["start"].tolist(), new["end"].tolist(),
-                     new["is_open"].tolist(), strict=True))
-    as_of = new["as_of"]  # open intervals end there (never after the period)
+    got = sorted(zip((new.households[i] for i in new.hh), new.start.tolist(), new.end.tolist(),
+                     new.is_open.tolist(), strict=True))
+    as_of = new.as_of  # open intervals end there (never after the period)
     want = sorted((h, s, as_of if e < 0 else e, e < 0) for h, _, s, e in old if s <= (as_of if e < 0 else e))
     assert got == want
-    assert np.array_equal(new["n_customers"], np.bincount(new["hh_area"], minlength=len(new["codes"])))
+    assert np.array_equal(new.n_customers, np.bincount(new.hh_area, minlength=len(new.codes)))
     report = ledger.report(vault, first, last, as_of=BASE + 40 * DAY)
-    assert report["areas"]["NKH"]["households"] == 3
+    assert report.areas["NKH"].households == 3
     assert ledger.report(vault, first, last, as_of=BASE + 40 * DAY) == report  # one order whatever the index's

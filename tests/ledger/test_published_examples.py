@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from halqa.ledger.analysis import Params, compute, med_parameters, med_threshold
-from halqa.ledger.model import DAY, parse_day
+from halqa.ledger.events import DAY, parse_day
 
 # ---------------------------------------------------------------------------------------------------------------
 # Source 1: IEEE Std 1366-2012, "IEEE Guide for Electric Power Distribution Reliability Indices" (revision of

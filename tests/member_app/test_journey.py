@@ -176,7 +176,7 @@ def _now_ms(page) -> int:
 
 
 def _local_seconds(ms: int) -> int:
-    from halqa.ledger.model import local_seconds
+    from halqa.ledger.events import local_seconds
 
     return local_seconds(datetime.fromtimestamp(ms / 1000, UTC), "Asia/Baghdad")
 

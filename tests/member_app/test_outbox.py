@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import halqa.ledger as ledger
 from halqa.bridge.outbox import OutboxInvalid, import_outbox, is_outbox, outbox_file
-from halqa.ledger.model import time_iso
+from halqa.ledger.events import time_iso
 from halqa.vault.authz import Unauthorised
 from tests.conftest import new_vault
 from tests.member_app.conftest import Phone, pair

@@ -102,7 +102,7 @@ def test_boundaries_travel_in_a_bundle(areas, tmp_path):
 
 
 def test_a_real_import_hides_the_demo_map(areas):
-    from halqa.places.boundaries import store_schematic
+    from halqa.places.write import store_schematic
 
     store_schematic(areas, places.demo_map())
     assert places.boundaries(areas)["frame"] == "schematic"

@@ -84,7 +84,7 @@ def test_households_file_that_cannot_be_read_says_so(vault, data):
 
 def test_gridwatch_time_beyond_the_clock_is_a_rejected_row(vault):
     res = ledger.import_file(vault, b"time, id, type\n" + b"9" * 30 + b",8eeeb4d35e39e4,unplugged\n", fmt="gridwatch")
-    assert res["kept"] == 0 and "out of range" in res["rejected"][0]["reason"]
+    assert res.kept == 0 and "out of range" in res.rejected[0].reason
 
 
 def test_delivery_row_with_extra_cells_and_bytes_not_utf8(vault):
@@ -112,7 +112,7 @@ def test_qr_frame_claiming_a_huge_count_is_refused_quickly():
 def test_ledger_csv_with_a_repeated_column_rejects_short_rows(vault):
     data = b"household,area,start,end,tart,end,source\nhh-t1,JSR,2026-07-01T10:00,,grid\n"
     res = ledger.import_file(vault, data)
-    assert res["kept"] == 0 and "columns" in res["rejected"][0]["reason"]
+    assert res.kept == 0 and "columns" in res.rejected[0].reason
 
 
 def test_informant_event_with_a_string_not_utf8_is_refused(paired):
@@ -175,7 +175,7 @@ def test_eaglei_count_beyond_the_stored_integers_is_a_rejected_row(vault):
     data = (b"48201,Harris,Texas,10,2024-07-05 00:00:00,100\n"
             b"48201,Harris,Texas,0,2024-07-05 00:30:00," + b"1" * 31 + b"\n")
     res = ledger.import_file(vault, data, "eaglei")
-    assert [r["line"] for r in res["rejected"]] == [2] and "plausible" in res["rejected"][0]["reason"]
+    assert [r.line for r in res.rejected] == [2] and "plausible" in res.rejected[0].reason
 
 
 @pytest.mark.parametrize("body", [

@@ -95,9 +95,9 @@ def test_commits_are_signed_and_verify(vault):
 def test_rebuild_gives_identical_tables(vault):
     rng = random.Random(7)
     places.demo(vault, rng, households_per_area=20)
-    for hid in [r["id"] for r in places.households(vault)][:10]:
+    for hid in [r.id for r in places.households(vault)][:10]:
         vault.append("household.put", HouseholdPut(id=hid, size=rng.randint(1, 9)))
-    vault.append("household.delete", {"id": places.households(vault)[0]["id"]})
+    vault.append("household.delete", {"id": places.households(vault)[0].id})
     before = vault.digests()
     assert vault.rebuild() == before
     vault.close()
@@ -123,7 +123,7 @@ def test_redaction_purges_payload_and_projection(vault):
     vault.append("household.put", HouseholdPut(id="hh-bbbb", area="NKH", size=2))
     assert redact(vault, [ev.id], reason="asked by the household") == 1
     assert vault.query_one("SELECT body FROM events WHERE eid = ?", (ev.id,))[0] is None
-    assert [r["id"] for r in places.households(vault)] == ["hh-bbbb"]
+    assert [r.id for r in places.households(vault)] == ["hh-bbbb"]
     # the signed commit still verifies without the payload
     for rec in export_commits(vault):
         rec.commit().verify()
@@ -212,7 +212,7 @@ def test_bodies_withheld_by_kind_are_filled_in_later(tmp_path):
     assert b.query("SELECT * FROM household") == []
     assert b.query_one("SELECT code FROM area")[0] == "NKH"
     ingest(b, export_commits(a))  # the same commit, now with every body
-    assert [r["id"] for r in places.households(b)] == ["hh-aaaa"]
+    assert [r.id for r in places.households(b)] == ["hh-aaaa"]
     assert b.digests() == a.digests()
 
 
@@ -231,7 +231,7 @@ def test_forks_are_merged_not_rejected(tmp_path):
     assert export_commits(a)[-1].seq == export_commits(copy)[-1].seq  # a fork
     ingest(a, export_commits(copy))
     ingest(copy, export_commits(a))
-    assert {r["id"] for r in places.households(a)} == {"hh-from-a", "hh-from-copy"}
+    assert {r.id for r in places.households(a)} == {"hh-from-a", "hh-from-copy"}
     assert a.digests() == copy.digests()
 
 
@@ -254,7 +254,7 @@ def test_restored_backup_never_reuses_sequence_numbers(tmp_path):
     assert [r.seq > 3 for r in sent] == [True]
     ingest(peer, sent)
     ingest(new_phone, export_commits(peer, heads(new_phone)))
-    assert {r["id"] for r in places.households(peer)} == {"hh-old-0", "hh-old-1", "hh-old-2", "hh-new"}
+    assert {r.id for r in places.households(peer)} == {"hh-old-0", "hh-old-1", "hh-old-2", "hh-new"}
     assert peer.digests() == new_phone.digests()
     new_phone.close()
     Vault.open(tmp_path / "new-phone.halqa", PASSPHRASE).close()  # the jump happens once

@@ -76,7 +76,7 @@ def test_kdf_or_salt_changed_opens_nothing_and_loses_nothing(closed, offset, val
     assert _files(closed) == before
     (closed / HEADER_FILE).write_bytes(good)
     with Vault.open(closed, PASSPHRASE) as v:
-        assert places.areas(v)[0]["code"] == "NKH"
+        assert places.areas(v)[0].code == "NKH"
 
 
 def test_absurd_kdf_is_refused_before_any_work(closed):
@@ -195,9 +195,9 @@ def test_first_format_vault_opens_and_is_rewritten(tmp_path):
     # the old duress slot still opens its decoy, which the real vault now keeps alive
     with Vault.open(path, DURESS) as d:
         assert d.meta("decoy_db") is None and d.count_events() > 0
-        assert "ZZZ" not in {a["code"] for a in places.areas(d)}
+        assert "ZZZ" not in {a.code for a in places.areas(d)}
     with Vault.open(path, PASSPHRASE) as v:
-        assert places.areas(v)[0]["code"] == "ZZZ"
+        assert places.areas(v)[0].code == "ZZZ"
         v.set_wipe_after(4)
     _poke(path, 20, 1)
     with pytest.raises(VaultCorrupt):

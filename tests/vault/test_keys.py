@@ -27,7 +27,7 @@ def test_create_and_reopen(vault, vault_path):
     places.add_area(vault, "NKH", "حي النخيل", "Palm")
     vault.close()
     with Vault.open(vault_path, PASSPHRASE) as again:
-        assert places.areas(again)[0]["name_ar"] == "حي النخيل"
+        assert places.areas(again)[0].name_ar == "حي النخيل"
         assert again.info()["events"] == 1
 
 
@@ -78,11 +78,11 @@ def test_duress_opens_decoy_without_real_data(vault, vault_path):
         info = decoy.info()
         assert info["vault_id"] == real_id, "one vault, one id: recovery shares name it"
         assert info["events"] > 0, "a decoy must look used, not empty"
-        assert all(a["code"] != "ZZZ" for a in places.areas(decoy))
+        assert all(a.code != "ZZZ" for a in places.areas(decoy))
         assert set(info) == set(Vault.open(vault_path, PASSPHRASE).info())
     # without --destroy the real vault still opens
     with Vault.open(vault_path, PASSPHRASE) as real:
-        assert any(a["code"] == "ZZZ" for a in places.areas(real))
+        assert any(a.code == "ZZZ" for a in places.areas(real))
 
 
 def test_duress_destroy_shreds_real_slot(vault, vault_path):
@@ -263,6 +263,6 @@ def test_a_decoy_that_outgrows_the_real_file_pads_it_harmlessly(vault, vault_pat
     assert len({(vault_path / n).stat().st_size for n in DB_FILES}) == 1
     assert cli("unlock")[0] == 0  # the padding past the last page is not reported as damage
     with Vault.open(vault_path, PASSPHRASE) as real:
-        assert places.areas(real)[0]["code"] == "ZZZ"
+        assert places.areas(real)[0].code == "ZZZ"
         places.add_area(real, "SUQ", "السوق")  # and it grows over the padding
         assert [r[0] for r in real.conn.execute("PRAGMA integrity_check")] == ["ok"]

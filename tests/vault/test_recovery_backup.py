@@ -71,7 +71,7 @@ def test_recovery_after_duress_destroyed_the_real_slot(vault, vault_path):
         assert v.meta("vault_id") == vault_id
         v.restore_slot("after the checkpoint")
     with Vault.open(vault_path, "after the checkpoint") as v:
-        assert places.areas(v)[0]["code"] == "NKH"
+        assert places.areas(v)[0].code == "NKH"
 
 
 def test_backup_restore_round_trip(vault, vault_path, tmp_path):
@@ -82,7 +82,7 @@ def test_backup_restore_round_trip(vault, vault_path, tmp_path):
     assert size == (tmp_path / "b.bak").stat().st_size
     restore(tmp_path / "b.bak", tmp_path / "restored.halqa")
     with Vault.open(tmp_path / "restored.halqa", PASSPHRASE) as v:
-        assert places.areas(v)[0]["code"] == "NKH"
+        assert places.areas(v)[0].code == "NKH"
         assert v.digests() == v.rebuild()
     Vault.open(tmp_path / "restored.halqa", "decoy phrase words").close()
     with pytest.raises(InvalidInput):

@@ -60,14 +60,14 @@ def outage_cells(vault: Vault) -> list[Cell]:
     first = max(first, last - timedelta(days=3650))
     rep = report(vault, first.isoformat(), last.isoformat(), daily=True)
     out: list[Cell] = []
-    for area, entry in rep["areas"].items():
-        if entry["source"] != "households":  # an imported customers-out series is not the circle's own record
+    for area, entry in rep.areas.items():
+        if entry.source != "households" or not entry.daily:  # an imported customers-out series is not the circle's own record
             continue
-        for d in entry["daily"]:
-            minutes = d["saidi_minutes"]
+        for d in entry.daily:
+            minutes = d.saidi_minutes
             if minutes is None:
                 continue
-            out.append((str(area), "", str(d["day"]), round(float(minutes), 1), int(d["households_reporting"])))
+            out.append((str(area), "", str(d.day), round(float(minutes), 1), int(d.households_reporting or 0)))
     out.sort()
     return out
 

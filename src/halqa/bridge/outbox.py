@@ -42,7 +42,7 @@ from halqa.bridge.records import import_grants
 from halqa.errors import InvalidInput
 from halqa.learning.records import CheckinPut, iso_week
 from halqa.ledger import open_outages
-from halqa.ledger.model import DEFAULT_TZ, IntervalPut, WaterPut, local_seconds
+from halqa.ledger.events import DEFAULT_TZ, IntervalPut, WaterPut, local_seconds
 from halqa.listening.records import MAX_VOICE_BYTES, Vocabulary, VoicePut, build_grievance
 from halqa.places import household_area
 from halqa.vault import RecordProjection, Vault, register_kind, register_projection

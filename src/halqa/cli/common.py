@@ -293,7 +293,7 @@ def area_names(vault: Any) -> dict[str, str]:
     from halqa.places import areas
 
     lang = current_language()
-    return {a["code"]: a.get(f"name_{lang}") or a.get("name_ar") or a["code"] for a in areas(vault)}
+    return {a.code: getattr(a, f"name_{lang}", None) or a.name_ar or a.code for a in areas(vault)}
 
 
 def group_label(group: str, areas: dict[str, str]) -> str:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.table import Table
 
 from halqa.cli.common import area_names, console, emit, open_vault, progress
 from halqa.i18n import t
+
+if TYPE_CHECKING:
+    from halqa.ledger import Calendar, ImportReport, Report
 
 ledger_app = typer.Typer(no_args_is_help=True, help="The lights-out ledger: outages, water, reliability evidence.")
 households_app = typer.Typer(no_args_is_help=True, help="Households whose ledgers count (customers served).")
@@ -21,18 +24,18 @@ AreaOpt = Annotated[Optional[str], typer.Option("--area", help="Area code.")]
 TzOpt = Annotated[str, typer.Option("--tz", help="Time zone of times with an offset.")]
 
 
-def _import_human(d: dict) -> None:
-    console.print(t("ledger.msg.imported", kept=d["kept"], rejected=len(d["rejected"])))
-    for r in d["rejected"]:
-        console.print(t("ledger.msg.rejected_row", line=r["line"], reason=t(r["error"], **r["params"])))
-    for r in d.get("fixed", []):
-        console.print(t("ledger.msg.fixed_row", line=r["line"], note=t(r["error"], **r["params"])))
-    if d.get("areas_created"):
-        console.print(t("ledger.msg.areas_created", areas=", ".join(d["areas_created"])))
+def _import_human(d: ImportReport) -> None:
+    console.print(t("ledger.msg.imported", kept=d.kept, rejected=len(d.rejected)))
+    for r in d.rejected:
+        console.print(t("ledger.msg.rejected_row", line=r.line, reason=t(r.error, **r.params)))
+    for f in d.fixed:
+        console.print(t("ledger.msg.fixed_row", line=f.line, note=t(f.error, **f.params)))
+    if d.areas_created:
+        console.print(t("ledger.msg.areas_created", areas=", ".join(d.areas_created)))
 
 
-def _exit_if_nothing_kept(d: dict) -> None:
-    if not d["kept"]:
+def _exit_if_nothing_kept(d: ImportReport) -> None:
+    if not d.kept:
         raise SystemExit(2)  # click swallows typer.Exit when not standalone
 
 
@@ -130,8 +133,8 @@ def paper(
 
     with open_vault() as vault:
         result = add_paper_grid(vault, household, first_day, patterns)
-    emit(result, lambda d: console.print(t("ledger.msg.paper", days=d["days"], intervals=d["intervals"],
-                                           hours=round(d["hours_off"], 1))))
+    emit(result, lambda d: console.print(t("ledger.msg.paper", days=d.days, intervals=d.intervals,
+                                           hours=round(d.hours_off, 1))))
 
 
 @ledger_app.command("tally")
@@ -145,7 +148,7 @@ def tally(
 
     with open_vault() as vault:
         result = add_tally(vault, household, first_day, hours)
-    emit(result, lambda d: console.print(t("ledger.msg.tally", days=d["days"])))
+    emit(result, lambda d: console.print(t("ledger.msg.tally", days=d.days)))
 
 
 @ledger_app.command("water")
@@ -184,22 +187,22 @@ def claim(
     emit({"id": cid}, lambda d: console.print(t("ledger.msg.claim", hours=hours)))
 
 
-def _report_human(d: dict[str, Any], names: dict[str, str]) -> None:
-    table = Table(title=t("ledger.title.report", first=d["period"]["from"], last=d["period"]["to"]))
+def _report_human(d: Report, names: dict[str, str]) -> None:
+    table = Table(title=t("ledger.title.report", first=d.period.first, last=d.period.last))
     for col in ("area", "households", "supply", "saifi", "saidi", "caidi", "maifi", "asai", "med"):
         table.add_column(t(f"ledger.col.{col}"))
-    for code, a in d["areas"].items():
-        table.add_row(names.get(code, code), str(a["households"]), f"{a['supply_hours_per_day']:.1f}", f"{a['saifi']:.2f}",
-                      f"{a['saidi_minutes'] / 60:.1f}", "-" if a["caidi_minutes"] is None else f"{a['caidi_minutes']:.0f}",
-                      "-" if a["maifi"] is None else f"{a['maifi']:.2f}", f"{a['asai']:.4f}", str(len(a["major_event_days"])))
+    for code, a in d.areas.items():
+        table.add_row(names.get(code, code), str(a.households), f"{a.supply_hours_per_day:.1f}", f"{a.saifi:.2f}",
+                      f"{(a.saidi_minutes or 0) / 60:.1f}", "-" if a.caidi_minutes is None else f"{a.caidi_minutes:.0f}",
+                      "-" if a.maifi is None else f"{a.maifi:.2f}", f"{a.asai:.4f}", str(len(a.major_event_days)))
     console.print(table)
-    console.print(t("ledger.msg.events", n=len(d["events"])))
-    for e in sorted(d["events"], key=lambda e: -e["households"])[:10]:
-        console.print(t("ledger.msg.event", area=names.get(e["area"], e["area"]), start=e["start"], end=e["end"] or "…",
-                        households=e["households"], confidence=e["confidence"]))
-    for c in d.get("claims", []):
-        console.print(t("ledger.msg.claim_gap", area=names.get(c["area"], c["area"]), claimed=c["claimed_hours"],
-                        measured=c["measured_hours"]))
+    console.print(t("ledger.msg.events", n=len(d.events)))
+    for e in sorted(d.events, key=lambda e: -e.households)[:10]:
+        console.print(t("ledger.msg.event", area=names.get(e.area, e.area), start=e.start, end=e.end or "…",
+                        households=e.households, confidence=e.confidence))
+    for c in d.claims:
+        console.print(t("ledger.msg.claim_gap", area=names.get(c.area, c.area), claimed=c.claimed_hours,
+                        measured=c.measured_hours))
 
 
 @ledger_app.command("report")
@@ -236,12 +239,12 @@ def calendar_cmd(area: Annotated[str, typer.Option("--area", help="Area code.")]
         result = calendar(vault, area, first_day, last_day)
         names = area_names(vault)
 
-    def human(d: dict) -> None:
+    def human(d: Calendar) -> None:
         shades = " ░▒▓█"
-        console.print(t("ledger.title.calendar", area=names.get(d["area"], d["area"]), households=d["households"]))
+        console.print(t("ledger.title.calendar", area=names.get(d.area, d.area), households=d.households))
         console.print("           " + "".join(f"{h:<3d}"[:1] if h % 6 else "|" for h in range(24)))
-        for row in d["days"]:
-            console.print(row["day"] + " " + "".join(shades[min(4, int(x * 4.999))] for x in row["hours"]))
+        for row in d.days:
+            console.print(row.day + " " + "".join(shades[min(4, int(x * 4.999))] for x in row.hours))
 
     emit(result, human)
 

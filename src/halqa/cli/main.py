@@ -35,6 +35,7 @@ from halqa.cli.common import (
 )
 from halqa.errors import HalqaError, InvalidInput, VaultCorrupt
 from halqa.i18n import set_language, t
+from halqa.results import to_data
 from halqa.vault.integrity import integrity_problems
 
 app = typer.Typer(name="halqa", no_args_is_help=True, add_completion=False,
@@ -290,7 +291,8 @@ def demo(
             if step in ("path", "passphrase", "url", "open_with", "phone"):
                 continue
             console.rule(label("step", step))
-            _kv_table(part) if isinstance(part, dict) else console.print(part)
+            data = to_data(part)  # a step's summary: a dict or a struct
+            _kv_table(data) if isinstance(data, dict) else console.print(part)
 
     from halqa.web import serve as run_web
     from halqa.web.server import DEFAULT_PORT

@@ -116,7 +116,7 @@ def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
     share and a child-care rotation run from June to August with a fund paying their costs, a
     repaired filter, and shifts planned fairly. Returns the decisions and August's account."""
 
-    homes = {h["id"]: h["area"] for h in households(vault)}
+    homes = {h.id: h.area for h in households(vault)}
     nkh = sorted(h for h, a in homes.items() if a == "NKH") or sorted(homes)
     mna = sorted(h for h, a in homes.items() if a == "MNA") or sorted(homes)
     circle = next((c for c in circles(vault) if len(c["members"]) >= 5), None)

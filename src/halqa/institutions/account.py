@@ -31,6 +31,7 @@ import numpy as np
 from halqa.institutions.records import KINDS, UNITS, check_month
 from halqa.ledger import extent, report, water_summary
 from halqa.mutual_aid import list_repairs, month_flows, pool_status, pools
+from halqa.results import to_data
 from halqa.vault import Vault
 
 __all__ = ["Tabulation", "account", "account_trend", "delivery_cells", "delivery_span", "tabulate"]
@@ -134,8 +135,8 @@ def _state(vault: Vault, month: str) -> tuple[dict[str, Any], dict[str, Any]]:
     span = extent(vault)
     if span is None or span[1].isoformat() < first or span[0].isoformat() > last:
         return {}, {}
-    water = water_summary(vault, first, last)
-    power = report(vault, first, last)["areas"]
+    water = to_data(water_summary(vault, first, last))
+    power = to_data(report(vault, first, last).areas)
     return water, power
 
 

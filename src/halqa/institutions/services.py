@@ -74,12 +74,12 @@ def create_service(vault: Vault, name: str, kind: str, areas: Sequence[str] = ()
         raise InvalidInput("institutions.bad_kind", kind=kind, kinds=", ".join(KINDS))
 
     codes = sorted({str(a).strip().upper() for a in areas})
-    have = {a["code"] for a in known_areas(vault)}
+    have = {a.code for a in known_areas(vault)}
     for code in codes:
         if code not in have:
             raise NotFound("error.unknown_area", code=code)
     homes = sorted({check_pseudonym(h) for h in households})
-    known = {h["id"] for h in known_households(vault)}
+    known = {h.id for h in known_households(vault)}
     for h in homes:
         if h not in known:
             raise NotFound("institutions.unknown_household", household=h)
@@ -239,7 +239,7 @@ class _Checker:
 
     def __init__(self, vault: Vault) -> None:
         self.vault = vault
-        self.home_area = {h["id"]: h["area"] for h in households(vault)}
+        self.home_area = {h.id: h.area for h in households(vault)}
         self.services = {r["id"]: _summary(r) for r in vault.query("SELECT * FROM institutions_service")}
         self.shifts = {(r["service"], r["day"]): r["member"]
                        for r in vault.query("SELECT service, day, member FROM institutions_shift WHERE member IS NOT NULL")}

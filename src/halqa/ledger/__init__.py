@@ -8,8 +8,9 @@ CAIDI, CAIFI, ASAI, MAIFI, CEMIn), Major Event Days (2.5-beta), area-wide outage
 blackout calendars. Households and areas themselves belong to :mod:`halqa.places`; the enrolled
 households of an area are its customers served.
 
-Modules: ``model`` (event kinds, tables, local time), ``importers`` (parsers), ``record``
-(writing), ``analysis`` (pure vectorised computation), ``report`` (reading evidence back),
+Modules: ``events`` (event kinds, tables, local time), ``write`` (recording and imports),
+``read`` (the tables read back), ``analysis`` (pure vectorised computation), ``evidence``
+(reports, calendars and supply hours: reads run through the analysis), ``importers`` (parsers),
 ``demo`` (the demo neighbourhood's summer).
 """
 
@@ -19,9 +20,33 @@ from halqa.ledger.analysis import Params
 from halqa.ledger.demo import decoy, demo
 from halqa.ledger.demo import decoy_bulk as decoy_bulk  # for halqa.domains, not public API
 from halqa.ledger.demo import decoy_session as decoy_session  # for halqa.domains, not public API
+from halqa.ledger.evidence import (
+    AreaReport,
+    Calendar,
+    Report,
+    SupplyDay,
+    calendar,
+    household_supply,
+    report,
+)
 from halqa.ledger.importers import FORMATS
-from halqa.ledger.record import (
+from halqa.ledger.read import (
+    OpenInterval,
     OpenOutage,
+    OutageDay,
+    WaterMonth,
+    WaterRecord,
+    WaterSummary,
+    extent,
+    open_interval,
+    open_outages,
+    outage_days,
+    water_records,
+    water_spending,
+    water_summary,
+)
+from halqa.ledger.write import (
+    ImportReport,
     Outage,
     add_claim,
     add_interval,
@@ -31,35 +56,25 @@ from halqa.ledger.record import (
     delete_interval,
     enrol_households,
     import_file,
-    open_interval,
-    open_outages,
     start_outage,
     stop_outage,
-)
-from halqa.ledger.report import (
-    OutageDay,
-    SupplyDay,
-    WaterMonth,
-    WaterRecord,
-    calendar,
-    extent,
-    household_supply,
-    outage_days,
-    report,
-    water_records,
-    water_spending,
-    water_summary,
 )
 
 __all__ = [
     "FORMATS",
+    "AreaReport",
+    "Calendar",
+    "ImportReport",
+    "OpenInterval",
     "OpenOutage",
     "Outage",
     "OutageDay",
     "Params",
+    "Report",
     "SupplyDay",
     "WaterMonth",
     "WaterRecord",
+    "WaterSummary",
     "add_claim",
     "add_interval",
     "add_paper_grid",

@@ -1,6 +1,6 @@
 """Reliability evidence from outage intervals: pure, vectorised computation (numpy), no vault.
 
-Everything here works on arrays of *local seconds* (see :mod:`halqa.ledger.model`) and household
+Everything here works on arrays of *local seconds* (see :mod:`halqa.ledger.events`) and household
 / area codes (small integers), so the same code serves a 20-household circle and the 10-million-
 interval benchmark. Conventions (IEEE Std 1366, "Guide for Electric Power Distribution
 Reliability Indices"):
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from halqa.ledger.model import DAY
+from halqa.ledger.events import DAY
 
 __all__ = [
     "AreaIndices",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
-from typing import Any
 
+import msgspec
+
+from halqa.ledger.events import DAY, day_iso, parse_day
+from halqa.ledger.evidence import report
 from halqa.ledger.importers import Row
-from halqa.ledger.model import DAY, parse_day
-from halqa.ledger.record import add_claim, add_water, store_rows
+from halqa.ledger.write import add_claim, add_water, store_rows
 from halqa.places import household_areas
 from halqa.vault import Vault
 
@@ -43,12 +45,25 @@ def _area_cuts(rng: random.Random, code: str, k: int, days: int, d0: int) -> lis
     return cuts
 
 
-def demo(vault: Vault, rng: random.Random, days: int = DEMO_DAYS) -> dict[str, Any]:
+class DemoSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """The demo's headline figures: per district supply hours, SAIDI (hours), SAIFI and major event
+    days; the strong area events, the largest one, and the mean gap to the ministry's claim."""
+
+    days: int
+    intervals: int
+    supply_hours_per_day: dict[str, float]
+    saidi_hours: dict[str, float]
+    saifi: dict[str, float]
+    major_event_days: dict[str, int]
+    area_events: int
+    largest_event: str
+    ministry_claim_gap_hours: float
+
+
+def demo(vault: Vault, rng: random.Random, days: int = DEMO_DAYS) -> DemoSummary:
     """Add ``days`` days of ledgers for the demo households (made by halqa.places.demo) and return
     headline figures per district: supply hours, SAIDI (hours), SAIFI, major event days, and the
     area events the detector found."""
-    from halqa.ledger.report import report
-
     d0 = parse_day(DEMO_FIRST)
     households = sorted(household_areas(vault).items(), key=lambda item: (item[1], item[0]))
     codes = sorted({a for _, a in households})
@@ -72,33 +87,27 @@ def demo(vault: Vault, rng: random.Random, days: int = DEMO_DAYS) -> dict[str, A
     for r in rows:
         r.end = max(r.end or r.start, r.start + 60)
     store_rows(vault, rows, "demo")
-    first, last = DEMO_FIRST, _iso(d0 + days - 1)
+    first, last = DEMO_FIRST, day_iso(d0 + days - 1)
     add_claim(vault, 20.0, first, last, claimant="ministry")
     for h, _ in households[:: max(1, len(households) // 40)]:
         for d in range(0, days, 9):
-            add_water(vault, h, _iso(d0 + d), no_water=rng.random() < 0.4, contaminated=rng.random() < 0.2,
+            add_water(vault, h, day_iso(d0 + d), no_water=rng.random() < 0.4, contaminated=rng.random() < 0.2,
                       smell=rng.random() < 0.3, illness=int(rng.random() < 0.05), litres_bought=rng.choice((0, 20, 40)),
                       spent=str(rng.choice((0, 1000, 2000, 3000))))
     rep = report(vault, first, last, as_of=(d0 + days) * DAY)
-    areas = rep["areas"]
-    strong = [e for e in rep["events"] if e["confidence"] >= 0.99]
-    biggest = max(strong, key=lambda e: e["households"], default=None)
-    return {
-        "days": days, "intervals": len(rows),
-        "supply_hours_per_day": {c: a["supply_hours_per_day"] for c, a in areas.items()},
-        "saidi_hours": {c: round(a["saidi_minutes"] / 60, 1) for c, a in areas.items()},
-        "saifi": {c: round(a["saifi"], 1) for c, a in areas.items()},
-        "major_event_days": {c: len(a["major_event_days"]) for c, a in areas.items()},
-        "area_events": len(strong),
-        "largest_event": (f"{biggest['area']} {biggest['start']} ({biggest['households']})" if biggest else "-"),
-        "ministry_claim_gap_hours": round(sum(c["gap_hours"] for c in rep["claims"]) / max(len(rep["claims"]), 1), 1),
-    }
-
-
-def _iso(day: int) -> str:
-    from halqa.ledger.model import day_iso
-
-    return day_iso(day)
+    areas = rep.areas
+    strong = [e for e in rep.events if e.confidence >= 0.99]
+    biggest = max(strong, key=lambda e: e.households, default=None)
+    return DemoSummary(
+        days=days, intervals=len(rows),
+        supply_hours_per_day={c: a.supply_hours_per_day for c, a in areas.items()},
+        saidi_hours={c: round((a.saidi_minutes or 0) / 60, 1) for c, a in areas.items()},
+        saifi={c: round(a.saifi or 0, 1) for c, a in areas.items()},
+        major_event_days={c: len(a.major_event_days) for c, a in areas.items()},
+        area_events=len(strong),
+        largest_event=(f"{biggest.area} {biggest.start} ({biggest.households})" if biggest else "-"),
+        ministry_claim_gap_hours=round(sum(c.gap_hours or 0 for c in rep.claims) / max(len(rep.claims), 1), 1),
+    )
 
 
 def decoy(vault: Vault, rng: random.Random) -> None:

@@ -2,7 +2,7 @@
 
 Every parser reads a whole file, keeps the good rows and returns every bad one with its line
 number and a reason (never stops at the first). Nothing is written here: see
-:func:`halqa.ledger.record.import_file`, which stores the result atomically.
+:func:`halqa.ledger.write.import_file`, which stores the result atomically.
 
 Formats:
 
@@ -32,7 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from halqa.errors import InvalidInput
-from halqa.ledger.model import DAY, DEFAULT_TZ, SOURCES, Reason, RowError, local_seconds, parse_day, parse_time
+from halqa.ledger.events import DAY, DEFAULT_TZ, SOURCES, Reason, RowError, local_seconds, parse_day, parse_time
 
 __all__ = [
     "FORMATS",

@@ -1,10 +1,10 @@
-"""Area boundaries: a circle's own neighbourhood shapes, imported from GeoJSON and kept in the vault.
+"""Area boundaries: a circle's own neighbourhood shapes, checked from GeoJSON and simplified.
 
 A boundary file comes from QGIS, an OpenStreetMap export or a ministry's shapefile converted with
 ``ogr2ogr -f GeoJSON -t_srs EPSG:4326``. Each feature names one existing area by its code (the
 ``code`` property, or another named one); its geometry must be a valid Polygon or MultiPolygon in
 WGS84 longitude/latitude. Every feature that fails is reported with its reason and the others are
-kept (:func:`read_boundaries` checks, :func:`import_boundaries` stores).
+kept (:func:`read_boundaries` checks, :func:`halqa.places.write.import_boundaries` stores).
 
 Each kept shape is stored as an ``area_boundary.put`` event, so it travels to the circle's other
 devices like any record, in three levels of detail: as drawn (to about a centimetre), simplified
@@ -19,16 +19,23 @@ from __future__ import annotations
 
 import json
 import math
-import os
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import msgspec
 from shapely.errors import ShapelyError
 
 from halqa.errors import InvalidInput
-from halqa.vault import RecordProjection, Vault, register_kind, register_projection
 
-__all__ = ["BoundaryPut", "ImportResult", "Rejected", "boundaries", "import_boundaries", "read_boundaries"]
+if TYPE_CHECKING:
+    from shapely.geometry import MultiPolygon, Polygon
+
+__all__ = ["GeoJSON", "ImportResult", "Rejected", "label", "read_boundaries", "simplified"]
+
+#: A GeoJSON object (RFC 7946) as parsed JSON: a geometry, or a FeatureCollection whose features
+#: carry ``code``, ``kind``, ``label`` and the three names in their properties, with a ``frame``
+#: (``wgs84``, ``schematic`` or ``none``). Kept as the JSON it is, not a struct: shapely, the map
+#: drawings of listening and publish, the web API and the browser all read it as that JSON.
+GeoJSON: TypeAlias = dict[str, Any]
 
 #: Levels of detail a reader may ask for.
 DETAILS = ("full", "screen", "paper")
@@ -44,23 +51,6 @@ WGS84_NAMES = frozenset({"urn:ogc:def:crs:ogc:1.3:crs84", "urn:ogc:def:crs:ogc::
                          "http://www.opengis.net/def/crs/epsg/0/4326"})
 
 
-class BoundaryPut(msgspec.Struct, kw_only=True):
-    code: str
-    kind: str = "district"  # "water" only in the demo's schematic map
-    frame: str = "wgs84"  # or "schematic" (the demo's drawing units)
-    geometry: dict[str, Any]
-    screen: dict[str, Any]
-    paper: dict[str, Any]
-    label: list[float]  # a point well inside the shape, for its name
-    name_ar: str = ""
-    name_ckb: str = ""
-    name_en: str = ""
-
-
-register_kind("area_boundary.put", BoundaryPut)
-register_projection(RecordProjection("area_boundary", BoundaryPut, key="code"))
-
-
 class Rejected(msgspec.Struct, kw_only=True):
     """A feature left out: its place in the file (1 = first), the code it named, and why
     (a message id of ``places.reject.*`` with its parameters)."""
@@ -72,6 +62,8 @@ class Rejected(msgspec.Struct, kw_only=True):
 
 
 class ImportResult(msgspec.Struct, kw_only=True):
+    """What a boundary import kept (area codes) and rejected (each feature with its reason)."""
+
     kept: list[str]
     rejected: list[Rejected]
 
@@ -169,8 +161,8 @@ def _code_of(props: Any, code_field: str) -> str:
     return str(value).strip().upper()
 
 
-def read_boundaries(data: str | bytes | dict[str, Any], known: set[str], code_field: str = "code"
-                    ) -> tuple[dict[str, Any], list[Rejected]]:
+def read_boundaries(data: str | bytes | GeoJSON, known: set[str], code_field: str = "code"
+                    ) -> tuple[dict[str, Polygon | MultiPolygon], list[Rejected]]:
     """Check a GeoJSON FeatureCollection: ``({code: shapely shape}, rejected)``. ``known`` are
     the area codes that exist. A file that is not GeoJSON, or whose CRS is not WGS84, raises
     :class:`InvalidInput`; a bad feature is only rejected (the others are kept)."""
@@ -184,7 +176,7 @@ def read_boundaries(data: str | bytes | dict[str, Any], known: set[str], code_fi
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         raise InvalidInput("places.error.not_collection")
     _check_crs(doc)
-    kept: dict[str, Any] = {}
+    kept: dict[str, Polygon | MultiPolygon] = {}
     first: dict[str, int] = {}
     rejected: list[Rejected] = []
     for number, feature in enumerate(doc["features"], 1):
@@ -207,7 +199,7 @@ def read_boundaries(data: str | bytes | dict[str, Any], known: set[str], code_fi
     return kept, rejected
 
 
-def _simplified(shapes: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def simplified(shapes: dict[str, Polygon | MultiPolygon]) -> dict[str, dict[str, GeoJSON]]:
     """For each level of detail, every shape as a GeoJSON geometry (shared borders kept shared)."""
     import shapely
 
@@ -226,65 +218,10 @@ def _simplified(shapes: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _label(shape: Any) -> list[float]:
+def label(shape: Any) -> list[float]:
+    """A point well inside ``shape`` (of its largest part), for its name."""
     from shapely.ops import polylabel
 
     part = max(getattr(shape, "geoms", [shape]), key=lambda g: g.area)
     point = polylabel(part, tolerance=max(math.sqrt(part.area) / 100, 1e-9))
     return [round(point.x, 7), round(point.y, 7)]
-
-
-def import_boundaries(vault: Vault, source: str | os.PathLike[str] | bytes | dict[str, Any],
-                      code_field: str = "code") -> ImportResult:
-    """Import area shapes from a GeoJSON file (a path, its bytes or the parsed object): every
-    good feature replaces its area's boundary, every bad one is reported with its reason."""
-    if isinstance(source, str | os.PathLike):
-        try:
-            with open(source, "rb") as fh:
-                source = fh.read()
-        except OSError:
-            raise InvalidInput("error.file_missing", path=str(source)) from None
-    known = {r[0] for r in vault.query("SELECT code FROM area")}
-    shapes, rejected = read_boundaries(source, known, code_field)
-    if shapes:
-        detail = _simplified(shapes)
-        with vault.transaction() as tx:
-            for code, shape in shapes.items():
-                tx.append("area_boundary.put", BoundaryPut(
-                    code=code, geometry=detail[code]["full"], screen=detail[code]["screen"],
-                    paper=detail[code]["paper"], label=_label(shape)))
-    return ImportResult(kept=list(shapes), rejected=rejected)
-
-
-def store_schematic(vault: Vault, geo: dict[str, Any]) -> None:
-    """Store the demo's schematic map (drawing units, not WGS84; already simple)."""
-    from shapely.geometry import shape as to_shape
-
-    with vault.transaction() as tx:
-        for f in geo["features"]:
-            p = f["properties"]
-            tx.append("area_boundary.put", BoundaryPut(
-                code=p["code"], kind=p.get("kind", "district"), frame="schematic", geometry=f["geometry"],
-                screen=f["geometry"], paper=f["geometry"], label=_label(to_shape(f["geometry"])),
-                name_ar=p.get("name_ar", ""), name_ckb=p.get("name_ckb", ""), name_en=p.get("name_en", "")))
-
-
-def boundaries(vault: Vault, detail: str = "screen") -> dict[str, Any]:
-    """The stored area shapes as a GeoJSON FeatureCollection with a ``frame`` (``wgs84``,
-    ``schematic``, or ``none`` when nothing is stored). ``detail``: ``full``, ``screen`` or
-    ``paper``. Imported (WGS84) shapes hide the demo's schematic ones."""
-    if detail not in DETAILS:
-        raise InvalidInput("error.invalid_input")
-    column = "geometry" if detail == "full" else detail
-    rows = vault.query(f'SELECT code, kind, frame, "{column}" AS g, label, name_ar, name_ckb, name_en '
-                       "FROM area_boundary ORDER BY kind, code")
-    frames = {r["frame"] for r in rows}
-    frame = "wgs84" if "wgs84" in frames else ("schematic" if frames else "none")
-    features = []
-    for r in rows:
-        if r["frame"] != frame:
-            continue
-        props: dict[str, Any] = {"code": r["code"], "kind": r["kind"], "label": json.loads(r["label"])}
-        props.update({k: r[k] for k in ("name_ar", "name_ckb", "name_en") if r[k]})
-        features.append({"type": "Feature", "properties": props, "geometry": json.loads(r["g"])})
-    return {"type": "FeatureCollection", "frame": frame, "features": features}

@@ -76,10 +76,10 @@ class Figure:
 
 def area_names(vault: Vault) -> dict[str, dict[str, str]]:
     """Area code -> names per language (from :mod:`halqa.places`)."""
-    out = {}
+    out: dict[str, dict[str, Any]] = {}  # the names, and the households (a number)
     for a in areas(vault):
-        out[a["code"]] = {"ar": a.get("name_ar") or a["code"], "en": a.get("name_en") or a["code"],
-                          "ckb": a.get("name_ckb") or a.get("name_ar") or a["code"], "households": a.get("households", 0)}
+        out[a.code] = {"ar": a.name_ar or a.code, "en": a.name_en or a.code,
+                       "ckb": a.name_ckb or a.name_ar or a.code, "households": a.households}
     return out
 
 

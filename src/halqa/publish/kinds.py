@@ -36,13 +36,14 @@ from halqa.publish.common import (
 )
 from halqa.publish.disclosure import control
 from halqa.publish.style import localise_digits
+from halqa.results import to_data
 
 Builder = Callable[[Request, float, float], Figure]
 
 
 def _ledger_report(req: Request, daily: bool = False) -> tuple[dict[str, Any], str, str]:
     first, last = ledger_period(req)
-    return report(req.vault, first, last, daily=daily), first, last
+    return to_data(report(req.vault, first, last, daily=daily)), first, last
 
 
 def _published_areas(req: Request, rep: dict[str, Any], fig: Figure) -> dict[str, dict[str, Any]]:
@@ -74,7 +75,7 @@ def blackouts(req: Request, width: float, height: float) -> Figure:
     rows = []
     breaks = [0.25, 0.5, 0.75]
     for code in codes:
-        cal = calendar(req.vault, code, first, last)
+        cal = to_data(calendar(req.vault, code, first, last))
         for d in cal["days"]:
             for h, share in enumerate(d["hours"]):
                 rows.append({"area": area_label(req, code), "day": day_label(d["day"], req.digits), "hour": h, "share": share})
@@ -276,7 +277,7 @@ def water(req: Request, width: float, height: float) -> Figure:
     for r in records:
         homes[r.area].add(r.household)
     shown_areas = {c for c, _ in control(sorted(homes.items()), lambda item: len(item[1]), req.threshold)[0]}
-    summary = water_summary(req.vault, months[0] + "-01", months[-1] + "-28", area)
+    summary = to_data(water_summary(req.vault, months[0] + "-01", months[-1] + "-28", area))
     days = sum(s["days"] for c, s in summary.items() if c in shown_areas)
     no_water = sum(s["no_water_days"] for c, s in summary.items() if c in shown_areas)
     bad = sum(s["contaminated_days"] for c, s in summary.items() if c in shown_areas)

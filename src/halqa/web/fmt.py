@@ -7,6 +7,7 @@ Form fields and the JSON API keep ASCII digits and ISO days.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -68,14 +69,17 @@ def month(value: Any, lang: str | None = None) -> str:
 def name(record: Any, lang: str | None = None) -> str:
     """The name of an area or theme in the language (``name_ar`` / ``name_ckb`` / ``name_en``)."""
     lang = lang or current_language()
+    keys = (f"name_{lang}", "name_en", "name_ar", "code", "id")
+    if hasattr(record, "__struct_fields__") or dataclasses.is_dataclass(record):  # a struct such as places.Area
+        record = {key: getattr(record, key, None) for key in keys}
     if not isinstance(record, dict):
         return str(record)
-    for key in (f"name_{lang}", "name_en", "name_ar", "code", "id"):
+    for key in keys:
         if record.get(key):
             return str(record[key])
     return "?"
 
 
-def lookup(rows: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
-    """``rows`` by the text of their ``key`` (themes by id, areas by code), for templates."""
-    return {str(r[key]): r for r in rows}
+def lookup(rows: list[Any], key: str) -> dict[str, Any]:
+    """``rows`` (dicts or structs) by the text of their ``key`` (themes by id, areas by code), for templates."""
+    return {str(r[key] if isinstance(r, dict) else getattr(r, key)): r for r in rows}

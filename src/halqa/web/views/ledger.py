@@ -10,6 +10,7 @@ from starlette.responses import Response
 import halqa.ledger as ledger
 import halqa.places as places
 from halqa.errors import InvalidInput
+from halqa.results import to_data
 from halqa.vault.values import today_date
 from halqa.web.fmt import lookup
 from halqa.web.paging import household_hints
@@ -39,9 +40,9 @@ def ledger_page(ctx: Ctx) -> Response:
                       areas=lookup(ctx.cached(places.areas), "code"))
 
 
-def _area(ctx: Ctx, known: list[dict[str, Any]]) -> str:
+def _area(ctx: Ctx, known: list[places.Area]) -> str:
     """The area asked for, else the first one."""
-    return ctx.field("area", str, known[0]["code"] if known else "")
+    return ctx.field("area", str, known[0].code if known else "")
 
 
 def ledger_calendar(ctx: Ctx) -> Response:
@@ -73,14 +74,14 @@ def api_ledger(ctx: Ctx) -> dict[str, Any]:
     first, last = _period(ctx, 30)
     limit = ctx.field("limit", int, EVENTS_PAGE, minimum=1, maximum=EVENTS_MAX)
     cursor = ctx.field("cursor", int, 0, minimum=0)
-    result = ctx.cached(ledger.report, first, last, ctx.field("area", str, None))
-    events = result["events"]
+    result: ledger.Report = ctx.cached(ledger.report, first, last, ctx.field("area", str, None))
+    events = result.events
     end = cursor + limit
-    return {**result, "events": events[cursor:end], "events_total": len(events),
+    return {**to_data(result), "events": events[cursor:end], "events_total": len(events),
             "next": str(end) if end < len(events) else None}
 
 
-def api_ledger_calendar(ctx: Ctx) -> dict[str, Any]:
+def api_ledger_calendar(ctx: Ctx) -> ledger.Calendar:
     first, last = _period(ctx, 14)
     return ctx.cached(ledger.calendar, _area(ctx, ctx.cached(places.areas)), first, last)
 

@@ -29,6 +29,7 @@ from halqa.bridge.keys import age_recipient
 from halqa.bridge.outbox import import_outbox
 from halqa.errors import AccessDenied, InvalidInput
 from halqa.i18n import RTL
+from halqa.results import to_data
 from halqa.web.pairing import LOOKS
 from halqa.web.pipeline import MAX_BUNDLE_BODY, Access, Ctx, View, view
 from halqa.web.tls import ca_certificate_pem
@@ -88,7 +89,7 @@ def api_pair(ctx: Ctx) -> dict[str, Any]:
     add_contact(ctx.vault, f"phone-{key[:12]}", age_recipient=recipient, signing_key=key, verified="in-person",
                 role="member", household=device.household, circle=device.circle)
     return {"recipients": [age_recipient(ctx.vault)], "themes": _names(listening.themes(ctx.vault), "id"),
-            "places": _names(places.areas(ctx.vault), "code"), "circle": device.circle, "server_ms": _now_ms()}
+            "places": _names(to_data(places.areas(ctx.vault)), "code"), "circle": device.circle, "server_ms": _now_ms()}
 
 
 def api_outbox(ctx: Ctx) -> dict[str, Any]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import halqa.places as places
 from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
 
-def api_places(ctx: Ctx) -> list[dict[str, Any]]:
+def api_places(ctx: Ctx) -> list[places.Area]:
     return ctx.cached(places.areas)
 
 

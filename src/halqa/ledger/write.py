@@ -14,8 +14,7 @@ import msgspec
 
 from halqa.errors import InvalidInput, NotFound
 from halqa.ledger import importers
-from halqa.ledger.importers import ParseResult, Row
-from halqa.ledger.model import (
+from halqa.ledger.events import (
     DAY,
     DEFAULT_TZ,
     SOURCES,
@@ -33,6 +32,8 @@ from halqa.ledger.model import (
     parse_time,
     time_iso,
 )
+from halqa.ledger.importers import ParseResult, Row
+from halqa.ledger.read import interval_exists, open_interval
 from halqa.places import AreaPut, HouseholdPut, area_codes, household_area, household_areas
 from halqa.vault import Vault
 from halqa.vault.values import new_id
@@ -77,12 +78,43 @@ def _enrol(vault: Vault, tx: Any, households: dict[str, str]) -> tuple[int, list
     return len(new), created, enrolled
 
 
-def _report(res: ParseResult, kept: int, **extra: Any) -> dict[str, Any]:
-    # "reason" and "note" stay the English text scripts read; "error" and "params" let a face say it
-    # in the reader's language
-    return {"kept": kept,
-            "rejected": [{"line": ln, "reason": r, "error": r.msg_id, "params": r.params} for ln, r in res.rejected],
-            "fixed": [{"line": ln, "note": r, "error": r.msg_id, "params": r.params} for ln, r in res.fixed], **extra}
+class RejectedRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A row left out: its line, the reason in English (what scripts read) and as a message id
+    with its parameters (what a face says in the reader's language)."""
+
+    line: int
+    reason: str
+    error: str
+    params: dict[str, Any]
+
+
+class FixedRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A row kept after a repair: its line and what was repaired (as in :class:`RejectedRow`)."""
+
+    line: int
+    note: str
+    error: str
+    params: dict[str, Any]
+
+
+class ImportReport(msgspec.Struct, frozen=True, kw_only=True):
+    """What an import kept, rejected and repaired, the households it enrolled and the areas it
+    created; for a customers-out series, its area and number of steps."""
+
+    kept: int
+    rejected: list[RejectedRow]
+    fixed: list[FixedRow]
+    households_enrolled: int | msgspec.UnsetType = msgspec.UNSET
+    areas_created: list[str]
+    area: str | msgspec.UnsetType = msgspec.UNSET
+    series_steps: int | msgspec.UnsetType = msgspec.UNSET
+
+
+def _report(res: ParseResult, kept: int, areas_created: list[str], **extra: Any) -> ImportReport:
+    return ImportReport(kept=kept,
+                        rejected=[RejectedRow(line=ln, reason=r, error=r.msg_id, params=r.params) for ln, r in res.rejected],
+                        fixed=[FixedRow(line=ln, note=r, error=r.msg_id, params=r.params) for ln, r in res.fixed],
+                        areas_created=areas_created, **extra)
 
 
 #: What a damaged file raises inside the parsers: bytes that are not UTF-8, a stray carriage
@@ -101,7 +133,7 @@ def _read(source: str | bytes | os.PathLike[str]) -> str | bytes:
 
 # ---------------------------------------------------------------------------- households
 def enrol_households(vault: Vault, source: str | bytes | os.PathLike[str],
-                     progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+                     progress: Callable[[int, int], None] | None = None) -> ImportReport:
     """Enrol households from a ``household,area`` CSV (path or text). Unknown areas are created
     by code (names = the code; rename later with ``halqa.places.add_area``); a household already
     enrolled elsewhere is moved. Returns kept/rejected/fixed and the areas created."""
@@ -115,7 +147,7 @@ def enrol_households(vault: Vault, source: str | bytes | os.PathLike[str],
             if progress is not None and i % 1000 == 0:
                 progress(i, len(res.households))
             tx.append("household.put", HouseholdPut(id=hid, area=area))
-    return _report(res, len(res.households), areas_created=created)
+    return _report(res, len(res.households), created)
 
 
 # ---------------------------------------------------------------------------- intervals
@@ -136,28 +168,6 @@ def add_interval(vault: Vault, household: str, start: str | int, end: str | int 
     return iid
 
 
-class OpenOutage(msgspec.Struct, frozen=True, kw_only=True):
-    """An interval still open (the power is still off): its id, start (epoch seconds) and source."""
-
-    id: str
-    start_at: int
-    source: str
-
-
-def open_outages(vault: Vault, household: str) -> list[OpenOutage]:
-    """The household's intervals that are still open, newest first (usually none or one; devices
-    that record apart from each other can leave more)."""
-    rows = vault.query("SELECT id, start_at, source FROM ledger_interval WHERE household = ? AND end_at IS NULL "
-                       "ORDER BY start_at DESC, id", (household,))
-    return [OpenOutage(id=r[0], start_at=int(r[1]), source=r[2]) for r in rows]
-
-
-def open_interval(vault: Vault, household: str) -> dict[str, Any] | None:
-    """The household's interval that is still open (power still off), if any."""
-    newest = next(iter(open_outages(vault, household)), None)
-    return None if newest is None else {"id": newest.id, "start": time_iso(newest.start_at), "source": newest.source}
-
-
 class Outage(msgspec.Struct, frozen=True, kw_only=True):
     """One household's outage as :func:`start_outage` and :func:`stop_outage` answer: local ISO
     times; ``end`` and ``minutes`` are ``None`` while the power is still off."""
@@ -174,7 +184,7 @@ def start_outage(vault: Vault, household: str, at: str | int | None = None, sour
     """The power just went off at ``household`` (default: now). Refused while one is already open."""
     current = open_interval(vault, household)
     if current is not None:
-        raise InvalidInput("ledger.error.already_off", household=household, since=current["start"])
+        raise InvalidInput("ledger.error.already_off", household=household, since=current.start)
     start = _time(at, tz)
     return Outage(id=add_interval(vault, household, start, None, source, note, tz), household=household,
                   start=time_iso(start))
@@ -186,17 +196,17 @@ def stop_outage(vault: Vault, household: str, at: str | int | None = None, tz: s
     if current is None:
         raise InvalidInput("ledger.error.not_off", household=household)
     end = _time(at, tz)
-    start = parse_time(current["start"], tz)
+    start = parse_time(current.start, tz)
     if end < start:
-        raise InvalidInput("ledger.error.end_before_start", start=current["start"], end=time_iso(end))
-    vault.append("ledger_interval.put", IntervalPut(id=current["id"], end_at=end))
-    return Outage(id=current["id"], household=household, start=current["start"], end=time_iso(end),
+        raise InvalidInput("ledger.error.end_before_start", start=current.start, end=time_iso(end))
+    vault.append("ledger_interval.put", IntervalPut(id=current.id, end_at=end))
+    return Outage(id=current.id, household=household, start=current.start, end=time_iso(end),
                   minutes=(end - start) // 60)
 
 
 def delete_interval(vault: Vault, interval_id: str) -> None:
     """Delete one interval (a tombstone: no later edit brings it back)."""
-    if vault.query_one("SELECT 1 FROM ledger_interval WHERE id = ?", (interval_id,)) is None:
+    if not interval_exists(vault, interval_id):
         raise NotFound("ledger.error.unknown_interval", id=interval_id)
     vault.append("ledger_interval.delete", IntervalDelete(id=interval_id))
 
@@ -241,7 +251,16 @@ def parse_paper_grid(patterns: list[str]) -> list[list[tuple[int, int]]]:
     return out
 
 
-def add_paper_grid(vault: Vault, household: str, first_day: str, patterns: list[str]) -> dict[str, Any]:
+class PaperGridAdded(msgspec.Struct, frozen=True, kw_only=True):
+    """What typing a paper ledger added: days typed, intervals stored and hours off in them."""
+
+    household: str
+    days: int
+    intervals: int
+    hours_off: float
+
+
+def add_paper_grid(vault: Vault, household: str, first_day: str, patterns: list[str]) -> PaperGridAdded:
     """Type a paper ledger: one 24-box pattern per consecutive day from ``first_day``. Off-hours that
     run across midnight become one interval. Returns intervals and hours off added."""
     area = _household_area(vault, household)
@@ -257,11 +276,19 @@ def add_paper_grid(vault: Vault, household: str, first_day: str, patterns: list[
                 spans.append([s, e])
     rows = [Row(0, household, area, s, e, "grid", "paper") for s, e in spans]
     store_rows(vault, rows, "paper")
-    return {"household": household, "days": len(runs), "intervals": len(rows),
-            "hours_off": sum(e - s for s, e in spans) / 3600}
+    return PaperGridAdded(household=household, days=len(runs), intervals=len(rows),
+                          hours_off=sum(e - s for s, e in spans) / 3600)
 
 
-def add_tally(vault: Vault, household: str, first_day: str, hours: list[float]) -> dict[str, Any]:
+class TallyAdded(msgspec.Struct, frozen=True, kw_only=True):
+    """What a daily tally added: days and the hours off over them."""
+
+    household: str
+    days: int
+    hours_off: float
+
+
+def add_tally(vault: Vault, household: str, first_day: str, hours: list[float]) -> TallyAdded:
     """Daily tally: hours without power on each consecutive day from ``first_day`` (0 to 24). A
     tally counts in supply hours for days where the household recorded no interval."""
     area = _household_area(vault, household)
@@ -274,7 +301,7 @@ def add_tally(vault: Vault, household: str, first_day: str, hours: list[float]) 
             day = day_iso(d0 + k)
             tx.append("ledger_tally.put", TallyPut(id=f"{household}|{day}", household=household, area=area,
                                                    day=day, hours_off=float(h)))
-    return {"household": household, "days": len(hours), "hours_off": float(sum(hours))}
+    return TallyAdded(household=household, days=len(hours), hours_off=float(sum(hours)))
 
 
 def add_water(vault: Vault, household: str, day: str, no_water: bool = False, contaminated: bool = False,
@@ -314,13 +341,13 @@ def add_claim(vault: Vault, hours: float, first_day: str, last_day: str, area: s
 
 # ---------------------------------------------------------------------------- file import
 def import_file(vault: Vault, source: str | bytes | os.PathLike[str], fmt: str = "csv", area: str | None = None,
-                tz: str = DEFAULT_TZ, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+                tz: str = DEFAULT_TZ, progress: Callable[[int, int], None] | None = None) -> ImportReport:
     """Import outage records from a file (path or its content) in one atomic transaction.
 
     ``fmt`` is ``csv``, ``gridwatch``, ``eaglei`` or ``upnepa`` (see :mod:`halqa.ledger.importers`).
     Unknown households are enrolled (in the row's area, creating unknown areas by code); a row of a
-    household enrolled in another area is rejected. Returns ``{"kept", "rejected": [{line, reason}],
-    "fixed", "households_enrolled", "areas_created"}``; nothing is written when no row is good.
+    household enrolled in another area is rejected. Returns what was kept, rejected (each with its
+    line and reason) and repaired, and what was enrolled; nothing is written when no row is good.
     """
     if fmt not in importers.FORMATS:
         raise InvalidInput("ledger.error.bad_format", format=fmt, formats=", ".join(importers.FORMATS))
@@ -346,10 +373,9 @@ def import_file(vault: Vault, source: str | bytes | os.PathLike[str], fmt: str =
             created = _ensure_areas(vault, tx, {s["area"]})
             tx.append("ledger_series.put", SeriesPut(id=new_id(), **s))
         kept = len(s["times"]) - sum(s["filled"])
-        return _report(res, kept, households_enrolled=0, areas_created=created, area=s["area"],
-                       series_steps=len(s["times"]))
+        return _report(res, kept, created, households_enrolled=0, area=s["area"], series_steps=len(s["times"]))
     if not res.rows:
-        return _report(res, 0, households_enrolled=0, areas_created=[])
+        return _report(res, 0, [], households_enrolled=0)
     with vault.transaction() as tx:
         # every household seen in the file is a customer served, even one with no kept interval
         new, created, enrolled = _enrol(vault, tx, {**res.households, **{r.household: r.area for r in res.rows}})
@@ -363,4 +389,4 @@ def import_file(vault: Vault, source: str | bytes | os.PathLike[str], fmt: str =
             good.append(r)
         res.rejected.sort()
         store_rows(vault, good, fmt, tx, progress)
-    return _report(res, len(good), households_enrolled=new, areas_created=created)
+    return _report(res, len(good), created, households_enrolled=new)

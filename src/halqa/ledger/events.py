@@ -1,4 +1,4 @@
-"""Event kinds, projections and the local-time convention of the ledger.
+"""The ledger's event kinds, their payloads and projections, and its local-time convention.
 
 Times: the ledger keeps **local wall-clock time** as integer seconds since 1970-01-01 00:00
 local ("local seconds"). Days are whole local days (``local_seconds // 86400``). Input with an
@@ -290,6 +290,17 @@ def parse_time(text: str, tz: str = DEFAULT_TZ) -> int:
 def parse_day(text: str) -> int:
     """An ISO day (``2026-07-01``) to a day number (days since 1970-01-01)."""
     return (date.fromisoformat(check_day(text, required=True)) - EPOCH.date()).days
+
+
+def check_period(first: str, last: str) -> tuple[int, int]:
+    """A report's period of whole days ``first..last`` (ISO, inclusive) as day numbers: refused when
+    it ends before it begins or spans more than ten years."""
+    d0, d1 = parse_day(first), parse_day(last)
+    if d1 < d0:
+        raise InvalidInput("ledger.error.bad_period", first=first, last=last)
+    if d1 - d0 > 3660:
+        raise InvalidInput("ledger.error.period_too_long", first=first, last=last)
+    return d0, d1
 
 
 def day_iso(day: int) -> str:

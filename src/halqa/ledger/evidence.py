@@ -1,0 +1,260 @@
+"""The evidence for a period: the ledger's reads run through :mod:`halqa.ledger.analysis`.
+
+Reports per area (IEEE 1366 indices, supply hours, major event days, area events, claims against
+measurements, water), blackout calendars and one household's daily supply, as typed results that
+the CLI's ``--json``, the web API and the posters all serialise the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import numpy as np
+
+from halqa.errors import NotFound
+from halqa.ledger.analysis import Params, compute, merge_intervals, series_indices
+from halqa.ledger.events import DAY, DEFAULT_TZ, check_period, day_iso, parse_day, time_iso
+from halqa.ledger.read import ClaimRecord, WaterSummary, claims, load_intervals, series, water_summary
+from halqa.places import area_exists, household_area
+from halqa.vault import Vault
+
+UNSET = msgspec.UNSET
+
+
+def _r(x: Any, n: int = 4) -> float | None:
+    return None if x is None else round(float(x), n)
+
+
+class Period(msgspec.Struct, frozen=True, kw_only=True):
+    """A report's days (``from``..``to``, ISO, inclusive) and when open intervals were cut."""
+
+    first: str = msgspec.field(name="from")
+    last: str = msgspec.field(name="to")
+    as_of: str
+
+
+class AreaDay(msgspec.Struct, frozen=True, kw_only=True):
+    """One day of an area (``daily`` reports): supply hours over every household and over those
+    that reported, households reporting and SAIDI. An imported series gives its SAIDI only."""
+
+    day: str
+    supply_hours: float | msgspec.UnsetType | None = UNSET
+    supply_hours_reporting: float | msgspec.UnsetType | None = UNSET
+    households_reporting: int | msgspec.UnsetType = UNSET
+    saidi_minutes: float | None
+
+
+class AreaReport(msgspec.Struct, frozen=True, kw_only=True):
+    """One area's evidence over a period. ``source`` is ``households`` (the circle's ledgers) or
+    ``series`` (an imported customers-out series, which cannot know MAIFI, CAIFI or CEMIn, nor
+    which households reported); ``daily`` only when asked for, ``water`` only where recorded."""
+
+    households: int
+    saifi: float | None
+    saidi_minutes: float | None
+    caidi_minutes: float | None
+    caifi: float | None
+    asai: float | None
+    maifi: float | None
+    supply_hours_per_day: float
+    major_event_days: list[str]
+    cemi: float | None
+    cemi_n: int | msgspec.UnsetType = UNSET
+    t_med_minutes: float | None
+    interruptions: int
+    momentary: int | None
+    open_intervals: int
+    households_interrupted: int | None
+    households_reporting_per_day: float | msgspec.UnsetType | None = UNSET
+    supply_hours_per_day_reporting: float | msgspec.UnsetType | None = UNSET
+    trend_hours_per_week: float | msgspec.UnsetType | None = UNSET
+    source: str
+    daily: list[AreaDay] | msgspec.UnsetType = UNSET
+    water: WaterSummary | msgspec.UnsetType = UNSET
+
+
+class AreaEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """An area-wide outage: median start and end (``None`` while most are still off), distinct
+    households (or customers, for a series) and the detector's confidence."""
+
+    area: str
+    start: str
+    end: str | None
+    households: int
+    confidence: float
+
+
+class Claim(msgspec.Struct, frozen=True, kw_only=True):
+    """An official claim of supply hours for an area beside what its ledgers measured."""
+
+    id: str
+    area: str
+    claimant: str
+    first: str = msgspec.field(name="from")
+    last: str = msgspec.field(name="to")
+    claimed_hours: float
+    measured_hours: float
+    gap_hours: float | None
+
+
+class Report(msgspec.Struct, frozen=True, kw_only=True):
+    """The evidence for a period: per area, the area events in time order, and the claims."""
+
+    period: Period
+    areas: dict[str, AreaReport]
+    events: list[AreaEvent]
+    claims: list[Claim]
+
+
+def _trend(values: np.ndarray) -> float | None:
+    ok = ~np.isnan(values)
+    if ok.sum() < 3:
+        return None
+    x = np.flatnonzero(ok)
+    return float(np.polyfit(x, values[ok], 1)[0] * 7)
+
+
+def report(vault: Vault, first: str, last: str, area: str | None = None, params: Params = Params(),
+           as_of: int | None = None, tz: str = DEFAULT_TZ, daily: bool = False, med_history_days: int = 0) -> Report:
+    """The evidence for a period of whole local days (``first``..``last`` inclusive, ISO days).
+
+    Household areas use their ledgers (N_T = enrolled households); areas holding an imported
+    customers-out series (EAGLE-I) use it (N_T = its total customers). ``med_history_days``
+    extends the T_MED reference window back before the period.
+    """
+    d0, d1 = check_period(first, last)
+    area = area.strip().upper() if area else None
+    if area and not area_exists(vault, area):
+        raise NotFound("error.unknown_area", code=area)
+    data = load_intervals(vault, d0, d1, area, as_of, tz, reach_days=med_history_days)
+    res = compute(data.hh, data.start, data.end, data.is_open, data.hh_area, data.n_customers,
+                  d0, d1, params, tallies=data.tallies, med_days=(d0 - med_history_days, d1))
+    areas: dict[str, AreaReport] = {}
+    for i, code in enumerate(data.codes):
+        ix = res.areas[i]
+        days = UNSET if not daily else [
+            AreaDay(day=day_iso(d0 + k), supply_hours=_r(res.daily_supply[i, k], 3),
+                    supply_hours_reporting=_r(None if np.isnan(res.daily_supply_reporting[i, k])
+                                              else res.daily_supply_reporting[i, k], 3),
+                    households_reporting=int(res.daily_reporting[i, k]), saidi_minutes=_r(res.daily_saidi[i, k], 2))
+            for k in range(res.days)]
+        areas[code] = AreaReport(
+            households=ix.households, saifi=_r(ix.saifi), saidi_minutes=_r(ix.saidi_minutes, 2),
+            caidi_minutes=_r(ix.caidi_minutes, 2), caifi=_r(ix.caifi), asai=_r(ix.asai, 6),
+            maifi=_r(ix.maifi), supply_hours_per_day=round(float(ix.supply_hours_per_day), 3),
+            major_event_days=[day_iso(d) for d in ix.major_event_days],
+            cemi=_r(ix.cemi), cemi_n=params.cemi_n, t_med_minutes=_r(ix.t_med_minutes, 2),
+            interruptions=ix.interruptions, momentary=ix.momentary, open_intervals=ix.open_intervals,
+            households_interrupted=ix.households_interrupted,
+            households_reporting_per_day=_r(res.daily_reporting[i].mean(), 2),
+            supply_hours_per_day_reporting=_r(np.nanmean(res.daily_supply_reporting[i])
+                                              if res.daily_reporting[i].any() else None, 3),
+            trend_hours_per_week=_r(_trend(res.daily_supply[i]), 3), source="households", daily=days)
+    events = [AreaEvent(area=data.codes[ev["area"]], start=time_iso(ev["start"]), end=time_iso(ev["end"]),
+                        households=ev["households"], confidence=ev["confidence"]) for ev in res.events]
+    events += _add_series(vault, areas, d0, d1, area, params, daily)
+    events.sort(key=lambda e: (e.start, e.area))
+    found = _claims(claims(vault), areas, d0, d1)
+    for code, w in water_summary(vault, first, last, area).items():
+        if code in areas:
+            areas[code] = msgspec.structs.replace(areas[code], water=w)
+    return Report(period=Period(first=day_iso(d0), last=day_iso(d1), as_of=time_iso(data.as_of)), areas=areas,
+                  events=events, claims=found)
+
+
+def _add_series(vault: Vault, areas: dict[str, AreaReport], d0: int, d1: int, area: str | None, params: Params,
+                daily: bool) -> list[AreaEvent]:
+    """Put the areas that hold an imported customers-out series into ``areas``; their events."""
+    events: list[AreaEvent] = []
+    for s in series(vault, area):
+        idx, found, day_saidi = series_indices(s.times, s.customers_out, s.total_customers, s.filled, s.step_seconds,
+                                               d0, d1, params)
+        if not any((s.times >= d0 * DAY) & (s.times < (d1 + 1) * DAY)):
+            continue
+        fields: dict[str, Any] = {k: (_r(v) if isinstance(v, float) else v) for k, v in idx.items()}
+        fields["major_event_days"] = [day_iso(d) for d in idx["major_event_days"]]
+        if daily:
+            fields["daily"] = [AreaDay(day=day_iso(d0 + k), saidi_minutes=_r(v, 2)) for k, v in enumerate(day_saidi)]
+        areas[s.area] = AreaReport(**fields, source="series")
+        events += [AreaEvent(area=s.area, start=time_iso(ev["start"]), end=time_iso(ev["end"]),
+                             households=ev["households"], confidence=ev["confidence"]) for ev in found]
+    return events
+
+
+def _claims(records: list[ClaimRecord], areas: dict[str, AreaReport], d0: int, d1: int) -> list[Claim]:
+    out = []
+    for c in records:
+        if parse_day(c.last_day) < d0 or parse_day(c.first_day) > d1:
+            continue
+        for target in [c.area] if c.area else list(areas):
+            entry = areas.get(target)
+            if entry is None:
+                continue
+            measured = entry.supply_hours_per_day
+            out.append(Claim(id=c.id, area=target, claimant=c.claimant, first=c.first_day, last=c.last_day,
+                             claimed_hours=c.hours, measured_hours=measured, gap_hours=_r(c.hours - measured, 3)))
+    return out
+
+
+class SupplyDay(msgspec.Struct, frozen=True, kw_only=True):
+    """One household's supply on one local day: 24 hours minus the hours without power."""
+
+    day: str
+    supply_hours: float
+
+
+def household_supply(vault: Vault, household: str, first: str, last: str, tz: str = DEFAULT_TZ,
+                     as_of: int | None = None) -> list[SupplyDay]:
+    """Daily supply hours of one household (24 minus hours off; tallies where no interval)."""
+    d0, d1 = check_period(first, last)
+    area = household_area(vault, household)
+    if area is None:
+        raise NotFound("ledger.error.unknown_household", household=household)
+    data = load_intervals(vault, d0, d1, area, as_of, tz)
+    res = compute(data.hh, data.start, data.end, data.is_open, data.hh_area, data.n_customers,
+                  d0, d1, tallies=data.tallies, events=False)
+    i = data.households.index(household)
+    return [SupplyDay(day=day_iso(d0 + k), supply_hours=round(24 - float(res.household_off_hours[i, k]), 3))
+            for k in range(res.days)]
+
+
+class CalendarDay(msgspec.Struct, frozen=True, kw_only=True):
+    """One day of a blackout calendar: per hour, the share of households without power (0..1)."""
+
+    day: str
+    hours: list[float]
+
+
+class Calendar(msgspec.Struct, frozen=True, kw_only=True):
+    """An area's blackout calendar over its ``households``."""
+
+    area: str
+    households: int
+    days: list[CalendarDay]
+
+
+def calendar(vault: Vault, area: str, first: str, last: str, tz: str = DEFAULT_TZ,
+             as_of: int | None = None) -> Calendar:
+    """Blackout calendar of an area: for each day and hour, the share of its households without
+    power (0..1, averaged over the hour)."""
+    d0, d1 = check_period(first, last)
+    area = area.strip().upper()
+    data = load_intervals(vault, d0, d1, area, as_of, tz)
+    if not data.codes:
+        raise NotFound("error.unknown_area", code=area)
+    days = d1 - d0 + 1
+    hours = np.zeros(days * 24)
+    _, s, e = merge_intervals(data.hh, data.start, data.end)[:3]
+    p0, p1 = d0 * DAY, (d1 + 1) * DAY
+    for a, b in zip(np.maximum(s, p0).tolist(), np.minimum(e, p1).tolist(), strict=True):
+        t = a
+        while t < b:
+            slot = (t - p0) // 3600
+            nxt = min(b, p0 + (slot + 1) * 3600)
+            hours[slot] += nxt - t
+            t = nxt
+    n = max(int(data.n_customers.sum()), 1)
+    grid = (hours / 3600.0 / n).reshape(days, 24)
+    return Calendar(area=area, households=n, days=[CalendarDay(day=day_iso(d0 + k), hours=[round(float(x), 3) for x in grid[k]])
+                                                   for k in range(days)])
