@@ -7,10 +7,12 @@ Form fields and the JSON API keep ASCII digits and ISO days.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
 from halqa.i18n import RTL, current_language, t
+from halqa.results import to_data
 
 __all__ = ["day", "lookup", "month", "name", "num", "pct"]
 
@@ -68,6 +70,8 @@ def month(value: Any, lang: str | None = None) -> str:
 def name(record: Any, lang: str | None = None) -> str:
     """The name of an area or theme in the language (``name_ar`` / ``name_ckb`` / ``name_en``)."""
     lang = lang or current_language()
+    if hasattr(record, "__struct_fields__") or dataclasses.is_dataclass(record):  # a domain's typed result
+        record = to_data(record)
     if not isinstance(record, dict):
         return str(record)
     for key in (f"name_{lang}", "name_en", "name_ar", "code", "id"):
@@ -76,6 +80,6 @@ def name(record: Any, lang: str | None = None) -> str:
     return "?"
 
 
-def lookup(rows: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
-    """``rows`` by the text of their ``key`` (themes by id, areas by code), for templates."""
-    return {str(r[key]): r for r in rows}
+def lookup(rows: list[Any], key: str) -> dict[str, Any]:
+    """``rows`` (dicts or typed results) by the text of their ``key`` (themes by id, areas by code), for templates."""
+    return {str(r[key] if isinstance(r, dict) else getattr(r, key)): r for r in rows}

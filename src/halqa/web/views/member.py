@@ -29,6 +29,7 @@ from halqa.bridge.keys import age_recipient
 from halqa.bridge.outbox import import_outbox
 from halqa.errors import AccessDenied, InvalidInput
 from halqa.i18n import RTL
+from halqa.results import to_data
 from halqa.web.pairing import LOOKS
 from halqa.web.pipeline import MAX_BUNDLE_BODY, Access, Ctx, View, view
 from halqa.web.tls import ca_certificate_pem
@@ -87,7 +88,7 @@ def api_pair(ctx: Ctx) -> dict[str, Any]:
         raise AccessDenied("member.not_member_code")
     add_contact(ctx.vault, f"phone-{key[:12]}", age_recipient=recipient, signing_key=key, verified="in-person",
                 role="member", household=device.household, circle=device.circle)
-    return {"recipients": [age_recipient(ctx.vault)], "themes": _names(listening.themes(ctx.vault), "id"),
+    return {"recipients": [age_recipient(ctx.vault)], "themes": _names(to_data(listening.themes(ctx.vault)), "id"),
             "places": _names(places.areas(ctx.vault), "code"), "circle": device.circle, "server_ms": _now_ms()}
 
 
