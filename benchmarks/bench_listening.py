@@ -191,7 +191,7 @@ def bench_vault_cold(n: int, rebuild: bool = False) -> None:
     import halqa.places as places
     from halqa import domains
     from halqa.listening import add_grievance, import_grievances, load_data
-    from halqa.listening.records import AGG_TABLES
+    from halqa.listening.events import AGG_TABLES
     from halqa.vault import TEST_KDF, Vault
 
     csv_text = _cold_csv(n)

@@ -89,7 +89,7 @@ def build_big(folder: Path, target: int = TARGET) -> Path:
     rng = random.Random(2026)
     with Vault.open(path, PASSPHRASE) as vault:
         areas = [r[0] for r in vault.query("SELECT code FROM area ORDER BY code")]
-        themes = [th["id"] for th in listening.themes(vault)]
+        themes = [th.id for th in listening.themes(vault)]
         # ledger: a year of evening and morning cuts for 2,000 households, 100,000 rows per import
         last = dt.date(2026, 8, 29)
         days = [last - dt.timedelta(days=i) for i in range(365)]
@@ -203,7 +203,7 @@ class Writer:
         self.state, self.n = state, 0
         with state.use() as vault:
             self.areas = [a.code for a in places.areas(vault)]
-            self.themes = [th["id"] for th in listening.themes(vault)]
+            self.themes = [th.id for th in listening.themes(vault)]
             self.household = vault.query_one("SELECT id FROM household ORDER BY id")[0]
             self.members = [r[0] for r in vault.query("SELECT pseudonym FROM circles_member ORDER BY pseudonym LIMIT 40")]
             self.fund = aid.funds(vault)[0]["name"]
@@ -227,7 +227,7 @@ class Writer:
             elif kind == "confirm":
                 row = listening.list_grievances(vault, unconfirmed=True, limit=1)
                 if row:
-                    listening.confirm_themes(vault, row[0]["id"], [self.themes[self.n % len(self.themes)]])
+                    listening.confirm_themes(vault, row[0].id, [self.themes[self.n % len(self.themes)]])
             elif kind == "power":  # inside the recorded period: "now" would move the pages' default period
                 at = (self.last_day + dt.timedelta(minutes=self.n)).isoformat(timespec="minutes")
                 if ledger.open_interval(vault, self.household) is None:

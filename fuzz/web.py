@@ -92,7 +92,7 @@ def _setup(work: Path) -> Any:
     svc = institutions.create_service(v, "bread", "food", areas=["JSR", "SUQ"])["id"]
     vote = institutions.propose(v, "صيانة المولدة", ["نعم", "لا"])["id"]
     ending = institutions.propose(v, "a proposal to close", ["yes", "no"])["id"]
-    gid = listening.add_grievance(v, themes=["water"], place="JSR", day=today, text="الماي مالح")["id"]
+    gid = listening.add_grievance(v, themes=["water"], place="JSR", day=today, text="الماي مالح").id
     line = listening.encode_line(v, "electricity", 3, "JSR", lang="ar")
     state = WebState(v.path)
     app = create_app(v.path, state=state, vault=v, debug=True)

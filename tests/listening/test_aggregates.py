@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 import halqa.listening as L
 import halqa.listening.analysis as analysis
+import halqa.listening.read as read
 import halqa.places as places
 from halqa.errors import HalqaError
-from halqa.listening.records import AGG_TABLES, GrievanceDelete, GrievancePut
+from halqa.listening.events import AGG_TABLES, GrievanceDelete, GrievancePut
 from halqa.vault import redact
 
 THEMES = ["water", "rent", "wages", "electricity"]
@@ -88,7 +89,7 @@ def _same_frames(a, b) -> None:
 
 def _check(vault, rng: random.Random, must_aggregate: bool) -> None:
     rows = L.load_data(vault)  # the reference
-    irregular = analysis._totals(vault)[2]
+    irregular = read.agg_totals(vault)[2]
     if must_aggregate:
         assert irregular == 0
     guard = mock.patch.object(analysis, "load_data", side_effect=AssertionError("row path used")) if not irregular \
@@ -149,15 +150,15 @@ def test_edit_moves_the_counts_and_delete_removes_them(areas_vault):
     agg = lambda sql: sorted(tuple(r) for r in areas_vault.query(sql))  # noqa: E731
     assert agg("SELECT place, theme, n FROM listening_agg_place_theme") == [("NKH", "water", 1)]
     assert agg("SELECT day, place, n, hearings FROM listening_agg_place_day") == [("2026-02-02", "NKH", 1, 2)]
-    areas_vault.append("listening_grievance.put", GrievancePut(id=g["id"], themes=["rent", "wages"], place="SUQ",
+    areas_vault.append("listening_grievance.put", GrievancePut(id=g.id, themes=["rent", "wages"], place="SUQ",
                                                                groups={"sect": "sunni"}, day="2026-02-09", count=3))
     assert agg("SELECT place, theme, n FROM listening_agg_place_theme") == [("SUQ", "rent", 1), ("SUQ", "wages", 1)]
     assert agg("SELECT key, value, theme, n FROM listening_agg_group_theme") == [("sect", "sunni", "rent", 1),
                                                                                  ("sect", "sunni", "wages", 1)]
     assert agg("SELECT day, place, n, hearings FROM listening_agg_place_day") == [("2026-02-09", "SUQ", 1, 3)]
-    L.confirm_themes(areas_vault, g["id"], ["water"])
+    L.confirm_themes(areas_vault, g.id, ["water"])
     assert agg("SELECT theme, n FROM listening_agg_theme") == [("water", 1)]
-    L.delete_grievance(areas_vault, g["id"])
+    L.delete_grievance(areas_vault, g.id)
     for table in AGG_TABLES:
         assert agg(f"SELECT * FROM {table}") == [], table
     before = areas_vault.digests()
@@ -169,7 +170,7 @@ def test_irregular_grievances_fall_back_to_rows(areas_vault):
     place/day views then read the rows; shared causes still read the aggregates."""
     L.add_grievance(areas_vault, themes=["water"], place="NKH", day="2026-02-02", groups={"sect": "shia"})
     areas_vault.append("listening_grievance.put", GrievancePut(id="g-orphan", themes=["rent"], confirmed=True))
-    assert analysis._totals(areas_vault) == (2, 2, 1)
+    assert read.agg_totals(areas_vault) == (2, 2, 1)
     rows = L.load_data(areas_vault)
     assert L.hotspots(areas_vault) == L.hotspots(rows)
     assert L.theme_trends(areas_vault, weeks=4) == L.theme_trends(rows, weeks=4)
@@ -195,7 +196,7 @@ def test_import_batches_equal_the_same_puts_one_by_one(tmp_path_factory, ops):
     """``listening_grievance.batch`` (what an import writes) gives the same tables and aggregates as
     its puts appended one at a time, also when a batch names a grievance already stored, deleted
     (tombstoned) or twice."""
-    from halqa.listening.records import GrievanceBatch
+    from halqa.listening.events import GrievanceBatch
 
     from ..conftest import new_vault
 

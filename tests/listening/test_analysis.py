@@ -34,26 +34,26 @@ def test_shared_beats_loud_but_local():
                 rows.append((place, "2026-01-05", sect, themes or ["prices"], 1))
     rows += [("E", "2026-01-05", "z", ["electricity"], 1)] * 3  # a tiny group
     res = L.shared_causes(_data(rows), by=["district", "sect"], min_n=10)
-    assert next(t["theme"] for t in res["themes"]) == "electricity"
-    wages = next(t for t in res["themes"] if t["theme"] == "wages")
-    elec = res["themes"][0]
-    assert wages["score"] == 0.0 and wages["groups"]["district=A"]["prevalence"] > 0.9
-    assert elec["score"] > 0.1
-    assert sorted(res["too_few"]) == ["district=E", "sect=z"]
-    for g in elec["groups"].values():
-        assert 0 <= g["low"] <= g["prevalence"] <= g["high"] <= 1 and g["n"] >= 10
+    assert next(t.theme for t in res.themes) == "electricity"
+    wages = next(t for t in res.themes if t.theme == "wages")
+    elec = res.themes[0]
+    assert wages.score == 0.0 and wages.groups["district=A"].prevalence > 0.9
+    assert elec.score > 0.1
+    assert sorted(res.too_few) == ["district=E", "sect=z"]
+    for g in elec.groups.values():
+        assert 0 <= g.low <= g.prevalence <= g.high <= 1 and g.n >= 10
         # The score is a joint lower bound: never above any group's own 95% lower bound.
-        assert elec["score"] <= g["low"] + 1e-9
-    assert set(elec["groups"]) == {f"district={p}" for p in "ABCD"} | {"sect=x", "sect=y"}
+        assert elec.score <= g.low + 1e-9
+    assert set(elec.groups) == {f"district={p}" for p in "ABCD"} | {"sect=x", "sect=y"}
 
 
 def test_intervals_shrink_with_more_records():
     small = [("A", "2026-01-05", "x", ["water"] if i % 2 else ["rent"], 1) for i in range(20)]
     big = [("A", "2026-01-05", "x", ["water"] if i % 2 else ["rent"], 1) for i in range(2000)]
-    w_small = next(t for t in L.shared_causes(_data(small))["themes"] if t["theme"] == "water")["groups"]["district=A"]
-    w_big = next(t for t in L.shared_causes(_data(big))["themes"] if t["theme"] == "water")["groups"]["district=A"]
-    assert w_big["high"] - w_big["low"] < (w_small["high"] - w_small["low"]) / 5
-    assert abs(w_big["prevalence"] - 0.5) < 1e-9
+    w_small = next(t for t in L.shared_causes(_data(small)).themes if t.theme == "water").groups["district=A"]
+    w_big = next(t for t in L.shared_causes(_data(big)).themes if t.theme == "water").groups["district=A"]
+    assert w_big.high - w_big.low < (w_small.high - w_small.low) / 5
+    assert abs(w_big.prevalence - 0.5) < 1e-9
 
 
 def test_shared_bad_input():
@@ -76,11 +76,11 @@ def test_gi_star_finds_a_cluster_of_h3_cells():
     for c in far:
         rows += [(c, "2026-03-02", "x", ["water"], 1)]
     res = L.hotspots(_data(rows), weeks=None, ring=1)
-    assert centre in res["hot"]
-    assert set(res["hot"]) <= ring
-    assert all(p not in res["hot"] for p in far)
-    top = res["places"][0]
-    assert top["place"] in ring and top["z"] > 3 and top["q"] < 0.05
+    assert centre in res.hot
+    assert set(res.hot) <= ring
+    assert all(p not in res.hot for p in far)
+    top = res.places[0]
+    assert top.place in ring and top.z > 3 and top.q < 0.05
 
 
 def test_hotspots_use_declared_borders_and_the_window():
@@ -88,10 +88,10 @@ def test_hotspots_use_declared_borders_and_the_window():
     rows += [("B", "2025-01-01", "x", ["water"], 1)]
     d = _data(rows, borders=[("A", "B"), ("A", "Q")])
     res = L.hotspots(d, weeks=4)
-    by = {p["place"]: p for p in res["places"]}
-    assert by["A"]["hearings"] == 30 and by["Z"]["hearings"] == 0 and by["B"]["hearings"] == 0
-    assert by["A"]["neighbours"] == ["B"] and by["B"]["neighbours"] == ["A"] and "Z" in res["isolated"]
-    assert res["window"] == {"from": "2026-02-03", "until": "2026-03-02"}
+    by = {p.place: p for p in res.places}
+    assert by["A"].hearings == 30 and by["Z"].hearings == 0 and by["B"].hearings == 0
+    assert by["A"].neighbours == ["B"] and by["B"].neighbours == ["A"] and "Z" in res.isolated
+    assert res.window == {"from": "2026-02-03", "until": "2026-03-02"}
 
 
 def test_place_week_counts_and_trends():
@@ -103,9 +103,9 @@ def test_place_week_counts_and_trends():
     d = _data(rows)
     pw = L.place_week_counts(d, theme="water")
     assert list(pw["week"])[:2] == ["2026-01-05", "2026-01-12"] and list(pw["hearings"])[:2] == [2, 5]
-    trends = {t["theme"]: t for t in L.theme_trends(d, weeks=8)}
-    assert trends["water"]["direction"] == "rising" and trends["water"]["weekly"] == [2 + 3 * w for w in range(8)]
-    assert trends["rent"]["direction"] == "flat"
+    trends = {t.theme: t for t in L.theme_trends(d, weeks=8)}
+    assert trends["water"].direction == "rising" and trends["water"].weekly == [2 + 3 * w for w in range(8)]
+    assert trends["rent"].direction == "flat"
 
 
 def test_from_the_vault(areas_vault):
@@ -115,7 +115,7 @@ def test_from_the_vault(areas_vault):
     data = L.load_data(areas_vault)
     assert len(data.grievances) == 24 and list(data.grievances["group.sect"].unique()) in (["shia", "sunni"], ["sunni", "shia"])
     res = L.shared_causes(areas_vault, by=["sect", "district"])
-    assert res["themes"][0]["theme"] == "electricity" and res["themes"][0]["score"] > 0.7
+    assert res.themes[0].theme == "electricity" and res.themes[0].score > 0.7
     spots = L.hotspots(areas_vault)
-    assert {p["place"] for p in spots["places"]} == {"NKH", "MNA", "SHT", "SUQ", "MAM", "JSR"}
-    assert next(p for p in spots["places"] if p["place"] == "NKH")["neighbours"] == ["SUQ"]
+    assert {p.place for p in spots.places} == {"NKH", "MNA", "SHT", "SUQ", "MAM", "JSR"}
+    assert next(p for p in spots.places if p.place == "NKH").neighbours == ["SUQ"]

@@ -70,7 +70,7 @@ def test_hotspots_suggest_confirm_theme_group_border(cli, vault, tmp_path):
     g = L.add_grievance(vault, place="NKH", day="2026-02-02", text="الكهرباء طافية من الصبح")
     code, out = cli("listen", "suggest", "--json")
     assert code == 0 and json.loads(out)[0]["suggestions"][0]["theme"] == "electricity"
-    code, out = cli("listen", "confirm", g["id"], "--theme", "electricity", "--json")
+    code, out = cli("listen", "confirm", g.id, "--theme", "electricity", "--json")
     assert code == 0 and json.loads(out)["confirmed"] is True
     assert cli("listen", "border", "NKH", "SUQ")[0] == 0
     code, out = cli("listen", "hotspots", "--weeks", "4", "--json")
@@ -91,6 +91,38 @@ def test_hotspots_suggest_confirm_theme_group_border(cli, vault, tmp_path):
     dest = tmp_path / "back.ogg"
     assert cli("listen", "voice", gid, "-o", str(dest))[0] == 0 and dest.read_bytes() == b"OggS fake audio"
     assert cli("listen", "delete", gid, "--yes")[0] == 0
+
+
+def test_json_shapes_are_pinned(cli, vault):
+    """The keys ``--json`` gives for each listening result (the web API serialises the same results
+    the same way): typed results must not change them."""
+    grievance = ["id", "text", "themes", "place", "day", "groups", "tone", "count", "lang", "confirmed", "voice"]
+    code, out = cli("listen", "add", "--theme", "water", "--place", "SHT", "--day", "2026-03-02", "--text", "ماي مالح",
+                    "--group", "sect=shia", "--yes", "--json")
+    g = json.loads(out)
+    assert code == 0 and list(g) == grievance and g["voice"] is None and g["confirmed"] is True
+    L.add_grievance(vault, place="NKH", day="2026-03-02", text="الكهرباء طافية")
+    assert [list(r) for r in json.loads(cli("listen", "list", "--json")[1])] == [grievance, grievance]
+    found = json.loads(cli("listen", "suggest", "--json")[1])
+    assert [list(r) for r in found] == [["id", "text", "themes", "lang", "suggestions", "model_labels"]]
+    assert list(found[0]["suggestions"][0]) == ["theme", "score", "sources"]
+    found = json.loads(cli("listen", "suggest", "--text", "الماي مقطوع", "--json")[1])
+    assert [list(r) for r in found] == [["text", "lang", "suggestions", "model_labels"]]
+    assert list(json.loads(cli("listen", "confirm", g["id"], "--theme", "water", "--json")[1])) == grievance
+    spots = json.loads(cli("listen", "hotspots", "--weeks", "4", "--json")[1])
+    assert list(spots) == ["window", "theme", "places", "hot", "cold", "isolated", "method", "alpha", "trends"]
+    assert list(spots["window"]) == ["from", "until"]
+    assert list(spots["places"][0]) == ["place", "hearings", "grievances", "z", "p", "q", "hot", "cold", "neighbours"]
+    assert list(spots["trends"][0]) == ["theme", "weekly", "slope", "relative", "p", "direction", "weeks_from"]
+    assert "trends" not in json.loads(cli("listen", "hotspots", "--no-trends", "--json")[1])
+    shared = json.loads(cli("listen", "shared", "--min-n", "1", "--json")[1])
+    assert list(shared) == ["themes", "too_few"] and list(shared["themes"][0]) == ["theme", "score", "groups", "overall",
+                                                                                    "weakest"]
+    assert json.loads(cli("listen", "border", "NKH", "SUQ", "--json")[1]) == {"a": "NKH", "b": "SUQ", "touching": True}
+    theme = json.loads(cli("listen", "theme", "add", "dust", "--name-en", "Dust storms", "--json")[1])
+    assert theme == {"id": "dust", "name_ar": "", "name_ckb": "Dust storms", "name_en": "Dust storms", "keywords": [],
+                     "default": False}
+    assert list(json.loads(cli("listen", "theme", "list", "--json")[1])[0]) == list(theme)
 
 
 def test_every_command_is_in_the_guide():

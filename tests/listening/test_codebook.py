@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import halqa.listening as L
 from halqa.errors import InvalidInput
 from halqa.listening.codebook import ITEMS, SHOPS, codebook
+from halqa.results import to_data
 from tests.conftest import new_vault
 
 PLACES = ["NKH", "MNA", "SHT", "SUQ", "MAM", "JSR", "872a1072bffffff"]
@@ -96,7 +97,7 @@ def test_hand_typed_examples(book):
     line = L.encode_line(v, "electricity", 2, "NKH", lang="ar")
     # Retype it by hand: Latin digits, no hamza, taa as haa, extra words.
     retyped = "ضروري " + line.replace("٢", "2").replace("أبو", "ابو").replace("ة", "ه") + " بكرة الصبح"
-    assert L.decode_lines(v, [retyped, "اشتري خبز"]) == [{"theme": "electricity", "count": 2, "place": "NKH"},
+    assert to_data(L.decode_lines(v, [retyped, "اشتري خبز"])) == [{"theme": "electricity", "count": 2, "place": "NKH"},
                                                       {"not_a_code": True}]
 
 
@@ -115,7 +116,7 @@ def test_codes_differ_between_circles_and_stay_put(tmp_path):
         L.add_theme(a, "dust", name_en="Dust storms")
         L.encode_line(a, "dust", 1, "NKH")
         assert L.encode_line(a, "wages", 4, "MNA") == before
-        assert L.decode_lines(a, [L.encode_line(a, "dust", 5, "SHT")]) == [{"theme": "dust", "count": 5, "place": "SHT"}]
+        assert to_data(L.decode_lines(a, [L.encode_line(a, "dust", 5, "SHT")])) == [{"theme": "dust", "count": 5, "place": "SHT"}]
         # Rebuilding from the log keeps the codebook.
         a.rebuild()
         assert L.encode_line(a, "wages", 4, "MNA") == before
@@ -132,7 +133,7 @@ def test_encode_refuses_bad_input(book):
 
 
 def test_decode_without_codebook(vault):
-    assert L.decode_lines(vault, ["2 kg tomatoes from Abu Ali's"]) == [{"not_a_code": True}]
+    assert to_data(L.decode_lines(vault, ["2 kg tomatoes from Abu Ali's"])) == [{"not_a_code": True}]  # the JSON shape
 
 
 # ---------------------------------------------------------------------------- keys that travel, quiet cards
@@ -147,7 +148,7 @@ def test_codebook_for_key_matches_a_vault_that_adopts_the_key(tmp_path):
         assert codebook(v).key == key and codebook(v).theme_item == kit.theme_item
         lines = [L.encode_line(v, t, n, p, lang=lang) for t, n, p, lang in
                  [("water", 3, "NKH", "en"), ("wages", 12, "SUQ", "ar"), ("rent", 1, "MNA", "ckb")]]
-        assert [kit.decode(x) for x in lines] == L.decode_lines(v, lines)
+        assert [kit.decode(x) for x in lines] == to_data(L.decode_lines(v, lines))
         assert kit.decode(lines[0]) == {"theme": "water", "count": 3, "place": "NKH"}
         L.adopt_codebook(v, key)  # the same key again: fine
         with pytest.raises(InvalidInput):

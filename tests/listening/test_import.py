@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import halqa.listening as L
 from halqa.errors import InvalidInput
-from halqa.listening.records import parse_groups
+from halqa.listening.write import parse_groups
 
 CSV = """text,themes,place,day,groups,tone,count
 "ماي الاسالة مالح",water,SHT,2026-03-01,sect=shia|origin=resident,angry,3
@@ -37,11 +37,11 @@ def test_csv_import_reports_every_bad_row(vault, tmp_path: Path):
         (6, "listening.unknown_theme"), (7, "listening.place_missing"), (8, "error.day_missing"),
         (9, "listening.bad_group_pair"), (10, "listening.bad_count")]
     assert "weather" in report.rejected[0]["reason"]
-    rows = {g["day"]: g for g in L.list_grievances(vault)}
-    assert rows["2026-03-03"]["text"] == "two lines\nof text"
-    assert rows["2026-03-01"]["groups"] == {"origin": "resident", "sect": "shia"}
-    assert rows["2026-03-02"]["themes"] == ["electricity", "generator"] and rows["2026-03-02"]["count"] == 1
-    assert rows["2026-03-05"]["themes"] == [] and rows["2026-03-05"]["confirmed"] is False
+    rows = {g.day: g for g in L.list_grievances(vault)}
+    assert rows["2026-03-03"].text == "two lines\nof text"
+    assert rows["2026-03-01"].groups == {"origin": "resident", "sect": "shia"}
+    assert rows["2026-03-02"].themes == ["electricity", "generator"] and rows["2026-03-02"].count == 1
+    assert rows["2026-03-05"].themes == [] and rows["2026-03-05"].confirmed is False
 
 
 def test_import_is_one_commit(vault):

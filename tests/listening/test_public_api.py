@@ -14,7 +14,10 @@ def test_all_is_pinned_and_documented():
         "demo", "detect_language", "encode_line", "get_grievance", "group_keys", "hotspots", "import_grievances",
         "list_grievances", "load_data", "normalise", "place_week_counts", "set_border", "shared_causes",
         "shared_causes_frame", "suggest_for_texts", "suggest_themes", "theme_trends", "themes", "train_model", "voice_note",
-        "QUIET_ACTIONS", "adopt_codebook", "codebook_for_key", "fresh_codebook_key"])
+        "QUIET_ACTIONS", "adopt_codebook", "codebook_for_key", "fresh_codebook_key",
+        # the typed results
+        "Border", "DecodedLine", "Grievance", "GroupShare", "HotspotPlace", "Hotspots", "SharedCauses", "SharedTheme",
+        "SuggestedThemes", "Theme", "ThemeSuggestion", "ThemeTrend"])
     for name in L.__all__:
         obj = getattr(L, name)
         if callable(obj):
@@ -43,7 +46,7 @@ def test_demo_and_decoy(vault):
     summary = L.demo(vault, rng, n=300)
     assert summary["grievances"] == 300 and summary["shared_causes"].startswith("Electricity")  # the name, in the language
     res = L.shared_causes(vault, by=["sect", "sector", "district"])
-    assert res["themes"][0]["theme"] == "electricity"
-    wages = next(t for t in res["themes"] if t["theme"] == "wages")
-    assert wages["overall"] > 0.1 and wages["score"] < 0.02  # loud at the port only: not shared
+    assert res.themes[0].theme == "electricity"
+    wages = next(t for t in res.themes if t.theme == "wages")
+    assert wages.overall > 0.1 and wages.score < 0.02  # loud at the port only: not shared
     L.decoy(vault, rng)

@@ -57,9 +57,9 @@ def test_nyc311_import_and_hotspots(shared_data, vault):
 
     rows = load_nyc311(shared_data / "complaints" / "nyc311-sample")
     assert len(rows) == 1000
-    for theme in sorted(set(NYC_THEMES.values()) - {t["id"] for t in L.themes(vault)}):
+    for theme in sorted(set(NYC_THEMES.values()) - {t.id for t in L.themes(vault)}):
         L.add_theme(vault, theme, name_en=theme.title())
-    text, expect_kept, no_place, unknown = _nyc_as_halqa_csv(rows, {t["id"] for t in L.themes(vault)})
+    text, expect_kept, no_place, unknown = _nyc_as_halqa_csv(rows, {t.id for t in L.themes(vault)})
     assert text.count("\n") > 1001  # embedded newlines survive the round trip
     assert unknown > 100
     L.add_group_key(vault, "borough")
@@ -74,10 +74,10 @@ def test_nyc311_import_and_hotspots(shared_data, vault):
         assert lines[bad["line"] - 1].split(",")[0] != ""
     assert len(L.list_grievances(vault, theme="noise")) > 100
     spots = L.hotspots(vault, weeks=None)
-    assert spots["places"] and spots["places"][0]["z"] > 2
+    assert spots.places and spots.places[0].z > 2
     # Heat complaints (HPD) cluster: the hottest heat cell is significant after FDR.
     heat = L.hotspots(vault, theme="heat", weeks=None)
-    assert heat["hot"], heat["places"][:3]
+    assert heat.hot, heat.places[:3]
     shared = L.shared_causes(vault, by=["borough"], min_n=20)
-    assert shared["themes"][0]["theme"] in {"noise", "parking", "heat"}
-    assert "borough=staten_island" in shared["too_few"]
+    assert shared.themes[0].theme in {"noise", "parking", "heat"}
+    assert "borough=staten_island" in shared.too_few

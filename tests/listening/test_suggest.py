@@ -52,24 +52,24 @@ def test_model_learns_a_new_theme_from_confirmations(vault):
     other = ["الكهرباء طافية", "ماي الاسالة مالح", "الراتب متاخر", "الزبالة بالشارع", "الاسعار غالية", "المولدة غالية"]
     themes = ["electricity", "water", "wages", "sanitation", "prices", "generator"]
     probe = "اليوم هم اخذوا خاوة بالسيطرة"
-    before = L.suggest_themes(vault, texts=[probe])[0]["suggestions"]
-    assert "checkpoint_fees" not in [s["theme"] for s in before]
+    before = L.suggest_themes(vault, texts=[probe])[0].suggestions
+    assert "checkpoint_fees" not in [s.theme for s in before]
     for text in fees:
         g = L.add_grievance(vault, place="NKH", day="2026-01-01", text=text)  # unlabelled at first
-        L.confirm_themes(vault, g["id"], ["checkpoint_fees"])  # the organiser corrects
+        L.confirm_themes(vault, g.id, ["checkpoint_fees"])  # the organiser corrects
     for text, theme in zip(other, themes, strict=True):
         L.add_grievance(vault, themes=[theme], place="NKH", day="2026-01-01", text=text)
     after = L.suggest_themes(vault, texts=[probe])[0]
-    assert after["model_labels"] == 12
-    assert after["suggestions"][0]["theme"] == "checkpoint_fees"
-    assert "model" in after["suggestions"][0]["sources"]
+    assert after.model_labels == 12
+    assert after.suggestions[0].theme == "checkpoint_fees"
+    assert "model" in after.suggestions[0].sources
 
 
 def test_unconfirmed_only(vault):
     L.add_grievance(vault, place="NKH", day="2026-01-01", text="الكهرباء طافية")
     L.add_grievance(vault, themes=["water"], place="NKH", day="2026-01-01", text="الماي مالح")
     found = L.suggest_themes(vault, unconfirmed=True)
-    assert len(found) == 1 and found[0]["suggestions"][0]["theme"] == "electricity"
+    assert len(found) == 1 and found[0].suggestions[0].theme == "electricity"
 
 
 def test_too_few_labels_means_no_model():
@@ -109,7 +109,7 @@ def test_model_trains_again_only_when_labels_change(vault, monkeypatch):
     L.add_grievance(vault, place="NKH", day="2026-01-02", text="لا شي جديد")  # no label: same training set
     assert suggest.model_for(vault) is first and len(trained) == 1
     g = L.add_grievance(vault, place="NKH", day="2026-01-03", text="الكهرباء طافية من الصبح")
-    L.confirm_themes(vault, g["id"], ["electricity"])  # a new label
+    L.confirm_themes(vault, g.id, ["electricity"])  # a new label
     stale = suggest.model_for(vault, wait=False)
     assert stale is first  # answered at once with the last model ...
     for thread in list(suggest._TRAINERS.values()):

@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from halqa import domains, places
-from halqa.listening.records import Vocabulary, build_grievance
+from halqa.listening.write import Vocabulary, build_grievance
 from halqa.places import HouseholdPut
 from halqa.vault import TEST_KDF, Vault
 

@@ -31,7 +31,7 @@ import pytest
 from scipy.stats import mannwhitneyu
 
 from halqa import places
-from halqa.listening.records import Vocabulary, build_grievance
+from halqa.listening.write import Vocabulary, build_grievance
 from halqa.places import HouseholdPut
 from halqa.vault import Vault, split
 from halqa.vault.events import is_day_clock

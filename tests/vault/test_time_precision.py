@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 
 from halqa import domains, places
-from halqa.listening.records import Vocabulary, build_grievance
+from halqa.listening.write import Vocabulary, build_grievance
 from halqa.places import HouseholdPut
 from halqa.vault import Vault, export_commits
 from halqa.vault.events import DAY_PRECISION, HLC, day_precision, is_day_clock

@@ -164,7 +164,7 @@ def test_a_member_writes_and_reads_only_for_its_own_household(app, state, filled
     assert [g["text"] for g in mine["grievances"]] == ["my own words"]
     assert mine["household"] == "hh-t1" and mine["open_interval"] is not None
     # what others entered stays hidden: the grievance list and the contacts are the organiser's
-    texts = {g["text"] for g in listening.list_grievances(filled)}
+    texts = {g.text for g in listening.list_grievances(filled)}
     assert "الكهرباء ما تجي" in texts
     assert c.get("/api/listen/grievances", headers=_bearer(member)).status_code == 403
     assert c.get("/api/bridge/contacts", headers=_bearer(member)).status_code == 403

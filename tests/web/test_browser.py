@@ -145,7 +145,7 @@ def test_organiser_journey_in_arabic(server, browser, vault_path, tmp_path):
     assert hosts == {urlsplit(base).netloc}, hosts
     with Vault.open(vault_path, PASSPHRASE) as vault:
         assert ledger.open_interval(vault, "hh-t1") is not None
-        assert any(g["text"] == "الماي مقطوع من يومين" for g in listening.list_grievances(vault))
+        assert any(g.text == "الماي مقطوع من يومين" for g in listening.list_grievances(vault))
 
 
 def test_duress_unlock_shows_the_decoy(server, browser):

@@ -94,7 +94,7 @@ def test_quick_entry(client, filled):
                     files={"voice": ("note.ogg", b"OggS\x00fake", "audio/ogg")}, follow_redirects=False)
     assert r.status_code == 303
     row = listening.list_grievances(filled, place="JSR", theme="water")[0]
-    assert row["text"] == "ماكو ماي" and row["voice"]
+    assert row.text == "ماكو ماي" and row.voice
     line = listening.encode_line(filled, "electricity", 3, "JSR", "ar")
     r = client.post("/quick/decode", data={"csrf": client.csrf, "lines": line + "\nbread"})
     assert r.status_code == 200 and "electricity" in r.text
@@ -104,11 +104,11 @@ def test_quick_entry(client, filled):
 
 
 def test_listening_confirm(client, filled):
-    gid = listening.list_grievances(filled, unconfirmed=True)[0]["id"]
+    gid = listening.list_grievances(filled, unconfirmed=True)[0].id
     r = client.post("/listen/confirm", data={"csrf": client.csrf, "gid": gid, "themes": ["water", "prices"]},
                     follow_redirects=False)
     assert r.status_code == 303
-    assert sorted(listening.get_grievance(filled, gid)["themes"]) == ["prices", "water"]
+    assert sorted(listening.get_grievance(filled, gid).themes) == ["prices", "water"]
 
 
 def test_api_interface(client):

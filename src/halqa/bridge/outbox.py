@@ -43,7 +43,8 @@ from halqa.errors import InvalidInput
 from halqa.learning.records import CheckinPut, iso_week
 from halqa.ledger import open_outages
 from halqa.ledger.events import DEFAULT_TZ, IntervalPut, WaterPut, local_seconds
-from halqa.listening.records import MAX_VOICE_BYTES, Vocabulary, VoicePut, build_grievance
+from halqa.listening.events import MAX_VOICE_BYTES, VoicePut
+from halqa.listening.write import Vocabulary, build_grievance
 from halqa.places import household_area
 from halqa.vault import RecordProjection, Vault, register_kind, register_projection
 from halqa.vault.authz import MIN_WALL_MS, Grant, Unauthorised, check_rule, max_ahead_ms, rule_for

@@ -94,7 +94,7 @@ def _grievance_grid(vault: Vault, max_themes: int, first: str | None, last: str 
     data = load_data(vault)
     g, th = data.grievances, data.themes
     areas = sorted(set(area_codes(vault)) | set(g["place"].astype(str)))
-    theme_ids = sorted({t["id"] for t in themes(vault)} | set(th["theme"].astype(str)))
+    theme_ids = sorted({t.id for t in themes(vault)} | set(th["theme"].astype(str)))
     days = g["day"].dt.date if len(g) else []
     d1 = date.fromisoformat(last) if last else (max(days) if len(g) else today_date())
     d0 = date.fromisoformat(first) if first else d1 - timedelta(days=7 * 12 - 1)

@@ -56,7 +56,7 @@ def _value_names(vault: Any | None) -> dict[str, dict[str, str]]:
     if vault is None:
         return {"theme": {th["id"]: th.get(lang) or th["id"] for th in default_themes()}}
     return {"area": area_names(vault),
-            "theme": {th["id"]: th.get(f"name_{lang}") or th["id"] for th in themes(vault)}}
+            "theme": {th.id: getattr(th, f"name_{lang}") or th.id for th in themes(vault)}}
 
 
 def _cells_table(rows: list[dict[str, Any]], names: dict[str, dict[str, str]]) -> None:

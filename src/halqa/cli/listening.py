@@ -24,6 +24,7 @@ from halqa.cli.common import (
     progress,
 )
 from halqa.i18n import current_language, t
+from halqa.results import to_data
 from halqa.vault.outside import remember
 
 listen_app = typer.Typer(no_args_is_help=True, help="Listening: grievances, disguised notes, shared causes, hotspots.")
@@ -37,15 +38,15 @@ def _interactive() -> bool:
     return not STATE.yes and not STATE.json and sys.stdin.isatty()
 
 
-def _theme_name(th: dict[str, Any]) -> str:
-    return th.get(f"name_{current_language()}") or th.get("name_en") or th["id"]
+def _theme_name(th: Any) -> str:
+    return str(getattr(th, f"name_{current_language()}") or th.name_en or th.id)
 
 
 def _theme_names(vault: Any) -> dict[str, str]:
     """Theme id -> its name in the chosen language (for people; ids stay in ``--json``)."""
     from halqa.listening import themes
 
-    return {th["id"]: _theme_name(th) for th in themes(vault)}
+    return {th.id: _theme_name(th) for th in themes(vault)}
 
 
 def _languages() -> list[str]:
@@ -82,14 +83,14 @@ def add(
             if text is None:
                 text = typer.prompt(t("listening.prompt_text"), default="", show_default=False) or None
             if not theme and text:
-                found = suggest_themes(vault, texts=[text])[0]["suggestions"]
-                guess = ",".join(s["theme"] for s in found)
+                found = suggest_themes(vault, texts=[text])[0].suggestions
+                guess = ",".join(s.theme for s in found)
                 theme = [x for x in typer.prompt(t("listening.prompt_themes"), default=guess).split(",") if x.strip()]
         data = voice.read_bytes() if voice is not None else None
         g = add_grievance(vault, themes=theme or [], place=place or "", day=day or "", text=text, groups=group or [],
                           tone=tone, count=count, voice=data)
         names = _theme_names(vault)
-    emit(g, lambda d: console.print(t("listening.added", id=d["id"], themes=joined(names.get(x, x) for x in d["themes"]) or "-")))
+    emit(g, lambda d: console.print(t("listening.added", id=d.id, themes=joined(names.get(x, x) for x in d.themes) or "-")))
 
 
 @listen_app.command("import")
@@ -129,8 +130,8 @@ def list_(
         rows = list_grievances(vault, theme=theme, place=place, since=since, limit=limit, unconfirmed=unconfirmed)
         names, areas = _theme_names(vault), area_names(vault)
     emit(rows, lambda d: _table(cols("id", "day", "place", "themes", "count", "text"),
-                                [[r["id"], r["day"], areas.get(r["place"], r["place"]),
-                                  joined(names.get(x, x) for x in r["themes"]), r["count"], (r["text"] or "")[:50]]
+                                [[r.id, r.day, areas.get(r.place, r.place),
+                                  joined(names.get(x, x) for x in r.themes), r.count, (r.text or "")[:50]]
                                  for r in d]))
 
 
@@ -175,11 +176,11 @@ def suggest(
         found = suggest_themes(vault, texts=text, gids=gid, unconfirmed=not gid and not text, method=method)
         names = _theme_names(vault)
 
-    def shown(r: dict) -> str:
-        return joined(f"{names.get(s['theme'], s['theme'])} {s['score']:.2f}" for s in r["suggestions"]) or "-"
+    def shown(r: Any) -> str:
+        return joined(f"{names.get(s.theme, s.theme)} {s.score:.2f}" for s in r.suggestions) or "-"
 
     emit(found, lambda d: _table(cols("id", "lang", "suggested", "text"),
-                                 [[r.get("id", "-"), label("lang", r["lang"], r["lang"]), shown(r), r["text"][:50]] for r in d]))
+                                 [[r.id or "-", label("lang", r.lang, r.lang), shown(r), r.text[:50]] for r in d]))
 
 
 @listen_app.command("confirm")
@@ -192,7 +193,7 @@ def confirm_(
 
     with open_vault() as vault:
         g = confirm_themes(vault, gid, theme)
-    emit(g, lambda d: console.print(t("listening.confirmed", id=d["id"], themes=", ".join(d["themes"]))))
+    emit(g, lambda d: console.print(t("listening.confirmed", id=d.id, themes=", ".join(d.themes))))
 
 
 @listen_app.command("encode")
@@ -219,7 +220,7 @@ def decode() -> None:
     with open_vault() as vault:
         found = decode_lines(vault, lines)
     for item in found:
-        sys.stdout.write(json_text(item) + "\n")
+        sys.stdout.write(json_text(to_data(item)) + "\n")
 
 
 @listen_app.command("codebook")
@@ -268,8 +269,7 @@ def shared(
     with open_vault() as vault:
         result = shared_causes(vault, by=[k for k in by.split(",") if k.strip()], min_n=min_n, level=level)
         names, areas = _theme_names(vault), area_names(vault)
-    data = {"themes": [{"theme": x["theme"], "score": x["score"], "groups": x["groups"], "overall": x["overall"],
-                        "weakest": x["weakest"]} for x in result["themes"]], "too_few": result["too_few"]}
+    data = {"themes": to_data(result.themes), "too_few": result.too_few}
 
     def human(d: dict) -> None:
         _table([t("listening.col_theme"), t("listening.col_score"), t("listening.col_overall"), t("listening.col_weakest"),
@@ -296,9 +296,9 @@ def hotspots_(
     from halqa.listening import hotspots, theme_trends
 
     with open_vault() as vault:
-        result = hotspots(vault, theme=theme, weeks=weeks or None, until=until, alpha=alpha)
+        data = to_data(hotspots(vault, theme=theme, weeks=weeks or None, until=until, alpha=alpha))
         if trends:
-            result["trends"] = theme_trends(vault, weeks=max(weeks, 4) if weeks else 12, until=until)
+            data["trends"] = to_data(theme_trends(vault, weeks=max(weeks, 4) if weeks else 12, until=until))
         names, areas = _theme_names(vault), area_names(vault)
 
     def human(d: dict) -> None:
@@ -311,7 +311,7 @@ def hotspots_(
                           f"({tr['slope']:+.2f}{t('unit.per_week')}) "
                           + " ".join(map(str, tr["weekly"])))
 
-    emit(result, human)
+    emit(data, human)
 
 
 @listen_app.command("border")
@@ -325,7 +325,7 @@ def border(
 
     with open_vault() as vault:
         res = set_border(vault, a, b, touching=not remove)
-    emit(res, lambda d: console.print(t("listening.border_set", a=d["a"], b=d["b"])))
+    emit(res, lambda d: console.print(t("listening.border_set", a=d.a, b=d.b)))
 
 
 @theme_app.command("add")
@@ -341,7 +341,7 @@ def theme_add(
 
     with open_vault() as vault:
         th = add_theme(vault, theme_id, name_ar=name_ar, name_en=name_en, name_ckb=name_ckb, keywords=keyword)
-    emit(th, lambda d: console.print(t("listening.theme_added", id=d["id"], name=_theme_name(d))))
+    emit(th, lambda d: console.print(t("listening.theme_added", id=d.id, name=_theme_name(d))))
 
 
 @theme_app.command("list")
@@ -353,7 +353,7 @@ def theme_list() -> None:
         rows = themes(vault)
     # "--theme=water" is what a person types to use the theme; the names are what they read.
     emit(rows, lambda d: _table([*(t(f"lang.{x}") for x in _languages()), t("col.to_type")],
-                                [[*(r[f"name_{x}"] for x in _languages()), f"--theme={r['id']}"] for r in d]))
+                                [[*(getattr(r, f"name_{x}") for x in _languages()), f"--theme={r.id}"] for r in d]))
 
 
 @group_app.command("add")

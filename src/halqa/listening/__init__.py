@@ -5,19 +5,29 @@ Arabic, MSA, Sorani, English; optional), themes, a place (area code or coarse H3
 optional coarse speaker groups, tone, how often heard, and an optional voice note kept inside the
 encrypted vault. Around them:
 
-* :mod:`~halqa.listening.records`: events, projections, validation, themes, group keys, borders;
+* :mod:`~halqa.listening.events`: the event kinds, the projections and the checks their payloads make;
+* :mod:`~halqa.listening.write`: validating and recording grievances, themes, group keys, borders;
+* :mod:`~halqa.listening.read`: typed reads (the only module, with events, whose SQL names the tables);
 * :mod:`~halqa.listening.importer`: CSV/JSON import (every bad row reported, good rows kept);
 * :mod:`~halqa.listening.codebook`: disguised shopping-list notes, keyed per circle;
 * :mod:`~halqa.listening.suggest`: offline theme suggestion (lexicon + a classifier trained on
   the circle's confirmed labels; optional packaged embeddings);
 * :mod:`~halqa.listening.analysis`: shared causes across groups, hotspots (Gi*), trends;
-* :mod:`~halqa.listening.evaluation`: honest evaluation of the classifier on labelled data.
+* :mod:`~halqa.listening.evaluation`: honest evaluation of the classifier on labelled data;
+* :mod:`~halqa.listening.text`: normalising, language detection, the packaged themes and lexicon;
+* :mod:`~halqa.listening.demo`: the demo step and the decoy's notes.
 """
 
 from __future__ import annotations
 
 from halqa.listening.analysis import (
+    GroupShare,
+    HotspotPlace,
+    Hotspots,
     ListeningData,
+    SharedCauses,
+    SharedTheme,
+    ThemeTrend,
     hotspots,
     load_data,
     place_week_counts,
@@ -28,6 +38,7 @@ from halqa.listening.analysis import (
 from halqa.listening.codebook import (
     QUIET_ACTIONS,
     Codebook,
+    DecodedLine,
     adopt_codebook,
     codebook,
     codebook_for_key,
@@ -37,34 +48,41 @@ from halqa.listening.codebook import (
 )
 from halqa.listening.demo import decoy, demo
 from halqa.listening.demo import decoy_session as decoy_session  # for halqa.domains, not public API
+from halqa.listening.events import TONES
 from halqa.listening.importer import COLUMNS, ImportReport, import_grievances
-from halqa.listening.records import (
-    TONES,
+from halqa.listening.read import Border, Grievance, Theme, borders, get_grievance, group_keys, list_grievances, themes, voice_note
+from halqa.listening.suggest import SuggestedThemes, ThemeModel, ThemeSuggestion, suggest_for_texts, suggest_themes, train_model
+from halqa.listening.text import detect_language, normalise
+from halqa.listening.write import (
     add_grievance,
     add_group_key,
     add_theme,
     attach_voice,
-    borders,
     confirm_themes,
     delete_grievance,
-    get_grievance,
-    group_keys,
-    list_grievances,
     set_border,
-    themes,
-    voice_note,
 )
-from halqa.listening.suggest import ThemeModel, suggest_for_texts, suggest_themes, train_model
-from halqa.listening.text import detect_language, normalise
 
 __all__ = [
     "COLUMNS",
     "QUIET_ACTIONS",
     "TONES",
+    "Border",
     "Codebook",
+    "DecodedLine",
+    "Grievance",
+    "GroupShare",
+    "HotspotPlace",
+    "Hotspots",
     "ImportReport",
     "ListeningData",
+    "SharedCauses",
+    "SharedTheme",
+    "SuggestedThemes",
+    "Theme",
     "ThemeModel",
+    "ThemeSuggestion",
+    "ThemeTrend",
     "add_grievance",
     "add_group_key",
     "add_theme",

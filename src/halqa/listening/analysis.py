@@ -36,17 +36,107 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import numpy as np
 import pandas as pd
 
 from halqa.errors import InvalidInput
-from halqa.listening.records import PLACE_KEYS, borders
+from halqa.listening.events import PLACE_KEYS
+from halqa.listening.read import (
+    agg_day_range,
+    agg_group_cells,
+    agg_group_keys,
+    agg_place_days,
+    agg_place_window,
+    agg_places,
+    agg_theme_days,
+    agg_themes,
+    agg_totals,
+    borders,
+    grievance_group_rows,
+    grievance_rows,
+    grievance_theme_rows,
+)
 from halqa.places import area_cells
 from halqa.vault import Vault
 from halqa.vault.values import today_date
 
-__all__ = ["ListeningData", "hotspots", "load_data", "place_week_counts", "shared_causes", "shared_causes_frame",
-           "theme_trends"]
+__all__ = ["GroupShare", "HotspotPlace", "Hotspots", "ListeningData", "SharedCauses", "SharedTheme", "ThemeTrend",
+           "hotspots", "load_data", "place_week_counts", "shared_causes", "shared_causes_frame", "theme_trends"]
+
+
+class GroupShare(msgspec.Struct, kw_only=True, frozen=True):
+    """How many of a group's themed grievances raise a theme: the share and its Jeffreys interval."""
+
+    prevalence: float
+    low: float
+    high: float
+    n: int
+
+
+class SharedTheme(msgspec.Struct, kw_only=True, frozen=True):
+    """One theme in :func:`shared_causes`: its shared score, its share in each judged group
+    (``"key=value"``), overall, and the group where it is weakest."""
+
+    theme: str
+    score: float
+    groups: dict[str, GroupShare]
+    overall: float
+    weakest: str | None
+
+
+class SharedCauses(msgspec.Struct, kw_only=True, frozen=True):
+    """Themes by how surely they recur in every group (best first), the groups too small to
+    judge, and the question asked (``by``, ``level``, ``min_n``; ``records``: themed grievances)."""
+
+    themes: list[SharedTheme]
+    too_few: list[str]
+    by: list[str]
+    level: float
+    min_n: int
+    records: int
+
+
+class HotspotPlace(msgspec.Struct, kw_only=True, frozen=True):
+    """One place in :func:`hotspots`: hearings and grievances in the window, Gi* ``z``, its
+    p-value and FDR-corrected ``q``, whether it is a hot or cold spot, and its neighbours."""
+
+    place: str
+    hearings: int
+    grievances: int
+    z: float
+    p: float
+    q: float
+    hot: bool
+    cold: bool
+    neighbours: list[str]
+
+
+class Hotspots(msgspec.Struct, kw_only=True, frozen=True):
+    """Where complaints cluster: the ``window`` (``{"from", "until"}``, ISO days), places by z
+    (hottest first), the hot, cold and isolated ones, and the method and false discovery rate."""
+
+    window: dict[str, str]
+    theme: str | None
+    places: list[HotspotPlace]
+    hot: list[str]
+    cold: list[str]
+    isolated: list[str]
+    method: str
+    alpha: float
+
+
+class ThemeTrend(msgspec.Struct, kw_only=True, frozen=True):
+    """Weekly hearings of one theme (oldest week first, from Monday ``weeks_from``) and their
+    least-squares trend: ``slope`` (hearings/week), ``relative`` (slope/mean), its p-value."""
+
+    theme: str
+    weekly: list[int]
+    slope: float
+    relative: float
+    p: float
+    direction: str  # "rising", "falling" or "flat"
+    weeks_from: str
 
 
 @dataclass
@@ -68,18 +158,16 @@ class ListeningData:
 
 def load_data(vault: Vault) -> ListeningData:
     """Read every grievance from the vault into :class:`ListeningData`."""
-    rows = vault.query("SELECT id, place, day, count, tone, lang FROM listening_grievance ORDER BY id")
-    g = pd.DataFrame([tuple(r) for r in rows], columns=["id", "place", "day", "count", "tone", "lang"])
+    g = pd.DataFrame(grievance_rows(vault), columns=["id", "place", "day", "count", "tone", "lang"])
     g["day"] = pd.to_datetime(g["day"]) if len(g) else pd.Series([], dtype="datetime64[ns]")
     g["count"] = g["count"].fillna(1).astype("int64")
     index = pd.Index(g["id"])
-    links = vault.query("SELECT gid, theme FROM listening_grievance_theme")
-    t = pd.DataFrame([tuple(r) for r in links], columns=["gid", "theme"])
+    t = pd.DataFrame(grievance_theme_rows(vault), columns=["gid", "theme"])
     t["row"] = index.get_indexer(t["gid"])
     t = t[t["row"] >= 0][["row", "theme"]].reset_index(drop=True)
-    grp = vault.query("SELECT gid, key, value FROM listening_grievance_group")
+    grp = grievance_group_rows(vault)
     if grp:
-        gf = pd.DataFrame([tuple(r) for r in grp], columns=["gid", "key", "value"])
+        gf = pd.DataFrame(grp, columns=["gid", "key", "value"])
         wide = gf.pivot(index="gid", columns="key", values="value")
         for key in wide.columns:
             g[f"group.{key}"] = wide[key].reindex(g["id"]).to_numpy()
@@ -94,15 +182,9 @@ def _areas(vault: Vault) -> pd.DataFrame:
     return pd.DataFrame(list(area_cells(vault).items()), columns=["code", "h3"])
 
 
-def _totals(vault: Vault) -> tuple[int, int, int]:
-    """(grievances, grievances with a theme, irregular ones: no place or no regular ISO day)."""
-    row = vault.query_one("SELECT n, themed, irregular FROM listening_agg_total")
-    return (0, 0, 0) if row is None else (int(row[0]), int(row[1]), int(row[2]))
-
-
 def _can_aggregate(vault: Vault) -> bool:
     """Whether the place/day aggregates hold every grievance (see the module docstring)."""
-    return _totals(vault)[2] == 0
+    return agg_totals(vault)[2] == 0
 
 
 def _group_column(data: ListeningData, key: str) -> np.ndarray | None:
@@ -120,13 +202,8 @@ def _theme_codes(data: ListeningData) -> tuple[np.ndarray, np.ndarray, list[str]
 
 
 def shared_causes(source: Vault | ListeningData, by: list[str] | tuple[str, ...] = ("district",), min_n: int = 10,
-                  level: float = 0.95) -> dict[str, Any]:
-    """Rank themes by how surely they recur in every group of every key in ``by``.
-
-    Returns ``{"themes": [{"theme", "score", "groups": {"key=value": {"prevalence", "low", "high",
-    "n"}}, "overall", "weakest"}], "too_few": ["key=value", ...], "by", "level", "min_n", "records"}``,
-    themes sorted by score, best first.
-    """
+                  level: float = 0.95) -> SharedCauses:
+    """Rank themes by how surely they recur in every group of every key in ``by`` (best first)."""
     from scipy.stats import beta
 
     keys = [k.strip().lower() for k in by if k.strip()]
@@ -159,16 +236,16 @@ def shared_causes(source: Vault | ListeningData, by: list[str] | tuple[str, ...]
             score = float(joint_low[weakest, t])
         else:
             weakest, score = -1, 0.0
-        out.append({
-            "theme": names[t],
-            "score": round(score, 4),
-            "groups": {lab: {"prevalence": round(float(prev[i, t]), 4), "low": round(float(low[i, t]), 4),
-                             "high": round(float(high[i, t]), 4), "n": int(nj[i, 0])} for i, lab in enumerate(labels_j)},
-            "overall": round(float(k_total[t]) / max(n_themed, 1), 4),
-            "weakest": labels_j[weakest] if weakest >= 0 else None,
-        })
-    out.sort(key=lambda x: (-x["score"], -x["overall"], x["theme"]))
-    return {"themes": out, "too_few": too_few, "by": keys, "level": level, "min_n": min_n, "records": n_themed}
+        out.append(SharedTheme(
+            theme=names[t],
+            score=round(score, 4),
+            groups={lab: GroupShare(prevalence=round(float(prev[i, t]), 4), low=round(float(low[i, t]), 4),
+                                    high=round(float(high[i, t]), 4), n=int(nj[i, 0])) for i, lab in enumerate(labels_j)},
+            overall=round(float(k_total[t]) / max(n_themed, 1), 4),
+            weakest=labels_j[weakest] if weakest >= 0 else None,
+        ))
+    out.sort(key=lambda x: (-x.score, -x.overall, x.theme))
+    return SharedCauses(themes=out, too_few=too_few, by=keys, level=level, min_n=min_n, records=n_themed)
 
 
 def _shared_counts_rows(data: ListeningData, keys: list[str]) -> tuple[Any, ...]:
@@ -206,7 +283,7 @@ def _shared_counts_agg(vault: Vault, keys: list[str]) -> tuple[Any, ...]:
     Groups are every value seen on any grievance (themed or not: such a group has ``n = 0``, as
     in the row path); ``n`` counts themed grievances, ``k`` grievances per theme.
     """
-    theme_rows = sorted((str(r[0]), int(r[1])) for r in vault.query("SELECT theme, n FROM listening_agg_theme"))
+    theme_rows = agg_themes(vault)
     names = [t for t, _ in theme_rows]
     tpos = {t: i for i, t in enumerate(names)}
     k_total = np.array([n for _, n in theme_rows], dtype=np.int64)
@@ -215,16 +292,12 @@ def _shared_counts_agg(vault: Vault, keys: list[str]) -> tuple[Any, ...]:
     n_list: list[np.ndarray] = []
     k_list: list[np.ndarray] = []
     for key in keys:
-        if key in PLACE_KEYS:
-            sizes = vault.query("SELECT place, themed FROM listening_agg_place")
-            cells = vault.query("SELECT place, theme, n FROM listening_agg_place_theme")
-        else:
+        if key not in PLACE_KEYS:
             if present is None:
-                present = sorted(str(r[0]) for r in vault.query("SELECT DISTINCT key FROM listening_agg_group"))
+                present = agg_group_keys(vault)
             if key not in present:
                 raise InvalidInput("listening.unknown_group_key", key=key, keys=", ".join(["district", *present]))
-            sizes = vault.query("SELECT value, themed FROM listening_agg_group WHERE key = ?", (key,))
-            cells = vault.query("SELECT value, theme, n FROM listening_agg_group_theme WHERE key = ?", (key,))
+        sizes, cells = agg_group_cells(vault, key, by_place=key in PLACE_KEYS)
         uniq = sorted(str(r[0]) for r in sizes)
         gpos = {v: i for i, v in enumerate(uniq)}
         n_g = np.zeros(len(uniq), dtype=np.int64)
@@ -236,13 +309,13 @@ def _shared_counts_agg(vault: Vault, keys: list[str]) -> tuple[Any, ...]:
         group_labels += [f"{key}={v}" for v in uniq]
         n_list.append(n_g)
         k_list.append(k_g)
-    return names, group_labels, n_list, k_list, _totals(vault)[1], k_total
+    return names, group_labels, n_list, k_list, agg_totals(vault)[1], k_total
 
 
-def shared_causes_frame(result: dict[str, Any]) -> pd.DataFrame:
+def shared_causes_frame(result: SharedCauses) -> pd.DataFrame:
     """The result of :func:`shared_causes` as a long frame: theme, score, group, prevalence, low, high, n."""
-    rows = [{"theme": t["theme"], "score": t["score"], "group": g, **v}
-            for t in result["themes"] for g, v in t["groups"].items()]
+    rows = [{"theme": t.theme, "score": t.score, "group": g, **msgspec.structs.asdict(v)}
+            for t in result.themes for g, v in t.groups.items()]
     return pd.DataFrame(rows, columns=["theme", "score", "group", "prevalence", "low", "high", "n"])
 
 
@@ -266,12 +339,7 @@ def place_week_counts(source: Vault | ListeningData, theme: str | None = None) -
     """Grievances and hearings (sum of ``count``) per place and week (Monday), optionally for one theme."""
     if not isinstance(source, ListeningData):
         if _can_aggregate(source):
-            if theme is None:
-                cells = source.query("SELECT place, day, n, hearings FROM listening_agg_place_day")
-            else:
-                cells = source.query("SELECT place, day, n, hearings FROM listening_agg_place_theme_day WHERE theme = ?",
-                                     (theme,))
-            frame = pd.DataFrame([tuple(r) for r in cells], columns=["place", "day", "n", "hearings"])
+            frame = pd.DataFrame(agg_place_days(source, theme), columns=["place", "day", "n", "hearings"])
             frame = pd.DataFrame({"place": frame["place"].to_numpy(dtype=object),
                                   "week": _weeks(pd.to_datetime(frame["day"])) if len(frame) else np.zeros(0, "datetime64[ns]"),
                                   "n": frame["n"].to_numpy(dtype=np.int64), "hearings": frame["hearings"].to_numpy(dtype=np.int64)})
@@ -342,13 +410,8 @@ def _gi_star(x: np.ndarray, nb: list[set[int]]) -> np.ndarray:
 
 
 def hotspots(source: Vault | ListeningData, theme: str | None = None, weeks: int | None = 8,
-             until: str | None = None, alpha: float = 0.05, ring: int = 1) -> dict[str, Any]:
-    """Where complaints cluster: Gi* per place over the last ``weeks`` weeks (all time if ``None``).
-
-    Returns ``{"window": {"from", "until"}, "theme", "places": [{"place", "hearings", "grievances",
-    "z", "p", "q", "hot", "cold", "neighbours"}], "hot": [...], "cold": [...], "method"}``, places
-    sorted by z (hottest first).
-    """
+             until: str | None = None, alpha: float = 0.05, ring: int = 1) -> Hotspots:
+    """Where complaints cluster: Gi* per place over the last ``weeks`` weeks (all time if ``None``)."""
     if not isinstance(source, ListeningData):
         counted = _hotspot_counts_agg(source, theme, weeks, until)
         if counted is not None:
@@ -376,29 +439,25 @@ def _hotspot_counts_agg(vault: Vault, theme: str | None, weeks: int | None, unti
     row path compares with naive days)."""
     if not _can_aggregate(vault):
         return None
-    n = _totals(vault)[0]
+    n = agg_totals(vault)[0]
+    first, last = agg_day_range(vault)
     if until:
         end = pd.Timestamp(until)
         if end.tz is not None:
             return None
     elif n:
-        end = pd.Timestamp(vault.query_one("SELECT max(day) FROM listening_agg_place_day")[0])
+        end = pd.Timestamp(last)
     else:
         end = pd.Timestamp(today_date())
     if weeks:
         start = end - pd.Timedelta(days=7 * weeks - 1)
     else:
-        start = pd.Timestamp(vault.query_one("SELECT min(day) FROM listening_agg_place_day")[0]) if n else end
+        start = pd.Timestamp(first) if n else end
     # Days are midnight timestamps in the row path: day >= start <=> day >= start rounded up to a day.
     lo, hi = start.ceil("D").date().isoformat(), end.floor("D").date().isoformat()
-    if theme is None:
-        cells = vault.query("SELECT place, sum(n), sum(hearings) FROM listening_agg_place_day WHERE day >= ? AND day <= ? "
-                            "GROUP BY place", (lo, hi))
-    else:
-        cells = vault.query("SELECT place, sum(n), sum(hearings) FROM listening_agg_place_theme_day WHERE theme = ? "
-                            "AND day >= ? AND day <= ? GROUP BY place", (theme, lo, hi))
+    cells = agg_place_window(vault, theme, lo, hi)
     areas = _areas(vault)
-    places = sorted({str(r[0]) for r in vault.query("SELECT place FROM listening_agg_place")} | set(areas["code"]))
+    places = sorted(set(agg_places(vault)) | set(areas["code"]))
     pos = {p: i for i, p in enumerate(places)}
     hearings = np.zeros(len(places), dtype=float)
     counts = np.zeros(len(places), dtype=np.int64)
@@ -410,33 +469,29 @@ def _hotspot_counts_agg(vault: Vault, theme: str | None, weeks: int | None, unti
 
 
 def _hotspots_result(data: ListeningData, places: list[str], hearings: np.ndarray, counts: np.ndarray, start: Any,
-                     end: Any, *, ring: int, theme: str | None, alpha: float) -> dict[str, Any]:
+                     end: Any, *, ring: int, theme: str | None, alpha: float) -> Hotspots:
     from scipy.stats import false_discovery_control, norm
 
     nb = _neighbours(places, data, ring)
     z = _gi_star(hearings.astype(float), nb)
     p = 2 * norm.sf(np.abs(z))
     q = false_discovery_control(p, method="bh") if len(p) else p
-    rows: list[dict[str, Any]] = []
+    rows: list[HotspotPlace] = []
     for i, place in enumerate(places):
         hot, cold = bool(q[i] < alpha and z[i] > 0), bool(q[i] < alpha and z[i] < 0)
-        rows.append({"place": place, "hearings": int(hearings[i]), "grievances": int(counts[i]), "z": round(float(z[i]), 3),
-                     "p": round(float(p[i]), 4), "q": round(float(q[i]), 4), "hot": hot, "cold": cold,
-                     "neighbours": sorted(places[j] for j in nb[i])})
-    rows.sort(key=lambda r: (-r["z"], r["place"]))
-    return {"window": {"from": str(pd.Timestamp(start).date()), "until": str(pd.Timestamp(end).date())},
-            "theme": theme, "places": rows, "hot": [r["place"] for r in rows if r["hot"]],
-            "cold": [r["place"] for r in rows if r["cold"]],
-            "isolated": [r["place"] for r in rows if not r["neighbours"]],
-            "method": "Getis-Ord Gi* (binary weights, self included), Benjamini-Hochberg FDR", "alpha": alpha}
+        rows.append(HotspotPlace(place=place, hearings=int(hearings[i]), grievances=int(counts[i]), z=round(float(z[i]), 3),
+                                 p=round(float(p[i]), 4), q=round(float(q[i]), 4), hot=hot, cold=cold,
+                                 neighbours=sorted(places[j] for j in nb[i])))
+    rows.sort(key=lambda r: (-r.z, r.place))
+    return Hotspots(window={"from": str(pd.Timestamp(start).date()), "until": str(pd.Timestamp(end).date())},
+                    theme=theme, places=rows, hot=[r.place for r in rows if r.hot], cold=[r.place for r in rows if r.cold],
+                    isolated=[r.place for r in rows if not r.neighbours],
+                    method="Getis-Ord Gi* (binary weights, self included), Benjamini-Hochberg FDR", alpha=alpha)
 
 
-def theme_trends(source: Vault | ListeningData, weeks: int = 12, until: str | None = None) -> list[dict[str, Any]]:
-    """Per theme: weekly hearings over the last ``weeks`` weeks and a least-squares trend.
-
-    Each record: ``{"theme", "weekly": [..], "slope" (hearings/week), "relative" (slope/mean),
-    "p", "direction": "rising"|"falling"|"flat"}``, sorted by relative slope, steepest rise first.
-    """
+def theme_trends(source: Vault | ListeningData, weeks: int = 12, until: str | None = None) -> list[ThemeTrend]:
+    """Per theme: weekly hearings over the last ``weeks`` weeks and a least-squares trend, sorted
+    by relative slope, steepest rise first."""
 
     if weeks < 3:
         raise InvalidInput("listening.trend_weeks", weeks=weeks)
@@ -461,20 +516,19 @@ def theme_trends(source: Vault | ListeningData, weeks: int = 12, until: str | No
     return _trends_result(table, names, weeks, last)
 
 
-def _trends_agg(vault: Vault, weeks: int, until: str | None) -> list[dict[str, Any]]:
+def _trends_agg(vault: Vault, weeks: int, until: str | None) -> list[ThemeTrend]:
     """:func:`theme_trends` from the per theme x day aggregate (only the days in the window)."""
-    if not _totals(vault)[0]:
+    if not agg_totals(vault)[0]:
         return []
-    names = sorted(str(r[0]) for r in vault.query("SELECT theme FROM listening_agg_theme"))
+    names = [t for t, _ in agg_themes(vault)]
     tpos = {t: i for i, t in enumerate(names)}
     if until:
         last = np.datetime64(pd.Timestamp(until).date(), "D")
     else:
-        last = np.datetime64(vault.query_one("SELECT max(day) FROM listening_agg_place_day")[0], "D")
+        last = np.datetime64(agg_day_range(vault)[1], "D")
     last = last - ((last.astype(np.int64) + 3) % 7).astype("timedelta64[D]")
     first = last - np.timedelta64(7 * (weeks - 1), "D")
-    cells = vault.query("SELECT theme, day, hearings FROM listening_agg_theme_day WHERE day >= ? AND day <= ?",
-                        (str(first), str(last + np.timedelta64(6, "D"))))
+    cells = agg_theme_days(vault, str(first), str(last + np.timedelta64(6, "D")))
     table = np.zeros((len(names), weeks))
     if cells:
         tcode = np.array([tpos[r[0]] for r in cells], dtype=np.int64)
@@ -488,11 +542,12 @@ def _trends_agg(vault: Vault, weeks: int, until: str | None) -> list[dict[str, A
     return _trends_result(table, names, weeks, last)
 
 
-def _trends_result(table: np.ndarray, names: list[str], weeks: int, last: Any) -> list[dict[str, Any]]:
+def _trends_result(table: np.ndarray, names: list[str], weeks: int, last: Any) -> list[ThemeTrend]:
     from scipy.stats import linregress
 
     x = np.arange(weeks, dtype=float)
-    out: list[dict[str, Any]] = []
+    first = str(last - np.timedelta64(7 * (weeks - 1), "D"))
+    out: list[ThemeTrend] = []
     for t, name in enumerate(names):
         y = table[t]
         if y.sum() == 0:
@@ -502,10 +557,8 @@ def _trends_result(table: np.ndarray, names: list[str], weeks: int, last: Any) -
         pval = float(fit.pvalue) if fit else 1.0
         mean = float(y.mean())
         direction = "flat" if pval >= 0.05 else ("rising" if slope > 0 else "falling")
-        out.append({"theme": name, "weekly": [int(v) for v in y], "slope": round(slope, 3),
-                    "relative": round(slope / mean, 3) if mean else 0.0, "p": round(pval, 4), "direction": direction})
-    first = last - np.timedelta64(7 * (weeks - 1), "D")
-    for item in out:
-        item["weeks_from"] = str(first)
-    out.sort(key=lambda r: (-r["relative"], r["theme"]))
+        out.append(ThemeTrend(theme=name, weekly=[int(v) for v in y], slope=round(slope, 3),
+                              relative=round(slope / mean, 3) if mean else 0.0, p=round(pval, 4), direction=direction,
+                              weeks_from=first))
+    out.sort(key=lambda r: (-r.relative, r.theme))
     return out

@@ -43,31 +43,14 @@ from typing import Any
 import msgspec
 
 from halqa.errors import InvalidInput
-from halqa.listening.records import check_count, check_place, themes
+from halqa.listening.events import CodebookPut, CodePut, check_count, check_place
+from halqa.listening.read import circle_key, stored_codes, themes
 from halqa.listening.text import default_themes, fold_digits, normalise
-from halqa.vault import RecordProjection, Vault, register_kind, register_projection
+from halqa.vault import Vault
 from halqa.vault.values import check_day
 
-__all__ = ["QUIET_ACTIONS", "Codebook", "adopt_codebook", "codebook", "codebook_for_key", "decode_lines", "encode_line",
-           "fresh_codebook_key"]
-
-UNSET = msgspec.UNSET
-
-
-class CodebookPut(msgspec.Struct, kw_only=True):
-    id: str
-    key: bytes | msgspec.UnsetType = UNSET
-
-
-class CodePut(msgspec.Struct, kw_only=True):
-    place: str
-    shop: int | msgspec.UnsetType = UNSET
-
-
-register_kind("listening_codebook.put", CodebookPut)
-register_kind("listening_code.put", CodePut)
-register_projection(RecordProjection("listening_codebook", CodebookPut))
-register_projection(RecordProjection("listening_code", CodePut, key="place"))
+__all__ = ["QUIET_ACTIONS", "Codebook", "DecodedLine", "adopt_codebook", "codebook", "codebook_for_key", "decode_lines",
+           "encode_line", "fresh_codebook_key"]
 
 # (English plural, English unit, Arabic forms..., Sorani forms...). The first form in each
 # language is the one written; the others are accepted when decoding.
@@ -168,6 +151,16 @@ _NUMBER = re.compile(r"(?<![\w.])(\d{1,6})(?![\d.])")
 def _key_rank(key: bytes, purpose: bytes, label: str) -> bytes:
     return hashlib.blake2b(label.encode("utf-8"), key=key, person=b"halqa-codebook1"[:16], salt=purpose[:16].ljust(16, b"\0"),
                            digest_size=16).digest()
+
+
+class DecodedLine(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
+    """What one disguised line says: ``theme``, ``count`` and ``place``, or ``not_a_code`` (as data,
+    only the fields that apply: ``{"theme", "count", "place"}`` or ``{"not_a_code": true}``)."""
+
+    theme: str | None = None
+    count: int | None = None
+    place: str | None = None
+    not_a_code: bool = False
 
 
 @dataclass(frozen=True)
@@ -329,11 +322,9 @@ def _shop_patterns() -> list[tuple[int, re.Pattern[str]]]:
 
 
 def _circle_key(vault: Vault, create: bool) -> bytes | None:
-    row = vault.query_one("SELECT key FROM listening_codebook WHERE id = 'circle'")
-    if row is not None and row[0]:
-        return bytes(row[0])
-    if not create:
-        return None
+    key = circle_key(vault)
+    if key is not None or not create:
+        return key
     key = fresh_codebook_key()
     vault.append("listening_codebook.put", CodebookPut(id="circle", key=key))
     return key
@@ -427,14 +418,14 @@ def codebook(vault: Vault, places: list[str] | tuple[str, ...] = (), theme_list:
     if key is None:
         raise InvalidInput("listening.no_codebook")
     all_themes = themes(vault)
-    defaults = [t["id"] for t in all_themes if t["default"]]
+    defaults = [t.id for t in all_themes if t.default]
     usable = _usable_items(key)
     theme_item = {t: usable[i] for i, t in enumerate(defaults)}
-    stored = {r[0]: int(r[1]) for r in vault.query("SELECT place, shop FROM listening_code")}
+    stored = stored_codes(vault)
     assigned = {p: s for p, s in stored.items() if not p.startswith("theme:")}
     theme_item.update({p[6:]: s for p, s in stored.items() if p.startswith("theme:")})
     new_places = [p for p in dict.fromkeys(check_place(p) for p in places) if p not in assigned]
-    known = {t["id"] for t in all_themes}
+    known = {t.id for t in all_themes}
     new_themes = [t for t in dict.fromkeys(x.strip().lower() for x in theme_list) if t in known and t not in theme_item]
     if new_places or new_themes:
         placed, themed = _new_codes(key, theme_item, assigned, new_places, new_themes)
@@ -456,10 +447,10 @@ def encode_line(vault: Vault, theme: str, count: int | str, place: str, lang: st
     return codebook(vault, [place], [theme]).encode(theme, n, place, lang=lang if lang in ("ar", "ckb", "en") else "en")
 
 
-def decode_lines(vault: Vault, lines: list[str]) -> list[dict[str, Any]]:
+def decode_lines(vault: Vault, lines: list[str]) -> list[DecodedLine]:
     """Read disguised lines back: one result per line (blank lines included)."""
     key = _circle_key(vault, create=False)
     if key is None:
-        return [{"not_a_code": True} for _ in lines]
+        return [DecodedLine(not_a_code=True) for _ in lines]
     book = codebook(vault, create=False)
-    return [book.decode(line) for line in lines]
+    return [DecodedLine(**book.decode(line)) for line in lines]

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from halqa.i18n import current_language
-from halqa.listening.records import Vocabulary, build_grievance, set_border, themes
+from halqa.listening.analysis import hotspots, shared_causes
+from halqa.listening.read import themes
+from halqa.listening.write import Vocabulary, build_grievance, set_border
 from halqa.vault import Vault
 from halqa.vault.values import today_date
 
@@ -68,10 +69,9 @@ def _themes_for(rng: random.Random, area: str, sector: str, week: int) -> list[s
     return chosen or [rng.choice(["prices", "electricity", "sanitation"])]
 
 
-def demo(vault: Vault, rng: random.Random, n: int = 420, weeks: int = 12, today: date | None = None) -> dict[str, Any]:
+def demo(vault: Vault, rng: random.Random, n: int = 420, weeks: int = 12,
+         today: date | None = None) -> dict[str, int | str]:
     """Add ``n`` grievances over ``weeks`` weeks to the demo areas; return headline figures."""
-    from halqa.listening.analysis import hotspots, shared_causes
-
     end = today or today_date()
     vocab = Vocabulary(vault)
     puts = []
@@ -96,16 +96,16 @@ def demo(vault: Vault, rng: random.Random, n: int = 420, weeks: int = 12, today:
         for put in puts:
             tx.append("listening_grievance.put", put)
     shared = shared_causes(vault, by=["sect", "sector", "district"])
-    top = shared["themes"][:3]
+    top = shared.themes[:3]
     spots = hotspots(vault, theme="water", weeks=4)
     lang = current_language()
-    names = {th["id"]: th[f"name_{lang}"] or th["name_en"] or th["id"] for th in themes(vault)}
+    names = {th.id: getattr(th, f"name_{lang}") or th.name_en or th.id for th in themes(vault)}
     return {
         "grievances": len(puts),
         "unconfirmed": sum(1 for p in puts if not p.themes),
-        "shared_causes": ", ".join(f"{names.get(t['theme'], t['theme'])} {t['score']:.2f}" for t in top),
-        "water_hotspots": ", ".join(spots["hot"]) or "-",
-        "hottest_water_place": spots["places"][0]["place"] if spots["places"] else "-",
+        "shared_causes": ", ".join(f"{names.get(t.theme, t.theme)} {t.score:.2f}" for t in top),
+        "water_hotspots": ", ".join(spots.hot) or "-",
+        "hottest_water_place": spots.places[0].place if spots.places else "-",
     }
 
 

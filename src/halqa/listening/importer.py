@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from halqa.errors import InvalidInput
-from halqa.listening.records import GrievanceBatch, GrievancePut, Vocabulary, build_grievance, new_grievance_ids
+from halqa.listening.events import GrievanceBatch, GrievancePut
+from halqa.listening.write import Vocabulary, build_grievance, new_grievance_ids
 from halqa.vault import Vault
 
 __all__ = ["COLUMNS", "ImportReport", "import_grievances", "parse_rows"]

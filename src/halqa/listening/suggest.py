@@ -28,11 +28,11 @@ import msgspec
 import numpy as np
 
 from halqa.errors import InvalidInput
-from halqa.listening.records import list_grievances, themes
+from halqa.listening.read import get_grievance, list_grievances, themes, training_digest_text, training_rows
 from halqa.listening.text import LexiconMatcher, detect_language, normalise, theme_lexicon_matcher
 from halqa.vault import Vault
 
-__all__ = ["ThemeModel", "suggest_for_texts", "suggest_themes", "train_model"]
+__all__ = ["SuggestedThemes", "ThemeModel", "ThemeSuggestion", "suggest_for_texts", "suggest_themes", "train_model"]
 
 #: Minimum confirmed labels before the classifier is used at all, and per theme.
 MIN_LABELS = 8
@@ -59,6 +59,26 @@ class _Embedder:
 
     def fit_transform(self, texts: Sequence[str], y: Any = None) -> np.ndarray:
         return self.transform(texts)
+
+
+class ThemeSuggestion(msgspec.Struct, kw_only=True, frozen=True):
+    """A theme suggested for a text: its blended ``score`` and where it came from (``lexicon``, ``model``)."""
+
+    theme: str
+    score: float
+    sources: list[str]
+
+
+class SuggestedThemes(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
+    """The suggestions for one text or grievance (``id`` and its current ``themes`` only for a
+    grievance); ``model_labels``: how many confirmed labels the model learnt from (0: lexicon only)."""
+
+    id: str | None = None
+    text: str
+    themes: list[str] | None = None
+    lang: str
+    suggestions: list[ThemeSuggestion]
+    model_labels: int
 
 
 @dataclass
@@ -109,8 +129,8 @@ def _lexicon_scores(matcher: LexiconMatcher, texts: Sequence[str]) -> list[dict[
 
 
 def suggest_for_texts(texts: Sequence[str], model: ThemeModel | None = None, matcher: LexiconMatcher | None = None,
-                      top: int = 3, threshold: float = 0.3, lexicon_weight: float = 0.5) -> list[list[dict[str, Any]]]:
-    """Suggest themes for each text: a list (best first) of ``{"theme", "score", "sources"}``.
+                      top: int = 3, threshold: float = 0.3, lexicon_weight: float = 0.5) -> list[list[ThemeSuggestion]]:
+    """Suggest themes for each text: a list, best first.
 
     Scores blend the lexicon (weight ``lexicon_weight``) and the classifier (the rest, when a
     model is given); a theme is suggested when its blended score reaches ``threshold``.
@@ -118,7 +138,7 @@ def suggest_for_texts(texts: Sequence[str], model: ThemeModel | None = None, mat
     matcher = matcher or theme_lexicon_matcher()
     lex = _lexicon_scores(matcher, texts)
     probs = model.predict_proba(texts) if model is not None and len(texts) else None
-    out: list[list[dict[str, Any]]] = []
+    out: list[list[ThemeSuggestion]] = []
     w_lex = lexicon_weight if model is not None else 1.0
     for i, lex_i in enumerate(lex):
         scores: dict[str, float] = {th: w_lex * s for th, s in lex_i.items()}
@@ -130,21 +150,15 @@ def suggest_for_texts(texts: Sequence[str], model: ThemeModel | None = None, mat
                 if p >= 0.5:
                     sources.setdefault(th, []).append("model")
         ranked = sorted(((s, th) for th, s in scores.items() if s >= threshold), key=lambda x: (-x[0], x[1]))[:top]
-        out.append([{"theme": th, "score": round(s, 3), "sources": sources.get(th, ["model"])} for s, th in ranked])
+        out.append([ThemeSuggestion(theme=th, score=round(s, 3), sources=sources.get(th, ["model"])) for s, th in ranked])
     return out
 
 
 def _matcher_for(vault: Vault) -> LexiconMatcher:
-    extra = {t["id"]: t["keywords"] for t in themes(vault) if t["keywords"]}
+    extra = {t.id: t.keywords for t in themes(vault) if t.keywords}
     return theme_lexicon_matcher(extra)
 
 
-#: The newest confirmed grievances a model learns from. Accuracy flattens after a few hundred
-#: labels per theme (docs/performance.md); training on a whole archive of hundreds of thousands
-#: took minutes and held the vault meanwhile.
-MAX_TRAIN = 20_000
-_TRAINING = ("FROM listening_grievance WHERE confirmed = 1 AND coalesce(text, '') != '' AND coalesce(themes, '[]') != '[]' "
-             "ORDER BY day DESC, id LIMIT ?")
 _MODELS: OrderedDict[tuple[str, str, str], ThemeModel | None] = OrderedDict()
 _LOCK = threading.Lock()
 _TRAINERS: dict[tuple[str, str, str], threading.Thread] = {}
@@ -153,13 +167,11 @@ _TRAINERS: dict[tuple[str, str, str], threading.Thread] = {}
 def _training_key(vault: Vault) -> str:
     """A digest of the training set (each text and its themes, length-prefixed), computed inside
     SQLite: a model is trained again only when its labels changed, not on every write."""
-    row = vault.query_one("SELECT group_concat(length(text) || ':' || text || length(themes) || ':' || themes, '') "
-                          f"FROM (SELECT text, themes {_TRAINING})", (MAX_TRAIN,))
-    return hashlib.blake2b((row[0] if row and row[0] else "").encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(training_digest_text(vault).encode(), digest_size=16).hexdigest()
 
 
-def _train(key: tuple[str, str, str], rows: list[Any]) -> ThemeModel | None:
-    model = train_model([r[0] for r in rows], [msgspec.json.decode(r[1]) for r in rows], method=key[2])
+def _train(key: tuple[str, str, str], rows: list[tuple[str, list[str]]]) -> ThemeModel | None:
+    model = train_model([r[0] for r in rows], [r[1] for r in rows], method=key[2])
     with _LOCK:
         _MODELS[key] = model
         _MODELS.move_to_end(key)
@@ -186,7 +198,7 @@ def model_for(vault: Vault, method: str = "tfidf", wait: bool = True) -> ThemeMo
         previous = next((k for k in reversed(_MODELS) if k[0] == vault_id and k[2] == method), None)
         if not wait and previous is not None and key in _TRAINERS:
             return _MODELS[previous]
-    rows = vault.query(f"SELECT text, themes {_TRAINING}", (MAX_TRAIN,))
+    rows = training_rows(vault)
     if not wait and previous is not None:
         with _LOCK:
             if key not in _TRAINERS:
@@ -197,28 +209,22 @@ def model_for(vault: Vault, method: str = "tfidf", wait: bool = True) -> ThemeMo
 
 
 def suggest_themes(vault: Vault, texts: Sequence[str] | None = None, gids: Sequence[str] | None = None,
-                   unconfirmed: bool = False, method: str = "tfidf", top: int = 3, wait: bool = True) -> list[dict[str, Any]]:
-    """Suggest themes for free texts, for named grievances, or for every unconfirmed one.
-    ``wait=False``: do not wait for a model to learn new labels (see :func:`model_for`).
-
-    Returns one record per input: ``{"id"?, "text", "lang", "suggestions": [...], "model_labels": n}``.
-    """
-    items: list[dict[str, Any]] = []
+                   unconfirmed: bool = False, method: str = "tfidf", top: int = 3, wait: bool = True) -> list[SuggestedThemes]:
+    """Suggest themes for free texts, for named grievances, or for every unconfirmed one (one
+    result per input, in that order). ``wait=False``: do not wait for a model to learn new labels
+    (see :func:`model_for`)."""
+    items: list[tuple[str | None, str, list[str] | None]] = []  # (grievance id, text, its themes)
     if texts:
-        items += [{"text": t} for t in texts]
+        items += [(None, t, None) for t in texts]
     if gids:
-        from halqa.listening.records import get_grievance
-
-        items += [{"id": g["id"], "text": g["text"] or "", "themes": g["themes"]} for g in (get_grievance(vault, x) for x in gids)]
+        items += [(g.id, g.text or "", g.themes) for g in (get_grievance(vault, x) for x in gids)]
     if unconfirmed:
-        items += [{"id": g["id"], "text": g["text"] or "", "themes": g["themes"]}
-                  for g in list_grievances(vault, unconfirmed=True) if g["text"]]
+        items += [(g.id, g.text or "", g.themes) for g in list_grievances(vault, unconfirmed=True) if g.text]
     if not items:
         raise InvalidInput("listening.nothing_to_suggest")
     model = model_for(vault, method, wait=wait)
-    found = suggest_for_texts([i["text"] for i in items], model, _matcher_for(vault), top=top)
-    for item, sug in zip(items, found, strict=True):
-        item["lang"] = detect_language(item["text"])
-        item["suggestions"] = sug
-        item["model_labels"] = model.n_train if model is not None else 0
-    return items
+    found = suggest_for_texts([text for _, text, _ in items], model, _matcher_for(vault), top=top)
+    n_train = model.n_train if model is not None else 0
+    return [SuggestedThemes(id=gid, text=text, themes=themes_, lang=detect_language(text), suggestions=sug,
+                            model_labels=n_train)
+            for (gid, text, themes_), sug in zip(items, found, strict=True)]

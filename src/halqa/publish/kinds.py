@@ -347,7 +347,7 @@ def supply_map(req: Request, width: float, height: float) -> Figure:
 
 def hotspots(req: Request, width: float, height: float) -> Figure:
     """Complaint hotspot map: hearings per district over the last eight weeks, Gi* hot spots marked."""
-    res = find_hotspots(req.vault, weeks=8)
+    res = to_data(find_hotspots(req.vault, weeks=8))
     fig = Figure("hotspots", req.tr("publish.hotspots.title"), req.tr2("publish.hotspots.title"),
                  period=period_text(req, res["window"]["from"], res["window"]["until"]))
     geo = boundaries(req)
@@ -389,9 +389,9 @@ def hotspots(req: Request, width: float, height: float) -> Figure:
 # ---------------------------------------------------------------------------- grievances
 def grievances(req: Request, width: float, height: float) -> Figure:
     """Top shared grievances: in how many of each group's notes a theme is heard, with 95% intervals."""
-    res = shared_causes(req.vault, by=("district",), min_n=10)
-    names = {t["id"]: t.get(f"name_{req.lang}") or t["id"] for t in themes(req.vault)}
-    names2 = {t["id"]: t.get(f"name_{req.lang2}") or t["id"] for t in themes(req.vault)} if req.lang2 else {}
+    res = to_data(shared_causes(req.vault, by=("district",), min_n=10))
+    names = {t.id: getattr(t, f"name_{req.lang}") or t.id for t in themes(req.vault)}
+    names2 = {t.id: getattr(t, f"name_{req.lang2}") or t.id for t in themes(req.vault)} if req.lang2 else {}
     top = [t for t in res["themes"] if t["groups"]]
     if not top:
         raise InvalidInput("publish.error.no_grievances")

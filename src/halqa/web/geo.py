@@ -13,6 +13,8 @@ import math
 from itertools import pairwise
 from typing import Any
 
+from halqa.listening import HotspotPlace
+
 __all__ = ["WIDTH", "shapes", "z_class"]
 
 WIDTH = 600.0
@@ -24,15 +26,15 @@ FILLS = {"hot": ("#b91c1c", "#ffffff"), "warm": ("#fca5a5", "#1f2937"), "none": 
 WATER = "#e0f2fe"
 
 
-def z_class(place: dict[str, Any] | None) -> str:
+def z_class(place: HotspotPlace | None) -> str:
     """``hot``/``cold`` when significant (as the domain decided), ``warm``/``cool`` for |z| > 1, else ``none``."""
     if place is None:
         return "empty"
-    if place.get("hot"):
+    if place.hot:
         return "hot"
-    if place.get("cold"):
+    if place.cold:
         return "cold"
-    z = place.get("z") or 0.0
+    z = place.z or 0.0
     return "warm" if z > 1 else ("cool" if z < -1 else "none")
 
 

@@ -59,7 +59,7 @@ def water(ctx: Ctx) -> dict[str, Any]:
     return {"id": key}
 
 
-def grievance(ctx: Ctx) -> dict[str, Any]:
+def grievance(ctx: Ctx) -> listening.Grievance:
     """One grievance (with a voice note from the form, or a count from a script)."""
     voice = ctx.field("voice", Upload, None)
     theme = ctx.field("theme", str, "")
@@ -67,7 +67,7 @@ def grievance(ctx: Ctx) -> dict[str, Any]:
                                   place=ctx.field("place", str), day=ctx.field("day", dt.date, today_date()).isoformat(),
                                   text=ctx.field("text", str, None), count=ctx.field("count", int, 1, minimum=1, maximum=10_000),
                                   voice=voice.data if voice else None, voice_mime=voice.mime if voice else "audio/ogg")
-    ctx.remember("grievance", row["id"])
+    ctx.remember("grievance", row.id)
     return row
 
 

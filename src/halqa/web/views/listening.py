@@ -26,7 +26,7 @@ def listen(ctx: Ctx) -> Response:
 
 def listen_suggest(ctx: Ctx) -> Response:
     # the 20 newest unconfirmed ones only: a page never asks for suggestions on the whole archive
-    gids = [g["id"] for g in ctx.cached(listening.list_grievances, unconfirmed=True, limit=20) if g["text"]]
+    gids = [g.id for g in ctx.cached(listening.list_grievances, unconfirmed=True, limit=20) if g.text]
     # not cached: while a model learns newly confirmed labels in the background, the last one
     # answers, and the next view after it finished uses the new one
     rows = listening.suggest_themes(ctx.vault, gids=gids, wait=False) if gids else []
@@ -62,7 +62,7 @@ def _district_map(ctx: Ctx) -> dict[str, Any]:
 def listen_hotspots(ctx: Ctx) -> Response:
     theme = ctx.field("theme", str, None)
     result = ctx.cached(listening.hotspots, theme=theme)
-    by_place = lookup(result["places"], "place")
+    by_place = lookup(result.places, "place")
     drawing = _district_map(ctx)
     classes = {s["code"]: geo.z_class(by_place.get(s["code"])) for s in drawing["shapes"] if s["kind"] != "water"}
     return ctx.render("listen_hotspots.html", result=result, theme=theme or "", drawing=drawing, classes=classes,
@@ -70,17 +70,17 @@ def listen_hotspots(ctx: Ctx) -> Response:
                       themes=lookup(ctx.cached(listening.themes), "id"), areas=lookup(ctx.cached(places.areas), "code"))
 
 
-def api_listen_shared(ctx: Ctx) -> dict[str, Any]:
+def api_listen_shared(ctx: Ctx) -> listening.SharedCauses:
     by = [b for b in ctx.field("by", str, "district").split(",") if b]
     return ctx.cached(listening.shared_causes, by=by)
 
 
-def api_listen_grievances(ctx: Ctx) -> list[dict[str, Any]]:
+def api_listen_grievances(ctx: Ctx) -> list[listening.Grievance]:
     return ctx.cached(listening.list_grievances, theme=ctx.field("theme", str, None), place=ctx.field("place", str, None),
                       limit=ctx.field("limit", int, 100, minimum=1, maximum=10_000))
 
 
-def api_listen_hotspots(ctx: Ctx) -> dict[str, Any]:
+def api_listen_hotspots(ctx: Ctx) -> listening.Hotspots:
     return ctx.cached(listening.hotspots, theme=ctx.field("theme", str, None))
 
 

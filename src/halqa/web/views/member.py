@@ -88,7 +88,7 @@ def api_pair(ctx: Ctx) -> dict[str, Any]:
         raise AccessDenied("member.not_member_code")
     add_contact(ctx.vault, f"phone-{key[:12]}", age_recipient=recipient, signing_key=key, verified="in-person",
                 role="member", household=device.household, circle=device.circle)
-    return {"recipients": [age_recipient(ctx.vault)], "themes": _names(listening.themes(ctx.vault), "id"),
+    return {"recipients": [age_recipient(ctx.vault)], "themes": _names(to_data(listening.themes(ctx.vault)), "id"),
             "places": _names(to_data(places.areas(ctx.vault)), "code"), "circle": device.circle, "server_ms": _now_ms()}
 
 
