@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from halqa import domains
 from halqa.errors import InvalidInput
 from halqa.learning import fairness_violations, greedy_rotation, rotation
-from halqa.learning.records import month_add
+from halqa.learning.events import month_add
 from halqa.vault import TEST_KDF
 
 
@@ -85,7 +85,7 @@ def bench_health(n_circles: int, rng: random.Random) -> tuple:
         _, t_each = _timed(lambda: [learning.health(vault, circle=f"c{ci}", today="2027-04-01") for ci in range(n_circles)])
         events = vault.count_events()
         vault.close()
-    ready = sum(c["replication_ready"] for c in all_at_once["circles"])
+    ready = sum(c.replication_ready for c in all_at_once.circles)
     return n_circles, events, f"{t_each:.3f}", f"{t_all:.3f}", f"{t_each / t_all:.1f}x", ready
 
 

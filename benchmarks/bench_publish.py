@@ -41,12 +41,12 @@ def main() -> None:
     base_pdf = time.perf_counter() - t
     rows = [("baseline: bare bar chart", "-", f"{base_pdf:.2f}", f"{base_png:.2f}")]
     worst = 0.0
-    for kind in [k["kind"] for k in publish.poster_kinds()]:
+    for kind in [k.kind for k in publish.poster_kinds()]:
         area = None
         times = []
         for fmt in ("pdf", "png"):
             res = publish.render(vault, kind, folder / f"{kind}.{fmt}", area=area, style="print2")
-            times.append(res["seconds"])
+            times.append(res.seconds)
         worst = max(worst, *times)
         rows.append((kind, "city", f"{times[0]:.2f}", f"{times[1]:.2f}"))
     print(f"{'poster':<28}{'area':<6}{'pdf s':>8}{'png s':>8}")
@@ -60,7 +60,7 @@ def main() -> None:
     res += publish.render_batch(vault, folder / "batch1", kinds=["blackouts", "supply"], formats=("pdf",), style="print1",
                                 progress=lambda i, n, label: done.append(i))
     batch = time.perf_counter() - t
-    n = len({(r["kind"], r["area"], r["file"].split("-")[-2]) for r in res if "file" in r})
+    n = len({(r.kind, r.area, r.file.split("-")[-2]) for r in res if isinstance(r, publish.DrawnPoster)})
     print(f"batch: {n} posters (PDF, every district) in {batch:.1f} s, {batch / max(n, 1):.2f} s each "
           f"(target: 50 in < 60 s); baseline x{batch / max(n, 1) / base_pdf:.1f} per poster")
     vault.close()

@@ -183,10 +183,10 @@ def test_choosing_the_one_tactic_to_test_makes_the_session(vault):
     position(vault, p["id"], MEMBERS[3], [cape], day="2026-08-21")
     close(vault, p["id"], day="2026-08-28")
     session = adopt_tactic(vault, p["id"], month="2026-09", day="2026-08-28")
-    assert session["tactic_id"] == "lib-flint-water-testing" and session["circle"] == "c0" and session["month"] == "2026-09"
-    assert [s["id"] for s in sessions(vault)] == [session["id"]]
+    assert session.tactic_id == "lib-flint-water-testing" and session.circle == "c0" and session.month == "2026-09"
+    assert [s.id for s in sessions(vault)] == [session.id]
     [entry] = decision_log(vault, circle="c0")
-    assert entry["links"] == [{"id": entry["links"][0]["id"], "kind": "session", "ref": session["id"], "note": "",
+    assert entry["links"] == [{"id": entry["links"][0]["id"], "kind": "session", "ref": session.id, "note": "",
                                "day": "2026-08-28"}]
     tie = choose_tactic(vault, "c0", tactics[:2], "2026-10", day="2026-09-20")
     position(vault, tie["id"], "m-a", [tie["options"][0]], day="2026-09-21")

@@ -7,6 +7,7 @@ import random
 from collections import Counter
 
 from halqa.learning import fairness_violations
+from halqa.learning.read import Slot
 from tests.learning.helpers import add_meetings, make_circles
 
 
@@ -28,7 +29,7 @@ def test_learn_plan_json_is_exact_and_fair(vault, cli):
         assert len(s["month"]) == 7 and s["month"][4] == "-"
     counts = Counter(s["circle"] for s in data["sessions"])
     assert max(counts.values()) - min(counts.get(c, 0) for c in ("c0", "c1", "c2", "c3")) <= 1
-    assert not fairness_violations(data["sessions"], ["c0", "c1", "c2", "c3"])
+    assert not fairness_violations([Slot(**s) for s in data["sessions"]], ["c0", "c1", "c2", "c3"])
     code, out = cli("learn", "blackout", "c1", "2030-01", "2030-02", "--json")
     assert code == 0 and json.loads(out)["months"] == ["2030-01", "2030-02"]
     code, out = cli("learn", "plan", "--months", "2", "--start", "2030-01", "--dry-run", "--json")

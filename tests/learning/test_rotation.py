@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from halqa.errors import InvalidInput
 from halqa.learning import fairness_violations, greedy_rotation, rotation
-from halqa.learning.records import month_add
+from halqa.learning.events import month_add
+from halqa.results import to_data
 
 
 def _months(n: int, start: str = "2027-01") -> list[str]:
@@ -21,17 +22,17 @@ def check_rules(plan, circles, months, blackouts=(), prior=None):
     blocked = set(blackouts)
     assert not fairness_violations(plan, circles)
     for s in plan:
-        assert (s["circle"], s["month"]) not in blocked
-        assert set(s) == {"month", "circle", "kind"} and s["kind"] in ("study", "report")
-    studies = {s["month"]: s["circle"] for s in plan if s["kind"] == "study"}
+        assert (s.circle, s.month) not in blocked
+        assert set(to_data(s)) == {"month", "circle", "kind"} and s.kind in ("study", "report")
+    studies = {s.month: s.circle for s in plan if s.kind == "study"}
     assert list(studies) == months  # one study every month
     if len(circles) >= 2:
-        per_month = Counter((s["month"], s["circle"]) for s in plan)
+        per_month = Counter((s.month, s.circle) for s in plan)
         assert max(per_month.values()) == 1
         for s in plan:
-            if s["kind"] == "report":
-                before = studies.get(month_add(s["month"], -1), prior)
-                assert s["circle"] != before
+            if s.kind == "report":
+                before = studies.get(month_add(s.month, -1), prior)
+                assert s.circle != before
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -45,7 +46,7 @@ def test_fair_over_any_twelve_months(n, months, prior):
     # counts per 12-month window really differ by at most one
     for s in range(max(1, months - 11)):
         inside = set(ms[s:s + 12])
-        counts = Counter(x["circle"] for x in plan if x["month"] in inside)
+        counts = Counter(x.circle for x in plan if x.month in inside)
         values = [counts.get(c, 0) for c in circles]
         assert max(values) - min(values) <= 1
 

@@ -16,6 +16,7 @@ import pytest
 import halqa.publish as publish
 from halqa import domains
 from halqa.publish.compose import png_chunks
+from halqa.results import to_data
 from tests.conftest import new_vault
 
 PASS = "poster test passphrase"
@@ -53,7 +54,8 @@ def contains_in_order(haystack: list[str], needle: list[str]) -> bool:
 def test_public_api_is_pinned_and_documented():
     assert sorted(publish.__all__) == sorted([
         "FORMATS", "SIZES", "STYLES", "THRESHOLD", "Figure", "boundaries", "demo", "figure", "fonts_available",
-        "png_chunks", "poster_kinds", "reference_figures", "render", "render_batch", "strip_pdf", "strip_png"])
+        "png_chunks", "poster_kinds", "reference_figures", "render", "render_batch", "strip_pdf", "strip_png",
+        "Boundaries", "DrawnPoster", "PosterKind", "ReferenceFigure", "RenderedPoster", "SkippedPoster"])
     for name in publish.__all__:
         obj = getattr(publish, name)
         if callable(obj):
@@ -61,19 +63,19 @@ def test_public_api_is_pinned_and_documented():
 
 
 def test_kinds_cover_the_issue():
-    kinds = {k["kind"] for k in publish.poster_kinds()}
+    kinds = {k.kind for k in publish.poster_kinds()}
     assert kinds == {"blackouts", "supply", "reliability", "map", "water", "grievances", "hotspots", "fund", "pool", "compare",
                      "built"}
     assert set(publish.STYLES) == {"print1", "print2", "screen"} and set(publish.SIZES) == {"a4", "a3", "sack"}
 
 
 @needs_fonts
-@pytest.mark.parametrize("kind", [k["kind"] for k in publish.poster_kinds()])
+@pytest.mark.parametrize("kind", [k.kind for k in publish.poster_kinds()])
 def test_every_kind_in_every_format(demo_vault, tmp_path, kind):
     for fmt, style in (("pdf", "print1"), ("png", "print2"), ("svg", "screen")):
         res = publish.render(demo_vault, kind, tmp_path / f"{kind}.{fmt}", style=style, dpi=60)
         data = (tmp_path / f"{kind}.{fmt}").read_bytes()
-        assert res["bytes"] == len(data) > 1000
+        assert res.bytes == len(data) > 1000
         assert data[:4] in (b"%PDF", b"\x89PNG", b"<svg")
 
 
@@ -102,7 +104,7 @@ def test_print_styles_use_one_or_two_inks_and_no_gradients(demo_vault):
 def test_pdf_text_has_the_arabic_title_in_logical_order(demo_vault, tmp_path):
     out = tmp_path / "b.pdf"
     res = publish.render(demo_vault, "blackouts", out, area="NKH", lang="ar,en", style="print1")
-    assert res["title"] == "انقطاع الكهرباء في حي النخيل"
+    assert res.title == "انقطاع الكهرباء في حي النخيل"
     text = words(pdf_text(out))
     assert contains_in_order(text, ["انقطاع", "الكهرباء", "في", "حي", "النخيل"]), text[:20]
     assert contains_in_order(text, ["Blackouts", "in", "Palm", "Quarter"])
@@ -209,8 +211,8 @@ def test_reference_table_has_sources():
     rows = publish.reference_figures()
     assert rows
     for r in rows:
-        assert r["source"] and isinstance(r["year"], int) and r["url"].startswith("https://")
-        assert {"place_en", "place_ar", "place_ckb", "value", "unit", "topic"} <= set(r)
+        assert r.source and isinstance(r.year, int) and r.url.startswith("https://")
+        assert {"place_en", "place_ar", "place_ckb", "value", "unit", "topic"} <= set(to_data(r))
 
 
 @needs_fonts
@@ -338,7 +340,7 @@ def leaky_vault(tmp_path_factory):
 
 
 @needs_fonts
-@pytest.mark.parametrize("kind", [k["kind"] for k in publish.poster_kinds()])
+@pytest.mark.parametrize("kind", [k.kind for k in publish.poster_kinds()])
 def test_no_cell_under_the_threshold_on_any_poster(leaky_vault, tmp_path, kind):
     """Whatever a poster draws (figure data, chart data, SVG text), no cell under the bridge's
     threshold is in it; asked for directly, the small district and the small pool are refused."""
@@ -404,6 +406,29 @@ def test_cli(cli, monkeypatch, demo_vault, tmp_path):
     assert code == 0, out
     files = [r["file"] for r in json.loads(out) if "file" in r]
     assert len(files) == 1 + 6 + 1
+
+
+@needs_fonts
+def test_results_keep_their_json_shape(demo_vault, tmp_path):
+    """The keys (in order) of what ``halqa poster ... --json`` prints, pinned for the typed results."""
+    assert {tuple(to_data(k)) for k in publish.poster_kinds()} == {("kind", "title", "source", "area", "description")}
+    res = to_data(publish.render(demo_vault, "supply", tmp_path / "s.svg"))
+    assert list(res) == ["kind", "file", "format", "bytes", "style", "size", "lang", "area", "title", "suppressed",
+                         "seconds"]
+    rows = to_data(publish.render_batch(demo_vault, tmp_path / "b", kinds=["supply"], formats=("svg",),
+                                        every_area=False))
+    with new_vault(tmp_path, "empty") as empty:  # nothing recorded: the poster is skipped, with the reason
+        rows += to_data(publish.render_batch(empty, tmp_path / "e", kinds=["supply"], formats=("svg",)))
+    assert {tuple(r) for r in rows} == {("kind", "area", "file", "format", "bytes", "seconds"),
+                                        ("kind", "area", "skipped")}
+    assert {tuple(r) for r in to_data(publish.reference_figures())} == {
+        ("id", "topic", "place_en", "place_ar", "place_ckb", "measure", "value", "unit", "year", "note_en", "source",
+         "url"),
+        ("id", "topic", "place_en", "place_ar", "place_ckb", "measure", "value", "before", "unit", "year", "note_en",
+         "source", "url")}
+    assert to_data(publish.reference_figures("electricity")) == [r for r in to_data(publish.reference_figures())
+                                                                 if r["topic"] == "electricity"]
+    assert list(publish.boundaries(demo_vault)) == ["type", "features", "frame", "missing"]
 
 
 @needs_fonts

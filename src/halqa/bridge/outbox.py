@@ -40,7 +40,7 @@ from nacl.signing import VerifyKey
 from halqa.bridge.keys import age_identity
 from halqa.bridge.records import import_grants
 from halqa.errors import InvalidInput
-from halqa.learning.records import CheckinPut, iso_week
+from halqa.learning.events import CheckinPut, iso_week
 from halqa.ledger import open_outages
 from halqa.ledger.events import DEFAULT_TZ, IntervalPut, WaterPut, local_seconds
 from halqa.listening.events import MAX_VOICE_BYTES, VoicePut

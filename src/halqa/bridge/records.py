@@ -26,7 +26,7 @@ import msgspec
 
 from halqa.bridge.keys import check_recipient, fingerprint
 from halqa.errors import HalqaError, InvalidInput, NotFound
-from halqa.learning.records import check_id
+from halqa.learning.events import check_id
 from halqa.places import check_pseudonym
 from halqa.vault import CommitRecord, Projection, RecordProjection, Vault, register_kind, register_projection
 from halqa.vault.authz import DEFAULT_ROLE, LOCAL, ROLES, Grant, Unauthorised, grants_of

@@ -208,9 +208,9 @@ def adopt_cmd(
 
     with open_vault() as vault:
         data = adopt_tactic(vault, proposal, month=month, tries=tries, day=day)
-        title = tactic(vault, data["tactic_id"], lang=current_language())["title"]  # the archive's, in the reader's language
-    emit(data, lambda d: console.print(t("institutions.cli.adopted", id=d["id"], circle=d["circle"], tactic=title,
-                                         month=d["month"])))
+        title = tactic(vault, data.tactic_id or "", lang=current_language()).title  # the archive's, in the reader's language
+    emit(data, lambda d: console.print(t("institutions.cli.adopted", id=d.id, circle=d.circle, tactic=title,
+                                         month=d.month)))
 
 
 # ---------------------------------------------------------------------------- services

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.table import Table
@@ -11,6 +11,9 @@ from rich.text import Text
 from halqa.cli.common import console, emit, joined, literal, named, open_vault
 from halqa.errors import InvalidInput
 from halqa.i18n import current_language, t
+
+if TYPE_CHECKING:  # the package itself is imported by each command, when it runs
+    from halqa.learning import Care, CareStatus, Health, Plan, QuietCards, Replication, Session, Tactic
 
 learn_app = typer.Typer(no_args_is_help=True, help="Monthly learning sessions across circles and the tactic archive.")
 session_app = typer.Typer(no_args_is_help=True, help="Learning sessions: what a circle studied, and how the experiment went.")
@@ -36,12 +39,12 @@ def plan_cmd(
     with open_vault() as vault:
         data = plan(vault, months=months, start=start, save=save, seed=seed)
 
-    def human(d: dict[str, Any]) -> None:
+    def human(d: Plan) -> None:
         table = Table(t("learning.col_month"), t("learning.col_kind"), t("learning.col_circle"))
-        for s in d["sessions"]:
-            table.add_row(s["month"], t(f"learning.kind_{s['kind']}"), s["circle"])
+        for s in d.sessions:
+            table.add_row(s.month, t(f"learning.kind_{s.kind}"), s.circle)
         console.print(table)
-        console.print(t("learning.plan_done", n=len(d["sessions"]), months=months))
+        console.print(t("learning.plan_done", n=len(d.sessions), months=months))
 
     emit(data, human)
 
@@ -57,15 +60,15 @@ def blackout_cmd(
 
     with open_vault() as vault:
         data = blackout(vault, circle, month, remove=remove)
-    emit(data, lambda d: console.print(t("learning.blackout_done", circle=d["circle"], months=", ".join(d["months"]))))
+    emit(data, lambda d: console.print(t("learning.blackout_done", circle=d.circle, months=", ".join(d.months))))
 
 
-def _session_human(d: dict[str, Any]) -> None:
-    console.print(t("learning.session_line", id=d["id"], circle=d["circle"], month=d["month"], tactic=d["tactic"],
-                    tries=d["tries"], due=d["due"]))
-    if d["outcome"]:
-        console.print(t("learning.session_outcome", outcome=t(f"learning.outcome_{d['outcome']}"),
-                        keep=t("learning.yes") if d["keep"] else t("learning.no")))
+def _session_human(d: Session) -> None:
+    console.print(t("learning.session_line", id=d.id, circle=d.circle, month=d.month, tactic=d.tactic,
+                    tries=d.tries, due=d.due))
+    if d.outcome:
+        console.print(t("learning.session_outcome", outcome=t(f"learning.outcome_{d.outcome}"),
+                        keep=t("learning.yes") if d.keep else t("learning.no")))
 
 
 @session_app.command("add")
@@ -127,8 +130,8 @@ def session_list(
         table = Table(t("col.id"), t("learning.col_month"), t("learning.col_circle"), t("learning.col_tactic"),
                       t("learning.col_tries"), t("learning.col_due"), t("learning.col_outcome"))
         for s in d["sessions"]:
-            outcome = t(f"learning.outcome_{s['outcome']}") if s["outcome"] else (t("learning.late") if s["overdue"] else "")
-            table.add_row(s["id"], s["month"], s["circle"], s["tactic"], s["tries"], s["due"], outcome)
+            outcome = t(f"learning.outcome_{s.outcome}") if s.outcome else (t("learning.late") if s.overdue else "")
+            table.add_row(s.id, s.month, s.circle, s.tactic, s.tries, s.due, outcome)
         console.print(table)
 
     emit(data, human)
@@ -138,9 +141,8 @@ def _tactic_rows(d: dict[str, Any]) -> None:
     table = Table(t("col.id"), t("learning.col_tactic"), t("learning.col_place"), t("learning.col_years"),
                   t("learning.col_themes"), t("learning.col_trials"))
     for x in d["tactics"]:
-        table.add_row(x["id"], x["title"], x["place"] or "", named("years", x["years"] or ""),
-                      joined(named("theme", theme) for theme in x["themes"]),
-                      f"{x['tried']}/{len(x['trials'])}")
+        table.add_row(x.id, x.title, x.place or "", named("years", x.years or ""),
+                      joined(named("theme", theme) for theme in x.themes), f"{x.tried}/{len(x.trials)}")
     console.print(table)
     console.print(t("learning.tactics_found", n=len(d["tactics"])))
 
@@ -168,14 +170,14 @@ def tactic_cmd(tactic_id: Annotated[str, typer.Argument(help="Tactic id.")]) -> 
     with open_vault() as vault:
         data = tactic(vault, tactic_id, lang=current_language())
 
-    def human(d: dict[str, Any]) -> None:
-        console.print(Text.assemble((literal(d["title"]), "bold"), literal(f" ({d['place'] or ''} {d['years'] or ''})")))
-        console.print(d["description"] or "")
-        for s in d.get("sources", []):
+    def human(d: Tactic) -> None:
+        console.print(Text.assemble((literal(d.title or ""), "bold"), literal(f" ({d.place or ''} {d.years or ''})")))
+        console.print(d.description or "")
+        for s in d.sources:
             console.print(f"  · {s}")
-        for x in d["trials"]:
-            console.print(t("learning.trial_line", month=x["month"], circle=x["tried_by"],
-                            outcome=t(f"learning.outcome_{x['outcome']}") if x["outcome"] else t("learning.pending")))
+        for x in d.trials:
+            console.print(t("learning.trial_line", month=x.month, circle=x.tried_by,
+                            outcome=t(f"learning.outcome_{x.outcome}") if x.outcome else t("learning.pending")))
 
     emit(data, human)
 
@@ -202,10 +204,10 @@ def quiet_cmd(
     with open_vault() as vault:
         data = quiet_action(vault, day, hour, pairs, lang=lang)
 
-    def human(d: dict[str, Any]) -> None:
-        console.print(t("learning.quiet_done", n=len(d["cards"])))
-        for c in d["cards"]:
-            console.print(f"{c['circle']}: {c['card']}")
+    def human(d: QuietCards) -> None:
+        console.print(t("learning.quiet_done", n=len(d.cards)))
+        for c in d.cards:
+            console.print(f"{c.circle}: {c.card}")
 
     emit(data, human)
 
@@ -220,7 +222,7 @@ def card_cmd(
 
     with open_vault() as vault:
         data = open_card(vault, circle, card)
-    emit(data, lambda d: console.print(t("learning.card_line", day=d["day"], hour=d["hour"], do=t(f"learning.quiet_{d['do']}"))))
+    emit(data, lambda d: console.print(t("learning.card_line", day=d.day, hour=d.hour, do=t(f"learning.quiet_{d.do}"))))
 
 
 @learn_app.command("circle-key")
@@ -234,20 +236,20 @@ def circle_key_cmd(
 
     with open_vault() as vault:
         if set_key:
-            data = set_circle_key(vault, circle, set_key)
-        else:
-            data = {"circle": circle, "key": circle_key(vault, circle).hex()}
-    emit(data, lambda d: console.print(t("learning.circle_key_set", circle=d["circle"]) if "recorded" in d
-                                       else t("learning.circle_key_line", circle=d["circle"], key=d["key"])))
+            recorded = set_circle_key(vault, circle, set_key)
+            emit(recorded, lambda d: console.print(t("learning.circle_key_set", circle=d.circle)))
+            return
+        key = circle_key(vault, circle).hex()
+    emit({"circle": circle, "key": key}, lambda d: console.print(t("learning.circle_key_line", circle=d["circle"], key=d["key"])))
 
 
 # ---------------------------------------------------------------------------- care
-def _care_human(d: dict[str, Any]) -> None:
-    g = d["gathering"]
-    console.print(t("learning.care_line", action=d["action"], circle=d["circle"], day=g["day"],
-                    part=t(f"learning.daypart_{g['part']}"),
-                    form=t(f"learning.form_{g['form']}"), host=g["host"] or "-", due=g["due"]))
-    console.print(t(f"learning.care_status_{d['status']}"))
+def _care_human(d: Care) -> None:
+    g = d.gathering
+    console.print(t("learning.care_line", action=d.action, circle=d.circle, day=g.day,
+                    part=t(f"learning.daypart_{g.part}"),
+                    form=t(f"learning.form_{g.form}"), host=g.host or "-", due=g.due))
+    console.print(t(f"learning.care_status_{d.status}"))
 
 
 @care_app.command("plan")
@@ -294,8 +296,8 @@ def checkin_cmd(
 
     with open_vault() as vault:
         data = checkin(vault, circle, score, word, member, share, day)
-    emit(data, lambda d: console.print(t("learning.checkin_shared" if d["shared"] else "learning.checkin_private",
-                                         week=d["week"])))
+    emit(data, lambda d: console.print(t("learning.checkin_shared" if d.shared else "learning.checkin_private",
+                                         week=d.week)))
 
 
 @care_app.command("status")
@@ -306,15 +308,15 @@ def care_status_cmd(circle: Annotated[Optional[str], typer.Option("--circle", he
     with open_vault() as vault:
         data = care_status(vault, circle)
 
-    def human(d: dict[str, Any]) -> None:
-        if not d["reminders"]:
+    def human(d: CareStatus) -> None:
+        if not d.reminders:
             console.print(t("learning.no_reminders"))
-        for r in d["reminders"]:
+        for r in d.reminders:
             _care_human(r)
         table = Table(t("learning.col_circle"), t("learning.col_weeks"), t("learning.col_strained"), t("learning.col_notify"))
-        for c in d["circles"]:
-            weeks = " ".join("·" if w["mean"] is None else str(w["mean"]) for w in c["weeks"])
-            table.add_row(c["circle"], weeks, t("learning.yes") if c["strained"] else "", c["notify"] or "")
+        for c in d.circles:
+            weeks = " ".join("·" if w.mean is None else str(w.mean) for w in c.weeks)
+            table.add_row(c.circle, weeks, t("learning.yes") if c.strained else "", c.notify or "")
         console.print(table)
 
     emit(data, human)
@@ -332,12 +334,12 @@ def health_cmd(
     with open_vault() as vault:
         data = health(vault, circle=circle, today=today, months=months)
 
-    def human(d: dict[str, Any]) -> None:
+    def human(d: Health) -> None:
         table = Table(t("learning.col_circle"), t("learning.col_score"), t("learning.col_ready"), t("learning.col_parts"))
-        for c in d["circles"]:
-            parts = ", ".join(f"{t(f'learning.part_{p}')} {c['parts'][p]:.2f}" for p in PARTS if c["parts"][p] is not None)
-            table.add_row(c["id"], "-" if c["score"] is None else str(c["score"]),
-                          t("learning.yes") if c["replication_ready"] else "", parts or "-")
+        for c in d.circles:
+            parts = ", ".join(f"{t(f'learning.part_{p}')} {c.parts[p]:.2f}" for p in PARTS if c.parts[p] is not None)
+            table.add_row(c.id, "-" if c.score is None else str(c.score),
+                          t("learning.yes") if c.replication_ready else "", parts or "-")
         console.print(table)
 
     emit(data, human)
@@ -355,16 +357,16 @@ def replicate_cmd(
     with open_vault() as vault:
         data = replicate(vault, circle, dry_run=dry_run, today=today)
 
-    def human(d: dict[str, Any]) -> None:
-        console.print(t("learning.replicate_ready" if d["ready"] else "learning.replicate_not_ready", circle=d["circle"],
-                        score="-" if d["score"] is None else d["score"]))
-        for r in d["reasons"]:
+    def human(d: Replication) -> None:
+        console.print(t("learning.replicate_ready" if d.ready else "learning.replicate_not_ready", circle=d.circle,
+                        score="-" if d.score is None else d.score))
+        for r in d.reasons:
             console.print("  · " + t(f"learning.reason_{r}"))
-        if d["split"]:
-            console.print(t("learning.split_line", stay=", ".join(d["split"]["stay"]), new=", ".join(d["split"]["new"])))
-        kit = d["kit"]
-        console.print(t("learning.kit_line", tactics=len(kit["tactics_that_worked"]),
-                        roles=", ".join(kit["practices"]["roles"]) or "-"))
+        if d.split:
+            console.print(t("learning.split_line", stay=", ".join(d.split.stay), new=", ".join(d.split.new)))
+        kit = d.kit
+        console.print(t("learning.kit_line", tactics=len(kit.tactics_that_worked),
+                        roles=", ".join(kit.practices.roles) or "-"))
         console.print(t("learning.suggestion_only"))
 
     emit(data, human)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from halqa.cli.common import area_names, console, emit, open_vault, progress
 from halqa.i18n import t
 from halqa.vault.outside import place, remember
+
+if TYPE_CHECKING:  # the package itself is imported by each command, when it runs
+    from halqa.publish import PosterKind
 
 poster_app = typer.Typer(no_args_is_help=True, help="Posters, infographics and maps from the circle's own data.")
 
@@ -42,7 +45,7 @@ def _kind_command(kind: str, doc: str) -> Callable[..., None]:
             output = remember(vault, output, "poster")
             result = render(vault, kind, output, area=area, lang=poster_langs(ctx), style=style, size=size, digits=digits,
                             first=first, last=last, name=name, dpi=dpi)
-        emit(result, lambda d: console.print(t("publish.cli.written", file=d["file"], bytes=d["bytes"], seconds=d["seconds"])))
+        emit(result, lambda d: console.print(t("publish.cli.written", file=d.file, bytes=d.bytes, seconds=d.seconds)))
 
     command.__doc__ = doc
     command.__name__ = f"poster_{kind}"
@@ -58,10 +61,10 @@ def poster_list() -> None:
 
     kinds = poster_kinds()
 
-    def human(rows: list[dict]) -> None:
+    def human(rows: list[PosterKind]) -> None:
         table = Table(show_header=False, box=None)
         for r in rows:
-            table.add_row(f"--kind={r['kind']}", r["title"], r["description"])  # what to type after `poster batch`
+            table.add_row(f"--kind={r.kind}", r.title, r.description)  # what to type after `poster batch`
         console.print(table)
 
     emit(kinds, human)
@@ -78,7 +81,7 @@ def poster_batch(
     dpi: DpiOpt = 300,
 ) -> None:
     """Draw every poster (and one per district) into a folder, with a progress bar."""
-    from halqa.publish import poster_kinds, render_batch
+    from halqa.publish import DrawnPoster, SkippedPoster, poster_kinds, render_batch
 
     formats = tuple(f.strip().lower() for f in fmt.split(",") if f.strip())
     with open_vault() as vault, progress("publish.cli.drawing") as bar:
@@ -87,19 +90,20 @@ def poster_batch(
                                size=size, every_area=every_area, progress=lambda done, total, _label: bar(done, total),
                                dpi=dpi)
         for r in results:
-            if "file" in r:
-                remember(vault, r["file"], "poster")
+            if isinstance(r, DrawnPoster):
+                remember(vault, r.file, "poster")
         names = area_names(vault)
-    kinds = {k["kind"]: k["description"] for k in poster_kinds()}  # a skipped kind by what it shows
+    kinds = {k.kind: k.description for k in poster_kinds()}  # a skipped kind by what it shows
 
-    def human(rows: list[dict]) -> None:
+    def human(rows: list[DrawnPoster | SkippedPoster]) -> None:
         for r in rows:
-            if "skipped" in r:
-                console.print(t("publish.cli.skipped", kind=kinds.get(r["kind"], r["kind"]),
-                                area=names.get(r["area"], r["area"] or ""), reason=r["skipped"]))
+            if isinstance(r, SkippedPoster):
+                console.print(t("publish.cli.skipped", kind=kinds.get(r.kind, r.kind),
+                                area=names.get(r.area or "", r.area or ""), reason=r.skipped))
             else:
-                print(r["file"])
-        console.print(t("publish.cli.batch_done", n=sum(1 for r in rows if "file" in r), folder=str(output)))
+                print(r.file)
+        console.print(t("publish.cli.batch_done", n=sum(1 for r in rows if isinstance(r, DrawnPoster)),
+                        folder=str(output)))
 
     emit(results, human)
 

@@ -25,7 +25,7 @@ from halqa.institutions.records import (
     check_pseudonym,
 )
 from halqa.institutions.tally import CONSENT, MODES, RANK_SEP, tally
-from halqa.learning import add_session, tactic
+from halqa.learning import Session, add_session, tactic
 from halqa.vault import Vault
 from halqa.vault.values import check_day, json_dict, json_list, new_id
 
@@ -269,15 +269,15 @@ def choose_tactic(vault: Vault, circle: str, tactic_ids: Sequence[str], month: s
     from halqa.institutions.records import check_month
 
     found = [tactic(vault, tid, lang=lang) for tid in dict.fromkeys(tactic_ids)]
-    titles = [" ".join(str(x["title"]).split())[:70] for x in found]
-    options = [f"{title} ({x['id']})" if titles.count(title) > 1 else title for title, x in zip(titles, found, strict=True)]
+    titles = [" ".join(str(x.title).split())[:70] for x in found]
+    options = [f"{title} ({x.id})" if titles.count(title) > 1 else title for title, x in zip(titles, found, strict=True)]
     return propose(vault, t("institutions.tactic_title", lang=lang, month=check_month(month)), options, mode="ranked",
                    circles=[circle], closes=closes, quorum=quorum, day=day,
-                   refs={o: x["id"] for o, x in zip(options, found, strict=True)})
+                   refs={o: x.id for o, x in zip(options, found, strict=True)})
 
 
 def adopt_tactic(vault: Vault, proposal_id: str, month: str | None = None, tries: str | None = None,
-                 day: str | None = None) -> dict[str, Any]:
+                 day: str | None = None) -> Session:
     """Record the learning session of a closed tactic choice: the circle studies the winning tactic
     (``month`` defaults to the month of the close) and the session is linked to the decision.
     Refused while the proposal is open or when it chose no tactic (a tie, no quorum)."""
@@ -290,8 +290,8 @@ def adopt_tactic(vault: Vault, proposal_id: str, month: str | None = None, tries
         raise InvalidInput("institutions.no_tactic_chosen", id=p["id"], outcome=p["outcome"] or "-")
     chosen = tactic(vault, tactic_id)
     with vault.transaction():
-        session = add_session(vault, p["circles"][0], chosen.get("movement") or chosen["title"], tactic_id=tactic_id,
-                              month=month or p["closed"][:7], place=chosen.get("place") or "",
-                              years=chosen.get("years") or "", tries=tries, day=day)
-        link(vault, p["id"], "session", session["id"], day=day)
+        session = add_session(vault, p["circles"][0], chosen.movement or chosen.title or "", tactic_id=tactic_id,
+                              month=month or p["closed"][:7], place=chosen.place or "",
+                              years=chosen.years or "", tries=tries, day=day)
+        link(vault, p["id"], "session", session.id, day=day)
     return session

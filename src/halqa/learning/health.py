@@ -43,19 +43,122 @@ import itertools
 import statistics
 from typing import Any
 
+import msgspec
+
 from halqa.circles import attendance, circles, from_vault, meetings, split_circle, tasks
 from halqa.circles import members as all_members
 from halqa.errors import InvalidInput
-from halqa.learning.records import MIN_CELL, KitPut, iso_week, month_add, month_end, require_circle
+from halqa.learning.events import MIN_CELL, iso_week, month_add, month_end
+from halqa.learning.read import (
+    all_sessions,
+    care_records,
+    checkin_count,
+    checkin_scores,
+    legacy_attendance,
+    require_circle,
+    saved_plan,
+    worked_sessions,
+)
+from halqa.learning.write import record_kit
 from halqa.listening import codebook_for_key, fresh_codebook_key
 from halqa.mutual_aid import giving_months, list_repairs, pool_status, pools
+from halqa.results import to_data
 from halqa.vault import Vault
-from halqa.vault.values import check_day, json_list, new_id
+from halqa.vault.values import check_day
 
-__all__ = ["PARTS", "health", "replicate", "starter_kit"]
+__all__ = ["PARTS", "CircleHealth", "FreshCodebook", "Health", "MonthScore", "Practices", "Replication", "Split",
+           "StarterKit", "WorkedTactic", "health", "replicate", "starter_kit"]
 
 PARTS: tuple[str, ...] = ("meetings", "attendance", "tasks_on_time", "learning", "care", "pools", "funds", "repairs",
                           "wellbeing")
+
+
+class MonthScore(msgspec.Struct, kw_only=True, frozen=True):
+    """A circle's health score over one complete month (``None``: nothing recorded)."""
+
+    month: str
+    score: float | None
+
+
+class CircleHealth(msgspec.Struct, kw_only=True, frozen=True):
+    """One circle's health: the score, its parts, and whether it is ready to replicate."""
+
+    id: str
+    score: float | None
+    parts: dict[str, float | None]
+    replication_ready: bool
+    size: int
+    monthly: list[MonthScore]
+
+
+class Health(msgspec.Struct, kw_only=True, frozen=True):
+    """Health of every circle (``halqa circles health --json``)."""
+
+    circles: list[CircleHealth]
+
+
+class Practices(msgspec.Struct, kw_only=True, frozen=True):
+    """What a circle does that a new circle can imitate."""
+
+    meeting_gap_days: float | None
+    meeting_kinds: list[str]
+    roles: list[str]
+    care_forms: list[str]
+    decompressions_held: int
+    checkins: bool
+    project: str | None
+
+
+class WorkedTactic(msgspec.Struct, kw_only=True, frozen=True):
+    """A tactic the circle tried and kept."""
+
+    tactic_id: str | None
+    tactic: str | None
+    outcome: str | None
+    change: str | None
+    keep: bool | None
+
+
+class FreshCodebook(msgspec.Struct, kw_only=True, frozen=True):
+    """A fresh codebook for a new circle: its key (hex), the place order to adopt it with, its tables."""
+
+    key: str
+    place_order: list[str]
+    themes: dict[str, dict[str, str]]
+    places: dict[str, dict[str, str]]
+
+
+class StarterKit(msgspec.Struct, kw_only=True, frozen=True):
+    """What a new circle can imitate from ``from_circle``."""
+
+    from_circle: str
+    made: str
+    practices: Practices
+    tactics_that_worked: list[WorkedTactic]
+    codebook: FreshCodebook
+
+
+class Split(msgspec.Struct, kw_only=True, frozen=True):
+    """A suggested split along the weakest trust cut: who stays, who seeds the new circle."""
+
+    stay: list[str]
+    new: list[str]
+    cut_strength: float
+
+
+class Replication(msgspec.Struct, kw_only=True, frozen=True):
+    """How a circle could replicate (a suggestion only; ``recorded``: the kit's id when recorded)."""
+
+    circle: str
+    ready: bool
+    split_found: bool
+    score: float | None
+    monthly: list[MonthScore]
+    reasons: list[str]
+    split: Split | None
+    kit: StarterKit
+    suggestion_only: bool
+    recorded: str | None
 
 
 def _mean(values: list[float]) -> float | None:
@@ -72,13 +175,12 @@ class _Data:
         self.attendance = attendance(vault)
         known = {a["meeting"] for a in self.attendance}
         # rows recorded with ``care attend`` before attendance moved to circles
-        self.attendance += [{**dict(r), "held": bool(r["held"]), "present": json_list(r["present"])}
-                            for r in vault.query("SELECT * FROM learning_attendance") if r["meeting"] not in known]
+        self.attendance += [a for a in legacy_attendance(vault) if a["meeting"] not in known]
         self.tasks = tasks(vault)
-        self.sessions = [dict(r) for r in vault.query("SELECT * FROM learning_session")]
-        self.slots = [dict(r) for r in vault.query("SELECT * FROM learning_slot")]
-        self.care = [dict(r) for r in vault.query("SELECT * FROM learning_care")]
-        self.checkins = [dict(r) for r in vault.query("SELECT circle, week, score FROM learning_checkin")]
+        self.sessions = all_sessions(vault)
+        self.slots = saved_plan(vault)
+        self.care = care_records(vault, today=now)
+        self.checkins = checkin_scores(vault)
         self.pools = [pool_status(vault, p["name"], now) for p in pools(vault)]
         self.contributions = giving_months(vault)
         self.repairs = list_repairs(vault)
@@ -107,30 +209,31 @@ def _parts(d: _Data, c: dict[str, Any], first: str, last: str) -> dict[str, floa
             done = task["done"] if task["done"] and task["done"] <= now else None
             trials.append(0.0 if not done else 1.0 if done <= task["due"] else 0.5)
     for s in d.sessions:
-        if s["tries"] == cid and inside(s["due"]):
-            on_time = s["reported"] is not None and s["reported"] <= s["due"]
-            trials.append((1.0 if s["outcome"] == "tried" else 0.5 if s["outcome"] == "partly" else 0.0) if on_time else 0.0)
+        if s.tries == cid and s.due and inside(s.due):
+            on_time = s.reported is not None and s.reported <= s.due
+            trials.append((1.0 if s.outcome == "tried" else 0.5 if s.outcome == "partly" else 0.0) if on_time else 0.0)
     parts["tasks_on_time"] = _mean(trials)
     # learning duties in the rotation
     duties = []
     for slot in d.slots:
-        if slot["circle"] != cid or not (first[:7] <= slot["month"] <= end[:7]) or month_end(slot["month"]) > now:
+        if slot.circle != cid or not (first[:7] <= slot.month <= end[:7]) or month_end(slot.month) > now:
             continue
-        m = slot["month"]
-        if slot["kind"] == "study":
-            done = any(s["circle"] == cid and s["month"] == m for s in d.sessions)
+        m = slot.month
+        if slot.kind == "study":
+            done = any(s.circle == cid and s.month == m for s in d.sessions)
         else:
-            done = any(s["tries"] == cid and (s["reported"] or "")[:7] == m for s in d.sessions)
+            done = any(s.tries == cid and (s.reported or "")[:7] == m for s in d.sessions)
         duties.append(1.0 if done else 0.0)
     parts["learning"] = _mean(duties)
     # care after risk
     care = []
     for r in d.care:
-        if r["circle"] != cid or (not inside(r["due"]) and not inside(r["held"])):
+        due = r.gathering.due or ""
+        if r.circle != cid or (not inside(due) and not inside(r.held)):
             continue
-        if r["held"]:
-            care.append(1.0 if r["held"] <= r["due"] else 0.5)
-        elif r["due"] < now:
+        if r.held:
+            care.append(1.0 if r.held <= due else 0.5)
+        elif due < now:
             care.append(0.0)
     parts["care"] = _mean(care)
     # pools
@@ -161,7 +264,7 @@ def _parts(d: _Data, c: dict[str, Any], first: str, last: str) -> dict[str, floa
     parts["repairs"] = _mean([1.0 if r.get("done") else 0.0 for r in jobs])
     # well-being (only thick enough cells)
     weeks = (iso_week(first), iso_week(end))
-    scores = [int(k["score"]) for k in d.checkins if k["circle"] == cid and weeks[0] <= k["week"] <= weeks[1]]
+    scores = [score for circle, week, score in d.checkins if circle == cid and weeks[0] <= week <= weeks[1]]
     parts["wellbeing"] = (sum(scores) / len(scores) - 1) / 4 if len(scores) >= MIN_CELL else None
     return {k: (None if v is None else round(v, 3)) for k, v in parts.items()}
 
@@ -172,7 +275,7 @@ def _score(parts: dict[str, float | None]) -> float | None:
 
 
 def health(vault: Vault, circle: str | None = None, today: str | None = None, months: int = 3, healthy: float = 70.0,
-           ready_months: int = 3, near_max: int = 6) -> dict[str, Any]:
+           ready_months: int = 3, near_max: int = 6) -> Health:
     """Health of every circle (or one) over the last ``months`` months up to ``today``.
 
     Returns ``{"circles": [{"id", "score", "parts", "replication_ready", "size", "monthly"}]}``
@@ -191,18 +294,18 @@ def health(vault: Vault, circle: str | None = None, today: str | None = None, mo
         if circle and c["id"] != circle:
             continue
         parts = _parts(d, c, first, now)
-        monthly: list[dict[str, Any]] = []
+        monthly = []
         for i in range(int(ready_months), 0, -1):
             m = month_add(now[:7], -i)
-            monthly.append({"month": m, "score": _score(_parts(d, c, f"{m}-01", month_end(m)))})
-        ready = len(c["members"]) >= near_max and all(x["score"] is not None and x["score"] >= healthy for x in monthly)
-        out.append({"id": c["id"], "score": _score(parts), "parts": parts, "replication_ready": ready,
-                    "size": len(c["members"]), "monthly": monthly})
-    return {"circles": out}
+            monthly.append(MonthScore(month=m, score=_score(_parts(d, c, f"{m}-01", month_end(m)))))
+        ready = len(c["members"]) >= near_max and all(x.score is not None and x.score >= healthy for x in monthly)
+        out.append(CircleHealth(id=c["id"], score=_score(parts), parts=parts, replication_ready=ready,
+                                size=len(c["members"]), monthly=monthly))
+    return Health(circles=out)
 
 
 # --------------------------------------------------------------------------- replication
-def _fresh_codebook(places: list[str]) -> dict[str, Any]:
+def _fresh_codebook(places: list[str]) -> FreshCodebook:
     """A fresh codebook for the new circle (:func:`halqa.listening.fresh_codebook_key`): its key,
     the places in the order to adopt them, and the theme -> item and place -> shop-keeper tables.
     The new circle's vault takes it with ``halqa listen adopt-codebook KEY --place P1,P2,...``
@@ -210,10 +313,11 @@ def _fresh_codebook(places: list[str]) -> dict[str, Any]:
 
     key = fresh_codebook_key()
     order = sorted(places)
-    return {"key": key.hex(), "place_order": order, **codebook_for_key(key, order).table()}
+    table = codebook_for_key(key, order).table()
+    return FreshCodebook(key=key.hex(), place_order=order, themes=table["themes"], places=table["places"])
 
 
-def starter_kit(vault: Vault, circle: str, today: str | None = None) -> dict[str, Any]:
+def starter_kit(vault: Vault, circle: str, today: str | None = None) -> StarterKit:
     """What a new circle can imitate from ``circle``: its practices (meeting rhythm, roles, care
     forms, check-ins, pools), the tactics that worked for it, and a fresh codebook."""
 
@@ -221,28 +325,24 @@ def starter_kit(vault: Vault, circle: str, today: str | None = None) -> dict[str
     now = check_day(today)
     days = sorted(dt.date.fromisoformat(m["day"]) for m in c["meetings"])
     gaps = [(b - a).days for a, b in itertools.pairwise(days)]
-    care = [dict(r) for r in vault.query("SELECT form, held FROM learning_care WHERE circle = ?", (circle,))]
-    worked = []
-    for r in vault.query("SELECT * FROM learning_session WHERE tries = ? AND outcome IN ('tried', 'partly') "
-                         "AND (keep IS NULL OR keep = 1) ORDER BY reported", (circle,)):
-        worked.append({"tactic_id": r["tactic_id"], "tactic": r["tactic"], "outcome": r["outcome"],
-                       "change": r["change"], "keep": None if r["keep"] is None else bool(r["keep"])})
+    care = care_records(vault, circle)
+    worked = [WorkedTactic(tactic_id=s.tactic_id, tactic=s.tactic, outcome=s.outcome, change=s.change, keep=s.keep)
+              for s in worked_sessions(vault, circle)]
     places = sorted({m["area"] for m in all_members(vault) if m["pseudonym"] in set(c["members"]) and m.get("area")})
-    checkins = vault.query("SELECT count(*) FROM learning_checkin WHERE circle = ?", (circle,))[0][0]
-    return {
-        "from_circle": circle, "made": now,
-        "practices": {
-            "meeting_gap_days": statistics.median(gaps) if gaps else None,
-            "meeting_kinds": sorted({m["kind"] for m in c["meetings"] if m.get("kind")}),
-            "roles": sorted(set(c["roles"].values())),
-            "care_forms": sorted({r["form"] for r in care if r["held"] and r["form"]}),
-            "decompressions_held": sum(1 for r in care if r["held"]),
-            "checkins": checkins > 0,
-            "project": c["project"],
-        },
-        "tactics_that_worked": worked,
-        "codebook": _fresh_codebook(places),
-    }
+    return StarterKit(
+        from_circle=circle, made=now,
+        practices=Practices(
+            meeting_gap_days=statistics.median(gaps) if gaps else None,
+            meeting_kinds=sorted({m["kind"] for m in c["meetings"] if m.get("kind")}),
+            roles=sorted(set(c["roles"].values())),
+            care_forms=sorted({r.gathering.form for r in care if r.held and r.gathering.form}),
+            decompressions_held=sum(1 for r in care if r.held),
+            checkins=checkin_count(vault, circle) > 0,
+            project=c["project"],
+        ),
+        tactics_that_worked=worked,
+        codebook=_fresh_codebook(places),
+    )
 
 
 def _cut_weight(g: Any, a: list[int], b: set[int]) -> float:
@@ -250,7 +350,7 @@ def _cut_weight(g: Any, a: list[int], b: set[int]) -> float:
 
 
 def replicate(vault: Vault, circle: str, dry_run: bool = True, today: str | None = None, seed_min: int = 3,
-              **health_options: Any) -> dict[str, Any]:
+              **health_options: Any) -> Replication:
     """Suggest how ``circle`` could replicate: its readiness (and why not), a split along its
     weakest trust cut into the circle that stays and the seed of a new one (at least ``seed_min``
     members, everyone keeping two vouchers on their side), and a starter kit.
@@ -260,12 +360,12 @@ def replicate(vault: Vault, circle: str, dry_run: bool = True, today: str | None
     """
 
     c = require_circle(vault, circle)
-    h = health(vault, circle=circle, today=today, **health_options)["circles"][0]
+    h = health(vault, circle=circle, today=today, **health_options).circles[0]
     near_max = health_options.get("near_max", 6)
     reasons = []
     if len(c["members"]) < near_max:
         reasons.append("too_small")
-    if not all(x["score"] is not None and x["score"] >= health_options.get("healthy", 70.0) for x in h["monthly"]):
+    if not all(x.score is not None and x.score >= health_options.get("healthy", 70.0) for x in h.monthly):
         reasons.append("not_healthy_long_enough")
     split = None
     if len(c["members"]) >= 2 * seed_min:
@@ -275,18 +375,12 @@ def replicate(vault: Vault, circle: str, dry_run: bool = True, today: str | None
         if parts and len(parts) == 2:
             liaison = g.index.get(c["liaison"] or "")
             stay, new = sorted(parts, key=lambda p: (liaison not in p, -len(p)))
-            split = {"stay": sorted(g.names[v] for v in stay), "new": sorted(g.names[v] for v in new),
-                     "cut_strength": _cut_weight(g, stay, set(new))}
+            split = Split(stay=sorted(g.names[v] for v in stay), new=sorted(g.names[v] for v in new),
+                          cut_strength=_cut_weight(g, stay, set(new)))
     if split is None:
         reasons.append("no_safe_split")
     kit = starter_kit(vault, circle, today)
-    out = {"circle": circle, "ready": h["replication_ready"], "split_found": split is not None, "score": h["score"],
-           "monthly": h["monthly"], "reasons": reasons, "split": split, "kit": kit, "suggestion_only": True,
-           "recorded": None}
-    if not dry_run:
-        kid = new_id("kit")
-        vault.append("learning_kit.put", KitPut(id=kid, circle=circle, day=check_day(today),
-                                                kit={"split": split, "kit": {**kit, "codebook": {
-                                                    k: v for k, v in kit["codebook"].items()}}}))
-        out["recorded"] = kid
-    return out
+    recorded = None if dry_run else record_kit(vault, circle, check_day(today), {"split": to_data(split), "kit": to_data(kit)})
+    return Replication(circle=circle, ready=h.replication_ready, split_found=split is not None, score=h.score,
+                       monthly=h.monthly, reasons=reasons, split=split, kit=kit, suggestion_only=True,
+                       recorded=recorded)

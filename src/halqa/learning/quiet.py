@@ -19,39 +19,53 @@ with :func:`open_card`. The actions are :data:`halqa.listening.QUIET_ACTIONS`.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+
+import msgspec
 
 from halqa.errors import InvalidInput
-from halqa.learning.records import CircleKeyPut, require_circle
+from halqa.learning.read import recorded_circle_key, require_circle
 from halqa.listening import QUIET_ACTIONS, codebook, codebook_for_key
 from halqa.vault import Vault
 from halqa.vault.values import check_day
 
-__all__ = ["circle_key", "open_card", "quiet_action", "set_circle_key"]
+__all__ = ["OpenedCard", "QuietCard", "QuietCards", "circle_key", "open_card", "quiet_action"]
+
+
+class QuietCard(msgspec.Struct, kw_only=True, frozen=True):
+    """The card for one circle: hand it to that circle only."""
+
+    circle: str
+    card: str
+
+
+class QuietCards(msgspec.Struct, kw_only=True, frozen=True):
+    """A synchronised quiet action: the day, the hour and one card per circle."""
+
+    day: str
+    hour: int
+    cards: list[QuietCard]
+
+
+class OpenedCard(msgspec.Struct, kw_only=True, frozen=True):
+    """What a card says: the day, the hour and what to ``do``."""
+
+    day: str
+    hour: int
+    do: str
 
 
 def circle_key(vault: Vault, circle: str) -> bytes:
     """Circle ``circle``'s codebook key as this vault knows it: recorded, else derived (see above)."""
 
     require_circle(vault, circle)
-    row = vault.query_one("SELECT key FROM learning_circlekey WHERE circle = ?", (circle,))
-    if row is not None and row[0]:
-        return bytes(row[0])
+    recorded = recorded_circle_key(vault, circle)
+    if recorded is not None:
+        return recorded
     own = codebook(vault).key
     return hashlib.blake2b(circle.encode("utf-8"), key=own, person=b"halqa-circle-cb1", digest_size=32).digest()
 
 
-def set_circle_key(vault: Vault, circle: str, key: bytes | str) -> dict[str, Any]:
-    """Record the codebook key circle ``circle`` uses (32 bytes or their hex): cards for it are then
-    written with that key."""
-
-    require_circle(vault, circle)
-    book = codebook_for_key(key)  # checks the key
-    vault.append("learning_circlekey.put", CircleKeyPut(circle=circle, key=book.key))
-    return {"circle": circle, "recorded": True}
-
-
-def quiet_action(vault: Vault, day: str, hour: int, instructions: dict[str, str], lang: str = "en") -> dict[str, Any]:
+def quiet_action(vault: Vault, day: str, hour: int, instructions: dict[str, str], lang: str = "en") -> QuietCards:
     """Cards for a synchronised act on ``day`` at ``hour`` (0-23): ``instructions`` maps each circle
     id to its action (one of :data:`halqa.listening.QUIET_ACTIONS`). Returns ``{"day", "hour",
     "cards": [{"circle", "card"}]}``; hand each card to its circle only."""
@@ -68,11 +82,11 @@ def quiet_action(vault: Vault, day: str, hour: int, instructions: dict[str, str]
         if action not in QUIET_ACTIONS:
             raise InvalidInput("learning.bad_instruction", circle=circle, actions=", ".join(QUIET_ACTIONS))
         book = codebook_for_key(circle_key(vault, circle))
-        cards.append({"circle": circle, "card": book.encode_quiet(the_day, int(hour), action, lang=lang)})
-    return {"day": the_day, "hour": int(hour), "cards": cards}
+        cards.append(QuietCard(circle=circle, card=book.encode_quiet(the_day, int(hour), action, lang=lang)))
+    return QuietCards(day=the_day, hour=int(hour), cards=cards)
 
 
-def open_card(vault: Vault, circle: str, card: str) -> dict[str, Any]:
+def open_card(vault: Vault, circle: str, card: str) -> OpenedCard:
     """Read a card meant for ``circle``: ``{"day", "hour", "do"}`` (``do`` is the action). Tries the
     circle's key as this vault knows it, then this vault's own codebook (a circle's own vault that
     adopted its key); refuses a card made for another circle."""
@@ -81,5 +95,5 @@ def open_card(vault: Vault, circle: str, card: str) -> dict[str, Any]:
     for key in keys:
         found = codebook_for_key(key).decode_quiet(card)
         if "not_a_code" not in found:
-            return {"day": found["day"], "hour": found["hour"], "do": found["action"]}
+            return OpenedCard(day=found["day"], hour=found["hour"], do=found["action"])
     raise InvalidInput("learning.bad_card", circle=circle)

@@ -26,12 +26,24 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from halqa.errors import InvalidInput
+import msgspec
 
-__all__ = ["WINDOW", "fairness_violations", "greedy_rotation", "rotation"]
+from halqa.errors import InvalidInput
+from halqa.learning.read import Slot
+
+__all__ = ["WINDOW", "Unfairness", "fairness_violations", "greedy_rotation", "rotation"]
 
 #: Months over which hosting must be fair.
 WINDOW = 12
+
+
+class Unfairness(msgspec.Struct, kw_only=True, frozen=True):
+    """A window of months (``from`` .. ``to``) in which hosting counts range from ``min`` to ``max``."""
+
+    first: str = msgspec.field(name="from")
+    to: str
+    min: int
+    max: int
 
 
 def _sessions(months: Sequence[str], prior_study: str | None) -> list[tuple[int, str]]:
@@ -43,26 +55,26 @@ def _sessions(months: Sequence[str], prior_study: str | None) -> list[tuple[int,
     return out
 
 
-def fairness_violations(plan: Sequence[dict[str, Any]], circles: Sequence[str], window: int = WINDOW) -> list[dict[str, Any]]:
+def fairness_violations(plan: Sequence[Slot], circles: Sequence[str], window: int = WINDOW) -> list[Unfairness]:
     """Windows of ``window`` consecutive months (the whole plan if shorter) in which two circles'
     session counts differ by more than one; empty when the plan is fair."""
-    months = sorted({s["month"] for s in plan})
+    months = sorted({s.month for s in plan})
     if not months:
         return []
     starts = range(max(1, len(months) - window + 1))
     out = []
     for s in starts:
         inside = set(months[s:s + window])
-        counts = Counter(x["circle"] for x in plan if x["month"] in inside)
+        counts = Counter(x.circle for x in plan if x.month in inside)
         values = [counts.get(c, 0) for c in circles]
         if values and max(values) - min(values) > 1:
-            out.append({"from": months[s], "to": months[min(len(months), s + window) - 1],
-                        "min": min(values), "max": max(values)})
+            out.append(Unfairness(first=months[s], to=months[min(len(months), s + window) - 1],
+                                  min=min(values), max=max(values)))
     return out
 
 
 def greedy_rotation(circles: Sequence[str], months: Sequence[str], blackouts: Iterable[tuple[str, str]] = (),
-                    prior_study: str | None = None) -> list[dict[str, Any]]:
+                    prior_study: str | None = None) -> list[Slot]:
     """The simple rule: each session goes to the available circle with the fewest turns so far,
     ties broken by rotation order. Fast, but not fair under blackouts. Raises when a session has
     no possible host."""
@@ -70,11 +82,11 @@ def greedy_rotation(circles: Sequence[str], months: Sequence[str], blackouts: It
     counts = Counter({c: 0 for c in circles})
     order = {c: i for i, c in enumerate(circles)}
     last = 0
-    out: list[dict[str, Any]] = []
+    out: list[Slot] = []
     study_host: dict[int, str] = {}
     for i, kind in _sessions(months, prior_study):
         month = months[i]
-        banned = {x["circle"] for x in out if x["month"] == month}
+        banned = {x.circle for x in out if x.month == month}
         if kind == "report":
             before = study_host.get(i - 1, prior_study if i == 0 else None)
             if before:
@@ -87,13 +99,13 @@ def greedy_rotation(circles: Sequence[str], months: Sequence[str], blackouts: It
         last = order[pick] + 1
         if kind == "study":
             study_host[i] = pick
-        out.append({"month": month, "circle": pick, "kind": kind})
+        out.append(Slot(month=month, circle=pick, kind=kind))
     return out
 
 
 def rotation(circles: Sequence[str], months: Sequence[str], blackouts: Iterable[tuple[str, str]] = (),
              prior_study: str | None = None, window: int = WINDOW, seed: int = 0,
-             time_limit: float = 10.0) -> list[dict[str, Any]]:
+             time_limit: float = 10.0) -> list[Slot]:
     """A fair rotation (see the module docstring) for ``circles`` over ``months`` (``YYYY-MM``,
     consecutive). ``blackouts`` holds ``(circle, month)`` pairs; ``prior_study`` is the circle that
     studied the month before the plan, if any. Returns ``[{"month", "circle", "kind"}]`` in month
@@ -174,7 +186,7 @@ def rotation(circles: Sequence[str], months: Sequence[str], blackouts: Iterable[
         for s, item in enumerate(hint):
             for c in range(n):
                 if (s, c) in x:
-                    model.add_hint(x[s, c], int(index[item["circle"]] == c))
+                    model.add_hint(x[s, c], int(index[item.circle] == c))
     except InvalidInput:
         pass
     solver = cp_model.CpSolver()
@@ -187,7 +199,7 @@ def rotation(circles: Sequence[str], months: Sequence[str], blackouts: Iterable[
     out = []
     for s, (i, kind) in enumerate(sessions):
         chosen = next(circles[c] for c in range(n) if (s, c) in x and solver.value(x[s, c]))
-        out.append({"month": months[i], "circle": chosen, "kind": kind})
+        out.append(Slot(month=months[i], circle=chosen, kind=kind))
     return out
 
 

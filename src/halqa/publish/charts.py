@@ -8,7 +8,7 @@ from typing import Any
 
 from halqa.places import area_cells
 from halqa.places import boundaries as stored_boundaries
-from halqa.publish.common import Request, area_names
+from halqa.publish.common import Boundaries, Request, area_names
 from halqa.publish.style import font_family
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
@@ -66,7 +66,7 @@ def classes(req: Request, values: list[float], breaks: list[float]) -> tuple[lis
     return idx, colours
 
 
-def boundaries(req: Request, detail: str = "paper") -> dict[str, Any]:
+def boundaries(req: Request, detail: str = "paper") -> Boundaries:
     """District shapes for the vault's areas, simplified for print (or ``detail``): the shapes stored with the
     areas (imported from GeoJSON, or the demo's schematic map), else areas with an H3 cell drawn
     as that hexagon. Areas with neither are listed in ``missing``."""
@@ -138,7 +138,7 @@ def _extent(feature: dict[str, Any]) -> tuple[float, float]:
     return max(xs) - min(xs), max(ys) - min(ys)
 
 
-def map_layers(req: Request, geo: dict[str, Any], values: dict[str, dict[str, Any]], width: float, height: float,
+def map_layers(req: Request, geo: Boundaries, values: dict[str, dict[str, Any]], width: float, height: float,
                fill_field: str = "fill", label_field: str = "label", legend: list[tuple[str, str]] | None = None,
                legend_title: str | None = None) -> dict[str, Any]:
     """A district map: filled shapes (fill colour per district given in ``values``), water, and

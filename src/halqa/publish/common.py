@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Required, TypedDict, cast
 
 from halqa.errors import InvalidInput, NotFound
 from halqa.i18n import t
@@ -74,6 +74,19 @@ class Figure:
                 "sources": self.sources, "period": self.period, "suppressed": self.suppressed}
 
 
+class Boundaries(TypedDict, total=False):
+    """District shapes as a GeoJSON FeatureCollection (a mapping, as GeoJSON is everywhere):
+    ``frame`` (``wgs84``, ``h3``, ``schematic``) and the area codes ``missing`` a shape; the
+    packaged demo map carries its ``name`` and ``halqa`` (frame, units, note) instead."""
+
+    type: Required[str]
+    features: Required[list[dict[str, Any]]]
+    frame: str
+    missing: list[str]
+    name: str
+    halqa: dict[str, str]
+
+
 def area_names(vault: Vault) -> dict[str, dict[str, str]]:
     """Area code -> names per language (from :mod:`halqa.places`)."""
     out: dict[str, dict[str, Any]] = {}  # the names, and the households (a number)
@@ -135,9 +148,9 @@ def reference_rows() -> list[dict[str, Any]]:
     return [dict(r) for r in _package_json("reference.json")["rows"]]
 
 
-def demo_boundaries() -> dict[str, Any]:
+def demo_boundaries() -> Boundaries:
     """The packaged schematic district map of the demo city (GeoJSON)."""
-    return demo_map()
+    return cast(Boundaries, demo_map())
 
 
 def short_name(name: str) -> str:

@@ -1,25 +1,95 @@
-"""Turning a figure into a page and a page into a file; batches with progress."""
+"""The public poster functions: the kinds, a kind's figure, one poster drawn to a file, batches
+with progress, district shapes and the packaged reference figures; and, beneath them, turning a
+figure into a page and a page into a file."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+import msgspec
 
 from halqa.errors import InvalidInput
 from halqa.i18n import t
+from halqa.publish.charts import boundaries as shapes
 from halqa.publish.charts import config
-from halqa.publish.common import Figure, Request, area_names
+from halqa.publish.common import Boundaries, Figure, Request, area_names, demo_boundaries, reference_rows
 from halqa.publish.compose import FORMATS, PNG_DPI, Line, Page, chart_box, format_of, render_bytes
 from halqa.publish.kinds import KINDS
 from halqa.publish.style import check_digits, format_locale, get_style, page_size, parse_langs, time_locale
 from halqa.vault import Vault
+
+__all__ = ["Boundaries", "DrawnPoster", "PosterKind", "ReferenceFigure", "RenderedPoster", "SkippedPoster",
+           "boundaries", "figure", "poster_kinds", "reference_figures", "render", "render_batch"]
+
+
+class PosterKind(msgspec.Struct, kw_only=True, frozen=True):
+    """A poster kind: its title and description in one language, the data it draws on, and
+    whether it takes ``--area``."""
+
+    kind: str
+    title: str
+    source: str
+    area: bool
+    description: str
+
+
+class RenderedPoster(msgspec.Struct, kw_only=True, frozen=True):
+    """One poster written: where, how big, how long it took, and the cells left out (suppressed)."""
+
+    kind: str
+    file: str
+    format: str
+    bytes: int
+    style: str
+    size: str
+    lang: str
+    area: str | None
+    title: str
+    suppressed: list[str]
+    seconds: float
+
+
+class DrawnPoster(msgspec.Struct, kw_only=True, frozen=True):
+    """A poster of a batch, written to ``file``."""
+
+    kind: str
+    area: str | None
+    file: str
+    format: str
+    bytes: int
+    seconds: float
+
+
+class SkippedPoster(msgspec.Struct, kw_only=True, frozen=True):
+    """A poster of a batch left out, and why (no data, too few to show)."""
+
+    kind: str
+    area: str | None
+    skipped: str
+
+
+class ReferenceFigure(msgspec.Struct, kw_only=True, frozen=True):
+    """A published figure for comparisons, with its source, year and address."""
+
+    id: str
+    topic: str
+    place_en: str
+    place_ar: str
+    place_ckb: str
+    measure: str
+    value: float
+    before: float | msgspec.UnsetType = msgspec.UNSET
+    unit: str
+    year: int
+    note_en: str
+    source: str
+    url: str
 
 
 def safe_stem(text: str) -> str:
@@ -99,10 +169,15 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def render_file(vault: Vault, kind: str, output: str | os.PathLike[str], area: str | None = None,
-                lang: str | None = "ar,en", style: str = "screen", size: str = "a4", fmt: str | None = None,
-                digits: str | None = None, first: str | None = None, last: str | None = None,
-                name: str | None = None, dpi: int = PNG_DPI) -> dict[str, Any]:
+def render(vault: Vault, kind: str, output: str | os.PathLike[str], area: str | None = None, lang: str = "ar,en",
+           style: str = "screen", size: str = "a4", fmt: str | None = None, digits: str | None = None,
+           first: str | None = None, last: str | None = None, name: str | None = None,
+           dpi: int = PNG_DPI) -> RenderedPoster:
+    """Draw one poster to ``output`` (format from ``fmt`` or the suffix: pdf, png, svg).
+
+    ``lang`` is ``"ar"``, ``"ar,en"``, ``"ar,ckb"``, ``"ckb,ar"``, ``"en,ar"``…; ``style`` is
+    ``screen``, ``print1`` or ``print2``; ``size`` is ``a4``, ``a3`` or ``sack``; ``digits`` is
+    ``arab`` or ``latn`` (default: the main language's)."""
     start = time.perf_counter()
     out = Path(output)
     fmt_ = format_of(out, fmt)
@@ -110,15 +185,19 @@ def render_file(vault: Vault, kind: str, output: str | os.PathLike[str], area: s
     fig, page = build(req, kind, w, h)
     data = render_bytes(page, fmt_, dpi)
     write_atomic(out, data)
-    return {"kind": kind, "file": str(out), "format": fmt_, "bytes": len(data), "style": req.style.name,
-            "size": size, "lang": ",".join(x for x in (req.lang, req.lang2) if x), "area": req.area,
-            "title": fig.title, "suppressed": fig.suppressed, "seconds": round(time.perf_counter() - start, 3)}
+    return RenderedPoster(kind=kind, file=str(out), format=fmt_, bytes=len(data), style=req.style.name, size=size,
+                          lang=",".join(x for x in (req.lang, req.lang2) if x), area=req.area, title=fig.title,
+                          suppressed=fig.suppressed, seconds=round(time.perf_counter() - start, 3))
 
 
-def batch(vault: Vault, folder: str | os.PathLike[str], kinds: list[str] | None = None,
-          formats: tuple[str, ...] = ("pdf", "png"), lang: str | None = "ar,en", style: str = "screen",
-          size: str = "a4", every_area: bool = True, progress: Callable[[int, int, str], None] | None = None,
-          dpi: int = PNG_DPI) -> list[dict[str, Any]]:
+def render_batch(vault: Vault, folder: str | os.PathLike[str], kinds: list[str] | None = None,
+                 formats: tuple[str, ...] = ("pdf", "png"), lang: str = "ar,en", style: str = "screen",
+                 size: str = "a4", every_area: bool = True,
+                 progress: Callable[[int, int, str], None] | None = None,
+                 dpi: int = PNG_DPI) -> list[DrawnPoster | SkippedPoster]:
+    """Draw every kind (city-wide, and once per district for kinds that take ``--area``) into
+    ``folder``; ``progress(done, total, label)`` is called after each poster. Kinds without data
+    are reported as skipped, with the reason."""
     folder = Path(folder)
     chosen = kinds or list(KINDS)
     for k in chosen:
@@ -134,7 +213,7 @@ def batch(vault: Vault, folder: str | os.PathLike[str], kinds: list[str] | None 
         if every_area and KINDS[k][2]:
             jobs += [(k, c) for c in codes]
     make_request(vault, None, lang, style, size)  # check the options before the first poster
-    results: list[dict[str, Any]] = []
+    results: list[DrawnPoster | SkippedPoster] = []
     total = len(jobs)
     for i, (kind, area) in enumerate(jobs):
         start = time.perf_counter()
@@ -142,7 +221,7 @@ def batch(vault: Vault, folder: str | os.PathLike[str], kinds: list[str] | None 
         try:
             _, page = build(req, kind, w, h)
         except InvalidInput as err:
-            results.append({"kind": kind, "area": area, "skipped": err.render()})
+            results.append(SkippedPoster(kind=kind, area=area, skipped=err.render()))
             if progress:
                 progress(i + 1, total, f"{kind} {area or ''}".strip())
             continue
@@ -151,12 +230,43 @@ def batch(vault: Vault, folder: str | os.PathLike[str], kinds: list[str] | None 
             data = render_bytes(page, fmt, dpi)
             path = folder / f"{stem}-{style}-{size}.{fmt}"
             write_atomic(path, data)
-            results.append({"kind": kind, "area": area, "file": str(path), "format": fmt, "bytes": len(data),
-                            "seconds": round(time.perf_counter() - start, 3)})
+            results.append(DrawnPoster(kind=kind, area=area, file=str(path), format=fmt, bytes=len(data),
+                                       seconds=round(time.perf_counter() - start, 3)))
         if progress:
             progress(i + 1, total, f"{kind} {area or ''}".strip())
     return results
 
 
-def figure_json(fig: Figure) -> str:
-    return json.dumps(fig.to_dict(), ensure_ascii=False, indent=2, default=str)
+def poster_kinds(lang: str | None = None) -> list[PosterKind]:
+    """Every poster kind, its texts in ``lang``."""
+    return [PosterKind(kind=k, title=t(f"publish.{k}.title", lang=lang, area="…", name="…"), source=src,
+                       area=takes_area, description=t(f"publish.{k}.about", lang=lang))
+            for k, (_, src, takes_area) in KINDS.items()]
+
+
+def figure(vault: Vault, kind: str, area: str | None = None, lang: str = "ar,en", style: str = "screen",
+           size: str = "a4", digits: str | None = None, first: str | None = None, last: str | None = None,
+           name: str | None = None) -> Figure:
+    """The :class:`Figure` of a poster kind (texts, the Vega-Lite spec with inline aggregates,
+    the aggregates as data, sources) without writing a file: for notebooks and scripts."""
+    req, w, h = make_request(vault, area, lang, style, size, digits, first, last, name)
+    fig, _ = build(req, kind, w, h)
+    if fig.spec is not None:
+        fig.spec = {**fig.spec, "config": config(req)}
+    return fig
+
+
+def boundaries(vault: Vault | None = None, detail: str = "paper") -> Boundaries:
+    """District shapes as GeoJSON with a ``frame`` and the area codes ``missing`` a shape: the
+    vault's stored boundaries (imported with ``halqa places import-boundaries``, or the demo's
+    schematic map), else its areas' H3 hexagons. ``detail``: ``paper`` (posters) or ``screen``.
+    Without a vault: the packaged schematic map of the demo city."""
+    if vault is None:
+        return demo_boundaries()
+    req, _, _ = make_request(vault)
+    return shapes(req, detail)
+
+
+def reference_figures(topic: str | None = None) -> list[ReferenceFigure]:
+    """The packaged published figures for comparisons, each with ``source``, ``year`` and ``url``."""
+    return [ReferenceFigure(**r) for r in reference_rows() if topic is None or r["topic"] == topic]

@@ -10,6 +10,7 @@ exact enough at a city's scale. Holes are drawn by the even-odd rule (the templa
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from itertools import pairwise
 from typing import Any
 
@@ -57,7 +58,7 @@ def _centroid(ring: list[list[float]]) -> tuple[float, float]:
     return cx / (3 * a), cy / (3 * a)
 
 
-def shapes(geo: dict[str, Any]) -> dict[str, Any]:
+def shapes(geo: Mapping[str, Any]) -> dict[str, Any]:
     """``{"width", "height", "frame", "missing", "shapes": [{"code", "kind", "d", "x", "y", "names"}]}``
     in drawing units (y down); no shapes (height 0) if nothing can be drawn. ``missing``: the area
     codes without a shape."""

@@ -18,7 +18,7 @@ def _learning_data(ctx: Ctx) -> dict[str, Any]:
 
 def learning_page(ctx: Ctx) -> Response:
     # a session about an archived tactic shows the archive's title in the page's language
-    titles = {r["id"]: r["title"] for r in ctx.cached(learning.tactics, lang=ctx.lang)}
+    titles = {r.id: r.title for r in ctx.cached(learning.tactics, lang=ctx.lang)}
     return ctx.render("learning.html", **_learning_data(ctx), titles=titles)
 
 

@@ -29,10 +29,10 @@ def _choices(ctx: Ctx) -> dict[str, Any]:
 
 def _wanted(ctx: Ctx, choices: dict[str, Any]) -> dict[str, Any]:
     """The form's choices, each checked against what publish offers (unknown -> a clear error)."""
-    kinds = {k["kind"]: k for k in choices["kinds"]}
+    kinds = {k.kind: k for k in choices["kinds"]}
     kind = ctx.field("kind", str, next(iter(kinds), ""), choices=list(kinds))
     area = ctx.field("area", str, None)
-    return {"kind": kind, "area": area if kinds[kind]["area"] else None,
+    return {"kind": kind, "area": area if kinds[kind].area else None,
             "lang": ctx.field("lang", str, DEFAULT_LANGS.get(ctx.lang, "ar,en"), choices=choices["langs"]),
             "style": ctx.field("style", str, "screen", choices=choices["styles"]),
             "size": ctx.field("size", str, "a4", choices=choices["sizes"]),

@@ -1,4 +1,4 @@
-"""What the learning domain records, and the small checks every module shares.
+"""What the learning domain records (its event kinds and tables), and the small checks every module shares.
 
 Every record is an event folded by a :class:`~halqa.vault.RecordProjection`:
 
@@ -33,20 +33,23 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
 
-from halqa.circles import circle, circles
 from halqa.errors import InvalidInput
-from halqa.vault import RecordProjection, Vault, register_kind, register_projection
+from halqa.vault import RecordProjection, register_kind, register_projection
 
 __all__ = [
     "CARE_FORMS",
     "MIN_CELL",
     "OUTCOMES",
     "THEMES",
+    "check_id",
     "check_month",
+    "check_themes",
+    "iso_week",
     "month_add",
     "month_end",
 ]
@@ -200,6 +203,20 @@ def check_id(value: str, what: str = "id") -> str:
     return text
 
 
+def check_themes(values: Iterable[str]) -> list[str]:
+    """Themes (comma-separated or one by one) of :data:`THEMES`, sorted and without repeats."""
+    out = []
+    for v in values:
+        for part in str(v).split(","):
+            theme = part.strip().lower().replace("-", "_")
+            if not theme:
+                continue
+            if theme not in THEMES:
+                raise InvalidInput("learning.bad_theme", theme=theme, themes=", ".join(THEMES))
+            out.append(theme)
+    return sorted(set(out))
+
+
 def check_month(value: str) -> str:
     """``YYYY-MM``."""
     text = str(value).strip()
@@ -225,15 +242,3 @@ def iso_week(day: str) -> str:
     """``2026-W07`` for an ISO day."""
     y, w, _ = dt.date.fromisoformat(day).isocalendar()
     return f"{y:04d}-W{w:02d}"
-
-
-def circle_ids(vault: Vault) -> list[str]:
-    """Ids of every recorded circle (through the circles package)."""
-
-    return [c["id"] for c in circles(vault)]
-
-
-def require_circle(vault: Vault, circle_id: str) -> dict[str, Any]:
-    """The circle (members, roles, meetings); :class:`~halqa.errors.NotFound` if unknown."""
-
-    return circle(vault, circle_id)
