@@ -16,8 +16,8 @@ from halqa.vault import CommitRecord, Vault
 from halqa.vault.authz import DEFAULT_ROLE, LOCAL, Grant, Unauthorised, grants_of
 from halqa.vault.events import decode_payload
 
-__all__ = ["DATASETS", "Budget", "Contact", "ReceivedCell", "aggregate_sources", "budget", "bundle_seen", "contact_for_sender",
-           "contacts", "get_contact", "import_grants", "known_heads", "outbox_held", "outbox_opened_by",
+__all__ = ["DATASETS", "DP_DATASETS", "Budget", "Contact", "ReceivedCell", "aggregate_sources", "budget", "bundle_seen",
+           "contact_for_sender", "contacts", "get_contact", "import_grants", "known_heads", "outbox_held", "outbox_opened_by",
            "outbox_opened_records", "received_aggregates", "spent", "unconfirmed"]
 
 #: The aggregate datasets a circle sends (:mod:`halqa.bridge.aggregates`).
