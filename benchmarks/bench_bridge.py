@@ -76,24 +76,24 @@ def main() -> None:
         a = domains.create_vault(tmp / "a.halqa", "bench-pass", TEST_KDF)
         b = domains.create_vault(tmp / "b.halqa", "bench-pass", TEST_KDF)
         # two devices of one circle (role "device"): full replicas, every kind accepted
-        add_contact(a, "b", text=identity(b)["text"], role="device")
-        add_contact(b, "a", text=identity(a)["text"], role="device")
+        add_contact(a, "b", text=identity(b).text, role="device")
+        add_contact(b, "a", text=identity(a).text, role="device")
         timed(f"fill sender vault ({args.events:,} events)", lambda: fill(a, args.events))
         out = tmp / "bundle.age"
         res = timed(f"export + seal {args.events:,} events", lambda: export_bundle(a, ["b"], out), "< 10 s")
-        size = res["bytes"]
+        size = res.size
         got = timed("open + verify + merge (import)", lambda: import_bundle(b, out), "< 10 s")
         assert got.events_new >= args.events
         inner = __import__("pyrage").decrypt(out.read_bytes(), [age_identity(b)])
         timed("  of which: pyrage decrypt alone", lambda: __import__("pyrage").decrypt(out.read_bytes(), [age_identity(b)]))
         timed("  of which: parse + check inner", lambda: read_inner(inner))
-        timed("baseline: pyrage encrypt same bytes", lambda: seal(inner, [identity(b)["age_recipient"]]))
+        timed("baseline: pyrage encrypt same bytes", lambda: seal(inner, [identity(b).age_recipient]))
         (tmp / "inner.bin").write_bytes(inner)
         if shutil.which("age"):
             key = tmp / "b.key"
             key.write_text(age_identity_text(b) + "\n")
             timed("baseline: age CLI encrypt same bytes", lambda: subprocess.run(
-                ["age", "-r", identity(b)["age_recipient"], "-o", str(tmp / "cli.age"), str(tmp / "inner.bin")], check=True))
+                ["age", "-r", identity(b).age_recipient, "-o", str(tmp / "cli.age"), str(tmp / "inner.bin")], check=True))
             timed("baseline: age CLI decrypt", lambda: subprocess.run(
                 ["age", "-d", "-i", str(key), "-o", str(tmp / "cli.out"), str(tmp / "cli.age")], check=True))
         # the other way: b sends back what a lacks (nothing but b's bookkeeping) and a full resend
@@ -126,8 +126,8 @@ def main() -> None:
                     for name, store in (("hub", hub), ("ally", ally)):
                         # the raw merge rate of whole commits, so "device" (a circle role would
                         # refuse every kind but aggregates: that path is tests/bridge/test_hub.py's)
-                        add_contact(v, name, text=identity(store)["text"], role="device")
-                        add_contact(store, f"c{i}", text=identity(v)["text"], role="device")
+                        add_contact(v, name, text=identity(store).text, role="device")
+                        add_contact(store, f"c{i}", text=identity(v).text, role="device")
                     fill(v, args.per_bundle, prefix=f"c{i}")
                     export_bundle(v, ["hub", "ally"], tmp / f"c{i}.age")
                     files.append(tmp / f"c{i}.age")
@@ -145,7 +145,7 @@ def main() -> None:
             stop()
         shutil.rmtree(pg_root, ignore_errors=True)
         print(f"\nbundle: {size:,} bytes for {args.events:,} events ({size / max(args.events, 1):.0f} B/event); "
-              f"back: {res2['bytes']:,} bytes")
+              f"back: {res2.size:,} bytes")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     width = max(len(r[0]) for r in ROWS)

@@ -118,7 +118,7 @@ def import_time(folder: Path, entries: int) -> tuple[float, float]:
     from nacl.signing import SigningKey
     from pyrage import x25519
 
-    from halqa.bridge.contacts import add_contact
+    from halqa.bridge import add_contact
     from halqa.bridge.keys import age_recipient
     from halqa.bridge.outbox import import_outbox, outbox_file, seal_entry
 

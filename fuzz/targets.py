@@ -78,8 +78,8 @@ def _paired(work: Path) -> Ctx:
     x, y = _vault(work, "x"), _vault(work, "y")
     # Each is the other's second device ("device" role: a full replica), so every kind travels:
     # the deepest an informant holding one of a person's own devices could reach.
-    add_contact(x, "y", text=identity(y)["text"], verified="in-person", role="device")
-    add_contact(y, "x", text=identity(x)["text"], verified="in-person", role="device")
+    add_contact(x, "y", text=identity(y).text, verified="in-person", role="device")
+    add_contact(y, "x", text=identity(x).text, verified="in-person", role="device")
     places.add_area(x, "NKH", "حي النخيل", "Palm Quarter")
     places.add_household(x, "NKH", "hh-aaaa", size=4)
     listening.add_grievance(x, themes=["electricity"], place="NKH", day=dt.date.today().isoformat(),
@@ -87,7 +87,7 @@ def _paired(work: Path) -> Ctx:
     scratch = work / "scratch"
     scratch.mkdir()
     out = export_bundle(x, ["y"], scratch / "seed.age")
-    assert out["commits"] >= 3
+    assert out.commits >= 3
     ctx = Ctx(y, scratch, {"x": x, "bundle": (scratch / "seed.age").read_bytes(),
                            "records": export_commits(x), "y_age": age_recipient(y)})
     _, ctx.extra["inner"] = write_inner(x, ctx.extra["records"], [ctx.extra["y_age"]])
@@ -243,7 +243,7 @@ def _pairing_call(ctx: Ctx, data: bytes) -> None:
 
 
 def _pairing_seeds(ctx: Ctx) -> list[bytes]:
-    return [identity(ctx.vault)["text"].encode(), age_recipient(ctx.vault).encode()]
+    return [identity(ctx.vault).text.encode(), age_recipient(ctx.vault).encode()]
 
 
 def _qr_call(ctx: Ctx, data: bytes) -> None:

@@ -84,8 +84,8 @@ def _setup(work: Path) -> Any:
     v = ctx.vault
     # A paired device whose bundle the organiser imports through the browser.
     x = _vault(work, "x")
-    add_contact(x, "y", text=identity(v)["text"], verified="in-person", role="device")
-    add_contact(v, "x", text=identity(x)["text"], verified="in-person", role="device")
+    add_contact(x, "y", text=identity(v).text, verified="in-person", role="device")
+    add_contact(v, "x", text=identity(x).text, verified="in-person", role="device")
     export_bundle(x, ["y"], ctx.work / "x.age")
     x.close()
     today = dt.date.today().isoformat()

@@ -454,7 +454,7 @@ def test_hub_commands_speak_only_the_chosen_language(cli, vault, monkeypatch, tm
     places.demo(vault, rng, households_per_area=1)
     listening.demo(vault, rng, n=150)
     steps = _Steps(cli, monkeypatch, lang, {"tmp": str(tmp_path), "url": pg_server(),
-                                           "text": identity(vault)["text"]}, {"basra", "hub"})
+                                           "text": identity(vault).text}, {"basra", "hub"})
     steps.run(HUB[0])
     hub_text = json.loads(cli("hub", "id", steps.ids["url"], "--json")[1])["pairing_text"]
     assert cli("contacts", "add", "hub", "--text", hub_text, "--role", "hub")[0] == 0

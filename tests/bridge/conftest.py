@@ -16,7 +16,7 @@ def pair(*vaults, role: str = "device") -> None:
     for v in vaults:
         for w in vaults:
             if v is not w:
-                add_contact(v, w.path.stem, text=identity(w)["text"], verified="in-person", role=role)
+                add_contact(v, w.path.stem, text=identity(w).text, verified="in-person", role=role)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 import halqa.bridge as B
 from halqa import places
 from halqa.bridge.bundle import read_inner
+from halqa.results import to_data
 from tests.conftest import new_vault
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +24,7 @@ def test_id_show_json_exactly(cli, vault):
     assert code == 0, out
     data = json.loads(out)
     assert set(data) == {"fingerprint", "age_recipient"} and data["age_recipient"].startswith("age1")
-    assert data == {k: B.identity(vault)[k] for k in data}
+    assert data == {k: to_data(B.identity(vault))[k] for k in data}
     code, out = cli("id", "show")
     assert code == 0 and data["fingerprint"] in out
 
@@ -59,8 +60,8 @@ def test_contacts_add_age_keygen_export_and_age_decrypts(cli, vault, tmp_path: P
 def test_sync_import_json_and_exit_codes(cli, vault, tmp_path: Path):
     sender = new_vault(tmp_path, "sender")
     try:
-        B.add_contact(sender, "me", text=B.identity(vault)["text"], role="device")
-        B.add_contact(vault, "sender", text=B.identity(sender)["text"], verified="qr", role="device")
+        B.add_contact(sender, "me", text=B.identity(vault).text, role="device")
+        B.add_contact(vault, "sender", text=B.identity(sender).text, verified="qr", role="device")
         places.add_area(sender, "NKH", "حي النخيل")
         B.export_bundle(sender, ["me"], tmp_path / "in.age")
     finally:
@@ -82,7 +83,7 @@ def test_sync_import_json_and_exit_codes(cli, vault, tmp_path: Path):
     # a foreign bundle (sealed to someone else)
     other = new_vault(tmp_path, "other")
     try:
-        B.add_contact(vault, "other", text=B.identity(other)["text"])
+        B.add_contact(vault, "other", text=B.identity(other).text)
         B.export_bundle(vault, ["other"], tmp_path / "foreign.age")
     finally:
         other.close()
@@ -125,7 +126,7 @@ def test_qr_publish_and_budget_commands(cli, vault, tmp_path: Path):
 def test_public_api_pinned_and_documented():
     assert sorted(B.__all__) == sorted([
         "DATASETS", "DEFAULT_THRESHOLD",
-        "BundleInvalid", "ImportResult", "add_contact", "age_identity_text", "aggregate_tables", "budget",
+        "BundleInvalid", "Contact", "ImportResult", "add_contact", "age_identity_text", "aggregate_tables", "budget",
         "contacts", "decoy", "demo", "export_bundle", "get_contact", "hub_info", "hub_init", "hub_open", "identity", "identity_qr",
         "import_bundle", "import_outbox", "is_outbox", "OutboxInvalid",
         "join_frames", "open_bundle", "publish_table", "push_bundle", "qr_images", "received_aggregates",

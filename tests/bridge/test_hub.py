@@ -56,16 +56,16 @@ def test_hub_collects_aggregates_from_many_circles(pg_server, circles):
     try:
         with pytest.raises(InvalidInput):
             hub_init(url)
-        hub_text = identity(hub)["text"]
+        hub_text = identity(hub).text
         files = []
         for c in circles:
             add_contact(c, "hub", text=hub_text, role="hub")
-            add_contact(hub, c.path.stem, text=identity(c)["text"], role="circle")
-            files.append(export_bundle(c, ["hub"], None, threshold=2)["data"])  # a hub's role: aggregates
+            add_contact(hub, c.path.stem, text=identity(c).text, role="circle")
+            files.append(export_bundle(c, ["hub"], None, threshold=2).data)  # a hub's role: aggregates
         with pytest.raises(InvalidInput):
             export_bundle(circles[0], ["hub"], None, everything=True)  # --full is for devices only
         # A full bundle made anyway (a modified program): refused by kind, and by role if kinds are opened.
-        keys = [identity(hub)["age_recipient"]]
+        keys = [identity(hub).age_recipient]
         full = seal(write_inner(circles[0], export_commits(circles[0]), keys)[1], keys)
         with pytest.raises(Unauthorised, match="role 'circle'"):
             import_bundle(hub, full, accept=("aggregates", "commits"))
@@ -75,9 +75,9 @@ def test_hub_collects_aggregates_from_many_circles(pg_server, circles):
                                                          "bridge.bundle_kind_refused"}
         assert hub.query("SELECT count(*) FROM events WHERE kind = 'household.put'")[0][0] == 0
         rows = received_aggregates(hub, "grievances", ("theme",))
-        assert rows and max(r["circles"] for r in rows) == 3
-        electricity = next(r for r in rows if r["theme"] == "electricity")
-        assert electricity["n"] >= 2
+        assert rows and max(r.circles for r in rows) == 3
+        electricity = next(r for r in rows if r.theme == "electricity")
+        assert electricity.n >= 2
         assert hub_info(hub)["circles"] == 3
     finally:
         hub.close()
@@ -97,8 +97,8 @@ def test_same_merge_on_both_backends(pg_server, tmp_path):
     try:
         for store in (hub, vault):
             for d in devs:
-                add_contact(d, store.path.stem if store is vault else "hub", text=identity(store)["text"], role="device")
-                add_contact(store, d.path.stem, text=identity(d)["text"], role="device")
+                add_contact(d, store.path.stem if store is vault else "hub", text=identity(store).text, role="device")
+                add_contact(store, d.path.stem, text=identity(d).text, role="device")
         bundles: list[bytes] = []  # each sealed to both the hub and the embedded vault
         rng = random.Random(5)
         for step in range(9):
@@ -106,11 +106,11 @@ def test_same_merge_on_both_backends(pg_server, tmp_path):
             d.append("household.put", HouseholdPut(id=f"hh-{rng.randrange(4)}", area="NKH", size=step))
             if step % 4 == 3:
                 d.append("household.delete", {"id": f"hh-{rng.randrange(4)}"})
-            bundles.append(export_bundle(d, ["hub", "ally"], None)["data"])
+            bundles.append(export_bundle(d, ["hub", "ally"], None).data)
         for d in devs:
             d.append("bridge_aggregate.put", {"id": f"s-{d.path.stem}", "dataset": "grievances", "created": "2026-01-01",
                                               "threshold": 5, "cells": [["NKH", "water", "2026-03-02", 7.0, 7]]})
-            bundles.append(export_bundle(d, ["hub", "ally"], None)["data"])
+            bundles.append(export_bundle(d, ["hub", "ally"], None).data)
         order = bundles + bundles[:3]
         rng.shuffle(order)
         for data in order:
@@ -153,7 +153,7 @@ def test_hub_commands(cli, vault, pg_server, tmp_path):
     places.demo(vault, rng, households_per_area=1)
     listening.demo(vault, rng, n=150)
     assert cli("contacts", "add", "hub", "--text", hub_text, "--role", "hub")[0] == 0
-    code, out = cli("hub", "add-circle", url, "basra", "--text", identity(vault)["text"], "--verified", "in-person")
+    code, out = cli("hub", "add-circle", url, "basra", "--text", identity(vault).text, "--verified", "in-person")
     assert code == 0, out
     assert cli("sync", "export", "--to", "hub", "--aggregate-only", "--threshold", "2", "-o", str(tmp_path / "a.age"))[0] == 0
     assert cli("sync", "export", "--to", "hub", "--full", "-o", str(tmp_path / "full.age"))[0] == 2

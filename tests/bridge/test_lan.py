@@ -26,7 +26,9 @@ from nacl.secret import SecretBox
 from halqa import places
 from halqa.bridge import add_contact, identity, push_bundle, serve_push
 from halqa.bridge import lan as lan_module
+from halqa.bridge.lan import PushReceived
 from halqa.errors import InvalidInput
+from halqa.results import to_data
 from tests.conftest import new_vault
 
 
@@ -67,12 +69,12 @@ class _Listener:
     """``serve_push`` in a thread (``once``: it ends after the first successful push)."""
 
     def __init__(self, vault) -> None:
-        self.results: list[dict] = []
+        self.results: list[PushReceived] = []
         self.seen = threading.Condition()
         ready = threading.Event()
         port: list[int] = []
 
-        def report(result: dict) -> None:
+        def report(result: PushReceived) -> None:
             with self.seen:
                 self.results.append(result)
                 self.seen.notify_all()
@@ -86,7 +88,7 @@ class _Listener:
         assert ready.wait(10)
         self.port = port[0]
 
-    def wait_results(self, n: int) -> list[dict]:
+    def wait_results(self, n: int) -> list[PushReceived]:
         with self.seen:
             assert self.seen.wait_for(lambda: len(self.results) >= n, timeout=30)
         return self.results
@@ -115,18 +117,18 @@ def test_push_over_loopback_is_authenticated_and_encrypted(devices):
     tap = _Tap(listener.port)
     res = push_bundle(x, "y", f"127.0.0.1:{tap.port}")
     listener.join()
-    assert res["received"]["commits_new"] >= 1 and listener.results[0]["from"] == "x"
+    assert res.received.commits_new >= 1 and listener.results[0].sender == "x"
     assert y.query("SELECT name_ar FROM area")[0][0] == "حي النخيل الأخضر"
     wire = bytes(tap.seen)
     assert len(wire) > 500
     for needle in (x.device_id, y.device_id, x.device_id.hex().encode(), b"age-encryption.org", b"halqa",
-                   "النخيل".encode(), identity(y)["age_recipient"].encode()):
+                   "النخيل".encode(), identity(y).age_recipient.encode()):
         assert needle not in wire
     # y now tells x what it holds: the next push carries only new commits
     listener = _Listener(y)
     again = push_bundle(x, "y", f"127.0.0.1:{listener.port}")
     listener.join()
-    assert again["received"]["commits_new"] == again["sent"]["commits"] <= 1
+    assert again.received.commits_new == again.sent.commits <= 1
 
 
 def test_stray_connection_learns_no_key_and_the_listener_goes_on(devices):
@@ -155,12 +157,12 @@ def test_stray_connection_learns_no_key_and_the_listener_goes_on(devices):
         assert len(said) == 32
         stray.sendall(struct.pack("<I", 112) + os.urandom(112))  # a made-up proof
         assert _read_all(stray) == b""
-    assert listener.wait_results(1)[0]["error"] == "bridge.lan_auth_failed"
+    assert listener.wait_results(1)[0].error == "bridge.lan_auth_failed"
     # one stray connection did not end the listening session (once = after one good push)
     res = push_bundle(x, "y", f"127.0.0.1:{listener.port}")
     listener.join()
-    assert res["received"]["commits_new"] >= 1
-    assert [r.get("from") for r in listener.results] == [None, "x"]
+    assert res.received.commits_new >= 1
+    assert [to_data(r).get("from") for r in listener.results] == [None, "x"]
 
 
 def test_oversized_frame_before_authentication_is_refused_on_its_header(devices):
@@ -173,7 +175,7 @@ def test_oversized_frame_before_authentication_is_refused_on_its_header(devices)
         stray.sendall(struct.pack("<I", 64 * 1024))
         closed = _read_all(stray, idle=60)
         assert closed == b""
-    assert listener.wait_results(1)[0]["error"] == "bridge.lan_auth_failed"
+    assert listener.wait_results(1)[0].error == "bridge.lan_auth_failed"
     assert lan_module.PRE_AUTH_MAX_BYTES <= 4096
     push_bundle(x, "y", f"127.0.0.1:{listener.port}")
     listener.join()
@@ -185,7 +187,7 @@ def _refused(sender, receiver, name: str, logged: str) -> _Listener:
     with pytest.raises(InvalidInput) as err:
         push_bundle(sender, name, f"127.0.0.1:{listener.port}")
     assert err.value.msg_id == "bridge.lan_refused"
-    assert listener.wait_results(1)[0]["error"] == logged
+    assert listener.wait_results(1)[0].error == logged
     return listener
 
 
@@ -193,7 +195,7 @@ def test_push_refuses_strangers_and_impostors(devices, tmp_path):
     x, y, z = devices
     stranger = new_vault(tmp_path, "stranger")
     try:
-        add_contact(stranger, "y", text=identity(y)["text"])
+        add_contact(stranger, "y", text=identity(y).text)
         places.add_area(stranger, "NKH", "حي النخيل")
         listener = _refused(stranger, y, "y", "bridge.lan_unknown_peer")
         assert y.query("SELECT count(*) FROM area")[0][0] == 0
@@ -254,7 +256,7 @@ def test_a_trickling_stranger_is_cut_off_and_the_listener_goes_on(devices, monke
                 break
             time.sleep(0.1)
         assert cut  # hung up on long before the trickle ended
-    assert listener.wait_results(1)[0]["error"] == "bridge.lan_closed"
+    assert listener.wait_results(1)[0].error == "bridge.lan_closed"
     monkeypatch.setattr(lan_module, "HANDSHAKE_SECONDS", 10.0)
     push_bundle(x, "y", f"127.0.0.1:{listener.port}")
     listener.join()
@@ -266,7 +268,7 @@ def test_a_low_order_ephemeral_key_is_refused(devices):
     with socket.create_connection(("127.0.0.1", listener.port)) as stray:
         stray.sendall(bytes(32))  # X25519 with it gives all zeros: a key anyone can compute
         assert len(_read_all(stray)) == 32
-    assert listener.wait_results(1)[0]["error"] == "bridge.lan_auth_failed"
+    assert listener.wait_results(1)[0].error == "bridge.lan_auth_failed"
     push_bundle(x, "y", f"127.0.0.1:{listener.port}")
     listener.join()
 
@@ -329,9 +331,9 @@ def test_silent_strangers_do_not_hold_up_a_real_push(devices, monkeypatch, stran
     finally:
         for stray in held:
             stray.close()
-    assert res["received"]["commits_new"] >= 1
+    assert res.received.commits_new >= 1
     assert y.query("SELECT name_ar FROM area")[0][0] == "حي النخيل"
-    assert "x" in [r.get("from") for r in listener.results]
+    assert "x" in [to_data(r).get("from") for r in listener.results]
 
 
 def test_pushes_from_two_devices_at_once_are_both_imported(devices):
@@ -352,7 +354,7 @@ def test_pushes_from_two_devices_at_once_are_both_imported(devices):
     for p in pushes:
         p.join(30)
     thread.join(30)
-    assert sorted(r.get("from") for r in got) == ["x", "z"]
+    assert sorted(to_data(r).get("from") for r in got) == ["x", "z"]
     assert sorted(r[0] for r in y.query("SELECT code FROM area")) == ["KRB", "NKH"]
 
 
@@ -389,7 +391,7 @@ def _refusal(monkeypatch, sender, receiver, meant: str) -> tuple[str, bytes, lis
     # the same ephemeral secrets each time, so the bytes on the wire can be compared
     monkeypatch.setattr(lan_module, "os", type("os", (), {"urandom": staticmethod(lambda n: bytes(range(1, n + 1)))}))
     ours, theirs = socket.socketpair()
-    expected = bytes.fromhex(lan_module.get_contact(sender, meant)["signing_key"])
+    expected = bytes.fromhex(lan_module.get_contact(sender, meant).signing_key)
     refused: list[str] = []
 
     def push() -> None:
@@ -416,7 +418,7 @@ def test_wrong_device_and_not_a_contact_are_refused_alike(devices, tmp_path, mon
     _, y, z = devices
     stranger = new_vault(tmp_path, "stranger")
     try:
-        add_contact(stranger, "y", text=identity(y)["text"])
+        add_contact(stranger, "y", text=identity(y).text)
         with monkeypatch.context() as m:
             why_y, wire_y, calls_y = _refusal(m, stranger, y, "y")  # y is there, does not know them
         with monkeypatch.context() as m:

@@ -47,12 +47,12 @@ def test_bundles_in_any_order_and_duplication_give_identical_vaults(tmp_path_fac
             elif action == "delete":
                 v.append("household.delete", {"id": key})
             elif peer != dev:
-                mailbox.append((peer, export_bundle(v, [vs[peer].path.stem], None)["data"]))
+                mailbox.append((peer, export_bundle(v, [vs[peer].path.stem], None).data))
         # A final round: everyone sends everything to everyone.
         for i, v in enumerate(vs):
             for j, w in enumerate(vs):
                 if i != j:
-                    mailbox.append((j, export_bundle(v, [w.path.stem], None, everything=True)["data"]))
+                    mailbox.append((j, export_bundle(v, [w.path.stem], None, everything=True).data))
         deliveries = mailbox * dup
         rng.shuffle(deliveries)
         for who, data in deliveries:

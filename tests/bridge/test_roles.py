@@ -13,8 +13,8 @@ import pytest
 
 from halqa.bridge import add_contact, get_contact, identity, import_bundle
 from halqa.bridge.bundle import seal, write_inner
+from halqa.bridge.events import ContactPut
 from halqa.bridge.keys import age_recipient
-from halqa.bridge.records import ContactPut
 from halqa.errors import InvalidInput
 from halqa.places import add_area, add_household
 from halqa.vault import CommitRecord, Vault, export_commits
@@ -23,7 +23,7 @@ from tests.conftest import new_vault
 
 def add(vault: Vault, name: str, peer: Vault, role: str = "ally", **scope: str) -> dict:
     """Pair ``vault`` with ``peer`` under ``name`` and ``role``."""
-    return add_contact(vault, name, text=identity(peer)["text"], verified="in-person", role=role, **scope)
+    return add_contact(vault, name, text=identity(peer).text, verified="in-person", role=role, **scope)
 
 
 def forge(sender: Vault, recipient: Vault, records: list[CommitRecord] | None = None) -> bytes:
@@ -76,18 +76,18 @@ def test_contact_takeover_by_an_ally_is_refused(world):
     target = get_contact(circle, "other")
     start = int(ally.meta("seq"))
     ally.append("bridge_contact.put", ContactPut(
-        id=target["id"], name="other", age_recipient=identity(outsider)["age_recipient"],
-        signing_key=outsider.device_id.hex(), fingerprint=identity(outsider)["fingerprint"], verified="in-person"))
+        id=target.id, name="other", age_recipient=identity(outsider).age_recipient,
+        signing_key=outsider.device_id.hex(), fingerprint=identity(outsider).fingerprint, verified="in-person"))
     refused(circle, forge(ally, circle, own_commits(ally, start)), "bridge_contact.put", "ally")
-    assert get_contact(circle, "other")["signing_key"] == other.device_id.hex()
+    assert get_contact(circle, "other").signing_key == other.device_id.hex()
 
 
 def test_self_contact_from_an_ally_is_refused(world):
     circle, ally, _, _ = world
     start = int(ally.meta("seq"))
     ally.append("bridge_contact.put", ContactPut(
-        id="feedfacefeedface", name="circle-itself", age_recipient=identity(circle)["age_recipient"],
-        signing_key=circle.device_id.hex(), fingerprint=identity(circle)["fingerprint"], verified="in-person"))
+        id="feedfacefeedface", name="circle-itself", age_recipient=identity(circle).age_recipient,
+        signing_key=circle.device_id.hex(), fingerprint=identity(circle).fingerprint, verified="in-person"))
     refused(circle, forge(ally, circle, own_commits(ally, start)), "bridge_contact.put")
     assert circle.query_one("SELECT 1 FROM bridge_contact WHERE name = 'circle-itself'") is None
 

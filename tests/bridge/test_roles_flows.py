@@ -18,8 +18,8 @@ from halqa.bridge import (
     rekey_contact,
     unconfirmed,
 )
+from halqa.bridge.events import ContactPut
 from halqa.bridge.privacy import csv_cell, table_csv
-from halqa.bridge.records import ContactPut
 from halqa.errors import InvalidInput
 from halqa.places import add_area, add_household
 from halqa.publish.posters import safe_stem
@@ -45,15 +45,15 @@ def test_each_role_receives_what_its_role_allows(three):
     hh = add_household(circle, "NKH")
     add(circle, "laptop", laptop, "device")
     add(circle, "phone", phone, "member", household=hh)
-    assert export_bundle(circle, ["laptop"], None)["kind"] == "commits"
+    assert export_bundle(circle, ["laptop"], None).kind == "commits"
     to_member = export_bundle(circle, ["phone"], None)
-    assert to_member["kind"] == "aggregates" and to_member["events"] == 2  # grievances and outages snapshots
+    assert to_member.kind == "aggregates" and to_member.events == 2  # grievances and outages snapshots
     for options in ({"everything": True}, {"since": "2020-01-01"}, {"kinds": ["area.put"]}, {"aggregate_only": False}):
         with pytest.raises(InvalidInput) as err:
             export_bundle(circle, ["phone"], None, **options)
         assert err.value.msg_id == "bridge.full_needs_device"
     # Several recipients: the least trusted decides.
-    assert export_bundle(circle, ["laptop", "phone"], None)["kind"] == "aggregates"
+    assert export_bundle(circle, ["laptop", "phone"], None).kind == "aggregates"
     # The web asks like this today: the library refuses it for an ally.
     with pytest.raises(InvalidInput):
         export_bundle(circle, ["phone"], aggregate_only=False, everything=True)
@@ -66,14 +66,14 @@ def test_an_ally_sends_back_its_own_tactics_and_nothing_else(three):
     add_area(ally, "XYZ", "x")  # the ally's own records never travel to the circle
     ally.append("learning_tactic.put", {"id": "t-ally", "title": "Generator owners' price list, posted"})
     sent = export_bundle(ally, ["circle"], None)
-    assert sent["kind"] == "commits" and sent["events"] == 1
-    res = import_bundle(circle, sent["data"])
+    assert sent.kind == "commits" and sent.events == 1
+    res = import_bundle(circle, sent.data)
     assert res.events_new == 1
     assert circle.query_one("SELECT title FROM learning_tactic WHERE id = 't-ally'") is not None
     assert circle.query_one("SELECT 1 FROM area WHERE code = 'XYZ'") is None
     # The ally may change its own entry later, not the circle's.
     ally.append("learning_tactic.put", {"id": "t-ally", "title": "Price list, updated"})
-    import_bundle(circle, export_bundle(ally, ["circle"], None)["data"])
+    import_bundle(circle, export_bundle(ally, ["circle"], None).data)
     assert circle.query_one("SELECT title FROM learning_tactic WHERE id = 't-ally'")[0] == "Price list, updated"
 
 
@@ -89,11 +89,11 @@ def test_devices_replicate_contacts_and_forward_their_members(tmp_path: Path):
                                           "day": "2026-03-01", "hours_off": 6.0})
         import_bundle(b, forge(phone, b, own_commits(phone, start)))
         # a learns of the member from b in the same bundle that forwards the member's entry
-        import_bundle(a, export_bundle(b, ["a"], None)["data"])
-        assert get_contact(a, "phone")["role"] == "member"
+        import_bundle(a, export_bundle(b, ["a"], None).data)
+        assert get_contact(a, "phone").role == "member"
         assert a.query_one("SELECT hours_off FROM ledger_tally")[0] == 6.0
         # b's entry for a replicated too, but a does not list itself as its own contact
-        assert sorted(c["name"] for c in contacts(a)) == ["b", "phone"]
+        assert sorted(c.name for c in contacts(a)) == ["b", "phone"]
     finally:
         for v in (a, b, phone):
             v.close()
@@ -105,26 +105,26 @@ def test_a_key_change_is_never_taken_from_an_import(tmp_path: Path):
         pair(a, b)
         for v in (a, b):
             add(v, "ally", ally, "ally")
-        import_bundle(b, export_bundle(a, ["b"], None)["data"])
-        import_bundle(a, export_bundle(b, ["a"], None)["data"])
+        import_bundle(b, export_bundle(a, ["b"], None).data)
+        import_bundle(a, export_bundle(b, ["a"], None).data)
         target = get_contact(b, "ally")
         # b (a device, perhaps stolen) changes the ally's keys: a refuses, showing both fingerprints
-        b.append("bridge_contact.put", ContactPut(id=target["id"], age_recipient=identity(outsider)["age_recipient"],
+        b.append("bridge_contact.put", ContactPut(id=target.id, age_recipient=identity(outsider).age_recipient,
                                                   signing_key=outsider.device_id.hex(),
-                                                  fingerprint=identity(outsider)["fingerprint"]))
+                                                  fingerprint=identity(outsider).fingerprint))
         before = files(a)
         with pytest.raises(Unauthorised) as err:
-            import_bundle(a, export_bundle(b, ["a"], None)["data"])
+            import_bundle(a, export_bundle(b, ["a"], None).data)
         assert err.value.msg_id == "sync.key_change"
-        assert target["fingerprint"] in err.value.render() and identity(outsider)["fingerprint"] in err.value.render()
+        assert target.fingerprint in err.value.render() and identity(outsider).fingerprint in err.value.render()
         assert files(a) == before
         # Locally, with a confirmation that sees both fingerprints.
         seen = []
-        unchanged = rekey_contact(a, "ally", text=identity(outsider)["text"], confirm=lambda o, n: seen.append((o, n)))
-        assert not unchanged["changed"] and seen == [(target["fingerprint"], identity(outsider)["fingerprint"])]
-        assert get_contact(a, "ally")["fingerprint"] == target["fingerprint"]
-        changed = rekey_contact(a, "ally", text=identity(outsider)["text"], confirm=lambda o, n: True)
-        assert changed["changed"] and changed["fingerprint"] == identity(outsider)["fingerprint"]
+        unchanged = rekey_contact(a, "ally", text=identity(outsider).text, confirm=lambda o, n: seen.append((o, n)))
+        assert not unchanged.changed and seen == [(target.fingerprint, identity(outsider).fingerprint)]
+        assert get_contact(a, "ally").fingerprint == target.fingerprint
+        changed = rekey_contact(a, "ally", text=identity(outsider).text, confirm=lambda o, n: True)
+        assert changed.changed and changed.fingerprint == identity(outsider).fingerprint
     finally:
         for v in (a, b, ally, outsider):
             v.close()
@@ -135,32 +135,32 @@ def test_contacts_from_before_roles_are_allies_until_confirmed(cli, vault, tmp_p
     try:
         ident = identity(old)
         # what an older halqa wrote: no role
-        vault.append("bridge_contact.put", ContactPut(id=new_id(), name="old-laptop", age_recipient=ident["age_recipient"],
-                                                      signing_key=old.device_id.hex(), fingerprint=ident["fingerprint"],
+        vault.append("bridge_contact.put", ContactPut(id=new_id(), name="old-laptop", age_recipient=ident.age_recipient,
+                                                      signing_key=old.device_id.hex(), fingerprint=ident.fingerprint,
                                                       verified="in-person", added="2025-06-01"))
         c = get_contact(vault, "old-laptop")
-        assert c["role"] == "ally" and not c["confirmed"] and [u["name"] for u in unconfirmed(vault)] == ["old-laptop"]
-        add_contact(old, "main", text=identity(vault)["text"], role="device")
+        assert c.role == "ally" and not c.confirmed and [u.name for u in unconfirmed(vault)] == ["old-laptop"]
+        add_contact(old, "main", text=identity(vault).text, role="device")
         add_area(old, "NKH", "حي النخيل")
         with pytest.raises(Unauthorised) as err:
-            import_bundle(vault, export_bundle(old, ["main"], None)["data"])
+            import_bundle(vault, export_bundle(old, ["main"], None).data)
         assert err.value.msg_id == "sync.kind_refused_unconfirmed" and "confirm-roles" in err.value.render()
         code, out = cli("contacts", "confirm-roles", "--device", "old-laptop")  # the human output
         assert code == 0 and "Traceback" not in out, out
-        assert get_contact(vault, "old-laptop")["role"] == "device"
+        assert get_contact(vault, "old-laptop").role == "device"
         assert unconfirmed(vault) == []
         code, out = cli("contacts", "confirm-roles", "--json")  # nothing left to confirm
         assert code == 0 and json.loads(out) == []
-        import_bundle(vault, export_bundle(old, ["main"], None, everything=True)["data"])
+        import_bundle(vault, export_bundle(old, ["main"], None, everything=True).data)
         assert vault.query_one("SELECT 1 FROM area WHERE code = 'NKH'") is not None
         # Demoted later: what it wrote while a device stays, and a full resync that carries it
         # again (commits already held) is not refused; anything new from it is.
         code, _ = cli("contacts", "set-role", "old-laptop", "ally")
         assert code == 0
-        import_bundle(vault, export_bundle(old, ["main"], None, everything=True, mark_sent=False)["data"])
+        import_bundle(vault, export_bundle(old, ["main"], None, everything=True, mark_sent=False).data)
         add_area(old, "SUQ", "حي السوق")
         with pytest.raises(Unauthorised):
-            import_bundle(vault, export_bundle(old, ["main"], None)["data"])
+            import_bundle(vault, export_bundle(old, ["main"], None).data)
     finally:
         old.close()
 
@@ -168,7 +168,7 @@ def test_contacts_from_before_roles_are_allies_until_confirmed(cli, vault, tmp_p
 def test_contacts_commands(cli, vault, tmp_path: Path):
     other = new_vault(tmp_path, "other")
     try:
-        text = identity(other)["text"]
+        text = identity(other).text
     finally:
         other.close()
     code, out = cli("contacts", "add", "m", "--text", text, "--role", "member", "--json")
@@ -199,7 +199,7 @@ def test_own_clock_wrong_is_a_clear_error_and_the_margin_is_configurable(three, 
     circle, laptop, _ = three
     pair(circle, laptop)
     laptop.append("learning_tactic.put", {"id": "t-1", "title": "x"})
-    data = export_bundle(laptop, ["circle"], None)["data"]
+    data = export_bundle(laptop, ["circle"], None).data
     before = files(circle)
     with monkeypatch.context() as m:
         m.setattr("halqa.vault.authz._now_ms", lambda: 86_400_000)  # an unset phone: 1970-01-02
@@ -216,7 +216,7 @@ def test_own_clock_wrong_is_a_clear_error_and_the_margin_is_configurable(three, 
     set_max_ahead_hours(circle, 1)
     laptop.hlc.last = ((laptop.hlc.last >> 16) + 2 * 3_600_000) << 16
     laptop.append("learning_tactic.put", {"id": "t-2", "title": "y"})
-    ahead = export_bundle(laptop, ["circle"], None)["data"]
+    ahead = export_bundle(laptop, ["circle"], None).data
     with pytest.raises(Unauthorised) as err:
         import_bundle(circle, ahead)
     assert err.value.msg_id == "sync.clock_ahead"
@@ -323,7 +323,7 @@ def test_cli_import_refusal_exits_2_and_writes_nothing(cli, vault, tmp_path: Pat
     try:
         add(vault, "ally", ally, "ally")
         start = int(ally.meta("seq"))
-        ally.append("bridge_contact.put", ContactPut(id=get_contact(vault, "ally")["id"], role="device"))
+        ally.append("bridge_contact.put", ContactPut(id=get_contact(vault, "ally").id, role="device"))
         (tmp_path / "b.age").write_bytes(forge(ally, vault, own_commits(ally, start)))
     finally:
         ally.close()
@@ -332,4 +332,4 @@ def test_cli_import_refusal_exits_2_and_writes_nothing(cli, vault, tmp_path: Pat
     err = json.loads(out)
     assert code == 2 and err["exit_code"] == 2 and err["error"] == "sync.kind_refused"
     assert err["params"] == {"kind": "bridge_contact.put", "role": "ally", "name": "ally"}
-    assert files(vault) == before and get_contact(vault, "ally")["role"] == "ally"
+    assert files(vault) == before and get_contact(vault, "ally").role == "ally"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from halqa.bridge.records import ContactPut
+from halqa.bridge.events import ContactPut
 from halqa.places import add_area
 from tests.conftest import new_vault
 

@@ -53,7 +53,7 @@ def test_frames_refuse_mixed_damaged_and_huge():
 def test_bundle_through_qr_images(devices, tmp_path: Path):
     x, y, _ = devices
     places.add_area(x, "NKH", "حي النخيل")
-    data = export_bundle(x, ["y"], None)["data"]
+    data = export_bundle(x, ["y"], None).data
     paths = qr_images(data, tmp_path / "codes")
     assert len(paths) >= 2 and all(p.suffix == ".png" for p in paths)
     back = join_frames(scan_texts(reversed(paths)))
@@ -68,7 +68,7 @@ def test_contact_from_identity_qr_image(devices, tmp_path: Path):
         text = identity_qr(other, tmp_path / "id.png")
         assert "█" in text or "▀" in text or "▄" in text
         c = add_contact(x, "other", qr_image=tmp_path / "id.png")
-        assert c["verified"] == "qr" and c["signing_key"] == other.device_id.hex()
+        assert c.verified == "qr" and c.signing_key == other.device_id.hex()
         assert scan_texts([tmp_path / "id.png"]) == [pairing_text(other)]
     finally:
         other.close()

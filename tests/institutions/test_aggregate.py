@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from halqa.bridge import aggregate_tables, received_aggregates, snapshot
+from halqa.bridge.aggregates import AggregateTable
 from halqa.institutions import create_service, deliver, delivery_cells
 from halqa.places import add_area, add_household
 
@@ -22,16 +23,16 @@ def test_services_aggregate_withholds_small_cells_and_names_nobody(vault):
     assert sorted(delivery_cells(vault)) == [("NKH", "water", "2026-08", 240.0, 6), ("NKH", "water", "2026-09", 120.0, 6),
                                              ("TNY", "water", "2026-08", 80.0, 2)]
     table = aggregate_tables(vault, 5)["services"]
-    assert table == {"cells": [("NKH", "water", "2026-08", 240.0, 6), ("NKH", "water", "2026-09", 120.0, 6)],
-                     "suppressed": 1}
+    assert table == AggregateTable(cells=[("NKH", "water", "2026-08", 240.0, 6), ("NKH", "water", "2026-09", 120.0, 6)],
+                                   suppressed=1)
     assert not any(h in str(table) for h in homes["NKH"])
     snaps = snapshot(vault, 5)
-    assert {s["dataset"] for s in snaps} == {"grievances", "outages", "services"}
+    assert {s.dataset for s in snaps} == {"grievances", "outages", "services"}
     got = received_aggregates(vault, "services", ("area", "theme", "period"), own=True)
-    assert [(r["area"], r["theme"], r["period"], r["value"], r["n"]) for r in got] == [
+    assert [(r.area, r.theme, r.period, r.value, r.n) for r in got] == [
         ("NKH", "water", "2026-08", 240.0, 6), ("NKH", "water", "2026-09", 120.0, 6)]
 
 
 def test_no_services_snapshot_without_services(vault):
     neighbourhood(vault)
-    assert {s["dataset"] for s in snapshot(vault, 5)} == {"grievances", "outages"}
+    assert {s.dataset for s in snapshot(vault, 5)} == {"grievances", "outages"}

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import halqa.places as places
-from halqa.bridge.contacts import add_contact
+from halqa.bridge import add_contact
 from halqa.bridge.keys import age_recipient
 from halqa.bridge.outbox import outbox_file, seal_entry
 

@@ -16,7 +16,7 @@ from cryptography import x509  # noqa: E402
 from nacl.signing import SigningKey  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
-from halqa.bridge.records import contacts  # noqa: E402
+from halqa.bridge import contacts  # noqa: E402
 from halqa.web import create_app  # noqa: E402
 from halqa.web.state import WebState  # noqa: E402
 from halqa.web.tls import ca_certificate_pem, ca_fingerprint, issue_server_certificate  # noqa: E402
@@ -48,8 +48,8 @@ def test_pairing_makes_a_member_contact_and_never_names_the_household(web, homes
     assert {p["id"] for p in body["places"]} == {"JSR"}
     assert any(t["id"] == "water" and t["ar"] and t["ckb"] and t["en"] for t in body["themes"])
     public = SigningKey(key).verify_key.encode().hex()
-    (contact,) = [c for c in contacts(homes) if c["signing_key"] == public]
-    assert (contact["role"], contact["household"]) == ("member", "hh-a1")
+    (contact,) = [c for c in contacts(homes) if c.signing_key == public]
+    assert (contact.role, contact.household) == ("member", "hh-a1")
     assert state.devices.list() == []  # no web token is left behind
     # the phone's entries now arrive over the network
     phone = Phone(body["recipients"], key=key)
@@ -65,8 +65,8 @@ def test_a_phone_paired_for_a_circle_checks_in_for_that_circle_only(web, homes):
     client, state = web
     r, key = _pair(client, state.devices.new_code("member", "hh-a1", "c-a"))
     assert r.status_code == 200 and r.json()["circle"] == "c-a"
-    (contact,) = [c for c in contacts(homes) if c["role"] == "member"]
-    assert contact["circle"] == "c-a"
+    (contact,) = [c for c in contacts(homes) if c.role == "member"]
+    assert contact.circle == "c-a"
     post = {"headers": {"content-type": "application/json"}}
     elsewhere = Phone(r.json()["recipients"], key=key)
     elsewhere.record("checkin", score=1, circle="c-b")

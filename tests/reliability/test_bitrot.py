@@ -45,7 +45,7 @@ def _devices(folder: Path, *names: str) -> list[Vault]:
     for v in vs:
         for w, m in zip(vs, names, strict=True):
             if v is not w:
-                add_contact(v, m, text=identity(w)["text"], verified="in-person", role="device")
+                add_contact(v, m, text=identity(w).text, verified="in-person", role="device")
     return vs
 
 
@@ -167,8 +167,8 @@ def test_recover_a_rotted_vault_from_a_paired_device(tmp_path: Path):
     # The procedure: a new vault on the device, paired again in person; the paired device sends
     # everything it holds (halqa bridge export --all).
     (z,) = _devices(tmp_path, "z")
-    add_contact(z, "y", text=identity(y)["text"], verified="in-person", role="device")
-    add_contact(y, "z", text=identity(z)["text"], verified="in-person", role="device")
+    add_contact(z, "y", text=identity(y).text, verified="in-person", role="device")
+    add_contact(y, "z", text=identity(z).text, verified="in-person", role="device")
     export_bundle(y, ["z"], tmp_path / "2.age", everything=True)
     import_bundle(z, tmp_path / "2.age")
     assert sorted(r[0] for r in z.query("SELECT id FROM household")) == [f"hh-{i:04d}" for i in range(10)]

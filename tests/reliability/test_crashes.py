@@ -126,8 +126,8 @@ def test_kill_during_an_import(template: Path, tmp_path: Path):
 def test_kill_during_a_bundle_ingest(template: Path, tmp_path: Path):
     x = domains.create_vault(tmp_path / "x.halqa", PASSPHRASE, TEST_KDF)
     with Vault.open(template, PASSPHRASE) as y:
-        bridge.add_contact(x, "y", text=bridge.identity(y)["text"], verified="in-person", role="device")
-        bridge.add_contact(y, "x", text=bridge.identity(x)["text"], verified="in-person", role="device")
+        bridge.add_contact(x, "y", text=bridge.identity(y).text, verified="in-person", role="device")
+        bridge.add_contact(y, "x", text=bridge.identity(x).text, verified="in-person", role="device")
     places.add_area(x, "SUQ", "حي السوق")
     listening.import_grievances(x, _rows_csv(tmp_path, "SUQ", min(ROWS, 3000)), fmt="csv")
     sent = bridge.export_bundle(x, ["y"], tmp_path / "b.age")
@@ -137,7 +137,7 @@ def test_kill_during_a_bundle_ingest(template: Path, tmp_path: Path):
     def check(path: Path, killed: bool, full: bool) -> None:
         with Vault.open(path, PASSPHRASE) as v:
             events, _ = _state(v)
-        assert events == events0 or events >= events0 + sent["events"], "the whole bundle or none of it"
+        assert events == events0 or events >= events0 + sent.events, "the whole bundle or none of it"
         assert killed or events > events0
 
     _rounds(template, tmp_path, "ingest", str(tmp_path / "b.age"), check)

@@ -26,8 +26,8 @@ def test_bundles_in_random_order_twice_over_give_the_ordered_tables(tmp_path: Pa
     devices = [domains.create_vault(tmp_path / f"d{i}.halqa", PASSPHRASE, TEST_KDF) for i in range(DEVICES)]
     for d in devices:
         for s in sinks:
-            add_contact(d, s.path.stem, text=identity(s)["text"], verified="in-person", role="device")
-            add_contact(s, d.path.stem, text=identity(d)["text"], verified="in-person", role="device")
+            add_contact(d, s.path.stem, text=identity(s).text, verified="in-person", role="device")
+            add_contact(s, d.path.stem, text=identity(d).text, verified="in-person", role="device")
     rng = random.Random(18)
     files: list[list[Path]] = [[] for _ in devices]
     for b in range(BUNDLES):

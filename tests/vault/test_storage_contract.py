@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from halqa import domains
+from halqa.bridge.events import AggregatePut, SeenPut
 from halqa.bridge.hub import HUB_PROJECTIONS, hub_init
-from halqa.bridge.records import AggregatePut, SeenPut
 from halqa.errors import VaultCorrupt
 from halqa.places import HouseholdPut
 from halqa.vault import TEST_KDF, CommitRecord, Vault, export_commits, heads, ingest, redact

@@ -12,29 +12,32 @@ network), aggregate-only bundles for allies (counts with small cells suppressed)
 with differential-privacy noise under a tracked budget (OpenDP), and the allies' hub on
 PostgreSQL (the same vault model and merge code on another connection).
 
-Modules: ``keys`` (identities, Bech32), ``records`` (events, tables), ``contacts``, ``bundle``
-(format, export, import), ``aggregates`` (datasets, suppression), ``privacy`` (DP, budgets),
-``qr``, ``lan`` (local push), ``outbox`` (a member phone's sealed outbox), ``hub`` (PostgreSQL), ``demo``.
+Modules: ``events`` (payloads, projections, tables), ``write`` (contacts, roles, keys), ``read``
+(contacts, budgets, received aggregates: the only SQL on the bridge's tables besides ``events``),
+``keys`` (identities, Bech32), ``bundle`` (format, export, import), ``aggregates`` (datasets,
+suppression), ``privacy`` (DP, budgets), ``qr``, ``lan`` (local push), ``outbox`` (a member phone's
+sealed outbox), ``hub`` (PostgreSQL), ``demo``.
 """
 
 from __future__ import annotations
 
-from halqa.bridge.aggregates import DATASETS, DEFAULT_THRESHOLD, aggregate_tables, received_aggregates, snapshot, suppress
+from halqa.bridge.aggregates import DEFAULT_THRESHOLD, aggregate_tables, snapshot, suppress
 from halqa.bridge.bundle import BundleInvalid, ImportResult, export_bundle, import_bundle, open_bundle
-from halqa.bridge.contacts import add_contact, identity, identity_qr, rekey_contact, remove_contact, set_role, unconfirmed
 from halqa.bridge.demo import decoy, demo
 from halqa.bridge.hub import hub_info, hub_init, hub_open
-from halqa.bridge.keys import age_identity_text
+from halqa.bridge.keys import age_identity_text, identity, identity_qr
 from halqa.bridge.lan import push_bundle, serve_push
 from halqa.bridge.outbox import OutboxInvalid, import_outbox, is_outbox
-from halqa.bridge.privacy import budget, publish_table, set_budget
+from halqa.bridge.privacy import publish_table, set_budget
 from halqa.bridge.qr import join_frames, qr_images, scan_texts
-from halqa.bridge.records import contacts, get_contact
+from halqa.bridge.read import DATASETS, Contact, budget, contacts, get_contact, received_aggregates, unconfirmed
+from halqa.bridge.write import add_contact, rekey_contact, remove_contact, set_role
 
 __all__ = [
     "DATASETS",
     "DEFAULT_THRESHOLD",
     "BundleInvalid",
+    "Contact",
     "ImportResult",
     "OutboxInvalid",
     "add_contact",

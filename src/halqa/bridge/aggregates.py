@@ -19,9 +19,11 @@ A cell is *suppressed* (withheld, not published as zero) when its ``n`` is below
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-from halqa.bridge.records import AggregatePut, now_iso
+import msgspec
+
+from halqa.bridge.events import AggregatePut, now_iso
+from halqa.bridge.read import DATASETS
 from halqa.errors import InvalidInput
 from halqa.institutions import delivery_cells
 from halqa.ledger import extent, report
@@ -29,11 +31,34 @@ from halqa.listening import load_data, place_week_counts
 from halqa.vault import Vault
 from halqa.vault.values import new_id
 
-__all__ = ["DATASETS", "aggregate_tables", "grievance_cells", "outage_cells", "received_aggregates", "service_cells", "snapshot",
-           "suppress"]
+__all__ = ["DATASETS", "AggregateTable", "CellCount", "Snapshot", "aggregate_tables", "grievance_cells", "outage_cells",
+           "service_cells", "snapshot", "suppress"]
 
-DATASETS = ("grievances", "outages", "services")
 Cell = tuple[str, str, str, float, int]  # area, theme, period, value, n
+
+
+class AggregateTable(msgspec.Struct, kw_only=True, frozen=True):
+    """A dataset after small-cell suppression: the ``cells`` kept, and how many were ``suppressed``."""
+
+    cells: list[Cell]
+    suppressed: int
+
+
+class CellCount(msgspec.Struct, kw_only=True, frozen=True):
+    """How many cells of a dataset were sent, and how many withheld."""
+
+    cells: int
+    suppressed: int
+
+
+class Snapshot(msgspec.Struct, kw_only=True, frozen=True):
+    """One dataset's recorded snapshot: its ``dataset``, the ``event`` holding it, how many cells
+    it carries and how many were withheld."""
+
+    dataset: str
+    event: bytes  # the event's id
+    cells: int
+    suppressed: int
 
 
 def grievance_cells(vault: Vault) -> list[Cell]:
@@ -89,52 +114,28 @@ def suppress(cells: list[Cell], threshold: int = DEFAULT_THRESHOLD) -> tuple[lis
     return kept, len(cells) - len(kept)
 
 
-def aggregate_tables(vault: Vault, threshold: int = DEFAULT_THRESHOLD) -> dict[str, dict[str, Any]]:
-    """Every dataset after suppression: ``{dataset: {"cells": [...], "suppressed": n}}`` (nothing written).
+def aggregate_tables(vault: Vault, threshold: int = DEFAULT_THRESHOLD) -> dict[str, AggregateTable]:
+    """Every dataset after suppression (nothing written).
     ``services`` only for a circle that runs services: the others neither show nor send it."""
-    out = {}
+    out: dict[str, AggregateTable] = {}
     for name, fn in (("grievances", grievance_cells), ("outages", outage_cells), ("services", service_cells)):
         kept, dropped = suppress(fn(vault), threshold)
         if name == "services" and not kept and not dropped:
             continue
-        out[name] = {"cells": kept, "suppressed": dropped}
+        out[name] = AggregateTable(cells=kept, suppressed=dropped)
     return out
 
 
-def snapshot(vault: Vault, threshold: int = DEFAULT_THRESHOLD, label: str = "") -> list[dict[str, Any]]:
+def snapshot(vault: Vault, threshold: int = DEFAULT_THRESHOLD, label: str = "") -> list[Snapshot]:
     """Record a signed aggregate snapshot of each dataset (one commit, ``bridge_aggregate.put``
-    events authored by this device); return ``[{dataset, event, cells, suppressed}]``."""
+    events authored by this device); return one :class:`Snapshot` per dataset."""
     tables = aggregate_tables(vault, threshold)
     created = now_iso()
     out = []
     with vault.transaction() as tx:
         for name, table in tables.items():
             ev = tx.append("bridge_aggregate.put", AggregatePut(
-                id=new_id(), dataset=name, created=created, threshold=threshold, cells=table["cells"],
-                suppressed=table["suppressed"], label=label))
-            out.append({"dataset": name, "event": ev.id, "cells": len(table["cells"]), "suppressed": table["suppressed"]})
+                id=new_id(), dataset=name, created=created, threshold=threshold, cells=table.cells,
+                suppressed=table.suppressed, label=label))
+            out.append(Snapshot(dataset=name, event=ev.id, cells=len(table.cells), suppressed=table.suppressed))
     return out
-
-
-def received_aggregates(store: Any, dataset: str = "grievances", by: tuple[str, ...] = ("theme", "period"),
-                        own: bool = False) -> list[dict[str, Any]]:
-    """Aggregates received from circles (newest snapshot of each), summed across circles by
-    ``by`` (any of ``source``, ``area``, ``theme``, ``period``). Works on a vault and on the hub.
-
-    Each row: the keys, ``value`` (sum), ``n`` (sum) and ``circles`` (how many sources)."""
-    if dataset not in DATASETS:
-        raise InvalidInput("bridge.bad_dataset", dataset=dataset, datasets=", ".join(DATASETS))
-    cols = [c for c in by if c in ("source", "area", "theme", "period")]
-    if len(cols) != len(by):
-        raise InvalidInput("bridge.bad_group_by", by=",".join(by))
-    keys = ", ".join(cols)
-    where = "dataset = ?"
-    args: list[Any] = [dataset]
-    if not own:
-        where += " AND source <> ?"
-        args.append(store.device_id.hex())
-    sql = (f"SELECT {keys + ', ' if keys else ''}sum(value) AS value, sum(n) AS n, count(DISTINCT source) AS circles "
-           f"FROM bridge_aggregate_cell WHERE {where}" + (f" GROUP BY {keys} ORDER BY {keys}" if keys else ""))
-    rows = store.query(sql, args)
-    return [{**{c: r[i] for i, c in enumerate(cols)}, "value": float(r[len(cols)] or 0), "n": int(r[len(cols) + 1] or 0),
-             "circles": int(r[len(cols) + 2])} for r in rows if r[len(cols) + 2]]

@@ -28,7 +28,6 @@ import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import msgspec
 import pyrage
@@ -36,22 +35,17 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 from pyrage import x25519
 
+from halqa.bridge.aggregates import CellCount, snapshot
+from halqa.bridge.events import UNSET, KnownPut, SeenPut, Unset
 from halqa.bridge.keys import age_identity, age_recipient
-from halqa.bridge.records import (
-    KnownPut,
-    SeenPut,
-    contact_for_sender,
-    get_contact,
-    import_grants,
-    known_heads,
-)
+from halqa.bridge.read import Contact, bundle_seen, contact_for_sender, get_contact, import_grants, known_heads
 from halqa.errors import HalqaError, InvalidInput
 from halqa.vault import CommitRecord, Vault, events, export_commits, heads, ingest, verify_commit
 from halqa.vault.authz import AGGREGATE_KIND, authorise, check_clock, sent_kinds
 from halqa.vault.values import day_start_ms, new_id, today
 
-__all__ = ["BundleHeader", "BundleInvalid", "ImportResult", "export_bundle", "import_bundle", "open_bundle",
-           "read_inner", "seal", "write_inner"]
+__all__ = ["BundleHeader", "BundleInvalid", "BundleSent", "ImportCounts", "ImportResult", "export_bundle", "import_bundle",
+           "open_bundle", "read_inner", "seal", "write_inner"]
 
 MAGIC = b"halqa-bundle v1\n"
 VERSION = 1
@@ -183,13 +177,26 @@ def open_bundle(vault: Vault, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -
 
 
 # ---------------------------------------------------------------------------- export
-def _contact_key(contact: dict[str, Any]) -> str:
-    return contact["signing_key"] or contact["age_recipient"]
+class BundleSent(msgspec.Struct, kw_only=True, frozen=True):
+    """A sealed bundle: what it carries and to whom; ``aggregates`` (per dataset, cells sent and
+    withheld) when it carries a snapshot; the sealed bytes under ``data``, or the ``file`` they
+    were written to."""
+
+    bundle_id: str
+    kind: str
+    recipients: list[str]
+    roles: list[str]
+    commits: int
+    events: int
+    size: int = msgspec.field(name="bytes")  # of the sealed bundle
+    aggregates: dict[str, CellCount] | Unset = UNSET
+    data: bytes | Unset = UNSET
+    file: str | Unset = UNSET
 
 
-def _have_for(vault: Vault, contacts: list[dict[str, Any]]) -> dict[bytes, int]:
+def _have_for(vault: Vault, contacts: list[Contact]) -> dict[bytes, int]:
     """What *every* recipient holds: per author device, the least they are known to hold."""
-    per = [known_heads(vault, _contact_key(c)) for c in contacts]
+    per = [known_heads(vault, c.key) for c in contacts]
     devices = set().union(*per) if per else set()
     return {d: min(h.get(d, 0) for h in per) for d in devices if all(d in h for h in per)}
 
@@ -208,9 +215,9 @@ def _since_hlc(since: str) -> int:
 
 def export_bundle(vault: Vault, to: Sequence[str], output: str | os.PathLike[str] | None = None,
                   since: str | None = None, kinds: Sequence[str] | None = None, aggregate_only: bool | None = None,
-                  everything: bool = False, threshold: int = 5, label: str = "", mark_sent: bool = True) -> dict[str, Any]:
+                  everything: bool = False, threshold: int = 5, label: str = "", mark_sent: bool = True) -> BundleSent:
     """Seal a bundle to the named contacts, as their roles allow, and write it to ``output`` (or
-    return its bytes under ``"data"`` when ``output`` is None).
+    return its bytes as ``data`` when ``output`` is None).
 
     To ``device`` contacts (this circle's other devices) a commit bundle: the commits they are not
     known to hold (all of them with ``everything``; those from ``since``, an ISO day or time, on);
@@ -229,13 +236,13 @@ def export_bundle(vault: Vault, to: Sequence[str], output: str | os.PathLike[str
         raise InvalidInput("bridge.need_recipient")
     recipients = [get_contact(vault, name) for name in to]
     check_clock(vault)
-    keys = sorted({c["age_recipient"] for c in recipients})
-    others = [c for c in recipients if c["role"] != "device"]
+    keys = sorted({c.age_recipient for c in recipients})
+    others = [c for c in recipients if c.role != "device"]
     if others and (everything or since or kinds or aggregate_only is False):
-        raise InvalidInput("bridge.full_needs_device", name=others[0]["name"], role=others[0]["role"])
-    suppression: dict[str, Any] = {}
+        raise InvalidInput("bridge.full_needs_device", name=others[0].name, role=others[0].role)
+    suppression: dict[str, CellCount] = {}
     if aggregate_only or others:
-        records, suppression = _role_records(vault, [c["role"] for c in recipients], threshold, label)
+        records, suppression = _role_records(vault, [c.role for c in recipients], threshold, label)
         kind = "aggregates" if all(e.kind == AGGREGATE_KIND for r in records for e in r.events) else "commits"
     else:
         kind = "commits"
@@ -248,21 +255,16 @@ def export_bundle(vault: Vault, to: Sequence[str], output: str | os.PathLike[str
             records += _mark_sent(vault, recipients, records)
     header, inner = write_inner(vault, records, keys, kind)
     sealed = seal(inner, keys)
-    out: dict[str, Any] = {"bundle_id": header.bundle_id.hex(), "kind": kind, "recipients": [c["name"] for c in recipients],
-                           "roles": [c["role"] for c in recipients],
-                           "commits": header.commits, "events": header.events, "bytes": len(sealed)}
-    if suppression:
-        out["aggregates"] = suppression
-    if output is None:
-        out["data"] = sealed
-    else:
+    if output is not None:
         _write_atomic(Path(output), sealed)
-        out["file"] = str(output)
-    return out
+    return BundleSent(bundle_id=header.bundle_id.hex(), kind=kind, recipients=[c.name for c in recipients],
+                      roles=[c.role for c in recipients], commits=header.commits, events=header.events, size=len(sealed),
+                      aggregates=suppression or UNSET, data=sealed if output is None else UNSET,
+                      file=UNSET if output is None else str(output))
 
 
 def _role_records(vault: Vault, roles: Sequence[str], threshold: int, label: str
-                  ) -> tuple[list[CommitRecord], dict[str, Any]]:
+                  ) -> tuple[list[CommitRecord], dict[str, CellCount]]:
     """What recipients of ``roles`` get instead of commits (:func:`halqa.vault.authz.sent_kinds`,
     the kinds every one of them takes; a device asked for aggregates takes the snapshot): a fresh
     aggregate snapshot if that kind is among them, and this device's own commits of those kinds."""
@@ -270,21 +272,19 @@ def _role_records(vault: Vault, roles: Sequence[str], threshold: int, label: str
     have = {d: 1 << 62 for d in heads(vault) if d != vault.device_id}
     records = [r for r in export_commits(vault, have) if r.events and all(
         e.kind in allowed and e.kind != AGGREGATE_KIND and e.body is not None for e in r.events)]
-    suppression: dict[str, Any] = {}
+    suppression: dict[str, CellCount] = {}
     if AGGREGATE_KIND in allowed:
-        from halqa.bridge.aggregates import snapshot
-
         before = int(vault.meta("seq"))
         snaps = snapshot(vault, threshold=threshold, label=label)
         # Only the snapshot's own commit travels: everything else counts as already held.
         have = {d: 1 << 62 for d in heads(vault)}
         have[vault.device_id] = before
         records += export_commits(vault, have, [AGGREGATE_KIND])
-        suppression = {s["dataset"]: {"cells": s["cells"], "suppressed": s["suppressed"]} for s in snaps}
+        suppression = {s.dataset: CellCount(cells=s.cells, suppressed=s.suppressed) for s in snaps}
     return records, suppression
 
 
-def _mark_sent(vault: Vault, recipients: list[dict[str, Any]], records: list[CommitRecord]) -> list[CommitRecord]:
+def _mark_sent(vault: Vault, recipients: list[Contact], records: list[CommitRecord]) -> list[CommitRecord]:
     """Record that the recipients will hold what is sent (so the next bundle carries only what is
     newer); the record's own commit travels in the same bundle. Returns that commit."""
     before = int(vault.meta("seq"))
@@ -292,7 +292,7 @@ def _mark_sent(vault: Vault, recipients: list[dict[str, Any]], records: list[Com
     sent[vault.device_id] = before + 1  # the commit holding these records
     with vault.transaction() as tx:
         for c in recipients:
-            tx.append("bridge_known.put", KnownPut(id=new_id(), contact=_contact_key(c), how="sent",
+            tx.append("bridge_known.put", KnownPut(id=new_id(), contact=c.key, how="sent",
                                                    heads={d.hex(): s for d, s in sent.items()}))
     have = {d: 1 << 62 for d in heads(vault)}
     have[vault.device_id] = before
@@ -321,6 +321,14 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 # ---------------------------------------------------------------------------- import
+class ImportCounts(msgspec.Struct, kw_only=True, frozen=True):
+    """What an import added: new commits, commits already held, new events."""
+
+    commits_new: int
+    commits_known: int
+    events_new: int
+
+
 @dataclass
 class ImportResult:
     """What an import changed."""
@@ -332,8 +340,11 @@ class ImportResult:
     kind: str
     bundle_id: str
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, int]:
         return {"commits_new": self.commits_new, "commits_known": self.commits_known, "events_new": self.events_new}
+
+    def counts(self) -> ImportCounts:
+        return ImportCounts(**self.as_dict())
 
 
 def _check_records(header: BundleHeader, records: list[CommitRecord]) -> None:
@@ -381,7 +392,7 @@ def import_bundle(vault: Vault, source: str | os.PathLike[str] | bytes, max_byte
     if header.kind not in accept:
         raise BundleInvalid("bridge.bundle_kind_refused", kind=header.kind)
     bid = header.bundle_id.hex()
-    if vault.query_one("SELECT 1 FROM bridge_seen WHERE id = ?", (bid,)) is not None:
+    if bundle_seen(vault, bid):
         raise BundleInvalid("bridge.bundle_replayed", bundle=bid)
     _check_records(header, records)
     approved = authorise(vault, records, import_grants(vault, records))

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
+import msgspec
 import pyrage
 from nacl.bindings import crypto_scalarmult_base
 from pyrage import x25519
@@ -28,14 +31,18 @@ from halqa.errors import InvalidInput
 from halqa.vault import Vault
 
 __all__ = [
+    "Identity",
     "PeerKeys",
     "age_identity",
     "age_recipient",
     "bech32_decode",
     "bech32_encode",
     "fingerprint",
+    "identity",
+    "identity_qr",
     "pairing_text",
     "parse_peer",
+    "peer_keys",
 ]
 
 _CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
@@ -132,6 +139,9 @@ def fingerprint(signing_key: bytes | None, recipient: str) -> str:
     return "-".join(text[i:i + 4] for i in range(0, 16, 4))
 
 
+_own_recipient = age_recipient  # peer_keys() has a parameter of that name
+
+
 def pairing_text(vault: Vault) -> str:
     """What this device's identity QR code carries: both public keys."""
     return f"{PAIRING_PREFIX}{vault.device_id.hex()}:{age_recipient(vault)}"
@@ -187,3 +197,56 @@ def parse_peer(text: str | None = None, age_recipient: str | None = None,
         if sk is None or len(sk) != 32:
             raise InvalidInput("bridge.bad_signing_key")
     return PeerKeys(recipient, sk)
+
+
+# ---------------------------------------------------------------------------- identities
+class Identity(msgspec.Struct, kw_only=True, frozen=True):
+    """A device's public identity: its ``fingerprint``, ``age_recipient``, hex ``signing_key`` and
+    the pairing ``text`` its QR code carries."""
+
+    fingerprint: str
+    age_recipient: str
+    signing_key: str
+    text: str
+
+
+def identity(vault: Vault) -> Identity:
+    """This device's public identity (:class:`Identity`)."""
+    recipient = age_recipient(vault)
+    return Identity(fingerprint=fingerprint(vault.device_id, recipient), age_recipient=recipient,
+                    signing_key=vault.device_id.hex(), text=pairing_text(vault))
+
+
+def identity_qr(vault: Vault, png: str | os.PathLike[str] | None = None, scale: int = 8) -> str:
+    """The identity QR code as terminal text (and written as a PNG to ``png`` if given)."""
+    import io
+
+    import segno
+
+    qr = segno.make(pairing_text(vault), error="m")
+    if png is not None:
+        try:
+            qr.save(str(Path(png)), kind="png", scale=scale, border=4)
+        except OSError as exc:
+            raise InvalidInput("bridge.cannot_write", path=str(png), detail=exc.strerror or str(exc)) from None
+    buf = io.StringIO()
+    qr.terminal(out=buf, compact=True, border=2)
+    return buf.getvalue()
+
+
+def peer_keys(vault: Vault, text: str | None = None, age_recipient: str | None = None,
+              signing_key: str | None = None, qr_image: str | os.PathLike[str] | None = None) -> tuple[PeerKeys, bool]:
+    """A peer's keys from pairing text, a QR image, or an ``age1...`` recipient with an optional
+    hex signing key; and whether they came from a scanned QR image. Refuses this device's own."""
+    scanned = qr_image is not None
+    if qr_image is not None:
+        from halqa.bridge.qr import scan_texts
+
+        found = [t for t in scan_texts([qr_image]) if t.startswith("halqa-id:") or t.lower().startswith("age1")]
+        if not found:
+            raise InvalidInput("bridge.no_qr_found", path=str(qr_image))
+        text = found[0]
+    peer = parse_peer(text, age_recipient, signing_key)
+    if peer.signing_key == vault.device_id or peer.age_recipient == _own_recipient(vault):
+        raise InvalidInput("bridge.contact_is_self")
+    return peer, scanned

@@ -48,18 +48,38 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 from nacl.bindings import crypto_scalarmult, crypto_scalarmult_base
 from nacl.exceptions import BadSignatureError, CryptoError
 from nacl.secret import SecretBox
 from nacl.signing import SigningKey, VerifyKey
 
-from halqa.bridge.bundle import DEFAULT_MAX_BYTES, BundleInvalid, export_bundle, import_bundle
-from halqa.bridge.records import KnownPut, contact_for_sender, get_contact
+from halqa.bridge.bundle import DEFAULT_MAX_BYTES, BundleInvalid, BundleSent, ImportCounts, export_bundle, import_bundle
+from halqa.bridge.events import UNSET, KnownPut, Unset
+from halqa.bridge.read import Contact, contact_for_sender, get_contact
 from halqa.errors import HalqaError, InvalidInput
-from halqa.vault import Vault
+from halqa.vault import Vault, heads
 from halqa.vault.values import new_id
 
-__all__ = ["parse_address", "push_bundle", "serve_push"]
+__all__ = ["PushReceived", "Pushed", "parse_address", "push_bundle", "serve_push"]
+
+
+class PushReceived(msgspec.Struct, kw_only=True, frozen=True):
+    """One connection to a listener: the contact it came ``from`` and what the import added, or
+    the ``error`` that ended it (with ``from`` once the contact was known)."""
+
+    sender: str | Unset = msgspec.field(default=UNSET, name="from")
+    commits_new: int | Unset = UNSET
+    commits_known: int | Unset = UNSET
+    events_new: int | Unset = UNSET
+    error: str | Unset = UNSET
+
+
+class Pushed(msgspec.Struct, kw_only=True, frozen=True):
+    """A push: the bundle ``sent`` (without its bytes) and what the receiver's import added."""
+
+    sent: BundleSent
+    received: ImportCounts
 
 DEFAULT_PORT = 47_113
 #: Where the listener binds unless told this device's LAN address.
@@ -198,7 +218,7 @@ class _Session:
 
 
 def _authenticate_client(vault: Vault, conn: socket.socket, max_bytes: int, deadline: float,
-                         session: _Session) -> tuple[_Channel, dict[str, Any]]:
+                         session: _Session) -> tuple[_Channel, Contact]:
     """Run the listener's side of the handshake; return the channel and the client's contact.
     Every refusal only hangs up: why (kept in this side's result) is never sent."""
     e_secret = os.urandom(32)
@@ -238,7 +258,7 @@ def _authenticate_client(vault: Vault, conn: socket.socket, max_bytes: int, dead
 
 
 def _serve_one(vault: Vault, conn: socket.socket, max_bytes: int, timeout: float | None,
-               session: _Session | None = None) -> dict[str, Any]:
+               session: _Session | None = None) -> PushReceived:
     session = session or _Session()
     limit = HANDSHAKE_SECONDS if timeout is None else min(timeout, HANDSHAKE_SECONDS)
     conn.settimeout(limit)
@@ -248,13 +268,12 @@ def _serve_one(vault: Vault, conn: socket.socket, max_bytes: int, timeout: float
     with session.vault_lock:  # one writer: imports from devices pushing at once go one by one
         try:
             result = import_bundle(vault, data, max_bytes=max_bytes)
-            from halqa.vault import heads
-
             reply = {"ok": True, **result.as_dict(), "heads": {d.hex(): s for d, s in heads(vault).items()}}
-            out = {"from": contact["name"], **result.as_dict()}
+            out = PushReceived(sender=contact.name, commits_new=result.commits_new, commits_known=result.commits_known,
+                               events_new=result.events_new)
         except HalqaError as err:
             reply = {"ok": False, "error": err.msg_id, "params": {k: str(v) for k, v in err.params.items()}}
-            out = {"from": contact["name"], "error": err.msg_id}
+            out = PushReceived(sender=contact.name, error=err.msg_id)
     chan.send(json.dumps(reply).encode())
     return out
 
@@ -262,7 +281,7 @@ def _serve_one(vault: Vault, conn: socket.socket, max_bytes: int, timeout: float
 def serve_push(vault: Vault, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, once: bool = True,
                timeout: float | None = 300.0, ready: Callable[[int], None] | None = None,
                max_bytes: int = DEFAULT_MAX_BYTES,
-               report: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+               report: Callable[[PushReceived], None] | None = None) -> list[PushReceived]:
     """Accept pushes from paired contacts on ``host:port`` and import them.
 
     ``host`` is one address: loopback by default, or this device's LAN address; every-interface
@@ -276,7 +295,7 @@ def serve_push(vault: Vault, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     connection (``from`` and the import counts, or ``error``); every connection has ended by then."""
     if host.strip().strip("[]") in _WILDCARDS:
         raise InvalidInput("bridge.lan_wildcard", host=host)
-    results: list[dict[str, Any]] = []
+    results: list[PushReceived] = []
     session = _Session()
     deadline = None if timeout is None else time.monotonic() + timeout
     finished = False
@@ -287,14 +306,14 @@ def serve_push(vault: Vault, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
             try:
                 result = _serve_one(vault, conn, max_bytes, timeout, session)
             except (HalqaError, OSError) as exc:
-                result = {"error": getattr(exc, "msg_id", "bridge.lan_closed")}
+                result = PushReceived(error=getattr(exc, "msg_id", "bridge.lan_closed"))
         with session.state:
             session.waiting.pop(conn, None)
             session.open -= 1
             results.append(result)
             if report is not None:
                 report(result)
-            if "error" not in result:
+            if result.error is UNSET:
                 finished = finished or once
                 deadline = None if timeout is None else time.monotonic() + timeout
             session.state.notify_all()
@@ -369,16 +388,16 @@ def _push_over(vault: Vault, sock: socket.socket, expected: bytes, data: bytes, 
 
 
 def push_bundle(vault: Vault, contact: str, address: str, timeout: float = 60.0, everything: bool = False,
-                kinds: list[str] | None = None) -> dict[str, Any]:
+                kinds: list[str] | None = None) -> Pushed:
     """Push the commits ``contact`` lacks to the device listening at ``address`` (``host:port``).
 
     This device proves itself first, encrypted to ``contact``'s device key; the bundle is sent only
     after the listener has proved it holds that key, sealed to its age key as for a file. Returns
     the export counts and the receiver's import counts."""
     peer = get_contact(vault, contact)
-    if not peer["signing_key"]:
+    if not peer.signing_key:
         raise InvalidInput("bridge.contact_needs_signing_key", name=contact)
-    expected = bytes.fromhex(peer["signing_key"])
+    expected = bytes.fromhex(peer.signing_key)
     host, port = parse_address(address)
     bundle = export_bundle(vault, [contact], None, everything=everything, kinds=kinds, mark_sent=False)
     try:
@@ -387,7 +406,8 @@ def push_bundle(vault: Vault, contact: str, address: str, timeout: float = 60.0,
         raise InvalidInput("bridge.lan_unreachable", address=address, detail=exc.strerror or str(exc)) from None
     with sock:
         try:
-            reply = _push_over(vault, sock, expected, bundle.pop("data"), contact, address)
+            assert isinstance(bundle.data, bytes)  # export_bundle with no output returns the bytes
+            reply = _push_over(vault, sock, expected, bundle.data, contact, address)
         except OSError:
             raise InvalidInput("bridge.lan_closed") from None
     if not reply.get("ok"):
@@ -395,6 +415,7 @@ def push_bundle(vault: Vault, contact: str, address: str, timeout: float = 60.0,
             raise BundleInvalid(reply["error"], **reply.get("params", {}))
         raise InvalidInput(reply.get("error") or "bridge.lan_closed")
     if reply.get("heads"):
-        vault.append("bridge_known.put", KnownPut(id=new_id(), contact=peer["signing_key"], how="ack",
+        vault.append("bridge_known.put", KnownPut(id=new_id(), contact=peer.signing_key, how="ack",
                                                   heads={str(k): int(v) for k, v in reply["heads"].items()}))
-    return {"sent": bundle, "received": {k: reply[k] for k in ("commits_new", "commits_known", "events_new")}}
+    return Pushed(sent=msgspec.structs.replace(bundle, data=UNSET),
+                  received=ImportCounts(**{k: reply[k] for k in ("commits_new", "commits_known", "events_new")}))

@@ -37,8 +37,9 @@ import pyrage
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
+from halqa.bridge.events import ReceiptPut
 from halqa.bridge.keys import age_identity
-from halqa.bridge.records import import_grants
+from halqa.bridge.read import import_grants, outbox_held, outbox_opened_by, outbox_opened_records
 from halqa.errors import InvalidInput
 from halqa.learning.events import CheckinPut, iso_week
 from halqa.ledger import open_outages
@@ -46,7 +47,7 @@ from halqa.ledger.events import DEFAULT_TZ, IntervalPut, WaterPut, local_seconds
 from halqa.listening.events import MAX_VOICE_BYTES, VoicePut
 from halqa.listening.write import Vocabulary, build_grievance
 from halqa.places import household_area
-from halqa.vault import RecordProjection, Vault, register_kind, register_projection
+from halqa.vault import Vault
 from halqa.vault.authz import MIN_WALL_MS, Grant, Unauthorised, check_rule, max_ahead_ms, rule_for
 from halqa.vault.events import check_payload
 from halqa.vault.values import new_id, today
@@ -72,19 +73,6 @@ class OutboxInvalid(InvalidInput):
     """A damaged, truncated, tampered or foreign outbox. Nothing was written."""
 
     default_msg = "outbox.invalid"
-
-
-class ReceiptPut(msgspec.Struct, kw_only=True):
-    """An outbox entry this vault holds (its id is random: it names no one)."""
-
-    id: str
-    day: str | msgspec.UnsetType = msgspec.UNSET
-    author: str | msgspec.UnsetType = msgspec.UNSET  # the phone's signing key (hex)
-    record: str | msgspec.UnsetType = msgspec.UNSET  # the outage it opened, for the entry that closes it
-
-
-register_kind("bridge_outbox.put", ReceiptPut)
-register_projection(RecordProjection("bridge_outbox", ReceiptPut, indexes=("record",)))
 
 
 class _Body(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -133,10 +121,6 @@ class OutboxResult:
     events: int = 0
     unmatched: int = 0  # power taps that changed nothing (back while on, off while off): receipts only
     held: list[str] = field(default_factory=list)  # every entry id of the file, now in the vault
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"added": self.added, "duplicates": self.duplicates, "events": self.events,
-                "unmatched": self.unmatched, "held": self.held}
 
 
 def is_outbox(data: bytes) -> bool:
@@ -249,9 +233,7 @@ def _events(vault: Vault, entries: list[Entry]) -> tuple[list[tuple[str, Any, En
         delivery (never another phone's or the web's)."""
         if (household, author) not in open_now:
             outages = open_outages(vault, household)
-            marks = ", ".join("?" * len(outages))
-            mine = {r[0] for r in vault.query(f"SELECT record FROM bridge_outbox WHERE author = ? AND record IN ({marks})",
-                                              (author.hex(), *(o.id for o in outages)))} if outages else set()
+            mine = outbox_opened_by(vault, author, [o.id for o in outages])
             newest = next((o for o in outages if o.id in mine), None)
             open_now[(household, author)] = (newest.id, newest.start_at) if newest else None
         return open_now[(household, author)]
@@ -314,15 +296,14 @@ def _voice(gid: str, body: _Body) -> Any:
 def import_outbox(vault: Vault, data: bytes, now_ms: int | None = None) -> OutboxResult:
     """Verify, authorise and store an outbox (all or nothing; see the module docstring)."""
     entries = read_outbox(vault, data, now_ms)
-    held = {r[0] for r in vault.query("SELECT id FROM bridge_outbox")} if entries else set()
+    held = outbox_held(vault) if entries else set()
     fresh = [e for e in entries if e.id not in held]
     events, unmatched = _events(vault, fresh)
     # Who first wrote each record, as halqa.vault.authz counts owners: the outages a phone opened
     # in earlier deliveries are its own (the vault wrote them on its behalf, so they come first),
     # and the records of this file are their phone's, in time order.
     first: dict[tuple[str, str], tuple[int, bytes, bytes]] = {
-        ("ledger_interval.put", r[0]): (0, b"", bytes.fromhex(r[1])) for r in vault.query(
-            "SELECT record, author FROM bridge_outbox WHERE record IS NOT NULL AND author IS NOT NULL")}
+        ("ledger_interval.put", record): (0, b"", author) for record, author in outbox_opened_records(vault)}
     for kind, payload, e in events:
         mark = (e.at_ms << 16, bytes.fromhex(e.id), e.author)
         record = (kind, str(payload.id))

@@ -27,21 +27,65 @@ median published count.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from halqa.bridge.records import BudgetPut, SpendPut, now_iso
+import msgspec
+
+from halqa.bridge.events import UNSET, BudgetPut, SpendPut, Unset, now_iso
+from halqa.bridge.read import DP_DATASETS as DATASETS
+from halqa.bridge.read import Budget, budget, spent
 from halqa.errors import InvalidInput
 from halqa.ledger import outage_days
 from halqa.listening import load_data, themes
 from halqa.places import area_codes
+from halqa.results import to_data
 from halqa.vault import Vault
 from halqa.vault.values import new_id, today_date
 
-__all__ = ["budget", "csv_cell", "publish_table", "set_budget", "table_csv"]
+__all__ = ["GrievanceCount", "OutageCount", "PublishedTable", "csv_cell", "publish_table", "set_budget", "table_csv"]
 
-DATASETS = ("grievances", "outages")
 MAX_EPSILON = 10.0
+
+
+class GrievanceCount(msgspec.Struct, kw_only=True, frozen=True):
+    """A published grievance cell: noisy ``count`` per area, theme and week."""
+
+    area: str
+    theme: str
+    week: str
+    count: int
+
+
+class OutageCount(msgspec.Struct, kw_only=True, frozen=True):
+    """A published outage cell: noisy ``households`` and ``outage_minutes`` per area and day, and
+    their ratio (None when no household remains)."""
+
+    area: str
+    day: str
+    households: int
+    outage_minutes: int
+    minutes_per_household: float | None
+
+
+class PublishedTable(msgspec.Struct, kw_only=True, frozen=True):
+    """A differentially private table and what it cost (see the module docstring)."""
+
+    dataset: str
+    epsilon: float
+    epsilon_used: float
+    mechanism: str
+    scale: float
+    error95: float
+    relative_error_typical: float | None
+    typical_count: float | None
+    threshold: int
+    cells: list[GrievanceCount] | list[OutageCount]
+    suppressed: int
+    grid: int
+    error95_minutes: float | Unset = UNSET  # outages only: the 95% bound of the minutes' noise
+    budget: Budget
 
 
 def _check_dataset(dataset: str) -> str:
@@ -50,32 +94,14 @@ def _check_dataset(dataset: str) -> str:
     return dataset
 
 
-def _spent(vault: Vault, dataset: str) -> float:
-    row = vault.query_one("SELECT coalesce(sum(epsilon), 0) FROM bridge_spend WHERE dataset = ?", (dataset,))
-    return float(row[0])
-
-
-def budget(vault: Vault) -> dict[str, dict[str, Any]]:
-    """Per dataset: ``total`` (None when no budget is set), ``spent``, ``remaining``, ``publications``."""
-    totals = {r[0]: float(r[1]) for r in vault.query("SELECT dataset, epsilon FROM bridge_budget")}
-    out = {}
-    for ds in DATASETS:
-        spent = _spent(vault, ds)
-        n = vault.query_one("SELECT count(*) FROM bridge_spend WHERE dataset = ?", (ds,))[0]
-        total = totals.get(ds)
-        out[ds] = {"total": total, "spent": round(spent, 6),
-                   "remaining": None if total is None else round(max(0.0, total - spent), 6), "publications": n}
-    return out
-
-
-def set_budget(vault: Vault, dataset: str, epsilon: float) -> dict[str, Any]:
+def set_budget(vault: Vault, dataset: str, epsilon: float) -> Budget:
     """Set a dataset's total privacy budget (epsilon). It cannot go below what was already spent."""
     _check_dataset(dataset)
     if not 0 < epsilon <= MAX_EPSILON:
         raise InvalidInput("bridge.bad_epsilon", epsilon=epsilon, max=MAX_EPSILON)
-    spent = _spent(vault, dataset)
-    if epsilon < spent:
-        raise InvalidInput("bridge.budget_below_spent", epsilon=epsilon, spent=round(spent, 6))
+    used = spent(vault, dataset)
+    if epsilon < used:
+        raise InvalidInput("bridge.budget_below_spent", epsilon=epsilon, spent=round(used, 6))
     vault.append("bridge_budget.put", BudgetPut(dataset=dataset, epsilon=float(epsilon)))
     return budget(vault)[dataset]
 
@@ -157,12 +183,11 @@ def _error95(scale: float) -> float:
 
 
 def publish_table(vault: Vault, dataset: str, epsilon: float, threshold: int = 5, max_themes: int = 3,
-                  first: str | None = None, last: str | None = None) -> dict[str, Any]:
+                  first: str | None = None, last: str | None = None) -> PublishedTable:
     """A publishable table of ``dataset`` with DP noise costing ``epsilon`` from its budget.
 
-    Refuses (nothing spent) when no budget is set or the remaining budget is too small. Returns
-    ``{dataset, epsilon, mechanism, scale, error95, relative_error_typical, threshold, cells,
-    suppressed, budget}``; cells are dicts with the noisy values only."""
+    Refuses (nothing spent) when no budget is set or the remaining budget is too small. The
+    cells carry the noisy values only."""
     _check_dataset(dataset)
     if not 0 < epsilon <= MAX_EPSILON:
         raise InvalidInput("bridge.bad_epsilon", epsilon=epsilon, max=MAX_EPSILON)
@@ -171,46 +196,47 @@ def publish_table(vault: Vault, dataset: str, epsilon: float, threshold: int = 5
     if not 0 <= threshold <= 1000:
         raise InvalidInput("bridge.bad_threshold", threshold=threshold)
     total = budget(vault)[dataset]
-    if total["total"] is None:
+    if total.total is None:
         raise InvalidInput("bridge.no_budget", dataset=dataset)
-    if epsilon > total["remaining"] + 1e-12:
-        raise InvalidInput("bridge.budget_exhausted", dataset=dataset, epsilon=epsilon, remaining=total["remaining"])
-    cells: list[dict[str, Any]] = []
+    if total.remaining is None or epsilon > total.remaining + 1e-12:
+        raise InvalidInput("bridge.budget_exhausted", dataset=dataset, epsilon=epsilon, remaining=total.remaining)
+    kept: list[GrievanceCount] | list[OutageCount]
+    error95_minutes: float | Unset = UNSET
     if dataset == "grievances":
         keys, counts = _grievance_grid(vault, max_themes, first, last)
         noisy, scale, used = _laplace(counts, max_themes, epsilon)
-        for (area, theme, week), v in zip(keys, noisy, strict=True):
-            cells.append({"area": area, "theme": theme, "week": week, "count": max(0, int(v))})
+        grievances = [GrievanceCount(area=area, theme=theme, week=week, count=max(0, int(v)))
+                      for (area, theme, week), v in zip(keys, noisy, strict=True)]
         mechanism = f"discrete Laplace (OpenDP), L1 sensitivity {max_themes}, scale {scale:.3g}"
-        key_count = "count"
         err = _error95(scale)
+        kept = [c for c in grievances if c.count >= max(threshold, 1)]
+        grid = len(grievances)
+        typical = statistics.median([c.count for c in kept]) if kept else None
     else:
         keys, minutes, households = _outage_grid(vault, first, last)
         noisy_min, scale, used_a = _laplace(minutes, 1440, epsilon / 2)
         noisy_hh, scale_hh, used_b = _laplace(households, 1, epsilon / 2)
         used = used_a + used_b
+        outages = []
         for (area, _, day), m, h in zip(keys, noisy_min, noisy_hh, strict=True):
             h = max(0, int(h))
-            cells.append({"area": area, "day": day, "households": h, "outage_minutes": max(0, int(m)),
-                          "minutes_per_household": round(max(0, int(m)) / h, 1) if h else None})
+            outages.append(OutageCount(area=area, day=day, households=h, outage_minutes=max(0, int(m)),
+                                       minutes_per_household=round(max(0, int(m)) / h, 1) if h else None))
         mechanism = (f"discrete Laplace (OpenDP): minutes L1 sensitivity 1440, scale {scale:.3g}; "
                      f"households L1 sensitivity 1, scale {scale_hh:.3g}")
-        key_count = "households"
         err = _error95(scale_hh)
         scale = scale_hh
-    kept = [c for c in cells if c[key_count] >= max(threshold, 1)]
-    typical = statistics.median([c[key_count] for c in kept]) if kept else None
-    out: dict[str, Any] = {
-        "dataset": dataset, "epsilon": epsilon, "epsilon_used": round(used, 6), "mechanism": mechanism,
-        "scale": round(scale, 4), "error95": round(err, 2),
-        "relative_error_typical": round(err / typical, 3) if typical else None, "typical_count": typical,
-        "threshold": threshold, "cells": kept, "suppressed": len(cells) - len(kept), "grid": len(cells)}
-    if dataset == "outages":
-        out["error95_minutes"] = round(_error95(1440 / (epsilon / 2)), 1)
+        kept = [c for c in outages if c.households >= max(threshold, 1)]
+        grid = len(outages)
+        typical = statistics.median([c.households for c in kept]) if kept else None
+        error95_minutes = round(_error95(1440 / (epsilon / 2)), 1)
     vault.append("bridge_spend.put", SpendPut(id=new_id(), dataset=dataset, epsilon=float(epsilon),
                                               what=f"publish table {dataset}", at=now_iso()))
-    out["budget"] = budget(vault)[dataset]
-    return out
+    return PublishedTable(
+        dataset=dataset, epsilon=epsilon, epsilon_used=round(used, 6), mechanism=mechanism, scale=round(scale, 4),
+        error95=round(err, 2), relative_error_typical=round(err / typical, 3) if typical else None,
+        typical_count=typical, threshold=threshold, cells=kept, suppressed=grid - len(kept), grid=grid,
+        error95_minutes=error95_minutes, budget=budget(vault)[dataset])
 
 
 def csv_cell(value: Any) -> Any:
@@ -222,14 +248,15 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
-def table_csv(cells: list[dict[str, Any]]) -> bytes:
+def table_csv(cells: Sequence[GrievanceCount | OutageCount | dict[str, Any]]) -> bytes:
     """A published table as CSV (UTF-8), every text cell neutralised with :func:`csv_cell`."""
     import csv
     import io
 
+    rows: list[dict[str, Any]] = to_data(cells)
     buf = io.StringIO()
-    if cells:
-        writer = csv.DictWriter(buf, fieldnames=list(cells[0]))
+    if rows:
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in cells)
+        writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
     return buf.getvalue().encode("utf-8")

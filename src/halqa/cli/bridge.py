@@ -5,7 +5,7 @@ Thin: parse, call one library function, render with :func:`emit`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
@@ -15,9 +15,12 @@ from rich.table import Table
 
 from halqa.cli.common import STATE, area_names, confirm, console, emit, json_text, named, open_vault, progress
 from halqa.i18n import current_language, t
+from halqa.results import to_data
 from halqa.vault.outside import remember
 
 if TYPE_CHECKING:
+    from halqa.bridge.bundle import BundleSent
+    from halqa.bridge.privacy import PublishedTable
     from halqa.vault import Vault
 
 id_app = typer.Typer(no_args_is_help=True, help="This device's identity (keys, fingerprint, QR code).")
@@ -59,15 +62,17 @@ def _value_names(vault: Any | None) -> dict[str, dict[str, str]]:
             "theme": {th.id: getattr(th, f"name_{lang}") or th.id for th in themes(vault)}}
 
 
-def _cells_table(rows: list[dict[str, Any]], names: dict[str, dict[str, str]]) -> None:
-    """Aggregate cells as a table: headers and codes (areas, themes, datasets) by their names."""
-    if not rows:
+def _cells_table(rows: Sequence[Any], names: dict[str, dict[str, str]], columns: Sequence[str] | None = None) -> None:
+    """Aggregate cells as a table: headers and codes (areas, themes, datasets) by their names;
+    ``columns`` in the order given (by default the cells' own)."""
+    data: list[dict[str, Any]] = to_data(rows)
+    if not data:
         _table([t("bridge.none")], [])
         return
-    columns = list(rows[0])
+    columns = [c for c in columns if c in data[0]] if columns is not None else list(data[0])
     _table([t(f"bridge.col_{c}") if t(f"bridge.col_{c}") != f"bridge.col_{c}" else c for c in columns],
-           [[named("dataset", v) if c == "dataset" else names.get(c, {}).get(v, v) for c, v in row.items()]
-            for row in rows])
+           [[named("dataset", row[c]) if c == "dataset" else names.get(c, {}).get(row[c], row[c]) for c in columns]
+            for row in data])
 
 
 def config_max_clock_ahead(
@@ -93,9 +98,9 @@ def id_show(
     with open_vault() as vault:
         ident = identity(vault)
         code = identity_qr(vault, png) if (png or not STATE.json) else ""
-    data: dict[str, Any] = {"fingerprint": ident["fingerprint"], "age_recipient": ident["age_recipient"]}
+    data: dict[str, Any] = {"fingerprint": ident.fingerprint, "age_recipient": ident.age_recipient}
     if pairing:
-        data["pairing_text"] = ident["text"]
+        data["pairing_text"] = ident.text
 
     def human(d: dict) -> None:
         console.print(t("bridge.id_fingerprint", fingerprint=d["fingerprint"]))
@@ -160,9 +165,9 @@ def contacts_add(
         c = add_contact(vault, name, text=text, age_recipient=age_recipient, signing_key=signing_key,
                         qr_image=qr_image, verified=verified, role=role, household=household, pseudonym=pseudonym,
                         circle=circle)
-    emit(c, lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
-                                               verified=named("verified", d["verified"]))
-                                             + " " + t("bridge.contact_role", role=named("role", d["role"]))))
+    emit(c, lambda d: console.print(t("bridge.contact_added", name=d.name, fingerprint=d.fingerprint,
+                                               verified=named("verified", d.verified))
+                                             + " " + t("bridge.contact_role", role=named("role", d.role))))
 
 
 @contacts_app.command("list")
@@ -174,10 +179,10 @@ def contacts_list() -> None:
         rows = contacts(vault)
     emit(rows, lambda d: _table([t("bridge.col_name"), t("bridge.col_role"), t("bridge.col_fingerprint"),
                                  t("bridge.col_verified"), t("bridge.col_added"), t("bridge.col_can_send")],
-                                [[c["name"], named("role", c["role"]) if c["confirmed"]
-                                  else t("bridge.role_unconfirmed", role=named("role", c["role"])),
-                                  c["fingerprint"], named("verified", c["verified"]), c["added"],
-                                  t("bridge.yes") if c["signing_key"] else t("bridge.no")] for c in d]))
+                                [[c.name, named("role", c.role) if c.confirmed
+                                  else t("bridge.role_unconfirmed", role=named("role", c.role)),
+                                  c.fingerprint, named("verified", c.verified), c.added,
+                                  t("bridge.yes") if c.signing_key else t("bridge.no")] for c in d]))
 
 
 @contacts_app.command("set-role")
@@ -194,9 +199,9 @@ def contacts_set_role(
     with open_vault() as vault:
         c = get_contact(vault, name)
         if role == "device":
-            confirm("bridge.confirm_device", name=c["name"], fingerprint=c["fingerprint"])
+            confirm("bridge.confirm_device", name=c.name, fingerprint=c.fingerprint)
         c = set_role(vault, name, role, household=household, pseudonym=pseudonym, circle=circle)
-    emit(c, lambda d: console.print(t("bridge.role_set", name=d["name"], role=named("role", d["role"]))))
+    emit(c, lambda d: console.print(t("bridge.role_set", name=d.name, role=named("role", d.role))))
 
 
 @contacts_app.command("confirm-roles")
@@ -215,16 +220,16 @@ def contacts_confirm_roles(
     with open_vault() as vault:
         for c in unconfirmed(vault):
             if device is not None:
-                is_device = c["name"] in listed
+                is_device = c.name in listed
             elif sys.stdin.isatty() and not STATE.json:
-                is_device = typer.confirm(t("bridge.ask_device", name=c["name"], fingerprint=c["fingerprint"]), default=False)
+                is_device = typer.confirm(t("bridge.ask_device", name=c.name, fingerprint=c.fingerprint), default=False)
             else:
                 is_device = False
-            done.append(set_role(vault, c["name"], "device" if is_device else "ally"))
+            done.append(set_role(vault, c.name, "device" if is_device else "ally"))
 
     def human(d: list) -> None:
         for c in d:
-            console.print(t("bridge.role_set", name=c["name"], role=named("role", c["role"])))
+            console.print(t("bridge.role_set", name=c.name, role=named("role", c.role)))
         if not d:
             console.print(t("bridge.roles_all_confirmed"))
 
@@ -250,8 +255,8 @@ def contacts_rekey(
     with open_vault() as vault:
         c = rekey_contact(vault, name, text=text, age_recipient=age_recipient, signing_key=signing_key,
                           qr_image=qr_image, verified=verified, confirm=ask)
-    emit(c, lambda d: console.print(t("bridge.rekeyed" if d["changed"] else "bridge.rekey_same",
-                                               name=d["name"], fingerprint=d["fingerprint"])))
+    emit(c, lambda d: console.print(t("bridge.rekeyed" if d.changed else "bridge.rekey_same",
+                                               name=d.name, fingerprint=d.fingerprint)))
 
 
 @contacts_app.command("remove")
@@ -261,7 +266,7 @@ def contacts_remove(name: Annotated[str, typer.Argument(help="The contact's name
 
     with open_vault() as vault:
         c = remove_contact(vault, name)
-    emit({"ok": True, "name": c["name"]}, lambda d: console.print(t("bridge.contact_removed", name=d["name"])))
+    emit({"ok": True, "name": c.name}, lambda d: console.print(t("bridge.contact_removed", name=d["name"])))
 
 
 # ---------------------------------------------------------------------------- sync
@@ -288,12 +293,12 @@ def sync_export(
         res = export_bundle(vault, to, output, since=since, kinds=kind_list, aggregate_only=aggregate_only or None,
                             everything=everything, threshold=threshold, label=label)
 
-    def human(d: dict) -> None:
-        console.print(t("bridge.exported", file=d["file"], commits=d["commits"], events=d["events"],
-                        recipients=", ".join(d["recipients"]), bytes=d["bytes"]))
-        for ds, s in d.get("aggregates", {}).items():
-            console.print(t("bridge.exported_aggregates", dataset=named("dataset", ds), cells=s["cells"],
-                            suppressed=s["suppressed"]))
+    def human(d: BundleSent) -> None:
+        console.print(t("bridge.exported", file=d.file, commits=d.commits, events=d.events,
+                        recipients=", ".join(d.recipients), bytes=d.size))
+        for ds, s in (d.aggregates or {}).items():
+            console.print(t("bridge.exported_aggregates", dataset=named("dataset", ds), cells=s.cells,
+                            suppressed=s.suppressed))
 
     emit(res, human)
 
@@ -312,13 +317,12 @@ def sync_import(
     if is_outbox(data):
         with open_vault() as vault:
             got = import_outbox(vault, data)
-        emit(got.to_dict(), lambda d: console.print(t("outbox.imported", added=d["added"], events=d["events"],
-                                                      duplicates=d["duplicates"])))
+        emit(got, lambda d: console.print(t("outbox.imported", added=d.added, events=d.events, duplicates=d.duplicates)))
         return
     with open_vault() as vault:
         res = import_bundle(vault, data, max_bytes=max_mb << 20)
-    emit(res.as_dict(), lambda d: console.print(t("bridge.imported", new=d["commits_new"], known=d["commits_known"],
-                                                  events=d["events_new"])))
+    emit(res.counts(), lambda d: console.print(t("bridge.imported", new=d.commits_new, known=d.commits_known,
+                                                 events=d.events_new)))
 
 
 @contextmanager
@@ -399,13 +403,13 @@ def sync_listen(
 
     def human(d: list) -> None:
         for r in d:
-            if "error" in r:
-                console.print(t("bridge.push_refused", error=t(r["error"])))
+            if r.error:
+                console.print(t("bridge.push_refused", error=t(r.error)))
             else:
-                console.print(t("bridge.imported", new=r["commits_new"], known=r["commits_known"], events=r["events_new"]))
+                console.print(t("bridge.imported", new=r.commits_new, known=r.commits_known, events=r.events_new))
 
     emit(results, human)
-    if results and all("error" in r for r in results):  # refused strays do not undo a push that worked
+    if results and all(r.error for r in results):  # refused strays do not undo a push that worked
         raise typer.Exit(2)
 
 
@@ -420,8 +424,7 @@ def sync_push(
 
     with open_vault() as vault:
         res = push_bundle(vault, name, address, everything=everything)
-    emit(res, lambda d: console.print(t("bridge.pushed", name=name, commits=d["sent"]["commits"],
-                                        new=d["received"]["commits_new"])))
+    emit(res, lambda d: console.print(t("bridge.pushed", name=name, commits=d.sent.commits, new=d.received.commits_new)))
 
 
 @sync_app.command("aggregates")
@@ -433,16 +436,15 @@ def sync_aggregates(
 
     with open_vault() as vault:
         tables = aggregate_tables(vault, threshold)
-    data = {ds: {"cells": [list(c) for c in v["cells"]], "suppressed": v["suppressed"]} for ds, v in tables.items()}
 
     def human(d: dict) -> None:
         for ds, v in d.items():
-            console.print(t("bridge.exported_aggregates", dataset=named("dataset", ds), cells=len(v["cells"]),
-                            suppressed=v["suppressed"]))
+            console.print(t("bridge.exported_aggregates", dataset=named("dataset", ds), cells=len(v.cells),
+                            suppressed=v.suppressed))
             _table([t("bridge.col_area"), t("bridge.col_theme"), t("bridge.col_period"), t("bridge.col_value"), "n"],
-                   v["cells"][:40])
+                   [list(c) for c in v.cells[:40]])
 
-    emit(data, human)
+    emit(tables, human)
 
 
 @sync_app.command("received")
@@ -453,10 +455,11 @@ def sync_received(
     """Aggregates received from other circles, summed across them."""
     from halqa.bridge import received_aggregates
 
+    keys = tuple(b.strip() for b in by.split(",") if b.strip())
     with open_vault() as vault:
-        rows = received_aggregates(vault, dataset, tuple(b.strip() for b in by.split(",") if b.strip()))
+        rows = received_aggregates(vault, dataset, keys)
         names = _value_names(vault)
-    emit(rows, lambda d: _cells_table(d, names))
+    emit(rows, lambda d: _cells_table(d, names, (*keys, "value", "n", "circles")))
 
 
 # ---------------------------------------------------------------------------- publish
@@ -479,27 +482,26 @@ def publish_table_cmd(
         names = _value_names(vault)
     if output is not None:
         _write_table(output, res)
-        res["file"] = str(output)
 
-    def human(d: dict) -> None:
-        console.print(t("bridge.published", dataset=named("dataset", d["dataset"]), cells=len(d["cells"]),
-                        suppressed=d["suppressed"], epsilon=d["epsilon"], remaining=d["budget"]["remaining"]))
-        console.print(t("bridge.published_error", error=d["error95"], typical=d["typical_count"] or "-",
-                        relative=d["relative_error_typical"] if d["relative_error_typical"] is not None else "-"))
+    def human(_: Any) -> None:
+        console.print(t("bridge.published", dataset=named("dataset", res.dataset), cells=len(res.cells),
+                        suppressed=res.suppressed, epsilon=res.epsilon, remaining=res.budget.remaining))
+        console.print(t("bridge.published_error", error=res.error95, typical=res.typical_count or "-",
+                        relative=res.relative_error_typical if res.relative_error_typical is not None else "-"))
         if not output:
-            _cells_table(d["cells"][:60], names)
+            _cells_table(res.cells[:60], names)
 
-    emit(res, human)
+    emit(res if output is None else {**to_data(res), "file": str(output)}, human)
 
 
-def _write_table(path: Path, res: dict[str, Any]) -> None:
+def _write_table(path: Path, res: PublishedTable) -> None:
     from halqa.bridge.bundle import _write_atomic
     from halqa.bridge.privacy import table_csv
 
     if path.suffix.lower() == ".csv":
-        data = table_csv(res["cells"])
+        data = table_csv(res.cells)
     else:
-        data = json_text(res, indent=2).encode()
+        data = json_text(to_data(res), indent=2).encode()
     _write_atomic(path, data)
 
 
@@ -522,7 +524,7 @@ def publish_budget(
         data = {dataset: data[dataset]} if dataset in data else data
     emit(data, lambda d: _table([t("bridge.col_dataset"), t("bridge.col_total"), t("bridge.col_spent"),
                                  t("bridge.col_remaining"), t("bridge.col_publications")],
-                                [[named("dataset", k), v["total"], v["spent"], v["remaining"], v["publications"]]
+                                [[named("dataset", k), v.total, v.spent, v.remaining, v.publications]
                                  for k, v in d.items()]))
 
 
@@ -546,7 +548,7 @@ def hub_init_cmd(url: Annotated[str, typer.Argument(help="postgresql://user@host
         ident = identity(hub)
     finally:
         hub.close()
-    data = {"fingerprint": ident["fingerprint"], "age_recipient": ident["age_recipient"], "pairing_text": ident["text"]}
+    data = {"fingerprint": ident.fingerprint, "age_recipient": ident.age_recipient, "pairing_text": ident.text}
     emit(data, lambda d: console.print(t("bridge.hub_created", recipient=d["age_recipient"], fingerprint=d["fingerprint"])))
 
 
@@ -560,7 +562,7 @@ def hub_id(url: Annotated[str, typer.Argument(help="The hub's postgresql:// URL.
         ident = identity(hub)
     finally:
         hub.close()
-    data = {"fingerprint": ident["fingerprint"], "age_recipient": ident["age_recipient"], "pairing_text": ident["text"]}
+    data = {"fingerprint": ident.fingerprint, "age_recipient": ident.age_recipient, "pairing_text": ident.text}
     emit(data, lambda d: console.print(f"{d['fingerprint']}\n{d['pairing_text']}"))
 
 
@@ -579,8 +581,8 @@ def hub_add_circle(
         c = add_contact(hub, name, text=text, verified=verified, role="circle")
     finally:
         hub.close()
-    emit(c, lambda d: console.print(t("bridge.contact_added", name=d["name"], fingerprint=d["fingerprint"],
-                                      verified=named("verified", d["verified"]))))
+    emit(c, lambda d: console.print(t("bridge.contact_added", name=d.name, fingerprint=d.fingerprint,
+                                      verified=named("verified", d.verified))))
 
 
 @hub_app.command("import")
@@ -619,9 +621,10 @@ def hub_query(
     """Aggregates across every circle that sent bundles to the hub."""
     from halqa.bridge import received_aggregates
 
+    keys = tuple(b.strip() for b in by.split(",") if b.strip())
     hub = _hub(url)
     try:
-        rows = received_aggregates(hub, dataset, tuple(b.strip() for b in by.split(",") if b.strip()))
+        rows = received_aggregates(hub, dataset, keys)
     finally:
         hub.close()
-    emit(rows, lambda d: _cells_table(d, _value_names(None)))
+    emit(rows, lambda d: _cells_table(d, _value_names(None), (*keys, "value", "n", "circles")))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import Response
 
 import halqa.bridge as bridge
@@ -20,7 +18,7 @@ def bridge_export(ctx: Ctx) -> Response:
     everything = ctx.field("everything", bool, False)
     result = bridge.export_bundle(ctx.vault, [ctx.field("contact", str)], aggregate_only=not everything,
                                   everything=everything)
-    return Response(result["data"], media_type="application/octet-stream",
+    return Response(result.data, media_type="application/octet-stream",
                     headers={"content-disposition": 'attachment; filename="notes.bin"'})
 
 
@@ -31,13 +29,13 @@ def bridge_import(ctx: Ctx) -> Response:
     if bridge.is_outbox(upload.data):  # a member phone's outbox, sent as a file
         got = bridge.import_outbox(ctx.vault, upload.data)
         return ctx.render("bridge.html", contacts=bridge.contacts(ctx.vault), identity=bridge.identity(ctx.vault),
-                          outbox=got.to_dict())
+                          outbox=got)
     result = bridge.import_bundle(ctx.vault, upload.data)
     return ctx.render("bridge.html", contacts=bridge.contacts(ctx.vault), identity=bridge.identity(ctx.vault),
-                      imported=result.as_dict())
+                      imported=result)
 
 
-def api_bridge_contacts(ctx: Ctx) -> list[dict[str, Any]]:
+def api_bridge_contacts(ctx: Ctx) -> list[bridge.Contact]:
     return bridge.contacts(ctx.vault)
 
 

@@ -24,9 +24,8 @@ from starlette.responses import Response
 
 import halqa.listening as listening
 import halqa.places as places
-from halqa.bridge.contacts import add_contact
+from halqa.bridge import add_contact, import_outbox
 from halqa.bridge.keys import age_recipient
-from halqa.bridge.outbox import import_outbox
 from halqa.errors import AccessDenied, InvalidInput
 from halqa.i18n import RTL
 from halqa.results import to_data
@@ -95,7 +94,7 @@ def api_pair(ctx: Ctx) -> dict[str, Any]:
 def api_outbox(ctx: Ctx) -> dict[str, Any]:
     """Import an outbox sent by the app (or by a script): all or nothing, duplicate-safe."""
     result = import_outbox(ctx.vault, json.dumps(ctx.form).encode() if ctx.json else b"")
-    return {**result.to_dict(), "server_ms": _now_ms()}
+    return {**to_data(result), "server_ms": _now_ms()}
 
 
 def ca_cert(ctx: Ctx) -> Response:

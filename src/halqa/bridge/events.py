@@ -12,25 +12,25 @@ end with identical tables:
 ``bridge_aggregate_cell`` the cells of the newest snapshot per (source device, dataset).
 ``bridge_budget``         the differential-privacy budget of each dataset (epsilon), and
 ``bridge_spend``          every publication that spent from it.
+``bridge_outbox``         member phones' outbox entries this vault holds (a re-sent entry is a duplicate).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
-from halqa.bridge.keys import check_recipient, fingerprint
-from halqa.errors import HalqaError, InvalidInput, NotFound
+from halqa.bridge.keys import check_recipient
+from halqa.errors import InvalidInput
 from halqa.learning.events import check_id
 from halqa.places import check_pseudonym
-from halqa.vault import CommitRecord, Projection, RecordProjection, Vault, register_kind, register_projection
-from halqa.vault.authz import DEFAULT_ROLE, LOCAL, ROLES, Grant, Unauthorised, grants_of
-from halqa.vault.events import Event, decode_payload
+from halqa.vault import Projection, RecordProjection, register_kind, register_projection
+from halqa.vault.authz import ROLES
+from halqa.vault.events import Event
 
 UNSET = msgspec.UNSET
 Unset = msgspec.UnsetType
@@ -112,6 +112,15 @@ class AggregatePut(msgspec.Struct, kw_only=True):
                 raise InvalidInput("bridge.bad_aggregate", detail=f"{area[:20]} {theme[:20]} {period[:20]}")
 
 
+class ReceiptPut(msgspec.Struct, kw_only=True):
+    """A member phone's outbox entry this vault holds (its id is random: it names no one)."""
+
+    id: str
+    day: str | Unset = UNSET
+    author: str | Unset = UNSET  # the phone's signing key (hex)
+    record: str | Unset = UNSET  # the outage it opened, for the entry that closes it
+
+
 class BudgetPut(msgspec.Struct, kw_only=True):
     dataset: str
     epsilon: float | Unset = UNSET
@@ -126,7 +135,8 @@ class SpendPut(msgspec.Struct, kw_only=True):
 
 
 for _kind, _type in (("bridge_contact.put", ContactPut), ("bridge_known.put", KnownPut), ("bridge_seen.put", SeenPut),
-                     ("bridge_aggregate.put", AggregatePut), ("bridge_budget.put", BudgetPut), ("bridge_spend.put", SpendPut)):
+                     ("bridge_aggregate.put", AggregatePut), ("bridge_budget.put", BudgetPut), ("bridge_spend.put", SpendPut),
+                     ("bridge_outbox.put", ReceiptPut)):
     register_kind(_kind, _type)
 
 
@@ -187,42 +197,11 @@ register_projection(RecordProjection("bridge_seen", SeenPut))
 register_projection(AggregateProjection())
 register_projection(RecordProjection("bridge_budget", BudgetPut, key="dataset"))
 register_projection(RecordProjection("bridge_spend", SpendPut, indexes=("dataset",)))
+register_projection(RecordProjection("bridge_outbox", ReceiptPut, indexes=("record",)))
 
 
 def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-# ---------------------------------------------------------------------------- contacts
-_COLUMNS = ("SELECT name, age_recipient, signing_key, fingerprint, verified, added, id, "
-            "coalesce(role, '') AS role, household, pseudonym, circle FROM bridge_contact")
-
-
-def _row(row: Any) -> dict[str, Any]:
-    """A contact as callers see it: ``role`` is ``ally`` until confirmed (``confirmed`` False)."""
-    out = dict(row)
-    out["confirmed"] = bool(out["role"])
-    out["role"] = out["role"] or DEFAULT_ROLE
-    return out
-
-
-# This device's own entry, which another device of the circle made when pairing with it and which
-# replicated here, is not a contact of this device.
-_NOT_SELF = " WHERE coalesce(signing_key, '') != ?"
-
-
-def contacts(vault: Vault) -> list[dict[str, Any]]:
-    """Every contact: name, keys, fingerprint, role, how it was verified, when added."""
-    return [_row(r) for r in vault.query(_COLUMNS + _NOT_SELF + " ORDER BY name, id", (vault.device_id.hex(),))]
-
-
-def get_contact(vault: Vault, name: str) -> dict[str, Any]:
-    """One contact by name (raises :class:`NotFound`)."""
-    row = vault.query_one(_COLUMNS + _NOT_SELF + " AND name = ? ORDER BY added DESC, id LIMIT 1",
-                          (vault.device_id.hex(), name))
-    if row is None:
-        raise NotFound("bridge.unknown_contact", name=name)
-    return _row(row)
 
 
 def check_name(name: str) -> str:
@@ -230,64 +209,3 @@ def check_name(name: str) -> str:
     if not name or len(name) > 64 or any(ord(c) < 32 or ord(c) == 127 for c in name):
         raise InvalidInput("bridge.bad_contact_name", name=name[:64])
     return name
-
-
-def contact_for_sender(vault: Vault, signing_key: bytes) -> dict[str, Any] | None:
-    """The contact whose signing key is ``signing_key``, if any."""
-    row = vault.query_one(_COLUMNS + " WHERE signing_key = ? ORDER BY added DESC, id LIMIT 1", (signing_key.hex(),))
-    return None if row is None else _row(row)
-
-
-def known_heads(vault: Vault, contact_key: str) -> dict[bytes, int]:
-    """What a contact is known to hold: author device -> highest commit sequence."""
-    return {bytes.fromhex(r[0]): int(r[1]) for r in vault.query(
-        "SELECT device, seq FROM bridge_known WHERE contact = ?", (contact_key,))}
-
-
-def import_grants(vault: Vault, records: Sequence[CommitRecord]) -> dict[bytes, Grant]:
-    """What each author device is to this vault for an import of ``records``: the local contacts,
-    plus the contact changes in ``records`` made by this circle's other devices (contacts and roles
-    replicate among ``device`` contacts only; :func:`halqa.vault.authz.authorise` refuses them from
-    anyone else). A change of the keys of a contact this vault already holds is never taken from an
-    import: it raises :class:`~halqa.vault.authz.Unauthorised` showing both fingerprints, so the
-    change is confirmed here first (``halqa contacts rekey``)."""
-    local = {r["id"]: dict(r) for r in vault.query(
-        "SELECT id, name, age_recipient, signing_key, fingerprint, role, household, pseudonym, circle FROM bridge_contact")}
-    # Only the two contact kinds: another kind named like them decodes to a plain dict, which
-    # authorise() refuses with a clear message (found by fuzz/).
-    changes = sorted((e.hlc, e.id, rec.device, e.kind, e.body) for rec in records for e in rec.events
-                     if e.kind in ("bridge_contact.put", "bridge_contact.delete") and e.body is not None)
-    grants = grants_of(list(local.values()))
-    while True:  # a device added by another device in this same bundle may carry changes too
-        rows = {k: dict(v) for k, v in local.items()}
-        for _, _, author, kind, body in changes:
-            grant = LOCAL if author == vault.device_id else grants.get(author)
-            if grant is None or grant.role != "device":
-                continue
-            try:
-                payload = decode_payload(kind, body)
-            except HalqaError:
-                continue  # authorise() refuses it with a clear message
-            if kind == "bridge_contact.delete":
-                rows.pop(payload.id, None)
-                continue
-            old = local.get(payload.id)
-            if old is not None:
-                _refuse_rekey(old, payload)
-            row = rows.setdefault(payload.id, {"id": payload.id})
-            row.update({f: v for f in payload.__struct_fields__ if (v := getattr(payload, f)) is not UNSET})
-        found = grants_of(list(rows.values()))
-        if found == grants:
-            return grants
-        grants = found
-
-
-def _refuse_rekey(old: dict[str, Any], put: ContactPut) -> None:
-    new_recipient = old["age_recipient"] if put.age_recipient is UNSET else put.age_recipient
-    new_key = old["signing_key"] if put.signing_key is UNSET else put.signing_key
-    if (new_recipient, new_key) != (old["age_recipient"], old["signing_key"]):
-        try:
-            new_fp = fingerprint(bytes.fromhex(new_key) if new_key else None, new_recipient)
-        except (ValueError, TypeError):
-            new_fp = "?"
-        raise Unauthorised("sync.key_change", name=old["name"], old=old["fingerprint"], new=new_fp)
