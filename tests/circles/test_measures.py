@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from halqa.circles import TrustGraph, exposure, network_measures
-from halqa.circles.measures import compare, lindelauf_known_answers
+from halqa.circles.analysis import compare, lindelauf_known_answers
 
 
 @pytest.mark.parametrize(("name", "s1", "info"), [("star", 0.612, 0.583), ("ring", 0.571, 0.500),

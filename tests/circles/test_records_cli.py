@@ -121,7 +121,7 @@ def test_cli_bad_input_exit_codes(cli, tmp_path):
 
 
 def _small_circle(vault):
-    from halqa.circles.records import CirclePut, MeetingPut
+    from halqa.circles.events import CirclePut, MeetingPut
 
     for m in ("a", "b", "c", "d", "e"):
         circles.add_member(vault, m)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from halqa.circles import plan, to_ics, unpredictability
-from halqa.circles.records import PARTS, WEEKDAYS
+from halqa.circles.events import PARTS, WEEKDAYS
 from halqa.errors import InvalidInput
 
 

@@ -37,6 +37,7 @@ from halqa.learning.records import (
     iso_week,
     require_circle,
 )
+from halqa.results import to_data
 from halqa.vault import Vault
 from halqa.vault.values import check_day, new_id
 
@@ -49,8 +50,8 @@ STRAIN_MEAN = 2.5
 
 def _find_meeting(vault: Vault, meeting_id: str) -> dict[str, Any] | None:
     for m in meetings(vault):
-        if m["id"] == meeting_id:
-            return m
+        if m.id == meeting_id:
+            return to_data(m)
     return None
 
 
@@ -106,7 +107,7 @@ def care_plan(vault: Vault, action: str, circle: str | None = None, day: str | N
     c = require_circle(vault, circle)
     action_day = check_day(day)
 
-    people = [m for m in all_members(vault) if m["pseudonym"] in set(c["members"])]
+    people = [to_data(m) for m in all_members(vault) if m.pseudonym in set(c["members"])]
     first = dt.date.fromisoformat(action_day) + dt.timedelta(days=1)
     last = dt.date.fromisoformat(action_day) + dt.timedelta(days=int(within))
     gday, part, free = _choose_slot(people, first, last)
@@ -214,7 +215,7 @@ def attend(vault: Vault, meeting: str, present: Iterable[str] = (), held: bool =
     """Record whether a meeting was held and who came: an alias of
     :func:`halqa.circles.meeting_held` (the command is ``halqa circles meeting held``)."""
 
-    return meeting_held(vault, meeting, present, held=held, circle_id=circle, day=day)
+    return to_data(meeting_held(vault, meeting, present, held=held, circle_id=circle, day=day))
 
 
 # --------------------------------------------------------------------------- status
@@ -232,7 +233,7 @@ def care_status(vault: Vault, circle: str | None = None, today: str | None = Non
         args.append(circle)
     reminders = [_care_view(dict(r), now) for r in vault.query(sql + " ORDER BY due, action", args)]
     out = []
-    for c in all_circles(vault):
+    for c in map(to_data, all_circles(vault)):
         if circle and c["id"] != circle:
             continue
         w = wellbeing(vault, c["id"], weeks=weeks, today=now, strain_weeks=strain_weeks)
@@ -257,4 +258,4 @@ def care_rows(vault: Vault, circle: str | None = None) -> list[dict[str, Any]]:
 def attendance_rows(vault: Vault, circle: str) -> list[dict[str, Any]]:
     """A circle's meetings recorded as held or not (from :mod:`halqa.circles`)."""
 
-    return [{k: a[k] for k in ("meeting", "day", "held", "present", "size")} for a in attendance(vault, circle)]
+    return [{k: getattr(a, k) for k in ("meeting", "day", "held", "present", "size")} for a in attendance(vault, circle)]

@@ -8,6 +8,7 @@ from typing import Any
 
 from halqa.circles import circles, meeting_held, meetings, task_done, tasks
 from halqa.i18n import t
+from halqa.results import to_data
 from halqa.vault import Vault
 
 __all__ = ["decoy", "demo"]
@@ -21,7 +22,7 @@ def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
     from halqa.learning.health import health
     from halqa.learning.sessions import add_session, blackout, plan, report_session
 
-    cs = circles(vault)
+    cs = [to_data(c) for c in circles(vault)]
     if not cs:
         return {"learning_circles": 0}
     start = "2026-11"
@@ -45,7 +46,7 @@ def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
     # a high-risk action and its decompression gathering
     c0 = cs[-1]
     risky = next(iter(meetings(vault, c0["id"])), None)
-    action = risky["id"] if risky is not None else "act-sit-in"
+    action = risky.id if risky is not None else "act-sit-in"
     care = care_plan(vault, action, circle=c0["id"], day=None if risky is not None else "2026-11-20", within=3,
                      form="meal", today="2026-11-21")
     care_held(vault, action, day=care["gathering"]["day"], today="2026-11-25")
@@ -57,14 +58,14 @@ def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
     for c in cs:
         base = 4.2 if c is not cs[1 % len(cs)] else 2.2
         steady = rng.betavariate(2.5, 2)
-        for mt in meetings(vault, c["id"]):
+        for mt in map(to_data, meetings(vault, c["id"])):
             if mt["day"] >= "2027-02-01":
                 continue
             held = rng.random() < 0.35 + 0.65 * steady
             came = [p for p in c["members"] if rng.random() < 0.35 + 0.6 * steady] if held else []
             meeting_held(vault, mt["id"], came, held=held)
             n_held += held
-        for task in tasks(vault, c["id"]):
+        for task in map(to_data, tasks(vault, c["id"])):
             due = dt.date.fromisoformat(task["due"])
             x = rng.random()
             if x < steady * 0.75:  # on time

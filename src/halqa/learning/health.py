@@ -49,6 +49,7 @@ from halqa.errors import InvalidInput
 from halqa.learning.records import MIN_CELL, KitPut, iso_week, month_add, month_end, require_circle
 from halqa.listening import codebook_for_key, fresh_codebook_key
 from halqa.mutual_aid import giving_months, list_repairs, pool_status, pools
+from halqa.results import to_data
 from halqa.vault import Vault
 from halqa.vault.values import check_day, json_list, new_id
 
@@ -67,14 +68,14 @@ class _Data:
 
     def __init__(self, vault: Vault, now: str) -> None:
         self.now = now
-        self.circles = circles(vault)
-        self.meetings = meetings(vault)
-        self.attendance = attendance(vault)
+        self.circles = [to_data(c) for c in circles(vault)]
+        self.meetings = [to_data(m) for m in meetings(vault)]
+        self.attendance = [to_data(a) for a in attendance(vault)]
         known = {a["meeting"] for a in self.attendance}
         # rows recorded with ``care attend`` before attendance moved to circles
         self.attendance += [{**dict(r), "held": bool(r["held"]), "present": json_list(r["present"])}
                             for r in vault.query("SELECT * FROM learning_attendance") if r["meeting"] not in known]
-        self.tasks = tasks(vault)
+        self.tasks = [to_data(t) for t in tasks(vault)]
         self.sessions = [dict(r) for r in vault.query("SELECT * FROM learning_session")]
         self.slots = [dict(r) for r in vault.query("SELECT * FROM learning_slot")]
         self.care = [dict(r) for r in vault.query("SELECT * FROM learning_care")]
@@ -227,7 +228,7 @@ def starter_kit(vault: Vault, circle: str, today: str | None = None) -> dict[str
                          "AND (keep IS NULL OR keep = 1) ORDER BY reported", (circle,)):
         worked.append({"tactic_id": r["tactic_id"], "tactic": r["tactic"], "outcome": r["outcome"],
                        "change": r["change"], "keep": None if r["keep"] is None else bool(r["keep"])})
-    places = sorted({m["area"] for m in all_members(vault) if m["pseudonym"] in set(c["members"]) and m.get("area")})
+    places = sorted({m.area for m in all_members(vault) if m.pseudonym in set(c["members"]) and m.area})
     checkins = vault.query("SELECT count(*) FROM learning_checkin WHERE circle = ?", (circle,))[0][0]
     return {
         "from_circle": circle, "made": now,

@@ -39,6 +39,7 @@ import msgspec
 
 from halqa.circles import circle, circles
 from halqa.errors import InvalidInput
+from halqa.results import to_data
 from halqa.vault import RecordProjection, Vault, register_kind, register_projection
 
 __all__ = [
@@ -230,10 +231,10 @@ def iso_week(day: str) -> str:
 def circle_ids(vault: Vault) -> list[str]:
     """Ids of every recorded circle (through the circles package)."""
 
-    return [c["id"] for c in circles(vault)]
+    return [c.id for c in circles(vault)]
 
 
 def require_circle(vault: Vault, circle_id: str) -> dict[str, Any]:
     """The circle (members, roles, meetings); :class:`~halqa.errors.NotFound` if unknown."""
 
-    return circle(vault, circle_id)
+    return to_data(circle(vault, circle_id))  # the JSON shape: members, roles, meetings
