@@ -128,6 +128,8 @@ class ComparedExposure(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class CircleSummary(msgspec.Struct, kw_only=True, frozen=True):
+    """A recorded circle in the overview: its size, project, liaison and meetings recorded."""
+
     id: str
     size: int
     project: str | None

@@ -12,27 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import msgspec
 from ortools.sat.python import cp_model
 
 from halqa.circles.graph import TrustGraph
-from halqa.circles.objective import Objective, Weights, evaluate
+from halqa.circles.objective import ExactResult, Objective, Weights, evaluate
 
-__all__ = ["ExactResult", "solve", "split_exact"]
-
-
-class ExactResult(msgspec.Struct, kw_only=True, frozen=True):
-    """The CP-SAT solver's status, the objective of its solution and its proven bound, the
-    circles (pseudonym lists) and its wall time; :func:`~halqa.circles.formation.form` adds the
-    heuristic's objective and its gap to the bound."""
-
-    status: str
-    objective: float | None
-    bound: float | None
-    circles: list[list[str]]
-    seconds: float | msgspec.UnsetType = msgspec.UNSET
-    heuristic: float | msgspec.UnsetType = msgspec.UNSET
-    gap: float | msgspec.UnsetType | None = msgspec.UNSET
+__all__ = ["solve", "split_exact"]
 
 
 def solve(g: TrustGraph, min_size: int, max_size: int, mix: str | None = None, weights: Weights | None = None,

@@ -41,9 +41,8 @@ import msgspec
 import pymetis
 
 from halqa.circles.events import CirclePut
-from halqa.circles.exact import ExactResult, solve
 from halqa.circles.graph import TrustGraph, from_vault
-from halqa.circles.objective import Metrics, Objective, ObjectiveValue, Weights, cross_pairs, evaluate
+from halqa.circles.objective import ExactResult, Metrics, Objective, ObjectiveValue, Weights, cross_pairs, evaluate
 from halqa.circles.read import circles as recorded_circles
 from halqa.errors import InvalidInput
 from halqa.vault import Vault
@@ -60,6 +59,8 @@ _ALPHABET = "abcdefghjkmnpqrstvwxyz23456789"
 
 
 class FormedCircle(msgspec.Struct, kw_only=True, frozen=True):
+    """A circle as formed: its id and its members' pseudonyms."""
+
     id: str
     members: list[str]
 
@@ -884,6 +885,8 @@ def form(g: TrustGraph, min_size: int = 5, max_size: int = 7, mix: str | None = 
     if exact is None:
         exact = g.n <= 40
     if exact and g.n:
+        from halqa.circles.exact import solve  # OR-Tools loads only when an optimum is asked for
+
         sol = solve(g, min_size, max_size, mix, weights, time_limit=exact_time)
         heur = ev.objective.total
         bound = sol.bound

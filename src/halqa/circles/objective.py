@@ -47,7 +47,7 @@ import msgspec
 
 from halqa.circles.graph import TrustGraph
 
-__all__ = ["Evaluation", "Metrics", "Objective", "ObjectiveValue", "Weights", "evaluate", "label_codes"]
+__all__ = ["Evaluation", "ExactResult", "Metrics", "Objective", "ObjectiveValue", "Weights", "evaluate", "label_codes"]
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,20 @@ class Evaluation(msgspec.Struct, kw_only=True, frozen=True):
 
     metrics: Metrics
     objective: ObjectiveValue
+
+
+class ExactResult(msgspec.Struct, kw_only=True, frozen=True):
+    """The CP-SAT solver's status, the objective of its solution and its proven bound, the
+    circles (pseudonym lists) and its wall time; :func:`~halqa.circles.formation.form` adds the
+    heuristic's objective and its gap to the bound."""
+
+    status: str
+    objective: float | None
+    bound: float | None
+    circles: list[list[str]]
+    seconds: float | msgspec.UnsetType = msgspec.UNSET
+    heuristic: float | msgspec.UnsetType = msgspec.UNSET
+    gap: float | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class Objective:
