@@ -96,16 +96,9 @@ class Plan(msgspec.Struct, kw_only=True, frozen=True):
     fair: bool
 
 
-class Schedule(msgspec.Struct, kw_only=True, frozen=True):
+class Schedule(Plan, kw_only=True, frozen=True):
     """A circle's plan (:func:`schedule`), and whether it was recorded."""
 
-    meetings: list[PlannedMeeting]
-    unscheduled: list[Unscheduled]
-    complete: bool
-    unpredictability: dict[str, float]
-    target: float
-    meets_target: bool
-    fair: bool
     circle: str
     saved: bool
 
