@@ -186,3 +186,23 @@ def test_task_and_meeting_commands(vault, cli):
     assert [(m["meeting"], m["held"]) for m in json.loads(out)["meetings"]] == [("m-1", True), ("k1:2027-01-05:0", None)]
     assert cli("circles", "meeting", "list", "k1")[0] == 0
     assert cli("circles", "meeting", "held", "m-2", "--json")[0] == 2
+
+
+def test_typed_reads_keep_their_json_shape(vault, tmp_path):
+    """What --json and the web API print for the reads: the keys they had as dicts (``from`` included)."""
+    _small_circle(vault)
+    circles.add_vouch(vault, "a", "b", 4)
+    assert to_data(circles.members(vault)[0]) == {"pseudonym": "a", "labels": {}, "skills": [], "availability": [],
+                                                  "area": None, "joined": None}
+    assert to_data(circles.vouches(vault)) == [{"id": "a~b", "from": "a", "to": "b", "strength": 4, "years": None,
+                                                "directed": False}]
+    detail = to_data(circles.circle(vault, "k1"))
+    assert list(detail) == ["id", "members", "project", "liaison", "formed", "roles", "meetings"]
+    assert list(detail["meetings"][0]) == ["id", "circle", "day", "part", "hour", "host", "place", "kind", "cover"]
+    overview = to_data(circles.show(vault))
+    assert list(overview) == ["members", "ties", "labels", "circles", "unplaced"]
+    assert list(overview["circles"][0]) == ["id", "size", "project", "liaison", "meetings"]
+    assert to_data(circles.export_ics(vault, "k1", tmp_path / "k1.ics")) == {"file": str(tmp_path / "k1.ics"), "events": 1}
+    exposed = to_data(circles.exposure_report(vault, k=1, trials=5, seed=1))
+    assert list(exposed) == ["members", "circles", "one", "k", "trials", "after_k"]
+    assert list(exposed["after_k"]) == ["mean_exposed", "p95_exposed", "circles_working"]
