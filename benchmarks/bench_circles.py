@@ -74,9 +74,8 @@ def main() -> int:
         parts = fn(g)
         s = time.perf_counter() - t
         ev = evaluate(g, parts, 5, 7, "sect")
-        m = ev["metrics"]
-        row(name, round(s, 2), m["placed_share"], m["ties_inside_share"], m["mean_exposure"], m["worst_exposure"],
-            ev["objective"]["total"])
+        m = ev.metrics
+        row(name, round(s, 2), m.placed_share, m.ties_inside_share, m.mean_exposure, m.worst_exposure, ev.objective.total)
     results = {}
     # before: issue 5's pipeline (Leiden first pass, repair, local search within a 25 s budget)
     for name, kw in (("before: Leiden first pass", {"methods": ["leiden"], "time_limit": 25}),
@@ -86,15 +85,14 @@ def main() -> int:
         s = time.perf_counter() - t
         m = f.metrics
         results[name] = (s, f)
-        row(name, round(s, 2), m["placed_share"], m["ties_inside_share"], m["mean_exposure"], m["worst_exposure"],
-            f.objective["total"])
+        row(name, round(s, 2), m.placed_share, m.ties_inside_share, m.mean_exposure, m.worst_exposure, f.objective.total)
     s, f = results["halqa form (default)"]
     before = results["before: Leiden first pass"][0]
     m = f.metrics
-    rules = all(5 <= len(c) <= 7 for c in f.circles.values()) and m["size_violations"] == m["vouch_violations"] == 0
-    met = s <= 10 and m["placed_share"] >= 0.9 and rules
+    rules = all(5 <= len(c) <= 7 for c in f.circles.values()) and m.size_violations == m.vouch_violations == 0
+    met = s <= 10 and m.placed_share >= 0.9 and rules
     print(f"target <= 10 s and >= 90% placed, every circle 5..7 with two vouchers inside: {'PASS' if met else 'FAIL'} "
-          f"({s:.1f} s, {m['placed_share']:.1%} placed, {before / s:.1f}x faster than before; rules kept: {rules})")
+          f"({s:.1f} s, {m.placed_share:.1%} placed, {before / s:.1f}x faster than before; rules kept: {rules})")
     ok &= met
 
     print("\n## Exposure, 1,000 simulated compromises (k = 1 and k = 5)")
@@ -103,8 +101,8 @@ def main() -> int:
         t = time.perf_counter()
         e = exposure(g, circles, 5, k=k, trials=1000, seed=3)
         s = time.perf_counter() - t
-        print(f"k={k}: {s:.2f} s; mean exposed {e['after_k']['mean_exposed']}, circles working "
-              f"{e['after_k']['circles_working']:.1%}  target < 10 s: {'PASS' if s < 10 else 'FAIL'}")
+        print(f"k={k}: {s:.2f} s; mean exposed {e.after_k.mean_exposed}, circles working "
+              f"{e.after_k.circles_working:.1%}  target < 10 s: {'PASS' if s < 10 else 'FAIL'}")
         ok &= s < 10
     # baseline for the exposure loop: the same count with plain Python sets
     rng = random.Random(3)
@@ -130,15 +128,15 @@ def main() -> int:
                 parts = fn(g)
                 s = time.perf_counter() - t
                 ev = evaluate(g, parts, 5, 7, "caste")
-                m = ev["metrics"]
-                row(name, round(s, 2), len(parts), m["placed_share"], m["ties_inside_share"], m["mixing"], m["mean_exposure"],
-                    m["worst_exposure"], ev["objective"]["total"])
+                m = ev.metrics
+                row(name, round(s, 2), len(parts), m.placed_share, m.ties_inside_share, m.mixing, m.mean_exposure,
+                    m.worst_exposure, ev.objective.total)
             t = time.perf_counter()
             f = form(g, 5, 7, mix="caste", seed=1, exact=False)
             s = time.perf_counter() - t
             m = f.metrics
-            row("halqa form", round(s, 2), len(f.circles), m["placed_share"], m["ties_inside_share"], m["mixing"],
-                m["mean_exposure"], m["worst_exposure"], f.objective["total"])
+            row("halqa form", round(s, 2), len(f.circles), m.placed_share, m.ties_inside_share, m.mixing,
+                m.mean_exposure, m.worst_exposure, f.objective.total)
     else:
         print("\n(../shared/data absent: Karnataka comparison skipped)")
 
@@ -146,9 +144,10 @@ def main() -> int:
     for seed in (1, 2):
         g = synthetic(40, seed=seed, community=8, degree=5)
         f = form(g, 5, 7, mix="sect", seed=seed, exact=True, exact_time=20)
-        e = f.exact or {}
-        print(f"seed {seed}: heuristic {f.objective['total']}, CP-SAT {e.get('status')} objective {e.get('objective')} "
-              f"bound {e.get('bound')}, gap {e.get('gap')}")
+        e = f.exact
+        assert e is not None
+        print(f"seed {seed}: heuristic {f.objective.total}, CP-SAT {e.status} objective {e.objective} "
+              f"bound {e.bound}, gap {e.gap}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(f"\npeak RSS {peak:,.0f} MiB (limit 2,048): {'PASS' if peak <= 2048 else 'FAIL'}")
     return 0 if ok and peak <= 2048 else 1

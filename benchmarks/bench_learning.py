@@ -54,7 +54,7 @@ def bench_rotation(rng: random.Random) -> list[tuple]:
 
 def bench_health(n_circles: int, rng: random.Random) -> tuple:
     import halqa.learning as learning
-    from halqa.circles.records import CirclePut, MeetingPut, MemberPut
+    from halqa.circles.events import CirclePut, MeetingPut, MemberPut
 
     with tempfile.TemporaryDirectory() as tmp:
         vault = domains.create_vault(Path(tmp) / "b.halqa", "bench bench bench", TEST_KDF)

@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 from halqa.circles import METHODS, REASONS, TrustGraph, baseline_leiden, baseline_metis, evaluate, form, split_circle
 from halqa.circles.exact import solve
 from halqa.errors import InvalidInput
+from halqa.results import to_data
 
 from .helpers import check_lattice, clustered
 
@@ -17,7 +18,7 @@ def test_rules_always_hold(n, p_in, p_out, seed, lo, extra, method):
     f = form(g, lo, lo + extra, mix="sect", methods=[method], seed=seed, exact=False, time_limit=2)
     check_lattice(g, f.circles.values(), f.unplaced, lo, lo + extra)
     assert all(r in REASONS for _, r in f.unplaced)
-    assert f.metrics["size_violations"] == 0 and f.metrics["vouch_violations"] == 0
+    assert f.metrics.size_violations == 0 and f.metrics.vouch_violations == 0
 
 
 @settings(max_examples=15, deadline=None)
@@ -47,12 +48,12 @@ def test_unplaced_reasons():
 def test_exact_bounds_the_heuristic_and_is_tight_on_small_graphs():
     g = clustered(16, 8, 0.8, 0.05, seed=3)
     f = form(g, 4, 6, mix="sect", seed=1, exact=True, exact_time=20)
-    assert f.exact is not None and f.exact["status"] == "OPTIMAL"
-    assert f.exact["bound"] >= f.objective["total"] - 1e-6
-    assert f.exact["objective"] == pytest.approx(f.exact["bound"], abs=1e-4)
-    assert 0.0 <= f.exact["gap"] < 0.05
+    assert f.exact is not None and f.exact.status == "OPTIMAL"
+    assert f.exact.bound >= f.objective.total - 1e-6
+    assert f.exact.objective == pytest.approx(f.exact.bound, abs=1e-4)
+    assert 0.0 <= f.exact.gap < 0.05
     # the exact solution obeys the same rules
-    idx = [[g.index[p] for p in c] for c in f.exact["circles"]]
+    idx = [[g.index[p] for p in c] for c in f.exact.circles]
     placed = {v for c in idx for v in c}
     check_lattice(g, idx, [(v, "") for v in range(g.n) if v not in placed], 4, 6)
 
@@ -61,11 +62,11 @@ def test_exact_is_never_beaten():
     for seed in range(3):
         g = clustered(12, 6, 0.7, 0.1, seed=seed)
         sol = solve(g, 3, 5, "sect", time_limit=20)
-        ev = evaluate(g, [[g.index[p] for p in c] for c in sol["circles"]], 3, 5, "sect")
-        assert ev["objective"]["total"] == pytest.approx(sol["objective"])
+        ev = evaluate(g, [[g.index[p] for p in c] for c in sol.circles], 3, 5, "sect")
+        assert ev.objective.total == pytest.approx(sol.objective)
         f = form(g, 3, 5, mix="sect", seed=seed, exact=False)
-        if sol["status"] == "OPTIMAL":
-            assert f.objective["total"] <= sol["objective"] + 1e-6
+        if sol.status == "OPTIMAL":
+            assert f.objective.total <= sol.objective + 1e-6
 
 
 def test_split_along_weakest_cut():
@@ -119,9 +120,13 @@ def test_baselines_and_bad_input():
         form(g, 5, 7, methods=["kmeans"])
 
 
-def test_to_dict_interface():
+def test_summary_json_shape():
     g = clustered(20, 7, 0.9, 0.05, seed=1)
-    d = form(g, 5, 7, mix="sect", seed=1, exact=False).to_dict()
+    d = to_data(form(g, 5, 7, mix="sect", seed=1, exact=False).summary())
+    assert list(d) == ["circles", "unplaced", "metrics", "objective", "settings", "details", "seconds"]
+    assert d["settings"] == {"min": 5, "max": 7, "mix": "sect", "method": d["settings"]["method"]}
+    assert set(d["details"]) == {"circles", "strength_inside_share", "size_violations", "vouch_violations"}
+    assert set(d["objective"]) == {"total", "parts", "weights"}
     assert set(d) >= {"circles", "unplaced", "metrics"}
     assert set(d["metrics"]) == {"placed_share", "ties_inside_share", "mixing", "mean_exposure", "worst_exposure"}
     assert all(set(c) == {"id", "members"} for c in d["circles"])

@@ -32,10 +32,10 @@ def test_village_beats_baselines(shared_data, vil):
     assert g.n == {1: 843, 2: 877}[vil] and g.m == {1: 3398, 2: 3057}[vil]
     f = form(g, 5, 7, mix="caste", seed=1, exact=False, time_limit=20)
     check_lattice(g, f.circles.values(), f.unplaced, 5, 7)
-    ours = f.objective["total"]
+    ours = f.objective.total
     for parts in (baseline_metis(g), baseline_leiden(g)):
         base = evaluate(g, parts, 5, 7, "caste")
-        assert ours > base["objective"]["total"]
-        assert f.metrics["placed_share"] >= base["metrics"]["placed_share"] - 0.01 or ours > base["objective"]["total"]
-    assert f.metrics["placed_share"] > 0.8
-    assert f.metrics["ties_inside_share"] > 0.3
+        assert ours > base.objective.total
+        assert f.metrics.placed_share >= base.metrics.placed_share - 0.01 or ours > base.objective.total
+    assert f.metrics.placed_share > 0.8
+    assert f.metrics.ties_inside_share > 0.3

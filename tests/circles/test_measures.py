@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from halqa.circles import TrustGraph, exposure, network_measures
-from halqa.circles.measures import compare, lindelauf_known_answers
+from halqa.circles.analysis import compare, lindelauf_known_answers
 
 
 @pytest.mark.parametrize(("name", "s1", "info"), [("star", 0.612, 0.583), ("ring", 0.571, 0.500),
@@ -19,18 +19,18 @@ def test_s3_and_balance_by_hand():
     # star on 7: centre d=6, leaves d=1; m=6; alpha_i=(d_i+1)/(2m+n)=(d+1)/19
     m = network_measures(ig.Graph.Star(7))
     s3 = (7 / 19) * (0 / 7) + 6 * (2 / 19) * (5 / 7)
-    assert m["secrecy_s3"] == pytest.approx(s3, abs=1e-6)
-    assert m["balance"] == pytest.approx(m["information"] * m["secrecy_s1"], abs=1e-6)
-    assert m["connected"] and m["components"] == 1
+    assert m.secrecy_s3 == pytest.approx(s3, abs=1e-6)
+    assert m.balance == pytest.approx(m.information * m.secrecy_s1, abs=1e-6)
+    assert m.connected and m.components == 1
 
 
 def test_disconnected_convention():
     # two disjoint triangles: R = 12 reachable ordered pairs at distance 1, n(n-1) = 30
     g = ig.Graph(n=6, edges=[(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5)])
     m = network_measures(g)
-    assert m["information"] == pytest.approx((12 / 12) * (12 / 30))
-    assert not m["connected"] and m["components"] == 2
-    assert network_measures(ig.Graph(n=3))["information"] == 0.0
+    assert m.information == pytest.approx((12 / 12) * (12 / 30))
+    assert not m.connected and m.components == 2
+    assert network_measures(ig.Graph(n=3)).information == 0.0
 
 
 def _line(n):
@@ -43,9 +43,9 @@ def test_exposure_counts_contacts_and_mates():
     e = exposure(g, [[0, 1, 2, 3, 4]], min_size=3, k=1, trials=200, seed=1)
     # p0..p4 expose their 4 mates (p3 and p4 also know a neighbour: p4 knows p5 -> 5); p5 exposes p4 only
     expected = [4, 4, 4, 4, 5, 1]
-    assert e["one"]["mean"] == pytest.approx(sum(expected) / 6, abs=1e-3)
-    assert e["one"]["worst"] == 5
-    assert 0.0 <= e["after_k"]["circles_working"] <= 1.0
+    assert e.one.mean == pytest.approx(sum(expected) / 6, abs=1e-3)
+    assert e.one.worst == 5
+    assert 0.0 <= e.after_k.circles_working <= 1.0
 
 
 def test_compare_one_group_is_worst():
@@ -54,10 +54,10 @@ def test_compare_one_group_is_worst():
     g = TrustGraph.build(names, ties)
     circles = [list(range(k, k + 5)) for k in range(0, 20, 5)]
     out = compare(g, circles, min_size=3, k=2, trials=300, seed=2)
-    assert out["one_group"]["exposure"]["one"]["mean"] == 19
-    assert out["lattice"]["exposure"]["one"]["mean"] < out["one_group"]["exposure"]["one"]["mean"]
-    assert out["hierarchy"]["exposure"]["one"]["worst"] >= out["lattice"]["exposure"]["one"]["worst"]
-    assert out["one_group"]["measures"]["secrecy_s1"] == 0.0
+    assert out.one_group.exposure.one.mean == 19
+    assert out.lattice.exposure.one.mean < out.one_group.exposure.one.mean
+    assert out.hierarchy.exposure.one.worst >= out.lattice.exposure.one.worst
+    assert out.one_group.measures.secrecy_s1 == 0.0
 
 
 def _information_from_matrix(g):
@@ -78,5 +78,5 @@ def test_information_without_the_distance_matrix(case):
     n, edges = case
     g = ig.Graph(n=n, edges=[(u, v) for u, v in edges if u != v]).simplify()
     got = network_measures(g)
-    assert got["information"] == round(_information_from_matrix(g), 6)
-    assert got["components"] == len(g.connected_components())
+    assert got.information == round(_information_from_matrix(g), 6)
+    assert got.components == len(g.connected_components())

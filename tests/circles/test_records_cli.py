@@ -4,6 +4,7 @@ import pytest
 
 import halqa.circles as circles
 from halqa.errors import InvalidInput, NotFound
+from halqa.results import to_data
 
 
 def _write(path, text):
@@ -21,12 +22,12 @@ def test_public_api_is_pinned():
 def test_member_import_reports_bad_rows_keeps_good(vault, tmp_path):
     f = _write(tmp_path / "m.csv", "pseudonym,caste,religion\nm1,OBC,HINDUISM\nm2,,\n,OBC,X\nm1,GEN,X\nbad name,a,b\nm3,a\n")
     report = circles.import_members(vault, f)
-    assert report["imported"] == 2
-    assert [(e["line"], e["reason"]) for e in report["errors"]] == [
+    assert report.imported == 2
+    assert [(e.line, e.reason) for e in report.errors] == [
         (4, "bad_pseudonym"), (5, "duplicate"), (6, "bad_pseudonym"), (7, "columns")]
-    people = {m["pseudonym"]: m for m in circles.members(vault)}
-    assert people["m1"]["labels"] == {"caste": "OBC", "religion": "HINDUISM"}
-    assert people["m2"]["labels"] == {}
+    people = {m.pseudonym: m for m in circles.members(vault)}
+    assert people["m1"].labels == {"caste": "OBC", "religion": "HINDUISM"}
+    assert people["m2"].labels == {}
     with pytest.raises(InvalidInput):
         circles.import_members(vault, _write(tmp_path / "h.csv", "name,caste\nx,y\n"))
 
@@ -36,10 +37,10 @@ def test_vouch_import_and_validation(vault, tmp_path):
         circles.add_member(vault, m)
     f = _write(tmp_path / "v.csv", "from,to,strength\na,b,5\nb,c,9\na,zz,3\na,a,3\nb,c,x\nc,a,2\n")
     report = circles.import_vouches(vault, f)
-    assert report["imported"] == 2
-    assert [e["reason"] for e in report["errors"]] == ["bad_strength", "unknown_member", "self_vouch", "not_a_number"]
-    ties = {t["id"]: t for t in circles.vouches(vault)}
-    assert set(ties) == {"a~b", "a~c"} and not ties["a~b"]["directed"]
+    assert report.imported == 2
+    assert [e.reason for e in report.errors] == ["bad_strength", "unknown_member", "self_vouch", "not_a_number"]
+    ties = {t.id: t for t in circles.vouches(vault)}
+    assert set(ties) == {"a~b", "a~c"} and not ties["a~b"].directed
     circles.import_vouches(vault, _write(tmp_path / "d.csv", "from,to,strength,years\nb,c,4,12\n"), directed=True)
     g = circles.from_vault(vault)
     assert g.index["b"] in g.vouchers[g.index["c"]] and g.index["c"] not in g.vouchers[g.index["b"]]
@@ -121,7 +122,7 @@ def test_cli_bad_input_exit_codes(cli, tmp_path):
 
 
 def _small_circle(vault):
-    from halqa.circles.records import CirclePut, MeetingPut
+    from halqa.circles.events import CirclePut, MeetingPut
 
     for m in ("a", "b", "c", "d", "e"):
         circles.add_member(vault, m)
@@ -134,11 +135,11 @@ def _small_circle(vault):
 def test_meetings_held_and_project_tasks(vault):
     _small_circle(vault)
     out = circles.meeting_held(vault, "k1:2027-01-05:0", ["a", "b", "c"])
-    assert out == {"meeting": "k1:2027-01-05:0", "circle": "k1", "day": "2027-01-05", "held": True,
+    assert to_data(out) == {"meeting": "k1:2027-01-05:0", "circle": "k1", "day": "2027-01-05", "held": True,
                    "present": ["a", "b", "c"], "attendance": 0.6}
     circles.meeting_held(vault, "extra-1", [], held=False, circle_id="k1", day="2027-01-12")
     circles.meeting_held(vault, "k1:2027-01-05:0", ["a", "b", "c", "d"])  # corrected
-    assert [(a["meeting"], a["held"], len(a["present"]), a["size"]) for a in circles.attendance(vault, "k1")] == [
+    assert [(a.meeting, a.held, len(a.present), a.size) for a in circles.attendance(vault, "k1")] == [
         ("k1:2027-01-05:0", True, 4, 5), ("extra-1", False, 0, 5)]
     for bad in (lambda: circles.meeting_held(vault, "k1:2027-01-05:0", ["zz"]),
                 lambda: circles.meeting_held(vault, "k1:2027-01-05:0", ["a"], held=False),
@@ -149,12 +150,12 @@ def test_meetings_held_and_project_tasks(vault):
             bad()
     t1 = circles.add_task(vault, "k1", "find a storage room", "2027-02-01", task_id="k1-t1")
     t2 = circles.add_task(vault, "k1", "  first   lending day ", "2027-03-01")
-    assert t1 == {"id": "k1-t1", "circle": "k1", "title": "find a storage room", "due": "2027-02-01", "done": None,
+    assert to_data(t1) == {"id": "k1-t1", "circle": "k1", "title": "find a storage room", "due": "2027-02-01", "done": None,
                   "on_time": None}
-    assert t2["title"] == "first lending day" and t2["id"].startswith("t-")
-    assert circles.task_done(vault, "k1-t1", "2027-01-30")["on_time"] is True
-    assert circles.task_done(vault, t2["id"], "2027-03-04")["on_time"] is False
-    assert [t["id"] for t in circles.tasks(vault, "k1")] == ["k1-t1", t2["id"]]
+    assert t2.title == "first lending day" and t2.id.startswith("t-")
+    assert circles.task_done(vault, "k1-t1", "2027-01-30").on_time is True
+    assert circles.task_done(vault, t2.id, "2027-03-04").on_time is False
+    assert [t.id for t in circles.tasks(vault, "k1")] == ["k1-t1", t2.id]
     assert circles.tasks(vault, open_only=True) == []
     with pytest.raises(InvalidInput):
         circles.add_task(vault, "k1", "", "2027-02-01")
@@ -185,3 +186,23 @@ def test_task_and_meeting_commands(vault, cli):
     assert [(m["meeting"], m["held"]) for m in json.loads(out)["meetings"]] == [("m-1", True), ("k1:2027-01-05:0", None)]
     assert cli("circles", "meeting", "list", "k1")[0] == 0
     assert cli("circles", "meeting", "held", "m-2", "--json")[0] == 2
+
+
+def test_typed_reads_keep_their_json_shape(vault, tmp_path):
+    """What --json and the web API print for the reads: the keys they had as dicts (``from`` included)."""
+    _small_circle(vault)
+    circles.add_vouch(vault, "a", "b", 4)
+    assert to_data(circles.members(vault)[0]) == {"pseudonym": "a", "labels": {}, "skills": [], "availability": [],
+                                                  "area": None, "joined": None}
+    assert to_data(circles.vouches(vault)) == [{"id": "a~b", "from": "a", "to": "b", "strength": 4, "years": None,
+                                                "directed": False}]
+    detail = to_data(circles.circle(vault, "k1"))
+    assert list(detail) == ["id", "members", "project", "liaison", "formed", "roles", "meetings"]
+    assert list(detail["meetings"][0]) == ["id", "circle", "day", "part", "hour", "host", "place", "kind", "cover"]
+    overview = to_data(circles.show(vault))
+    assert list(overview) == ["members", "ties", "labels", "circles", "unplaced"]
+    assert list(overview["circles"][0]) == ["id", "size", "project", "liaison", "meetings"]
+    assert to_data(circles.export_ics(vault, "k1", tmp_path / "k1.ics")) == {"file": str(tmp_path / "k1.ics"), "events": 1}
+    exposed = to_data(circles.exposure_report(vault, k=1, trials=5, seed=1))
+    assert list(exposed) == ["members", "circles", "one", "k", "trials", "after_k"]
+    assert list(exposed["after_k"]) == ["mean_exposed", "p95_exposed", "circles_working"]

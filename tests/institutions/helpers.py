@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from halqa.circles import add_member
-from halqa.circles.records import CirclePut
+from halqa.circles.events import CirclePut
 from halqa.mutual_aid import contribute, create_fund
 from halqa.places import add_area, add_household
 

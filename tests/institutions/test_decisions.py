@@ -128,7 +128,7 @@ def test_links_and_the_decision_log(vault):
     close(vault, other["id"], day="2026-06-03")
     task = add_task(vault, "c0", "buy the filter", "2026-06-20")
     svc = create_service(vault, "water", "water", areas=["NKH"])
-    link(vault, p["id"], "task", task["id"], day="2026-06-04")
+    link(vault, p["id"], "task", task.id, day="2026-06-04")
     link(vault, p["id"], "service", svc["id"], day="2026-06-05")
     for kind, ref, msg in (("task", "t-none", "institutions.unknown_task"), ("service", "nope", "institutions.unknown_service"),
                            ("poem", "x", "institutions.bad_link")):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from halqa.circles import add_member
-from halqa.circles.records import CirclePut, MeetingPut, VouchPut, vouch_id
+from halqa.circles.events import CirclePut, MeetingPut, VouchPut, vouch_id
 from halqa.places import add_area
 
 

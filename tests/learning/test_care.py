@@ -99,7 +99,7 @@ def test_attendance_is_an_alias_of_circles_meeting_held(vault):
     with pytest.raises(InvalidInput):
         learning.attend(vault, "unplanned-1", ["c0m1"])
     assert learning.attend(vault, "unplanned-1", [], held=False, circle="c0", day="2027-02-09").held is False
-    assert [(a["meeting"], a["held"], a["present"]) for a in attendance(vault, "c0")] == [
+    assert [(a.meeting, a.held, a.present) for a in attendance(vault, "c0")] == [
         (mid, True, ["c0m0", "c0m1", "c0m2"]), ("unplanned-1", False, [])]
 
 

@@ -34,8 +34,8 @@ def test_health_parts_and_replication(vault):
     from halqa.circles import add_task, task_done
 
     for i, due in enumerate(["2027-01-20", "2027-02-20", "2027-03-20"]):
-        task_done(vault, add_task(vault, "c0", f"step {i}", due)["id"], due)
-    task_done(vault, add_task(vault, "c1", "late step", "2027-03-05")["id"], "2027-03-12")
+        task_done(vault, add_task(vault, "c0", f"step {i}", due).id, due)
+    task_done(vault, add_task(vault, "c1", "late step", "2027-03-05").id, "2027-03-12")
     add_task(vault, "c1", "forgotten step", "2027-03-15")
     add_task(vault, "c1", "next step", "2027-04-20")
     out = learning.health(vault, today="2027-04-01")

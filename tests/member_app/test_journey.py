@@ -376,7 +376,7 @@ def test_a_voice_note_recorded_in_the_browser_reaches_the_vault(phone_env):
 
 def test_a_check_in_from_the_phone_reaches_the_vault(phone_env):
     """A member paired with a circle sees the check-in screen and sends a private check-in."""
-    from halqa.circles.records import CirclePut
+    from halqa.circles.events import CirclePut
     from halqa.i18n import catalogue
     from halqa.learning.events import iso_week
 

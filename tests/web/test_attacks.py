@@ -264,7 +264,7 @@ def test_a_member_sees_only_its_circles_next_meeting_cover(app, state, filled):
     import halqa.circles as circles
 
     circles.form_circles(filled, apply=True, min_size=3, max_size=6, seed=1, time_limit=5.0)
-    ids = [c["id"] for c in circles.circles(filled)]
+    ids = [c.id for c in circles.circles(filled)]
     for cid in ids:
         circles.schedule(filled, cid, weeks=4, seed=1)
     c = TestClient(app, base_url=BASE)
@@ -272,8 +272,8 @@ def test_a_member_sees_only_its_circles_next_meeting_cover(app, state, filled):
     r = c.post("/api/devices/code", json={"role": "member", "household": "hh-t1", "circle": ids[0]}, headers=_bearer(organiser))
     phone = c.post("/api/pair", json={"code": r.json()["code"]}).json()["token"]
     shown = c.get("/api/circles/next", headers=_bearer(phone)).json()["meeting"]
-    first = next(m for m in circles.meetings(filled, ids[0]) if m["day"] >= shown["day"])
-    assert set(shown) == {"day", "part", "hour", "cover"} and shown["cover"] == first["cover"] and shown["day"] == first["day"]
-    assert first["host"] not in c.get("/meeting", headers=_bearer(phone)).text  # no host, no members
+    first = next(m for m in circles.meetings(filled, ids[0]) if m.day >= shown["day"])
+    assert set(shown) == {"day", "part", "hour", "cover"} and shown["cover"] == first.cover and shown["day"] == first.day
+    assert first.host not in c.get("/meeting", headers=_bearer(phone)).text  # no host, no members
     unbound = _member(c, organiser, "hh-t2")  # a member without a circle sees no meeting
     assert c.get("/api/circles/next", headers=_bearer(unbound)).json() == {"meeting": None}

@@ -43,7 +43,7 @@ def test_each_circle_on_exactly_one_page(organiser, demo_vault):
     pages = _walk(organiser, "/circles", re.compile(r'<summary><bdi translate="no">(c-[a-z0-9]+)</bdi>'), "circles")
     everything = [r for p in pages for r in p]
     assert len(pages) > 1 and all(len(p) <= 10 for p in pages)
-    assert sorted(everything) == sorted(c["id"] for c in circles.circles(demo_vault))
+    assert sorted(everything) == sorted(c.id for c in circles.circles(demo_vault))
 
 
 def test_grievance_pages_keep_the_filter(organiser, demo_vault):

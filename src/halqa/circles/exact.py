@@ -11,27 +11,23 @@ limit the best solution and a proven upper bound; the heuristic's gap is measure
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from ortools.sat.python import cp_model
 
 from halqa.circles.graph import TrustGraph
-from halqa.circles.objective import Objective, Weights, evaluate
+from halqa.circles.objective import ExactResult, Objective, Weights, evaluate
 
 __all__ = ["solve", "split_exact"]
 
 
 def solve(g: TrustGraph, min_size: int, max_size: int, mix: str | None = None, weights: Weights | None = None,
-          time_limit: float = 10.0, workers: int = 2) -> dict[str, Any]:
-    """Optimum (or best found and bound) of the formation objective by CP-SAT.
-
-    Returns ``{"status", "objective", "bound", "circles"}`` (circles as pseudonym lists).
-    """
+          time_limit: float = 10.0, workers: int = 2) -> ExactResult:
+    """Optimum (or best found and bound) of the formation objective by CP-SAT."""
     obj = Objective(g, max_size, mix, weights)
     n = g.n
     k_max = n // min_size
     if k_max == 0:
-        return {"status": "OPTIMAL", "objective": 0.0, "bound": 0.0, "circles": []}
+        return ExactResult(status="OPTIMAL", objective=0.0, bound=0.0, circles=[])
     m = cp_model.CpModel()
     x = {(v, c): m.new_bool_var(f"x{v}_{c}") for v in range(n) for c in range(min(k_max, v + 1))}
     used = [m.new_bool_var(f"y{c}") for c in range(k_max)]
@@ -91,15 +87,15 @@ def solve(g: TrustGraph, min_size: int, max_size: int, mix: str | None = None, w
     status = solver.solve(m)
     name = solver.status_name(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return {"status": name, "objective": None, "bound": None, "circles": []}
+        return ExactResult(status=name, objective=None, bound=None, circles=[])
     parts = []
     for c in range(k_max):
         members = [v for v in range(c, n) if solver.value(x[v, c])]
         if members:
             parts.append(members)
-    check = evaluate(g, parts, min_size, max_size, mix, weights)["objective"]["total"]
-    return {"status": name, "objective": round(check, 6), "bound": round(solver.best_objective_bound, 6),
-            "circles": [sorted(g.names[v] for v in p) for p in parts], "seconds": round(solver.wall_time, 3)}
+    check = evaluate(g, parts, min_size, max_size, mix, weights).objective.total
+    return ExactResult(status=name, objective=round(check, 6), bound=round(solver.best_objective_bound, 6),
+                       circles=[sorted(g.names[v] for v in p) for p in parts], seconds=round(solver.wall_time, 3))
 
 
 def split_exact(g: TrustGraph, members: Sequence[int], k: int, min_size: int, max_size: int,

@@ -30,26 +30,97 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import secrets
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import leidenalg as la
+import msgspec
 import pymetis
 
-from halqa.circles.graph import TrustGraph
-from halqa.circles.objective import Objective, Weights, cross_pairs, evaluate
+from halqa.circles.events import CirclePut
+from halqa.circles.graph import TrustGraph, from_vault
+from halqa.circles.objective import ExactResult, Metrics, Objective, ObjectiveValue, Weights, cross_pairs, evaluate
+from halqa.circles.read import circles as recorded_circles
 from halqa.errors import InvalidInput
+from halqa.vault import Vault
+from halqa.vault.values import today
 
-__all__ = ["METHODS", "REASONS", "Formation", "baseline_leiden", "baseline_metis", "eligible", "form", "split_circle"]
+__all__ = ["METHODS", "REASONS", "FormResult", "Formation", "baseline_leiden", "baseline_metis", "eligible", "form",
+           "form_circles", "split_circle"]
 
 #: Why a member is left unplaced (codes in JSON; ``circles.reason.<code>`` for people).
 #: First passes (``--method``): safe circles grown one by one, constrained Leiden, METIS.
 METHODS: tuple[str, ...] = ("greedy", "leiden", "metis")
 REASONS: tuple[str, ...] = ("no_vouchers", "one_voucher", "vouchers_unplaced", "group_too_small", "no_safe_circle")
 _ALPHABET = "abcdefghjkmnpqrstvwxyz23456789"
+
+
+class FormedCircle(msgspec.Struct, kw_only=True, frozen=True):
+    """A circle as formed: its id and its members' pseudonyms."""
+
+    id: str
+    members: list[str]
+
+
+class Unplaced(msgspec.Struct, kw_only=True, frozen=True):
+    """A member left out, and why (a code of :data:`REASONS`)."""
+
+    member: str
+    reason: str
+
+
+class FormMetrics(msgspec.Struct, kw_only=True, frozen=True):
+    """The headline metrics of a formation (:class:`~halqa.circles.objective.Metrics`)."""
+
+    placed_share: float
+    ties_inside_share: float
+    mixing: float | None
+    mean_exposure: float
+    worst_exposure: int
+
+
+class FormDetails(msgspec.Struct, kw_only=True, frozen=True):
+    """The other metrics of a formation: circles, strength inside and rule violations (none)."""
+
+    circles: int
+    strength_inside_share: float
+    size_violations: int
+    vouch_violations: int
+
+
+class FormSettings(msgspec.Struct, kw_only=True, frozen=True):
+    """Sizes, mixing label and first pass used (and the seed, to ask for the same circles again)."""
+
+    min: int
+    max: int
+    mix: str | None
+    method: str
+    seed: int | msgspec.UnsetType = msgspec.UNSET
+
+
+class Reform(msgspec.Struct, kw_only=True, frozen=True):
+    """On re-forming: existing circles kept as they were, and those changed."""
+
+    kept: list[str]
+    changed: list[str]
+
+
+class FormResult(msgspec.Struct, kw_only=True, frozen=True):
+    """A formation by name (the shape of ``halqa circles form --json``)."""
+
+    circles: list[FormedCircle]
+    unplaced: list[Unplaced]
+    metrics: FormMetrics
+    objective: ObjectiveValue
+    settings: FormSettings
+    details: FormDetails
+    reform: Reform | msgspec.UnsetType = msgspec.UNSET
+    exact: ExactResult | msgspec.UnsetType = msgspec.UNSET
+    seconds: float = 0.0
+    applied: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 @dataclass
@@ -60,36 +131,37 @@ class Formation:
     graph: TrustGraph
     circles: dict[str, list[int]]
     unplaced: list[tuple[int, str]]
-    metrics: dict[str, Any]
-    objective: dict[str, Any]
+    metrics: Metrics
+    objective: ObjectiveValue
     min_size: int
     max_size: int
     mix: str | None
     method: str
     changed: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
-    exact: dict[str, Any] | None = None
+    exact: ExactResult | None = None
     seconds: float = 0.0
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``halqa circles form --json`` (names, not indices)."""
+    def summary(self, seed: int | None = None, applied: bool = False) -> FormResult:
+        """By name, not index: the shape of ``halqa circles form --json`` (with the ``seed`` used,
+        and ``applied`` once recorded)."""
         names = self.graph.names
-        out: dict[str, Any] = {
-            "circles": [{"id": cid, "members": sorted(names[v] for v in ms)} for cid, ms in self.circles.items()],
-            "unplaced": [{"member": names[v], "reason": r} for v, r in self.unplaced],
-            "metrics": {k: self.metrics[k] for k in ("placed_share", "ties_inside_share", "mixing", "mean_exposure",
-                                                     "worst_exposure")},
-            "objective": self.objective,
-            "settings": {"min": self.min_size, "max": self.max_size, "mix": self.mix, "method": self.method},
-            "details": {k: v for k, v in self.metrics.items() if k not in ("placed_share", "ties_inside_share", "mixing",
-                                                                          "mean_exposure", "worst_exposure")},
-        }
-        if self.kept or self.changed:
-            out["reform"] = {"kept": self.kept, "changed": self.changed}
-        if self.exact is not None:
-            out["exact"] = self.exact
-        out["seconds"] = round(self.seconds, 3)
-        return out
+        m = self.metrics
+        return FormResult(
+            circles=[FormedCircle(id=cid, members=sorted(names[v] for v in ms)) for cid, ms in self.circles.items()],
+            unplaced=[Unplaced(member=names[v], reason=r) for v, r in self.unplaced],
+            metrics=FormMetrics(placed_share=m.placed_share, ties_inside_share=m.ties_inside_share, mixing=m.mixing,
+                                mean_exposure=m.mean_exposure, worst_exposure=m.worst_exposure),
+            objective=self.objective,
+            settings=FormSettings(min=self.min_size, max=self.max_size, mix=self.mix, method=self.method,
+                                  seed=msgspec.UNSET if seed is None else seed),
+            details=FormDetails(circles=m.circles, strength_inside_share=m.strength_inside_share,
+                                size_violations=m.size_violations, vouch_violations=m.vouch_violations),
+            reform=Reform(kept=self.kept, changed=self.changed) if self.kept or self.changed else msgspec.UNSET,
+            exact=msgspec.UNSET if self.exact is None else self.exact,
+            seconds=round(self.seconds, 3),
+            applied=True if applied else msgspec.UNSET,
+        )
 
 
 # ----------------------------------------------------------------------------- the lattice state
@@ -758,7 +830,7 @@ def _run(g: TrustGraph, obj: Objective, min_size: int, max_size: int, method: st
 
 
 def form(g: TrustGraph, min_size: int = 5, max_size: int = 7, mix: str | None = None, *,
-         existing: dict[str, Sequence[str]] | None = None, methods: Sequence[str] | None = None,
+         existing: Mapping[str, Sequence[str]] | None = None, methods: Sequence[str] | None = None,
          weights: Weights | None = None, seed: int = 2026, time_limit: float = 25.0,
          exact: bool | None = None, exact_time: float = 10.0, restarts: int | None = None,
          progress: Callable[[int, int], None] | None = None) -> Formation:
@@ -807,19 +879,51 @@ def form(g: TrustGraph, min_size: int = 5, max_size: int = 7, mix: str | None = 
     circles = {ids[c]: sorted(lat.members[c]) for c in sorted(lat.members, key=lambda c: ids[c])}
     ev = evaluate(g, list(circles.values()), min_size, max_size, mix, weights)
     unplaced = _reasons(g, [v for v in range(g.n) if lat.circle_of[v] < 0], min_size)
-    result = Formation(g, circles, unplaced, ev["metrics"], ev["objective"], min_size, max_size, mix, method,
+    result = Formation(g, circles, unplaced, ev.metrics, ev.objective, min_size, max_size, mix, method,
                        changed=[c for c in changed if c in circles or c in idx_existing],
                        kept=sorted(c for c in idx_existing if c in circles and c not in changed))
     if exact is None:
         exact = g.n <= 40
     if exact and g.n:
-        from halqa.circles.exact import solve
+        from halqa.circles.exact import solve  # OR-Tools loads only when an optimum is asked for
 
         sol = solve(g, min_size, max_size, mix, weights, time_limit=exact_time)
-        heur = ev["objective"]["total"]
-        bound = sol["bound"]
-        sol["heuristic"] = heur
-        sol["gap"] = round(max(0.0, bound - heur) / max(abs(bound), 1e-9), 6) if bound is not None else None
-        result.exact = sol
+        heur = ev.objective.total
+        bound = sol.bound
+        result.exact = msgspec.structs.replace(
+            sol, heuristic=heur, gap=round(max(0.0, bound - heur) / max(abs(bound), 1e-9), 6) if bound is not None else None)
     result.seconds = time.monotonic() - start
     return result
+
+
+def form_circles(vault: Vault, min_size: int = 5, max_size: int = 7, mix: str | None = None, apply: bool = False,
+                 fresh: bool = False, method: str | None = None, seed: int | None = None,
+                 weights: Weights | None = None, exact: bool | None = None, time_limit: float = 25.0,
+                 progress: Callable[[int, int], None] | None = None) -> FormResult:
+    """Form (or re-form) circles from the vault's members and vouches; with ``apply`` record them.
+
+    Existing circles are kept where they are still valid unless ``fresh``. Without ``seed`` a
+    random one is drawn; the seed used is in ``settings`` so the same formation can be asked for
+    again (a preview, then the same circles recorded).
+    """
+    g = from_vault(vault)
+    if g.n == 0:
+        raise InvalidInput("circles.no_members")
+    existing = {} if fresh else {c.id: c.members for c in recorded_circles(vault)}
+    seed = seed if seed is not None else secrets.randbits(31)
+    result = form(g, min_size, max_size, mix, existing=existing, methods=[method] if method else None,
+                  weights=weights, seed=seed, exact=exact, time_limit=time_limit, progress=progress)
+    if apply:
+        formed = today()
+        with vault.transaction() as tx:
+            for cid in sorted(set(existing) - set(result.circles)):
+                tx.append("circles_circle.delete", {"id": cid})
+            for cid, ms in result.circles.items():
+                names = sorted(g.names[v] for v in ms)
+                if existing.get(cid) is not None and sorted(existing[cid]) == names:
+                    continue
+                payload = CirclePut(id=cid, members=names)
+                if cid not in existing:
+                    payload.formed = formed
+                tx.append("circles_circle.put", payload)
+    return result.summary(seed, applied=apply)

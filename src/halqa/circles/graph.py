@@ -19,6 +19,9 @@ from typing import Any
 
 import igraph as ig
 
+from halqa.circles.read import members, vouches
+from halqa.vault import Vault
+
 __all__ = ["TrustGraph", "from_vault"]
 
 
@@ -115,11 +118,8 @@ class TrustGraph:
         return {"members": self.n, "ties": self.m, "mean_degree": round(sum(deg) / self.n, 2) if self.n else 0.0}
 
 
-def from_vault(vault: Any) -> TrustGraph:
+def from_vault(vault: Vault) -> TrustGraph:
     """The trust graph of every member and vouch recorded in the vault."""
-    from halqa.circles.records import members, vouches
-
     people = members(vault)
-    ties = [(t["from"], t["to"], t["strength"] or 1, t["directed"]) for t in vouches(vault)]
-    return TrustGraph.build_mixed([p["pseudonym"] for p in people], ties,
-                                  {p["pseudonym"]: p["labels"] for p in people})
+    ties = [(t.from_, t.to, t.strength or 1, t.directed) for t in vouches(vault)]
+    return TrustGraph.build_mixed([p.pseudonym for p in people], ties, {p.pseudonym: p.labels for p in people})

@@ -42,11 +42,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+
+import msgspec
 
 from halqa.circles.graph import TrustGraph
 
-__all__ = ["Objective", "Weights", "evaluate", "label_codes"]
+__all__ = ["Evaluation", "ExactResult", "Metrics", "Objective", "ObjectiveValue", "Weights", "evaluate", "label_codes"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,49 @@ def label_codes(g: TrustGraph, label: str | None) -> list[int]:
         return []
     codes: dict[str, int] = {}
     return [-1 if v is None else codes.setdefault(v, len(codes)) for v in g.labels[label]]
+
+
+class Metrics(msgspec.Struct, kw_only=True, frozen=True):
+    """The metrics of a partition (see the module docstring), with its counts of rule violations."""
+
+    placed_share: float
+    ties_inside_share: float
+    mixing: float | None
+    mean_exposure: float
+    worst_exposure: int
+    circles: int
+    strength_inside_share: float
+    size_violations: int
+    vouch_violations: int
+
+
+class ObjectiveValue(msgspec.Struct, kw_only=True, frozen=True):
+    """The objective's total, its parts (each scaled to about ``[0, 1]``) and their weights."""
+
+    total: float
+    parts: dict[str, float]
+    weights: dict[str, float]
+
+
+class Evaluation(msgspec.Struct, kw_only=True, frozen=True):
+    """What :func:`evaluate` finds: the partition's metrics and its objective."""
+
+    metrics: Metrics
+    objective: ObjectiveValue
+
+
+class ExactResult(msgspec.Struct, kw_only=True, frozen=True):
+    """The CP-SAT solver's status, the objective of its solution and its proven bound, the
+    circles (pseudonym lists) and its wall time; :func:`~halqa.circles.formation.form` adds the
+    heuristic's objective and its gap to the bound."""
+
+    status: str
+    objective: float | None
+    bound: float | None
+    circles: list[list[str]]
+    seconds: float | msgspec.UnsetType = msgspec.UNSET
+    heuristic: float | msgspec.UnsetType = msgspec.UNSET
+    gap: float | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class Objective:
@@ -144,7 +188,7 @@ def _safe_members(g: TrustGraph, parts: Sequence[Sequence[int]], min_size: int, 
 
 
 def evaluate(g: TrustGraph, parts: Sequence[Sequence[int]], min_size: int, max_size: int, mix: str | None = None,
-             weights: Weights | None = None) -> dict[str, Any]:
+             weights: Weights | None = None) -> Evaluation:
     """Metrics and objective parts of any partition (see the module docstring).
 
     ``parts`` are lists of member indices; members in no part are unplaced. Parts outside
@@ -199,18 +243,18 @@ def evaluate(g: TrustGraph, parts: Sequence[Sequence[int]], min_size: int, max_s
     mixing = None
     if mix and labelled_pairs and pop_cross > 0:
         mixing = round(cross_total / labelled_pairs / pop_cross, 4)
-    return {
-        "metrics": {
-            "placed_share": round(safe / n, 4) if n else 0.0,
-            "ties_inside_share": round(inside / g.m, 4) if g.m else 0.0,
-            "mixing": mixing,
-            "mean_exposure": round(sum(exposure) / n, 3) if n else 0.0,
-            "worst_exposure": max(exposure, default=0),
-            "circles": len(parts),
-            "strength_inside_share": round(inside_w / sum(g.weight.values()), 4) if g.weight else 0.0,
-            "size_violations": size_viol,
-            "vouch_violations": vouch_viol,
-        },
-        "objective": {"total": round(total_obj, 6), "parts": {k2: round(v2, 6) for k2, v2 in agg.items()},
-                      "weights": obj.weights.as_dict() | ({} if mix else {"mix": 0.0})},
-    }
+    return Evaluation(
+        metrics=Metrics(
+            placed_share=round(safe / n, 4) if n else 0.0,
+            ties_inside_share=round(inside / g.m, 4) if g.m else 0.0,
+            mixing=mixing,
+            mean_exposure=round(sum(exposure) / n, 3) if n else 0.0,
+            worst_exposure=max(exposure, default=0),
+            circles=len(parts),
+            strength_inside_share=round(inside_w / sum(g.weight.values()), 4) if g.weight else 0.0,
+            size_violations=size_viol,
+            vouch_violations=vouch_viol,
+        ),
+        objective=ObjectiveValue(total=round(total_obj, 6), parts={k2: round(v2, 6) for k2, v2 in agg.items()},
+                                 weights=obj.weights.as_dict() | ({} if mix else {"mix": 0.0})),
+    )

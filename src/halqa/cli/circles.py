@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.table import Table
@@ -11,23 +11,27 @@ from rich.table import Table
 from halqa.cli.common import area_names, cols, console, emit, joined, label, named, open_vault, progress
 from halqa.errors import InvalidInput
 from halqa.i18n import current_language, t
+from halqa.results import to_data
 from halqa.vault.outside import remember
+
+if TYPE_CHECKING:
+    from halqa.circles import Held, ImportReport, Member, Task
 
 circles_app = typer.Typer(no_args_is_help=True, help="Trust circles: members, vouches, forming circles, exposure, meetings.")
 member_app = typer.Typer(no_args_is_help=True, help="Members (pseudonyms with optional group labels).")
 circles_app.add_typer(member_app, name="member")
 
 
-def _import_report(d: dict[str, Any]) -> None:
-    console.print(t("circles.imported", n=d["imported"], bad=len(d["errors"])))
-    for e in d["errors"]:
-        console.print(t("circles.row_error", line=e["line"], reason=label("circles.row_reason", e["reason"], e["reason"]),
-                        detail=e.get("detail", "")))
+def _import_report(d: ImportReport) -> None:
+    console.print(t("circles.imported", n=d.imported, bad=len(d.errors)))
+    for e in d.errors:
+        console.print(t("circles.row_error", line=e.line, reason=label("circles.row_reason", e.reason, e.reason),
+                        detail=e.detail))
 
 
-def _finish_import(report: dict[str, Any]) -> None:
+def _finish_import(report: ImportReport) -> None:
     emit(report, _import_report)
-    if report["errors"]:
+    if report.errors:
         raise SystemExit(2)  # typer.Exit(2) is swallowed by main() (standalone_mode=False)
 
 
@@ -79,12 +83,12 @@ def member_list() -> None:
         people = members(vault)
         names = area_names(vault)
 
-    def human(rows: list[dict[str, Any]]) -> None:
+    def human(rows: list[Member]) -> None:
         table = Table(*cols("pseudonym", "labels", "area", "availability"))
         for r in rows:
-            table.add_row(r["pseudonym"], joined(f"{k}={v}" for k, v in r["labels"].items()),
-                          names.get(r["area"], r["area"] or ""),
-                          " ".join(r["availability"]))
+            table.add_row(r.pseudonym, joined(f"{k}={v}" for k, v in r.labels.items()),
+                          names.get(r.area or "", r.area or ""),
+                          " ".join(r.availability))
         console.print(table)
 
     emit(people, human)
@@ -154,7 +158,7 @@ def form_cmd(
         with progress("progress.form") as step:
             result = form_circles(vault, min_size, max_size, mix, apply=apply, fresh=fresh, method=method, seed=seed,
                                   exact=exact, progress=step)
-    emit(result, _form_human)
+    emit(result, lambda r: _form_human(to_data(r)))
 
 
 @circles_app.command("show")
@@ -165,7 +169,7 @@ def show_cmd(circle: Annotated[Optional[str], typer.Argument(help="A circle id (
     with open_vault() as vault:
         data = show(vault, circle)
 
-    def human(d: dict[str, Any]) -> None:
+    def human(d: dict[str, Any]) -> None:  # the JSON-shaped data: an overview, or one circle with roles
         if "roles" in d:
             console.print(f"{d['id']}: " + " ".join(f"{p}({named('circle_role', d['roles'][p])})" if p in d["roles"] else p
                                                     for p in d["members"]))
@@ -183,7 +187,7 @@ def show_cmd(circle: Annotated[Optional[str], typer.Argument(help="A circle id (
             table.add_row(c["id"], str(c["size"]), c["liaison"] or "", str(c["meetings"]))
         console.print(table)
 
-    emit(data, human)
+    emit(data, lambda r: human(to_data(r)))
 
 
 @circles_app.command("measure")
@@ -201,7 +205,7 @@ def measure_cmd(
         for k, v in d.items():
             console.print(f"  {label('measure', k)}: {named('', v)}")
 
-    emit(data, human)
+    emit(data, lambda r: human(to_data(r)))
 
 
 @circles_app.command("exposure")
@@ -228,7 +232,7 @@ def exposure_cmd(
         console.rule(t("circles.exposure"))
         console.print(table)
 
-    emit(data, human)
+    emit(data, lambda r: human(to_data(r)))
 
 
 @circles_app.command("schedule")
@@ -250,9 +254,10 @@ def schedule_cmd(
         ics = remember(vault, ics, "calendar") if ics is not None else None
         data = schedule(vault, circle, weeks, start, min_gap, max_gap, target, save=not dry_run, seed=seed,
                         lang=current_language())
+    out = to_data(data)  # the plan's JSON shape, with the calendar file when one was written
     if ics is not None:
-        ics.write_text(to_ics(data["meetings"]), encoding="utf-8", newline="")
-        data["ics"] = str(ics)
+        ics.write_text(to_ics(data.meetings), encoding="utf-8", newline="")
+        out["ics"] = str(ics)
 
     def human(d: dict[str, Any]) -> None:
         table = Table(*cols("day", "part", "hour", "host", "place", "kind", "cover"))
@@ -271,7 +276,7 @@ def schedule_cmd(
         if "ics" in d:
             console.print(t("circles.ics_written", events=len(d["meetings"]), file=d["ics"]))
 
-    emit(data, human)
+    emit(out, human)
 
 
 @circles_app.command("calendar")
@@ -285,7 +290,7 @@ def calendar_cmd(
     with open_vault() as vault:
         output = remember(vault, output, "calendar")
         data = export_ics(vault, circle, output)
-    emit(data, lambda d: console.print(t("circles.ics_written", events=d["events"], file=d["file"])))
+    emit(data, lambda d: console.print(t("circles.ics_written", events=d.events, file=d.file)))
 
 
 @circles_app.command("role")
@@ -326,8 +331,10 @@ def meeting_held_cmd(
 
     with open_vault() as vault:
         data = meeting_held(vault, meeting, _names(present), not not_held, circle, day)
-    emit(data, lambda d: console.print(t("circles.held_done" if d["held"] else "circles.not_held_done",
-                                         meeting=d["meeting"], n=len(d["present"]))))
+    def human(d: Held) -> None:
+        console.print(t("circles.held_done" if d.held else "circles.not_held_done", meeting=d.meeting, n=len(d.present)))
+
+    emit(data, human)
 
 
 @meeting_app.command("list")
@@ -337,12 +344,12 @@ def meeting_list_cmd(circle: Annotated[str, typer.Argument(help="Circle id.")]) 
     from halqa.circles import circle as get_circle
 
     with open_vault() as vault:
-        planned = get_circle(vault, circle)["meetings"]
-        held = {a["meeting"]: a for a in attendance(vault, circle)}
-    rows = [{"meeting": m["id"], "day": m["day"], "host": m["host"], "held": held.get(m["id"], {}).get("held"),
-             "present": held.get(m["id"], {}).get("present", [])} for m in planned]
-    rows += [{"meeting": a["meeting"], "day": a["day"], "host": None, "held": a["held"], "present": a["present"]}
-             for a in held.values() if a["meeting"] not in {m["id"] for m in planned}]
+        planned = get_circle(vault, circle).meetings
+        held = {a.meeting: a for a in attendance(vault, circle)}
+    rows = [{"meeting": m.id, "day": m.day, "host": m.host, "held": held[m.id].held if m.id in held else None,
+             "present": held[m.id].present if m.id in held else []} for m in planned]
+    rows += [{"meeting": a.meeting, "day": a.day, "host": None, "held": a.held, "present": a.present}
+             for a in held.values() if a.meeting not in {m.id for m in planned}]
     data = {"circle": circle, "meetings": sorted(rows, key=lambda r: (r["day"], r["meeting"]))}
 
     def human(d: dict[str, Any]) -> None:
@@ -367,7 +374,10 @@ def task_add_cmd(
 
     with open_vault() as vault:
         data = add_task(vault, circle, title, due, task_id)
-    emit(data, lambda d: console.print(t("circles.task_added", task=d["id"], circle=d["circle"], due=d["due"])))
+    def human(d: Task) -> None:
+        console.print(t("circles.task_added", task=d.id, circle=d.circle, due=d.due))
+
+    emit(data, human)
 
 
 @task_app.command("done")
@@ -380,8 +390,11 @@ def task_done_cmd(
 
     with open_vault() as vault:
         data = task_done(vault, task, day)
-    emit(data, lambda d: console.print(t("circles.task_done_on_time" if d["on_time"] else "circles.task_done_late",
-                                         task=d["id"], day=d["done"], due=d["due"])))
+    def human(d: Task) -> None:
+        console.print(t("circles.task_done_on_time" if d.on_time else "circles.task_done_late", task=d.id, day=d.done,
+                        due=d.due))
+
+    emit(data, human)
 
 
 @task_app.command("list")
@@ -395,13 +408,13 @@ def task_list_cmd(
     with open_vault() as vault:
         data = {"tasks": tasks(vault, circle, open_only)}
 
-    def human(d: dict[str, Any]) -> None:
+    def human(d: dict[str, list[Task]]) -> None:
         table = Table(*cols("id", "circle", "title", "due", "done"))
         for x in d["tasks"]:
-            done = x["done"] or ""
-            if x["done"] and not x["on_time"]:
+            done = x.done or ""
+            if x.done and not x.on_time:
                 done += " " + t("circles.late")
-            table.add_row(x["id"], x["circle"], x["title"], x["due"], done)
+            table.add_row(x.id, x.circle, x.title, x.due, done)
         console.print(table)
 
     emit(data, human)

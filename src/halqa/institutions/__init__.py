@@ -119,9 +119,9 @@ def demo(vault: Vault, rng: random.Random) -> dict[str, Any]:
     homes = {h.id: h.area for h in households(vault)}
     nkh = sorted(h for h, a in homes.items() if a == "NKH") or sorted(homes)
     mna = sorted(h for h, a in homes.items() if a == "MNA") or sorted(homes)
-    circle = next((c for c in circles(vault) if len(c["members"]) >= 5), None)
-    members = list(circle["members"]) if circle else [f"m-demo{i}" for i in range(6)]
-    taking_part = [circle["id"]] if circle else []
+    circle = next((c for c in circles(vault) if len(c.members) >= 5), None)
+    members = list(circle.members) if circle else [f"m-demo{i}" for i in range(6)]
+    taking_part = [circle.id] if circle else []
 
     # what an organiser in Basra would type: the proposals and options in Arabic
     water = propose(vault, "نشغّل محطة فلترة ماء في ساحة الجامع", mode="consent", circles=taking_part,

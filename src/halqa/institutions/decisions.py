@@ -100,7 +100,7 @@ def _eligible(vault: Vault, row: Any) -> set[str] | None:
 
     out = set(members)
     for c in circles:
-        out |= set(circle(vault, c)["members"])
+        out |= set(circle(vault, c).members)
     return out
 
 
@@ -242,7 +242,7 @@ def link(vault: Vault, proposal_id: str, kind: str, ref: str, note: str = "", da
     if kind == "service" and vault.query_one("SELECT 1 FROM institutions_service WHERE id = ?", (target,)) is None:
         raise NotFound("institutions.unknown_service", service=target)
     if kind == "task":
-        if target not in {t["id"] for t in tasks(vault)}:
+        if target not in {t.id for t in tasks(vault)}:
             raise NotFound("institutions.unknown_task", task=target)
     put = LinkPut(id=new_id("l"), proposal=row["id"], kind=kind, ref=target, note=" ".join(str(note).split())[:400],
                   day=check_day(day))

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from halqa.circles import circle, plan
+from halqa.circles import Member, circle, plan
 from halqa.circles import members as circle_members
 from halqa.errors import InvalidInput, NotFound
 from halqa.institutions.records import (
@@ -46,6 +46,7 @@ from halqa.mutual_aid import disburse, funds, list_items, list_repairs, log_repa
 from halqa.places import areas as known_areas
 from halqa.places import households
 from halqa.places import households as known_households
+from halqa.results import to_data
 from halqa.vault import Vault
 from halqa.vault.values import check_day, json_list, new_id
 
@@ -208,8 +209,8 @@ def plan_rota(vault: Vault, svc: str, start: str | dt.date | None, weeks: int = 
     if len(rota) < 2:
         raise InvalidInput("institutions.rota_too_small", service=row["id"], n=len(rota))
     first = dt.date.fromisoformat(check_day(start))
-    known = {m["pseudonym"]: m for m in circle_members(vault)}
-    people = [{"pseudonym": p, "availability": known.get(p, {}).get("availability", []), "area": None} for p in rota]
+    known = {m.pseudonym: m for m in circle_members(vault)}
+    people = [Member(pseudonym=p, availability=known[p].availability if p in known else []) for p in rota]
     rng = random.Random(seed) if seed is not None else None
     planned = plan(people, first, weeks=weeks, min_gap=min_gap, max_gap=max_gap, rng=rng)
     last = (first + dt.timedelta(days=7 * weeks - 1)).isoformat()
@@ -217,13 +218,13 @@ def plan_rota(vault: Vault, svc: str, start: str | dt.date | None, weeks: int = 
         for old in vault.query("SELECT id FROM institutions_shift WHERE service = ? AND day BETWEEN ? AND ?",
                                (row["id"], first.isoformat(), last)):
             vault.append("institutions_shift.put", ShiftPut(id=old["id"], member=None))
-        for m in planned["meetings"]:
-            vault.append("institutions_shift.put", ShiftPut(id=f"{row['id']}|{m['day']}", service=row["id"],
-                                                            day=m["day"], part=m["part"], member=m["host"]))
-    return {"service": row["id"], "shifts": [{"day": m["day"], "part": m["part"], "member": m["host"]}
-                                             for m in planned["meetings"]],
-            "fair": planned["fair"], "unpredictability": planned["unpredictability"]["score"],
-            "complete": planned["complete"], "unscheduled": planned["unscheduled"]}
+        for m in planned.meetings:
+            vault.append("institutions_shift.put", ShiftPut(id=f"{row['id']}|{m.day}", service=row["id"],
+                                                            day=m.day, part=m.part, member=m.host))
+    return {"service": row["id"], "shifts": [{"day": m.day, "part": m.part, "member": m.host}
+                                             for m in planned.meetings],
+            "fair": planned.fair, "unpredictability": planned.unpredictability["score"],
+            "complete": planned.complete, "unscheduled": to_data(planned.unscheduled)}
 
 
 def shifts(vault: Vault, svc: str, first: str | None = None, last: str | None = None) -> list[dict[str, Any]]:

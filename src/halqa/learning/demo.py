@@ -9,6 +9,7 @@ from halqa.circles import circles, meeting_held, meetings, task_done, tasks
 from halqa.i18n import t
 from halqa.learning.health import health
 from halqa.learning.write import add_session, blackout, care_held, care_plan, checkin, plan, report_session
+from halqa.results import to_data
 from halqa.vault import Vault
 
 __all__ = ["decoy", "demo"]
@@ -26,7 +27,7 @@ def demo(vault: Vault, rng: random.Random) -> Summary:
         return {"learning_circles": 0}
     start = "2026-11"
     # the circles meet from 2026-11-01 (halqa.circles.demo); one circle is away in the spring
-    blackout(vault, cs[0]["id"], ["2027-03", "2027-04"])
+    blackout(vault, cs[0].id, ["2027-03", "2027-04"])
     rota = plan(vault, months=12, start=start, seed=rng.randrange(2**31), time_limit=5.0).sessions
     first = next(s for s in rota if s.kind == "study")
     second = next(s for s in rota if s.kind == "study" and s.month > first.month)
@@ -44,12 +45,12 @@ def demo(vault: Vault, rng: random.Random) -> Summary:
                    change="Collect prices only through trusted neighbours.", keep=True, day="2027-01-25")
     # a high-risk action and its decompression gathering
     c0 = cs[-1]
-    risky = next(iter(meetings(vault, c0["id"])), None)
-    action = risky["id"] if risky is not None else "act-sit-in"
-    care = care_plan(vault, action, circle=c0["id"], day=None if risky is not None else "2026-11-20", within=3,
+    risky = next(iter(meetings(vault, c0.id)), None)
+    action = risky.id if risky is not None else "act-sit-in"
+    care = care_plan(vault, action, circle=c0.id, day=None if risky is not None else "2026-11-20", within=3,
                      form="meal", today="2026-11-21")
     care_held(vault, action, day=care.gathering.day, today="2026-11-25")
-    pending = care_plan(vault, "act-petition-delivery", circle=cs[0]["id"], day="2027-01-28", within=4, form="poetry",
+    pending = care_plan(vault, "act-petition-delivery", circle=cs[0].id, day="2027-01-28", within=4, form="poetry",
                         today="2027-01-28")
     # meetings held, attendance, project tasks and check-ins over the first three months; circles differ
     # in how steady they are (most keep most meetings; a few struggle), so only the steadiest are ready to replicate
@@ -57,14 +58,14 @@ def demo(vault: Vault, rng: random.Random) -> Summary:
     for c in cs:
         base = 4.2 if c is not cs[1 % len(cs)] else 2.2
         steady = rng.betavariate(2.5, 2)
-        for mt in meetings(vault, c["id"]):
+        for mt in map(to_data, meetings(vault, c.id)):
             if mt["day"] >= "2027-02-01":
                 continue
             held = rng.random() < 0.35 + 0.65 * steady
-            came = [p for p in c["members"] if rng.random() < 0.35 + 0.6 * steady] if held else []
+            came = [p for p in c.members if rng.random() < 0.35 + 0.6 * steady] if held else []
             meeting_held(vault, mt["id"], came, held=held)
             n_held += held
-        for task in tasks(vault, c["id"]):
+        for task in map(to_data, tasks(vault, c.id)):
             due = dt.date.fromisoformat(task["due"])
             x = rng.random()
             if x < steady * 0.75:  # on time
@@ -74,9 +75,9 @@ def demo(vault: Vault, rng: random.Random) -> Summary:
                 task_done(vault, task["id"], (due + dt.timedelta(days=rng.randint(3, 20))).isoformat())
         day = dt.date(2026, 11, 2)
         while day < dt.date(2027, 2, 1):
-            for _ in range(rng.randint(3, len(c["members"]))):
+            for _ in range(rng.randint(3, len(c.members))):
                 score = max(1, min(5, round(rng.gauss(base, 0.8))))
-                checkin(vault, c["id"], score, rng.choice(("tired", "hopeful", "steady", "worried", "ok")),
+                checkin(vault, c.id, score, rng.choice(("tired", "hopeful", "steady", "worried", "ok")),
                         day=day.isoformat())
                 n_checkins += 1
             day += dt.timedelta(days=7)

@@ -170,9 +170,9 @@ class _Data:
 
     def __init__(self, vault: Vault, now: str) -> None:
         self.now = now
-        self.circles = circles(vault)
-        self.meetings = meetings(vault)
-        self.attendance = attendance(vault)
+        self.circles = [to_data(c) for c in circles(vault)]
+        self.meetings = [to_data(m) for m in meetings(vault)]
+        self.attendance = [to_data(a) for a in attendance(vault)]
         known = {a["meeting"] for a in self.attendance}
         # rows recorded with ``care attend`` before attendance moved to circles
         self.attendance += [a for a in legacy_attendance(vault) if a["meeting"] not in known]
@@ -205,9 +205,9 @@ def _parts(d: _Data, c: dict[str, Any], first: str, last: str) -> dict[str, floa
     # project tasks due by today, and the tactic trials this circle took on
     trials = []
     for task in d.tasks:
-        if task["circle"] == cid and inside(task["due"]):
-            done = task["done"] if task["done"] and task["done"] <= now else None
-            trials.append(0.0 if not done else 1.0 if done <= task["due"] else 0.5)
+        if task.circle == cid and task.due and inside(task.due):
+            finished = task.done if task.done and task.done <= now else None
+            trials.append(0.0 if not finished else 1.0 if finished <= task.due else 0.5)
     for s in d.sessions:
         if s.tries == cid and s.due and inside(s.due):
             on_time = s.reported is not None and s.reported <= s.due
@@ -328,7 +328,7 @@ def starter_kit(vault: Vault, circle: str, today: str | None = None) -> StarterK
     care = care_records(vault, circle)
     worked = [WorkedTactic(tactic_id=s.tactic_id, tactic=s.tactic, outcome=s.outcome, change=s.change, keep=s.keep)
               for s in worked_sessions(vault, circle)]
-    places = sorted({m["area"] for m in all_members(vault) if m["pseudonym"] in set(c["members"]) and m.get("area")})
+    places = sorted({m.area for m in all_members(vault) if m.pseudonym in set(c["members"]) and m.area})
     return StarterKit(
         from_circle=circle, made=now,
         practices=Practices(

@@ -20,6 +20,7 @@ from halqa.errors import InvalidInput, NotFound
 from halqa.learning import library
 from halqa.learning.events import MIN_CELL, OUTCOMES, check_themes, iso_week
 from halqa.listening import normalise
+from halqa.results import to_data
 from halqa.vault import Vault
 from halqa.vault.values import check_day, json_list
 
@@ -208,12 +209,12 @@ class CareStatus(msgspec.Struct, kw_only=True, frozen=True):
 # --------------------------------------------------------------------------- circles (through their package)
 def circle_ids(vault: Vault) -> list[str]:
     """Ids of every recorded circle (through the circles package)."""
-    return [c["id"] for c in circles(vault)]
+    return [c.id for c in circles(vault)]
 
 
 def require_circle(vault: Vault, circle_id: str) -> dict[str, Any]:
-    """The circle (members, roles, meetings); :class:`~halqa.errors.NotFound` if unknown."""
-    return circle(vault, circle_id)
+    """The circle (members, roles, meetings) as its JSON shape; :class:`~halqa.errors.NotFound` if unknown."""
+    return to_data(circle(vault, circle_id))
 
 
 # --------------------------------------------------------------------------- rotation
@@ -442,13 +443,13 @@ def care_status(vault: Vault, circle: str | None = None, today: str | None = Non
     reminders = [_care(r, now) for r in vault.query(sql + " ORDER BY due, action", args)]
     out = []
     for c in circles(vault):
-        if circle and c["id"] != circle:
+        if circle and c.id != circle:
             continue
-        w = wellbeing(vault, c["id"], weeks=weeks, today=now, strain_weeks=strain_weeks)
+        w = wellbeing(vault, c.id, weeks=weeks, today=now, strain_weeks=strain_weeks)
         # flagged to the circle's own organiser: its liaison, else its carer, else whoever organises it
-        carer = next((m for m, role in sorted(require_circle(vault, c["id"])["roles"].items()) if role == "carer"), None)
-        held = vault.query("SELECT count(*) FROM learning_care WHERE circle = ? AND held IS NOT NULL", (c["id"],))[0][0]
-        out.append(msgspec.structs.replace(w, notify=(c["liaison"] or carer or "organiser") if w.strained else None,
+        carer = next((m for m, role in sorted(require_circle(vault, c.id)["roles"].items()) if role == "carer"), None)
+        held = vault.query("SELECT count(*) FROM learning_care WHERE circle = ? AND held IS NOT NULL", (c.id,))[0][0]
+        out.append(msgspec.structs.replace(w, notify=(c.liaison or carer or "organiser") if w.strained else None,
                                            care_held=held))
     return CareStatus(today=now, reminders=reminders, circles=out)
 

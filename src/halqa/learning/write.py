@@ -70,6 +70,7 @@ from halqa.learning.read import (
 )
 from halqa.learning.rotation import rotation, shuffled
 from halqa.listening import codebook_for_key
+from halqa.results import to_data
 from halqa.vault import Vault
 from halqa.vault.values import check_day, new_id
 
@@ -219,8 +220,8 @@ def report_session(vault: Vault, session_id: str, outcome: str, happened: str = 
 # --------------------------------------------------------------------------- care after risk
 def _find_meeting(vault: Vault, meeting_id: str) -> dict[str, Any] | None:
     for m in meetings(vault):
-        if m["id"] == meeting_id:
-            return m
+        if m.id == meeting_id:
+            return to_data(m)
     return None
 
 
@@ -277,7 +278,7 @@ def care_plan(vault: Vault, action: str, circle: str | None = None, day: str | N
     c = require_circle(vault, circle)
     action_day = check_day(day)
 
-    people = [m for m in all_members(vault) if m["pseudonym"] in set(c["members"])]
+    people = [to_data(m) for m in all_members(vault) if m.pseudonym in set(c["members"])]
     first = dt.date.fromisoformat(action_day) + dt.timedelta(days=1)
     last = dt.date.fromisoformat(action_day) + dt.timedelta(days=int(within))
     gday, part, free = _choose_slot(people, first, last)

@@ -15,7 +15,7 @@ from halqa.web.pipeline import Access, Ctx, Nav, View, view
 
 def circles_page(ctx: Ctx) -> Response:
     today = today_date().isoformat()
-    upcoming = [m for m in ctx.cached(circles_domain.meetings) if m["day"] >= today]
+    upcoming = [m for m in ctx.cached(circles_domain.meetings) if (m.day or "") >= today]
     circles = ctx.cached(circles_domain.circles)
     return ctx.render("circles.html", overview=ctx.cached(circles_domain.show), circles=circles,
                       circle_page=paginate(ctx, circles, 10, "circles"), meeting_page=paginate(ctx, upcoming, 8, "meetings"),
@@ -40,7 +40,7 @@ def circles_form(ctx: Ctx) -> Response:
     result = circles_domain.form_circles(ctx.vault, apply=apply, time_limit=5.0, **settings)
     if apply:
         return ctx.redirect("/circles?done=formed")
-    settings["seed"] = result["settings"]["seed"]  # "apply" on the preview records these very circles
+    settings["seed"] = result.settings.seed  # "apply" on the preview records these very circles
     return ctx.render("circles_preview.html", result=result, settings=settings)
 
 
@@ -60,8 +60,8 @@ def _next_meeting(ctx: Ctx) -> dict[str, Any] | None:
     if device is not None and not device.organiser and not circle:
         return None
     today = today_date().isoformat()
-    upcoming = [m for m in ctx.cached(circles_domain.meetings, circle) if m["day"] >= today]
-    return {k: upcoming[0].get(k) for k in ("day", "part", "hour", "cover")} if upcoming else None
+    upcoming = [m for m in ctx.cached(circles_domain.meetings, circle) if (m.day or "") >= today]
+    return {k: getattr(upcoming[0], k) for k in ("day", "part", "hour", "cover")} if upcoming else None
 
 
 def meeting(ctx: Ctx) -> Response:
@@ -72,11 +72,11 @@ def api_next_meeting(ctx: Ctx) -> dict[str, Any]:
     return {"meeting": _next_meeting(ctx)}
 
 
-def api_circles(ctx: Ctx) -> list[dict[str, Any]]:
+def api_circles(ctx: Ctx) -> list[circles_domain.Circle]:
     return ctx.cached(circles_domain.circles)
 
 
-def api_circles_exposure(ctx: Ctx) -> dict[str, Any]:
+def api_circles_exposure(ctx: Ctx) -> circles_domain.Exposure | circles_domain.ComparedExposure:
     return ctx.cached(circles_domain.exposure_report, trials=300, with_compare=True)
 
 

@@ -46,7 +46,7 @@ def _new_code(ctx: Ctx) -> str:
         if places.find_household(ctx.vault, household) is None:
             raise InvalidInput("web.error.field.unknown", field="household", value=household)
         circle = ctx.field("circle", str, None)
-        if circle is not None and not any(c["id"] == circle for c in circles.circles(ctx.vault)):
+        if circle is not None and not any(c.id == circle for c in circles.circles(ctx.vault)):
             raise InvalidInput("web.error.field.unknown", field="circle", value=circle)
     return ctx.state.devices.new_code(role, household, circle)
 
