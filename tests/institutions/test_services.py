@@ -34,16 +34,16 @@ def test_service_assets_repairs_and_costs(vault):
     old = log_repair(vault, "pump seal", "NKH", ["m-a"], day="2026-05-20", done=True)
     create_service(vault, "nakheel-water", "water", areas=["NKH"], households=[homes["MNA"][0]], fund="coop",
                    day="2026-06-01")
-    tank = add_asset(vault, "nakheel-water", "1,000 litre tank", repairs=[old["id"]], day="2026-06-01")
+    tank = add_asset(vault, "nakheel-water", "1,000 litre tank", repairs=[old.id], day="2026-06-01")
     rep = log_asset_repair(vault, tank["id"], "tank valve replaced", ["m-b", "m-c"], day="2026-06-10", done=True)
     cost = pay_cost(vault, "nakheel-water", 120000, purpose="repairs", day="2026-06-02")
     s = service(vault, "nakheel-water")
     assert s["unit"] == "litres" and s["households"] == [homes["MNA"][0]]
-    assert [r["id"] for r in s["assets"][0]["repairs"]] == [old["id"], rep["id"]]
-    assert rep["id"] in {r["id"] for r in list_repairs(vault, area="NKH")}  # logged in mutual aid, not copied
+    assert [r["id"] for r in s["assets"][0]["repairs"]] == [old.id, rep["id"]]
+    assert rep["id"] in {r.id for r in list_repairs(vault, area="NKH")}  # logged in mutual aid, not copied
     assert s["costs"][0]["entry"] == cost["entry"] and s["costs"][0]["amount"] == "120000"
     st = statement(vault, "coop", month="2026-06")
-    assert st["by_purpose"]["repairs"] == {"IQD": "120000"}
+    assert st.by_purpose["repairs"] == {"IQD": "120000"}
     with pytest.raises(InvalidInput) as err:
         pay_cost(vault, "nakheel-water", 10**6, day="2026-06-03")
     assert err.value.msg_id == "mutual_aid.error.insufficient"

@@ -145,10 +145,10 @@ def _money(vault: Vault, month: str) -> dict[str, Any]:
     outflow = {cur: Decimal(0) + Decimal(amt) for cur, amt in flows["disbursements"].items()}
     pots: dict[str, Decimal] = {}
     for p in pools(vault):
-        st = pool_status(vault, p["name"])
-        for r in st["schedule"]:
-            if r["paid_out"] and (r["paid_out_day"] or "").startswith(month):
-                pots[st["currency"]] = pots.get(st["currency"], Decimal(0)) + Decimal(r["paid_out"])
+        st = pool_status(vault, p.name)
+        for r in st.schedule:
+            if r.paid_out and (r.paid_out_day or "").startswith(month):
+                pots[st.currency] = pots.get(st.currency, Decimal(0)) + Decimal(r.paid_out)
     return {"funds_in": {c: str(v) for c, v in sorted(inflow.items())},
             "funds_out": {c: str(v) for c, v in sorted(outflow.items())},
             "pools_paid_out": {c: str(v) for c, v in sorted(pots.items())}}
@@ -188,8 +188,8 @@ def _account(vault: Vault, months: list[str]) -> list[dict[str, Any]]:
     codes, tab = _load(vault, months)
     repairs: dict[tuple[str, str], int] = {}
     for r in list_repairs(vault):
-        if r["done"]:
-            repairs[(r["area"], r["done"][:7])] = repairs.get((r["area"], r["done"][:7]), 0) + 1
+        if r.done:
+            repairs[(r.area, r.done[:7])] = repairs.get((r.area, r.done[:7]), 0) + 1
     decided = [d["closed"][:7] for d in decision_log(vault, since=_bounds(months[0])[0])]
     lists = (tab.quantity.tolist(), tab.deliveries.tolist(), tab.households.tolist())
     reach = tab.households_any.tolist()

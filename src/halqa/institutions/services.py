@@ -46,6 +46,7 @@ from halqa.mutual_aid import disburse, funds, list_items, list_repairs, log_repa
 from halqa.places import areas as known_areas
 from halqa.places import households
 from halqa.places import households as known_households
+from halqa.results import to_data
 from halqa.vault import Vault
 from halqa.vault.values import check_day, json_list, new_id
 
@@ -89,10 +90,10 @@ def create_service(vault: Vault, name: str, kind: str, areas: Sequence[str] = ()
         for c in circles:
             circle(vault, c)
     if fund:
-        if fund not in {f["name"] for f in funds(vault)}:
+        if fund not in {f.name for f in funds(vault)}:
             raise NotFound("mutual_aid.error.no_fund", name=fund)
     if pool:
-        if pool not in {p["name"] for p in pools(vault)}:
+        if pool not in {p.name for p in pools(vault)}:
             raise NotFound("institutions.unknown_pool", pool=pool)
     with vault.transaction():
         if vault.query_one("SELECT 1 FROM institutions_service WHERE id = ?", (sid,)):
@@ -124,7 +125,7 @@ def service(vault: Vault, name: str) -> dict[str, Any]:
     its running costs, its shifts and what it has delivered, per month."""
     out = _summary(_row(vault, name))
 
-    repairs = {r["id"]: r for r in list_repairs(vault)}
+    repairs = {r.id: to_data(r) for r in list_repairs(vault)}
     out["assets"] = [{"id": a["id"], "name": a["name"], "item": a["item"], "added": a["added"],
                       "repairs": [repairs[r] for r in json_list(a["repairs"]) if r in repairs]}
                      for a in vault.query("SELECT * FROM institutions_asset WHERE service = ? ORDER BY added, id",
@@ -150,9 +151,9 @@ def add_asset(vault: Vault, svc: str, name: str, item: str | None = None, repair
     if not label or len(label) > 80:
         raise InvalidInput("institutions.bad_text", what="name", most=80)
 
-    if item and item not in {i["id"] for i in list_items(vault, include_retired=True)}:
+    if item and item not in {i.id for i in list_items(vault, include_retired=True)}:
         raise NotFound("mutual_aid.error.no_item", item=item)
-    logged = {r["id"] for r in list_repairs(vault)}
+    logged = {r.id for r in list_repairs(vault)}
     missing = [r for r in repairs if r not in logged]
     if missing:
         raise NotFound("mutual_aid.error.no_repair", id=missing[0])
@@ -173,8 +174,8 @@ def log_asset_repair(vault: Vault, asset: str, what: str, who: Sequence[str], pa
     code = area or (svc["areas"][0] if svc["areas"] else "")
     with vault.transaction():
         rep = log_repair(vault, what, code, list(who), parts=list(parts), day=day, done=done)
-        vault.append("institutions_asset.put", AssetPut(id=asset, repairs=[*json_list(row["repairs"]), rep["id"]]))
-    return rep | {"asset": asset, "service": svc["id"]}
+        vault.append("institutions_asset.put", AssetPut(id=asset, repairs=[*json_list(row["repairs"]), rep.id]))
+    return to_data(rep) | {"asset": asset, "service": svc["id"]}
 
 
 def pay_cost(vault: Vault, svc: str, amount: Any, purpose: str = "other", day: str | None = None,
@@ -188,11 +189,11 @@ def pay_cost(vault: Vault, svc: str, amount: Any, purpose: str = "other", day: s
     d = check_day(day)
     with vault.transaction():
         entry = disburse(vault, row["fund"], row["id"], amount, purpose=purpose, day=d, note=note or f"service {row['id']}")
-        put = CostPut(id=new_id("k"), service=row["id"], fund=row["fund"], entry=entry["id"], amount=entry["amount"],
-                      currency=entry["currency"], purpose=purpose, day=d)
+        put = CostPut(id=new_id("k"), service=row["id"], fund=row["fund"], entry=entry.id, amount=entry.amount,
+                      currency=entry.currency, purpose=purpose, day=d)
         vault.append("institutions_cost.put", put)
-    return {"id": put.id, "service": row["id"], "fund": row["fund"], "entry": entry["id"], "amount": entry["amount"],
-            "currency": entry["currency"], "purpose": purpose, "day": d}
+    return {"id": put.id, "service": row["id"], "fund": row["fund"], "entry": entry.id, "amount": entry.amount,
+            "currency": entry.currency, "purpose": purpose, "day": d}
 
 
 # --------------------------------------------------------------------------- shifts
