@@ -254,6 +254,7 @@ def service_row(vault: Vault, name: str) -> Any:
 
 
 def service_exists(vault: Vault, name: str) -> bool:
+    """Whether one is recorded under ``name``."""
     return vault.query_one("SELECT 1 FROM institutions_service WHERE id = ?", (name,)) is not None
 
 

@@ -420,7 +420,7 @@ def adopt_tactic(vault: Vault, proposal_id: str, month: str | None = None, tries
 def create_service(vault: Vault, name: str, kind: str, areas: Sequence[str] = (), households: Sequence[str] = (),
                    circles: Sequence[str] = (), rota: Sequence[str] = (), fund: str | None = None,
                    pool: str | None = None, note: str = "", day: str | None = None) -> Service:
-    """Start a service of ``kind`` (:data:`~halqa.institutions.records.KINDS`) serving the
+    """Start a service of ``kind`` (:data:`~halqa.institutions.events.KINDS`) serving the
     households of ``areas`` and the ``households`` named. ``fund`` pays its running costs and
     ``pool`` is a savings pool that finances it (both from :mod:`halqa.mutual_aid`)."""
     sid = check_name(name, "service")

@@ -115,6 +115,7 @@ def fund_row(vault: Vault, name: str) -> Any:
 
 
 def fund_exists(vault: Vault, name: str) -> bool:
+    """Whether one is recorded under ``name``."""
     return vault.query_one("SELECT 1 FROM mutual_aid_fund WHERE name = ?", (name,)) is not None
 
 
@@ -480,6 +481,7 @@ def pool_row(vault: Vault, name: str) -> Any:
 
 
 def pool_exists(vault: Vault, name: str) -> bool:
+    """Whether one is recorded under ``name``."""
     return vault.query_one("SELECT 1 FROM mutual_aid_pool WHERE name = ?", (name,)) is not None
 
 

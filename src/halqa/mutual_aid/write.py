@@ -112,12 +112,16 @@ _AREA = re.compile(r"^[A-Z0-9-]{1,16}$")
 
 # ---------------------------------------------------------------------------- funds
 class FundCreated(msgspec.Struct, kw_only=True, frozen=True):
+    """A fund created."""
+
     name: str
     currency: str
     created: str
 
 
 class RateSet(msgspec.Struct, kw_only=True, frozen=True):
+    """An exchange rate recorded: one ``currency`` is worth ``rate`` of ``quote`` on ``day``."""
+
     day: str
     currency: str
     quote: str
@@ -323,6 +327,8 @@ def void(vault: Vault, entry_id: str, day: str | None = None, note: str = "") ->
 
 # ---------------------------------------------------------------------------- pools
 class PoolCreated(msgspec.Struct, kw_only=True, frozen=True):
+    """A pool started: its members, each member's due per round, and how many rounds it runs."""
+
     name: str
     members: list[str]
     amount: str
@@ -342,6 +348,8 @@ class Turn(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class Drawn(msgspec.Struct, kw_only=True, frozen=True):
+    """The payout order a draw fixed (a bid round: its one recipient and their discount)."""
+
     pool: str
     method: str
     seed: str
@@ -350,6 +358,8 @@ class Drawn(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class Payment(msgspec.Struct, kw_only=True, frozen=True):
+    """A payment toward a member's due, what is still left of it and whether it came late."""
+
     pool: str
     round: int
     member: str
@@ -362,6 +372,8 @@ class Payment(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class Covered(msgspec.Struct, kw_only=True, frozen=True):
+    """A missed due settled by ``by`` (organiser, guarantor or the pool); the member owes ``creditor``."""
+
     pool: str
     round: int
     member: str
@@ -372,6 +384,8 @@ class Covered(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class RoundPaidOut(msgspec.Struct, kw_only=True, frozen=True):
+    """A round's pot handed to its recipient (``completed`` when it was the last round)."""
+
     pool: str
     round: int
     member: str
@@ -382,6 +396,8 @@ class RoundPaidOut(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class Repaid(msgspec.Struct, kw_only=True, frozen=True):
+    """Money paid back after a cover, and what is still owed."""
+
     pool: str
     debtor: str
     creditor: str
@@ -391,6 +407,8 @@ class Repaid(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class PoolClosed(msgspec.Struct, kw_only=True, frozen=True):
+    """A pool stopped before it completed."""
+
     pool: str
     status: str
     day: str
@@ -647,6 +665,8 @@ class Item(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class Loan(msgspec.Struct, kw_only=True, frozen=True):
+    """An item lent, due back on ``due``."""
+
     id: str
     item: str
     borrower: str
@@ -658,6 +678,8 @@ class Loan(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class Returned(msgspec.Struct, kw_only=True, frozen=True):
+    """A lent item back (``late`` if after its due day)."""
+
     id: str
     item: str
     name: str
@@ -669,6 +691,8 @@ class Returned(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class RepairDone(msgspec.Struct, kw_only=True, frozen=True):
+    """A repair finished, ``days`` after it was logged."""
+
     id: str
     done: str
     days: int
