@@ -37,6 +37,9 @@ the turn was bought). When the last round is paid out the pool is completed.
 Over a completed pool every member has paid in exactly what they took out, less the discount
 they gave and plus their shares of the others' discounts (``tests/mutual_aid`` checks this for
 any order of payments and swaps).
+
+This module holds the pure rules (the draw, due days, each round's dues); the actions that apply
+them are in :mod:`~halqa.mutual_aid.write`, the reads in :mod:`~halqa.mutual_aid.read`.
 """
 
 from __future__ import annotations
