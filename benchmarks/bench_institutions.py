@@ -112,9 +112,9 @@ def vault_rows(rows: list[tuple[str, float, str]]) -> None:
             for i in range(n_close):
                 p = inst.propose(vault, f"proposal {i}", ["a", "b", "c"], mode=("majority", "ranked")[i % 2],
                                  members=members, day="2026-06-01")
-                ids.append(p["id"])
+                ids.append(p.id)
                 for m in members:
-                    inst.position(vault, p["id"], m, rng.sample(["a", "b", "c"], 2 if i % 2 else 1), day="2026-06-02")
+                    inst.position(vault, p.id, m, rng.sample(["a", "b", "c"], 2 if i % 2 else 1), day="2026-06-02")
         write_s = time.perf_counter() - start
         rows.append((f"record {n_close} proposals x {POSITIONS} positions (vault)", write_s,
                      f"{n_close * POSITIONS / write_s:,.0f} positions/s"))
@@ -124,7 +124,7 @@ def vault_rows(rows: list[tuple[str, float, str]]) -> None:
         close_s = time.perf_counter() - start
         rows.append((f"close {n_close} proposals (read, tally, record)", close_s, f"{close_s / n_close * 1000:.1f} ms each"))
 
-        kinds = {k: inst.create_service(vault, f"s-{k}", k, areas=codes, day="2026-01-01")["id"] for k in KINDS}
+        kinds = {k: inst.create_service(vault, f"s-{k}", k, areas=codes, day="2026-01-01").id for k in KINDS}
         lines = ["service,day,household,quantity"]
         for _ in range(VAULT_DELIVERIES):
             h, _c = homes[rng.randrange(len(homes))]
@@ -133,7 +133,7 @@ def vault_rows(rows: list[tuple[str, float, str]]) -> None:
         start = time.perf_counter()
         res = inst.import_deliveries(vault, "\n".join(lines) + "\n")
         import_s = time.perf_counter() - start
-        assert res["kept"] == VAULT_DELIVERIES, res["errors"][:3]
+        assert res.kept == VAULT_DELIVERIES, res.errors[:3]
         rows.append((f"import {VAULT_DELIVERIES:,} deliveries (checked, one commit)", import_s,
                      f"{VAULT_DELIVERIES / import_s:,.0f} rows/s"))
         acc_s, trend = timed(lambda: inst.account_trend(vault, "2026-12", months=24), repeat=2)
@@ -152,7 +152,7 @@ def main() -> None:
     rows.append((f"tally {PROPOSALS:,} proposals x {POSITIONS} positions (halqa)", tally_s,
                  "target <= 2 s: " + ("met" if tally_s <= 2 else "MISSED")))
     base_s, firsts = timed(lambda: pandas_first_choices(proposals))
-    agree = all({k: v for k, v in r["counts"].items() if v} == firsts[i] for i, r in enumerate(results))
+    agree = all({k: v for k, v in r.counts.items() if v} == firsts[i] for i, r in enumerate(results))
     rows.append(("baseline: pandas groupby of first choices", base_s, f"same first-choice counts: {agree}"))
 
     d = make_deliveries(np.random.default_rng(2026))

@@ -343,7 +343,7 @@ def giving_cost(contributions: int = 5000, rounds: int = 2) -> list[tuple[str, f
     page's own write) with the projection's giving step and with it skipped, alternating."""
     import halqa.mutual_aid as aid
     from halqa.domains import create_vault
-    from halqa.mutual_aid.funds import LedgerProjection
+    from halqa.mutual_aid.events import LedgerProjection
 
     keep = LedgerProjection.__dict__["giving"]  # the staticmethod itself
     best = {False: 0.0, True: 0.0}

@@ -89,9 +89,9 @@ def _setup(work: Path) -> Any:
     export_bundle(x, ["y"], ctx.work / "x.age")
     x.close()
     today = dt.date.today().isoformat()
-    svc = institutions.create_service(v, "bread", "food", areas=["JSR", "SUQ"])["id"]
-    vote = institutions.propose(v, "صيانة المولدة", ["نعم", "لا"])["id"]
-    ending = institutions.propose(v, "a proposal to close", ["yes", "no"])["id"]
+    svc = institutions.create_service(v, "bread", "food", areas=["JSR", "SUQ"]).id
+    vote = institutions.propose(v, "صيانة المولدة", ["نعم", "لا"]).id
+    ending = institutions.propose(v, "a proposal to close", ["yes", "no"]).id
     gid = listening.add_grievance(v, themes=["water"], place="JSR", day=today, text="الماي مالح").id
     line = listening.encode_line(v, "electricity", 3, "JSR", lang="ar")
     state = WebState(v.path)

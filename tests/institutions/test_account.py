@@ -21,6 +21,7 @@ from halqa.institutions import (
 )
 from halqa.ledger import add_interval, add_water
 from halqa.mutual_aid import log_repair
+from halqa.results import to_data
 
 from .helpers import neighbourhood
 
@@ -70,21 +71,21 @@ def test_account_sets_network_beside_state(vault):
             add_interval(vault, h, f"2026-08-{d:02d}T06:00", f"2026-08-{d:02d}T18:00")
     log_repair(vault, "generator belt", "MNA", ["m-a"], day="2026-08-11", done=True)
     p = propose(vault, "x", ["a", "b"], day="2026-08-01")
-    position(vault, p["id"], "m-a", "a", day="2026-08-02")
-    close(vault, p["id"], day="2026-08-03")
+    position(vault, p.id, "m-a", "a", day="2026-08-02")
+    close(vault, p.id, day="2026-08-03")
     acc = account(vault, "2026-08")
-    nkh, mna = acc["areas"]["NKH"], acc["areas"]["MNA"]
-    assert nkh["water"]["network_litres"] == 180.0 and nkh["water"]["network_households"] == 4
-    assert nkh["water"]["state_no_water_days"] == 12 and nkh["water"]["state_no_water_share"] == pytest.approx(2 / 3, abs=1e-4)
-    assert nkh["households_served"] == 4 and nkh["services"]["water"]["deliveries"] == 5
-    assert mna["power"]["network_hours_per_household_day"] == pytest.approx(4.0)
-    assert mna["power"]["state_grid_hours_per_day"] == pytest.approx(12.0, abs=0.01)
-    assert mna["repairs_done"] == 1 and acc["network"]["decisions"] == 1
-    assert acc["network"]["money"]["funds_in"] == {}  # the fund's money came in June
+    nkh, mna = acc.areas["NKH"], acc.areas["MNA"]
+    assert nkh.water.network_litres == 180.0 and nkh.water.network_households == 4
+    assert nkh.water.state_no_water_days == 12 and nkh.water.state_no_water_share == pytest.approx(2 / 3, abs=1e-4)
+    assert nkh.households_served == 4 and nkh.services["water"].deliveries == 5
+    assert mna.power.network_hours_per_household_day == pytest.approx(4.0)
+    assert mna.power.state_grid_hours_per_day == pytest.approx(12.0, abs=0.01)
+    assert mna.repairs_done == 1 and acc.network.decisions == 1
+    assert acc.network.money.funds_in == {}  # the fund's money came in June
     trend = account_trend(vault, "2026-08", months=3)
-    assert [m["month"] for m in trend] == ["2026-06", "2026-07", "2026-08"]
-    assert trend[1]["areas"]["NKH"]["litres"] == 20.0 and trend[2]["areas"]["NKH"]["litres"] == 180.0
-    assert account_trend(vault, "2026-06", 1)[0]["areas"] == {}
+    assert [m.month for m in trend] == ["2026-06", "2026-07", "2026-08"]
+    assert trend[1].areas["NKH"].litres == 20.0 and trend[2].areas["NKH"].litres == 180.0
+    assert account_trend(vault, "2026-06", 1)[0].areas == {}
     for bad in ("2026-13", "August"):
         with pytest.raises(InvalidInput):
             account(vault, bad)
@@ -93,5 +94,5 @@ def test_account_sets_network_beside_state(vault):
 
 
 def test_account_of_an_empty_vault(vault):
-    assert account(vault, "2026-08") == {"month": "2026-08", "areas": {}, "network": {
+    assert to_data(account(vault, "2026-08")) == {"month": "2026-08", "areas": {}, "network": {
         "households_served": 0, "decisions": 0, "money": {"funds_in": {}, "funds_out": {}, "pools_paid_out": {}}}}

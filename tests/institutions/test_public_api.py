@@ -11,7 +11,12 @@ def test_public_api_is_pinned():
         "adopt_tactic", "choose_tactic", "close", "count_in_person", "create_service", "decision_log", "decoy",
         "deliver", "deliveries", "delivery_cells", "delivery_span", "demo", "import_deliveries", "irv", "link", "log_asset_repair",
         "pay_cost", "plan_rota", "position", "proposal", "proposals", "propose", "service", "services", "shifts",
-        "tabulate", "tally"}
+        "tabulate", "tally",
+        # result types
+        "Account", "AreaAccount", "AreaTrend", "Asset", "AssetAdded", "AssetRepair", "Cost", "CostPaid", "Delivery",
+        "Imported", "InPersonCount", "Linked", "Money", "MonthDelivered", "Network", "PositionTaken", "PowerSide",
+        "Proposal", "ProposalLink", "Rota", "RowError", "Served", "Service", "ServiceSummary", "Shift",
+        "Tally", "Trend", "WaterSide"}
     for name in inst.__all__:
         obj = getattr(inst, name)
         if callable(obj):
@@ -32,7 +37,7 @@ def test_demo_and_decoy(vault):
     assert report["institutions_services"] == 3 and report["institutions_rota_fair"] is True
     assert report["institutions_august_litres"] > 0 and report["institutions_august_grid_hours"] > 0
     log = inst.decision_log(vault)
-    assert len(log) == 2 and {ln["kind"] for ln in log[0]["links"]} == {"service", "fund_entry"}
+    assert len(log) == 2 and {ln.kind for ln in log[0].links} == {"service", "fund_entry"}
     before = vault.digests()
     assert vault.rebuild() == before
     inst.decoy(vault, rng)

@@ -33,11 +33,11 @@ def test_tennessee_through_tally_with_named_and_in_person_ballots():
     positions = {f"m-{i}": ["Knoxville", "Chattanooga", "Nashville", "Memphis"] for i in range(17)}
     counts = [{">".join(r): n for r, n in tennessee()[:3]}]
     res = tally("ranked", CITIES, positions, counts)
-    assert res["outcome"] == "Knoxville" and res["participants"] == 100
-    assert res["counts"] == {"Memphis": 42, "Nashville": 26, "Chattanooga": 15, "Knoxville": 17}
+    assert res.outcome == "Knoxville" and res.participants == 100
+    assert res.counts == {"Memphis": 42, "Nashville": 26, "Chattanooga": 15, "Knoxville": 17}
     # plurality and majority would give Memphis no majority: the same ballots, first choices only
     first = {f"v{i}": [r[0]] for i, (r, n) in enumerate(b for b in tennessee() for _ in range(b[1]))}
-    assert tally("majority", CITIES, first)["outcome"] == "no_majority"
+    assert tally("majority", CITIES, first).outcome == "no_majority"
 
 
 def test_irv_exhausted_ballots_and_backwards_tie_break():
@@ -52,29 +52,29 @@ def test_irv_exhausted_ballots_and_backwards_tie_break():
     assert rounds[1] == {"A": 4, "B": 2, "C": 2} and "C" not in rounds[2]
     # a final two-way tie is a tie
     assert irv(["A", "B"], [(["A"], 2), (["B"], 2)])[0] is None
-    assert tally("ranked", ["A", "B"], {"x": ["A"], "y": ["B"]})["outcome"] == "tie"
+    assert tally("ranked", ["A", "B"], {"x": ["A"], "y": ["B"]}).outcome == "tie"
 
 
 def test_consent_known_answers():
     opts = ["agree", "abstain", "disagree", "block"]
     pos = {"a": ["agree"], "b": ["agree"], "c": ["abstain"], "d": ["disagree"]}
-    assert tally("consent", opts, pos)["outcome"] == "agreed"
-    assert tally("consent", opts, pos | {"e": ["block"]})["outcome"] == "blocked"
-    assert tally("consent", opts, {"a": ["agree"], "d": ["disagree"], "c": ["abstain"]})["outcome"] == "not_agreed"
+    assert tally("consent", opts, pos).outcome == "agreed"
+    assert tally("consent", opts, pos | {"e": ["block"]}).outcome == "blocked"
+    assert tally("consent", opts, {"a": ["agree"], "d": ["disagree"], "c": ["abstain"]}).outcome == "not_agreed"
     # one block in a secret hand count blocks as well
-    assert tally("consent", opts, pos, [{"block": 1}])["outcome"] == "blocked"
+    assert tally("consent", opts, pos, [{"block": 1}]).outcome == "blocked"
     res = tally("consent", opts, pos, [{"agree": 3}], quorum=8)
-    assert res["outcome"] == "no_quorum" and res["participants"] == 7 and res["counts"]["agree"] == 5
+    assert res.outcome == "no_quorum" and res.participants == 7 and res.counts["agree"] == 5
 
 
 def test_majority_known_answers():
     opts = ["A", "B", "C"]
-    assert tally("majority", opts, {"x": ["A"], "y": ["A"], "z": ["B"]})["outcome"] == "A"
-    assert tally("majority", opts, {"x": ["A"], "y": ["B"]})["outcome"] == "tie"
-    assert tally("majority", opts, {"x": ["A"], "y": ["B"], "z": ["C"]})["outcome"] == "tie"
-    assert tally("majority", opts, {"x": ["A"], "y": ["A"], "z": ["B"], "w": ["C"]})["outcome"] == "no_majority"
-    assert tally("majority", opts, {})["outcome"] == "no_votes"
-    assert tally("majority", opts, {}, [{"B": 4, "A": 3}])["outcome"] == "B"
+    assert tally("majority", opts, {"x": ["A"], "y": ["A"], "z": ["B"]}).outcome == "A"
+    assert tally("majority", opts, {"x": ["A"], "y": ["B"]}).outcome == "tie"
+    assert tally("majority", opts, {"x": ["A"], "y": ["B"], "z": ["C"]}).outcome == "tie"
+    assert tally("majority", opts, {"x": ["A"], "y": ["A"], "z": ["B"], "w": ["C"]}).outcome == "no_majority"
+    assert tally("majority", opts, {}).outcome == "no_votes"
+    assert tally("majority", opts, {}, [{"B": 4, "A": 3}]).outcome == "B"
 
 
 RANKINGS = st.lists(st.permutations(["A", "B", "C", "D"]).map(lambda p: p[: 1 + hash(tuple(p)) % 4]), min_size=1,

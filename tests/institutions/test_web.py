@@ -45,7 +45,7 @@ def test_decide_pages_arabic_first_and_the_whole_flow(vault, vault_path):
                   follow_redirects=False).status_code == 303
     assert c.post("/decide/close", data={"csrf": c.csrf, "id": pid}, follow_redirects=False).status_code == 303
     done = inst.proposal(vault, pid)
-    assert done["outcome"] == "نعم" and done["participants"] == 5
+    assert done.outcome == "نعم" and done.participants == 5
     text = c.get(f"/decide?id={pid}").text
     assert "m-a" in text  # organisers see who took part
     bad = c.post("/decide/position", data={"csrf": c.csrf, "id": pid, "member": "m-a", "choice": "لا"})
@@ -70,13 +70,13 @@ def test_decide_pages_arabic_first_and_the_whole_flow(vault, vault_path):
 def test_members_cannot_open_count_or_close_and_see_no_names(vault, vault_path):
     neighbourhood(vault)
     p = inst.propose(vault, "x", ["a", "b"])
-    inst.position(vault, p["id"], "m-a", "a")
+    inst.position(vault, p.id, "m-a", "a")
     c = _client(vault, vault_path, organiser=False)
     # a member device is tied to a household, not to a pseudonym: it may not vote in anyone's name
     for path in ("/decide/propose", "/decide/position", "/decide/count", "/decide/close", "/decide/link",
                  "/services/deliver"):
-        assert c.post(path, data={"csrf": c.csrf, "id": p["id"], "title": "y", "option": ["a", "b"], "member": "m-b",
+        assert c.post(path, data={"csrf": c.csrf, "id": p.id, "title": "y", "option": ["a", "b"], "member": "m-b",
                                   "choice": "b"}).status_code == 403
-    inst.close(vault, p["id"])
-    assert inst.proposal(vault, p["id"])["participants"] == 1  # m-a alone: the refused vote left nothing
-    assert "m-a" not in c.get(f"/decide?id={p['id']}").text
+    inst.close(vault, p.id)
+    assert inst.proposal(vault, p.id).participants == 1  # m-a alone: the refused vote left nothing
+    assert "m-a" not in c.get(f"/decide?id={p.id}").text

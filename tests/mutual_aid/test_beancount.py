@@ -30,12 +30,12 @@ def _ledger(vault):
     ma.contribute(vault, "arrested-families", "hh-aaaa", "25000", day="2026-05-02")
     ma.contribute(vault, "arrested-families", "hh-bbbb", "150.50", currency="USD", day="2026-05-02")
     p = ma.pledge(vault, "arrested-families", "hh-cccc", "40000", day="2026-05-03")
-    ma.contribute(vault, "arrested-families", "hh-cccc", "15000", pledge_id=p["id"], day="2026-05-04")
+    ma.contribute(vault, "arrested-families", "hh-cccc", "15000", pledge_id=p.id, day="2026-05-04")
     ma.disburse(vault, "arrested-families", "hh-dddd", "10000", purpose="medicine", day="2026-05-05", private=True)
     ma.transfer(vault, "arrested-families", "صندوق_الوقود", "5000", day="2026-05-06")
     ex = ma.exchange(vault, "arrested-families", "100.25", "USD", "IQD", rate="1312.5", day="2026-05-07")
     ma.disburse(vault, "صندوق_الوقود", "hh-eeee", "9000", purpose="fuel", overdraft=True, day="2026-05-08")
-    ma.void(vault, ex["id"], day="2026-05-09")
+    ma.void(vault, ex.id, day="2026-05-09")
 
 
 def test_bean_check_accepts_the_export(vault, tmp_path):
@@ -47,8 +47,8 @@ def test_bean_check_accepts_the_export(vault, tmp_path):
     text = out.read_text(encoding="utf-8")
     # halqa's own totals are asserted inside the file, so bean-check verified them
     st_ = ma.statement(vault, "arrested-families")
-    assert f"balance Assets:Funds:Arrested-families:Cash  {st_['balance']} IQD" in text
-    assert f"{st_['holdings']['USD']} USD" in text
+    assert f"balance Assets:Funds:Arrested-families:Cash  {st_.balance} IQD" in text
+    assert f"{st_.holdings['USD']} USD" in text
     assert "hh-dddd" not in text  # a private recipient never leaves in an export
 
 
@@ -56,7 +56,7 @@ def test_bean_check_catches_a_wrong_total(vault, tmp_path):
     """The same check fails when a total is wrong: the balance assertions really bite."""
     _ledger(vault)
     text = ma.export_beancount(vault)
-    bal = ma.statement(vault, "arrested-families")["balance"]
+    bal = ma.statement(vault, "arrested-families").balance
     line = f"balance Assets:Funds:Arrested-families:Cash  {bal} IQD"
     assert line in text
     out = tmp_path / "bad.beancount"

@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 
 import halqa.mutual_aid as ma
 from halqa.errors import InvalidInput, NotFound
+from halqa.results import to_data
 from tests.conftest import fresh_vault
 
 
@@ -16,9 +17,9 @@ def test_interface_example_balance(vault):
     _setup(vault)
     ma.disburse(vault, "families", "hh-bbbb", "10000", purpose="medicine", day="2026-05-03")
     st_ = ma.statement(vault, "families")
-    assert st_["balance"] == "15000" and st_["currency"] == "IQD"
-    assert st_["by_purpose"] == {"medicine": {"IQD": "10000"}}
-    assert st_["contributions"] == {"IQD": "25000"} and st_["disbursements"] == {"IQD": "10000"}
+    assert st_.balance == "15000" and st_.currency == "IQD"
+    assert st_.by_purpose == {"medicine": {"IQD": "10000"}}
+    assert st_.contributions == {"IQD": "25000"} and st_.disbursements == {"IQD": "10000"}
 
 
 def test_monthly_statement_opening_and_closing(vault):
@@ -27,10 +28,10 @@ def test_monthly_statement_opening_and_closing(vault):
     ma.disburse(vault, "families", "hh-dddd", "7000", purpose="fuel", day="2026-06-20")
     ma.contribute(vault, "families", "hh-cccc", "1000", day="2026-07-01")
     june = ma.statement(vault, "families", month="2026-06")
-    assert june["opening"] == {"IQD": "25000"}
-    assert june["balance"] == "23000"
-    assert [e["amount"] for e in june["entries"]] == ["5000", "-7000"]
-    assert ma.statement(vault, "families")["balance"] == "24000"
+    assert june.opening == {"IQD": "25000"}
+    assert june.balance == "23000"
+    assert [e.amount for e in june.entries] == ["5000", "-7000"]
+    assert ma.statement(vault, "families").balance == "24000"
     with pytest.raises(InvalidInput):
         ma.statement(vault, "families", month="2026-13")
 
@@ -39,11 +40,11 @@ def test_recipients_hidden(vault):
     _setup(vault)
     ma.disburse(vault, "families", "hh-secret", "1000", purpose="family", private=True, day="2026-05-04")
     ma.disburse(vault, "families", "hh-open1", "1000", purpose="food", day="2026-05-04")
-    shown = ma.statement(vault, "families")["entries"]
+    shown = ma.statement(vault, "families").entries
     assert "hh-secret" not in str(shown) and "hh-open1" in str(shown)
     assert "hh-open1" not in str(ma.statement(vault, "families", hide_parties=True))
     totals = ma.statement(vault, "families", entries=False)
-    assert "entries" not in totals and totals["by_purpose"]["family"] == {"IQD": "1000"}
+    assert "entries" not in to_data(totals) and totals.by_purpose["family"] == {"IQD": "1000"}
     assert "hh-secret" not in ma.export_beancount(vault)
 
 
@@ -56,8 +57,8 @@ def test_overdraft_only_when_explicit_and_nothing_written(vault):
     assert vault.count_events() == before
     out = ma.disburse(vault, "families", "hh-bbbb", "30000", purpose="family", overdraft=True, day="2026-05-05")
     st_ = ma.statement(vault, "families")
-    assert st_["balance"] == "-5000" and st_["overdrawn"]
-    assert next(e for e in st_["entries"] if e["id"] == out["id"])["overdraft"]
+    assert st_.balance == "-5000" and st_.overdrawn
+    assert next(e for e in st_.entries if e.id == out.id).overdraft
 
 
 @pytest.mark.parametrize(("kwargs", "msg"), [
@@ -97,18 +98,18 @@ def test_unknown_fund_and_bad_names(vault):
 def test_pledges_fulfil_and_cancel(vault):
     _setup(vault)
     p = ma.pledge(vault, "families", "hh-eeee", "60000", day="2026-05-02")
-    assert ma.statement(vault, "families")["pledges_outstanding"] == {"IQD": "60000"}
-    ma.contribute(vault, "families", "hh-eeee", "20000", pledge_id=p["id"], day="2026-05-10")
+    assert ma.statement(vault, "families").pledges_outstanding == {"IQD": "60000"}
+    ma.contribute(vault, "families", "hh-eeee", "20000", pledge_id=p.id, day="2026-05-10")
     st_ = ma.statement(vault, "families")
-    assert st_["pledges_outstanding"] == {"IQD": "40000"} and st_["balance"] == "45000"
+    assert st_.pledges_outstanding == {"IQD": "40000"} and st_.balance == "45000"
     with pytest.raises(InvalidInput):
-        ma.contribute(vault, "families", "hh-eeee", "40001", pledge_id=p["id"])
+        ma.contribute(vault, "families", "hh-eeee", "40001", pledge_id=p.id)
     with pytest.raises(InvalidInput):
-        ma.contribute(vault, "families", "hh-eeee", "10", currency="USD", pledge_id=p["id"])
-    ma.cancel_pledge(vault, "families", p["id"], day="2026-05-11")
-    assert ma.statement(vault, "families")["pledges_outstanding"] == {}
+        ma.contribute(vault, "families", "hh-eeee", "10", currency="USD", pledge_id=p.id)
+    ma.cancel_pledge(vault, "families", p.id, day="2026-05-11")
+    assert ma.statement(vault, "families").pledges_outstanding == {}
     with pytest.raises(InvalidInput):
-        ma.cancel_pledge(vault, "families", p["id"])
+        ma.cancel_pledge(vault, "families", p.id)
 
 
 def test_transfer_exchange_rates_and_value(vault):
@@ -124,25 +125,25 @@ def test_transfer_exchange_rates_and_value(vault):
     assert err.value.msg_id == "mutual_aid.error.no_rate"
     ma.set_rate(vault, "USD", "1310", day="2026-05-01")
     out = ma.exchange(vault, "families", "100", "USD", "IQD", day="2026-05-04")
-    assert out["received"] == "131000"
+    assert out.received == "131000"
     st_ = ma.statement(vault, "families")
-    assert st_["holdings"] == {"IQD": "151000", "USD": "100.00"}
+    assert st_.holdings == {"IQD": "151000", "USD": "100.00"}
     ma.set_rate(vault, "IQD", "0.0008", day="2026-05-05", quote="USD")  # an inverse rate, recorded later
     assert ma.rate_on(vault, "USD", "IQD", "2026-05-05") == 1250
-    assert ma.statement(vault, "families", month="2026-05")["value"] == str(151000 + 125000)
+    assert ma.statement(vault, "families", month="2026-05").value == str(151000 + 125000)
     ma.create_fund(vault, "abroad", "EUR", day="2026-05-01")
     ma.contribute(vault, "abroad", "hh-x", "10", currency="USD", day="2026-05-01")
-    assert ma.statement(vault, "abroad")["value"] is None  # no EUR rate: value unknown, not guessed
+    assert ma.statement(vault, "abroad").value is None  # no EUR rate: value unknown, not guessed
 
 
 def test_void_reverses(vault):
     _setup(vault)
     d = ma.disburse(vault, "families", "hh-b", "5000", purpose="rent", day="2026-05-03")
-    ma.void(vault, d["id"], day="2026-05-04")
+    ma.void(vault, d.id, day="2026-05-04")
     st_ = ma.statement(vault, "families")
-    assert st_["balance"] == "25000" and st_["corrections"] == {"IQD": "5000"}
+    assert st_.balance == "25000" and st_.corrections == {"IQD": "5000"}
     with pytest.raises(InvalidInput):
-        ma.void(vault, d["id"])
+        ma.void(vault, d.id)
 
 
 def test_rebuild_gives_identical_tables(vault):

@@ -16,9 +16,9 @@ def _from_statements(vault) -> dict[str, set[str]]:
     """What circle health computed before: every fund's statement, its visible contributions."""
     out: dict[str, set[str]] = {}
     for f in ma.funds(vault):
-        for e in ma.statement(vault, f["name"]).get("entries", []):
-            if e.get("type") == "contribution" and e.get("party"):
-                out.setdefault(e["party"], set()).add(e["day"][:7])
+        for e in ma.statement(vault, f.name).entries or []:
+            if e.type == "contribution" and e.party:
+                out.setdefault(e.party, set()).add(e.day[:7])
     return out
 
 
@@ -36,7 +36,7 @@ def test_giving_months_equals_the_statements(data):
         for fund, party, amount, day, private, cancel in data:
             row = ma.contribute(vault, fund, party, str(amount * 1000), day=day, private=private)
             if cancel:  # a voided contribution stays a contribution in the statement
-                ma.void(vault, row["id"], day=day)
+                ma.void(vault, row.id, day=day)
         ma.disburse(vault, "families", "hh-dddd", "1", purpose="medicine", day="2026-06-15", overdraft=True)
         assert ma.giving_months(vault) == _from_statements(vault)
         # the giving table kept as entries arrived is the one a rebuild from the log makes

@@ -16,22 +16,22 @@ TEN = [f"m-{c}" for c in "abcdefghjk"]
 
 def test_interface_create_pay_status(vault):
     out = ma.create_pool(vault, "port", TEN, "50000", period="monthly", method="random", start="2026-09-05")
-    assert out["rounds"] == 10 and out["amount"] == "50000"
+    assert out.rounds == 10 and out.amount == "50000"
     ma.draw(vault, "port", seed="4417")
     paid = ma.pay(vault, "port", "m-a", 1, day="2026-09-01")
-    assert paid["amount"] == "50000" and paid["left"] == "0" and not paid["late"]
+    assert paid.amount == "50000" and paid.left == "0" and not paid.late
     status = ma.pool_status(vault, "port", today_="2026-09-06")
-    assert status["round"] == 1 and status["currency"] == "IQD"
-    owes = {o["member"]: o for o in status["this_round"]["owes"]}
-    assert owes["m-a"]["left"] == "0" and owes["m-b"]["left"] == "50000" and owes["m-b"]["late"]
-    assert not status["this_round"]["ready"]
-    assert [s["due"] for s in status["schedule"][:3]] == ["2026-09-05", "2026-10-05", "2026-11-05"]
+    assert status.round == 1 and status.currency == "IQD"
+    owes = {o.member: o for o in status.this_round.owes}
+    assert owes["m-a"].left == "0" and owes["m-b"].left == "50000" and owes["m-b"].late
+    assert not status.this_round.ready
+    assert [s.due for s in status.schedule[:3]] == ["2026-09-05", "2026-10-05", "2026-11-05"]
 
 
 def test_random_draw_is_verifiable_by_hand(vault):
     ma.create_pool(vault, "p", ["hh-a", "hh-b", "hh-c", "hh-d"], "1000", start="2026-01-01")
     result = ma.draw(vault, "p", seed="olive 17")
-    order = [o["member"] for o in result["order"]]
+    order = [o.member for o in result.order]
 
     def digest(m):  # what a member computes with sha256sum, independently of halqa
         return subprocess.run(["sha256sum"], input=f"p\nolive 17\n{m}".encode(), capture_output=True,
@@ -47,11 +47,11 @@ def test_agreed_and_need_orders(vault):
     ma.create_pool(vault, "a", ["x1", "x2", "x3"], "10", method="agreed", start="2026-01-01")
     with pytest.raises(InvalidInput):
         ma.draw(vault, "a", order=["x1", "x2"])
-    assert [o["member"] for o in ma.draw(vault, "a", order=["x3", "x1", "x2"])["order"]] == ["x3", "x1", "x2"]
+    assert [o.member for o in ma.draw(vault, "a", order=["x3", "x1", "x2"]).order] == ["x3", "x1", "x2"]
     ma.create_pool(vault, "n", ["y1", "y2", "y3", "y4"], "10", method="need", start="2026-01-01")
     with pytest.raises(InvalidInput):
         ma.draw(vault, "n", need={"y1": 11})
-    order = [o["member"] for o in ma.draw(vault, "n", need={"y3": 9, "y1": 5}, seed="s")["order"]]
+    order = [o.member for o in ma.draw(vault, "n", need={"y3": 9, "y1": 5}, seed="s").order]
     assert order[:2] == ["y3", "y1"] and set(order[2:]) == {"y2", "y4"}
 
 
@@ -61,12 +61,12 @@ def test_bid_rounds_discount_shared_by_the_others(vault):
         ma.pay(vault, "b", "b1", 1)
     assert err.value.msg_id == "mutual_aid.error.bid_not_drawn"
     r1 = ma.draw(vault, "b", bids={"b2": "301", "b3": "100"})
-    assert r1["order"][0]["member"] == "b2" and r1["discount"] == "301"
-    dues = {o["member"]: o["due"] for o in ma.pool_status(vault, "b")["this_round"]["owes"]}
+    assert r1.order[0].member == "b2" and r1.discount == "301"
+    dues = {o.member: o.due for o in ma.pool_status(vault, "b").this_round.owes}
     assert dues == {"b1": "899", "b2": "1000", "b3": "900", "b4": "900"}  # 301 = 101 + 100 + 100
     for m in dues:
         ma.pay(vault, "b", m, 1)
-    assert ma.payout(vault, "b")["amount"] == "3699"  # 4000 - 301
+    assert ma.payout(vault, "b").amount == "3699"  # 4000 - 301
     with pytest.raises(InvalidInput):
         ma.draw(vault, "b", bids={"b2": "5"})  # b2 already took the pot
     with pytest.raises(InvalidInput):
@@ -78,8 +78,8 @@ def test_bid_rounds_discount_shared_by_the_others(vault):
 def test_partial_late_on_behalf_and_no_overpay(vault):
     ma.create_pool(vault, "p", ["a1", "a2", "a3"], "30000", method="agreed", start="2026-03-10")
     ma.draw(vault, "p")
-    assert ma.pay(vault, "p", "a1", 1, amount="10000", day="2026-03-01")["left"] == "20000"
-    assert ma.pay(vault, "p", "a1", 1, day="2026-03-12")["late"]
+    assert ma.pay(vault, "p", "a1", 1, amount="10000", day="2026-03-01").left == "20000"
+    assert ma.pay(vault, "p", "a1", 1, day="2026-03-12").late
     before = vault.count_events()
     with pytest.raises(InvalidInput) as err:
         ma.pay(vault, "p", "a2", 1, amount="30001")
@@ -113,22 +113,22 @@ def test_covers_debts_and_repay(vault):
     ma.pay(vault, "c", "c2", 1, amount="2000")
     ma.cover(vault, "c", "c2", 1)  # organiser o1 covers 3000
     ma.cover(vault, "c", "c3", 1, by="guarantor")
-    assert ma.payout(vault, "c")["amount"] == "15000"
-    debts = ma.pool_status(vault, "c")["debts"]
-    assert {(d["debtor"], d["creditor"], d["amount"]) for d in debts} == {("c2", "o1", "3000"), ("c3", "g1", "5000")}
+    assert ma.payout(vault, "c").amount == "15000"
+    debts = ma.pool_status(vault, "c").debts
+    assert {(d.debtor, d.creditor, d.amount) for d in debts} == {("c2", "o1", "3000"), ("c3", "g1", "5000")}
     ma.repay(vault, "c", "c2", "o1", "1000")
     with pytest.raises(InvalidInput):
         ma.repay(vault, "c", "c2", "o1", "2001")
     ma.repay(vault, "c", "c2", "o1")
-    assert {d["debtor"] for d in ma.pool_status(vault, "c")["debts"]} == {"c3"}
+    assert {d.debtor for d in ma.pool_status(vault, "c").debts} == {"c3"}
     # the pool absorbs a default: the recipient takes less, and is owed
     for m in ("o1", "c2"):
         ma.pay(vault, "c", m, 2)
     with pytest.raises(InvalidInput):
         ma.cover(vault, "c", "c2", 2, by="pool")  # c2 takes round 2: nothing to absorb for itself
     ma.cover(vault, "c", "c3", 2, by="pool")
-    assert ma.payout(vault, "c")["amount"] == "10000"
-    assert {"debtor": "c3", "creditor": "c2", "amount": "5000"} in ma.pool_status(vault, "c")["debts"]
+    assert ma.payout(vault, "c").amount == "10000"
+    assert ma.Debt(debtor="c3", creditor="c2", amount="5000") in ma.pool_status(vault, "c").debts
     with pytest.raises(InvalidInput):
         ma.cover(vault, "c", "o1", 3, by="nobody")
 
@@ -137,7 +137,7 @@ def test_swap_and_closed_pool(vault):
     ma.create_pool(vault, "s", ["s1", "s2", "s3"], "100", method="agreed", start="2026-01-01")
     ma.draw(vault, "s")
     ma.swap(vault, "s", "s1", "s3")
-    assert [r["recipient"] for r in ma.pool_status(vault, "s")["schedule"]] == ["s3", "s2", "s1"]
+    assert [r.recipient for r in ma.pool_status(vault, "s").schedule] == ["s3", "s2", "s1"]
     for m in ("s1", "s2", "s3"):
         ma.pay(vault, "s", m, 1)
     ma.payout(vault, "s")
@@ -180,7 +180,7 @@ def test_due_days_and_round_dues():
 
 def test_concurrent_double_payout_is_ignored_on_merge(vault):
     """Two devices paying out the same round: the fold keeps the first, the pot leaves once."""
-    from halqa.mutual_aid.pools import PoolPayout
+    from halqa.mutual_aid.events import PoolPayout
 
     ma.create_pool(vault, "d", ["d1", "d2"], "100", method="agreed", start="2026-01-01")
     ma.draw(vault, "d")
@@ -225,12 +225,12 @@ def test_completed_pool_everyone_pays_in_what_they_take_out(run):
                 top = (n - 1) * (amount - 1)
                 ma.draw(vault, "prop", bids={m: str(rnd.randint(0, top)) for m in left if rnd.random() < 0.6})
             elif rnd.random() < 0.5:  # swap two members who have not taken the pot yet
-                waiting = [s["recipient"] for s in ma.pool_status(vault, "prop")["schedule"] if s["paid_out"] is None]
+                waiting = [s.recipient for s in ma.pool_status(vault, "prop").schedule if s.paid_out is None]
                 if len(waiting) >= 2:
                     a, b = rnd.sample(waiting, 2)
                     ma.swap(vault, "prop", a, b)
             status = ma.pool_status(vault, "prop")
-            dues = {o["member"]: int(o["due"]) for o in status["this_round"]["owes"]}
+            dues = {o.member: int(o.due) for o in status.this_round.owes}
             payments = []
             for m, due in dues.items():
                 cut = sorted(rnd.sample(range(1, due), min(rnd.randint(0, 2), due - 1))) if due > 1 else []
@@ -246,12 +246,12 @@ def test_completed_pool_everyone_pays_in_what_they_take_out(run):
                     ma.pay(vault, "prop", m, r, amount=str(part), payer=payer)
             ma.payout(vault, "prop")
         final = ma.pool_status(vault, "prop")
-        assert final["status"] == "completed" and final["round"] is None
+        assert final.status == "completed" and final.round is None
         with pytest.raises(InvalidInput):
             ma.pay(vault, "prop", members[0], 1)
-        for d in final["debts"]:
-            ma.repay(vault, "prop", d["debtor"], d["creditor"])
-        assert ma.pool_status(vault, "prop")["debts"] == []
+        for d in final.debts:
+            ma.repay(vault, "prop", d.debtor, d.creditor)
+        assert ma.pool_status(vault, "prop").debts == []
         credited = {m: 0 for m in members}
         for r in vault.query("SELECT member, amount FROM mutual_aid_pool_payment WHERE pool = 'prop'"):
             credited[r[0]] += r[1]

@@ -23,7 +23,7 @@ def test_pages_equal_the_reversed_statement(data, size):
         last = None
         for what, amount, day, private in data:
             if what == "give":
-                last = ma.contribute(vault, "families", "hh-aaaa", str(amount * 1000), day=day, private=private)["id"]
+                last = ma.contribute(vault, "families", "hh-aaaa", str(amount * 1000), day=day, private=private).id
             elif what == "spend":
                 ma.disburse(vault, "families", "hh-bbbb", str(amount), purpose="medicine", day=day, overdraft=True)
             elif what == "move":
@@ -31,7 +31,7 @@ def test_pages_equal_the_reversed_statement(data, size):
             elif last:
                 ma.void(vault, last, day=day)
                 last = None
-        whole = list(reversed(ma.statement(vault, "families")["entries"]))
+        whole = list(reversed(ma.statement(vault, "families").entries))
         pages = []
         for offset in range(0, len(whole) + size, size):
             total, rows = ma.statement_lines(vault, "families", offset, size)
@@ -57,9 +57,9 @@ def test_month_flows_equal_the_statements_summed(data):
         for month in ("2026-05", "2026-06", "2026-07"):
             want: dict[str, dict[str, Decimal]] = {"contributions": {}, "disbursements": {}}
             for f in ma.funds(vault):
-                st = ma.statement(vault, f["name"], month=month, entries=False)
+                st = ma.statement(vault, f.name, month=month, entries=False)
                 for key in want:
-                    for cur, amt in st[key].items():
+                    for cur, amt in getattr(st, key).items():
                         want[key][cur] = want[key].get(cur, Decimal(0)) + Decimal(amt)
             got = ma.month_flows(vault, month)
             assert {k: {c: Decimal(v) for c, v in d.items()} for k, d in got.items()} == want

@@ -333,7 +333,7 @@ def leaky_vault(tmp_path_factory):
         add_water(v, h, water_day, spent=SECRET_SPEND)
     for _ in range(3):
         add_grievance(v, themes=["electricity"], place="TNY", day=water_day)
-    disburse(v, funds(v)[0]["name"], "family-x", SECRET_PAYMENT, purpose="legal", day="2026-11-03", overdraft=True)
+    disburse(v, funds(v)[0].name, "family-x", SECRET_PAYMENT, purpose="legal", day="2026-11-03", overdraft=True)
     create_pool(v, "tiny-pool", homes, 10000)
     yield v
     v.close()
@@ -379,7 +379,7 @@ def test_no_cell_under_the_threshold_on_any_poster(leaky_vault, tmp_path, kind):
 def test_pool_and_fund_posters_name_nobody(demo_vault):
     from halqa.mutual_aid import pool_status, pools
 
-    members = pool_status(demo_vault, pools(demo_vault)[0]["name"])["members"]
+    members = pool_status(demo_vault, pools(demo_vault)[0].name).members
     people = {r[0] for r in demo_vault.query("SELECT id FROM household")}
     for kind in ("pool", "fund"):
         text = json.dumps(publish.figure(demo_vault, kind).spec, ensure_ascii=False)

@@ -89,7 +89,7 @@ def test_gridwatch_time_beyond_the_clock_is_a_rejected_row(vault):
 
 def test_delivery_row_with_extra_cells_and_bytes_not_utf8(vault):
     res = institutions.import_deliveries(vault, "service,day,household,quantity\nbread,2026-01-02,hh-a,1,x,y\n")
-    assert res["kept"] == 0 and res["errors"][0]["error"] == "institutions.extra_cells"
+    assert res.kept == 0 and res.errors[0].error == "institutions.extra_cells"
     before = snapshot(vault.path)
     assert _refused(institutions.import_deliveries, vault, b"service,day\n\xff\n").msg_id == "institutions.not_utf8"
     assert snapshot(vault.path) == before

@@ -45,8 +45,8 @@ def test_api_ledger_events_by_cursor(organiser, demo_vault):
 
 
 def test_aid_page_lists_one_page_of_the_statement(organiser, demo_vault):
-    fund = aid.funds(demo_vault)[0]["name"]
-    whole = list(reversed(aid.statement(demo_vault, fund)["entries"]))
+    fund = aid.funds(demo_vault)[0].name
+    whole = list(reversed(aid.statement(demo_vault, fund).entries or []))
     assert len(whole) > 24
     pages = -(-len(whole) // 12)
     for number in (1, 2, pages, pages + 5):
@@ -58,4 +58,4 @@ def test_aid_page_lists_one_page_of_the_statement(organiser, demo_vault):
         assert f"{min(number, pages)}" in pager and f"{pages}" in pager
         rows = re.findall(r"<tr><td>.*?</tr>", html.split('id="entries"')[1], re.S)
         parties = [re.findall(r'<td translate="no">(.*?)</td></tr>', r, re.S)[0] for r in rows]
-        assert parties == [e["party"] or "" if not e["hidden"] else parties[i] for i, e in enumerate(want)]
+        assert parties == [e.party or "" if not e.hidden else parties[i] for i, e in enumerate(want)]

@@ -61,11 +61,11 @@ def test_grievance_pages_keep_the_filter(organiser, demo_vault):
 def test_fund_entries_newest_first_a_page_at_a_time(organiser, demo_vault):
     import halqa.mutual_aid as aid
 
-    fund = max(aid.funds(demo_vault), key=lambda f: len(aid.statement(demo_vault, f["name"])["entries"]))["name"]
-    entries = aid.statement(demo_vault, fund)["entries"]
+    fund = max(aid.funds(demo_vault), key=lambda f: len(aid.statement(demo_vault, f.name).entries or [])).name
+    entries = aid.statement(demo_vault, fund).entries or []
     pages = _walk(organiser, f"/aid?fund={fund}", re.compile(r"<tr><td>([^<]+)</td><td>"), "entries")
     assert len(pages) > 1 and all(len(p) <= 12 for p in pages) and sum(map(len, pages)) == len(entries)
     from halqa.web.fmt import day
 
-    assert pages[0][0] == day(entries[-1]["day"], "en")  # newest first
+    assert pages[0][0] == day(entries[-1].day, "en")  # newest first
     assert organiser.get("/aid?fund=no-such-fund").status_code == 400

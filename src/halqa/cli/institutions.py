@@ -12,6 +12,7 @@ from rich.text import Text
 from halqa.cli.common import area_names, console, emit, joined, open_vault
 from halqa.errors import InvalidInput
 from halqa.i18n import current_language, t
+from halqa.results import to_data
 
 decide_app = typer.Typer(no_args_is_help=True, help="Decide together: proposals, positions, in-person counts, results.")
 services_app = typer.Typer(no_args_is_help=True, help="Shared services, their deliveries and shifts, and the monthly account.")
@@ -36,7 +37,7 @@ def propose_cmd(
     with open_vault() as vault:
         data = propose(vault, title, option or [], mode=mode, text=text, circles=circle or [], members=member or [],
                        closes=closes, quorum=quorum, day=day)
-    emit({"id": data["id"]}, lambda d: console.print(t("institutions.cli.proposed", id=d["id"])))
+    emit({"id": data.id}, lambda d: console.print(t("institutions.cli.proposed", id=d["id"])))
 
 
 @decide_app.command("position")
@@ -51,7 +52,7 @@ def position_cmd(
 
     with open_vault() as vault:
         data = position(vault, proposal, member, choice, day=day)
-    emit(data, lambda d: console.print(t("institutions.cli.position", member=d["member"], choice=" > ".join(d["choice"]))))
+    emit(to_data(data), lambda d: console.print(t("institutions.cli.position", member=d["member"], choice=" > ".join(d["choice"]))))
 
 
 def _counts(items: list[str]) -> dict[str, int]:
@@ -75,7 +76,7 @@ def count_cmd(
 
     with open_vault() as vault:
         data = count_in_person(vault, proposal, _counts(tally), day=day)
-    emit(data, lambda d: console.print(t("institutions.cli.counted", n=d["ballots"], id=d["proposal"])))
+    emit(to_data(data), lambda d: console.print(t("institutions.cli.counted", n=d["ballots"], id=d["proposal"])))
 
 
 def _result_human(d: dict[str, Any]) -> None:
@@ -103,7 +104,7 @@ def close_cmd(
 
     with open_vault() as vault:
         data = close(vault, proposal, day=day)
-    emit({k: data[k] for k in ("id", "mode", "outcome", "participants", "counts")}, _result_human)
+    emit({k: to_data(data)[k] for k in ("id", "mode", "outcome", "participants", "counts")}, _result_human)
 
 
 @decide_app.command("show")
@@ -123,7 +124,7 @@ def show_cmd(proposal: Annotated[str, typer.Argument(help="Proposal id.")]) -> N
         for ln in d["links"]:
             console.print(f"→ {t('institutions.link.' + ln['kind'])}: {ln['ref']} {ln['note']}")
 
-    emit(data, human)
+    emit(to_data(data), human)
 
 
 def _proposal_table(rows: list[dict[str, Any]]) -> None:
@@ -145,7 +146,7 @@ def list_cmd(
 
     with open_vault() as vault:
         data = proposals(vault, circle=circle, open_only=open_only)
-    emit({"proposals": data}, lambda d: _proposal_table(d["proposals"]))
+    emit({"proposals": to_data(data)}, lambda d: _proposal_table(d["proposals"]))
 
 
 @decide_app.command("link")
@@ -161,7 +162,7 @@ def link_cmd(
 
     with open_vault() as vault:
         data = link(vault, proposal, kind, ref, note=note, day=day)
-    emit(data, lambda d: console.print(t("institutions.cli.linked", id=d["proposal"], ref=d["ref"])))
+    emit(to_data(data), lambda d: console.print(t("institutions.cli.linked", id=d["proposal"], ref=d["ref"])))
 
 
 @decide_app.command("log")
@@ -174,7 +175,7 @@ def log_cmd(
 
     with open_vault() as vault:
         data = decision_log(vault, circle=circle, since=since)
-    emit({"decisions": data}, lambda d: _proposal_table(d["decisions"]))
+    emit({"decisions": to_data(data)}, lambda d: _proposal_table(d["decisions"]))
 
 
 @decide_app.command("tactic")
@@ -192,7 +193,7 @@ def tactic_cmd(
 
     with open_vault() as vault:
         data = choose_tactic(vault, circle, tactic, month, closes=closes, quorum=quorum, day=day, lang=current_language())
-    emit({"id": data["id"], "options": data["options"]}, lambda d: console.print(t("institutions.cli.proposed", id=d["id"])))
+    emit({"id": data.id, "options": data.options}, lambda d: console.print(t("institutions.cli.proposed", id=d["id"])))
 
 
 @decide_app.command("adopt")
@@ -233,7 +234,7 @@ def add_cmd(
     with open_vault() as vault:
         data = create_service(vault, name, kind, areas=area or [], households=household or [], circles=circle or [],
                               rota=rota or [], fund=fund, pool=pool, note=note, day=day)
-    emit(data, lambda d: console.print(t("institutions.cli.service_added", service=d["id"],
+    emit(to_data(data), lambda d: console.print(t("institutions.cli.service_added", service=d["id"],
                                          unit=t(f"institutions.unit.{d['unit']}"))))
 
 
@@ -255,7 +256,7 @@ def services_cmd() -> None:
                           f"{s['delivered']:g} {t('institutions.unit.' + s['unit'])}")
         console.print(table)
 
-    emit({"services": data}, human)
+    emit({"services": to_data(data)}, human)
 
 
 @services_app.command("show")
@@ -276,7 +277,7 @@ def service_cmd(name: Annotated[str, typer.Argument(help="Service name.")]) -> N
             table.add_row(m["month"], str(m["deliveries"]), f"{m['quantity']:g}", str(m["households"]))
         console.print(table)
 
-    emit(data, human)
+    emit(to_data(data), human)
 
 
 @services_app.command("asset")
@@ -292,7 +293,7 @@ def asset_cmd(
 
     with open_vault() as vault:
         data = add_asset(vault, name, asset, item=item, repairs=repair or [], day=day)
-    emit(data, lambda d: console.print(t("institutions.cli.asset_added", id=d["id"], service=d["service"])))
+    emit(to_data(data), lambda d: console.print(t("institutions.cli.asset_added", id=d["id"], service=d["service"])))
 
 
 @services_app.command("repair")
@@ -309,7 +310,7 @@ def repair_cmd(
 
     with open_vault() as vault:
         data = log_asset_repair(vault, asset, what, who, parts=part or [], day=day, done=done)
-    emit(data, lambda d: console.print(t("institutions.cli.repair_logged", id=d["id"], asset=d["asset"])))
+    emit(to_data(data), lambda d: console.print(t("institutions.cli.repair_logged", id=d["id"], asset=d["asset"])))
 
 
 @services_app.command("cost")
@@ -325,7 +326,7 @@ def cost_cmd(
 
     with open_vault() as vault:
         data = pay_cost(vault, name, amount, purpose=purpose, day=day, note=note)
-    emit(data, lambda d: console.print(t("institutions.cli.cost_paid", amount=d["amount"], currency=d["currency"],
+    emit(to_data(data), lambda d: console.print(t("institutions.cli.cost_paid", amount=d["amount"], currency=d["currency"],
                                          fund=d["fund"], entry=d["entry"])))
 
 
@@ -352,7 +353,7 @@ def rota_cmd(
         console.print(t("institutions.cli.rota", n=len(d["shifts"]), fair=t("institutions.yes" if d["fair"] else "institutions.no"),
                         score=d["unpredictability"]))
 
-    emit(data, human)
+    emit(to_data(data), human)
 
 
 @services_app.command("deliver")
@@ -368,8 +369,8 @@ def deliver_cmd(
 
     with open_vault() as vault:
         data = deliver(vault, name, household, quantity, day=day, worker=worker)
-    emit(data, lambda d: console.print(t("institutions.cli.delivered", quantity=f"{d['quantity']:g}", household=d["household"],
-                                         service=d["service"])))
+    emit(to_data(data), lambda d: console.print(t("institutions.cli.delivered", quantity=f"{d['quantity']:g}",
+                                                  household=d["household"], service=d["service"])))
 
 
 @services_app.command("import")
@@ -388,7 +389,7 @@ def import_cmd(
         for e in d["errors"]:
             console.print(f"  {t('institutions.line')} {e['line']}: {e['message']}")
 
-    emit(data, human)
+    emit(to_data(data), human)
 
 
 @services_app.command("account")
@@ -415,7 +416,7 @@ def account_cmd(month: Annotated[str, typer.Option("--month", help="The month, Y
         console.print(t("institutions.cli.network", decisions=d["network"]["decisions"],
                         served=d["network"]["households_served"]))
 
-    emit(data, human)
+    emit(to_data(data), human)
 
 
 def _num(value: float | None) -> str:
@@ -442,7 +443,7 @@ def trend_cmd(
                           f"{sum(x['power_hours'] for x in a):g}", str(sum(x["repairs_done"] for x in a)), str(m["decisions"]))
         console.print(table)
 
-    emit({"months": data}, human)
+    emit({"months": to_data(data)}, human)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,8 +6,9 @@ result (``--json`` for scripts). Amounts are read as text, never as floats.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.table import Table
@@ -15,7 +16,11 @@ from rich.table import Table
 from halqa.cli.common import area_names, console, emit, named, open_vault
 from halqa.errors import InvalidInput
 from halqa.i18n import t
+from halqa.results import to_data
 from halqa.vault.outside import remember
+
+if TYPE_CHECKING:
+    from halqa.mutual_aid import PoolStatus, Statement
 
 fund_app = typer.Typer(no_args_is_help=True, help="Funds: contributions, pledges, disbursements, statements.")
 pool_app = typer.Typer(no_args_is_help=True, help="Rotating savings pools (jam'iyya).")
@@ -38,7 +43,7 @@ def register(app: typer.Typer) -> None:
 def _ok(msg_id: str, **kinds: str) -> Any:
     """Print ``msg_id`` with the result's fields; those in ``kinds`` are fixed words shown by their names."""
     return lambda d: console.print(t(msg_id, **{k: named(kinds[k], v) if k in kinds else v
-                                                for k, v in d.items() if not isinstance(v, (dict, list))}))
+                                                for k, v in to_data(d).items() if not isinstance(v, (dict, list))}))
 
 
 #: Columns whose values are fixed words, shown by their names (``--json`` keeps the words).
@@ -53,14 +58,15 @@ def _cell(column: str, value: Any) -> str:
     return named(_NAMED[column], value) if column in _NAMED else str(value)
 
 
-def _table(rows: list[dict], columns: list[str], empty: str = "mutual_aid.msg.none") -> None:
+def _table(rows: Sequence[Any], columns: list[str], empty: str = "mutual_aid.msg.none") -> None:
+    """Rows (structs or their data) as a table of ``columns``."""
     if not rows:
         console.print(t(empty))
         return
     table = Table()
     for c in columns:
         table.add_column(t(f"mutual_aid.col.{c}"))
-    for r in rows:
+    for r in to_data(list(rows)):
         table.add_row(*[_cell(c, r.get(c)) for c in columns])
     console.print(table)
 
@@ -196,7 +202,8 @@ def fund_void(entry: Annotated[str, typer.Argument(help="Entry id (from a statem
         emit(void(vault, entry, day, note), _ok("mutual_aid.msg.voided"))
 
 
-def _render_statement(d: dict) -> None:
+def _render_statement(st: Statement) -> None:
+    d = to_data(st)
     console.rule(t("mutual_aid.msg.statement", fund=d["fund"], period=d["month"] or t("mutual_aid.msg.all_time")))
     table = Table(show_header=False, box=None)
     for key in ("balance", "opening", "holdings", "value", "contributions", "disbursements", "transfers_in",
@@ -291,7 +298,7 @@ def pool_draw(name: Annotated[str, typer.Argument(help="Pool name.")],
     with open_vault() as vault:
         result = draw(vault, name, seed=seed, order=[m.strip() for m in order.split(",")] if order else None,
                       need=scores, bids=_pairs(bid or [], "bid"), round_no=round_no)
-    emit(result, lambda d: _table(d["order"], ["round", "member", "due"]))
+    emit(result, lambda d: _table(d.order, ["round", "member", "due"]))
 
 
 @pool_app.command("pay")
@@ -367,7 +374,8 @@ def pool_close(name: Annotated[str, typer.Argument(help="Pool name.")],
         emit(close_pool(vault, name, reason, day), _ok("mutual_aid.msg.closed"))
 
 
-def _render_status(d: dict) -> None:
+def _render_status(status: PoolStatus) -> None:
+    d = to_data(status)
     console.rule(t("mutual_aid.msg.pool_status", pool=d["pool"], status=t(f"mutual_aid.status.{d['status']}"),
                    round=d["round"] or "-", rounds=d["rounds"]))
     _table(d["schedule"], ["round", "due", "recipient", "pot", "paid", "paid_out"])
@@ -484,7 +492,7 @@ def repairs_list(area: Annotated[Optional[str], typer.Option("--area", help="Onl
 
     with open_vault() as vault:
         rows, names = list_repairs(vault, area, open_only), area_names(vault)
-    emit(rows, lambda rows: _table([{**r, "area": names.get(r["area"], r["area"])} for r in rows],
+    emit(rows, lambda rows: _table([{**to_data(r), "area": names.get(r.area, r.area)} for r in rows],
                                    ["id", "day", "area", "what", "done"]))
 
 
@@ -495,5 +503,5 @@ def repairs_stats(since: Annotated[Optional[str], typer.Option("--since", help="
 
     with open_vault() as vault:
         data = repair_stats(vault, since)
-    emit(data, lambda d: _table([{k: v for k, v in d.items() if not isinstance(v, dict)}],
+    emit(data, lambda d: _table([{k: v for k, v in to_data(d).items() if not isinstance(v, dict)}],
                                 ["logged", "done", "open", "median_days", "people"]))

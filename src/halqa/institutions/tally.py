@@ -25,9 +25,10 @@ A quorum not reached gives ``no_quorum`` in every mode (the counts are still rep
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
-__all__ = ["CONSENT", "MODES", "RANK_SEP", "irv", "tally"]
+import msgspec
+
+__all__ = ["CONSENT", "MODES", "RANK_SEP", "Tally", "irv", "tally"]
 
 #: The four positions of a consent proposal, as in Loomio.
 CONSENT: tuple[str, ...] = ("agree", "abstain", "disagree", "block")
@@ -37,6 +38,17 @@ MODES: tuple[str, ...] = ("consent", "majority", "ranked")
 RANK_SEP = ">"
 
 Ballot = Sequence[str]
+
+
+class Tally(msgspec.Struct, kw_only=True, frozen=True):
+    """The result of a decision: the outcome, how many took part, first preferences per option,
+    whether the quorum was met and, for ranked choice, each round's counts."""
+
+    participants: int
+    counts: dict[str, int]
+    quorum_met: bool
+    rounds: list[dict[str, int]] | msgspec.UnsetType = msgspec.UNSET
+    outcome: str
 
 
 def irv(options: Sequence[str], ballots: Iterable[tuple[Ballot, int]]) -> tuple[str | None, list[dict[str, int]]]:
@@ -77,13 +89,13 @@ def irv(options: Sequence[str], ballots: Iterable[tuple[Ballot, int]]) -> tuple[
 
 
 def tally(mode: str, options: Sequence[str], positions: Mapping[str, Ballot],
-          in_person: Iterable[Mapping[str, int]] = (), quorum: int = 0) -> dict[str, Any]:
+          in_person: Iterable[Mapping[str, int]] = (), quorum: int = 0) -> Tally:
     """The result of a decision.
 
     ``positions`` maps each member who took part to their choice (one option, or a ranking for
     ``ranked``); ``in_person`` are counts from meetings (``{option: n}``, for ranked
-    ``{"A>B>C": n}``), which carry no names. Returns ``{"outcome", "participants", "counts",
-    "quorum_met"}`` and, for ranked, ``"rounds"``. Choices that are not options are ignored
+    ``{"A>B>C": n}``), which carry no names. Returns a :class:`Tally` (``rounds`` for ranked
+    choice only). Choices that are not options are ignored
     (the recording functions refuse them; the tally stays total).
     """
     valid = set(options)
@@ -101,10 +113,10 @@ def tally(mode: str, options: Sequence[str], positions: Mapping[str, Ballot],
     first = dict.fromkeys(options, 0)
     for ranking, w in ballots:
         first[ranking[0]] += w
-    out: dict[str, Any] = {"participants": participants, "counts": first, "quorum_met": participants >= quorum}
+    quorum_met = participants >= quorum
+    rounds: list[dict[str, int]] | msgspec.UnsetType = msgspec.UNSET
     if mode == "ranked":
         winner, rounds = irv(options, ballots)
-        out["rounds"] = rounds
         outcome = winner if winner is not None else ("tie" if participants else "no_votes")
     elif mode == "consent":
         outcome = ("no_votes" if not participants else "blocked" if first.get("block") else
@@ -114,5 +126,5 @@ def tally(mode: str, options: Sequence[str], positions: Mapping[str, Ballot],
         leaders = [o for o, n in first.items() if n == top]
         outcome = ("no_votes" if not participants else leaders[0] if 2 * top > participants else
                    "tie" if len(leaders) > 1 else "no_majority")
-    out["outcome"] = outcome if out["quorum_met"] else "no_quorum"
-    return out
+    return Tally(participants=participants, counts=first, quorum_met=quorum_met, rounds=rounds,
+                 outcome=outcome if quorum_met else "no_quorum")

@@ -181,7 +181,7 @@ class _Data:
         self.slots = saved_plan(vault)
         self.care = care_records(vault, today=now)
         self.checkins = checkin_scores(vault)
-        self.pools = [pool_status(vault, p["name"], now) for p in pools(vault)]
+        self.pools = [pool_status(vault, p.name, now) for p in pools(vault)]
         self.contributions = giving_months(vault)
         self.repairs = list_repairs(vault)
 
@@ -239,14 +239,14 @@ def _parts(d: _Data, c: dict[str, Any], first: str, last: str) -> dict[str, floa
     # pools
     rounds = []
     for p in d.pools:
-        ms = p.get("members") or []
+        ms = p.members
         if not ms or len(members & set(ms)) * 2 < len(ms):
             continue
-        for r in p.get("schedule", []):
-            due = r.get("due")
+        for turn in p.schedule:
+            due = turn.due
             if not inside(due):
                 continue
-            paid = r.get("paid_out_day")
+            paid = turn.paid_out_day
             limit = (dt.date.fromisoformat(due) + dt.timedelta(days=7)).isoformat()
             rounds.append(1.0 if paid and paid <= limit else 0.5 if paid else 0.0)
     parts["pools"] = _mean(rounds)
@@ -260,8 +260,8 @@ def _parts(d: _Data, c: dict[str, Any], first: str, last: str) -> dict[str, floa
             m = month_add(m, 1)
         parts["funds"] = sum(m in given for m in months) / len(months) if months else None
     # repairs
-    jobs = [r for r in d.repairs if members & set(r.get("who") or []) and inside(r.get("day"))]
-    parts["repairs"] = _mean([1.0 if r.get("done") else 0.0 for r in jobs])
+    jobs = [r for r in d.repairs if members & set(r.who) and inside(r.day)]
+    parts["repairs"] = _mean([1.0 if r.done else 0.0 for r in jobs])
     # well-being (only thick enough cells)
     weeks = (iso_week(first), iso_week(end))
     scores = [score for circle, week, score in d.checkins if circle == cid and weeks[0] <= week <= weeks[1]]

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from halqa.mutual_aid.money import format_minor
+from halqa.mutual_aid.read import ledger_rows
 from halqa.vault import Vault
 from halqa.vault.values import today
 
@@ -60,8 +61,8 @@ def export_beancount(vault: Vault, fund: str | None = None, hide_parties: bool =
                      title: str = "halqa funds") -> str:
     """The ledger (one fund, or all) as Beancount text. Private entries never name their party;
     ``hide_parties`` leaves out every party."""
-    fund_rows = vault.query("SELECT * FROM mutual_aid_fund" + (" WHERE name = ?" if fund else "") + " ORDER BY name",
-                            (fund,) if fund else ())
+    rows = ledger_rows(vault, fund)
+    fund_rows, postings, entries, rates = rows.funds, rows.postings, rows.entries, rows.rates
     names = [r["name"] for r in fund_rows]
     comps: dict[str, str] = {}
     for n in names:
@@ -69,22 +70,14 @@ def export_beancount(vault: Vault, fund: str | None = None, hide_parties: bool =
         while c in comps.values():  # two names that spell the same component
             c = c + "-" + hashlib.blake2b(n.encode(), digest_size=2).hexdigest().upper()
         comps[n] = c
-    marks = ", ".join("?" for _ in names) or "NULL"
-    postings = vault.query(
-        f"SELECT p.entry, p.n, p.fund, p.account, p.sub, p.currency, p.amount FROM mutual_aid_posting p "
-        f"WHERE p.entry IN (SELECT entry FROM mutual_aid_posting WHERE fund IN ({marks})) ORDER BY p.entry, p.n", names)
     by_entry: dict[str, list[Any]] = defaultdict(list)
     for p in postings:
         by_entry[p["entry"]].append(p)
-    entries = vault.query(
-        "SELECT * FROM mutual_aid_entry WHERE id IN (SELECT DISTINCT entry FROM mutual_aid_posting WHERE fund IN "
-        f"({marks})) ORDER BY day, hlc, id", names)
     # A transfer to a fund outside the export still needs an account on the other side.
     for p in postings:
         if p["fund"] not in comps:
             comps[p["fund"]] = "Other-" + account_component(p["fund"])
     days = [r["created"] for r in fund_rows if r["created"]] + [e["day"] for e in entries]
-    rates = vault.query("SELECT * FROM mutual_aid_rate ORDER BY day, currency, quote")
     days += [r["day"] for r in rates]
     first = min(days) if days else today()
     last = max(days) if days else first

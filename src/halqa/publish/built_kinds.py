@@ -19,6 +19,7 @@ from halqa.publish.charts import chart_spec
 from halqa.publish.common import Figure, Request, area_label, check_area
 from halqa.publish.disclosure import control
 from halqa.publish.style import localise_digits
+from halqa.results import to_data
 
 
 def _month(req: Request) -> str:
@@ -33,7 +34,7 @@ def _month(req: Request) -> str:
 def built(req: Request, width: float, height: float) -> Figure:
     """What we built this month: households our own services reached, network beside state."""
     month = _month(req)
-    acc = account(req.vault, month)
+    acc = to_data(account(req.vault, month))  # the account as data: this poster reads it as the API gives it
     area = check_area(req)
     areas = {c: a for c, a in acc["areas"].items() if area in (None, c)}
     cells = [(code, kind, s) for code, a in sorted(areas.items()) for kind, s in a["services"].items()]

@@ -25,12 +25,12 @@ def fund(req: Request, width: float, height: float) -> Figure:
     all_funds = funds(req.vault)
     if not all_funds:
         raise InvalidInput("publish.error.no_fund")
-    name = req.name or all_funds[0]["name"]
-    info = next((f for f in all_funds if f["name"] == name), None)
+    name = req.name or all_funds[0].name
+    info = next((f for f in all_funds if f.name == name), None)
     if info is None:
-        raise NotFound("publish.error.unknown_fund", name=name, known=", ".join(f["name"] for f in all_funds))
+        raise NotFound("publish.error.unknown_fund", name=name, known=", ".join(f.name for f in all_funds))
     months = cash_months(req.vault, name)
-    cur = info["currency"]
+    cur = info.currency
     fig = Figure("fund", req.tr("publish.fund.title", name=name), req.tr2("publish.fund.title", name=name))
     rows = []
     hidden = 0   # payments behind withheld cells
@@ -38,11 +38,11 @@ def fund(req: Request, width: float, height: float) -> Figure:
     for m in months:
         st = statement(req.vault, name, month=m, hide_parties=True, entries=True)
         mname = req.tr(f"publish.month.{int(m[5:])}")
-        ins = [Decimal(e["amount"]) for e in st["entries"] if e["type"] == "contribution" and e["currency"] == cur]
+        ins = [Decimal(e.amount) for e in st.entries or [] if e.type == "contribution" and e.currency == cur]
         outs: dict[str, list[Decimal]] = defaultdict(list)
-        for e in st["entries"]:
-            if e["type"] == "disbursement" and e["currency"] == cur:
-                outs[e["purpose"] or "other"].append(abs(Decimal(e["amount"])))
+        for e in st.entries or []:
+            if e.type == "disbursement" and e.currency == cur:
+                outs[e.purpose or "other"].append(abs(Decimal(e.amount)))
         # n behind a cell: the payments in it. Purposes with too few payments are pooled; a pool
         # still too small is withheld (one payment for medicine in a month names a family).
         cells = [("in", "contributions", ins)] + [("out", p, v) for p, v in sorted(outs.items())]
@@ -67,12 +67,12 @@ def fund(req: Request, width: float, height: float) -> Figure:
         fig.headline = req.tr("publish.fund.headline_hidden")
         fig.headline2 = req.tr2("publish.fund.headline_hidden")
     else:
-        fig.headline = req.tr("publish.fund.headline", balance=req.num(float(info["balance"])), currency=currency)
-        fig.headline2 = req.tr2("publish.fund.headline", balance=req.num(float(info["balance"]), 0, True),
+        fig.headline = req.tr("publish.fund.headline", balance=req.num(float(info.balance)), currency=currency)
+        fig.headline2 = req.tr2("publish.fund.headline", balance=req.num(float(info.balance), 0, True),
                                 currency=req.tr2(f"publish.currency.{cur.lower()}"))
     if hidden or merged:
         fig.notes.append(req.tr("publish.fund.hidden", n=req.threshold, count=req.num(hidden + merged)))
-    other = {c: a for c, a in info["holdings"].items() if c != cur}
+    other = {c: a for c, a in info.holdings.items() if c != cur}
     if other:
         fig.notes.append(req.tr("publish.fund.other", holdings="، ".join(f"{req.num(float(a), 2)} {c}" for c, a in other.items())))
     fig.notes.append(req.tr("publish.fund.note"))
@@ -97,37 +97,37 @@ def pool(req: Request, width: float, height: float) -> Figure:
     all_pools = pools(req.vault)
     if not all_pools:
         raise InvalidInput("publish.error.no_pool")
-    name = req.name or all_pools[0]["name"]
-    if name not in {p["name"] for p in all_pools}:
-        raise NotFound("publish.error.unknown_pool", name=name, known=", ".join(p["name"] for p in all_pools))
+    name = req.name or all_pools[0].name
+    if name not in {p.name for p in all_pools}:
+        raise NotFound("publish.error.unknown_pool", name=name, known=", ".join(p.name for p in all_pools))
     st = pool_status(req.vault, name)
     # n behind a round: the members paying into it. A pool smaller than the threshold is not drawn.
-    schedule, withheld = control(st["schedule"], lambda r: len(st["members"]), req.threshold)
+    schedule, withheld = control(st.schedule, lambda r: len(st.members), req.threshold)
     if withheld:
         raise InvalidInput("publish.error.small_pool", n=req.threshold)
     rows = []
     for r in schedule:
-        label = req.tr("publish.pool.round", n=req.num(r["round"]))
-        pot = float(r["pot"] or st["amount"]) if r["pot"] else float(st["amount"]) * (len(st["members"]) - 1)
+        label = req.tr("publish.pool.round", n=req.num(r.round))
+        pot = float(r.pot or st.amount) if r.pot else float(st.amount) * (len(st.members) - 1)
         rows.append({"round": label, "what": req.tr("publish.pool.due"), "amount": pot})
-        rows.append({"round": label, "what": req.tr("publish.pool.paid"), "amount": float(r["paid"])})
-        rows.append({"round": label, "what": req.tr("publish.pool.paid_out"), "amount": float(r["paid_out"] or 0)})
+        rows.append({"round": label, "what": req.tr("publish.pool.paid"), "amount": float(r.paid)})
+        rows.append({"round": label, "what": req.tr("publish.pool.paid_out"), "amount": float(r.paid_out or 0)})
     fig = Figure("pool", req.tr("publish.pool.title", name=name), req.tr2("publish.pool.title", name=name))
-    paid_out = sum(1 for r in st["schedule"] if r["paid_out"])
-    fig.headline = req.tr("publish.pool.headline", done=req.num(paid_out), rounds=req.num(st["rounds"]),
-                          members=req.num(len(st["members"])), amount=req.num(float(st["amount"])))
-    fig.headline2 = req.tr2("publish.pool.headline", done=req.num(paid_out, 0, True), rounds=req.num(st["rounds"], 0, True),
-                            members=req.num(len(st["members"]), 0, True), amount=req.num(float(st["amount"]), 0, True))
+    paid_out = sum(1 for r in st.schedule if r.paid_out)
+    fig.headline = req.tr("publish.pool.headline", done=req.num(paid_out), rounds=req.num(st.rounds),
+                          members=req.num(len(st.members)), amount=req.num(float(st.amount)))
+    fig.headline2 = req.tr2("publish.pool.headline", done=req.num(paid_out, 0, True), rounds=req.num(st.rounds, 0, True),
+                            members=req.num(len(st.members), 0, True), amount=req.num(float(st.amount), 0, True))
     fig.notes.append(req.tr("publish.pool.note"))
     fig.data = [dict(r) for r in rows]
     order = [req.tr("publish.pool.due"), req.tr("publish.pool.paid"), req.tr("publish.pool.paid_out")]
     fig.spec = chart_spec({"data": {"values": rows}, "width": width - 90 * req.scale, "height": height - 110 * req.scale,
                       "mark": {"type": "bar"},
                       "encoding": {"x": {"field": "round", "type": "nominal", "title": None, "axis": {"labelAngle": 0},
-                                         "sort": [req.tr("publish.pool.round", n=req.num(i + 1)) for i in range(st["rounds"])]},
+                                         "sort": [req.tr("publish.pool.round", n=req.num(i + 1)) for i in range(st.rounds)]},
                                    "xOffset": {"field": "what", "type": "nominal", "sort": order},
                                    "y": {"field": "amount", "type": "quantitative",
-                                         "title": req.tr("publish.axis.amount", currency=st["currency"])},
+                                         "title": req.tr("publish.axis.amount", currency=st.currency)},
                                    "color": {"field": "what", "type": "nominal", "sort": order, "title": None}}})
     return fig
 

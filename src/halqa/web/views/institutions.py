@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import msgspec
 from starlette.responses import Response
 
 import halqa.institutions as inst
@@ -46,7 +47,7 @@ def decide_page(ctx: Ctx) -> Response:
 def proposal_page(ctx: Ctx) -> Response:
     p = inst.proposal(ctx.vault, _arg(ctx, "id"))
     if not _organiser(ctx):
-        p = {**p, "took_part": []}
+        p = msgspec.structs.replace(p, took_part=[])
     return ctx.render("institutions_proposal.html", p=p, organiser=_organiser(ctx), link_kinds=inst.LINK_KINDS,
                       done=_arg(ctx, "done"))
 
@@ -55,7 +56,7 @@ def propose(ctx: Ctx) -> Response:
     p = inst.propose(ctx.vault, _arg(ctx, "title"), _list(ctx, "option"), mode=_arg(ctx, "mode") or "majority",
                      text=_arg(ctx, "text"), circles=_list(ctx, "circle"), closes=_arg(ctx, "closes") or None,
                      quorum=ctx.field("quorum", int, 0, minimum=0))
-    return ctx.redirect(f"/decide?id={p['id']}&done=proposed")
+    return ctx.redirect(f"/decide?id={p.id}&done=proposed")
 
 
 def _int(value: str, field: str) -> int:
@@ -95,7 +96,7 @@ def _month(ctx: Ctx) -> str:
     wanted = _arg(ctx, "month")
     if wanted:
         return wanted
-    latest = [m["month"] for s in ctx.cached(inst.services) for m in ctx.cached(inst.service, s["id"])["by_month"]]
+    latest = [m.month for s in ctx.cached(inst.services) for m in ctx.cached(inst.service, s.id).by_month]
     return max(latest) if latest else today_date().isoformat()[:7]
 
 
@@ -117,7 +118,7 @@ def api_decide(ctx: Ctx) -> dict[str, Any]:
     return {"open": ctx.cached(inst.proposals, open_only=True), "decisions": ctx.cached(inst.decision_log)}
 
 
-def api_account(ctx: Ctx) -> dict[str, Any]:
+def api_account(ctx: Ctx) -> inst.Account:
     return ctx.cached(inst.account, _month(ctx))
 
 

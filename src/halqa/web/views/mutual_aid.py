@@ -14,13 +14,13 @@ from halqa.web.pipeline import Access, Ctx, Nav, View, view
 def _aid_data(ctx: Ctx) -> dict[str, Any]:
     pools = ctx.cached(aid.pools)
     return {"funds": ctx.cached(aid.funds), "pools": pools,
-            "status": [ctx.cached(aid.pool_status, p["name"]) for p in pools if p["status"] == "open"],
+            "status": [ctx.cached(aid.pool_status, p.name) for p in pools if p.status == "open"],
             "items": ctx.cached(aid.list_items), "reminders": ctx.cached(aid.reminders)}
 
 
 def aid_page(ctx: Ctx) -> Response:
     data = _aid_data(ctx)
-    names = [f["name"] for f in data["funds"]]
+    names = [f.name for f in data["funds"]]
     fund = ctx.field("fund", str, names[0] if names else "", choices=names) if names else ""
     entries = paginate_query(ctx, lambda offset, limit: ctx.cached(aid.statement_lines, fund, offset, limit)
                              if fund else (0, []), 12, "entries")  # newest first, one page read

@@ -26,15 +26,102 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import numpy as np
 
-from halqa.institutions.records import KINDS, UNITS, check_month
+from halqa.errors import InvalidInput
+from halqa.institutions.events import KINDS, UNITS
+from halqa.institutions.read import SEP, check_month, decision_log, delivery_columns, delivery_span, service_kinds
 from halqa.ledger import extent, report, water_summary
 from halqa.mutual_aid import list_repairs, month_flows, pool_status, pools
 from halqa.results import to_data
 from halqa.vault import Vault
 
-__all__ = ["Tabulation", "account", "account_trend", "delivery_cells", "delivery_span", "tabulate"]
+__all__ = ["Account", "AreaAccount", "AreaTrend", "Money", "Network", "PowerSide", "Served", "Tabulation", "Trend",
+           "WaterSide", "account", "account_trend", "delivery_cells", "tabulate"]
+
+
+class Served(msgspec.Struct, kw_only=True, frozen=True):
+    """A service kind's deliveries in an area and month."""
+
+    unit: str
+    quantity: float
+    deliveries: int
+    households: int
+
+
+class WaterSide(msgspec.Struct, kw_only=True, frozen=True):
+    """Clean water from the network beside the state's tap water (``None`` where it has no figures)."""
+
+    network_litres: float
+    network_households: int
+    state_no_water_days: int | None
+    state_days_recorded: int | None
+    state_no_water_share: float | None
+
+
+class PowerSide(msgspec.Struct, kw_only=True, frozen=True):
+    """Co-op power hours beside the grid's supply hours."""
+
+    network_hours: float
+    network_households: int
+    network_hours_per_household_day: float | None
+    state_grid_hours_per_day: float | None
+    state_households: int | None
+
+
+class AreaAccount(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
+    """An area's month: households served, each service kind, repairs done, and water and power
+    beside the state's (left out where neither side has figures)."""
+
+    households_served: int
+    services: dict[str, Served]
+    repairs_done: int
+    water: WaterSide | None = None
+    power: PowerSide | None = None
+
+
+class Money(msgspec.Struct, kw_only=True, frozen=True):
+    """Money that circulated in a month, per currency (decimal strings)."""
+
+    funds_in: dict[str, str]
+    funds_out: dict[str, str]
+    pools_paid_out: dict[str, str]
+
+
+class Network(msgspec.Struct, kw_only=True, frozen=True):
+    """Network-wide figures of a month."""
+
+    households_served: int
+    decisions: int
+    money: Money
+
+
+class Account(msgspec.Struct, kw_only=True, frozen=True):
+    """The account of one month, per area and network-wide."""
+
+    month: str
+    areas: dict[str, AreaAccount]
+    network: Network
+
+
+class AreaTrend(msgspec.Struct, kw_only=True, frozen=True):
+    """An area's headline figures of a month."""
+
+    households_served: int
+    litres: float
+    power_hours: float
+    repairs_done: int
+    state_no_water_share: float | None
+    state_grid_hours_per_day: float | None
+
+
+class Trend(msgspec.Struct, kw_only=True, frozen=True):
+    """One month of :func:`account_trend`."""
+
+    month: str
+    areas: dict[str, AreaTrend]
+    decisions: int
 
 
 @dataclass
@@ -99,30 +186,19 @@ def _codes(values: list[str], sort: bool = True) -> tuple[np.ndarray, list[str]]
     return codes.astype(np.int64), list(uniques)
 
 
-_SEP = "\x1f"  # ASCII unit separator: never in an area code, a pseudonym, a service name or a number
-
-
 def _load(vault: Vault, months: list[str]) -> tuple[list[str], Tabulation]:
-    """Deliveries of ``months`` counted by :func:`tabulate`.
-
-    The columns come out of SQLite as one joined string each (``group_concat``), which skips
-    building a Python row per delivery (that cost 1 s of 1.5 s at a million deliveries). All the
-    aggregates of one query step through the same rows in the same order, so the columns line up.
-    The day index is bypassed (``+day``): a scan read 24 months twice as fast, and one month as fast."""
+    """Deliveries of ``months`` counted by :func:`tabulate`, from :func:`~halqa.institutions.read.delivery_columns`."""
     first, last = _bounds(months[0])[0], _bounds(months[-1])[1]
-    row = vault.query_one(
-        "SELECT count(*), group_concat(area, char(31)), group_concat(substr(day, 1, 7), char(31)), "
-        "group_concat(service, char(31)), group_concat(household, char(31)), group_concat(quantity, char(31)) "
-        "FROM institutions_delivery WHERE +day BETWEEN ? AND ?", (first, last))
+    row = delivery_columns(vault, first, last)
     if not row[0]:
         empty = np.zeros(0, dtype=np.int64)
         return [], tabulate(empty, empty, empty, empty, np.zeros(0), 0, len(months))
-    a, codes = _codes(row[1].split(_SEP))
-    m, seen = _codes(row[2].split(_SEP))
-    k, names = _codes(row[3].split(_SEP))
-    h, _ = _codes(row[4].split(_SEP), sort=False)
-    quantity = np.array(row[5].split(_SEP), dtype=np.float64)
-    kind_of = {r[0]: r[1] for r in vault.query("SELECT id, kind FROM institutions_service")}
+    a, codes = _codes(row[1].split(SEP))
+    m, seen = _codes(row[2].split(SEP))
+    k, names = _codes(row[3].split(SEP))
+    h, _ = _codes(row[4].split(SEP), sort=False)
+    quantity = np.array(row[5].split(SEP), dtype=np.float64)
+    kind_of = service_kinds(vault)
     m_ix = np.array([months.index(x) for x in seen], dtype=np.int64)
     k_ix = np.array([KINDS.index(kind_of[x]) for x in names], dtype=np.int64)
     return codes, tabulate(a, m_ix[m], k_ix[k], h, quantity, len(codes), len(months))
@@ -140,58 +216,56 @@ def _state(vault: Vault, month: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return water, power
 
 
-def _money(vault: Vault, month: str) -> dict[str, Any]:
+def _money(vault: Vault, month: str) -> Money:
     flows = month_flows(vault, month)  # every fund's month at once
     inflow = {cur: Decimal(0) + Decimal(amt) for cur, amt in flows["contributions"].items()}
     outflow = {cur: Decimal(0) + Decimal(amt) for cur, amt in flows["disbursements"].items()}
     pots: dict[str, Decimal] = {}
     for p in pools(vault):
-        st = pool_status(vault, p["name"])
-        for r in st["schedule"]:
-            if r["paid_out"] and (r["paid_out_day"] or "").startswith(month):
-                pots[st["currency"]] = pots.get(st["currency"], Decimal(0)) + Decimal(r["paid_out"])
-    return {"funds_in": {c: str(v) for c, v in sorted(inflow.items())},
-            "funds_out": {c: str(v) for c, v in sorted(outflow.items())},
-            "pools_paid_out": {c: str(v) for c, v in sorted(pots.items())}}
+        st = pool_status(vault, p.name)
+        for r in st.schedule:
+            if r.paid_out and (r.paid_out_day or "").startswith(month):
+                pots[st.currency] = pots.get(st.currency, Decimal(0)) + Decimal(r.paid_out)
+    return Money(funds_in={c: str(v) for c, v in sorted(inflow.items())},
+                 funds_out={c: str(v) for c, v in sorted(outflow.items())},
+                 pools_paid_out={c: str(v) for c, v in sorted(pots.items())})
 
 
-def _served(lists: tuple[list[Any], ...], a: int, m: int) -> dict[str, dict[str, Any]]:
+def _served(lists: tuple[list[Any], ...], a: int, m: int) -> dict[str, Served]:
     """An area-month's services from the tabulation as nested lists (numpy scalar indexing per
     cell cost more than the whole count at 400 areas x 24 months)."""
     quantity, deliveries, households = (x[a][m] for x in lists)
-    return {kind: {"unit": UNITS[kind], "quantity": round(quantity[k], 2), "deliveries": deliveries[k],
-                   "households": households[k]} for k, kind in enumerate(KINDS) if deliveries[k]}
+    return {kind: Served(unit=UNITS[kind], quantity=round(quantity[k], 2), deliveries=deliveries[k],
+                         households=households[k]) for k, kind in enumerate(KINDS) if deliveries[k]}
 
 
-def _area_entry(served: dict[str, dict[str, Any]], households: int, days: int, water: dict[str, Any] | None,
-                power: dict[str, Any] | None, repairs: int) -> dict[str, Any]:
-    entry: dict[str, Any] = {"households_served": households, "services": served, "repairs_done": repairs}
+def _area_entry(served: dict[str, Served], households: int, days: int, water: dict[str, Any] | None,
+                power: dict[str, Any] | None, repairs: int) -> AreaAccount:
+    wet = dry = None
     w = served.get("water")
     if w or water:
-        entry["water"] = {
-            "network_litres": w["quantity"] if w else 0.0, "network_households": w["households"] if w else 0,
-            "state_no_water_days": water["no_water_days"] if water else None,
-            "state_days_recorded": water["days"] if water else None,
-            "state_no_water_share": round(water["no_water_days"] / water["days"], 4) if water and water["days"] else None}
+        wet = WaterSide(
+            network_litres=w.quantity if w else 0.0, network_households=w.households if w else 0,
+            state_no_water_days=water["no_water_days"] if water else None,
+            state_days_recorded=water["days"] if water else None,
+            state_no_water_share=round(water["no_water_days"] / water["days"], 4) if water and water["days"] else None)
     p = served.get("power")
     if p or power:
         grid = power.get("supply_hours_per_day") if power else None
-        entry["power"] = {
-            "network_hours": p["quantity"] if p else 0.0, "network_households": p["households"] if p else 0,
-            "network_hours_per_household_day": round(p["quantity"] / (p["households"] * days), 3) if p else None,
-            "state_grid_hours_per_day": grid, "state_households": power.get("households") if power else None}
-    return entry
+        dry = PowerSide(
+            network_hours=p.quantity if p else 0.0, network_households=p.households if p else 0,
+            network_hours_per_household_day=round(p.quantity / (p.households * days), 3) if p else None,
+            state_grid_hours_per_day=grid, state_households=power.get("households") if power else None)
+    return AreaAccount(households_served=households, services=served, repairs_done=repairs, water=wet, power=dry)
 
 
-def _account(vault: Vault, months: list[str]) -> list[dict[str, Any]]:
-    from halqa.institutions.decisions import decision_log
-
+def _account(vault: Vault, months: list[str]) -> list[Account]:
     codes, tab = _load(vault, months)
     repairs: dict[tuple[str, str], int] = {}
     for r in list_repairs(vault):
-        if r["done"]:
-            repairs[(r["area"], r["done"][:7])] = repairs.get((r["area"], r["done"][:7]), 0) + 1
-    decided = [d["closed"][:7] for d in decision_log(vault, since=_bounds(months[0])[0])]
+        if r.done:
+            repairs[(r.area, r.done[:7])] = repairs.get((r.area, r.done[:7]), 0) + 1
+    decided = [(d.closed or "")[:7] for d in decision_log(vault, since=_bounds(months[0])[0])]
     lists = (tab.quantity.tolist(), tab.deliveries.tolist(), tab.households.tolist())
     reach = tab.households_any.tolist()
     index = {c: i for i, c in enumerate(codes)}
@@ -205,13 +279,13 @@ def _account(vault: Vault, months: list[str]) -> list[dict[str, Any]]:
             a = index.get(code)
             entries[code] = _area_entry(_served(lists, a, m) if a is not None else {}, reach[a][m] if a is not None else 0,
                                         days, water.get(code), power.get(code), repairs.get((code, month), 0))
-        out.append({"month": month, "areas": entries,
-                    "network": {"households_served": int(sum(e["households_served"] for e in entries.values())),
-                                "decisions": decided.count(month), "money": _money(vault, month)}})
+        out.append(Account(month=month, areas=entries, network=Network(
+            households_served=int(sum(e.households_served for e in entries.values())),
+            decisions=decided.count(month), money=_money(vault, month))))
     return out
 
 
-def account(vault: Vault, month: str) -> dict[str, Any]:
+def account(vault: Vault, month: str) -> Account:
     """The account of one month (``YYYY-MM``): ``{"month", "areas": {AREA: {"households_served",
     "services": {kind: {unit, quantity, deliveries, households}}, "repairs_done", "water": {...},
     "power": {...}}}, "network": {"households_served", "decisions", "money"}}``. ``water`` and
@@ -220,32 +294,24 @@ def account(vault: Vault, month: str) -> dict[str, Any]:
     return _account(vault, [check_month(month)])[0]
 
 
-def account_trend(vault: Vault, month: str, months: int = 6) -> list[dict[str, Any]]:
+def account_trend(vault: Vault, month: str, months: int = 6) -> list[Trend]:
     """Headline figures of the ``months`` months up to ``month``, oldest first, per area:
     ``{"month", "areas": {AREA: {households_served, litres, power_hours, repairs_done,
     state_no_water_share, state_grid_hours_per_day}}, "decisions"}``."""
-    from halqa.errors import InvalidInput
-
     if not 1 <= int(months) <= 36:
         raise InvalidInput("institutions.bad_months", months=months)
     out = []
     for acc in _account(vault, _months(check_month(month), int(months))):
         areas = {}
-        for code, e in acc["areas"].items():
-            areas[code] = {"households_served": e["households_served"],
-                           "litres": e["services"].get("water", {}).get("quantity", 0.0),
-                           "power_hours": e["services"].get("power", {}).get("quantity", 0.0),
-                           "repairs_done": e["repairs_done"],
-                           "state_no_water_share": e.get("water", {}).get("state_no_water_share"),
-                           "state_grid_hours_per_day": e.get("power", {}).get("state_grid_hours_per_day")}
-        out.append({"month": acc["month"], "areas": areas, "decisions": acc["network"]["decisions"]})
+        for code, e in acc.areas.items():
+            water, power = e.services.get("water"), e.services.get("power")
+            areas[code] = AreaTrend(
+                households_served=e.households_served, litres=water.quantity if water else 0.0,
+                power_hours=power.quantity if power else 0.0, repairs_done=e.repairs_done,
+                state_no_water_share=e.water.state_no_water_share if e.water else None,
+                state_grid_hours_per_day=e.power.state_grid_hours_per_day if e.power else None)
+        out.append(Trend(month=acc.month, areas=areas, decisions=acc.network.decisions))
     return out
-
-
-def delivery_span(vault: Vault) -> tuple[str, str] | None:
-    """The first and last day (ISO) any service delivered, or ``None`` before the first delivery."""
-    row = vault.query_one("SELECT min(day), max(day) FROM institutions_delivery")
-    return None if row is None or row[0] is None else (str(row[0]), str(row[1]))
 
 
 def delivery_cells(vault: Vault) -> list[tuple[str, str, str, float, int]]:

@@ -1,4 +1,4 @@
-"""What the institutions domain records, and the small checks its modules share.
+"""What the institutions domain records: its event kinds, their payloads and projections.
 
 Every record is an event folded by a :class:`~halqa.vault.RecordProjection`:
 
@@ -24,15 +24,12 @@ several devices merge. An in-person count carries the meeting day and numbers pe
 
 from __future__ import annotations
 
-import re
-
 import msgspec
 
-from halqa.errors import InvalidInput
-from halqa.mutual_aid.common import check_name, check_pseudonym
 from halqa.vault import RecordProjection, register_kind, register_projection
 
-__all__ = ["KINDS", "UNITS", "check_month", "check_name", "check_pseudonym"]
+__all__ = ["KINDS", "UNITS", "AssetPut", "CostPut", "CountPut", "DeliveryPut", "LinkPut", "PositionPut", "ProposalPut",
+           "ServicePut", "ShiftPut"]
 
 UNSET = msgspec.UNSET
 
@@ -40,9 +37,6 @@ UNSET = msgspec.UNSET
 UNITS: dict[str, str] = {"water": "litres", "power": "hours", "repair": "repairs", "childcare": "shifts",
                          "shuttle": "rides", "food": "baskets"}
 KINDS: tuple[str, ...] = tuple(UNITS)
-
-_MONTH = re.compile(r"^\d{4}-\d{2}$")
-
 
 class ProposalPut(msgspec.Struct, kw_only=True):
     id: str
@@ -159,13 +153,3 @@ _VERSIONS = {"institutions_proposal": 2}  # 2: refs (what each option stands for
 for _name, _put, _idx in _TABLES:
     register_kind(f"{_name}.put", _put)
     register_projection(RecordProjection(_name, _put, key="id", indexes=_idx, version=_VERSIONS.get(_name, 1)))
-
-
-# --------------------------------------------------------------------------- small checks
-# Names, pseudonyms, days and ids are checked exactly as mutual aid checks them (same rules, same messages).
-def check_month(value: str) -> str:
-    """``YYYY-MM``."""
-    text = str(value or "").strip()
-    if not _MONTH.match(text) or not 1 <= int(text[5:]) <= 12:
-        raise InvalidInput("institutions.bad_month", month=value)
-    return text
