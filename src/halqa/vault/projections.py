@@ -142,6 +142,9 @@ class RecordProjection(Projection):
             raise ValueError(f"record {name!r}: the put struct has no key field {key!r}")
         self.key = key
         self.indexes = tuple(indexes)
+        self._names = tuple(self.columns)
+        # Only fields that may hold a list, dict or struct need converting to JSON text.
+        self._convert = any(_field_kind(f.type, put, f.name) not in _SQL_TYPES for f in msgspec.structs.fields(put))
 
     def create(self, conn: Any) -> None:
         cols = ", ".join(f'"{c}" {dialect_of(conn).type(t)}' for c, t in self.columns.items())
@@ -159,6 +162,8 @@ class RecordProjection(Projection):
         run: list[tuple[Any, ...]] = []
         # Most projections have no tombstones: then puts need no tombstone check at all.
         guard = self.has_tombstones(conn)
+        names, put, convert, unset = self._names, self.put, self._convert, msgspec.UNSET
+        astuple = msgspec.structs.astuple
         for event in events:
             payload = event.payload
             if event.kind == self.delete_kind:
@@ -169,14 +174,18 @@ class RecordProjection(Projection):
                 self.tombstone(conn, key)
                 conn.execute(f'DELETE FROM "{self.table}" WHERE "{self.key}" = ?', (key,))
                 continue
-            values = [(c, _sql_value(getattr(payload, c, msgspec.UNSET))) for c in self.columns]
-            values = [(c, v) for c, v in values if v is not msgspec.UNSET]
-            fields = tuple(c for c, _ in values)
+            # The put struct's fields are the columns, in order: one C call reads them all.
+            values = astuple(payload) if type(payload) is put else tuple(getattr(payload, c, unset) for c in names)
+            fields = names
+            if unset in values:
+                fields = tuple(c for c, v in zip(names, values, strict=True) if v is not unset)
+                values = tuple(v for v in values if v is not unset)
+            if convert:
+                values = tuple(map(_sql_value, values))
             if fields != run_fields:
                 self._flush(conn, run_fields, run)
                 run_fields, run = fields, []
-            run.append((*(v for _, v in values), self.name, str(getattr(payload, self.key)))
-                       if guard else tuple(v for _, v in values))
+            run.append((*values, self.name, str(getattr(payload, self.key))) if guard else values)
         self._flush(conn, run_fields, run)
 
     def _flush(self, conn: Any, fields: tuple[str, ...] | None, rows: list[tuple[Any, ...]]) -> None:
@@ -190,7 +199,9 @@ class RecordProjection(Projection):
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in fields if c != self.key)
         conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
         # A tombstoned key is final: the NOT EXISTS makes any put to it a no-op.
-        guard = "NOT EXISTS (SELECT 1 FROM tombstones WHERE projection = ? AND key = ?)" if guarded else "true"
+        if not guarded:
+            return f'INSERT INTO "{self.table}" ({names}) VALUES ({marks}) ON CONFLICT ("{self.key}") {conflict}'
+        guard = "NOT EXISTS (SELECT 1 FROM tombstones WHERE projection = ? AND key = ?)"
         return f'INSERT INTO "{self.table}" ({names}) SELECT {marks} WHERE {guard} ON CONFLICT ("{self.key}") {conflict}'
 
 
@@ -214,13 +225,18 @@ def sql_columns(struct: type[msgspec.Struct], overrides: Mapping[str, str] | Non
 
 
 def _sql_type(annotation: Any, struct: type, name: str) -> str:
+    return _SQL_TYPES.get(_field_kind(annotation, struct, name), "TEXT")
+
+
+def _field_kind(annotation: Any, struct: type, name: str) -> Any:
+    """The one type a field holds besides absent and null."""
     args = typing.get_args(annotation) if isinstance(annotation, types.UnionType) or \
         typing.get_origin(annotation) is typing.Union else (annotation,)
     kinds = {a for a in args if a not in (msgspec.UnsetType, type(None))}
     if len(kinds) != 1:
         raise ValueError(f"{struct.__name__}.{name}: a column needs one type, not {annotation!r}")
     (kind,) = kinds
-    return _SQL_TYPES.get(kind, "TEXT")
+    return kind
 
 
 def _sql_value(value: Any) -> Any:
