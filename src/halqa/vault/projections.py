@@ -20,6 +20,8 @@ import hashlib
 import types
 import typing
 from collections.abc import Iterable, Mapping
+from itertools import compress, repeat
+from operator import is_not
 from typing import Any
 
 import msgspec
@@ -59,6 +61,16 @@ class Projection:
         """Fold events in the given order (override to batch; the result must be the same)."""
         for event in events:
             self.apply(conn, event)
+
+    # A rebuild folds the whole log into empty tables: what is cheaper to build once at the end
+    # than to keep up event by event (a secondary index) may wait for ``rebuilt``.
+    def create_for_rebuild(self, conn: Any) -> None:
+        """Create the (empty) tables a rebuild folds the log into (default: :meth:`create`)."""
+        self.create(conn)
+
+    def rebuilt(self, conn: Any) -> None:
+        """After a rebuild has folded every event (default: nothing); the tables must then be
+        exactly what :meth:`create` and :meth:`apply` give."""
 
     # Deletions are final: a projection records the keys it deleted here, in the core's
     # ``tombstones`` table, so that no put, earlier or later, brings them back.
@@ -143,12 +155,29 @@ class RecordProjection(Projection):
         self.key = key
         self.indexes = tuple(indexes)
         self._names = tuple(self.columns)
+        self._present: dict[tuple[bool, ...], tuple[str, ...]] = {}  # which fields a put sets -> their names
         # Only fields that may hold a list, dict or struct need converting to JSON text.
         self._convert = any(_field_kind(f.type, put, f.name) not in _SQL_TYPES for f in msgspec.structs.fields(put))
 
     def create(self, conn: Any) -> None:
+        self._create_table(conn)
+        self._create_indexes(conn)
+
+    def create_for_rebuild(self, conn: Any) -> None:
+        if type(self).create is not RecordProjection.create:
+            self.create(conn)  # a subclass that creates more than the record table
+            return
+        self._create_table(conn)
+
+    def rebuilt(self, conn: Any) -> None:
+        # The secondary indexes: built once over the folded table, not kept up event by event.
+        self._create_indexes(conn)
+
+    def _create_table(self, conn: Any) -> None:
         cols = ", ".join(f'"{c}" {dialect_of(conn).type(t)}' for c, t in self.columns.items())
         conn.execute(f'CREATE TABLE IF NOT EXISTS "{self.table}" ({cols}, PRIMARY KEY ("{self.key}"))')
+
+    def _create_indexes(self, conn: Any) -> None:
         for col in self.indexes:
             conn.execute(f'CREATE INDEX IF NOT EXISTS "{self.table}_{col}" ON "{self.table}" ("{col}")')
 
@@ -178,11 +207,12 @@ class RecordProjection(Projection):
             values = astuple(payload) if type(payload) is put else tuple(getattr(payload, c, unset) for c in names)
             fields = names
             if unset in values:
-                fields = tuple(c for c, v in zip(names, values, strict=True) if v is not unset)
-                values = tuple(v for v in values if v is not unset)
+                present = tuple(map(is_not, values, repeat(unset)))
+                fields = self._present.get(present) or self._present.setdefault(present, tuple(compress(names, present)))
+                values = tuple(compress(values, present))
             if convert:
                 values = tuple(map(_sql_value, values))
-            if fields != run_fields:
+            if fields is not run_fields and fields != run_fields:
                 self._flush(conn, run_fields, run)
                 run_fields, run = fields, []
             run.append((*values, self.name, str(getattr(payload, self.key))) if guard else values)

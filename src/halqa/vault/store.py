@@ -534,12 +534,12 @@ class Vault:
         chunks: list[list[Event]] = [[] for _ in chosen]
         for i, p in enumerate(chosen):
             p.drop(self.conn)
-            p.create(self.conn)
+            p.create_for_rebuild(self.conn)
             for kind in p.kinds:
                 by_kind.setdefault(kind, []).append(i)
-        last_of_kind: dict[str, tuple[int, bytes]] = {}
+        last_of_kind: dict[str, Event] = {}
         for ev in self.events(sorted(by_kind)) if by_kind else ():
-            last_of_kind[ev.kind] = (ev.hlc, ev.id)
+            last_of_kind[ev.kind] = ev
             if ev.payload is None:
                 continue  # redacted: moves the position, folds nothing
             for i in by_kind[ev.kind]:
@@ -551,7 +551,8 @@ class Vault:
         top = self.last_event_id()
         for p, chunk in zip(chosen, chunks, strict=True):
             p.apply_many(self.conn, chunk)
-            last = max((last_of_kind[k] for k in p.kinds if k in last_of_kind), default=(0, b""))
+            p.rebuilt(self.conn)
+            last = max(((e.hlc, e.id) for k in p.kinds if (e := last_of_kind.get(k)) is not None), default=(0, b""))
             self.storage.set_projection(p.name, p.version, top, last[0], last[1])
 
     def _replay(self, p: Projection, after: int, kinds: Iterable[str]) -> tuple[int, bytes]:
