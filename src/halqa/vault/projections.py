@@ -155,7 +155,8 @@ class RecordProjection(Projection):
         self.key = key
         self.indexes = tuple(indexes)
         self._names = tuple(self.columns)
-        self._present: dict[tuple[bool, ...], tuple[str, ...]] = {}  # which fields a put sets -> their names
+        # Which fields a put sets -> their names (one tuple per set: runs compare by identity).
+        self._present: dict[tuple[bool, ...], tuple[str, ...]] = {(True,) * len(self._names): self._names}
         # Only fields that may hold a list, dict or struct need converting to JSON text.
         self._convert = any(_field_kind(f.type, put, f.name) not in _SQL_TYPES for f in msgspec.structs.fields(put))
 
@@ -185,23 +186,23 @@ class RecordProjection(Projection):
         self.apply_many(conn, [event])
 
     def apply_many(self, conn: Any, events: list[Event]) -> None:
-        # Consecutive puts that set the same fields run as one executemany; order is kept, so
-        # the result is exactly that of applying them one by one.
-        run_fields: tuple[str, ...] | None = None
-        run: list[tuple[Any, ...]] = []
+        # The puts between two deletes are folded in memory first: one row per key, holding the
+        # last value of each field any of them set (field-level last-writer-wins, as applying
+        # them one by one gives), then written with one executemany per set of fields.
+        folded: dict[Any, tuple[tuple[str, ...], tuple[Any, ...]]] = {}
         # Most projections have no tombstones: then puts need no tombstone check at all.
         guard = self.has_tombstones(conn)
-        names, put, convert, unset = self._names, self.put, self._convert, msgspec.UNSET
+        names, put, unset, key_name = self._names, self.put, msgspec.UNSET, self.key
         astuple = msgspec.structs.astuple
         for event in events:
             payload = event.payload
             if event.kind == self.delete_kind:
-                self._flush(conn, run_fields, run)
-                run_fields, run = None, []
+                self._write(conn, folded, guard)
+                folded = {}
                 guard = True
-                key = getattr(payload, self.key)
+                key = getattr(payload, key_name)
                 self.tombstone(conn, key)
-                conn.execute(f'DELETE FROM "{self.table}" WHERE "{self.key}" = ?', (key,))
+                conn.execute(f'DELETE FROM "{self.table}" WHERE "{key_name}" = ?', (key,))
                 continue
             # The put struct's fields are the columns, in order: one C call reads them all.
             values = astuple(payload) if type(payload) is put else tuple(getattr(payload, c, unset) for c in names)
@@ -210,17 +211,23 @@ class RecordProjection(Projection):
                 present = tuple(map(is_not, values, repeat(unset)))
                 fields = self._present.get(present) or self._present.setdefault(present, tuple(compress(names, present)))
                 values = tuple(compress(values, present))
-            if convert:
-                values = tuple(map(_sql_value, values))
-            if fields is not run_fields and fields != run_fields:
-                self._flush(conn, run_fields, run)
-                run_fields, run = fields, []
-            run.append((*values, self.name, str(getattr(payload, self.key))) if guard else values)
-        self._flush(conn, run_fields, run)
+            key = getattr(payload, key_name)
+            earlier = folded.get(key)
+            if earlier is not None and earlier[0] is not fields:  # two puts setting different fields
+                merged = dict(zip(*earlier, strict=True)) | dict(zip(fields, values, strict=True))
+                present = tuple(c in merged for c in names)
+                fields = self._present.get(present) or self._present.setdefault(present, tuple(compress(names, present)))
+                values = tuple(merged[c] for c in fields)
+            folded[key] = (fields, values)
+        self._write(conn, folded, guard)
 
-    def _flush(self, conn: Any, fields: tuple[str, ...] | None, rows: list[tuple[Any, ...]]) -> None:
-        if rows and fields is not None:
-            conn.executemany(self._upsert_sql(fields, len(rows[0]) > len(fields)), rows)
+    def _write(self, conn: Any, folded: dict[Any, tuple[tuple[str, ...], tuple[Any, ...]]], guard: bool) -> None:
+        runs: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        for key, (fields, values) in folded.items():
+            row = tuple(map(_sql_value, values)) if self._convert else values
+            runs.setdefault(fields, []).append((*row, self.name, str(key)) if guard else row)
+        for fields, rows in runs.items():
+            conn.executemany(self._upsert_sql(fields, guard), rows)
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 - projections live as long as the process
     def _upsert_sql(self, fields: tuple[str, ...], guarded: bool) -> str:

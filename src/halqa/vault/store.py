@@ -66,6 +66,9 @@ __all__ = ["DB_FILES", "HEADER_FILE", "Vault", "Writer", "panic", "read_header"]
 HEADER_FILE = "header"
 DB_FILES = ("a.db", "b.db", "c.db")
 _MAX_BUFFER = 4096
+#: A rebuild hands a projection this many events at a time: a record projection folds each
+#: batch in memory and writes one row per record, so larger batches mean fewer writes.
+_REBUILD_CHUNK = 1 << 17
 RESTORE_SEQ_JUMP = 1 << 32
 
 
@@ -545,7 +548,7 @@ class Vault:
             for i in by_kind[ev.kind]:
                 chunk = chunks[i]
                 chunk.append(ev)
-                if len(chunk) >= _MAX_BUFFER:
+                if len(chunk) >= _REBUILD_CHUNK:
                     chosen[i].apply_many(self.conn, chunk)
                     chunks[i] = []
         top = self.last_event_id()
