@@ -40,6 +40,20 @@ def payloads(n: int) -> list[HouseholdPut]:
     return [HouseholdPut(id=f"hh-{i % 50_000:05d}", area=("NKH", "MNA", "SHT")[i % 3], size=i % 9) for i in range(n)]
 
 
+class Clock:
+    """Wall and CPU time of one measure: on a shared machine the wall time of a durable write
+    waits for other processes' fsyncs, so the CPU time is reported beside it."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def rates(self, n: int) -> tuple[float, float]:
+        return n / (time.perf_counter() - self.wall), n / (time.process_time() - self.cpu)
+
+    def seconds(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
 def _plain_connection(path: Path) -> sqlite3.Connection:
     """Stdlib sqlite3 (no encryption) with the vault's own settings: 16 KiB pages, rollback
     journal, synchronous=FULL, secure_delete, the same cache."""
@@ -50,7 +64,7 @@ def _plain_connection(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def bench_raw_sqlite(tmp: Path, n: int) -> float:
+def bench_raw_sqlite(tmp: Path, n: int) -> tuple[float, float]:
     """Floor (events only, as since issue 2): stdlib sqlite3 (no encryption) executemany of
     pre-encoded event rows, same schema, rollback journal, synchronous=FULL, same batches.
     No validation, hashing, signing or projection: a C loop."""
@@ -61,18 +75,18 @@ def bench_raw_sqlite(tmp: Path, n: int) -> float:
     rows = []
     for i, p in enumerate(payloads(n)):
         rows.append((os.urandom(16), 1, "household.put", 1, i, encode_payload("household.put", p)))
-    start = time.perf_counter()
+    clock = Clock()
     for i in range(0, n, BATCH):
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany("INSERT INTO events (eid, commit_id, kind, device, hlc, body) "
                          "VALUES (?, ?, ?, ?, ?, ?)", rows[i:i + BATCH])
         conn.execute("COMMIT")
-    elapsed = time.perf_counter() - start
+    rates = clock.rates(n)
     conn.close()
-    return n / elapsed
+    return rates
 
 
-def bench_raw_tables(tmp: Path, n: int) -> float:
+def bench_raw_tables(tmp: Path, n: int) -> tuple[float, float]:
     """Floor (the same tables): stdlib sqlite3 executemany of pre-encoded rows into every table
     an append writes (a commit row, the event rows, the household projection's rows with the
     projection's own upsert), with the vault's settings (`_plain_connection`), same batches.
@@ -87,7 +101,7 @@ def bench_raw_tables(tmp: Path, n: int) -> float:
     rows = [(p.id, p.area, p.size) for p in items]
     upsert = ('INSERT INTO household (id, area, size) VALUES (?, ?, ?) '
               'ON CONFLICT (id) DO UPDATE SET area = excluded.area, size = excluded.size')
-    start = time.perf_counter()
+    clock = Clock()
     for seq, i in enumerate(range(0, n, BATCH), 1):
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("INSERT INTO commits (device, seq, hlc, n, cid, signature) VALUES (1, ?, ?, ?, ?, ?)",
@@ -96,9 +110,9 @@ def bench_raw_tables(tmp: Path, n: int) -> float:
                          "VALUES (?, ?, ?, ?, ?, ?)", events[i:i + BATCH])
         conn.executemany(upsert, rows[i:i + BATCH])
         conn.execute("COMMIT")
-    elapsed = time.perf_counter() - start
+    rates = clock.rates(n)
     conn.close()
-    return n / elapsed
+    return rates
 
 
 def plain_vault(tmp: Path) -> Vault:
@@ -113,17 +127,16 @@ def plain_vault(tmp: Path) -> Vault:
     return Vault(SQLCipherStorage(conn), path, header, 0, SlotContent(0, b"\0" * 32, b"\0" * 32, 1))
 
 
-def bench_append(vault: Vault, n: int) -> float:
+def bench_append(vault: Vault, n: int) -> tuple[float, float]:
     """The append path: validate + encode, HLC, hashes, projection upsert, one signed commit
     per batch, synchronous=FULL."""
     items = payloads(n)
-    start = time.perf_counter()
+    clock = Clock()
     for i in range(0, n, BATCH):
         with vault.transaction() as tx:
             for p in items[i:i + BATCH]:
                 tx.append("household.put", p)
-    elapsed = time.perf_counter() - start
-    return n / elapsed
+    return clock.rates(n)
 
 
 def bench_unlock(tmp: Path, kdf: KdfParams, repeats: int = 3) -> float:
@@ -159,18 +172,26 @@ def main() -> None:
             plain = bench_append(pv, args.events)
         vault = domains.create_vault(tmp / "bench.halqa", PW, TEST_KDF)
         ours = bench_append(vault, args.events)
+        def rate(r: tuple[float, float], unit: str) -> str:
+            return f"{r[0]:,.0f} {unit} (CPU {r[1]:,.0f})"
+
+        def ratio(a: tuple[float, float], b: tuple[float, float], bar: float | None) -> list[str]:
+            text = f"{a[0] / b[0]:.2f}x (CPU {a[1] / b[1]:.2f}x)"
+            if bar is None:
+                return [text, "reported", ""]
+            return [text, f">= {bar}x", "yes" if min(a[0] / b[0], a[1] / b[1]) >= bar else "NO"]
+
         table.add_row(f"floor: raw sqlite3 executemany of pre-encoded event rows, {args.events:,}",
-                      f"{raw:,.0f} rows/s", "reference", "")
+                      rate(raw, "rows/s"), "reference", "")
         table.add_row("floor, same tables: the same, plus the commit and household projection rows",
-                      f"{floor:,.0f} events/s", "reference", "")
+                      rate(floor, "events/s"), "reference", "")
         table.add_row("baseline: same append path on plain sqlite3 (same rows, no encryption)",
-                      f"{plain:,.0f} events/s", "baseline", "")
-        table.add_row(f"halqa append on SQLCipher, {args.events:,} events, batches of {BATCH}", f"{ours:,.0f} events/s",
-                      ">= 20,000/s", "yes" if ours >= 20_000 else "NO")
-        table.add_row("halqa / plain sqlite3 (same rows)", f"{ours / plain:.2f}x", ">= 0.8x",
-                      "yes" if ours / plain >= 0.8 else "NO")
-        table.add_row("halqa / floor, same tables", f"{ours / floor:.2f}x", ">= 0.4x", "yes" if ours / floor >= 0.4 else "NO")
-        table.add_row("halqa / floor, events only", f"{ours / raw:.2f}x", "reported", "")
+                      rate(plain, "events/s"), "baseline", "")
+        table.add_row(f"halqa append on SQLCipher, {args.events:,} events, batches of {BATCH}", rate(ours, "events/s"),
+                      ">= 20,000/s", "yes" if ours[0] >= 20_000 else "NO")
+        table.add_row("halqa / plain sqlite3 (same rows)", *ratio(ours, plain, 0.8))
+        table.add_row("halqa / floor, same tables", *ratio(ours, floor, 0.4))
+        table.add_row("halqa / floor, events only", *ratio(ours, raw, 0.4))
         more = args.rebuild_events - vault.count_events()
         items = payloads(BATCH)
         for _ in range(max(0, more) // BATCH):
@@ -178,18 +199,20 @@ def main() -> None:
                 for p in items:
                     tx.append("household.put", p)
         total = vault.count_events()
-        start = time.perf_counter()
+        clock = Clock()
         read = sum(1 for _ in vault.events())
-        decode = time.perf_counter() - start
+        decode = clock.seconds()
         assert read == total
-        start = time.perf_counter()
+        clock = Clock()
         vault.rebuild()
-        rebuild = time.perf_counter() - start
+        rebuild = clock.seconds()
         table.add_row(f"read + decode only: every event of {total:,}, in order, payloads decoded",
-                      f"{decode:.1f} s", "baseline", "")
-        table.add_row(f"rebuild every projection from {total:,} events", f"{rebuild:.1f} s", "< 60 s",
-                      "yes" if rebuild < 60 else "NO")
-        table.add_row("rebuild / read + decode", f"{rebuild / decode:.2f}x", "<= 3x", "yes" if rebuild <= 3 * decode else "NO")
+                      f"{decode[0]:.1f} s (CPU {decode[1]:.1f} s)", "baseline", "")
+        table.add_row(f"rebuild every projection from {total:,} events", f"{rebuild[0]:.1f} s (CPU {rebuild[1]:.1f} s)",
+                      "< 60 s", "yes" if rebuild[0] < 60 else "NO")
+        times = rebuild[0] / decode[0], rebuild[1] / decode[1]
+        table.add_row("rebuild / read + decode", f"{times[0]:.2f}x (CPU {times[1]:.2f}x)", "<= 3x",
+                      "yes" if max(times) <= 3 else "NO")
         size = sum(f.stat().st_size for f in (tmp / "bench.halqa").iterdir())
         table.add_row("vault size on disk", f"{size / total:.0f} bytes/event", "", "")
         vault.close()
