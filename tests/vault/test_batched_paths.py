@@ -52,7 +52,8 @@ def _writes() -> list[tuple[str, object]]:
 
 
 def test_one_commit_across_many_flushes_equals_one_commit_per_event(tmp_path, monkeypatch):
-    monkeypatch.setattr(vault_store, "_MAX_BUFFER", 3)  # flush (and rebuild in chunks) every 3 events
+    monkeypatch.setattr(vault_store, "_MAX_BUFFER", 3)  # flush every 3 events
+    monkeypatch.setattr(vault_store, "_REBUILD_CHUNK", 3)  # and rebuild 3 events at a time
     batched, single = new_vault(tmp_path, "batched"), new_vault(tmp_path, "single")
     with batched.transaction() as tx:
         events = [tx.append(kind, payload) for kind, payload in _writes()]
@@ -85,6 +86,7 @@ def test_a_large_commit_has_distinct_ids_and_salts(tmp_path):
 
 def test_rebuild_positions_and_redactions_in_one_pass(tmp_path, monkeypatch):
     monkeypatch.setattr(vault_store, "_MAX_BUFFER", 2)
+    monkeypatch.setattr(vault_store, "_REBUILD_CHUNK", 2)
     vault = new_vault(tmp_path)
     for kind, payload in _writes():
         vault.append(kind, payload)
@@ -119,6 +121,7 @@ class _Count(Projection):
 
 def test_projections_sharing_kinds_are_rebuilt_apart_in_one_pass(tmp_path, monkeypatch):
     monkeypatch.setattr(vault_store, "_MAX_BUFFER", 2)
+    monkeypatch.setattr(vault_store, "_REBUILD_CHUNK", 2)
     vault = new_vault(tmp_path)
     for kind, payload in _writes():
         vault.append(kind, payload)
