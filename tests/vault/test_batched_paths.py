@@ -84,12 +84,18 @@ def test_a_large_commit_has_distinct_ids_and_salts(tmp_path):
     vault.close()
 
 
-def test_rebuild_positions_and_redactions_in_one_pass(tmp_path, monkeypatch):
+def _small_batches_vault(tmp_path, monkeypatch):
+    """A vault holding ``_writes()``, one commit each, with batches and rebuild blocks of 2 events."""
     monkeypatch.setattr(vault_store, "_MAX_BUFFER", 2)
     monkeypatch.setattr(vault_store, "_REBUILD_CHUNK", 2)
     vault = new_vault(tmp_path)
     for kind, payload in _writes():
         vault.append(kind, payload)
+    return vault
+
+
+def test_rebuild_positions_and_redactions_in_one_pass(tmp_path, monkeypatch):
+    vault = _small_batches_vault(tmp_path, monkeypatch)
     last = vault.append("household.put", HouseholdPut(id="hh-0100", area="NKH"))
     redact(vault, [last.id], reason="asked")
     before = vault.digests()
@@ -120,11 +126,7 @@ class _Count(Projection):
 
 
 def test_projections_sharing_kinds_are_rebuilt_apart_in_one_pass(tmp_path, monkeypatch):
-    monkeypatch.setattr(vault_store, "_MAX_BUFFER", 2)
-    monkeypatch.setattr(vault_store, "_REBUILD_CHUNK", 2)
-    vault = new_vault(tmp_path)
-    for kind, payload in _writes():
-        vault.append(kind, payload)
+    vault = _small_batches_vault(tmp_path, monkeypatch)
     one, two = _Count("count_one"), _Count("count_two")
     with vault.transaction():
         vault._rebuild_bodies([one, two])

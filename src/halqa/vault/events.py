@@ -122,7 +122,7 @@ def decode_payload(kind: str, body: bytes | None) -> Any:
         raise VaultCorrupt("error.corrupt_event", kind=kind) from None
 
 
-# Keyed-free BLAKE2b states with their personalisation set once: copying one is cheaper than
+# Unkeyed BLAKE2b states with their personalisation set once: copying one is cheaper than
 # building a new hasher per event (two per event on the append path).
 _EVENT_H = hashlib.blake2b(digest_size=32, person=b"halqa-event-v1")
 _BODY_H = hashlib.blake2b(digest_size=32, person=b"halqa-body-v1")

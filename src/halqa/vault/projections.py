@@ -20,7 +20,7 @@ import hashlib
 import types
 import typing
 from collections.abc import Iterable, Mapping
-from itertools import compress, repeat
+from itertools import compress
 from operator import is_not
 from typing import Any
 
@@ -192,11 +192,11 @@ class RecordProjection(Projection):
         folded: dict[Any, tuple[tuple[str, ...], tuple[Any, ...]]] = {}
         # Most projections have no tombstones: then puts need no tombstone check at all.
         guard = self.has_tombstones(conn)
-        names, put, unset, key_name = self._names, self.put, msgspec.UNSET, self.key
-        astuple = msgspec.structs.astuple
+        names, put, unset, key_name, delete_kind = self._names, self.put, msgspec.UNSET, self.key, self.delete_kind
+        astuple, unsets, masks = msgspec.structs.astuple, (msgspec.UNSET,) * len(self._names), self._present
         for event in events:
             payload = event.payload
-            if event.kind == self.delete_kind:
+            if event.kind == delete_kind:
                 self._write(conn, folded, guard)
                 folded = {}
                 guard = True
@@ -208,15 +208,15 @@ class RecordProjection(Projection):
             values = astuple(payload) if type(payload) is put else tuple(getattr(payload, c, unset) for c in names)
             fields = names
             if unset in values:
-                present = tuple(map(is_not, values, repeat(unset)))
-                fields = self._present.get(present) or self._present.setdefault(present, tuple(compress(names, present)))
+                present = tuple(map(is_not, values, unsets))
+                fields = masks.get(present) or masks.setdefault(present, tuple(compress(names, present)))
                 values = tuple(compress(values, present))
             key = getattr(payload, key_name)
             earlier = folded.get(key)
             if earlier is not None and earlier[0] is not fields:  # two puts setting different fields
                 merged = dict(zip(*earlier, strict=True)) | dict(zip(fields, values, strict=True))
                 present = tuple(c in merged for c in names)
-                fields = self._present.get(present) or self._present.setdefault(present, tuple(compress(names, present)))
+                fields = masks.get(present) or masks.setdefault(present, tuple(compress(names, present)))
                 values = tuple(merged[c] for c in fields)
             folded[key] = (fields, values)
         self._write(conn, folded, guard)

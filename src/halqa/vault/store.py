@@ -701,7 +701,7 @@ class Writer:
     """Collects the events of one transaction; the vault signs them as one commit.
 
     The per-event work is kept to what each event needs (its check, encoding, clock and two
-    hashes); what depends only on the kind (payload type, clock, hash prefix, projections) is
+    hashes); what depends only on the kind (its clock, hash prefix and projection queues) is
     looked up once per kind, and the random ids and salts are drawn in blocks."""
 
     def __init__(self, vault: Vault) -> None:
