@@ -20,6 +20,8 @@ import hashlib
 import types
 import typing
 from collections.abc import Iterable, Mapping
+from itertools import compress
+from operator import is_not
 from typing import Any
 
 import msgspec
@@ -59,6 +61,16 @@ class Projection:
         """Fold events in the given order (override to batch; the result must be the same)."""
         for event in events:
             self.apply(conn, event)
+
+    # A rebuild folds the whole log into empty tables: what is cheaper to build once at the end
+    # than to keep up event by event (a secondary index) may wait for ``rebuilt``.
+    def create_for_rebuild(self, conn: Any) -> None:
+        """Create the (empty) tables a rebuild folds the log into (default: :meth:`create`)."""
+        self.create(conn)
+
+    def rebuilt(self, conn: Any) -> None:
+        """After a rebuild has folded every event (default: nothing); the tables must then be
+        exactly what :meth:`create` and :meth:`apply` give."""
 
     # Deletions are final: a projection records the keys it deleted here, in the core's
     # ``tombstones`` table, so that no put, earlier or later, brings them back.
@@ -142,10 +154,31 @@ class RecordProjection(Projection):
             raise ValueError(f"record {name!r}: the put struct has no key field {key!r}")
         self.key = key
         self.indexes = tuple(indexes)
+        self._names = tuple(self.columns)
+        # Which fields a put sets -> their names (one tuple per set: runs compare by identity).
+        self._present: dict[tuple[bool, ...], tuple[str, ...]] = {(True,) * len(self._names): self._names}
+        # Only fields that may hold a list, dict or struct need converting to JSON text.
+        self._convert = any(_field_kind(f.type, put, f.name) not in _SQL_TYPES for f in msgspec.structs.fields(put))
 
     def create(self, conn: Any) -> None:
+        self._create_table(conn)
+        self._create_indexes(conn)
+
+    def create_for_rebuild(self, conn: Any) -> None:
+        if type(self).create is not RecordProjection.create:
+            self.create(conn)  # a subclass that creates more than the record table
+            return
+        self._create_table(conn)
+
+    def rebuilt(self, conn: Any) -> None:
+        # The secondary indexes: built once over the folded table, not kept up event by event.
+        self._create_indexes(conn)
+
+    def _create_table(self, conn: Any) -> None:
         cols = ", ".join(f'"{c}" {dialect_of(conn).type(t)}' for c, t in self.columns.items())
         conn.execute(f'CREATE TABLE IF NOT EXISTS "{self.table}" ({cols}, PRIMARY KEY ("{self.key}"))')
+
+    def _create_indexes(self, conn: Any) -> None:
         for col in self.indexes:
             conn.execute(f'CREATE INDEX IF NOT EXISTS "{self.table}_{col}" ON "{self.table}" ("{col}")')
 
@@ -153,35 +186,48 @@ class RecordProjection(Projection):
         self.apply_many(conn, [event])
 
     def apply_many(self, conn: Any, events: list[Event]) -> None:
-        # Consecutive puts that set the same fields run as one executemany; order is kept, so
-        # the result is exactly that of applying them one by one.
-        run_fields: tuple[str, ...] | None = None
-        run: list[tuple[Any, ...]] = []
+        # The puts between two deletes are folded in memory first: one row per key, holding the
+        # last value of each field any of them set (field-level last-writer-wins, as applying
+        # them one by one gives), then written with one executemany per set of fields.
+        folded: dict[Any, tuple[tuple[str, ...], tuple[Any, ...]]] = {}
         # Most projections have no tombstones: then puts need no tombstone check at all.
         guard = self.has_tombstones(conn)
+        names, put, unset, key_name, delete_kind = self._names, self.put, msgspec.UNSET, self.key, self.delete_kind
+        astuple, unsets, masks = msgspec.structs.astuple, (msgspec.UNSET,) * len(self._names), self._present
         for event in events:
             payload = event.payload
-            if event.kind == self.delete_kind:
-                self._flush(conn, run_fields, run)
-                run_fields, run = None, []
+            if event.kind == delete_kind:
+                self._write(conn, folded, guard)
+                folded = {}
                 guard = True
-                key = getattr(payload, self.key)
+                key = getattr(payload, key_name)
                 self.tombstone(conn, key)
-                conn.execute(f'DELETE FROM "{self.table}" WHERE "{self.key}" = ?', (key,))
+                conn.execute(f'DELETE FROM "{self.table}" WHERE "{key_name}" = ?', (key,))
                 continue
-            values = [(c, _sql_value(getattr(payload, c, msgspec.UNSET))) for c in self.columns]
-            values = [(c, v) for c, v in values if v is not msgspec.UNSET]
-            fields = tuple(c for c, _ in values)
-            if fields != run_fields:
-                self._flush(conn, run_fields, run)
-                run_fields, run = fields, []
-            run.append((*(v for _, v in values), self.name, str(getattr(payload, self.key)))
-                       if guard else tuple(v for _, v in values))
-        self._flush(conn, run_fields, run)
+            # The put struct's fields are the columns, in order: one C call reads them all.
+            values = astuple(payload) if type(payload) is put else tuple(getattr(payload, c, unset) for c in names)
+            fields = names
+            if unset in values:
+                present = tuple(map(is_not, values, unsets))
+                fields = masks.get(present) or masks.setdefault(present, tuple(compress(names, present)))
+                values = tuple(compress(values, present))
+            key = getattr(payload, key_name)
+            earlier = folded.get(key)
+            if earlier is not None and earlier[0] is not fields:  # two puts setting different fields
+                merged = dict(zip(*earlier, strict=True)) | dict(zip(fields, values, strict=True))
+                present = tuple(c in merged for c in names)
+                fields = masks.get(present) or masks.setdefault(present, tuple(compress(names, present)))
+                values = tuple(merged[c] for c in fields)
+            folded[key] = (fields, values)
+        self._write(conn, folded, guard)
 
-    def _flush(self, conn: Any, fields: tuple[str, ...] | None, rows: list[tuple[Any, ...]]) -> None:
-        if rows and fields is not None:
-            conn.executemany(self._upsert_sql(fields, len(rows[0]) > len(fields)), rows)
+    def _write(self, conn: Any, folded: dict[Any, tuple[tuple[str, ...], tuple[Any, ...]]], guard: bool) -> None:
+        runs: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        for key, (fields, values) in folded.items():
+            row = tuple(map(_sql_value, values)) if self._convert else values
+            runs.setdefault(fields, []).append((*row, self.name, str(key)) if guard else row)
+        for fields, rows in runs.items():
+            conn.executemany(self._upsert_sql(fields, guard), rows)
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 - projections live as long as the process
     def _upsert_sql(self, fields: tuple[str, ...], guarded: bool) -> str:
@@ -190,7 +236,9 @@ class RecordProjection(Projection):
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in fields if c != self.key)
         conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
         # A tombstoned key is final: the NOT EXISTS makes any put to it a no-op.
-        guard = "NOT EXISTS (SELECT 1 FROM tombstones WHERE projection = ? AND key = ?)" if guarded else "true"
+        if not guarded:
+            return f'INSERT INTO "{self.table}" ({names}) VALUES ({marks}) ON CONFLICT ("{self.key}") {conflict}'
+        guard = "NOT EXISTS (SELECT 1 FROM tombstones WHERE projection = ? AND key = ?)"
         return f'INSERT INTO "{self.table}" ({names}) SELECT {marks} WHERE {guard} ON CONFLICT ("{self.key}") {conflict}'
 
 
@@ -214,13 +262,18 @@ def sql_columns(struct: type[msgspec.Struct], overrides: Mapping[str, str] | Non
 
 
 def _sql_type(annotation: Any, struct: type, name: str) -> str:
+    return _SQL_TYPES.get(_field_kind(annotation, struct, name), "TEXT")
+
+
+def _field_kind(annotation: Any, struct: type, name: str) -> Any:
+    """The one type a field holds besides absent and null."""
     args = typing.get_args(annotation) if isinstance(annotation, types.UnionType) or \
         typing.get_origin(annotation) is typing.Union else (annotation,)
     kinds = {a for a in args if a not in (msgspec.UnsetType, type(None))}
     if len(kinds) != 1:
         raise ValueError(f"{struct.__name__}.{name}: a column needs one type, not {annotation!r}")
     (kind,) = kinds
-    return _SQL_TYPES.get(kind, "TEXT")
+    return kind
 
 
 def _sql_value(value: Any) -> Any:
