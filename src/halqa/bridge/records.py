@@ -153,10 +153,13 @@ class KnownProjection(Projection):
 class AggregateProjection(Projection):
     """Aggregate snapshots; the cells of the newest snapshot per (source device, dataset).
 
-    Portable SQL only (it also runs on the allies' PostgreSQL hub)."""
+    A snapshot carries the circle's whole history, so most of its cells are those of the one
+    before: only the cells that differ are written (a hub at a thousand circles would otherwise
+    rewrite every circle's history every month; docs/scaling.md). Portable SQL only (it also runs
+    on the allies' PostgreSQL hub)."""
 
     name = "bridge_aggregate"
-    version = 1
+    version = 2  # 2: cells written as a difference, without the snapshot id (bridge_aggregate has it)
     kinds = frozenset({"bridge_aggregate.put"})
     tables = ("bridge_aggregate", "bridge_aggregate_cell")
 
@@ -166,7 +169,7 @@ class AggregateProjection(Projection):
                      "label TEXT, hlc BIGINT)")
         conn.execute("CREATE TABLE IF NOT EXISTS bridge_aggregate_cell (source TEXT NOT NULL, dataset TEXT NOT NULL, "
                      "area TEXT NOT NULL, theme TEXT NOT NULL, period TEXT NOT NULL, value DOUBLE PRECISION, n INTEGER, "
-                     "snapshot TEXT, PRIMARY KEY (source, dataset, area, theme, period))")
+                     "PRIMARY KEY (source, dataset, area, theme, period))")
 
     def apply(self, conn: Any, event: Event) -> None:
         p = event.payload
@@ -174,11 +177,20 @@ class AggregateProjection(Projection):
         conn.execute("INSERT INTO bridge_aggregate (id, source, dataset, created, threshold, cells, suppressed, label, hlc) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
                      (p.id, source, p.dataset, p.created, p.threshold, len(p.cells), p.suppressed, p.label, event.hlc))
-        # Events arrive in (hlc, id) order: the newest snapshot of a (source, dataset) wins.
-        conn.execute("DELETE FROM bridge_aggregate_cell WHERE source = ? AND dataset = ?", (source, p.dataset))
-        conn.executemany("INSERT INTO bridge_aggregate_cell (source, dataset, area, theme, period, value, n, snapshot) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dataset, area, theme, period) DO NOTHING",
-                         [(source, p.dataset, a, th, per, float(v), int(n), p.id) for a, th, per, v, n in p.cells])
+        # Events arrive in (hlc, id) order: the newest snapshot of a (source, dataset) wins; of two
+        # equal cells in one snapshot, the first.
+        new: dict[tuple[str, str, str], tuple[float, int]] = {}
+        for area, theme, period, value, n in p.cells:
+            new.setdefault((area, theme, period), (float(value), int(n)))
+        held = {(r[0], r[1], r[2]): (r[3], r[4]) for r in conn.execute(
+            "SELECT area, theme, period, value, n FROM bridge_aggregate_cell WHERE source = ? AND dataset = ?",
+            (source, p.dataset))}
+        conn.executemany("DELETE FROM bridge_aggregate_cell WHERE source = ? AND dataset = ? AND area = ? AND theme = ? "
+                         "AND period = ?", [(source, p.dataset, *key) for key in held if key not in new])
+        conn.executemany("INSERT INTO bridge_aggregate_cell (source, dataset, area, theme, period, value, n) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dataset, area, theme, period) "
+                         "DO UPDATE SET value = excluded.value, n = excluded.n",
+                         [(source, p.dataset, *key, *cell) for key, cell in new.items() if held.get(key) != cell])
 
 
 register_projection(RecordProjection("bridge_contact", ContactPut, indexes=("name",), version=3))  # 3: circle
