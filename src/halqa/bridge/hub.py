@@ -72,8 +72,11 @@ class AreaMonthProjection(Projection):
         newest = {(e.device.hex(), e.payload.dataset): e.payload for e in events}
         rows = []
         for (source, dataset), p in newest.items():
+            cells: dict[tuple[str, str, str], tuple[float, int]] = {}
+            for area, theme, period, value, n in p.cells:  # of two equal cells the first, as bridge_aggregate_cell
+                cells.setdefault((area, theme, period), (float(value), int(n)))
             sums: dict[tuple[str, str], list[float]] = {}
-            for area, _theme, period, value, n in p.cells:
+            for (area, _theme, period), (value, n) in sorted(cells.items()):
                 cell = sums.setdefault((area, period[:7]), [0.0, 0])
                 cell[0] += value
                 cell[1] += n
