@@ -46,22 +46,29 @@ BATCH = 200
 
 
 class AreaMonthProjection(Projection):
-    """``hub_area_month(dataset, area, month, source, value, n)``: each source's newest snapshot
-    of each dataset, summed per area and month (a period's first seven characters: the month of
-    an ISO day, of a week's Monday, or the month itself). One circle-year of daily outage cells
-    (about 2,200) becomes about 70 rows. Portable SQL (the hub and any vault keep it)."""
+    """Each source's newest snapshot of each dataset summed per area and month (a period's first
+    seven characters: the month of an ISO day, of a week's Monday, or the month itself), and
+    those summed across sources. Portable SQL (the hub and any vault keep it).
+
+    ``hub_area_month(dataset, area, month, source, value, n)``: one circle-year of daily outage
+    cells (about 2,200) becomes about 70 rows. ``hub_area_total(dataset, area, month, value, n,
+    circles)``: the cross-circle answer, at most areas x months rows however many circles send;
+    the totals of the areas a snapshot touches are summed again from ``hub_area_month`` in source
+    order, so an incremental fold and a rebuild give the same bits."""
 
     name = "hub_area_month"
     version = 1
     kinds = frozenset({AGGREGATE_KIND})
-    tables = ("hub_area_month",)
+    tables = ("hub_area_month", "hub_area_total")
 
     def create(self, conn: Any) -> None:
-        # The key's order serves the question: one dataset, grouped by area and month, read in order.
         conn.execute("CREATE TABLE IF NOT EXISTS hub_area_month (dataset TEXT NOT NULL, area TEXT NOT NULL, "
                      "month TEXT NOT NULL, source TEXT NOT NULL, value DOUBLE PRECISION NOT NULL, n BIGINT NOT NULL, "
                      "PRIMARY KEY (dataset, area, month, source))")
         conn.execute("CREATE INDEX IF NOT EXISTS hub_area_month_source ON hub_area_month (source, dataset)")
+        conn.execute("CREATE TABLE IF NOT EXISTS hub_area_total (dataset TEXT NOT NULL, area TEXT NOT NULL, "
+                     "month TEXT NOT NULL, value DOUBLE PRECISION NOT NULL, n BIGINT NOT NULL, circles BIGINT NOT NULL, "
+                     "PRIMARY KEY (dataset, area, month))")
 
     def apply(self, conn: Any, event: Event) -> None:
         self.apply_many(conn, [event])
@@ -71,6 +78,7 @@ class AreaMonthProjection(Projection):
         # the older: only the last of each in this batch counts.
         newest = {(e.device.hex(), e.payload.dataset): e.payload for e in events}
         rows = []
+        touched: dict[str, set[str]] = {}
         for (source, dataset), p in newest.items():
             cells: dict[tuple[str, str, str], tuple[float, int]] = {}
             for area, theme, period, value, n in p.cells:  # of two equal cells the first, as bridge_aggregate_cell
@@ -81,9 +89,31 @@ class AreaMonthProjection(Projection):
                 cell[0] += value
                 cell[1] += n
             rows += [(dataset, area, month, source, v, int(n)) for (area, month), (v, n) in sums.items()]
+            areas = touched.setdefault(dataset, set())
+            areas.update(area for area, _ in sums)
+            areas.update(r[0] for r in conn.execute("SELECT DISTINCT area FROM hub_area_month WHERE source = ? AND dataset = ?",
+                                                    (source, dataset)))
         conn.executemany("DELETE FROM hub_area_month WHERE source = ? AND dataset = ?", list(newest))
         conn.executemany("INSERT INTO hub_area_month (dataset, area, month, source, value, n) VALUES (?, ?, ?, ?, ?, ?)",
                          sorted(rows))
+        for dataset, areas in sorted(touched.items()):
+            names = sorted(areas)
+            for i in range(0, len(names), 500):
+                self._total(conn, dataset, names[i:i + 500])
+
+    def _total(self, conn: Any, dataset: str, areas: list[str]) -> None:
+        marks = ", ".join("?" * len(areas))
+        totals: dict[tuple[str, str], list[float]] = {}
+        for area, month, value, n in conn.execute(
+                f"SELECT area, month, value, n FROM hub_area_month WHERE dataset = ? AND area IN ({marks}) "
+                "ORDER BY area, month, source", (dataset, *areas)):
+            total = totals.setdefault((area, month), [0.0, 0, 0])
+            total[0] += value
+            total[1] += n
+            total[2] += 1
+        conn.execute(f"DELETE FROM hub_area_total WHERE dataset = ? AND area IN ({marks})", (dataset, *areas))
+        conn.executemany("INSERT INTO hub_area_total (dataset, area, month, value, n, circles) VALUES (?, ?, ?, ?, ?, ?)",
+                         [(dataset, area, month, v, int(n), int(c)) for (area, month), (v, n, c) in sorted(totals.items())])
 
 
 register_projection(AreaMonthProjection())
@@ -96,8 +126,7 @@ def area_months(store: Vault, dataset: str = "outages") -> list[dict[str, Any]]:
     if dataset not in DATASETS:
         raise InvalidInput("bridge.bad_dataset", dataset=dataset, datasets=", ".join(DATASETS))
     return [{"area": r[0], "month": r[1], "value": float(r[2]), "n": int(r[3]), "circles": int(r[4])} for r in store.query(
-        "SELECT area, month, sum(value), sum(n), count(*) FROM hub_area_month WHERE dataset = ? "
-        "GROUP BY area, month ORDER BY area, month", (dataset,))]
+        "SELECT area, month, value, n, circles FROM hub_area_total WHERE dataset = ? ORDER BY area, month", (dataset,))]
 
 
 def _redact_dsn(dsn: str) -> str:
