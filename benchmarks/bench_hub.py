@@ -172,7 +172,7 @@ QUERY_PER_AREA_MONTH = ("SELECT area, substr(period, 1, 7) AS month, sum(value) 
                         "GROUP BY area, substr(period, 1, 7) ORDER BY area, month")
 
 
-def run_import(url: str, cache: Path, circles: int, months: int, repeats: int) -> dict[str, Any]:
+def run_import(url: str, cache: Path, circles: int, months: int, repeats: int, late: bool = False) -> dict[str, Any]:
     from halqa import domains
     from halqa.bridge import add_contact, hub_init, hub_open
     from halqa.bridge.hub import import_many
@@ -208,7 +208,7 @@ def run_import(url: str, cache: Path, circles: int, months: int, repeats: int) -
     # What one late bundle costs (a snapshot signed before the newest one folded): the core folds
     # the aggregate projections again from every aggregate event.
     rebuild_s = None
-    if circles <= 200:
+    if late:
         names = [n for n in ("bridge_aggregate", "hub_area_month") if n in {p.name for p in hub.kept_projections()}]
         t = time.perf_counter()
         hub.rebuild(names)
@@ -238,7 +238,8 @@ def _same(a: list[Any], b: list[Any]) -> bool:
 def _subprocess(src: Path, url: str, args: argparse.Namespace, circles: int) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(src), "PYTHONHASHSEED": "0"}
     out = subprocess.run([sys.executable, __file__, "--import-only", url, "--cache", str(args.cache), "--circles",
-                          str(circles), "--months", str(args.months), "--repeats", str(args.repeats)],
+                          str(circles), "--months", str(args.months), "--repeats", str(args.repeats),
+                          *(["--late"] if circles <= args.late_circles else [])],
                          env=env, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -251,10 +252,12 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "halqa-hub-cache")
     ap.add_argument("--baseline-src", type=Path, default=Path("/tmp/hub-base/src"))
     ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--late-circles", type=int, default=0, help="up to this many circles, also time a late bundle's refold")
+    ap.add_argument("--late", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--import-only", metavar="URL")
     args = ap.parse_args()
     if args.import_only:
-        print(json.dumps(run_import(args.import_only, args.cache, args.circles, args.months, args.repeats)))
+        print(json.dumps(run_import(args.import_only, args.cache, args.circles, args.months, args.repeats, args.late)))
         return
     done = args.cache / "done"
     if not done.exists() or done.read_text().split() != [str(args.circles), str(args.months)]:
