@@ -19,7 +19,7 @@ service kind and month.
 
 The bundles (and the hub's keys they are sealed to) are generated once into ``--cache``; each
 import then runs in a subprocess on a fresh database with those keys: the current tree, and the
-baseline tree (``git worktree add /tmp/hub-base c751fc8``) through its own PYTHONPATH.
+baseline tree (a ``git worktree`` of c751fc8 at ``--baseline-src``'s parent, made if missing) through its own PYTHONPATH.
 
 Run: ``nice -n 10 .venv/bin/python benchmarks/bench_hub.py [--circles 1000] [--months 12]
 [--baseline-circles 100] [--cache /tmp/halqa-hub-cache] [--baseline-src /tmp/hub-base/src]``.
@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+BASELINE = "c751fc8"  # the hub's import path before issue 19
 AREAS = [f"A{i:03d}" for i in range(300)]  # a city's area codes; neighbouring circles share some
 THEMES = ("water", "electricity", "rent", "wages", "health", "school", "roads", "safety")
 SERVICES = ("water_truck", "generator_hours")
@@ -283,12 +284,19 @@ def main() -> None:
             c.execute(f"CREATE DATABASE {name}")
         return base.rsplit("/", 1)[0] + "/" + name
 
+    if not (args.baseline_src / "halqa").is_dir():
+        # The baseline is the import path of commit c751fc8, from a checkout of its own (never this tree).
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(args.baseline_src.parent), BASELINE],
+                       capture_output=True)
     runs: list[tuple[str, dict[str, Any]]] = []
     try:
-        for label, src, n in (("c751fc8, same bundles", args.baseline_src, args.baseline_circles),
+        for label, src, n in ((f"{BASELINE}, same bundles", args.baseline_src, args.baseline_circles),
                               ("this tree, same bundles", ROOT / "src", args.baseline_circles),
                               ("this tree, all circles", ROOT / "src", args.circles)):
             if n > args.circles or (label.endswith("all circles") and n == args.baseline_circles):
+                continue
+            if src == args.baseline_src and not (src / "halqa").is_dir():
+                print(f"no checkout of {BASELINE} at {src}: baseline skipped", file=sys.stderr)
                 continue
             runs.append((label, _subprocess(src, fresh(f"hub{len(runs)}"), args, n)))
             print(label, json.dumps({k: v for k, v in runs[-1][1].items() if k not in ("sizes", "answer")}), file=sys.stderr)
@@ -306,7 +314,7 @@ def main() -> None:
         print(f"{label:<26} {circles:>7} {r['bundles']:>7} {r['seconds']:8.1f} {r['bundles'] / r['seconds']:9.1f} "
               f"{statistics.median(q):8.1f}/{p95(q):7.1f} {statistics.median(c):8.1f}/{p95(c):7.1f} "
               f"{r['counts']['bridge_aggregate_cell']:>10,} {sum(r['sizes'].values()) / 2**20:7.1f} {r['peak_rss_mb']:7.0f}")
-    if len(runs) >= 2:
+    if len(runs) >= 2 and runs[0][0].startswith(BASELINE):
         (_, b), (_, n) = runs[0], runs[1]
         print(f"\nspeed-up on the same bundles: {b['seconds'] / n['seconds']:.2f}x; same answer: {_same(b['answer'], n['answer'])}")
     last = runs[-1][1]
