@@ -168,7 +168,7 @@ class PgConnection:
             table, columns, conflict, key = shape
             types = self._column_types(cur, table, columns)
             if len(types) != len(batch[0]) or (key and len({tuple(r[i] for i in key) for r in batch}) != len(batch)):
-                cur.executemany(pyformat(sql), batch)  # psycopg names the mismatch
+                cur.executemany(pyformat(sql), batch)  # row by row (psycopg names a mismatch)
                 return
             arrays = ", ".join(f"%s::{t}[]" for t in types)
             cur.execute(f"INSERT INTO {table} {columns} SELECT * FROM unnest({arrays}) {conflict}",
@@ -180,7 +180,10 @@ class PgConnection:
         key = (table, columns)
         if key not in self._types:
             cur.execute(f"SELECT {columns[1:-1] if columns else '*'} FROM {table} LIMIT 0")
-            self._types[key] = tuple(self.raw.adapters.types.get(d.type_code).name for d in cur.description)
+            infos = [self.raw.adapters.types.get(d.type_code) for d in cur.description]
+            # A column psycopg cannot name, or an array column (no array of arrays), goes row by row.
+            self._types[key] = () if any(i is None or i.name.startswith("_") for i in infos) else tuple(
+                i.name for i in infos)
         return self._types[key]
 
 
