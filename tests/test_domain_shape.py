@@ -29,16 +29,6 @@ from tests.test_boundaries import owners
 SRC = Path(__file__).resolve().parents[1] / "src" / "halqa"
 NAMES = [d.rsplit(".", 1)[-1] for d in DOMAINS]
 
-#: Domains not yet moved to this shape: their failures are reported as expected, and
-#: test_pending_is_still_needed makes a domain leave the set once it passes. Empty it; never add.
-PENDING = {"bridge"}
-
-
-def _report(name: str, found: list[str], message: str) -> None:
-    if found and name in PENDING:
-        pytest.xfail(f"{name} is pending")
-    assert not found, message + "\n" + "\n".join(found)
-
 #: Calls that declare kinds or projections: these belong in ``events.py``.
 DECLARING = {"register_kind", "register_projection", "RecordProjection"}
 
@@ -88,6 +78,10 @@ def bare_results(functions: Iterable[tuple[str, object]]) -> list[str]:
     return found
 
 
+def _report(name: str, found: list[str], message: str) -> None:
+    assert not found, message + "\n" + "\n".join(found)
+
+
 def _files(name: str) -> dict[str, Path]:
     return {p.stem: p for p in (SRC / name).glob("*.py")}
 
@@ -133,23 +127,6 @@ def test_public_functions_return_typed_results(name):
     module = importlib.import_module(f"halqa.{name}")
     found = bare_results((n, getattr(module, n)) for n in module.__all__)
     _report(name, found, f"halqa.{name}: public functions returning bare dicts:")
-
-
-SHAPE_TESTS = ("test_init_is_the_surface_only", "test_kinds_and_projections_are_declared_in_events",
-               "test_only_events_and_read_name_the_domains_tables", "test_demo_lives_in_demo",
-               "test_public_functions_return_typed_results")
-
-
-@pytest.mark.parametrize("name", sorted(PENDING))
-def test_pending_is_still_needed(name):
-    """A pending domain that meets every rule leaves PENDING, so the set only shrinks."""
-    failing = []
-    for test in SHAPE_TESTS:
-        try:
-            globals()[test](name)
-        except (AssertionError, pytest.xfail.Exception):
-            failing.append(test)
-    assert failing, f"{name} now has the shape: remove it from PENDING"
 
 
 # ---------------------------------------------------------------------------- the checkers themselves

@@ -21,11 +21,13 @@ from halqa.bridge import (
     received_aggregates,
 )
 from halqa.bridge.bundle import seal, write_inner
-from halqa.bridge.hub import hub_info, import_many
+from halqa.bridge.events import AggregatePut
+from halqa.bridge.hub import area_months, hub_info, import_many
 from halqa.errors import InvalidInput
 from halqa.places import HouseholdPut
+from halqa.results import to_data
 from halqa.vault import Vault, export_commits, heads, ingest
-from halqa.vault.authz import Grant, Unauthorised
+from halqa.vault.authz import AGGREGATE_KIND, Grant, Unauthorised
 from halqa.vault.migrations import SCHEMA_VERSION
 
 from ..conftest import PASSPHRASE, new_vault
@@ -78,7 +80,7 @@ def test_hub_collects_aggregates_from_many_circles(pg_server, circles):
         assert rows and max(r.circles for r in rows) == 3
         electricity = next(r for r in rows if r.theme == "electricity")
         assert electricity.n >= 2
-        assert hub_info(hub)["circles"] == 3
+        assert hub_info(hub).circles == 3
     finally:
         hub.close()
     again = hub_open(url)
@@ -252,3 +254,75 @@ def test_a_hub_made_before_the_storage_protocol_is_migrated(pg_server, tmp_path)
     finally:
         for s in (a, copy, hub):
             s.close()
+
+
+def _snapshot(store, sid: str, cells) -> bytes:
+    """``store`` records one aggregate snapshot and seals that commit to the hub (as export_bundle does)."""
+    before = int(store.meta("seq"))
+    store.append("bridge_aggregate.put", AggregatePut(id=sid, dataset="outages", created="2026-03-01", threshold=5,
+                                                       cells=cells))
+    have = {d: 1 << 62 for d in heads(store)}
+    have[store.device_id] = before
+    keys = [_HUB_KEYS[0]]
+    return seal(write_inner(store, export_commits(store, have, [AGGREGATE_KIND]), keys, "aggregates")[1], keys)
+
+
+_HUB_KEYS: list[str] = []
+
+
+def test_a_newer_snapshot_replaces_the_cells_by_difference(pg_server, tmp_path):
+    """Cells are written as the difference from the snapshot before (changed, new, vanished ones);
+    the tables end exactly as in a store that received only the newest snapshot, on both backends."""
+    hub, other = hub_init(pg_server()), hub_init(pg_server())
+    vault = new_vault(tmp_path, "ally")
+    circle = new_vault(tmp_path, "basra")
+    try:
+        first = [("NKH", "", "2026-02-01", 10.0, 6), ("NKH", "", "2026-02-02", 20.0, 6), ("QDS", "", "2026-02-01", 5.0, 5)]
+        newer = [("NKH", "", "2026-02-01", 10.0, 6), ("NKH", "", "2026-02-02", 25.5, 7), ("NKH", "", "2026-02-02", 99.0, 9),
+                 ("QDS", "", "2026-03-01", 8.0, 5)]  # one kept, one changed (its repeat ignored), one gone, one new
+        bundles = {}
+        for store in (hub, other, vault):
+            add_contact(store, "basra", text=identity(circle).text, role="circle")
+            add_contact(circle, f"to-{len(bundles)}", text=identity(store).text, role="hub")
+            _HUB_KEYS[:] = [identity(store).age_recipient]
+            bundles[id(store)] = [_snapshot(circle, f"s1-{len(bundles)}", first), _snapshot(circle, f"s2-{len(bundles)}", newer)]
+        for store in (hub, vault):
+            for data in bundles[id(store)]:
+                import_bundle(store, data)
+        import_bundle(other, bundles[id(other)][1])
+        want = [(circle.device_id.hex(), "outages", a, th, p, v, n) for a, th, p, v, n in
+                [("NKH", "", "2026-02-01", 10.0, 6), ("NKH", "", "2026-02-02", 25.5, 7), ("QDS", "", "2026-03-01", 8.0, 5)]]
+        assert _cells(hub) == _cells(vault) == _cells(other) == sorted(want)
+        assert to_data(area_months(hub)) == to_data(area_months(vault)) == to_data(area_months(other)) == [
+            {"area": "NKH", "month": "2026-02", "value": 35.5, "n": 13, "circles": 1},
+            {"area": "QDS", "month": "2026-03", "value": 8.0, "n": 5, "circles": 1}]
+        before = hub.digests()
+        assert hub.rebuild() == before
+    finally:
+        for s in (hub, other, vault, circle):
+            s.close()
+
+
+def test_a_batch_with_a_refused_bundle_keeps_the_others(pg_server, tmp_path):
+    """import_many merges a batch in one transaction; when one bundle of it is refused by its
+    author's role, the batch is imported one by one: the others kept, that one reported."""
+    hub = hub_init(pg_server())
+    circles = [new_vault(tmp_path, name) for name in ("basra", "kut", "amara")]
+    try:
+        files = []
+        _HUB_KEYS[:] = [identity(hub).age_recipient]
+        for i, c in enumerate(circles):
+            # amara is paired as a member: a member may not author aggregates here
+            add_contact(hub, c.path.stem, text=identity(c).text, role="member" if i == 2 else "circle",
+                        household="hh-1" if i == 2 else None)
+            files.append(_snapshot(c, f"s-{i}", [("NKH", "", "2026-02-01", 10.0 + i, 6)]))
+        res = import_many(hub, files)
+        assert res["imported"] == 2 and [r["file"] for r in res["rejected"]] == ["#3"]
+        assert res["rejected"][0]["error"].startswith("sync.")
+        assert to_data(area_months(hub)) == [{"area": "NKH", "month": "2026-02", "value": 21.0, "n": 12, "circles": 2}]
+        again = import_many(hub, files[:2] + files[:1])  # replays, within a batch too
+        assert again["imported"] == 0 and {r["error"] for r in again["rejected"]} == {"bridge.bundle_replayed"}
+    finally:
+        hub.close()
+        for c in circles:
+            c.close()

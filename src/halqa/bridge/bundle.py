@@ -25,9 +25,10 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pyrage
@@ -44,7 +45,8 @@ from halqa.vault import CommitRecord, Vault, events, export_commits, heads, inge
 from halqa.vault.authz import AGGREGATE_KIND, authorise, check_clock, sent_kinds
 from halqa.vault.values import day_start_ms, new_id, today
 
-__all__ = ["BundleHeader", "BundleInvalid", "BundleSent", "ImportCounts", "ImportResult", "export_bundle", "import_bundle",
+__all__ = ["BundleHeader", "BundleInvalid", "BundleSent", "ImportCounts", "ImportResult", "check_bundle", "export_bundle",
+           "import_bundle", "note_bundle",
            "open_bundle", "read_inner", "seal", "write_inner"]
 
 MAGIC = b"halqa-bundle v1\n"
@@ -376,14 +378,11 @@ def read_bundle_file(source: str | os.PathLike[str] | bytes, max_bytes: int = DE
         raise InvalidInput("error.file_missing", path=str(path)) from None
 
 
-def import_bundle(vault: Vault, source: str | os.PathLike[str] | bytes, max_bytes: int = DEFAULT_MAX_BYTES,
-                  accept: Sequence[str] = KINDS) -> ImportResult:
-    """Verify and authorise a bundle completely, then merge it in one transaction (nothing written
-    if any check fails). Raises :class:`BundleInvalid` or :class:`halqa.vault.authz.Unauthorised`
-    (exit code 2) for anything damaged, truncated, tampered, sealed to someone else, from an
-    unknown sender, already imported, or carrying an event its author's role may not author here
-    (:mod:`halqa.vault.authz`). ``accept`` names the bundle kinds taken (a hub takes only
-    ``("aggregates",)`` so no member data lands there)."""
+def check_bundle(vault: Vault, source: str | os.PathLike[str] | bytes, max_bytes: int = DEFAULT_MAX_BYTES,
+                 accept: Sequence[str] = KINDS, seen: Collection[str] = ()) -> tuple[BundleHeader, list[CommitRecord]]:
+    """Everything :func:`import_bundle` checks before authorising, with nothing written: open and
+    verify the bundle, its sender, its kind (``accept``), that its id is neither imported nor among
+    ``seen`` (bundle ids, hex, of a batch being imported), every commit signature and event hash."""
     data = read_bundle_file(source, max_bytes)
     header, records = open_bundle(vault, data, max_bytes)
     own = header.sender == vault.device_id
@@ -392,19 +391,39 @@ def import_bundle(vault: Vault, source: str | os.PathLike[str] | bytes, max_byte
     if header.kind not in accept:
         raise BundleInvalid("bridge.bundle_kind_refused", kind=header.kind)
     bid = header.bundle_id.hex()
-    if bundle_seen(vault, bid):
+    if bid in seen or bundle_seen(vault, bid):
         raise BundleInvalid("bridge.bundle_replayed", bundle=bid)
     _check_records(header, records)
+    return header, records
+
+
+def note_bundle(tx: Any, header: BundleHeader) -> None:
+    """In the import's transaction ``tx``: the bundle is seen (a replay is refused), and what its
+    sender says it holds."""
+    tx.append("bridge_seen.put", SeenPut(id=header.bundle_id.hex(), sender=header.sender.hex(), kind=header.kind,
+                                         day=today()))
+    if header.heads and header.kind == "commits":
+        tx.append("bridge_known.put", KnownPut(id=new_id(), contact=header.sender.hex(), how="ack",
+                                               heads=dict(header.heads)))
+
+
+def import_bundle(vault: Vault, source: str | os.PathLike[str] | bytes, max_bytes: int = DEFAULT_MAX_BYTES,
+                  accept: Sequence[str] = KINDS) -> ImportResult:
+    """Verify and authorise a bundle completely, then merge it in one transaction (nothing written
+    if any check fails). Raises :class:`BundleInvalid` or :class:`halqa.vault.authz.Unauthorised`
+    (exit code 2) for anything damaged, truncated, tampered, sealed to someone else, from an
+    unknown sender, already imported, or carrying an event its author's role may not author here
+    (:mod:`halqa.vault.authz`). ``accept`` names the bundle kinds taken (a hub takes only
+    ``("aggregates",)`` so no member data lands there)."""
+    header, records = check_bundle(vault, source, max_bytes, accept)
     approved = authorise(vault, records, import_grants(vault, records))
     with vault.transaction() as tx:
-        tx.append("bridge_seen.put", SeenPut(id=bid, sender=header.sender.hex(), kind=header.kind, day=today()))
-        if header.heads and header.kind == "commits":
-            tx.append("bridge_known.put", KnownPut(id=new_id(), contact=header.sender.hex(), how="ack",
-                                                   heads=dict(header.heads)))
+        note_bundle(tx, header)
         # Our own events must take their ids before the merge adds more (commit ranges are contiguous).
         tx.flush()
         try:
             counts = ingest(vault, approved)
         except HalqaError:
             raise BundleInvalid("bridge.bundle_conflict") from None
-    return ImportResult(counts["commits"], counts["duplicates"], counts["events"], header.sender.hex(), header.kind, bid)
+    return ImportResult(counts["commits"], counts["duplicates"], counts["events"], header.sender.hex(), header.kind,
+                        header.bundle_id.hex())

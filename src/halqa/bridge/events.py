@@ -29,7 +29,7 @@ from halqa.errors import InvalidInput
 from halqa.learning.events import check_id
 from halqa.places import check_pseudonym
 from halqa.vault import Projection, RecordProjection, register_kind, register_projection
-from halqa.vault.authz import ROLES
+from halqa.vault.authz import AGGREGATE_KIND, ROLES
 from halqa.vault.events import Event
 
 UNSET = msgspec.UNSET
@@ -163,10 +163,13 @@ class KnownProjection(Projection):
 class AggregateProjection(Projection):
     """Aggregate snapshots; the cells of the newest snapshot per (source device, dataset).
 
-    Portable SQL only (it also runs on the allies' PostgreSQL hub)."""
+    A snapshot carries the circle's whole history, so most of its cells are those of the one
+    before: only the cells that differ are written (a hub at a thousand circles would otherwise
+    rewrite every circle's history every month; docs/scaling.md). Portable SQL only (it also runs
+    on the allies' PostgreSQL hub)."""
 
     name = "bridge_aggregate"
-    version = 1
+    version = 2  # 2: cells written as a difference, without the snapshot id (bridge_aggregate has it)
     kinds = frozenset({"bridge_aggregate.put"})
     tables = ("bridge_aggregate", "bridge_aggregate_cell")
 
@@ -176,7 +179,7 @@ class AggregateProjection(Projection):
                      "label TEXT, hlc BIGINT)")
         conn.execute("CREATE TABLE IF NOT EXISTS bridge_aggregate_cell (source TEXT NOT NULL, dataset TEXT NOT NULL, "
                      "area TEXT NOT NULL, theme TEXT NOT NULL, period TEXT NOT NULL, value DOUBLE PRECISION, n INTEGER, "
-                     "snapshot TEXT, PRIMARY KEY (source, dataset, area, theme, period))")
+                     "PRIMARY KEY (source, dataset, area, theme, period))")
 
     def apply(self, conn: Any, event: Event) -> None:
         p = event.payload
@@ -184,11 +187,94 @@ class AggregateProjection(Projection):
         conn.execute("INSERT INTO bridge_aggregate (id, source, dataset, created, threshold, cells, suppressed, label, hlc) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
                      (p.id, source, p.dataset, p.created, p.threshold, len(p.cells), p.suppressed, p.label, event.hlc))
-        # Events arrive in (hlc, id) order: the newest snapshot of a (source, dataset) wins.
-        conn.execute("DELETE FROM bridge_aggregate_cell WHERE source = ? AND dataset = ?", (source, p.dataset))
-        conn.executemany("INSERT INTO bridge_aggregate_cell (source, dataset, area, theme, period, value, n, snapshot) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dataset, area, theme, period) DO NOTHING",
-                         [(source, p.dataset, a, th, per, float(v), int(n), p.id) for a, th, per, v, n in p.cells])
+        # Events arrive in (hlc, id) order: the newest snapshot of a (source, dataset) wins; of two
+        # equal cells in one snapshot, the first.
+        new: dict[tuple[str, str, str], tuple[float, int]] = {}
+        for area, theme, period, value, n in p.cells:
+            new.setdefault((area, theme, period), (float(value), int(n)))
+        held = {(r[0], r[1], r[2]): (r[3], r[4]) for r in conn.execute(
+            "SELECT area, theme, period, value, n FROM bridge_aggregate_cell WHERE source = ? AND dataset = ?",
+            (source, p.dataset))}
+        conn.executemany("DELETE FROM bridge_aggregate_cell WHERE source = ? AND dataset = ? AND area = ? AND theme = ? "
+                         "AND period = ?", [(source, p.dataset, *key) for key in held if key not in new])
+        conn.executemany("INSERT INTO bridge_aggregate_cell (source, dataset, area, theme, period, value, n) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dataset, area, theme, period) "
+                         "DO UPDATE SET value = excluded.value, n = excluded.n",
+                         [(source, p.dataset, *key, *cell) for key, cell in new.items() if held.get(key) != cell])
+
+
+class AreaMonthProjection(Projection):
+    """Each source's newest snapshot of each dataset summed per area and month (a period's first
+    seven characters: the month of an ISO day, of a week's Monday, or the month itself), and
+    those summed across sources. Portable SQL (the hub and any vault keep it).
+
+    ``hub_area_month(dataset, area, month, source, value, n)``: one circle-year of daily outage
+    cells (about 2,200) becomes about 70 rows. ``hub_area_total(dataset, area, month, value, n,
+    circles)``: the cross-circle answer, at most areas x months rows however many circles send;
+    the totals of the areas a snapshot touches are summed again from ``hub_area_month`` in source
+    order, so an incremental fold and a rebuild give the same bits."""
+
+    name = "hub_area_month"
+    version = 1
+    kinds = frozenset({AGGREGATE_KIND})
+    tables = ("hub_area_month", "hub_area_total")
+
+    def create(self, conn: Any) -> None:
+        conn.execute("CREATE TABLE IF NOT EXISTS hub_area_month (dataset TEXT NOT NULL, area TEXT NOT NULL, "
+                     "month TEXT NOT NULL, source TEXT NOT NULL, value DOUBLE PRECISION NOT NULL, n BIGINT NOT NULL, "
+                     "PRIMARY KEY (dataset, area, month, source))")
+        conn.execute("CREATE INDEX IF NOT EXISTS hub_area_month_source ON hub_area_month (source, dataset)")
+        conn.execute("CREATE TABLE IF NOT EXISTS hub_area_total (dataset TEXT NOT NULL, area TEXT NOT NULL, "
+                     "month TEXT NOT NULL, value DOUBLE PRECISION NOT NULL, n BIGINT NOT NULL, circles BIGINT NOT NULL, "
+                     "PRIMARY KEY (dataset, area, month))")
+
+    def apply(self, conn: Any, event: Event) -> None:
+        self.apply_many(conn, [event])
+
+    def apply_many(self, conn: Any, events: list[Event]) -> None:
+        # Events come in (hlc, id) order and the newest snapshot of a (source, dataset) replaces
+        # the older: only the last of each in this batch counts.
+        newest = {(e.device.hex(), e.payload.dataset): e.payload for e in events}
+        rows = []
+        touched: dict[str, set[str]] = {}
+        for (source, dataset), p in newest.items():
+            cells: dict[tuple[str, str, str], tuple[float, int]] = {}
+            for area, theme, period, value, n in p.cells:  # of two equal cells the first, as bridge_aggregate_cell
+                cells.setdefault((area, theme, period), (float(value), int(n)))
+            sums: dict[tuple[str, str], list[float]] = {}
+            for (area, _theme, period), (value, n) in sorted(cells.items()):
+                cell = sums.setdefault((area, period[:7]), [0.0, 0])
+                cell[0] += value
+                cell[1] += n
+            rows += [(dataset, area, month, source, v, int(n)) for (area, month), (v, n) in sums.items()]
+            areas = touched.setdefault(dataset, set())
+            areas.update(area for area, _ in sums)
+            areas.update(r[0] for r in conn.execute("SELECT DISTINCT area FROM hub_area_month WHERE source = ? AND dataset = ?",
+                                                    (source, dataset)))
+        conn.executemany("DELETE FROM hub_area_month WHERE source = ? AND dataset = ?", list(newest))
+        conn.executemany("INSERT INTO hub_area_month (dataset, area, month, source, value, n) VALUES (?, ?, ?, ?, ?, ?)",
+                         sorted(rows))
+        for dataset, areas in sorted(touched.items()):
+            names = sorted(areas)
+            for i in range(0, len(names), 500):
+                self._total(conn, dataset, names[i:i + 500])
+
+    def _total(self, conn: Any, dataset: str, areas: list[str]) -> None:
+        marks = ", ".join("?" * len(areas))
+        totals: dict[tuple[str, str], list[float]] = {}
+        for area, month, value, n in conn.execute(
+                f"SELECT area, month, value, n FROM hub_area_month WHERE dataset = ? AND area IN ({marks}) "
+                "ORDER BY area, month, source", (dataset, *areas)):
+            total = totals.setdefault((area, month), [0.0, 0, 0])
+            total[0] += value
+            total[1] += n
+            total[2] += 1
+        conn.execute(f"DELETE FROM hub_area_total WHERE dataset = ? AND area IN ({marks})", (dataset, *areas))
+        conn.executemany("INSERT INTO hub_area_total (dataset, area, month, value, n, circles) VALUES (?, ?, ?, ?, ?, ?)",
+                         [(dataset, area, month, v, int(n), int(c)) for (area, month), (v, n, c) in sorted(totals.items())])
+
+
+register_projection(AreaMonthProjection())
 
 
 register_projection(RecordProjection("bridge_contact", ContactPut, indexes=("name",), version=3))  # 3: circle

@@ -16,7 +16,8 @@ from halqa.vault import CommitRecord, Vault
 from halqa.vault.authz import DEFAULT_ROLE, LOCAL, Grant, Unauthorised, grants_of
 from halqa.vault.events import decode_payload
 
-__all__ = ["DATASETS", "DP_DATASETS", "Budget", "Contact", "ReceivedCell", "aggregate_sources", "budget", "bundle_seen",
+__all__ = ["DATASETS", "DP_DATASETS", "AreaMonth", "Budget", "Contact", "ReceivedCell", "aggregate_sources", "area_totals",
+           "budget", "bundle_seen",
            "contact_for_sender", "contacts", "get_contact", "import_grants", "known_heads", "outbox_held", "outbox_opened_by",
            "outbox_opened_records", "received_aggregates", "spent", "unconfirmed"]
 
@@ -242,3 +243,20 @@ def aggregate_sources(store: Vault) -> int:
     """How many circles (source devices) sent aggregate snapshots (for the hub's summary)."""
     row = store.query_one("SELECT count(DISTINCT source) FROM bridge_aggregate")
     return int(row[0]) if row else 0
+
+
+class AreaMonth(msgspec.Struct, kw_only=True, frozen=True):
+    """One area and month across every circle's newest snapshot: ``value`` and ``n`` summed, and
+    how many ``circles`` sent that cell."""
+
+    area: str
+    month: str
+    value: float
+    n: int
+    circles: int
+
+
+def area_totals(store: Vault, dataset: str) -> list[AreaMonth]:
+    """The cross-circle totals of ``dataset`` per area and month (``hub_area_total``)."""
+    return [AreaMonth(area=r[0], month=r[1], value=float(r[2]), n=int(r[3]), circles=int(r[4])) for r in store.query(
+        "SELECT area, month, value, n, circles FROM hub_area_total WHERE dataset = ? ORDER BY area, month", (dataset,))]

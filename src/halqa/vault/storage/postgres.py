@@ -10,13 +10,13 @@ core's SQL here is PostgreSQL's, written for it; the schema is
   ``BEGIN IMMEDIATE`` takes its write lock: one writer at a time, whatever the process.
 
 Projections and queries get a :class:`PgConnection`, which takes the vault's ``?`` parameters
-(:func:`pyformat` places them; nothing else in the SQL is changed) and returns rows readable by
+(:func:`pyformat` places them with a real SQL tokenizer, sqlglot's; nothing else in the SQL
+is changed) and returns rows readable by
 index and by name, as ``sqlite3.Row``.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
@@ -55,22 +55,82 @@ def _row_factory(cursor: Any) -> Any:
     return lambda values: Row(names, values)
 
 
-# What a `?` may stand inside without being a parameter: string literals, quoted names, comments,
-# dollar-quoted bodies; and the two characters that matter outside them.
-_TOKENS = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/|(\$(?:[A-Za-z_]\w*)?\$).*?\1|[?%]""", re.S)
+@lru_cache(maxsize=1)
+def _postgres() -> Any:
+    from sqlglot.dialects.postgres import Postgres
 
-
-def _place(m: re.Match[str]) -> str:
-    token = m.group(0)
-    return "%s" if token == "?" else token.replace("%", "%%")
+    return Postgres()
 
 
 @lru_cache(maxsize=1024)
 def pyformat(sql: str) -> str:
-    """The vault's ``?`` parameters as psycopg's ``%s``, and a literal ``%`` as ``%%`` (psycopg
-    reads ``%`` everywhere). A ``?`` inside a literal, a quoted name, a comment or a dollar-quoted
-    body is text and stays. This places parameters; it changes nothing else in the SQL."""
-    return _TOKENS.sub(_place, sql)
+    """The vault's ``?`` parameters as psycopg's ``%s``, and every literal ``%`` as ``%%`` (psycopg
+    reads ``%`` everywhere, inside literals and comments too). Nothing else in the SQL changes.
+
+    Which ``?`` is a parameter is decided by sqlglot's PostgreSQL tokenizer, the server that runs
+    the SQL: a ``?`` inside a string (``'...'``, ``E'...'``, ``$$...$$``), a quoted name or a
+    comment (nested ones too) is text and stays. Numbered parameters (``?1``), which SQLite would
+    read and psycopg cannot, are refused with ``ValueError``."""
+    from sqlglot.tokens import TokenType
+
+    tokens = _postgres().tokenize(sql)  # a new tokenizer each time: thread-safe
+    out: list[str] = []
+    pos = 0
+    for i, token in enumerate(tokens):
+        if token.token_type != TokenType.PLACEHOLDER:
+            continue
+        if token.text != "?" or (i + 1 < len(tokens) and tokens[i + 1].start == token.end + 1
+                                 and tokens[i + 1].token_type == TokenType.NUMBER):
+            raise ValueError(f"only plain ? parameters are supported: {sql[token.start:token.end + 2]!r}")
+        out.append(sql[pos:token.start].replace("%", "%%"))
+        out.append("%s")
+        pos = token.end + 1
+    out.append(sql[pos:].replace("%", "%%"))
+    return "".join(out)
+
+
+@lru_cache(maxsize=256)
+def _bulk_insert(sql: str) -> tuple[str, str, str, tuple[int, ...]] | None:
+    """For ``INSERT INTO t [(cols)] VALUES (?, ...) [ON CONFLICT ...]``: ``(t, (cols), the ON
+    CONFLICT clause, key)`` as written; ``key`` is empty, or for ``DO UPDATE`` the positions of the
+    conflict target's columns among the values. ``None`` for any other statement (``RETURNING``,
+    ``DO UPDATE`` without a named target or a column list)."""
+    from sqlglot.tokens import TokenType
+
+    tokens = _postgres().tokenize(sql)
+    if len(tokens) < 4 or tokens[0].token_type != TokenType.INSERT or tokens[1].token_type != TokenType.INTO:
+        return None
+    at = next((i for i, t in enumerate(tokens) if t.token_type == TokenType.VALUES), None)
+    if at is None or at + 1 >= len(tokens) or tokens[at + 1].token_type != TokenType.L_PAREN:
+        return None
+    close = next(i for i in range(at + 2, len(tokens) + 1)
+                 if i == len(tokens) or tokens[i].token_type not in (TokenType.PLACEHOLDER, TokenType.COMMA))
+    if close == len(tokens) or tokens[close].token_type != TokenType.R_PAREN:
+        return None
+    tail = [t.text.upper() for t in tokens[close + 1:]]
+    if "RETURNING" in tail or (tail and tail[:2] != ["ON", "CONFLICT"]):
+        return None
+    paren = next((i for i in range(2, at) if tokens[i].token_type == TokenType.L_PAREN), at)
+    table = sql[tokens[2].start:tokens[paren].start].strip()
+    columns = sql[tokens[paren].start:tokens[at].start].strip() if paren < at else ""
+    key: tuple[int, ...] = ()
+    if tail and tail[-2:] != ["DO", "NOTHING"]:
+        # DO UPDATE touches a row once per statement: only rows whose conflict keys all differ
+        # may share one. The key is the named target's columns, found in the column list.
+        names = [t.text for t in tokens[paren + 1:at - 1] if t.token_type != TokenType.COMMA]
+        target = tokens[close + 3:]
+        if not names or len(tail) < 3 or tokens[close + 3].token_type != TokenType.L_PAREN:
+            return None
+        end = next((i for i, t in enumerate(target) if t.token_type == TokenType.R_PAREN), 0)
+        wanted = [t.text for t in target[1:end] if t.token_type != TokenType.COMMA]
+        if not wanted or any(w not in names for w in wanted):
+            return None
+        key = tuple(names.index(w) for w in wanted)
+    return table, columns, pyformat(sql[tokens[close].end + 1:]), key
+
+
+#: From this many rows an INSERT goes as one statement (below it, psycopg's pipelined executemany).
+_BULK_FROM = 16
 
 
 class PgConnection:
@@ -81,6 +141,7 @@ class PgConnection:
     def __init__(self, raw: Any) -> None:
         self.raw = raw
         self._lock = threading.RLock()
+        self._types: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         with self._lock:
@@ -89,10 +150,41 @@ class PgConnection:
             return cur
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run ``sql`` once per row, with the result of doing so. Many rows of a plain ``INSERT
+        ... VALUES`` (:func:`_bulk_insert`) go as one statement, ``INSERT ... SELECT * FROM
+        unnest(...)``, one array per column cast to the column's type: one round trip and one plan
+        instead of one per row (a projection folding an aggregate snapshot inserts thousands of
+        cells). ``unnest`` gives the rows in the order given, so ``DO NOTHING`` keeps the first of
+        two equal keys, as one statement per row does; ``DO UPDATE`` goes so only when no two
+        rows share a key (PostgreSQL refuses to update a row twice in one statement)."""
         batch = [tuple(r) for r in rows]
-        if batch:
-            with self._lock:
-                self.raw.cursor().executemany(pyformat(sql), batch)
+        if not batch:
+            return
+        shape = _bulk_insert(sql) if len(batch) >= _BULK_FROM else None
+        with self._lock, self.raw.cursor() as cur:
+            if shape is None or len({len(r) for r in batch}) != 1:
+                cur.executemany(pyformat(sql), batch)
+                return
+            table, columns, conflict, key = shape
+            types = self._column_types(cur, table, columns)
+            if len(types) != len(batch[0]) or (key and len({tuple(r[i] for i in key) for r in batch}) != len(batch)):
+                cur.executemany(pyformat(sql), batch)  # row by row (psycopg names a mismatch)
+                return
+            arrays = ", ".join(f"%s::{t}[]" for t in types)
+            cur.execute(f"INSERT INTO {table} {columns} SELECT * FROM unnest({arrays}) {conflict}",
+                        [list(column) for column in zip(*batch, strict=True)])
+
+    def _column_types(self, cur: Any, table: str, columns: str) -> tuple[str, ...]:
+        """The server's types of ``columns`` of ``table`` (a projection's table keeps its types
+        for as long as its version: asked once per connection)."""
+        key = (table, columns)
+        if key not in self._types:
+            cur.execute(f"SELECT {columns[1:-1] if columns else '*'} FROM {table} LIMIT 0")
+            infos = [self.raw.adapters.types.get(d.type_code) for d in cur.description]
+            # A column psycopg cannot name, or an array column (no array of arrays), goes row by row.
+            self._types[key] = () if any(i is None or i.name.startswith("_") for i in infos) else tuple(
+                i.name for i in infos)
+        return self._types[key]
 
 
 def connect(dsn: str) -> Any:
@@ -113,6 +205,11 @@ class PostgresStorage:
     def __init__(self, dsn: str) -> None:
         self.raw = connect(dsn)
         self.conn = PgConnection(self.raw)
+        # Under the writer lock no one else inserts events: the top id is known without asking
+        # (one round trip per received commit saved). Forgotten when the transaction ends.
+        self._top: int | None = None
+        self._secrets: dict[str, bytes] = {}  # written once (init), read for every bundle opened
+        self._redacted: set[bytes] | None = None  # in a transaction: the few redacted event ids, read once
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.raw.execute(sql, params).fetchone()
@@ -152,13 +249,16 @@ class PostgresStorage:
         return bool(self.raw.info.transaction_status != TransactionStatus.IDLE)
 
     def begin(self) -> None:
+        self._top = self._redacted = None
         self.raw.execute("BEGIN")
         self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
 
     def commit(self) -> None:
+        self._top = self._redacted = None
         self.raw.execute("COMMIT")
 
     def rollback(self, exc: BaseException | None = None) -> None:
+        self._top = self._redacted = None
         if self.in_transaction:
             self.raw.execute("ROLLBACK")
 
@@ -172,10 +272,15 @@ class PostgresStorage:
                          (key, None if value is None else str(value)))
 
     def secret(self, name: str) -> bytes | None:
-        row = self._one("SELECT value FROM secrets WHERE name = %s", (name,))
-        return None if row is None else bytes(row[0])
+        if name not in self._secrets:
+            row = self._one("SELECT value FROM secrets WHERE name = %s", (name,))
+            if row is None:
+                return None
+            self._secrets[name] = bytes(row[0])
+        return self._secrets[name]
 
     def add_secrets(self, rows: Mapping[str, bytes]) -> None:
+        self._secrets.clear()
         self.raw.cursor().executemany("INSERT INTO secrets VALUES (%s, %s)", list(rows.items()))
 
     # -- devices
@@ -233,6 +338,8 @@ class PostgresStorage:
             cur.executemany("INSERT INTO events (id, eid, commit_id, kind, device, hlc, body) "
                             "VALUES (%s, %s, %s, %s, %s, %s, %s)",
                             [(first + i, *row) for i, row in enumerate(rows)])
+        if self._top is not None:
+            self._top = first + len(rows) - 1
 
     def add_event(self, eid: bytes, commit: int, kind: str, device: int, hlc: int, body: bytes | None,
                   body_hash: bytes | None) -> bool:
@@ -240,10 +347,17 @@ class PostgresStorage:
         cur = self.raw.execute("INSERT INTO events (id, eid, commit_id, kind, device, hlc, body, body_hash) "
                                "SELECT coalesce(max(id), 0) + 1, %s, %s, %s, %s, %s, %s, %s FROM events "
                                "ON CONFLICT (hlc, eid) DO NOTHING", (eid, commit, kind, device, hlc, body, body_hash))
+        if cur.rowcount and self._top is not None:
+            self._top += 1
         return bool(cur.rowcount)
 
     def top(self) -> int:
-        return int(self._one("SELECT coalesce(max(id), 0) FROM events")[0])
+        if self._top is None:
+            top = int(self._one("SELECT coalesce(max(id), 0) FROM events")[0])
+            if not self.in_transaction:
+                return top
+            self._top = top
+        return self._top
 
     def events(self, kinds: Sequence[str] | None, after: int) -> Iterator[EventRow]:
         sql = ("SELECT e.eid, e.kind, d.pubkey, e.hlc, e.body, c.cid FROM events e "
@@ -298,10 +412,16 @@ class PostgresStorage:
 
     # -- redaction
     def is_redacted(self, eid: bytes) -> bool:
-        return self._one("SELECT 1 FROM redacted WHERE eid = %s", (eid,)) is not None
+        if not self.in_transaction:
+            return self._one("SELECT 1 FROM redacted WHERE eid = %s", (eid,)) is not None
+        if self._redacted is None:  # asked for every received event: one query per transaction
+            self._redacted = {bytes(r[0]) for r in self.raw.execute("SELECT eid FROM redacted")}
+        return eid in self._redacted
 
     def mark_redacted(self, eid: bytes, by: bytes) -> None:
         self.raw.execute("INSERT INTO redacted VALUES (%s, %s) ON CONFLICT (eid) DO NOTHING", (eid, by))
+        if self._redacted is not None:
+            self._redacted.add(eid)
 
     # -- projection state
     def projection_states(self) -> dict[str, tuple[int, int]]:
