@@ -34,7 +34,7 @@ DECLARING = {"register_kind", "register_projection", "RecordProjection"}
 
 #: A return annotation that says "some dict": bare ``dict``/``Mapping``, ``dict[str, Any]`` or
 #: ``dict[str, object]``, or ``Any``. ``dict[str, int]`` (a typed mapping) is fine.
-BARE = re.compile(r"\b(dict|Mapping)\b(?!\[)|\b(dict|Mapping)\[str, *(Any|object)\]|\bAny\b")
+BARE = re.compile(r"\b(dict|Mapping)\b(?!\[)|\b(dict|Mapping)\[str, *((typing\.)?Any|object)\]|\bAny\b")
 
 
 def init_logic(source: str) -> list[str]:
@@ -71,8 +71,11 @@ def bare_results(functions: Iterable[tuple[str, object]]) -> list[str]:
     for name, obj in functions:
         if not inspect.isfunction(obj):
             continue
-        ann = inspect.signature(obj, eval_str=False).return_annotation
-        text = ann if isinstance(ann, str) else getattr(ann, "__name__", repr(ann))
+        try:  # evaluated, so an alias of dict[str, Any] is seen through
+            ann = inspect.signature(obj, eval_str=True).return_annotation
+        except NameError:  # a name imported for type checking only: the annotation as written
+            ann = inspect.signature(obj).return_annotation
+        text = ann if isinstance(ann, str) else ann.__name__ if isinstance(ann, type) else repr(ann)
         if ann is inspect.Signature.empty or BARE.search(str(text)):
             found.append(f"{name} -> {'(none)' if ann is inspect.Signature.empty else text}")
     return found
@@ -149,5 +152,9 @@ def test_bare_results_are_found():
     def bare() -> dict: ...
     def loose() -> list[dict[str, Any]]: ...
     def silent(): ...
-    found = bare_results([("typed", typed), ("bare", bare), ("loose", loose), ("silent", silent), ("n", 3)])
-    assert [f.split(" ")[0] for f in found] == ["bare", "loose", "silent"]
+    Alias = dict[str, Any]
+    def aliased() -> Alias: ...
+    aliased.__annotations__["return"] = Alias
+    found = bare_results([("typed", typed), ("bare", bare), ("loose", loose), ("silent", silent), ("aliased", aliased),
+                          ("n", 3)])
+    assert [f.split(" ")[0] for f in found] == ["bare", "loose", "silent", "aliased"]

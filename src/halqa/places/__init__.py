@@ -12,7 +12,7 @@ Modules: ``events`` (kinds, tables and the id checks), ``write``, ``read``, ``bo
 
 from __future__ import annotations
 
-from halqa.places.boundaries import ImportResult, Rejected, read_boundaries
+from halqa.places.boundaries import FeatureCollection, ImportResult, Rejected, read_boundaries
 from halqa.places.demo import decoy, decoy_session, demo, demo_map
 from halqa.places.events import AreaPut, HouseholdPut, check_area_code, check_iso_day, check_pseudonym
 from halqa.places.read import (
@@ -33,6 +33,7 @@ from halqa.places.write import add_area, add_household, import_boundaries, new_p
 __all__ = [
     "Area",
     "AreaPut",
+    "FeatureCollection",
     "Household",
     "HouseholdPut",
     "ImportResult",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Required, TypeAlias, TypedDict
 
 import msgspec
 from shapely.errors import ShapelyError
@@ -29,13 +29,26 @@ from halqa.errors import InvalidInput
 if TYPE_CHECKING:
     from shapely.geometry import MultiPolygon, Polygon
 
-__all__ = ["GeoJSON", "ImportResult", "Rejected", "label", "read_boundaries", "simplified"]
+__all__ = ["FeatureCollection", "GeoJSON", "ImportResult", "Rejected", "label", "read_boundaries", "simplified"]
 
 #: A GeoJSON object (RFC 7946) as parsed JSON: a geometry, or a FeatureCollection whose features
 #: carry ``code``, ``kind``, ``label`` and the three names in their properties, with a ``frame``
 #: (``wgs84``, ``schematic`` or ``none``). Kept as the JSON it is, not a struct: shapely, the map
 #: drawings of listening and publish, the web API and the browser all read it as that JSON.
 GeoJSON: TypeAlias = dict[str, Any]
+
+
+class FeatureCollection(TypedDict, total=False):
+    """District shapes as a GeoJSON FeatureCollection (a mapping, as GeoJSON is everywhere):
+    ``frame`` (``wgs84``, ``h3``, ``schematic``) and the area codes ``missing`` a shape; the
+    packaged demo map carries its ``name`` and ``halqa`` (frame, units, note) instead."""
+
+    type: Required[str]
+    features: Required[list[dict[str, Any]]]
+    frame: str
+    missing: list[str]
+    name: str
+    halqa: dict[str, str]
 
 #: Levels of detail a reader may ask for.
 DETAILS = ("full", "screen", "paper")

@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import cache
 from importlib import resources
 
-from halqa.places.boundaries import GeoJSON
+from halqa.places.boundaries import FeatureCollection
 from halqa.places.events import AreaPut, HouseholdPut
 from halqa.places.read import household_areas
 from halqa.places.write import new_pseudonym, store_schematic
@@ -32,10 +32,10 @@ def _demo_map_text() -> str:
     return resources.files("halqa.places").joinpath("data", "demo-districts.geojson").read_text(encoding="utf-8")
 
 
-def demo_map() -> GeoJSON:
+def demo_map() -> FeatureCollection:
     """The schematic district map of the fictional demo city (GeoJSON in drawing units, frame
     ``schematic``): drawn only for the demo vault, never for a real circle's areas."""
-    geo: GeoJSON = json.loads(_demo_map_text())
+    geo: FeatureCollection = json.loads(_demo_map_text())
     return geo
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 
 from halqa.errors import InvalidInput
-from halqa.places.boundaries import DETAILS, GeoJSON
+from halqa.places.boundaries import DETAILS, FeatureCollection
 from halqa.vault import Vault
 
 
@@ -101,7 +101,7 @@ def find_household(vault: Vault, household: str) -> Household | None:
     return _household(row) if row is not None else None
 
 
-def boundaries(vault: Vault, detail: str = "screen") -> GeoJSON:
+def boundaries(vault: Vault, detail: str = "screen") -> FeatureCollection:
     """The stored area shapes as a GeoJSON FeatureCollection with a ``frame`` (``wgs84``,
     ``schematic``, or ``none`` when nothing is stored). ``detail``: ``full``, ``screen`` or
     ``paper``. Imported (WGS84) shapes hide the demo's schematic ones."""

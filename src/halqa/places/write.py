@@ -7,7 +7,7 @@ import random
 import secrets
 
 from halqa.errors import InvalidInput, NotFound
-from halqa.places.boundaries import GeoJSON, ImportResult, label, read_boundaries, simplified
+from halqa.places.boundaries import FeatureCollection, GeoJSON, ImportResult, label, read_boundaries, simplified
 from halqa.places.events import AreaPut, BoundaryPut, HouseholdPut, check_area_code
 from halqa.places.read import area_codes, area_exists
 from halqa.vault import Vault
@@ -61,7 +61,7 @@ def import_boundaries(vault: Vault, source: str | os.PathLike[str] | bytes | Geo
     return ImportResult(kept=list(shapes), rejected=rejected)
 
 
-def store_schematic(vault: Vault, geo: GeoJSON) -> None:
+def store_schematic(vault: Vault, geo: FeatureCollection) -> None:
     """Store the demo's schematic map (drawing units, not WGS84; already simple)."""
     from shapely.geometry import shape as to_shape
 

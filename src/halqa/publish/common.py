@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
-from typing import Any, Required, TypedDict, cast
+from typing import Any
 
 from halqa.errors import InvalidInput, NotFound
 from halqa.i18n import t
 from halqa.ledger import extent
-from halqa.places import areas, demo_map
+from halqa.places import FeatureCollection, areas, demo_map
 from halqa.publish.disclosure import THRESHOLD
 from halqa.publish.style import Style, localise_digits, number
 from halqa.vault import Vault
@@ -74,17 +74,8 @@ class Figure:
                 "sources": self.sources, "period": self.period, "suppressed": self.suppressed}
 
 
-class Boundaries(TypedDict, total=False):
-    """District shapes as a GeoJSON FeatureCollection (a mapping, as GeoJSON is everywhere):
-    ``frame`` (``wgs84``, ``h3``, ``schematic``) and the area codes ``missing`` a shape; the
-    packaged demo map carries its ``name`` and ``halqa`` (frame, units, note) instead."""
-
-    type: Required[str]
-    features: Required[list[dict[str, Any]]]
-    frame: str
-    missing: list[str]
-    name: str
-    halqa: dict[str, str]
+#: District shapes as a GeoJSON FeatureCollection (the places package's type).
+Boundaries = FeatureCollection
 
 
 def area_names(vault: Vault) -> dict[str, dict[str, str]]:
@@ -150,7 +141,7 @@ def reference_rows() -> list[dict[str, Any]]:
 
 def demo_boundaries() -> Boundaries:
     """The packaged schematic district map of the demo city (GeoJSON)."""
-    return cast(Boundaries, demo_map())
+    return demo_map()
 
 
 def short_name(name: str) -> str:
