@@ -136,9 +136,9 @@ def main() -> None:
             timed(f"make {args.bundles} circles x {args.per_bundle:,} events (setup)", make_circles)
             r = timed(f"hub (PostgreSQL): import {args.bundles} bundles ({args.bundles * args.per_bundle:,} events)",
                       lambda: import_many(hub, files, accept=('commits',)), "< 60 s")
-            assert r["imported"] == args.bundles, r["rejected"][:2]
+            assert r.imported == args.bundles, r.rejected[:2]
             r2 = timed("baseline: same bundles into an embedded vault", lambda: import_many(ally, files, accept=('commits',)))
-            assert r2["imported"] == args.bundles
+            assert r2.imported == args.bundles
             ROWS.append((f"  hub holds {hub.info()['events']:,} events", 0.0, ""))
             hub.close()
             ally.close()

@@ -192,6 +192,7 @@ def run_import(url: str, cache: Path, circles: int, months: int, repeats: int, l
     files = [cache / "bundles" / f"c{c:04d}-{m:02d}.age" for m in range(1, months + 1) for c in range(circles)]
     start = time.perf_counter()
     res = import_many(hub, files)
+    res = res if isinstance(res, dict) else msgspec.to_builtins(res)  # typed since 2026-12-06; the baseline's is a dict
     seconds = time.perf_counter() - start
     assert res["imported"] == len(files), res["rejected"][:3]
     fast = getattr(__import__("halqa.bridge.hub", fromlist=["x"]), "area_months", None)

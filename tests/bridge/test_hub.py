@@ -72,8 +72,8 @@ def test_hub_collects_aggregates_from_many_circles(pg_server, circles):
         with pytest.raises(Unauthorised, match="role 'circle'"):
             import_bundle(hub, full, accept=("aggregates", "commits"))
         res = import_many(hub, [*files, files[0], b"junk", full])
-        assert res["imported"] == 3 and len(res["rejected"]) == 3
-        assert {r["error"] for r in res["rejected"]} == {"bridge.bundle_replayed", "bridge.bundle_not_age",
+        assert res.imported == 3 and len(res.rejected) == 3
+        assert {r.error for r in res.rejected} == {"bridge.bundle_replayed", "bridge.bundle_not_age",
                                                          "bridge.bundle_kind_refused"}
         assert hub.query("SELECT count(*) FROM events WHERE kind = 'household.put'")[0][0] == 0
         rows = received_aggregates(hub, "grievances", ("theme",))
@@ -317,11 +317,11 @@ def test_a_batch_with_a_refused_bundle_keeps_the_others(pg_server, tmp_path):
                         household="hh-1" if i == 2 else None)
             files.append(_snapshot(c, f"s-{i}", [("NKH", "", "2026-02-01", 10.0 + i, 6)]))
         res = import_many(hub, files)
-        assert res["imported"] == 2 and [r["file"] for r in res["rejected"]] == ["#3"]
-        assert res["rejected"][0]["error"].startswith("sync.")
+        assert res.imported == 2 and [r.file for r in res.rejected] == ["#3"]
+        assert res.rejected[0].error.startswith("sync.")
         assert to_data(area_months(hub)) == [{"area": "NKH", "month": "2026-02", "value": 21.0, "n": 12, "circles": 2}]
         again = import_many(hub, files[:2] + files[:1])  # replays, within a batch too
-        assert again["imported"] == 0 and {r["error"] for r in again["rejected"]} == {"bridge.bundle_replayed"}
+        assert again.imported == 0 and {r.error for r in again.rejected} == {"bridge.bundle_replayed"}
     finally:
         hub.close()
         for c in circles:

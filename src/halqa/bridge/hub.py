@@ -37,7 +37,8 @@ from halqa.vault.projections import Projection, registered_projections
 from halqa.vault.storage.postgres import PostgresStorage
 from halqa.vault.store import init_storage
 
-__all__ = ["HUB_PROJECTIONS", "HubInfo", "area_months", "hub_info", "hub_init", "hub_open", "hub_projections", "import_many"]
+__all__ = ["HUB_PROJECTIONS", "HubImport", "HubInfo", "RejectedBundle", "area_months", "hub_info", "hub_init", "hub_open",
+           "hub_projections", "import_many"]
 
 #: Projections maintained on the hub (their SQL runs on both dialects).
 HUB_PROJECTIONS = ("bridge_contact", "bridge_known", "bridge_seen", "bridge_aggregate", "authz_owner", "hub_area_month")
@@ -126,8 +127,27 @@ def hub_projections() -> list[Projection]:
     return [p for p in registered_projections() if p.name in HUB_PROJECTIONS]
 
 
+class RejectedBundle(msgspec.Struct, kw_only=True, frozen=True):
+    """A bundle :func:`import_many` refused: its file (``#N`` for bytes), the message id and text."""
+
+    file: str
+    error: str
+    message: str
+
+
+class HubImport(msgspec.Struct, kw_only=True):
+    """What :func:`import_many` did: bundles imported, commits and events new or already known,
+    and the bundles refused with their reasons."""
+
+    imported: int = 0
+    commits_new: int = 0
+    commits_known: int = 0
+    events_new: int = 0
+    rejected: list[RejectedBundle] = msgspec.field(default_factory=list)
+
+
 def import_many(store: Vault, files: Iterable[str | Path | bytes], accept: Sequence[str] = ("aggregates",),
-                progress: Callable[[int, int], None] | None = None, batch: int = BATCH) -> dict[str, Any]:
+                progress: Callable[[int, int], None] | None = None, batch: int = BATCH) -> HubImport:
     """Import many bundles (into a hub or a vault): each one verified on its own, bad ones
     reported with their reason and skipped, good ones kept. By default only aggregate bundles are
     taken, so no circle's member data lands on a hub by mistake.
@@ -136,7 +156,7 @@ def import_many(store: Vault, files: Iterable[str | Path | bytes], accept: Seque
     the order of their clocks (so the projections fold on instead of starting again); if the
     batch is refused as a whole (an author's role, a conflict), its bundles are imported one by one
     and only the offending ones are reported."""
-    out: dict[str, Any] = {"imported": 0, "commits_new": 0, "commits_known": 0, "events_new": 0, "rejected": []}
+    out = HubImport()
     files = list(files)
     for start in range(0, len(files), max(1, batch)):
         checked: list[tuple[int, Any, Any, list[Any]]] = []
@@ -156,12 +176,12 @@ def import_many(store: Vault, files: Iterable[str | Path | bytes], accept: Seque
     return out
 
 
-def _reject(out: dict[str, Any], i: int, f: str | Path | bytes, err: HalqaError) -> None:
+def _reject(out: HubImport, i: int, f: str | Path | bytes, err: HalqaError) -> None:
     name = f"#{i + 1}" if isinstance(f, bytes) else str(f)
-    out["rejected"].append({"file": name, "error": err.msg_id, "message": err.render()})
+    out.rejected.append(RejectedBundle(file=name, error=err.msg_id, message=err.render()))
 
 
-def _merge(store: Vault, checked: list[tuple[int, Any, Any, list[Any]]], accept: Sequence[str], out: dict[str, Any]) -> None:
+def _merge(store: Vault, checked: list[tuple[int, Any, Any, list[Any]]], accept: Sequence[str], out: HubImport) -> None:
     checked.sort(key=lambda c: min((r.hlc for r in c[3]), default=0))
     records = [r for c in checked for r in c[3]]
     try:
@@ -178,11 +198,12 @@ def _merge(store: Vault, checked: list[tuple[int, Any, Any, list[Any]]], accept:
             except HalqaError as err:
                 _reject(out, i, f, err)
                 continue
-            out["imported"] += 1
-            for k, v in res.as_dict().items():
-                out[k] += v
+            out.imported += 1
+            out.commits_new += res.commits_new
+            out.commits_known += res.commits_known
+            out.events_new += res.events_new
         return
-    out["imported"] += len(checked)
-    out["commits_new"] += counts["commits"]
-    out["commits_known"] += counts["duplicates"]
-    out["events_new"] += counts["events"]
+    out.imported += len(checked)
+    out.commits_new += counts["commits"]
+    out.commits_known += counts["duplicates"]
+    out.events_new += counts["events"]

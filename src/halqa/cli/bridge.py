@@ -593,7 +593,7 @@ def hub_import(
         "--full", help="Also take commit bundles (still only what each author's role may author here).")] = False,
 ) -> None:
     """Import bundles from circles into the hub (each verified; bad ones reported, good ones kept)."""
-    from halqa.bridge.hub import import_many
+    from halqa.bridge.hub import HubImport, import_many
 
     hub = _hub(url)
     try:
@@ -602,13 +602,13 @@ def hub_import(
     finally:
         hub.close()
 
-    def human(d: dict) -> None:
-        console.print(t("bridge.hub_imported", ok=d["imported"], commits=d["commits_new"], events=d["events_new"]))
-        for bad in d["rejected"]:
-            console.print(t("bridge.hub_rejected", file=bad["file"], error=bad["message"]))
+    def human(d: HubImport) -> None:
+        console.print(t("bridge.hub_imported", ok=d.imported, commits=d.commits_new, events=d.events_new))
+        for bad in d.rejected:
+            console.print(t("bridge.hub_rejected", file=bad.file, error=bad.message))
 
     emit(res, human)
-    if res["rejected"]:
+    if res.rejected:
         raise typer.Exit(2)
 
 
