@@ -29,8 +29,8 @@ from halqa.vault.events import encode_payload
 from halqa.vault.keyslots import Header, SlotContent
 from halqa.vault.migrations import migrate
 from halqa.vault.projections import RecordProjection, registered_projections
-from halqa.vault.storage.sqlcipher import SQLCipherStorage
-from halqa.vault.store import PAGE_SIZE, init_schema
+from halqa.vault.storage.sqlcipher import PAGE_SIZE, SQLCipherStorage
+from halqa.vault.store import init_schema
 
 BATCH = 1000
 PW = "benchmark passphrase"

@@ -52,7 +52,7 @@ def test_import_is_one_commit(vault):
 
 
 def test_nothing_half_written_when_the_commit_fails(vault, monkeypatch):
-    from halqa.vault.store import Writer
+    from halqa.vault.writer import Writer
 
     real = Writer.append
     calls = {"n": 0}

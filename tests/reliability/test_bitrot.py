@@ -14,7 +14,8 @@ from halqa import domains, places
 from halqa.bridge import BundleInvalid, add_contact, export_bundle, identity, import_bundle
 from halqa.errors import HalqaError, VaultCorrupt
 from halqa.vault import TEST_KDF, Vault, backup, restore
-from halqa.vault.store import DB_FILES, HEADER_FILE, PAGE_SIZE
+from halqa.vault.storage.sqlcipher import PAGE_SIZE
+from halqa.vault.store import DB_FILES, HEADER_FILE
 
 from ..conftest import PASSPHRASE
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from halqa.places import AreaPut, HouseholdPut
 from halqa.vault import redact
 from halqa.vault import store as vault_store
+from halqa.vault import writer as vault_writer
 from halqa.vault.events import Commit, Event, body_hash, event_hash
 from halqa.vault.projections import Projection, RecordProjection
 
@@ -52,7 +53,8 @@ def _writes() -> list[tuple[str, object]]:
 
 
 def test_one_commit_across_many_flushes_equals_one_commit_per_event(tmp_path, monkeypatch):
-    monkeypatch.setattr(vault_store, "_MAX_BUFFER", 3)  # flush every 3 events
+    monkeypatch.setattr(vault_writer, "MAX_BUFFER", 3)  # flush every 3 events
+    monkeypatch.setattr(vault_store, "MAX_BUFFER", 3)  # and replay 3 at a time
     monkeypatch.setattr(vault_store, "_REBUILD_CHUNK", 3)  # and rebuild 3 events at a time
     batched, single = new_vault(tmp_path, "batched"), new_vault(tmp_path, "single")
     with batched.transaction() as tx:
@@ -86,7 +88,8 @@ def test_a_large_commit_has_distinct_ids_and_salts(tmp_path):
 
 def _small_batches_vault(tmp_path, monkeypatch):
     """A vault holding ``_writes()``, one commit each, with batches and rebuild blocks of 2 events."""
-    monkeypatch.setattr(vault_store, "_MAX_BUFFER", 2)
+    monkeypatch.setattr(vault_writer, "MAX_BUFFER", 2)
+    monkeypatch.setattr(vault_store, "MAX_BUFFER", 2)
     monkeypatch.setattr(vault_store, "_REBUILD_CHUNK", 2)
     vault = new_vault(tmp_path)
     for kind, payload in _writes():

@@ -36,7 +36,9 @@ from halqa.places import HouseholdPut
 from halqa.vault import Vault, split
 from halqa.vault.events import is_day_clock
 from halqa.vault.keyslots import FLAG_DESTROY_ON_OPEN, NO_SLOT, Header, derive_kek
-from halqa.vault.store import DB_FILES, HEADER_FILE, PAGE_SIZE, _connect
+from halqa.vault.storage.sqlcipher import PAGE_SIZE
+from halqa.vault.storage.sqlcipher import connect as _connect
+from halqa.vault.store import DB_FILES, HEADER_FILE
 from tests.conftest import new_vault
 
 from ..conftest import PASSPHRASE

@@ -24,8 +24,9 @@ from halqa.vault.projections import (
 )
 from halqa.vault.recovery import Share, combine, split
 from halqa.vault.storage import Storage
-from halqa.vault.store import Vault, Writer, panic, read_header
+from halqa.vault.store import Vault, panic, read_header
 from halqa.vault.sync import CommitRecord, EventRecord, export_commits, heads, ingest, redact, verify_commit
+from halqa.vault.writer import Writer
 
 __all__ = [
     "HLC",

@@ -100,7 +100,8 @@ def peer_opens(path: Path, content: SlotContent) -> Any:
 # ---------------------------------------------------------------------------- building
 def build(vault: Vault, peer_index: int, decoy_slot: int) -> bytes:
     """Write a new decoy database into file ``peer_index`` and return its key."""
-    from halqa.vault.store import DB_FILES, _connect, _write_random, init_schema
+    from halqa.vault.folder import DB_FILES, _write_random
+    from halqa.vault.store import _connect, init_schema  # store's: the crash tests stop it there
 
     key = os.urandom(32)
     target = vault.path / DB_FILES[peer_index]
@@ -209,7 +210,7 @@ def _clock_now_ms() -> int:
 def _fill_to(decoy: Vault, rng: random.Random, real_file: Path, until: datetime) -> None:
     """Grow the decoy with more sessions (between its last event and ``until``) until its file is
     within a page of ``real_file``; the last few kilobytes become ordinary free pages."""
-    from halqa.vault.store import PAGE_SIZE
+    from halqa.vault.storage.sqlcipher import PAGE_SIZE
 
     target = real_file.stat().st_size
     mine = Path(decoy.conn.execute("PRAGMA database_list").fetchone()[2])
@@ -230,7 +231,7 @@ def _fill_to(decoy: Vault, rng: random.Random, real_file: Path, until: datetime)
 
 def _top_up(conn: Any, target: int) -> None:
     """Bring the decoy's file to ``target`` bytes with ordinary free pages (a blob in and out)."""
-    from halqa.vault.store import PAGE_SIZE
+    from halqa.vault.storage.sqlcipher import PAGE_SIZE
 
     mine = Path(conn.execute("PRAGMA database_list").fetchone()[2])
     for _ in range(4):  # the blob first fills the free pages there are, then grows the file
@@ -260,7 +261,7 @@ def migrations(conn: Any) -> dict[int, str]:
 def after_close(vault: Vault, applied: dict[int, str]) -> None:
     """Keep the decoy alive and every file in step (see the module's docstring); ``applied`` is
     the closed database's :func:`migrations`."""
-    from halqa.vault.store import DB_FILES, _touch
+    from halqa.vault.folder import DB_FILES, _touch
 
     content = vault._slot_content
     own = vault.path / DB_FILES[content.db_index]

@@ -36,16 +36,25 @@ from typing import Any
 import sqlcipher3
 from nacl.signing import SigningKey
 
-from halqa.errors import InvalidInput, VaultCorrupt, VaultLocked, VaultMissing, WrongPassphrase
+from halqa.errors import InvalidInput, VaultCorrupt, VaultLocked, WrongPassphrase
 from halqa.vault import events as _events
 from halqa.vault.events import (
     HLC,
-    Commit,
     Event,
-    body_hash,
-    day_precision,
     decode_payload,
-    encode_salted,
+)
+from halqa.vault.folder import (
+    DB_FILES,
+    HEADER_FILE,
+    _count_failure,
+    _damaged,
+    _keyed,
+    _read_secret,
+    _touch,
+    _upgrade_v1,
+    _write_random,
+    panic,
+    read_header,
 )
 from halqa.vault.keyslots import (
     FLAG_DESTROY_ON_OPEN,
@@ -59,14 +68,12 @@ from halqa.vault.keyslots import (
 from halqa.vault.migrations import migrate
 from halqa.vault.projections import Projection, registered_projections
 from halqa.vault.storage import Storage
-from halqa.vault.storage.sqlcipher import PAGE_SIZE, SQLCipherStorage
+from halqa.vault.storage.sqlcipher import SQLCipherStorage
 from halqa.vault.storage.sqlcipher import connect as _connect
+from halqa.vault.writer import MAX_BUFFER, Writer
 
-__all__ = ["DB_FILES", "HEADER_FILE", "Vault", "Writer", "panic", "read_header"]
+__all__ = ["DB_FILES", "HEADER_FILE", "Vault", "panic", "read_header"]
 
-HEADER_FILE = "header"
-DB_FILES = ("a.db", "b.db", "c.db")
-_MAX_BUFFER = 4096
 #: A rebuild reads the log this many events at a time and hands each projection its share: a
 #: record projection folds its share in memory and writes one row per record, so larger blocks
 #: mean fewer writes (about 40 MB of events at a time).
@@ -579,7 +586,7 @@ class Vault:
         for ev in self.events(kinds, after=after):
             if ev.payload is not None:
                 chunk.append(ev)
-                if len(chunk) >= _MAX_BUFFER:
+                if len(chunk) >= MAX_BUFFER:
                     p.apply_many(self.conn, chunk)
                     chunk = []
             last = (ev.hlc, ev.id)
@@ -695,248 +702,3 @@ class Vault:
         self._kek = self._kek_for(passphrase)
         header = self._file_header.with_slot(self._slot, self._kek, self._slot_content)
         self._write_header(header.sealed(self._secret("header_key")))
-
-
-class Writer:
-    """Collects the events of one transaction; the vault signs them as one commit.
-
-    The per-event work is kept to what each event needs (its check, encoding, clock and two
-    hashes); what depends only on the kind (its clock, hash prefix and projection queues) is
-    looked up once per kind, and the random ids and salts are drawn in blocks."""
-
-    def __init__(self, vault: Vault) -> None:
-        self.v = vault
-        self.store = store = vault.storage
-        self.known_devices = max(vault._device_rowid.values(), default=0)
-        self.seq = int(vault.meta("seq")) + 1
-        self.dev = vault.device_row(vault.device_id)
-        self.commit_row = store.open_commit(self.dev, self.seq)
-        self.device_id = vault.device_id
-        # The write lock is held: this commit's events get the next contiguous ids.
-        self.first_event = vault.last_event_id() + 1
-        self.hashes: list[bytes] = []
-        self.buffer: list[tuple[Any, ...]] = []
-        self.last: Event | None = None  # the newest buffered event
-        # Events waiting for each projection, in append order (a projection's kinds interleave).
-        self.pending: dict[str, tuple[Projection, list[Event]]] = {}
-        self._kinds: dict[str, tuple[Any, bytes, list[list[Event]]]] = {}
-        self._random = b""
-        self._taken = 0
-        self._block = 32 * 16  # grows to 64 KiB: small commits draw little, big ones few times
-        self.top_hlc = 0  # the commit's clock: its latest event's (a day, if all are day-precision)
-
-    def _kind(self, kind: str) -> tuple[Any, bytes, list[list[Event]]]:
-        """The clock, hash prefix and projection queues of ``kind`` (unknown kinds raise)."""
-        _events.kind_type(kind)
-        queues = [self.pending.setdefault(p.name, (p, []))[1] for p in self.v._by_kind.get(kind, ())]
-        tick = self.v.hlc.tick_day if day_precision(kind) else self.v.hlc.tick
-        spec = self._kinds[kind] = (tick, _events.hash_prefix(kind, self.device_id), queues)
-        return spec
-
-    def _draw(self) -> bytes:
-        """32 fresh random bytes: an event id and a body salt."""
-        if self._taken + 32 > len(self._random):
-            self._random, self._taken = os.urandom(self._block), 0
-            self._block = min(self._block * 2, 1 << 16)
-        self._taken += 32
-        return self._random[self._taken - 32:self._taken]
-
-    def append(self, kind: str, payload: Any) -> Event:
-        tick, prefix, queues = self._kinds.get(kind) or self._kind(kind)
-        fresh = self._draw()
-        eid = fresh[:16]
-        payload, body = encode_salted(kind, payload, fresh[16:])
-        hlc = tick()
-        if hlc > self.top_hlc:
-            self.top_hlc = hlc
-        self.hashes.append(_events.event_hash_with(prefix, eid, hlc, body_hash(body)))
-        self.buffer.append((eid, self.commit_row, kind, self.dev, hlc, body))
-        ev = self.last = Event(eid, kind, self.device_id, hlc, payload)
-        for queue in queues:
-            queue.append(ev)
-        if len(self.buffer) >= _MAX_BUFFER:
-            self.flush()
-        return ev
-
-    def flush(self) -> None:
-        """Write buffered events and fold them into the projections."""
-        if not self.buffer or self.last is None:
-            return
-        conn = self.v.conn
-        self.store.append_events(self.buffer)
-        touched = []
-        for name, (p, events) in self.pending.items():
-            if events:
-                p.apply_many(conn, events)
-                events.clear()
-                touched.append(name)
-        # Every projection has now seen every event up to the top; the ones that took events
-        # also move their last applied position.
-        kept = None if self.v._keep is None else sorted(self.v._keep)
-        self.store.advance_projections(self.store.top(), kept, touched, self.last.hlc, self.last.id)
-        self.buffer.clear()
-
-    def _finish(self) -> None:
-        self.flush()
-        if not self.hashes:
-            self.store.drop_commit(self.commit_row)
-            return
-        commit = Commit(self.v.device_id, self.seq, self.top_hlc, tuple(self.hashes)).sign(self.v.device_key)
-        self.store.seal_commit(self.commit_row, commit.id, commit.hlc, len(self.hashes), commit.signature,
-                               self.first_event, self.first_event + len(self.hashes) - 1)
-        self.v._set_meta("seq", self.seq)
-        self.v._set_meta("hlc", self.v.hlc.last)
-        self.v.session_events += len(self.hashes)
-
-
-# ---------------------------------------------------------------------- file helpers
-def _damaged(conn: Any, db: Path) -> VaultCorrupt:
-    """The error for a database whose pages fail their HMAC (bit rot, a bad sector, tampering),
-    naming the file and the pages; closes ``conn``. Pages past the database's end are the random
-    padding a close adds, never read, and are not named."""
-    pages: list[int] = []
-    try:
-        count = conn.execute("PRAGMA page_count").fetchone()[0]
-    except sqlcipher3.DatabaseError:
-        count = None
-    try:
-        for (line,) in conn.execute("PRAGMA cipher_integrity_check"):
-            word = str(line).rsplit(" ", 1)[-1]
-            if str(line).startswith("HMAC verification failed") and word.isdigit() and (count is None or int(word) <= count):
-                pages.append(int(word))
-    except sqlcipher3.DatabaseError:
-        pass
-    finally:
-        conn.close()
-    if count is None:  # the schema is unreadable, so is the end of the data: name the first only
-        pages = pages[:1]
-    if not pages:
-        return VaultCorrupt("error.corrupt")
-    return VaultCorrupt("error.corrupt_pages", file=db.name, pages=", ".join(map(str, pages[:10])))
-
-
-def _keyed(db: Path, key: bytes) -> Any:
-    """A bare connection with the key set and nothing read, for the page check of a database
-    whose first pages fail."""
-    conn = sqlcipher3.connect(str(db), isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA cipher_log_level = NONE")
-    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-    conn.execute(f"PRAGMA cipher_page_size = {PAGE_SIZE}")
-    return conn
-
-
-def _read_secret(conn: Any, name: str) -> bytes:
-    row = conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
-    if row is None:
-        raise VaultCorrupt("error.corrupt")
-    return bytes(row[0])
-
-
-def _write_random(path: Path, size: int) -> None:
-    """A file of ``size`` random bytes: what an encrypted database looks like without its key."""
-    with open(path, "wb") as fh:
-        fh.write(os.urandom(size))
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _touch(path: Path, ns: int) -> None:
-    """Give every file of the vault the same access and modification time."""
-    for name in (*DB_FILES, HEADER_FILE):
-        if (path / name).exists():
-            os.utime(path / name, ns=(ns, ns))
-
-
-def _upgrade_v1(path: Path, conn: Any, header: Header, slot: int, kek: bytes,
-                content: SlotContent) -> tuple[Header, SlotContent]:
-    """Bring a vault of the first format up to date, on its first unlock in this version.
-
-    The first format kept the decoy's key inside the real database and named the decoy's file
-    in both databases' metadata. Here the key moves into this vault's slot, the metadata gets
-    the rows every database now has, the header gains its tag and a third file appears (random
-    bytes, as the other files of a new vault). A duress slot of the old format keeps working
-    (its database gets the same header key); setting its passphrase again renews it.
-    """
-    row = conn.execute("SELECT value FROM secrets WHERE name = 'decoy_key'").fetchone()
-    header_key = conn.execute("SELECT value FROM secrets WHERE name = 'header_key'").fetchone()
-    header_key = bytes(header_key[0]) if header_key is not None else os.urandom(16)
-    peer = 1 - content.db_index
-    if row is not None:
-        content = replace(content, peer_key=bytes(row[0]), peer_index=peer)
-    if not (path / DB_FILES[2]).exists():
-        _write_random(path / DB_FILES[2], (path / DB_FILES[content.db_index]).stat().st_size)
-    targets = [conn]
-    if row is not None:
-        try:
-            targets.append(_connect(path / DB_FILES[peer], bytes(row[0])))
-        except VaultCorrupt:
-            pass  # a damaged decoy stays as it is
-    for i, c in enumerate(targets):
-        own_spare = c.execute("SELECT value FROM meta WHERE key = 'decoy_slot'").fetchone()
-        c.execute("BEGIN IMMEDIATE")
-        c.execute("DELETE FROM secrets WHERE name = 'decoy_key'")
-        c.execute("INSERT OR REPLACE INTO secrets VALUES ('header_key', ?)", (header_key,))
-        c.execute("DELETE FROM meta WHERE key IN ('decoy_db', 'decoy_slot')")
-        if own_spare is not None:
-            c.execute("INSERT OR REPLACE INTO meta VALUES ('spare_slot', ?)", (own_spare[0],))
-        c.execute("INSERT OR REPLACE INTO meta VALUES ('spare_db', 2)")
-        c.execute("COMMIT")
-        if i:
-            c.close()
-    content = replace(content, legacy=False)
-    header = replace(header, version=2, failures=0).with_slot(slot, kek, content).sealed(header_key)
-    header.write(path / HEADER_FILE)
-    return header, content
-
-
-# ---------------------------------------------------------------------- without a passphrase
-def read_header(path: Path) -> Header:
-    """The header of the vault at ``path``; clear errors for a missing or damaged vault."""
-    if not path.exists():
-        raise VaultMissing(path=str(path))
-    if not path.is_dir() or not (path / HEADER_FILE).exists():
-        raise VaultCorrupt("error.not_a_vault", path=str(path))
-    return Header.read(path / HEADER_FILE)
-
-
-def _count_failure(path: Path, header: Header) -> None:
-    if not header.wipe_after:
-        return  # the default: a wrong passphrase leaves every byte as it was
-    failures = header.failures + 1
-    if failures >= header.wipe_after:
-        panic(path)
-        return
-    replace(header, failures=failures).write(path / HEADER_FILE)
-
-
-def panic(path: str | os.PathLike[str], outside: Iterable[str | os.PathLike[str]] = ()) -> None:
-    """Destroy the vault at ``path``: key material first (every slot overwritten with random
-    bytes and flushed to disk), then the files halqa wrote outside the vault (``outside``, read
-    from the vault beforehand by :func:`halqa.vault.outside.listed_files`), then the databases and
-    everything else in the folder (the default output folder among them). Needs no passphrase.
-    After the first step the data is unreadable even with the right passphrase; the rest removes
-    the evidence."""
-    from halqa.vault.outside import shred
-
-    path = Path(path)
-    # A restore killed before its rename leaves a whole vault staged beside the target
-    # (halqa.vault.backup.restore): it opens with the same passphrase, so it goes too.
-    folders = [path, path.with_name(path.name + ".restoring")]
-    # A header write killed before its rename leaves a complete header in header.tmp: its slots
-    # are key material too, and go in the first step (found by tests/reliability).
-    for header_path in (f / name for f in folders for name in (HEADER_FILE, HEADER_FILE + ".tmp")):
-        if header_path.is_file():
-            size = header_path.stat().st_size
-            with open(header_path, "r+b") as fh:
-                fh.write(os.urandom(size))
-                fh.flush()
-                os.fsync(fh.fileno())
-    for item in outside:
-        if Path(item).is_file():  # listed files only; never a folder outside the vault
-            shred(Path(item))
-    for folder in folders:
-        for child in sorted(folder.iterdir()) if folder.is_dir() else ():
-            # Encrypted databases lose their first megabyte (salt and first pages); the keys are
-            # already gone. Plaintext (the output folder) is overwritten whole.
-            shred(child, 1 << 20 if child.name in DB_FILES else None)
-        shutil.rmtree(folder, ignore_errors=True)

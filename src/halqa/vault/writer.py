@@ -1,0 +1,115 @@
+"""The append path: :class:`Writer` collects one transaction's events and the vault signs them
+as one commit (:meth:`halqa.vault.Vault.transaction`).
+
+Kept apart from :mod:`halqa.vault.store` (opening, keys, projections' upkeep) because it is the hot
+path of every write: what it does per event is measured by ``benchmarks/bench_vault.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from halqa.vault import events as _events
+from halqa.vault.events import Commit, Event, body_hash, day_precision, encode_salted
+from halqa.vault.projections import Projection
+
+if TYPE_CHECKING:
+    from halqa.vault.store import Vault
+
+__all__ = ["MAX_BUFFER", "Writer"]
+
+#: Events buffered before they are written and folded (a rebuild replays in blocks of this too).
+MAX_BUFFER = 4096
+
+
+class Writer:
+    """Collects the events of one transaction; the vault signs them as one commit.
+
+    The per-event work is kept to what each event needs (its check, encoding, clock and two
+    hashes); what depends only on the kind (its clock, hash prefix and projection queues) is
+    looked up once per kind, and the random ids and salts are drawn in blocks."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.v = vault
+        self.store = store = vault.storage
+        self.known_devices = max(vault._device_rowid.values(), default=0)
+        self.seq = int(vault.meta("seq")) + 1
+        self.dev = vault.device_row(vault.device_id)
+        self.commit_row = store.open_commit(self.dev, self.seq)
+        self.device_id = vault.device_id
+        # The write lock is held: this commit's events get the next contiguous ids.
+        self.first_event = vault.last_event_id() + 1
+        self.hashes: list[bytes] = []
+        self.buffer: list[tuple[Any, ...]] = []
+        self.last: Event | None = None  # the newest buffered event
+        # Events waiting for each projection, in append order (a projection's kinds interleave).
+        self.pending: dict[str, tuple[Projection, list[Event]]] = {}
+        self._kinds: dict[str, tuple[Any, bytes, list[list[Event]]]] = {}
+        self._random = b""
+        self._taken = 0
+        self._block = 32 * 16  # grows to 64 KiB: small commits draw little, big ones few times
+        self.top_hlc = 0  # the commit's clock: its latest event's (a day, if all are day-precision)
+
+    def _kind(self, kind: str) -> tuple[Any, bytes, list[list[Event]]]:
+        """The clock, hash prefix and projection queues of ``kind`` (unknown kinds raise)."""
+        _events.kind_type(kind)
+        queues = [self.pending.setdefault(p.name, (p, []))[1] for p in self.v._by_kind.get(kind, ())]
+        tick = self.v.hlc.tick_day if day_precision(kind) else self.v.hlc.tick
+        spec = self._kinds[kind] = (tick, _events.hash_prefix(kind, self.device_id), queues)
+        return spec
+
+    def _draw(self) -> bytes:
+        """32 fresh random bytes: an event id and a body salt."""
+        if self._taken + 32 > len(self._random):
+            self._random, self._taken = os.urandom(self._block), 0
+            self._block = min(self._block * 2, 1 << 16)
+        self._taken += 32
+        return self._random[self._taken - 32:self._taken]
+
+    def append(self, kind: str, payload: Any) -> Event:
+        tick, prefix, queues = self._kinds.get(kind) or self._kind(kind)
+        fresh = self._draw()
+        eid = fresh[:16]
+        payload, body = encode_salted(kind, payload, fresh[16:])
+        hlc = tick()
+        if hlc > self.top_hlc:
+            self.top_hlc = hlc
+        self.hashes.append(_events.event_hash_with(prefix, eid, hlc, body_hash(body)))
+        self.buffer.append((eid, self.commit_row, kind, self.dev, hlc, body))
+        ev = self.last = Event(eid, kind, self.device_id, hlc, payload)
+        for queue in queues:
+            queue.append(ev)
+        if len(self.buffer) >= MAX_BUFFER:
+            self.flush()
+        return ev
+
+    def flush(self) -> None:
+        """Write buffered events and fold them into the projections."""
+        if not self.buffer or self.last is None:
+            return
+        conn = self.v.conn
+        self.store.append_events(self.buffer)
+        touched = []
+        for name, (p, events) in self.pending.items():
+            if events:
+                p.apply_many(conn, events)
+                events.clear()
+                touched.append(name)
+        # Every projection has now seen every event up to the top; the ones that took events
+        # also move their last applied position.
+        kept = None if self.v._keep is None else sorted(self.v._keep)
+        self.store.advance_projections(self.store.top(), kept, touched, self.last.hlc, self.last.id)
+        self.buffer.clear()
+
+    def _finish(self) -> None:
+        self.flush()
+        if not self.hashes:
+            self.store.drop_commit(self.commit_row)
+            return
+        commit = Commit(self.v.device_id, self.seq, self.top_hlc, tuple(self.hashes)).sign(self.v.device_key)
+        self.store.seal_commit(self.commit_row, commit.id, commit.hlc, len(self.hashes), commit.signature,
+                               self.first_event, self.first_event + len(self.hashes) - 1)
+        self.v._set_meta("seq", self.seq)
+        self.v._set_meta("hlc", self.v.hlc.last)
+        self.v.session_events += len(self.hashes)
