@@ -38,6 +38,13 @@ CHILD = Path(__file__).with_name("crash_child.py")
 NEW = "a new passphrase for the crash test"
 ROWS = int(os.environ.get("HALQA_CRASH_ROWS", "3000"))
 FULL_CHECK_ROWS = 10_000
+LOG = os.environ.get("HALQA_CRASH_LOG")  # a long recorded run writes a line per kill here, to read as it goes
+
+
+def _log(line: str) -> None:
+    if LOG:
+        with open(LOG, "a", encoding="utf-8") as fh:
+            fh.write(f"{dt.datetime.now().isoformat(timespec='seconds')} {line}\n")
 
 
 def _child(op: str, path: Path, arg: str = "", kill_after: float | None = None) -> tuple[bool, float]:
@@ -76,11 +83,15 @@ def _rounds(template: Path, tmp: Path, op: str, arg: str, check) -> None:
     finished, seconds = _child(op, work, arg)
     assert finished
     check(work, killed=False, full=True)
+    _log(f"{op} unkilled run {seconds:.2f} s, checked")
     for i in range(ROUNDS):
         shutil.rmtree(work, ignore_errors=True)
         shutil.copytree(template, work)
-        _child(op, work, arg, kill_after=rng.uniform(0, seconds))
+        kill_after = rng.uniform(0, seconds)
+        finished, _ = _child(op, work, arg, kill_after=kill_after)
         check(work, killed=True, full=i % 10 == 0)
+        _log(f"{op} kill {i + 1}/{ROUNDS} at {kill_after:.2f} s ({'finished first' if finished else 'killed'}), "
+             f"{'full rebuild' if i % 10 == 0 else 'integrity'} check ok")
 
 
 def _rows_csv(folder: Path, place: str, rows: int = ROWS) -> Path:
