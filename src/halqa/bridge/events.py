@@ -182,25 +182,39 @@ class AggregateProjection(Projection):
                      "PRIMARY KEY (source, dataset, area, theme, period))")
 
     def apply(self, conn: Any, event: Event) -> None:
-        p = event.payload
-        source = event.device.hex()
-        conn.execute("INSERT INTO bridge_aggregate (id, source, dataset, created, threshold, cells, suppressed, label, hlc) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-                     (p.id, source, p.dataset, p.created, p.threshold, len(p.cells), p.suppressed, p.label, event.hlc))
-        # Events arrive in (hlc, id) order: the newest snapshot of a (source, dataset) wins; of two
-        # equal cells in one snapshot, the first.
-        new: dict[tuple[str, str, str], tuple[float, int]] = {}
-        for area, theme, period, value, n in p.cells:
-            new.setdefault((area, theme, period), (float(value), int(n)))
-        held = {(r[0], r[1], r[2]): (r[3], r[4]) for r in conn.execute(
-            "SELECT area, theme, period, value, n FROM bridge_aggregate_cell WHERE source = ? AND dataset = ?",
-            (source, p.dataset))}
+        self.apply_many(conn, [event])
+
+    def apply_many(self, conn: Any, events: list[Event]) -> None:
+        conn.executemany("INSERT INTO bridge_aggregate (id, source, dataset, created, threshold, cells, suppressed, label, "
+                         "hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                         [(e.payload.id, e.device.hex(), e.payload.dataset, e.payload.created, e.payload.threshold,
+                           len(e.payload.cells), e.payload.suppressed, e.payload.label, e.hlc) for e in events])
+        # Events arrive in (hlc, id) order: the newest snapshot of a (source, dataset) wins (so of
+        # a batch only the last of each counts); of two equal cells in one snapshot, the first.
+        newest = {(e.device.hex(), e.payload.dataset): e.payload for e in events}
+        sources = sorted({source for source, _ in newest})
+        held: dict[tuple[str, str], dict[tuple[str, str, str], tuple[float, int]]] = {pair: {} for pair in newest}
+        for i in range(0, len(sources), 400):
+            part = sources[i:i + 400]
+            for source, dataset, area, theme, period, value, n in conn.execute(
+                    "SELECT source, dataset, area, theme, period, value, n FROM bridge_aggregate_cell "
+                    f"WHERE source IN ({', '.join('?' * len(part))})", part):
+                cells = held.get((source, dataset))
+                if cells is not None:
+                    cells[(area, theme, period)] = (value, n)
+        gone, changed = [], []
+        for (source, dataset), p in newest.items():
+            new: dict[tuple[str, str, str], tuple[float, int]] = {}
+            for area, theme, period, value, n in p.cells:
+                new.setdefault((area, theme, period), (float(value), int(n)))
+            old = held[(source, dataset)]
+            gone += [(source, dataset, *key) for key in old if key not in new]
+            changed += [(source, dataset, *key, *cell) for key, cell in new.items() if old.get(key) != cell]
         conn.executemany("DELETE FROM bridge_aggregate_cell WHERE source = ? AND dataset = ? AND area = ? AND theme = ? "
-                         "AND period = ?", [(source, p.dataset, *key) for key in held if key not in new])
+                         "AND period = ?", gone)
         conn.executemany("INSERT INTO bridge_aggregate_cell (source, dataset, area, theme, period, value, n) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dataset, area, theme, period) "
-                         "DO UPDATE SET value = excluded.value, n = excluded.n",
-                         [(source, p.dataset, *key, *cell) for key, cell in new.items() if held.get(key) != cell])
+                         "DO UPDATE SET value = excluded.value, n = excluded.n", changed)
 
 
 class AreaMonthProjection(Projection):
@@ -247,10 +261,15 @@ class AreaMonthProjection(Projection):
                 cell[0] += value
                 cell[1] += n
             rows += [(dataset, area, month, source, v, int(n)) for (area, month), (v, n) in sums.items()]
-            areas = touched.setdefault(dataset, set())
-            areas.update(area for area, _ in sums)
-            areas.update(r[0] for r in conn.execute("SELECT DISTINCT area FROM hub_area_month WHERE source = ? AND dataset = ?",
-                                                    (source, dataset)))
+            touched.setdefault(dataset, set()).update(area for area, _ in sums)
+        # The areas the replaced sums covered: their totals change too (one look for the batch).
+        sources = sorted({source for source, _ in newest})
+        for i in range(0, len(sources), 400):
+            part = sources[i:i + 400]
+            for source, dataset, area in conn.execute("SELECT DISTINCT source, dataset, area FROM hub_area_month "
+                                                      f"WHERE source IN ({', '.join('?' * len(part))})", part):
+                if (source, dataset) in newest:
+                    touched.setdefault(dataset, set()).add(area)
         conn.executemany("DELETE FROM hub_area_month WHERE source = ? AND dataset = ?", list(newest))
         conn.executemany("INSERT INTO hub_area_month (dataset, area, month, source, value, n) VALUES (?, ?, ?, ?, ?, ?)",
                          sorted(rows))
