@@ -186,10 +186,15 @@ class OwnerProjection(Projection):
     def apply(self, conn: Any, event: Event) -> None:
         self.apply_many(conn, [event])
 
+    #: The earliest ``(hlc, eid)`` wins whatever order events are folded in.
+    order_free = True
+
     def apply_many(self, conn: Any, events: list[Event]) -> None:
-        # One statement for a batch: of two events of one record the first (in order) stays, as
-        # one statement per event keeps it.
-        conn.executemany("INSERT INTO authz_owner (kind, key, device, hlc, eid) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        # One statement for a batch; an event earlier than the owner held (a late bundle) takes its place.
+        conn.executemany("INSERT INTO authz_owner (kind, key, device, hlc, eid) VALUES (?, ?, ?, ?, ?) "
+                         "ON CONFLICT (kind, key) DO UPDATE SET device = excluded.device, hlc = excluded.hlc, "
+                         "eid = excluded.eid WHERE excluded.hlc < authz_owner.hlc OR "
+                         "(excluded.hlc = authz_owner.hlc AND excluded.eid < authz_owner.eid)",
                          [(e.kind, key, e.device.hex(), e.hlc, e.id) for e in events
                           if isinstance(key := getattr(e.payload, _OWNED[e.kind], None), str)])
 
