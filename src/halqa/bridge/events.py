@@ -245,8 +245,8 @@ def _newer_than_folded(conn: Any, table: str, events: list[Event]) -> dict[tuple
         part = sources[i:i + 400]
         for source, dataset, hlc, eid in conn.execute(
                 f"SELECT source, dataset, hlc, eid FROM {table} WHERE source IN ({', '.join('?' * len(part))})", part):
-            e = latest.get((source, dataset))
-            if e is not None and (e.hlc, e.id) < (int(hlc), bytes(eid)):
+            ours = latest.get((source, dataset))
+            if ours is not None and (ours.hlc, ours.id) < (int(hlc), bytes(eid)):
                 del latest[(source, dataset)]
     return latest
 
