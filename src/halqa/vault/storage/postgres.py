@@ -170,7 +170,7 @@ class PgConnection:
             if len(types) != len(batch[0]) or (key and len({tuple(r[i] for i in key) for r in batch}) != len(batch)):
                 cur.executemany(pyformat(sql), batch)  # row by row (psycopg names a mismatch)
                 return
-            arrays = ", ".join(f"%s::{t}[]" for t in types)
+            arrays = ", ".join(f"%b::{t}[]" for t in types)  # binary: about half the time of text arrays
             cur.execute(f"INSERT INTO {table} {columns} SELECT * FROM unnest({arrays}) {conflict}",
                         [list(column) for column in zip(*batch, strict=True)])
 
@@ -318,7 +318,7 @@ class PostgresStorage:
     def known_commits(self, cids: Sequence[bytes]) -> set[bytes]:
         if not cids:
             return set()
-        return {bytes(r[0]) for r in self.raw.execute("SELECT cid FROM commits WHERE cid = ANY(%s::bytea[])", (list(cids),))}
+        return {bytes(r[0]) for r in self.raw.execute("SELECT cid FROM commits WHERE cid = ANY(%b::bytea[])", (list(cids),))}
 
     def add_commits(self, rows: Sequence[tuple[bytes, int, int, int, int, bytes, int, int]]) -> list[int]:
         if not rows:
@@ -327,8 +327,8 @@ class PostgresStorage:
         got = {bytes(r[1]): int(r[0]) for r in self.raw.execute(
             "INSERT INTO commits (id, cid, device, seq, hlc, n, signature, received, first_event, last_event) "
             "SELECT m.top + k.ord, k.cid, k.device, k.seq, k.hlc, k.n, k.signature, 1, k.first, k.last "
-            "FROM unnest(%s::bytea[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bytea[], %s::bigint[], "
-            "%s::bigint[]) WITH ORDINALITY AS k(cid, device, seq, hlc, n, signature, first, last, ord), "
+            "FROM unnest(%b::bytea[], %b::bigint[], %b::bigint[], %b::bigint[], %b::bigint[], %b::bytea[], %b::bigint[], "
+            "%b::bigint[]) WITH ORDINALITY AS k(cid, device, seq, hlc, n, signature, first, last, ord), "
             "(SELECT coalesce(max(id), 0) AS top FROM commits) AS m RETURNING id, cid",
             [list(column) for column in zip(*rows, strict=True)])}
         return [got[bytes(row[0])] for row in rows]
@@ -376,8 +376,8 @@ class PostgresStorage:
             raise VaultCorrupt("error.corrupt")  # a commit's events must stay a contiguous range
         # One statement however many events (no ON CONFLICT: the caller found none held, under the lock).
         self.raw.execute("INSERT INTO events (id, eid, commit_id, kind, device, hlc, body, body_hash) "
-                         "SELECT * FROM unnest(%s::bigint[], %s::bytea[], %s::bigint[], %s::text[], %s::bigint[], "
-                         "%s::bigint[], %s::bytea[], %s::bytea[])", [list(column) for column in zip(*rows, strict=True)])
+                         "SELECT * FROM unnest(%b::bigint[], %b::bytea[], %b::bigint[], %b::text[], %b::bigint[], "
+                         "%b::bigint[], %b::bytea[], %b::bytea[])", [list(column) for column in zip(*rows, strict=True)])
         if self._top is not None:
             self._top = rows[-1][0]
 
@@ -434,7 +434,7 @@ class PostgresStorage:
         hlcs, eids = zip(*keys, strict=True)
         return {(int(r[0]), bytes(r[1])): (int(r[2]), None if r[3] is None else bytes(r[3]), bool(r[4]))
                 for r in self.raw.execute(
-                    "SELECT e.hlc, e.eid, e.id, e.body_hash, e.body IS NOT NULL FROM unnest(%s::bigint[], %s::bytea[]) "
+                    "SELECT e.hlc, e.eid, e.id, e.body_hash, e.body IS NOT NULL FROM unnest(%b::bigint[], %b::bytea[]) "
                     "AS k(hlc, eid) JOIN events e ON e.hlc = k.hlc AND e.eid = k.eid", (list(hlcs), list(eids)))}
 
     def fill_body(self, row: int, body: bytes) -> None:
