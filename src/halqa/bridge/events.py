@@ -315,7 +315,14 @@ class AreaMonthProjection(Projection):
                                                       f"WHERE source IN ({', '.join('?' * len(part))})", part):
                 if (source, dataset) in newest:
                     touched.setdefault(dataset, set()).add(area)
-        conn.executemany("DELETE FROM hub_area_month WHERE source = ? AND dataset = ?", list(newest))
+        by_dataset: dict[str, list[str]] = {}
+        for source, dataset in sorted(newest):
+            by_dataset.setdefault(dataset, []).append(source)
+        for dataset, replaced in by_dataset.items():
+            for i in range(0, len(replaced), 400):
+                part = replaced[i:i + 400]
+                conn.execute(f"DELETE FROM hub_area_month WHERE dataset = ? AND source IN ({', '.join('?' * len(part))})",
+                             (dataset, *part))
         conn.executemany("INSERT INTO hub_area_month (dataset, area, month, source, value, n) VALUES (?, ?, ?, ?, ?, ?)",
                          sorted(rows))
         for dataset, areas in sorted(touched.items()):
