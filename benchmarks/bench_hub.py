@@ -22,7 +22,9 @@ import then runs in a subprocess on a fresh database with those keys: the curren
 baseline tree (a ``git worktree`` of c751fc8 at ``--baseline-src``'s parent, made if missing) through its own PYTHONPATH.
 
 Run: ``nice -n 10 .venv/bin/python benchmarks/bench_hub.py [--circles 1000] [--months 12]
-[--baseline-circles 100] [--cache /tmp/halqa-hub-cache] [--baseline-src /tmp/hub-base/src]``.
+[--baseline-circles 100] [--cache /tmp/halqa-hub-cache] [--baseline-src /tmp/hub-base/src] [--late-circles 20]``
+(``--late-circles``: in runs of at most that many circles, one bundle is withheld and its import
+timed at the end, late).
 """
 
 from __future__ import annotations
