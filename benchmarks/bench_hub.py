@@ -22,7 +22,9 @@ import then runs in a subprocess on a fresh database with those keys: the curren
 baseline tree (a ``git worktree`` of c751fc8 at ``--baseline-src``'s parent, made if missing) through its own PYTHONPATH.
 
 Run: ``nice -n 10 .venv/bin/python benchmarks/bench_hub.py [--circles 1000] [--months 12]
-[--baseline-circles 100] [--cache /tmp/halqa-hub-cache] [--baseline-src /tmp/hub-base/src]``.
+[--baseline-circles 100] [--cache /tmp/halqa-hub-cache] [--baseline-src /tmp/hub-base/src] [--late-circles 20]``
+(``--late-circles``: in runs of at most that many circles, one bundle is withheld and its import
+timed at the end, late).
 """
 
 from __future__ import annotations
@@ -190,6 +192,9 @@ def run_import(url: str, cache: Path, circles: int, months: int, repeats: int, l
         add_contact(hub, f"circle-{i:04d}", text=text, role="circle")
     # month by month, as they arrive: every circle's January, then every February, ...
     files = [cache / "bundles" / f"c{c:04d}-{m:02d}.age" for m in range(1, months + 1) for c in range(circles)]
+    # A late bundle: circle 0's mid-year snapshot, withheld until every other bundle is in (a
+    # phone offline for months); the same set in the end.
+    late_file = files.pop(files.index(cache / "bundles" / f"c0000-{max(1, months // 2):02d}.age")) if late else None
     start = time.perf_counter()
     res = import_many(hub, files)
     res = res if isinstance(res, dict) else msgspec.to_builtins(res)  # typed since 2026-12-06; the baseline's is a dict
@@ -210,14 +215,15 @@ def run_import(url: str, cache: Path, circles: int, months: int, repeats: int, l
             timings[key].append((time.perf_counter() - t) * 1000)
             rows = [r if isinstance(r, dict) else msgspec.structs.asdict(r) for r in rows]  # halqa's answer is typed
             answers[key] = [(r["area"], r["month"], float(r["value"]), int(r["n"]), int(r["circles"])) for r in rows]
-    # What one late bundle costs (a snapshot signed before the newest one folded): the core folds
-    # the aggregate projections again from every aggregate event.
-    rebuild_s = None
-    if late:
-        names = [n for n in ("bridge_aggregate", "hub_area_month") if n in {p.name for p in hub.kept_projections()}]
+    # What one late bundle costs (a snapshot signed before the newest one folded): c751fc8 folds
+    # the aggregate projections again from every aggregate event; since 2026-12-06 it folds in as it comes.
+    late_s = None
+    if late_file is not None:
         t = time.perf_counter()
-        hub.rebuild(names)
-        rebuild_s = time.perf_counter() - t
+        got = import_many(hub, [late_file])
+        late_s = time.perf_counter() - t
+        got = got if isinstance(got, dict) else msgspec.to_builtins(got)
+        assert got["imported"] == 1, got["rejected"]
     sizes = {r[0]: int(r[1]) for r in hub.query(
         "SELECT relname, pg_total_relation_size(c.oid) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace "
         "WHERE s.nspname = current_schema() AND c.relkind IN ('r', 'p')")}
@@ -225,7 +231,7 @@ def run_import(url: str, cache: Path, circles: int, months: int, repeats: int, l
               for t in ("events", "bridge_aggregate", "bridge_aggregate_cell")}
     hub.close()
     assert _same(answers["query_ms"], answers["raw_query_ms"])
-    return {"bundles": len(files), "seconds": seconds, "rebuild_s": rebuild_s, "events": res["events_new"], **timings,
+    return {"bundles": len(files), "seconds": seconds, "late_s": late_s, "events": res["events_new"], **timings,
             "answer": answers["query_ms"],
             "sizes": sizes, "counts": counts, "bundle_bytes": sum(f.stat().st_size for f in files),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
@@ -257,7 +263,8 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "halqa-hub-cache")
     ap.add_argument("--baseline-src", type=Path, default=Path("/tmp/hub-base/src"))
     ap.add_argument("--repeats", type=int, default=20)
-    ap.add_argument("--late-circles", type=int, default=0, help="up to this many circles, also time a late bundle's refold")
+    ap.add_argument("--late-circles", type=int, default=0,
+                    help="up to this many circles, withhold one bundle and time its import at the end (late)")
     ap.add_argument("--late", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--import-only", metavar="URL")
     args = ap.parse_args()
@@ -314,10 +321,11 @@ def main() -> None:
           f"{'cells p50/p95 ms':>16} {'cell rows':>10} {'hub MB':>7} {'RSS MB':>7}")
     for label, r in runs:
         q, c = r["query_ms"], r["raw_query_ms"]
-        circles = r["bundles"] // args.months
+        circles = (r["bundles"] + (r.get("late_s") is not None)) // args.months
+        late = "" if r.get("late_s") is None else f"  late bundle {r['late_s']:.2f} s"
         print(f"{label:<26} {circles:>7} {r['bundles']:>7} {r['seconds']:8.1f} {r['bundles'] / r['seconds']:9.1f} "
               f"{statistics.median(q):8.1f}/{p95(q):7.1f} {statistics.median(c):8.1f}/{p95(c):7.1f} "
-              f"{r['counts']['bridge_aggregate_cell']:>10,} {sum(r['sizes'].values()) / 2**20:7.1f} {r['peak_rss_mb']:7.0f}")
+              f"{r['counts']['bridge_aggregate_cell']:>10,} {sum(r['sizes'].values()) / 2**20:7.1f} {r['peak_rss_mb']:7.0f}{late}")
     if len(runs) >= 2 and runs[0][0].startswith(BASELINE):
         (_, b), (_, n) = runs[0], runs[1]
         print(f"\nspeed-up on the same bundles: {b['seconds'] / n['seconds']:.2f}x; same answer: {_same(b['answer'], n['answer'])}")

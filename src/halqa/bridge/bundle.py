@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,8 +45,8 @@ from halqa.vault import CommitRecord, Vault, events, export_commits, heads, inge
 from halqa.vault.authz import AGGREGATE_KIND, authorise, check_clock, sent_kinds
 from halqa.vault.values import day_start_ms, new_id, today
 
-__all__ = ["BundleHeader", "BundleInvalid", "BundleSent", "ImportCounts", "ImportResult", "check_bundle", "export_bundle",
-           "import_bundle", "note_bundle",
+__all__ = ["BundleHeader", "BundleInvalid", "BundleSent", "ImportCounts", "ImportResult", "check_bundle", "check_opened",
+           "export_bundle", "import_bundle", "note_bundle",
            "open_bundle", "read_inner", "seal", "write_inner"]
 
 MAGIC = b"halqa-bundle v1\n"
@@ -385,16 +385,24 @@ def check_bundle(vault: Vault, source: str | os.PathLike[str] | bytes, max_bytes
     ``seen`` (bundle ids, hex, of a batch being imported), every commit signature and event hash."""
     data = read_bundle_file(source, max_bytes)
     header, records = open_bundle(vault, data, max_bytes)
-    own = header.sender == vault.device_id
-    if not own and contact_for_sender(vault, header.sender) is None:
+    check_opened(vault, header, records, accept, seen, lambda key: contact_for_sender(vault, key) is not None,
+                 lambda bid: bundle_seen(vault, bid))
+    return header, records
+
+
+def check_opened(vault: Vault, header: BundleHeader, records: list[CommitRecord], accept: Sequence[str],
+                 seen: Collection[str], known_sender: Callable[[bytes], bool], imported: Callable[[str], bool]) -> None:
+    """:func:`check_bundle`'s checks of an opened bundle, in its order: the sender is this vault or
+    ``known_sender``, the kind is in ``accept``, the id is neither among ``seen`` nor ``imported``,
+    every commit and event verifies (a batch asks the vault for senders and ids once)."""
+    if header.sender != vault.device_id and not known_sender(header.sender):
         raise BundleInvalid("bridge.bundle_unknown_sender", fingerprint=header.sender.hex()[:16])
     if header.kind not in accept:
         raise BundleInvalid("bridge.bundle_kind_refused", kind=header.kind)
     bid = header.bundle_id.hex()
-    if bid in seen or bundle_seen(vault, bid):
+    if bid in seen or imported(bid):
         raise BundleInvalid("bridge.bundle_replayed", bundle=bid)
     _check_records(header, records)
-    return header, records
 
 
 def note_bundle(tx: Any, header: BundleHeader) -> None:

@@ -31,6 +31,7 @@ from halqa.places import check_pseudonym
 from halqa.vault import Projection, RecordProjection, register_kind, register_projection
 from halqa.vault.authz import AGGREGATE_KIND, ROLES
 from halqa.vault.events import Event
+from halqa.vault.storage import dialect_of
 
 UNSET = msgspec.UNSET
 Unset = msgspec.UnsetType
@@ -169,38 +170,91 @@ class AggregateProjection(Projection):
     on the allies' PostgreSQL hub)."""
 
     name = "bridge_aggregate"
-    version = 2  # 2: cells written as a difference, without the snapshot id (bridge_aggregate has it)
+    # 2: cells written as a difference, without the snapshot id (bridge_aggregate has it);
+    # 3: each snapshot's event id and the newest one folded per (source, dataset): a late snapshot folds in as it comes
+    version = 3
     kinds = frozenset({"bridge_aggregate.put"})
-    tables = ("bridge_aggregate", "bridge_aggregate_cell")
+    tables = ("bridge_aggregate", "bridge_aggregate_cell", "bridge_aggregate_head")
+    order_free = True
 
     def create(self, conn: Any) -> None:
+        blob = dialect_of(conn).type("BLOB")
         conn.execute("CREATE TABLE IF NOT EXISTS bridge_aggregate (id TEXT PRIMARY KEY, source TEXT NOT NULL, "
                      "dataset TEXT NOT NULL, created TEXT, threshold INTEGER, cells INTEGER, suppressed INTEGER, "
-                     "label TEXT, hlc BIGINT)")
+                     f"label TEXT, hlc BIGINT, eid {blob})")
         conn.execute("CREATE TABLE IF NOT EXISTS bridge_aggregate_cell (source TEXT NOT NULL, dataset TEXT NOT NULL, "
                      "area TEXT NOT NULL, theme TEXT NOT NULL, period TEXT NOT NULL, value DOUBLE PRECISION, n INTEGER, "
                      "PRIMARY KEY (source, dataset, area, theme, period))")
+        conn.execute("CREATE TABLE IF NOT EXISTS bridge_aggregate_head (source TEXT NOT NULL, dataset TEXT NOT NULL, "
+                     f"hlc BIGINT NOT NULL, eid {blob} NOT NULL, PRIMARY KEY (source, dataset))")
 
     def apply(self, conn: Any, event: Event) -> None:
-        p = event.payload
-        source = event.device.hex()
-        conn.execute("INSERT INTO bridge_aggregate (id, source, dataset, created, threshold, cells, suppressed, label, hlc) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-                     (p.id, source, p.dataset, p.created, p.threshold, len(p.cells), p.suppressed, p.label, event.hlc))
-        # Events arrive in (hlc, id) order: the newest snapshot of a (source, dataset) wins; of two
-        # equal cells in one snapshot, the first.
-        new: dict[tuple[str, str, str], tuple[float, int]] = {}
-        for area, theme, period, value, n in p.cells:
-            new.setdefault((area, theme, period), (float(value), int(n)))
-        held = {(r[0], r[1], r[2]): (r[3], r[4]) for r in conn.execute(
-            "SELECT area, theme, period, value, n FROM bridge_aggregate_cell WHERE source = ? AND dataset = ?",
-            (source, p.dataset))}
+        self.apply_many(conn, [event])
+
+    def apply_many(self, conn: Any, events: list[Event]) -> None:
+        # A snapshot id sent twice keeps its earliest event's row, in whatever order they come.
+        conn.executemany("INSERT INTO bridge_aggregate (id, source, dataset, created, threshold, cells, suppressed, label, "
+                         "hlc, eid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                         "source = excluded.source, dataset = excluded.dataset, created = excluded.created, "
+                         "threshold = excluded.threshold, cells = excluded.cells, suppressed = excluded.suppressed, "
+                         "label = excluded.label, hlc = excluded.hlc, eid = excluded.eid "
+                         "WHERE excluded.hlc < bridge_aggregate.hlc OR "
+                         "(excluded.hlc = bridge_aggregate.hlc AND excluded.eid < bridge_aggregate.eid)",
+                         [(e.payload.id, e.device.hex(), e.payload.dataset, e.payload.created, e.payload.threshold,
+                           len(e.payload.cells), e.payload.suppressed, e.payload.label, e.hlc, e.id) for e in events])
+        # The newest snapshot (in (hlc, id) order) of a (source, dataset) wins, of a batch and of
+        # what was folded before (a late one changes no cell); of two equal cells in one snapshot, the first.
+        latest = _newer_than_folded(conn, "bridge_aggregate_head", events)
+        newest = {pair: e.payload for pair, e in latest.items()}
+        sources = sorted({source for source, _ in newest})
+        held: dict[tuple[str, str], dict[tuple[str, str, str], tuple[float, int]]] = {pair: {} for pair in newest}
+        for i in range(0, len(sources), 400):
+            part = sources[i:i + 400]
+            for source, dataset, area, theme, period, value, n in conn.execute(
+                    "SELECT source, dataset, area, theme, period, value, n FROM bridge_aggregate_cell "
+                    f"WHERE source IN ({', '.join('?' * len(part))})", part):
+                cells = held.get((source, dataset))
+                if cells is not None:
+                    cells[(area, theme, period)] = (value, n)
+        gone, changed = [], []
+        for (source, dataset), p in newest.items():
+            new: dict[tuple[str, str, str], tuple[float, int]] = {}
+            for area, theme, period, value, n in p.cells:
+                new.setdefault((area, theme, period), (float(value), int(n)))
+            old = held[(source, dataset)]
+            gone += [(source, dataset, *key) for key in old if key not in new]
+            changed += [(source, dataset, *key, *cell) for key, cell in new.items() if old.get(key) != cell]
         conn.executemany("DELETE FROM bridge_aggregate_cell WHERE source = ? AND dataset = ? AND area = ? AND theme = ? "
-                         "AND period = ?", [(source, p.dataset, *key) for key in held if key not in new])
+                         "AND period = ?", gone)
         conn.executemany("INSERT INTO bridge_aggregate_cell (source, dataset, area, theme, period, value, n) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dataset, area, theme, period) "
-                         "DO UPDATE SET value = excluded.value, n = excluded.n",
-                         [(source, p.dataset, *key, *cell) for key, cell in new.items() if held.get(key) != cell])
+                         "DO UPDATE SET value = excluded.value, n = excluded.n", changed)
+        _fold_heads(conn, "bridge_aggregate_head", latest)
+
+
+def _newer_than_folded(conn: Any, table: str, events: list[Event]) -> dict[tuple[str, str], Event]:
+    """Of ``events`` (aggregate snapshots), the newest per ``(source, dataset)`` in ``(hlc, id)``
+    order, if newer than the one ``table`` (``source, dataset, hlc, eid``) says was folded."""
+    latest: dict[tuple[str, str], Event] = {}
+    for e in events:
+        pair = (e.device.hex(), e.payload.dataset)
+        if pair not in latest or (e.hlc, e.id) > (latest[pair].hlc, latest[pair].id):
+            latest[pair] = e
+    sources = sorted({source for source, _ in latest})
+    for i in range(0, len(sources), 400):
+        part = sources[i:i + 400]
+        for source, dataset, hlc, eid in conn.execute(
+                f"SELECT source, dataset, hlc, eid FROM {table} WHERE source IN ({', '.join('?' * len(part))})", part):
+            ours = latest.get((source, dataset))
+            if ours is not None and (ours.hlc, ours.id) < (int(hlc), bytes(eid)):
+                del latest[(source, dataset)]
+    return latest
+
+
+def _fold_heads(conn: Any, table: str, latest: dict[tuple[str, str], Event]) -> None:
+    conn.executemany(f"INSERT INTO {table} (source, dataset, hlc, eid) VALUES (?, ?, ?, ?) ON CONFLICT (source, dataset) "
+                     "DO UPDATE SET hlc = excluded.hlc, eid = excluded.eid",
+                     [(source, dataset, e.hlc, e.id) for (source, dataset), e in sorted(latest.items())])
 
 
 class AreaMonthProjection(Projection):
@@ -215,9 +269,10 @@ class AreaMonthProjection(Projection):
     order, so an incremental fold and a rebuild give the same bits."""
 
     name = "hub_area_month"
-    version = 1
+    version = 2  # 2: hub_area_head, the newest snapshot folded per (source, dataset): a late one folds in as it comes
     kinds = frozenset({AGGREGATE_KIND})
-    tables = ("hub_area_month", "hub_area_total")
+    tables = ("hub_area_month", "hub_area_total", "hub_area_head")
+    order_free = True
 
     def create(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS hub_area_month (dataset TEXT NOT NULL, area TEXT NOT NULL, "
@@ -227,14 +282,18 @@ class AreaMonthProjection(Projection):
         conn.execute("CREATE TABLE IF NOT EXISTS hub_area_total (dataset TEXT NOT NULL, area TEXT NOT NULL, "
                      "month TEXT NOT NULL, value DOUBLE PRECISION NOT NULL, n BIGINT NOT NULL, circles BIGINT NOT NULL, "
                      "PRIMARY KEY (dataset, area, month))")
+        conn.execute("CREATE TABLE IF NOT EXISTS hub_area_head (source TEXT NOT NULL, dataset TEXT NOT NULL, "
+                     f"hlc BIGINT NOT NULL, eid {dialect_of(conn).type('BLOB')} NOT NULL, PRIMARY KEY (source, dataset))")
 
     def apply(self, conn: Any, event: Event) -> None:
         self.apply_many(conn, [event])
 
     def apply_many(self, conn: Any, events: list[Event]) -> None:
-        # Events come in (hlc, id) order and the newest snapshot of a (source, dataset) replaces
-        # the older: only the last of each in this batch counts.
-        newest = {(e.device.hex(), e.payload.dataset): e.payload for e in events}
+        # The newest snapshot (in (hlc, id) order) of a (source, dataset) replaces the older, of
+        # this batch and of what was folded before: a late one (older than that) changes nothing.
+        latest = _newer_than_folded(conn, "hub_area_head", events)
+        newest = {pair: e.payload for pair, e in latest.items()}
+        _fold_heads(conn, "hub_area_head", latest)
         rows = []
         touched: dict[str, set[str]] = {}
         for (source, dataset), p in newest.items():
@@ -247,11 +306,23 @@ class AreaMonthProjection(Projection):
                 cell[0] += value
                 cell[1] += n
             rows += [(dataset, area, month, source, v, int(n)) for (area, month), (v, n) in sums.items()]
-            areas = touched.setdefault(dataset, set())
-            areas.update(area for area, _ in sums)
-            areas.update(r[0] for r in conn.execute("SELECT DISTINCT area FROM hub_area_month WHERE source = ? AND dataset = ?",
-                                                    (source, dataset)))
-        conn.executemany("DELETE FROM hub_area_month WHERE source = ? AND dataset = ?", list(newest))
+            touched.setdefault(dataset, set()).update(area for area, _ in sums)
+        # The areas the replaced sums covered: their totals change too (one look for the batch).
+        sources = sorted({source for source, _ in newest})
+        for i in range(0, len(sources), 400):
+            part = sources[i:i + 400]
+            for source, dataset, area in conn.execute("SELECT DISTINCT source, dataset, area FROM hub_area_month "
+                                                      f"WHERE source IN ({', '.join('?' * len(part))})", part):
+                if (source, dataset) in newest:
+                    touched.setdefault(dataset, set()).add(area)
+        by_dataset: dict[str, list[str]] = {}
+        for source, dataset in sorted(newest):
+            by_dataset.setdefault(dataset, []).append(source)
+        for dataset, replaced in by_dataset.items():
+            for i in range(0, len(replaced), 400):
+                part = replaced[i:i + 400]
+                conn.execute(f"DELETE FROM hub_area_month WHERE dataset = ? AND source IN ({', '.join('?' * len(part))})",
+                             (dataset, *part))
         conn.executemany("INSERT INTO hub_area_month (dataset, area, month, source, value, n) VALUES (?, ?, ?, ?, ?, ?)",
                          sorted(rows))
         for dataset, areas in sorted(touched.items()):

@@ -28,8 +28,8 @@ from typing import Any
 import msgspec
 
 from halqa.bridge.aggregates import DATASETS
-from halqa.bridge.bundle import check_bundle, import_bundle, note_bundle
-from halqa.bridge.read import AreaMonth, aggregate_sources, area_totals, import_grants
+from halqa.bridge.bundle import check_opened, import_bundle, note_bundle, open_bundle, read_bundle_file
+from halqa.bridge.read import AreaMonth, aggregate_sources, area_totals, bundles_seen, import_grants, sender_keys
 from halqa.errors import HalqaError, InvalidInput
 from halqa.vault import Vault, ingest
 from halqa.vault.authz import authorise
@@ -159,18 +159,31 @@ def import_many(store: Vault, files: Iterable[str | Path | bytes], accept: Seque
     out = HubImport()
     files = list(files)
     for start in range(0, len(files), max(1, batch)):
-        checked: list[tuple[int, Any, Any, list[Any]]] = []
-        seen: set[str] = set()
+        opened: list[tuple[int, Any, list[Any]]] = []
+        refused: list[tuple[int, HalqaError]] = []
         for i in range(start, min(start + max(1, batch), len(files))):
             if progress is not None:
                 progress(i, len(files))
             try:
-                header, records = check_bundle(store, files[i], accept=accept, seen=seen)
+                opened.append((i, *open_bundle(store, read_bundle_file(files[i]))))
             except HalqaError as err:
-                _reject(out, i, files[i], err)
+                refused.append((i, err))
+        # check_bundle's checks, with the senders and the ids already imported asked once for the batch.
+        senders = sender_keys(store)
+        known = lambda key, senders=senders: key.hex() in senders  # noqa: E731 - bound to this batch's senders
+        imported = bundles_seen(store, [header.bundle_id.hex() for _, header, _ in opened])
+        checked: list[tuple[int, Any, Any, list[Any]]] = []
+        seen: set[str] = set()
+        for i, header, records in opened:
+            try:
+                check_opened(store, header, records, accept, seen, known, imported.__contains__)
+            except HalqaError as err:
+                refused.append((i, err))
                 continue
             seen.add(header.bundle_id.hex())
             checked.append((i, files[i], header, records))
+        for i, error in sorted(refused, key=lambda r: r[0]):
+            _reject(out, i, files[i], error)
         if checked:
             _merge(store, checked, accept, out)
     return out

@@ -17,9 +17,9 @@ from halqa.vault.authz import DEFAULT_ROLE, LOCAL, Grant, Unauthorised, grants_o
 from halqa.vault.events import decode_payload
 
 __all__ = ["DATASETS", "DP_DATASETS", "AreaMonth", "Budget", "Contact", "ReceivedCell", "aggregate_sources", "area_totals",
-           "budget", "bundle_seen",
+           "budget", "bundle_seen", "bundles_seen",
            "contact_for_sender", "contacts", "get_contact", "import_grants", "known_heads", "outbox_held", "outbox_opened_by",
-           "outbox_opened_records", "received_aggregates", "spent", "unconfirmed"]
+           "outbox_opened_records", "received_aggregates", "sender_keys", "spent", "unconfirmed"]
 
 #: The aggregate datasets a circle sends (:mod:`halqa.bridge.aggregates`).
 DATASETS = ("grievances", "outages", "services")
@@ -171,6 +171,20 @@ def _refuse_rekey(old: dict[str, Any], put: ContactPut) -> None:
 def bundle_seen(vault: Vault, bundle_id: str) -> bool:
     """Whether the bundle ``bundle_id`` (hex) was imported here already."""
     return vault.query_one("SELECT 1 FROM bridge_seen WHERE id = ?", (bundle_id,)) is not None
+
+
+def bundles_seen(vault: Vault, bundle_ids: Sequence[str]) -> set[str]:
+    """Which of the bundles ``bundle_ids`` (hex) were imported here already (one look for many)."""
+    out: set[str] = set()
+    for i in range(0, len(bundle_ids), 400):
+        part = list(bundle_ids[i:i + 400])
+        out.update(r[0] for r in vault.query(f"SELECT id FROM bridge_seen WHERE id IN ({', '.join('?' * len(part))})", part))
+    return out
+
+
+def sender_keys(vault: Vault) -> set[str]:
+    """The signing keys (hex) of every contact: the senders :func:`contact_for_sender` finds."""
+    return {r[0] for r in vault.query("SELECT signing_key FROM bridge_contact WHERE signing_key IS NOT NULL")}
 
 
 def outbox_held(vault: Vault) -> set[str]:

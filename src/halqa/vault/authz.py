@@ -184,10 +184,19 @@ class OwnerProjection(Projection):
                      "PRIMARY KEY (kind, key))")
 
     def apply(self, conn: Any, event: Event) -> None:
-        key = getattr(event.payload, _OWNED[event.kind], None)
-        if isinstance(key, str):
-            conn.execute("INSERT INTO authz_owner (kind, key, device, hlc, eid) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                         (event.kind, key, event.device.hex(), event.hlc, event.id))
+        self.apply_many(conn, [event])
+
+    #: The earliest ``(hlc, eid)`` wins whatever order events are folded in.
+    order_free = True
+
+    def apply_many(self, conn: Any, events: list[Event]) -> None:
+        # One statement for a batch; an event earlier than the owner held (a late bundle) takes its place.
+        conn.executemany("INSERT INTO authz_owner (kind, key, device, hlc, eid) VALUES (?, ?, ?, ?, ?) "
+                         "ON CONFLICT (kind, key) DO UPDATE SET device = excluded.device, hlc = excluded.hlc, "
+                         "eid = excluded.eid WHERE excluded.hlc < authz_owner.hlc OR "
+                         "(excluded.hlc = authz_owner.hlc AND excluded.eid < authz_owner.eid)",
+                         [(e.kind, key, e.device.hex(), e.hlc, e.id) for e in events
+                          if isinstance(key := getattr(e.payload, _OWNED[e.kind], None), str)])
 
 
 register_projection(OwnerProjection())
@@ -268,6 +277,10 @@ def authorise(vault: Vault, records: Iterable[CommitRecord], grants: Mapping[byt
     limit = now + max_ahead_ms(vault)
     scoped: list[tuple[Rule, Any, bytes, Grant]] = []
     first: dict[tuple[str, str], tuple[int, bytes, bytes]] = {}  # the batch's earliest author per record
+    # The commits already held, asked once for the batch (those whose clocks can be packed to
+    # hash: the others are refused below, in order, as before).
+    held = vault.storage.known_commits([rec.commit().id for rec in records if 0 < rec.seq <= MAX_CLOCK
+                                        and 0 < rec.hlc <= MAX_CLOCK and all(0 < e.hlc <= MAX_CLOCK for e in rec.events)])
     for rec in records:
         if not 0 < rec.seq <= MAX_CLOCK:
             raise Unauthorised("sync.clock_out_of_range", kind="commit")
@@ -275,7 +288,7 @@ def authorise(vault: Vault, records: Iterable[CommitRecord], grants: Mapping[byt
         for e in rec.events:
             _check_hlc(e.hlc, limit, e.kind)
         verify_commit(rec)
-        if vault.query_one("SELECT 1 FROM commits WHERE cid = ?", (rec.commit().id,)) is not None:
+        if rec.commit().id in held:
             # Already held (accepted before, perhaps when its author had another role): merging it
             # again adds nothing but payloads that match the hashes already signed and held.
             continue
@@ -302,8 +315,9 @@ def authorise(vault: Vault, records: Iterable[CommitRecord], grants: Mapping[byt
                     first.get((e.kind, str(getattr(payload, _OWNED[e.kind]))), mark), mark)
             if rule is not None:
                 scoped.append((rule, payload, rec.device, grant))
+    owners = _owners(vault, {record for rule, payload, _, _ in scoped for record in _records(rule, payload)})
     for rule, payload, author, grant in scoped:
-        check_rule(vault, rule, payload, author, grant, first)
+        check_rule(vault, rule, payload, author, grant, first, owners)
     return Approved(records, id(vault))
 
 
@@ -317,9 +331,11 @@ def rule_for(grant: Grant, kind: str) -> Rule:
 
 
 def check_rule(vault: Vault, rule: Rule, payload: Any, author: bytes, grant: Grant,
-               first: dict[tuple[str, str], tuple[int, bytes, bytes]]) -> None:
+               first: dict[tuple[str, str], tuple[int, bytes, bytes]],
+               owners: Mapping[tuple[str, str], _Held] | None = None) -> None:
     """Refuse ``payload`` unless its scope, parent and owner fit ``rule`` for this author (``first``:
-    each owned record's earliest author over this vault and the batch being checked)."""
+    each owned record's earliest author over this vault and the batch being checked; ``owners``:
+    what :func:`_owners` found here, when looked up for a whole batch)."""
     refuse = {"kind": rule.kind, "role": grant.role, "name": grant.name}
     for name, attribute in rule.scope:
         value = getattr(payload, name, msgspec.UNSET)
@@ -327,29 +343,73 @@ def check_rule(vault: Vault, rule: Rule, payload: Any, author: bytes, grant: Gra
         empty = value is None or value is msgspec.UNSET
         if not (empty and rule.nullable) and (allowed is None or value != allowed):
             raise Unauthorised("sync.out_of_scope", field=name, value=str(value)[:64], **refuse)
-    parent = (rule.parent[1], rule.parent[0]) if rule.parent else (None, None)  # parent is (field, kind)
-    for kind, key_field in ((rule.kind, rule.owned), parent):
-        if kind is None or key_field is None:
-            continue
+    for kind, key_field in _owned_fields(rule):
         key = getattr(payload, key_field, msgspec.UNSET)
-        if key is msgspec.UNSET or _owner(vault, kind, str(key), first) != author:
+        if key is msgspec.UNSET or _owner(vault, kind, str(key), first, owners) != author:
             raise Unauthorised("sync.not_owner", key=str(key)[:64], **refuse)
 
 
-def _owner(vault: Vault, kind: str, key: str, first: dict[tuple[str, str], tuple[int, bytes, bytes]]) -> bytes | None:
+def _owned_fields(rule: Rule) -> list[tuple[str, str]]:
+    """``(kind, payload field)`` of the records whose owner ``rule`` checks: its own, its parent."""
+    parent = (rule.parent[1], rule.parent[0]) if rule.parent else (None, None)  # parent is (field, kind)
+    return [(kind, field) for kind, field in ((rule.kind, rule.owned), parent) if kind is not None and field is not None]
+
+
+def _records(rule: Rule, payload: Any) -> list[tuple[str, str]]:
+    """``(kind, key)`` of the records whose owner :func:`check_rule` asks about for ``payload``."""
+    return [(kind, str(key)) for kind, field in _owned_fields(rule)
+            if (key := getattr(payload, field, msgspec.UNSET)) is not msgspec.UNSET]
+
+
+#: What this vault holds of a record, for its owner: its first author ``(hlc, eid, device)``;
+#: ``None`` when it exists without an owner (only a device may change it); absent when new.
+_Held = tuple[int, bytes, bytes] | None
+
+
+def _owner(vault: Vault, kind: str, key: str, first: dict[tuple[str, str], tuple[int, bytes, bytes]],
+           owners: Mapping[tuple[str, str], _Held] | None = None) -> bytes | None:
     """Who owns record ``key`` of ``kind`` once this batch is merged: the author of its earliest
     event (in ``(hlc, id)`` order) here or in the batch. ``None`` for a record that exists here
     without an owner (written by another kind, e.g. a batch import): nobody but a device may change it."""
-    row = vault.query_one("SELECT device, hlc, eid FROM authz_owner WHERE kind = ? AND key = ?", (kind, key))
-    here = None if row is None else (int(row[1]), bytes(row[2]), bytes.fromhex(row[0]))
-    if here is None:
+    if owners is None:  # otherwise they cover every record the batch's rules ask about
+        owners = _owners(vault, {(kind, key)})
+    if (kind, key) in owners:
+        held = owners[(kind, key)]
+        if held is None:
+            return None
+        found = [held]
+    else:
+        found = []
+    mark = first.get((kind, key))
+    if mark is not None:
+        found.append(mark)
+    return min(found)[2] if found else None
+
+
+def _owners(vault: Vault, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], _Held]:
+    """For each ``(kind, key)`` of ``wanted`` that this vault holds, its :data:`_Held` (a few
+    statements for a whole batch, not two per record)."""
+    out: dict[tuple[str, str], _Held] = {}
+    by_kind: dict[str, list[str]] = {}
+    for kind, key in wanted:
+        by_kind.setdefault(kind, []).append(key)
+    kept = [t for p in vault.kept_projections() for t in p.tables]
+    for kind, keys in sorted(by_kind.items()):
+        keys.sort()
         # The table a kind's records live in is named like the kind ("ledger_interval.put").
         table = kind.split(".", 1)[0]
-        if any(table in p.tables for p in vault.kept_projections()) and vault.query_one(
-                f'SELECT 1 FROM "{table}" WHERE "{_OWNED[kind]}" = ?', (key,)) is not None:
-            return None
-    found = [m for m in (here, first.get((kind, key))) if m is not None]
-    return min(found)[2] if found else None
+        for i in range(0, len(keys), 400):
+            part = keys[i:i + 400]
+            marks = ", ".join("?" * len(part))
+            for key, device, hlc, eid in vault.query(
+                    f"SELECT key, device, hlc, eid FROM authz_owner WHERE kind = ? AND key IN ({marks})", (kind, *part)):
+                out[(kind, str(key))] = (int(hlc), bytes(eid), bytes.fromhex(device))
+            rest = [k for k in part if (kind, k) not in out]
+            if rest and table in kept:
+                for (key,) in vault.query(f'SELECT "{_OWNED[kind]}" FROM "{table}" WHERE "{_OWNED[kind]}" IN '
+                                          f'({", ".join("?" * len(rest))})', rest):
+                    out.setdefault((kind, str(key)), None)
+    return out
 
 
 # ---------------------------------------------------------------------------- the table, for docs

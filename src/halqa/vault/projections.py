@@ -44,6 +44,10 @@ class Projection:
     version: int = 1
     kinds: frozenset[str]
     tables: tuple[str, ...]
+    #: Whether :meth:`apply_many` gives the same tables whatever order the events come in (it
+    #: compares clocks itself): an event older than what was folded (a late bundle) is then
+    #: folded in as it comes, not by folding the whole log again.
+    order_free: bool = False
 
     def create(self, conn: Any) -> None:
         """Create the (empty) tables."""

@@ -598,13 +598,12 @@ class Vault:
         them sorts before what it already applied, fold everything again from the start."""
         upto, last_hlc, last_eid = self.storage.projection_position(p.name)
         kinds = sorted(p.kinds)
-        first = self.storage.first_after(upto, kinds)
-        if first is not None and first < (last_hlc, last_eid):
-            self._rebuild_body(p)
-            return
-        last = self._replay(p, after=upto, kinds=kinds)
-        if last == (0, b""):
-            last = (last_hlc, last_eid)
+        if not p.order_free:
+            first = self.storage.first_after(upto, kinds)
+            if first is not None and first < (last_hlc, last_eid):
+                self._rebuild_body(p)
+                return
+        last = max(self._replay(p, after=upto, kinds=kinds), (last_hlc, last_eid))
         self.storage.set_projection(p.name, p.version, self.last_event_id(), last[0], last[1])
 
     def rebuild(self, names: Iterable[str] | None = None) -> dict[str, str]:

@@ -128,40 +128,104 @@ def ingest(vault: Vault, records: Approved | Iterable[CommitRecord],
     elif records.vault_id != id(vault):
         raise TypeError("a batch approved for another vault")
     records = records.records
-    new_commits = new_events = 0
     refill: set[str] = set()
     with vault.transaction():
-        store = vault.storage
-        for rec in records:
-            dev = vault.device_row(rec.device)
-            cid = rec.commit().id
-            if store.has_commit(cid):
-                # Known commit; it may carry bodies we were sent without before.
-                for e in rec.events:
-                    if e.body is not None and not store.is_redacted(e.id) and _fill_body(store, e, e.body):
-                        refill.add(e.kind)
-                continue
-            commit_row = store.add_commit(cid, dev, rec.seq, rec.hlc, len(rec.events), rec.signature)
-            new_commits += 1
-            first = store.top() + 1
-            for e in rec.events:
-                body = e.body
-                if body is not None and store.is_redacted(e.id):
-                    body = None
-                if body is not None and _fill_body(store, e, body):
-                    refill.add(e.kind)
-                    continue
-                new_events += store.add_event(e.id, commit_row, e.kind, dev, e.hlc, body,
-                                              None if body is not None else e.body_hash)
-                vault.hlc.observe(e.hlc)
-                if e.kind == "vault.redact" and body is not None:
-                    _purge(vault, msgspec.msgpack.decode(body[16:], type=Redact).targets, e.id)
-            store.set_commit_events(commit_row, first, store.top())
+        merge = _merge_batch if _batchable(records) else _merge_one_by_one
+        new_commits, new_events = merge(vault, records, refill)
         vault.set_meta("hlc", vault.hlc.last)
         vault.rebuild_folding(refill)
         vault.refresh()
     return {"commits": new_commits, "events": new_events, "duplicates": len(records) - new_commits,
             "filled": len(refill)}
+
+
+def _batchable(records: list[CommitRecord]) -> bool:
+    """Whether :func:`_merge_batch` gives exactly what :func:`_merge_one_by_one` does: no commit
+    or event twice in the batch (each looked up once, before any is written) and no redaction
+    with its body (it changes what the events after it store)."""
+    cids = {rec.commit().id for rec in records}
+    keys = {(e.hlc, e.id) for rec in records for e in rec.events}
+    return (len(cids) == len(records) and len(keys) == sum(len(rec.events) for rec in records)
+            and not any(e.kind == "vault.redact" and e.body is not None for rec in records for e in rec.events))
+
+
+def _merge_batch(vault: Vault, records: list[CommitRecord], refill: set[str]) -> tuple[int, int]:
+    """The merge of :func:`_merge_one_by_one` in a few statements however many commits: the
+    commits and events held are asked for once, then the new commits and the new events are
+    written in one statement each (a hub's round trips were most of its import time)."""
+    store = vault.storage
+    cids = [rec.commit().id for rec in records]
+    known = store.known_commits(cids)
+    held = store.held_events([(e.hlc, e.id) for rec in records for e in rec.events])
+    next_id = store.top() + 1
+    commits: list[tuple[bytes, int, int, int, int, bytes, int, int]] = []
+    events: list[tuple[int, bytes, int, str, int, int, bytes | None, bytes | None]] = []  # commit: index in commits
+    for rec, cid in zip(records, cids, strict=True):
+        dev = vault.device_row(rec.device)
+        if cid in known:
+            # Known commit; it may carry bodies we were sent without before.
+            for e in rec.events:
+                if e.body is not None and not store.is_redacted(e.id) and _fill_held(store, held.get((e.hlc, e.id)), e.body):
+                    refill.add(e.kind)
+            continue
+        first = next_id
+        for e in rec.events:
+            body = e.body
+            if body is not None and store.is_redacted(e.id):
+                body = None
+            if body is not None and _fill_held(store, held.get((e.hlc, e.id)), body):
+                refill.add(e.kind)
+                continue
+            if (e.hlc, e.id) not in held:  # held with its body (or another one): nothing to add
+                events.append((next_id, e.id, len(commits), e.kind, dev, e.hlc, body,
+                               None if body is not None else e.body_hash))
+                next_id += 1
+            vault.hlc.observe(e.hlc)
+        commits.append((cid, dev, rec.seq, rec.hlc, len(rec.events), rec.signature, first, next_id - 1))
+    rows = store.add_commits(commits)
+    store.add_events([(i, eid, rows[c], kind, dev, hlc, body, bh) for i, eid, c, kind, dev, hlc, body, bh in events])
+    return len(commits), len(events)
+
+
+def _fill_held(store: Storage, held: tuple[int, bytes | None, bool] | None, body: bytes) -> bool:
+    """:func:`_fill_body` for an event looked up by :meth:`Storage.held_events`."""
+    if held is None or held[2] or held[1] is None or held[1] != body_hash(body):
+        return False
+    store.fill_body(held[0], body)
+    return True
+
+
+def _merge_one_by_one(vault: Vault, records: list[CommitRecord], refill: set[str]) -> tuple[int, int]:
+    """Merge commits in order, each looked up and written as it comes (any batch: a commit twice,
+    a redaction purging what came before it)."""
+    new_commits = new_events = 0
+    store = vault.storage
+    for rec in records:
+        dev = vault.device_row(rec.device)
+        cid = rec.commit().id
+        if store.has_commit(cid):
+            # Known commit; it may carry bodies we were sent without before.
+            for e in rec.events:
+                if e.body is not None and not store.is_redacted(e.id) and _fill_body(store, e, e.body):
+                    refill.add(e.kind)
+            continue
+        commit_row = store.add_commit(cid, dev, rec.seq, rec.hlc, len(rec.events), rec.signature)
+        new_commits += 1
+        first = store.top() + 1
+        for e in rec.events:
+            body = e.body
+            if body is not None and store.is_redacted(e.id):
+                body = None
+            if body is not None and _fill_body(store, e, body):
+                refill.add(e.kind)
+                continue
+            new_events += store.add_event(e.id, commit_row, e.kind, dev, e.hlc, body,
+                                          None if body is not None else e.body_hash)
+            vault.hlc.observe(e.hlc)
+            if e.kind == "vault.redact" and body is not None:
+                _purge(vault, msgspec.msgpack.decode(body[16:], type=Redact).targets, e.id)
+        store.set_commit_events(commit_row, first, store.top())
+    return new_commits, new_events
 
 
 def _fill_body(store: Storage, e: EventRecord, body: bytes) -> bool:

@@ -156,6 +156,15 @@ class Storage(Protocol):
 
     def has_commit(self, cid: bytes) -> bool: ...
 
+    def known_commits(self, cids: Sequence[bytes]) -> set[bytes]:
+        """Which of ``cids`` are held (one statement per few hundred: an import asks for a batch)."""
+        ...
+
+    def add_commits(self, rows: Sequence[tuple[bytes, int, int, int, int, bytes, int, int]]) -> list[int]:
+        """Received commits ``(cid, device row, seq, hlc, n, signature, first event, last event)``,
+        none held yet; their row ids, in order."""
+        ...
+
     def signed_commits(self) -> list[tuple[bytes, int, int, bytes, int, int]]:
         """``(device key, seq, hlc, signature, first event, last event)`` in ``(hlc, row)`` order."""
         ...
@@ -174,6 +183,11 @@ class Storage(Protocol):
     def add_event(self, eid: bytes, commit: int, kind: str, device: int, hlc: int, body: bytes | None,
                   body_hash: bytes | None) -> bool:
         """A received event; ``False`` (and nothing written) if ``(hlc, eid)`` is already held."""
+        ...
+
+    def add_events(self, rows: Sequence[tuple[int, bytes, int, str, int, int, bytes | None, bytes | None]]) -> None:
+        """Received events ``(id, eid, commit row, kind, device row, hlc, body, body hash)``, none
+        held yet, their ids ``top() + 1`` onwards in order (a duplicate is an error, not skipped)."""
         ...
 
     def top(self) -> int:
@@ -210,6 +224,11 @@ class Storage(Protocol):
 
     def bodiless(self, hlc: int, eid: bytes) -> tuple[int, bytes | None] | None:
         """``(row id, kept body hash)`` of an event held without its body."""
+        ...
+
+    def held_events(self, keys: Sequence[tuple[int, bytes]]) -> dict[tuple[int, bytes], tuple[int, bytes | None, bool]]:
+        """Of the events ``(hlc, eid)`` in ``keys``, those held: ``(row id, kept body hash,
+        whether the body is held)``."""
         ...
 
     def fill_body(self, row: int, body: bytes) -> None: ...
