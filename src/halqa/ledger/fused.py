@@ -1,0 +1,181 @@
+"""The evidence computation's hot loops, compiled with numba: one pass over the intervals that merges
+each household's intervals and accumulates every per-area sum and the household-day table at once.
+
+Imported lazily by :mod:`halqa.ledger.analysis` (numba's import and the first call's compile are
+paid once per process; ``cache=True`` keeps the machine code beside this file, in ``__pycache__``,
+or in numba's per-user cache when that is not writable), which falls back to its numpy passes
+when numba is missing. Both give the same numbers bit for bit: every float sum is added in the
+order of the merged rows, as ``np.add.at`` adds them (tests/ledger/test_fused.py).
+
+No bounds are checked inside compiled code, so the callers check every index before (household
+numbers in the kernel itself, area codes in :func:`halqa.ledger.analysis.compute`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from halqa.ledger.events import DAY
+
+__all__ = ["BAD_HOUSEHOLD", "UNSORTED", "area_days", "merge_and_sum"]
+
+UNSORTED = -1  # merge_and_sum without an order found a row before its predecessor in (household, start) order
+BAD_HOUSEHOLD = -2  # a household number outside 0 .. n_hh - 1
+
+
+@njit(cache=True, nogil=True)
+def merge_and_sum(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndarray, order: np.ndarray,
+                  hh_area: np.ndarray, first_day: int, last_day: int, momentary: int, r0: int, r1: int,
+                  same_ref: bool, day_min: np.ndarray, ref_min: np.ndarray, ci: np.ndarray, mi: np.ndarray,
+                  cmi: np.ndarray, open_count: np.ndarray, per_hh: np.ndarray, off_s: np.ndarray,
+                  out_h: np.ndarray, out_s: np.ndarray, out_e: np.ndarray, out_o: np.ndarray) -> int:
+    """Merge the intervals (visited in ``order``, or as given when ``order`` is empty: then they must
+    already be in (household, start) order, checked as it goes) and add each merged interval into the
+    sums, as the numpy passes of :func:`halqa.ledger.analysis.compute` do. Writes the merged intervals
+    into ``out_*`` when those are not empty. Returns their number, or ``UNSORTED`` / ``BAD_HOUSEHOLD``
+    (the sums are then partial: the caller starts again or raises)."""
+    n = len(hh)
+    n_hh = len(hh_area)
+    days = last_day - first_day + 1
+    ref_days = r1 - r0 + 1
+    p0 = first_day * DAY
+    p1 = (last_day + 1) * DAY
+    use_order = len(order) > 0
+    write = len(out_h) > 0
+    m = 0
+    cur_h = 0
+    cur_s = 0
+    cur_e = 0
+    cur_o = False
+    prev_h = 0
+    prev_s = 0
+    for k in range(n + 1):  # k == n only flushes the last merged interval
+        if k < n:
+            i = order[k] if use_order else k
+            h = hh[i]
+            s = start[i]
+            e = end[i]
+            if e < s:  # an end before its start counts as the start
+                e = s
+            o = is_open[i]
+            if k > 0:
+                if not use_order and (h < prev_h or (h == prev_h and s < prev_s)):
+                    return UNSORTED
+                if h == cur_h and s <= cur_e:  # overlaps or touches the current merged interval
+                    if e > cur_e:
+                        cur_e = e
+                    cur_o = cur_o or o
+                    prev_h = h
+                    prev_s = s
+                    continue
+            prev_h = h
+            prev_s = s
+            if k == 0:
+                cur_h, cur_s, cur_e, cur_o = h, s, e, o
+                continue
+        elif n == 0:
+            break
+        # the current merged interval is complete: add it in
+        if cur_h < 0 or cur_h >= n_hh:
+            return BAD_HOUSEHOLD
+        a = hh_area[cur_h]
+        d = cur_e - cur_s
+        minutes = d / 60.0
+        sday = cur_s // DAY
+        long_ = d > momentary
+        if not same_ref and long_ and r0 <= sday <= r1:
+            ref_min[a * ref_days + sday - r0] += minutes
+        if p0 <= cur_s < p1:
+            if long_:
+                day_min[a * days + sday - first_day] += minutes
+                ci[a] += 1
+                cmi[a] += (min(cur_e, p1) - cur_s) / 60.0  # clipped at the end of the period
+                per_hh[cur_h] += 1
+            else:
+                mi[a] += 1
+            if cur_o:
+                open_count[a] += 1
+        if cur_e > p0 and cur_s < p1 and cur_e > cur_s:  # seconds off per household and day, clipped to each day
+            cs = max(cur_s, p0)
+            ce = min(cur_e, p1)
+            dd = cs // DAY
+            base = cur_h * days - first_day
+            while True:
+                nxt = (dd + 1) * DAY
+                if ce <= nxt:
+                    off_s[base + dd] += ce - max(cs, dd * DAY)
+                    break
+                off_s[base + dd] += nxt - max(cs, dd * DAY)
+                dd += 1
+        if write:
+            out_h[m] = cur_h
+            out_s[m] = cur_s
+            out_e[m] = cur_e
+            out_o[m] = cur_o
+        m += 1
+        if k < n:
+            cur_h, cur_s, cur_e, cur_o = h, s, e, o
+    return m
+
+
+@njit(cache=True, nogil=True)
+def _pairwise(a: np.ndarray, lo: int, n: int) -> float:
+    """Sum of ``a[lo:lo + n]`` in numpy's order (``pairwise_sum`` of its float loops: eight accumulators in
+    blocks of at most 128, halves above), so that the sums equal ``np.add.reduceat``'s to the bit."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+        i = 8
+        while i < n - n % 8:
+            j = lo + i
+            r0 += a[j]
+            r1 += a[j + 1]
+            r2 += a[j + 2]
+            r3 += a[j + 3]
+            r4 += a[j + 4]
+            r5 += a[j + 5]
+            r6 += a[j + 6]
+            r7 += a[j + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[lo + i]
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise(a, lo, n2) + _pairwise(a, lo + n2, n - n2)
+
+
+@njit(cache=True, nogil=True)
+def area_days(off: np.ndarray, hh_area: np.ndarray, members: np.ndarray, first: np.ndarray, days: int,
+              tallied: np.ndarray, area_off: np.ndarray, area_rep: np.ndarray) -> None:
+    """Seconds off per household and day (``off``, flat) to hours in place; households that reported (hours
+    off, or a tally where ``tallied`` is not empty) counted into ``area_rep[area, day]``; hours summed into
+    ``area_off[area, day]`` as ``np.add.reduceat`` sums the rows of each area's households (``members``, in
+    household order, area ``hh_area[members[first[i]]]`` from ``first[i]`` on): the first row plus the
+    pairwise sum of the others."""
+    with_tallies = len(tallied) > 0
+    for h in range(len(hh_area)):
+        a = hh_area[h]
+        base = h * days
+        for d in range(days):
+            v = off[base + d]
+            if v > 0 or (with_tallies and tallied[base + d]):
+                area_rep[a, d] += 1
+            off[base + d] = v / 3600.0
+    buf = np.empty(len(members))
+    for g in range(len(first)):
+        lo = first[g]
+        hi = first[g + 1] if g + 1 < len(first) else len(members)
+        a = hh_area[members[lo]]
+        for d in range(days):
+            for k in range(lo, hi):
+                buf[k] = off[members[k] * days + d]
+            area_off[a, d] += buf[lo] + _pairwise(buf, lo + 1, hi - lo - 1)
