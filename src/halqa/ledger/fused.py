@@ -20,19 +20,18 @@ from halqa.ledger.events import DAY
 
 __all__ = ["BAD_HOUSEHOLD", "UNSORTED", "area_days", "merge_and_sum"]
 
-UNSORTED = -1  # merge_and_sum without an order found a row before its predecessor in (household, start) order
+UNSORTED = -1  # merge_and_sum found a row before its predecessor in (household, start) order
 BAD_HOUSEHOLD = -2  # a household number outside 0 .. n_hh - 1
 
 
 @njit(cache=True, nogil=True)
-def merge_and_sum(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndarray, order: np.ndarray,
-                  hh_area: np.ndarray, first_day: int, last_day: int, momentary: int, r0: int, r1: int,
-                  same_ref: bool, day_min: np.ndarray, ref_min: np.ndarray, ci: np.ndarray, mi: np.ndarray,
+def merge_and_sum(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndarray, hh_area: np.ndarray,
+                  first_day: int, last_day: int, momentary: int, r0: int, r1: int, same_ref: bool,
+                  day_min: np.ndarray, ref_min: np.ndarray, ci: np.ndarray, mi: np.ndarray,
                   cmi: np.ndarray, open_count: np.ndarray, per_hh: np.ndarray, off_s: np.ndarray,
                   out_h: np.ndarray, out_s: np.ndarray, out_e: np.ndarray, out_o: np.ndarray) -> int:
-    """Merge the intervals (visited in ``order``, or as given when ``order`` is empty: then they must
-    already be in (household, start) order, checked as it goes) and add each merged interval into the
-    sums, as the numpy passes of :func:`halqa.ledger.analysis.compute` do. Writes the merged intervals
+    """Merge the intervals (which must be in (household, start) order: checked as it goes) and add each
+    merged interval into the sums, as the numpy passes of :func:`halqa.ledger.analysis.compute` do. Writes the merged intervals
     into ``out_*`` when those are not empty. Returns their number, or ``UNSORTED`` / ``BAD_HOUSEHOLD``
     (the sums are then partial: the caller starts again or raises)."""
     n = len(hh)
@@ -41,7 +40,6 @@ def merge_and_sum(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: n
     ref_days = r1 - r0 + 1
     p0 = first_day * DAY
     p1 = (last_day + 1) * DAY
-    use_order = len(order) > 0
     write = len(out_h) > 0
     m = 0
     cur_h = 0
@@ -52,15 +50,14 @@ def merge_and_sum(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: n
     prev_s = 0
     for k in range(n + 1):  # k == n only flushes the last merged interval
         if k < n:
-            i = order[k] if use_order else k
-            h = hh[i]
-            s = start[i]
-            e = end[i]
+            h = hh[k]
+            s = start[k]
+            e = end[k]
             if e < s:  # an end before its start counts as the start
                 e = s
-            o = is_open[i]
+            o = is_open[k]
             if k > 0:
-                if not use_order and (h < prev_h or (h == prev_h and s < prev_s)):
+                if h < prev_h or (h == prev_h and s < prev_s):
                     return UNSORTED
                 if h == cur_h and s <= cur_e:  # overlaps or touches the current merged interval
                     if e > cur_e:
@@ -120,37 +117,38 @@ def merge_and_sum(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: n
 
 
 @njit(cache=True, nogil=True)
-def _pairwise(a: np.ndarray, lo: int, n: int) -> float:
-    """Sum of ``a[lo:lo + n]`` in numpy's order (``pairwise_sum`` of its float loops: eight accumulators in
-    blocks of at most 128, halves above), so that the sums equal ``np.add.reduceat``'s to the bit."""
+def _pairwise(a: np.ndarray, lo: int, n: int, step: int) -> float:
+    """Sum of ``a[lo], a[lo + step], ...`` (``n`` values) in numpy's order (``pairwise_sum`` of its float loops:
+    eight accumulators in blocks of at most 128, halves above), so that the sums equal ``np.add.reduceat``'s to
+    the bit."""
     if n < 8:
         res = 0.0
-        for i in range(lo, lo + n):
-            res += a[i]
+        for i in range(n):
+            res += a[lo + i * step]
         return res
     if n <= 128:
-        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+        r0, r1, r2, r3 = a[lo], a[lo + step], a[lo + 2 * step], a[lo + 3 * step]
+        r4, r5, r6, r7 = a[lo + 4 * step], a[lo + 5 * step], a[lo + 6 * step], a[lo + 7 * step]
         i = 8
         while i < n - n % 8:
-            j = lo + i
+            j = lo + i * step
             r0 += a[j]
-            r1 += a[j + 1]
-            r2 += a[j + 2]
-            r3 += a[j + 3]
-            r4 += a[j + 4]
-            r5 += a[j + 5]
-            r6 += a[j + 6]
-            r7 += a[j + 7]
+            r1 += a[j + step]
+            r2 += a[j + 2 * step]
+            r3 += a[j + 3 * step]
+            r4 += a[j + 4 * step]
+            r5 += a[j + 5 * step]
+            r6 += a[j + 6 * step]
+            r7 += a[j + 7 * step]
             i += 8
         res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
         while i < n:
-            res += a[lo + i]
+            res += a[lo + i * step]
             i += 1
         return res
     n2 = n // 2
     n2 -= n2 % 8
-    return _pairwise(a, lo, n2) + _pairwise(a, lo + n2, n - n2)
+    return _pairwise(a, lo, n2, step) + _pairwise(a, lo + n2 * step, n - n2, step)
 
 
 @njit(cache=True, nogil=True)
@@ -160,22 +158,25 @@ def area_days(off: np.ndarray, hh_area: np.ndarray, members: np.ndarray, first: 
     off, or a tally where ``tallied`` is not empty) counted into ``area_rep[area, day]``; hours summed into
     ``area_off[area, day]`` as ``np.add.reduceat`` sums the rows of each area's households (``members``, in
     household order, area ``hh_area[members[first[i]]]`` from ``first[i]`` on): the first row plus the
-    pairwise sum of the others."""
+    pairwise sum of the others. One area at a time, its households' rows copied into one block."""
     with_tallies = len(tallied) > 0
-    for h in range(len(hh_area)):
-        a = hh_area[h]
-        base = h * days
-        for d in range(days):
-            v = off[base + d]
-            if v > 0 or (with_tallies and tallied[base + d]):
-                area_rep[a, d] += 1
-            off[base + d] = v / 3600.0
-    buf = np.empty(len(members))
+    size = 0
+    for g in range(len(first)):
+        size = max(size, (first[g + 1] if g + 1 < len(first) else len(members)) - first[g])
+    block = np.empty(size * days)
     for g in range(len(first)):
         lo = first[g]
         hi = first[g + 1] if g + 1 < len(first) else len(members)
         a = hh_area[members[lo]]
+        for k in range(lo, hi):
+            base = members[k] * days
+            row = (k - lo) * days
+            for d in range(days):
+                v = off[base + d]
+                if v > 0 or (with_tallies and tallied[base + d]):
+                    area_rep[a, d] += 1
+                v = v / 3600.0
+                off[base + d] = v
+                block[row + d] = v
         for d in range(days):
-            for k in range(lo, hi):
-                buf[k] = off[members[k] * days + d]
-            area_off[a, d] += buf[lo] + _pairwise(buf, lo + 1, hi - lo - 1)
+            area_off[a, d] += block[d] + _pairwise(block, d + days, hi - lo - 1, days)
