@@ -20,6 +20,8 @@ from halqa.ledger.events import DAY
 
 __all__ = ["BAD_HOUSEHOLD", "UNSORTED", "area_days", "merge_and_sum"]
 
+_u = np.uint64  # an unsigned index spares numba's check for negative (from the end) indices: all are checked >= 0
+
 UNSORTED = -1  # merge_and_sum found a row before its predecessor in (household, start) order
 BAD_HOUSEHOLD = -2  # a household number outside 0 .. n_hh - 1
 
@@ -50,12 +52,12 @@ def merge_and_sum(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: n
     prev_s = 0
     for k in range(n + 1):  # k == n only flushes the last merged interval
         if k < n:
-            h = hh[k]
-            s = start[k]
-            e = end[k]
+            h = hh[_u(k)]
+            s = start[_u(k)]
+            e = end[_u(k)]
             if e < s:  # an end before its start counts as the start
                 e = s
-            o = is_open[k]
+            o = is_open[_u(k)]
             if k > 0:
                 if h < prev_h or (h == prev_h and s < prev_s):
                     return UNSORTED
@@ -76,23 +78,23 @@ def merge_and_sum(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: n
         # the current merged interval is complete: add it in
         if cur_h < 0 or cur_h >= n_hh:
             return BAD_HOUSEHOLD
-        a = hh_area[cur_h]
+        a = hh_area[_u(cur_h)]
         d = cur_e - cur_s
         minutes = d / 60.0
         sday = cur_s // DAY
         long_ = d > momentary
         if not same_ref and long_ and r0 <= sday <= r1:
-            ref_min[a * ref_days + sday - r0] += minutes
+            ref_min[_u(a * ref_days + sday - r0)] += minutes
         if p0 <= cur_s < p1:
             if long_:
-                day_min[a * days + sday - first_day] += minutes
-                ci[a] += 1
-                cmi[a] += (min(cur_e, p1) - cur_s) / 60.0  # clipped at the end of the period
-                per_hh[cur_h] += 1
+                day_min[_u(a * days + sday - first_day)] += minutes
+                ci[_u(a)] += 1
+                cmi[_u(a)] += (min(cur_e, p1) - cur_s) / 60.0  # clipped at the end of the period
+                per_hh[_u(cur_h)] += 1
             else:
-                mi[a] += 1
+                mi[_u(a)] += 1
             if cur_o:
-                open_count[a] += 1
+                open_count[_u(a)] += 1
         if cur_e > p0 and cur_s < p1 and cur_e > cur_s:  # seconds off per household and day, clipped to each day
             cs = max(cur_s, p0)
             ce = min(cur_e, p1)
@@ -101,9 +103,9 @@ def merge_and_sum(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: n
             while True:
                 nxt = (dd + 1) * DAY
                 if ce <= nxt:
-                    off_s[base + dd] += ce - max(cs, dd * DAY)
+                    off_s[_u(base + dd)] += ce - max(cs, dd * DAY)
                     break
-                off_s[base + dd] += nxt - max(cs, dd * DAY)
+                off_s[_u(base + dd)] += nxt - max(cs, dd * DAY)
                 dd += 1
         if write:
             out_h[m] = cur_h
@@ -117,38 +119,48 @@ def merge_and_sum(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: n
 
 
 @njit(cache=True, nogil=True)
-def _pairwise(a: np.ndarray, lo: int, n: int, step: int) -> float:
-    """Sum of ``a[lo], a[lo + step], ...`` (``n`` values) in numpy's order (``pairwise_sum`` of its float loops:
-    eight accumulators in blocks of at most 128, halves above), so that the sums equal ``np.add.reduceat``'s to
-    the bit."""
+def _pairwise_rows(off: np.ndarray, members: np.ndarray, lo: int, n: int, days: int, out: np.ndarray,
+                   acc: np.ndarray) -> None:
+    """``out[d]`` = the sum over the rows ``members[lo:lo + n]`` of ``off`` (as ``[household, day]``) of column
+    ``d``, in numpy's order (``pairwise_sum`` of its float loops: eight accumulators in blocks of at most 128,
+    halves above), so that it equals ``np.add.reduceat``'s to the bit; every column at once, row by row.
+    ``acc`` is scratch of ``8 * days``."""
     if n < 8:
-        res = 0.0
+        for d in range(days):
+            out[d] = 0.0
         for i in range(n):
-            res += a[lo + i * step]
-        return res
+            row = members[lo + i] * days
+            for d in range(days):
+                out[d] += off[_u(row + d)]
+        return
     if n <= 128:
-        r0, r1, r2, r3 = a[lo], a[lo + step], a[lo + 2 * step], a[lo + 3 * step]
-        r4, r5, r6, r7 = a[lo + 4 * step], a[lo + 5 * step], a[lo + 6 * step], a[lo + 7 * step]
+        for j in range(8):
+            row = members[lo + j] * days
+            for d in range(days):
+                acc[j * days + d] = off[_u(row + d)]
         i = 8
         while i < n - n % 8:
-            j = lo + i * step
-            r0 += a[j]
-            r1 += a[j + step]
-            r2 += a[j + 2 * step]
-            r3 += a[j + 3 * step]
-            r4 += a[j + 4 * step]
-            r5 += a[j + 5 * step]
-            r6 += a[j + 6 * step]
-            r7 += a[j + 7 * step]
+            for j in range(8):
+                row = members[lo + i + j] * days
+                for d in range(days):
+                    acc[j * days + d] += off[_u(row + d)]
             i += 8
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        for d in range(days):
+            out[d] = (((acc[d] + acc[days + d]) + (acc[2 * days + d] + acc[3 * days + d]))
+                      + ((acc[4 * days + d] + acc[5 * days + d]) + (acc[6 * days + d] + acc[7 * days + d])))
         while i < n:
-            res += a[lo + i * step]
+            row = members[lo + i] * days
+            for d in range(days):
+                out[d] += off[_u(row + d)]
             i += 1
-        return res
+        return
     n2 = n // 2
     n2 -= n2 % 8
-    return _pairwise(a, lo, n2, step) + _pairwise(a, lo + n2 * step, n - n2, step)
+    right = np.empty(days)
+    _pairwise_rows(off, members, lo, n2, days, out, acc)
+    _pairwise_rows(off, members, lo + n2, n - n2, days, right, acc)
+    for d in range(days):
+        out[d] += right[d]
 
 
 @njit(cache=True, nogil=True)
@@ -158,25 +170,23 @@ def area_days(off: np.ndarray, hh_area: np.ndarray, members: np.ndarray, first: 
     off, or a tally where ``tallied`` is not empty) counted into ``area_rep[area, day]``; hours summed into
     ``area_off[area, day]`` as ``np.add.reduceat`` sums the rows of each area's households (``members``, in
     household order, area ``hh_area[members[first[i]]]`` from ``first[i]`` on): the first row plus the
-    pairwise sum of the others. One area at a time, its households' rows copied into one block."""
+    pairwise sum of the others."""
     with_tallies = len(tallied) > 0
-    size = 0
-    for g in range(len(first)):
-        size = max(size, (first[g + 1] if g + 1 < len(first) else len(members)) - first[g])
-    block = np.empty(size * days)
+    for h in range(len(hh_area)):
+        a = hh_area[h]
+        base = h * days
+        for d in range(days):
+            v = off[_u(base + d)]
+            if v > 0 or (with_tallies and tallied[_u(base + d)]):
+                area_rep[a, d] += 1
+            off[_u(base + d)] = v / 3600.0
+    rest = np.empty(days)
+    acc = np.empty(8 * days)
     for g in range(len(first)):
         lo = first[g]
         hi = first[g + 1] if g + 1 < len(first) else len(members)
         a = hh_area[members[lo]]
-        for k in range(lo, hi):
-            base = members[k] * days
-            row = (k - lo) * days
-            for d in range(days):
-                v = off[base + d]
-                if v > 0 or (with_tallies and tallied[base + d]):
-                    area_rep[a, d] += 1
-                v = v / 3600.0
-                off[base + d] = v
-                block[row + d] = v
+        _pairwise_rows(off, members, lo + 1, hi - lo - 1, days, rest, acc)
+        row = members[lo] * days
         for d in range(days):
-            area_off[a, d] += block[d] + _pairwise(block, d + days, hi - lo - 1, days)
+            area_off[a, d] += off[_u(row + d)] + rest[d]
