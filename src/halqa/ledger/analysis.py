@@ -642,16 +642,16 @@ def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndar
     daily tallies (used for supply hours where no interval touches that household-day).
     ``med_days`` is the reference period for T_MED (default: the report period).
 
-    Speed and memory (benchmark: 9 M intervals in about 2 s in a fresh process, 1.1 s in a warm one; peak RSS
-    about 0.8 GB with the data):
-    one packed-key sort for the merge and one for the events (see :func:`_sorted_with_order`), no
-    Python loop over households or events except to build the result, and few full-length arrays:
-    at this size a fresh array costs more in page faults (zeroing, and on a virtual machine the host
-    handing memory back) than the arithmetic on it, so the indices and supply hours are one pass over
-    the merged rows in pieces of ``_CHUNK``, the merge and the event detection write their results
-    into spent temporaries, and row numbers are int32. Measured against DuckDB over Arrow (the design's
-    columnar option): the interval merge alone, as window functions, took 2.7 s and 1.3 GB there,
-    against about 0.6 s here, so the computation stays in numpy.
+    Speed and memory (docs/performance.md, "The ledger near the hardware"): the merge and every per-area sum
+    and the household-day table are one compiled pass over the intervals (:mod:`halqa.ledger.fused`, numba),
+    which needs no sort when the intervals come in (household, start) order, as the vault's read gives them
+    (it checks; otherwise one packed-key sort, see :func:`_sorted_with_order`); then one pass over the
+    household-day table for the area sums. Without numba the same numbers come from numpy passes over the
+    merged rows in pieces of ``_CHUNK`` (:func:`_sums_numpy`, :func:`_area_days_numpy`): every float sum is
+    added in the same order either way (``np.add.at`` in row order; ``np.add.reduceat``'s pairwise order over
+    an area's households), which tests/ledger/test_fused.py checks bit for bit. Event detection stays in numpy
+    (one packed-key sort, see :func:`detect_events`). Measured against DuckDB over Arrow (the design's
+    columnar option): the interval merge alone, as window functions, took 2.7 s and 1.3 GB there.
     """
     n_areas = len(n_customers)
     hh_area = np.asarray(hh_area, dtype=np.int64)
