@@ -9,9 +9,9 @@ blackout calendars. Households and areas themselves belong to :mod:`halqa.places
 households of an area are its customers served.
 
 Modules: ``events`` (event kinds, tables, local time), ``write`` (recording and imports),
-``read`` (the tables read back), ``analysis`` (pure vectorised computation), ``evidence``
-(reports, calendars and supply hours: reads run through the analysis), ``importers`` (parsers),
-``demo`` (the demo neighbourhood's summer).
+``read`` (the tables read back), ``analysis`` (pure vectorised computation), ``fused`` (its hot
+loops, compiled with numba), ``evidence`` (reports, calendars and supply hours: reads run through
+the analysis), ``importers`` (parsers), ``demo`` (the demo neighbourhood's summer).
 """
 
 from __future__ import annotations

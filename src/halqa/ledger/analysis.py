@@ -26,9 +26,11 @@ Reliability Indices"):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from types import ModuleType
 
 import numpy as np
 
@@ -431,60 +433,126 @@ def _detect_events(area: np.ndarray | tuple[np.ndarray, np.ndarray], hh: np.ndar
                                                  has_end[g].tolist(), kn[ok].tolist(), conf[ok].tolist(), strict=True)]
 
 
-def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndarray,
-            hh_area: np.ndarray, n_customers: np.ndarray, first_day: int, last_day: int,
-            params: Params = Params(), tallies: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-            med_days: tuple[int, int] | None = None, events: bool = True) -> Result:
-    """Indices, major event days, daily supply hours and area events for every area.
+@dataclass
+class _Sums:
+    """What one pass over the merged intervals accumulates (see :func:`compute`)."""
 
-    ``hh`` are household indices into ``hh_area`` (the area index of each household);
-    ``n_customers[a]`` is N_T of area ``a``; open intervals must already end at ``as_of`` and be
-    flagged in ``is_open``. ``tallies`` are optional ``(household, day, hours_off)`` arrays of
-    daily tallies (used for supply hours where no interval touches that household-day).
-    ``med_days`` is the reference period for T_MED (default: the report period).
+    day_min: np.ndarray  # minutes of sustained interruptions by area and start day (flat, area * days + day)
+    ref_min: np.ndarray  # the same over the reference window of T_MED (day_min itself when that is the period)
+    ci: np.ndarray  # sustained interruptions per area
+    mi: np.ndarray  # momentary interruptions per area
+    cmi: np.ndarray  # customer minutes per area, clipped at the end of the period
+    open_count: np.ndarray  # open intervals per area
+    per_hh: np.ndarray  # sustained interruptions per household
+    off_s: np.ndarray  # seconds off per household and day (flat, household * days + day), clipped to each day
 
-    Speed and memory (benchmark: 9 M intervals in about 2 s in a fresh process, 1.1 s in a warm one; peak RSS
-    about 0.8 GB with the data):
-    one packed-key sort for the merge and one for the events (see :func:`_sorted_with_order`), no
-    Python loop over households or events except to build the result, and few full-length arrays:
-    at this size a fresh array costs more in page faults (zeroing, and on a virtual machine the host
-    handing memory back) than the arithmetic on it, so the indices and supply hours are one pass over
-    the merged rows in pieces of ``_CHUNK``, the merge and the event detection write their results
-    into spent temporaries, and row numbers are int32. Measured against DuckDB over Arrow (the design's
-    columnar option): the interval merge alone, as window functions, took 2.7 s and 1.3 GB there,
-    against about 0.6 s here, so the computation stays in numpy.
-    """
-    n_areas = len(n_customers)
-    hh_area = np.asarray(hh_area, dtype=np.int64)
-    n_hh = len(hh_area)
-    days = last_day - first_day + 1
-    p0, p1 = first_day * DAY, (last_day + 1) * DAY
-    n_t = np.asarray(n_customers, dtype=np.float64)
-    safe_nt = np.where(n_t > 0, n_t, 1.0)
+    @classmethod
+    def zeros(cls, n_areas: int, n_hh: int, days: int, ref_days: int, same_ref: bool) -> _Sums:
+        day_min = np.zeros(n_areas * days)
+        return cls(day_min, day_min if same_ref else np.zeros(n_areas * ref_days), np.zeros(n_areas, dtype=np.int64),
+                   np.zeros(n_areas, dtype=np.int64), np.zeros(n_areas), np.zeros(n_areas, dtype=np.int64),
+                   np.zeros(n_hh, dtype=np.int64), np.zeros(n_hh * days))
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """The arrays themselves, in field order (``dataclasses.astuple`` would copy them)."""
+        return tuple(getattr(self, f.name) for f in dataclasses.fields(self))
+
+
+_FUSED: list[ModuleType | None] = []  # [halqa.ledger.fused, or None without numba], filled on first use
+
+
+def _fused() -> ModuleType | None:
+    """The compiled kernels (:mod:`halqa.ledger.fused`), imported on first use so that importing the ledger
+    stays quick; None when numba is not installed (then the numpy passes give the same numbers)."""
+    if not _FUSED:
+        try:
+            from halqa.ledger import fused
+        except ImportError:
+            _FUSED.append(None)
+        else:
+            _FUSED.append(fused)
+    return _FUSED[0]
+
+
+def _sums_fused(kernels: ModuleType, hh: np.ndarray, start: np.ndarray, end: np.ndarray,
+                is_open: np.ndarray, hh_area: np.ndarray, first_day: int, last_day: int, r0: int, r1: int,
+                params: Params, sums: _Sums, keep_merged: bool) -> tuple[np.ndarray, ...]:
+    """The merge and every sum in one compiled pass (:func:`halqa.ledger.fused.merge_and_sum`). Intervals read
+    from the vault come in (household, start) order (``halqa.ledger.read.load_intervals``): the pass checks
+    that as it goes and needs no sort; otherwise it starts again on sorted copies (:func:`_sorted_intervals`).
+    Returns the merged ``(hh, start, end, open)`` when ``keep_merged`` (for the events), else empty arrays."""
+    hh = np.asarray(hh, dtype=np.int64)
+    start = np.asarray(start, dtype=np.int64)
+    end = np.asarray(end, dtype=np.int64)
+    is_open = np.asarray(is_open, dtype=bool)
+    size = len(hh) if keep_merged else 0
+    out = (np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64),
+           np.empty(size, dtype=bool))
+
+    def run() -> int:
+        return int(kernels.merge_and_sum(hh, start, end, is_open, hh_area, first_day, last_day,
+                                         int(params.momentary_seconds), r0, r1, sums.ref_min is sums.day_min,
+                                         sums.day_min, sums.ref_min, sums.ci, sums.mi, sums.cmi, sums.open_count,
+                                         sums.per_hh, sums.off_s, *out))
+
+    m = run()
+    if m == kernels.UNSORTED:
+        for a in sums.arrays():
+            a[...] = 0
+        hh, start, end, is_open = _sorted_intervals(hh, start, end, is_open)
+        m = run()
+    if m == kernels.BAD_HOUSEHOLD:
+        raise IndexError("household numbers must index hh_area")
+    return tuple(a[:m] for a in out)
+
+
+def _sorted_intervals(hh: np.ndarray, start: np.ndarray, end: np.ndarray,
+                      is_open: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The intervals in (household, start) order: one sort of packed keys (see :func:`_sorted_with_order`), which
+    give back the household and the start, and one gather each of the end and (when any) the open flags, so the
+    compiled pass then reads memory in order (following the order row by row would miss the cache on every row)."""
+    t0, h0 = int(start.min()), int(hh.min())
+    span = int(start.max()) - t0 + 1
+    key_max = (int(hh.max()) - h0 + 1) * span - 1
+    if key_max >= 1 << 62:
+        order = np.lexsort((start, hh))
+        return hh[order], start[order], end[order], is_open[order]
+    key = hh - h0
+    key *= span
+    key += start
+    key -= t0
+    sk, order = _sorted_with_order(key, key_max)
+    del key
+    end = _take(end, order)
+    is_open = is_open[order] if is_open.any() else np.zeros(len(order), dtype=bool)
+    del order
+    hs = np.floor_divide(sk, span)
+    np.remainder(sk, span, out=sk)
+    sk += t0
+    hs += h0
+    return hs, sk, end, is_open
+
+
+def _sums_numpy(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndarray, hh_area: np.ndarray,
+                first_day: int, last_day: int, r0: int, r1: int, params: Params, sums: _Sums) -> tuple[np.ndarray, ...]:
+    """:func:`_sums_fused` without numba: the merge, then element-wise passes over the merged rows in pieces
+    of ``_CHUNK``, accumulating with ``np.add.at`` (it adds in row order, as the compiled pass does, so the
+    float sums are the same; no full-length temporary is made: at this size every fresh array costs page
+    faults). Returns the merged ``(hh, start, end, open)``."""
     mh, ms, me, mo = merge_intervals(hh, start, end, is_open)
+    n_hh = len(hh_area)
     m = len(mh)
     if m and (mh[0] < 0 or mh[-1] >= n_hh):  # sorted by household
         raise IndexError("household numbers must index hh_area")
-    # One pass over the merged rows in pieces of _CHUNK, accumulating with np.add.at: in this numpy it is as
-    # fast as np.bincount and adds in row order, so the float sums are the same as bincount's (a bincount
-    # per piece would not be), and no full-length temporary is made (at this size every fresh array costs
-    # page faults).
-    r0, r1 = med_days or (first_day, last_day)
+    days = last_day - first_day + 1
     ref_days = r1 - r0 + 1
-    same_ref = (r0, r1) == (first_day, last_day)
-    cells = n_areas * days
-    day_min = np.zeros(cells)  # minutes of sustained interruptions by area and start day
-    ref_min = day_min if same_ref else np.zeros(n_areas * ref_days)  # the same over the reference window
-    ci = np.zeros(n_areas, dtype=np.int64)
-    mi = np.zeros(n_areas, dtype=np.int64)
-    cmi = np.zeros(n_areas)
-    open_count = np.zeros(n_areas, dtype=np.int64)
-    per_hh = np.zeros(n_hh, dtype=np.int64)
+    same_ref = sums.ref_min is sums.day_min
+    p0, p1 = first_day * DAY, (last_day + 1) * DAY
+    day_min, ref_min, ci, mi, cmi, open_count, per_hh, off_s = sums.arrays()
     any_open = bool(mo.any())
     # supply hours: seconds off per household and day, clipped to each day (sums of whole seconds are exact
     # in float64, so the order of summation does not matter); most intervals lie within one day, the rest
     # are cut into one piece per day touched below
-    off_s = np.zeros(n_hh * days)
     pieces: list[np.ndarray] = []
     for lo, hi in _pieces(m):
         s_, e_, h_ = ms[lo:hi], me[lo:hi], mh[lo:hi]
@@ -523,14 +591,6 @@ def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndar
             secs -= np.maximum(s_[one], p0)
             part = np.bincount(cell, weights=secs)
             off_s[c0:c0 + len(part)] += part
-    daily_saidi = day_min.reshape(n_areas, days) / safe_nt[:, None]
-    ref_saidi = daily_saidi if same_ref else ref_min.reshape(n_areas, ref_days) / safe_nt[:, None]
-    off = first_day - r0  # position of the report period inside the reference window
-    in_ref = 0 <= off and off + days <= ref_days
-    hit = per_hh > 0
-    cn = np.bincount(hh_area[hit], minlength=n_areas) if n_hh else np.zeros(n_areas, int)
-    cemi_count = np.bincount(hh_area[per_hh > params.cemi_n], minlength=n_areas) if n_hh else cn * 0
-    del per_hh, hit
     many = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
     del pieces
     if len(many):
@@ -541,21 +601,19 @@ def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndar
         dd = a0[idx] + (np.arange(len(idx)) - np.repeat(np.cumsum(reps) - reps, reps))
         seg = np.minimum(ce[idx], (dd + 1) * DAY) - np.maximum(cs[idx], dd * DAY)
         np.add.at(off_s, th[idx] * days + (dd - first_day), seg.astype(np.float64))
-        del cs, ce, th, a0, a1, reps, idx, dd, seg
-    del many
+    return mh, ms, me, mo
+
+
+def _area_days_numpy(off_s: np.ndarray, hh_area: np.ndarray, days: int, tallied: np.ndarray | None,
+                     area_off: np.ndarray, area_rep: np.ndarray) -> np.ndarray:
+    """:func:`halqa.ledger.fused.area_days` without numba; returns the hours off as ``[household, day]``."""
+    n_hh = len(hh_area)
     reported = off_s > 0  # every piece of a touching interval is longer than zero
-    if tallies is not None and len(tallies[0]):
-        t_hh, t_day, t_hours = (np.asarray(x) for x in tallies)
-        ok = (t_day >= first_day) & (t_day <= last_day)
-        tcell = t_hh[ok] * days + (t_day[ok] - first_day)
-        fill = ~reported[tcell]
-        off_s[tcell[fill]] = np.clip(t_hours[ok][fill], 0, 24) * 3600.0
-        reported[tcell] = True
+    if tallied is not None:
+        reported |= tallied
     off_s /= 3600.0
     off_h = off_s.reshape(n_hh, days)
     rep = reported.reshape(n_hh, days)
-    area_off = np.zeros((n_areas, days))
-    area_rep = np.zeros((n_areas, days), dtype=np.int64)
     if n_hh:
         order = np.argsort(hh_area, kind="stable")
         r = hh_area[order]
@@ -569,6 +627,80 @@ def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndar
             area_off[r[first[i:j]]] += np.add.reduceat(off_h[rows], at, axis=0)
             area_rep[r[first[i:j]]] += np.add.reduceat(rep[rows], at, axis=0, dtype=np.int64)
             i = j
+    return off_h
+
+
+def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndarray,
+            hh_area: np.ndarray, n_customers: np.ndarray, first_day: int, last_day: int,
+            params: Params = Params(), tallies: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+            med_days: tuple[int, int] | None = None, events: bool = True) -> Result:
+    """Indices, major event days, daily supply hours and area events for every area.
+
+    ``hh`` are household indices into ``hh_area`` (the area index of each household);
+    ``n_customers[a]`` is N_T of area ``a``; open intervals must already end at ``as_of`` and be
+    flagged in ``is_open``. ``tallies`` are optional ``(household, day, hours_off)`` arrays of
+    daily tallies (used for supply hours where no interval touches that household-day).
+    ``med_days`` is the reference period for T_MED (default: the report period).
+
+    Speed and memory (docs/performance.md, "The ledger near the hardware"): the merge and every per-area sum
+    and the household-day table are one compiled pass over the intervals (:mod:`halqa.ledger.fused`, numba),
+    which needs no sort when the intervals come in (household, start) order, as the vault's read gives them
+    (it checks; otherwise one packed-key sort, see :func:`_sorted_with_order`); then one pass over the
+    household-day table for the area sums. Without numba the same numbers come from numpy passes over the
+    merged rows in pieces of ``_CHUNK`` (:func:`_sums_numpy`, :func:`_area_days_numpy`): every float sum is
+    added in the same order either way (``np.add.at`` in row order; ``np.add.reduceat``'s pairwise order over
+    an area's households), which tests/ledger/test_fused.py checks bit for bit. Event detection stays in numpy
+    (one packed-key sort, see :func:`detect_events`). Measured against DuckDB over Arrow (the design's
+    columnar option): the interval merge alone, as window functions, took 2.7 s and 1.3 GB there.
+    """
+    n_areas = len(n_customers)
+    hh_area = np.asarray(hh_area, dtype=np.int64)
+    n_hh = len(hh_area)
+    if n_hh and (int(hh_area.min()) < 0 or int(hh_area.max()) >= n_areas):  # compiled code checks no bounds
+        raise IndexError("area numbers must index n_customers")
+    days = last_day - first_day + 1
+    p0, p1 = first_day * DAY, (last_day + 1) * DAY
+    n_t = np.asarray(n_customers, dtype=np.float64)
+    safe_nt = np.where(n_t > 0, n_t, 1.0)
+    r0, r1 = med_days or (first_day, last_day)
+    ref_days = r1 - r0 + 1
+    same_ref = (r0, r1) == (first_day, last_day)
+    kernels = _fused()
+    sums = _Sums.zeros(n_areas, n_hh, days, ref_days, same_ref)
+    if kernels is not None:
+        merged = _sums_fused(kernels, hh, start, end, is_open, hh_area, first_day, last_day, r0, r1, params, sums, events)
+    else:
+        merged = _sums_numpy(hh, start, end, is_open, hh_area, first_day, last_day, r0, r1, params, sums)
+    day_min, ci, mi, cmi, open_count, per_hh, off_s = (sums.day_min, sums.ci, sums.mi, sums.cmi, sums.open_count,
+                                                       sums.per_hh, sums.off_s)
+    daily_saidi = day_min.reshape(n_areas, days) / safe_nt[:, None]
+    ref_saidi = daily_saidi if same_ref else sums.ref_min.reshape(n_areas, ref_days) / safe_nt[:, None]
+    off = first_day - r0  # position of the report period inside the reference window
+    in_ref = 0 <= off and off + days <= ref_days
+    hit = per_hh > 0
+    cn = np.bincount(hh_area[hit], minlength=n_areas) if n_hh else np.zeros(n_areas, int)
+    cemi_count = np.bincount(hh_area[per_hh > params.cemi_n], minlength=n_areas) if n_hh else cn * 0
+    del per_hh, hit
+    tallied = None
+    if tallies is not None and len(tallies[0]):
+        t_hh, t_day, t_hours = (np.asarray(x) for x in tallies)
+        ok = (t_day >= first_day) & (t_day <= last_day)
+        tcell = t_hh[ok] * days + (t_day[ok] - first_day)
+        fill = off_s[tcell] <= 0  # a household-day reported in intervals keeps them
+        off_s[tcell[fill]] = np.clip(t_hours[ok][fill], 0, 24) * 3600.0
+        tallied = np.zeros(len(off_s), dtype=bool)
+        tallied[tcell] = True
+    area_off = np.zeros((n_areas, days))
+    area_rep = np.zeros((n_areas, days), dtype=np.int64)
+    if kernels is not None:
+        members = np.argsort(hh_area, kind="stable")
+        r = hh_area[members]
+        first = np.flatnonzero(np.r_[True, r[1:] != r[:-1]]) if n_hh else np.zeros(0, dtype=np.int64)
+        kernels.area_days(off_s, hh_area, members, first, days,
+                          tallied if tallied is not None else np.zeros(0, dtype=bool), area_off, area_rep)
+        off_h = off_s.reshape(n_hh, days)
+    else:
+        off_h = _area_days_numpy(off_s, hh_area, days, tallied, area_off, area_rep)
     # hours off are zero wherever nobody reported, so area_off is also the sum over reporting households
     daily_supply = 24.0 - area_off / safe_nt[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -595,7 +727,10 @@ def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndar
             supply_hours_per_day=float(daily_supply[a].mean()) if days else 24.0,
             major_event_days=meds, t_med_minutes=tmed, interruptions=int(ci[a]), momentary=int(mi[a]),
             households_interrupted=int(cn[a]), open_intervals=int(open_count[a])))
-    ev = _detect_events((hh_area, mh), mh, ms, me, mo, (p0, p1), params) if events else []
+    ev = []
+    if events:
+        mh, ms, me, mo = merged
+        ev = _detect_events((hh_area, mh), mh, ms, me, mo, (p0, p1), params)
     return Result(first_day, days, out, daily_saidi, daily_supply, daily_supply_rep, area_rep, off_h, ev)
 
 

@@ -1,0 +1,192 @@
+"""The evidence computation's hot loops, compiled with numba: one pass over the intervals that merges
+each household's intervals and accumulates every per-area sum and the household-day table at once.
+
+Imported lazily by :mod:`halqa.ledger.analysis` (numba's import and the first call's compile are
+paid once per process; ``cache=True`` keeps the machine code beside this file, in ``__pycache__``,
+or in numba's per-user cache when that is not writable), which falls back to its numpy passes
+when numba is missing. Both give the same numbers bit for bit: every float sum is added in the
+order of the merged rows, as ``np.add.at`` adds them (tests/ledger/test_fused.py).
+
+No bounds are checked inside compiled code, so the callers check every index before (household
+numbers in the kernel itself, area codes in :func:`halqa.ledger.analysis.compute`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from halqa.ledger.events import DAY
+
+__all__ = ["BAD_HOUSEHOLD", "UNSORTED", "area_days", "merge_and_sum"]
+
+_u = np.uint64  # an unsigned index spares numba's check for negative (from the end) indices: all are checked >= 0
+
+UNSORTED = -1  # merge_and_sum found a row before its predecessor in (household, start) order
+BAD_HOUSEHOLD = -2  # a household number outside 0 .. n_hh - 1
+
+
+@njit(cache=True, nogil=True)
+def merge_and_sum(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndarray, hh_area: np.ndarray,
+                  first_day: int, last_day: int, momentary: int, r0: int, r1: int, same_ref: bool,
+                  day_min: np.ndarray, ref_min: np.ndarray, ci: np.ndarray, mi: np.ndarray,
+                  cmi: np.ndarray, open_count: np.ndarray, per_hh: np.ndarray, off_s: np.ndarray,
+                  out_h: np.ndarray, out_s: np.ndarray, out_e: np.ndarray, out_o: np.ndarray) -> int:
+    """Merge the intervals (which must be in (household, start) order: checked as it goes) and add each
+    merged interval into the sums, as the numpy passes of :func:`halqa.ledger.analysis.compute` do. Writes the merged intervals
+    into ``out_*`` when those are not empty. Returns their number, or ``UNSORTED`` / ``BAD_HOUSEHOLD``
+    (the sums are then partial: the caller starts again or raises)."""
+    n = len(hh)
+    n_hh = len(hh_area)
+    days = last_day - first_day + 1
+    ref_days = r1 - r0 + 1
+    p0 = first_day * DAY
+    p1 = (last_day + 1) * DAY
+    write = len(out_h) > 0
+    m = 0
+    cur_h = 0
+    cur_s = 0
+    cur_e = 0
+    cur_o = False
+    prev_h = 0
+    prev_s = 0
+    for k in range(n + 1):  # k == n only flushes the last merged interval
+        if k < n:
+            h = hh[_u(k)]
+            s = start[_u(k)]
+            e = end[_u(k)]
+            if e < s:  # an end before its start counts as the start
+                e = s
+            o = is_open[_u(k)]
+            if k > 0:
+                if h < prev_h or (h == prev_h and s < prev_s):
+                    return UNSORTED
+                if h == cur_h and s <= cur_e:  # overlaps or touches the current merged interval
+                    if e > cur_e:
+                        cur_e = e
+                    cur_o = cur_o or o
+                    prev_h = h
+                    prev_s = s
+                    continue
+            prev_h = h
+            prev_s = s
+            if k == 0:
+                cur_h, cur_s, cur_e, cur_o = h, s, e, o
+                continue
+        elif n == 0:
+            break
+        # the current merged interval is complete: add it in
+        if cur_h < 0 or cur_h >= n_hh:
+            return BAD_HOUSEHOLD
+        a = hh_area[_u(cur_h)]
+        d = cur_e - cur_s
+        minutes = d / 60.0
+        sday = cur_s // DAY
+        long_ = d > momentary
+        if not same_ref and long_ and r0 <= sday <= r1:
+            ref_min[_u(a * ref_days + sday - r0)] += minutes
+        if p0 <= cur_s < p1:
+            if long_:
+                day_min[_u(a * days + sday - first_day)] += minutes
+                ci[_u(a)] += 1
+                cmi[_u(a)] += (min(cur_e, p1) - cur_s) / 60.0  # clipped at the end of the period
+                per_hh[_u(cur_h)] += 1
+            else:
+                mi[_u(a)] += 1
+            if cur_o:
+                open_count[_u(a)] += 1
+        if cur_e > p0 and cur_s < p1 and cur_e > cur_s:  # seconds off per household and day, clipped to each day
+            cs = max(cur_s, p0)
+            ce = min(cur_e, p1)
+            dd = cs // DAY
+            base = cur_h * days - first_day
+            while True:
+                nxt = (dd + 1) * DAY
+                if ce <= nxt:
+                    off_s[_u(base + dd)] += ce - max(cs, dd * DAY)
+                    break
+                off_s[_u(base + dd)] += nxt - max(cs, dd * DAY)
+                dd += 1
+        if write:
+            out_h[m] = cur_h
+            out_s[m] = cur_s
+            out_e[m] = cur_e
+            out_o[m] = cur_o
+        m += 1
+        if k < n:
+            cur_h, cur_s, cur_e, cur_o = h, s, e, o
+    return m
+
+
+@njit(cache=True, nogil=True)
+def _pairwise_rows(off: np.ndarray, members: np.ndarray, lo: int, n: int, days: int, out: np.ndarray,
+                   acc: np.ndarray) -> None:
+    """``out[d]`` = the sum over the rows ``members[lo:lo + n]`` of ``off`` (as ``[household, day]``) of column
+    ``d``, in numpy's order (``pairwise_sum`` of its float loops: eight accumulators in blocks of at most 128,
+    halves above), so that it equals ``np.add.reduceat``'s to the bit; every column at once, row by row.
+    ``acc`` is scratch of ``8 * days``."""
+    if n < 8:
+        for d in range(days):
+            out[d] = 0.0
+        for i in range(n):
+            row = members[lo + i] * days
+            for d in range(days):
+                out[d] += off[_u(row + d)]
+        return
+    if n <= 128:
+        for j in range(8):
+            row = members[lo + j] * days
+            for d in range(days):
+                acc[j * days + d] = off[_u(row + d)]
+        i = 8
+        while i < n - n % 8:
+            for j in range(8):
+                row = members[lo + i + j] * days
+                for d in range(days):
+                    acc[j * days + d] += off[_u(row + d)]
+            i += 8
+        for d in range(days):
+            out[d] = (((acc[d] + acc[days + d]) + (acc[2 * days + d] + acc[3 * days + d]))
+                      + ((acc[4 * days + d] + acc[5 * days + d]) + (acc[6 * days + d] + acc[7 * days + d])))
+        while i < n:
+            row = members[lo + i] * days
+            for d in range(days):
+                out[d] += off[_u(row + d)]
+            i += 1
+        return
+    n2 = n // 2
+    n2 -= n2 % 8
+    right = np.empty(days)
+    _pairwise_rows(off, members, lo, n2, days, out, acc)
+    _pairwise_rows(off, members, lo + n2, n - n2, days, right, acc)
+    for d in range(days):
+        out[d] += right[d]
+
+
+@njit(cache=True, nogil=True)
+def area_days(off: np.ndarray, hh_area: np.ndarray, members: np.ndarray, first: np.ndarray, days: int,
+              tallied: np.ndarray, area_off: np.ndarray, area_rep: np.ndarray) -> None:
+    """Seconds off per household and day (``off``, flat) to hours in place; households that reported (hours
+    off, or a tally where ``tallied`` is not empty) counted into ``area_rep[area, day]``; hours summed into
+    ``area_off[area, day]`` as ``np.add.reduceat`` sums the rows of each area's households (``members``, in
+    household order, area ``hh_area[members[first[i]]]`` from ``first[i]`` on): the first row plus the
+    pairwise sum of the others."""
+    with_tallies = len(tallied) > 0
+    for h in range(len(hh_area)):
+        a = hh_area[h]
+        base = h * days
+        for d in range(days):
+            v = off[_u(base + d)]
+            if v > 0 or (with_tallies and tallied[_u(base + d)]):
+                area_rep[a, d] += 1
+            off[_u(base + d)] = v / 3600.0
+    rest = np.empty(days)
+    acc = np.empty(8 * days)
+    for g in range(len(first)):
+        lo = first[g]
+        hi = first[g + 1] if g + 1 < len(first) else len(members)
+        a = hh_area[members[lo]]
+        _pairwise_rows(off, members, lo + 1, hi - lo - 1, days, rest, acc)
+        row = members[lo] * days
+        for d in range(days):
+            area_off[a, d] += off[_u(row + d)] + rest[d]
