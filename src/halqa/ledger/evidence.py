@@ -15,11 +15,12 @@ import numpy as np
 from halqa.errors import NotFound
 from halqa.ledger.analysis import Params, compute, merge_intervals, series_indices
 from halqa.ledger.events import DAY, DEFAULT_TZ, check_period, day_iso, parse_day, time_iso
-from halqa.ledger.read import ClaimRecord, WaterSummary, claims, load_intervals, series, water_summary
+from halqa.ledger.read import ClaimRecord, WaterSummary, claims, day_off, load_intervals, series, water_summary
 from halqa.places import area_exists, household_area
 from halqa.vault import Vault
 
 UNSET = msgspec.UNSET
+_CHUNK = 1 << 20  # values per piece of the area sums (each area's sum lies in one piece: any size gives the same)
 
 
 def _r(x: Any, n: int = 4) -> float | None:
@@ -194,6 +195,57 @@ def _claims(records: list[ClaimRecord], areas: dict[str, AreaReport], d0: int, d
             measured = entry.supply_hours_per_day
             out.append(Claim(id=c.id, area=target, claimant=c.claimant, first=c.first_day, last=c.last_day,
                              claimed_hours=c.hours, measured_hours=measured, gap_hours=_r(c.hours - measured, 3)))
+    return out
+
+
+class AreaSupply(msgspec.Struct, frozen=True, kw_only=True):
+    """One area's customers and grid supply hours per household per day over a period: the
+    ``households`` and ``supply_hours_per_day`` of its :class:`AreaReport`."""
+
+    households: int
+    supply_hours_per_day: float
+
+
+def supply(vault: Vault, first: str, last: str, as_of: int | None = None, tz: str = DEFAULT_TZ) -> dict[str, AreaSupply]:
+    """Per area, the customers and supply hours of :func:`report` over the same period (every
+    area), the same numbers, from the hours off per household-day the ledger keeps as intervals
+    arrive (:func:`halqa.ledger.read.day_off`) instead of the period's intervals."""
+    d0, d1 = check_period(first, last)
+    data = day_off(vault, d0, d1, as_of, tz)
+    days = d1 - d0 + 1
+    n_areas, n_hh = len(data.codes), len(data.hh_area)
+    n_t = np.bincount(data.hh_area, minlength=n_areas).astype(np.float64)
+    safe_nt = np.where(n_t > 0, n_t, 1.0)
+    # from here the operations of analysis.compute on its off_s, in its order (the same float sums)
+    off_s = data.off_s.reshape(-1)
+    reported = off_s > 0
+    t_hh, t_day, t_hours = data.tallies
+    if len(t_hh):
+        tcell = t_hh * days + (t_day - d0)
+        fill = ~reported[tcell]
+        off_s[tcell[fill]] = np.clip(t_hours[fill], 0, 24) * 3600.0
+        reported[tcell] = True
+    off_s /= 3600.0
+    off_h = off_s.reshape(n_hh, days)
+    area_off = np.zeros((n_areas, days))
+    if n_hh:
+        order = np.argsort(data.hh_area, kind="stable")
+        r = data.hh_area[order]
+        first_row = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+        i, step = 0, max(_CHUNK // max(days, 1), 1)
+        while i < len(first_row):
+            j = max(int(np.searchsorted(first_row, first_row[i] + step)), i + 1)
+            lo, hi = first_row[i], (first_row[j] if j < len(first_row) else n_hh)
+            area_off[r[first_row[i:j]]] += np.add.reduceat(off_h[order[lo:hi]], first_row[i:j] - lo, axis=0)
+            i = j
+    daily_supply = 24.0 - area_off / safe_nt[:, None]
+    out = {code: AreaSupply(households=int(n_t[a]),
+                            supply_hours_per_day=round(float(float(daily_supply[a].mean()) if days else 24.0), 3))
+           for a, code in enumerate(data.codes)}
+    series_areas: dict[str, AreaReport] = {}
+    _add_series(vault, series_areas, d0, d1, None, Params(), False)
+    for code, entry in series_areas.items():
+        out[code] = AreaSupply(households=entry.households, supply_hours_per_day=entry.supply_hours_per_day)
     return out
 
 
