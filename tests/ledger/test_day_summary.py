@@ -149,3 +149,19 @@ def test_demo_supply_equals_the_report(vault):
         fast = supply(vault, first.isoformat(), last.isoformat())
         assert {c: (a.households, a.supply_hours_per_day) for c, a in full.items()} == \
             {c: (a.households, a.supply_hours_per_day) for c, a in fast.items()}
+
+
+def test_a_page_of_events_is_that_slice_of_the_full_report(vault):
+    rng = random.Random(3)
+    places.demo(vault, rng, households_per_area=20)
+    ledger.demo(vault, rng, days=45)
+    span = ledger.extent(vault)
+    assert span is not None
+    first, last = span[0].isoformat(), span[1].isoformat()
+    full = ledger.report(vault, first, last)
+    assert len(full.events) > 10
+    for skip, limit in ((0, 0), (0, 3), (5, 7), (len(full.events) - 2, 10), (len(full.events) + 5, 10)):
+        page = ledger.report(vault, first, last, events_page=(skip, limit))
+        assert page.events == full.events[skip:skip + limit]
+        assert page.events_total == len(full.events)
+        assert (page.period, page.areas, page.claims) == (full.period, full.areas, full.claims)

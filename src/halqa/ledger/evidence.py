@@ -100,12 +100,14 @@ class Claim(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Report(msgspec.Struct, frozen=True, kw_only=True):
-    """The evidence for a period: per area, the area events in time order, and the claims."""
+    """The evidence for a period: per area, the area events in time order (or one page of them,
+    with ``events_total``), and the claims."""
 
     period: Period
     areas: dict[str, AreaReport]
     events: list[AreaEvent]
     claims: list[Claim]
+    events_total: int | msgspec.UnsetType = UNSET  # with ``events_page``: the events of every page
 
 
 def _trend(values: np.ndarray) -> float | None:
@@ -117,12 +119,15 @@ def _trend(values: np.ndarray) -> float | None:
 
 
 def report(vault: Vault, first: str, last: str, area: str | None = None, params: Params = Params(),
-           as_of: int | None = None, tz: str = DEFAULT_TZ, daily: bool = False, med_history_days: int = 0) -> Report:
+           as_of: int | None = None, tz: str = DEFAULT_TZ, daily: bool = False, med_history_days: int = 0,
+           events_page: tuple[int, int] | None = None) -> Report:
     """The evidence for a period of whole local days (``first``..``last`` inclusive, ISO days).
 
     Household areas use their ledgers (N_T = enrolled households); areas holding an imported
     customers-out series (EAGLE-I) use it (N_T = its total customers). ``med_history_days``
-    extends the T_MED reference window back before the period.
+    extends the T_MED reference window back before the period. ``events_page`` ``(skip, limit)``
+    gives only those area events (in the same order) and their count in ``events_total``: a
+    month of a city holds thousands, and each costs its formatting.
     """
     d0, d1 = check_period(first, last)
     area = area.strip().upper() if area else None
@@ -152,22 +157,26 @@ def report(vault: Vault, first: str, last: str, area: str | None = None, params:
             supply_hours_per_day_reporting=_r(np.nanmean(res.daily_supply_reporting[i])
                                               if res.daily_reporting[i].any() else None, 3),
             trend_hours_per_week=_r(_trend(res.daily_supply[i]), 3), source="households", daily=days)
-    events = [AreaEvent(area=data.codes[ev["area"]], start=time_iso(ev["start"]), end=time_iso(ev["end"]),
-                        households=ev["households"], confidence=ev["confidence"]) for ev in res.events]
-    events += _add_series(vault, areas, d0, d1, area, params, daily)
-    events.sort(key=lambda e: (e.start, e.area))
+    # (area, start, end, households, confidence), sorted as the formatted events sort: by start (local ISO
+    # times of one width sort as the seconds do), then area; a stable sort keeps the order of equal ones
+    raw = [(data.codes[ev["area"]], ev["start"], ev["end"], ev["households"], ev["confidence"]) for ev in res.events]
+    raw += _add_series(vault, areas, d0, d1, area, params, daily)
+    raw.sort(key=lambda e: (e[1], e[0]))
+    page = raw if events_page is None else raw[max(events_page[0], 0):max(events_page[0], 0) + max(events_page[1], 0)]
+    events = [AreaEvent(area=a, start=time_iso(s), end=time_iso(e), households=n, confidence=c) for a, s, e, n, c in page]
     found = _claims(claims(vault), areas, d0, d1)
     for code, w in water_summary(vault, first, last, area).items():
         if code in areas:
             areas[code] = msgspec.structs.replace(areas[code], water=w)
     return Report(period=Period(first=day_iso(d0), last=day_iso(d1), as_of=time_iso(data.as_of)), areas=areas,
-                  events=events, claims=found)
+                  events=events, claims=found, events_total=UNSET if events_page is None else len(raw))
 
 
 def _add_series(vault: Vault, areas: dict[str, AreaReport], d0: int, d1: int, area: str | None, params: Params,
-                daily: bool) -> list[AreaEvent]:
-    """Put the areas that hold an imported customers-out series into ``areas``; their events."""
-    events: list[AreaEvent] = []
+                daily: bool) -> list[tuple[str, int, int | None, int, float]]:
+    """Put the areas that hold an imported customers-out series into ``areas``; their events as
+    ``(area, start, end, households, confidence)``."""
+    events: list[tuple[str, int, int | None, int, float]] = []
     for s in series(vault, area):
         idx, found, day_saidi = series_indices(s.times, s.customers_out, s.total_customers, s.filled, s.step_seconds,
                                                d0, d1, params)
@@ -178,8 +187,7 @@ def _add_series(vault: Vault, areas: dict[str, AreaReport], d0: int, d1: int, ar
         if daily:
             fields["daily"] = [AreaDay(day=day_iso(d0 + k), saidi_minutes=_r(v, 2)) for k, v in enumerate(day_saidi)]
         areas[s.area] = AreaReport(**fields, source="series")
-        events += [AreaEvent(area=s.area, start=time_iso(ev["start"]), end=time_iso(ev["end"]),
-                             households=ev["households"], confidence=ev["confidence"]) for ev in found]
+        events += [(s.area, ev["start"], ev["end"], ev["households"], ev["confidence"]) for ev in found]
     return events
 
 
