@@ -405,8 +405,10 @@ def day_off(vault: Vault, first_day: int, last_day: int, as_of: int | None = Non
     row = vault.query_one("SELECT count(*), group_concat(household, char(31)), group_concat(day), group_concat(off_s) "
                           "FROM ledger_day WHERE day >= ? AND day <= ?", (first_day, last_day))
     if row is not None and row[0]:
-        names = row[1].split("\x1f")
-        at = np.array([hh_index.get(h, -1) for h in names], dtype=np.int64)
+        import pandas as pd
+
+        which, names = pd.factorize(np.array(row[1].split("\x1f"), dtype=object))
+        at = np.array([hh_index.get(h, -1) for h in names], dtype=np.int64)[which]
         day = np.fromstring(row[2], dtype=np.int64, sep=",") - first_day
         secs = np.fromstring(row[3], dtype=np.int64, sep=",")
         ok = at >= 0
