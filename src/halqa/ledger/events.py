@@ -185,11 +185,13 @@ _INTERVAL_INDEXES = (
 
 
 def day_off_seconds(hh: np.ndarray, start: np.ndarray, end: np.ndarray,
-                    lo: int | None = None, hi: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                    lo: int | np.ndarray | None = None, hi: int | np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Seconds without power per household and day: the length of the union of each household's
     intervals inside each local day (overlaps counted once), optionally only inside ``lo..hi``
-    (local seconds). Returns ``(household, day, seconds)`` of the household-days with any, sorted;
-    intervals that do not end after they start add nothing."""
+    (local seconds; one value, or one per interval, the same for every interval of a household).
+    Returns ``(household, day, seconds)`` of the household-days with any, sorted; intervals that
+    do not end after they start add nothing."""
     hh, start, end = (np.asarray(x, dtype=np.int64) for x in (hh, start, end))
     if lo is not None:
         start = np.maximum(start, lo)
@@ -202,28 +204,28 @@ def day_off_seconds(hh: np.ndarray, start: np.ndarray, end: np.ndarray,
         return empty, empty, empty
     order = np.lexsort((start, hh))
     hh, start, end = hh[order], start[order], end[order]
+    # the running maximum of the end within each household, at once: household * span + end grows
+    # from one household's block to the next
+    t0 = int(start.min())
+    span = int(end.max()) - t0 + 1
+    h0 = int(hh.min())
+    reach = (hh - h0) * span + (end - t0)
+    np.maximum.accumulate(reach, out=reach)
     # a new union piece begins where the start passes every earlier end of the same household
     new = np.ones(len(hh), dtype=bool)
-    if len(hh) > 1:
-        reach = end.copy()
-        first = np.flatnonzero(np.r_[True, hh[1:] != hh[:-1]])
-        for a, b in zip(first, np.r_[first[1:], len(hh)], strict=True):  # running maximum per household
-            reach[a:b] = np.maximum.accumulate(end[a:b])
-        new[1:] = (hh[1:] != hh[:-1]) | (start[1:] > reach[:-1])
-        groups = np.flatnonzero(new)
-        gh, gs, ge = hh[groups], start[groups], np.maximum.reduceat(end, groups)
-    else:
-        gh, gs, ge = hh, start, end
+    new[1:] = (hh[1:] != hh[:-1]) | ((hh[1:] - h0) * span + (start[1:] - t0) > reach[:-1])
+    groups = np.flatnonzero(new)
+    gh, gs, ge = hh[groups], start[groups], np.maximum.reduceat(end, groups)
     d0, d1 = gs // DAY, (ge - 1) // DAY
     reps = d1 - d0 + 1
     idx = np.repeat(np.arange(len(gs)), reps)
     day = d0[idx] + (np.arange(len(idx)) - np.repeat(np.cumsum(reps) - reps, reps))
     secs = np.minimum(ge[idx], (day + 1) * DAY) - np.maximum(gs[idx], day * DAY)
-    cell_h, cell_d = gh[idx], day
-    key = np.lexsort((cell_d, cell_h))
-    cell_h, cell_d, secs = cell_h[key], cell_d[key], secs[key]
-    cut = np.flatnonzero(np.r_[True, (cell_h[1:] != cell_h[:-1]) | (cell_d[1:] != cell_d[:-1])])
-    return cell_h[cut], cell_d[cut], np.add.reduceat(secs, cut)
+    cell_h = gh[idx]
+    key = np.lexsort((day, cell_h))
+    cell_h, day, secs = cell_h[key], day[key], secs[key]
+    cut = np.flatnonzero(np.r_[True, (cell_h[1:] != cell_h[:-1]) | (day[1:] != day[:-1])])
+    return cell_h[cut], day[cut], np.add.reduceat(secs, cut)
 
 
 class IntervalProjection(Projection):
@@ -316,23 +318,31 @@ class IntervalProjection(Projection):
                 counts[h] = counts.get(h, 0) + sign
                 if s is not None and e is not None and e > s:
                     days.setdefault(h, []).append((s // DAY, (e - 1) // DAY))
-        for h, n in counts.items():
-            if n:
-                conn.execute("INSERT INTO ledger_household (household, intervals) VALUES (?, ?) ON CONFLICT (household) "
-                             "DO UPDATE SET intervals = intervals + excluded.intervals", (h, n))
-                conn.execute("DELETE FROM ledger_household WHERE household = ? AND intervals <= 0", (h,))
-        for h, touched in days.items():
-            for d0, d1 in _runs(touched):
-                lo, hi = d0 * DAY, (d1 + 1) * DAY
-                rows = conn.execute("SELECT start_at, end_at FROM ledger_interval WHERE household = ? AND start_at < ? "
-                                    "AND end_at > ? AND end_at > start_at", (h, hi, lo)).fetchall()
-                arr = np.array(rows, dtype=np.int64).reshape(-1, 2)
-                _, d, s = day_off_seconds(np.zeros(len(arr), dtype=np.int64), arr[:, 0], arr[:, 1], lo, hi)
-                found = dict(zip(d.tolist(), s.tolist(), strict=True))
-                conn.executemany("DELETE FROM ledger_day WHERE day = ? AND household = ?",
-                                 [(day, h) for day in range(d0, d1 + 1) if day not in found])
-                conn.executemany("INSERT INTO ledger_day (day, household, off_s) VALUES (?, ?, ?) ON CONFLICT (day, household) "
-                                 "DO UPDATE SET off_s = excluded.off_s", [(day, h, v) for day, v in found.items()])
+        changed = [(h, n) for h, n in counts.items() if n]
+        conn.executemany("INSERT INTO ledger_household (household, intervals) VALUES (?, ?) ON CONFLICT (household) "
+                         "DO UPDATE SET intervals = intervals + excluded.intervals", changed)
+        conn.executemany("DELETE FROM ledger_household WHERE household = ? AND intervals <= 0",
+                         [(h,) for h, n in changed if n < 0])
+        runs = [(h, d0, d1) for h, touched in days.items() for d0, d1 in _runs(touched)]
+        for lo in range(0, len(runs), 2000):
+            self._recount(conn, runs[lo:lo + 2000])
+
+    def _recount(self, conn: Any, runs: list[tuple[str, int, int]]) -> None:
+        """Count ``ledger_day`` again over runs of days ``(household, first, last)`` from the
+        household's intervals that reach into them (one statement, one vectorised count)."""
+        values = ", ".join("(?, ?, ?, ?)" for _ in runs)
+        args = [x for k, (h, d0, d1) in enumerate(runs) for x in (k, h, d0 * DAY, (d1 + 1) * DAY)]
+        rows = conn.execute(f"WITH run (k, household, lo, hi) AS (VALUES {values}) "
+                            "SELECT run.k, run.lo, run.hi, i.start_at, i.end_at FROM run JOIN ledger_interval i "
+                            "ON i.household = run.household AND i.start_at < run.hi AND i.end_at > run.lo "
+                            "AND i.end_at > i.start_at", args).fetchall()
+        arr = np.array(rows, dtype=np.int64).reshape(-1, 5)
+        k, d, secs = day_off_seconds(arr[:, 0], arr[:, 3], arr[:, 4], arr[:, 1], arr[:, 2])
+        found = {(runs[r][0], day): v for r, day, v in zip(k.tolist(), d.tolist(), secs.tolist(), strict=True)}
+        conn.executemany("DELETE FROM ledger_day WHERE day = ? AND household = ?",
+                         [(day, h) for h, d0, d1 in runs for day in range(d0, d1 + 1) if (h, day) not in found])
+        conn.executemany("INSERT INTO ledger_day (day, household, off_s) VALUES (?, ?, ?) ON CONFLICT (day, household) "
+                         "DO UPDATE SET off_s = excluded.off_s", [(day, h, v) for (h, day), v in found.items()])
 
     def _fold_interval(self, conn: Any, event: Event) -> None:
         p = event.payload
