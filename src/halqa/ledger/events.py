@@ -285,9 +285,15 @@ class IntervalProjection(Projection):
 
     def apply_many(self, conn: Any, events: list[Event]) -> None:
         # during a rebuild the summary does not exist yet: :meth:`rebuilt` makes it at the end
-        keep = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_day'").fetchone()
+        try:
+            conn.execute("SELECT 1 FROM ledger_day LIMIT 0").fetchall()
+            keep = True
+        except Exception as exc:  # the driver's OperationalError
+            if "no such table" not in str(exc):
+                raise
+            keep = False
         for event in events:
-            self._fold(conn, event, keep is not None)
+            self._fold(conn, event, keep)
 
     def _rows(self, conn: Any, ids: list[str]) -> list[tuple[Any, ...]]:
         """``(household, start_at, end_at)`` of the intervals ``ids`` that exist."""
