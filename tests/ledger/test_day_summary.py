@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import halqa.ledger as ledger
 import halqa.places as places
-from halqa.ledger.events import DAY, EPOCH, BatchPut, IntervalDelete, IntervalPut, day_off_seconds
+from halqa.ledger.events import DAY, EPOCH, LONG_SECONDS, BatchPut, IntervalDelete, IntervalPut, day_off_seconds
 from halqa.ledger.evidence import supply
 from halqa.places import add_area, add_household
 
@@ -35,7 +35,8 @@ def _city(vault):
 # times as offsets from BASE: on and across midnights, momentary (<= 300 s) and long, open
 times = st.one_of(st.integers(0, 12 * DAY), st.integers(0, 12).map(lambda d: d * DAY),
                   st.integers(0, 12).map(lambda d: d * DAY - 60))
-lengths = st.one_of(st.sampled_from([0, 1, 60, 299, 300, 301, 3600, DAY, 3 * DAY]), st.integers(0, 2 * DAY),
+lengths = st.one_of(st.sampled_from([0, 1, 60, 299, 300, 301, 3600, DAY, 3 * DAY, LONG_SECONDS, LONG_SECONDS + 1,
+                                     40 * DAY]), st.integers(0, 2 * DAY),
                     st.none())  # None: still open
 household = st.integers(0, HOUSEHOLDS - 1)
 op = st.one_of(
@@ -90,8 +91,10 @@ def _apply(vault, ops):
 
 
 def _summary_from_intervals(vault):
-    """``ledger_day`` as it should be: the union of each household's closed intervals per day."""
-    rows = vault.query("SELECT household, start_at, end_at FROM ledger_interval WHERE end_at IS NOT NULL")
+    """``ledger_day`` as it should be: the union of each household's closed intervals per day (but
+    those longer than LONG_SECONDS, which ledger_long holds)."""
+    rows = vault.query("SELECT household, start_at, end_at FROM ledger_interval WHERE end_at IS NOT NULL "
+                       "AND end_at - start_at <= ?", (LONG_SECONDS,))
     names = sorted({r[0] for r in rows})
     if not rows:
         return []
@@ -106,6 +109,9 @@ def _check(vault, periods):
     counts = vault.query("SELECT household, intervals FROM ledger_household ORDER BY household")
     assert [tuple(r) for r in counts] == [tuple(r) for r in vault.query(
         "SELECT household, count(*) FROM ledger_interval GROUP BY household ORDER BY household")]
+    assert [tuple(r) for r in vault.query("SELECT id, household, start_at, end_at FROM ledger_long ORDER BY id")] == \
+        [tuple(r) for r in vault.query("SELECT id, household, start_at, end_at FROM ledger_interval "
+                                       "WHERE end_at - start_at > ? ORDER BY id", (LONG_SECONDS,))]
     for d0, n, cut in periods:
         first = (dt.date(2026, 7, 1) + dt.timedelta(days=d0)).isoformat()
         last = (dt.date(2026, 7, 1) + dt.timedelta(days=d0 + n - 1)).isoformat()
@@ -165,3 +171,17 @@ def test_a_page_of_events_is_that_slice_of_the_full_report(vault):
         assert page.events == full.events[skip:skip + limit]
         assert page.events_total == len(full.events)
         assert (page.period, page.areas, page.claims) == (full.period, full.areas, full.claims)
+
+
+def test_cases_the_summary_cannot_say_alone(vault):
+    """A closed interval longer than the summary keeps, an open one, one beginning after ``as_of``
+    and a household never enrolled: each is counted from its household's intervals."""
+    _city(vault)
+    _apply(vault, [("add", 1, DAY // 2, 40 * DAY)])  # long, closed
+    _check(vault, [(0, 5, None), (3, 2, None), (-2, 9, None)])
+    _apply(vault, [("add", 2, 2 * DAY, None)])  # open
+    _check(vault, [(0, 5, None), (0, 5, 3 * DAY + 600)])
+    _apply(vault, [("add", 0, 4 * DAY, 3600)])  # after the as_of below
+    _check(vault, [(0, 6, 3 * DAY)])
+    _apply(vault, [("add", HOUSEHOLDS - 1, 5 * DAY, 7200)])  # never enrolled
+    _check(vault, [(0, 9, None), (6, 2, None), (12, 3, None)])

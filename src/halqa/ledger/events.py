@@ -48,6 +48,8 @@ DEFAULT_TZ = "Asia/Baghdad"
 SOURCES = ("grid", "generator")
 EPOCH = datetime(1970, 1, 1)
 DAY = 86400
+#: Closed intervals longer than this are kept out of the ``ledger_day`` summary (see IntervalProjection).
+LONG_SECONDS = 31 * DAY
 
 
 # ---------------------------------------------------------------------------- payloads
@@ -233,14 +235,17 @@ class IntervalProjection(Projection):
 
     Beside it, kept as intervals arrive, ``ledger_day``: the seconds without power of each
     household and local day from its *closed* intervals (:func:`day_off_seconds`), so a period's
-    supply hours are read without the period's intervals; and ``ledger_household``: the intervals
-    each household has (to find those no longer enrolled)."""
+    supply hours are read without the period's intervals; ``ledger_household``: the intervals
+    each household has (to find those no longer enrolled); and ``ledger_long``: the closed
+    intervals longer than :data:`LONG_SECONDS`, which ``ledger_day`` leaves out (one interval
+    must not become a row for each of thousands of days): a period they reach is counted from its
+    households' intervals instead."""
 
     name = "ledger_interval"
     # 2: the start and end indexes (reports read a period without a table scan); 3: ledger_day and ledger_household
     version = 3
     kinds = frozenset({"ledger_interval.put", "ledger_interval.delete", "ledger_batch.put"})
-    tables = ("ledger_interval", "ledger_day", "ledger_household")
+    tables = ("ledger_interval", "ledger_day", "ledger_household", "ledger_long")
 
     def _create_interval_table(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS ledger_interval (id TEXT PRIMARY KEY, household TEXT, area TEXT, "
@@ -251,6 +256,8 @@ class IntervalProjection(Projection):
                      "PRIMARY KEY (day, household)) WITHOUT ROWID")
         conn.execute("CREATE TABLE IF NOT EXISTS ledger_household (household TEXT PRIMARY KEY, intervals INTEGER) "
                      "WITHOUT ROWID")
+        conn.execute("CREATE TABLE IF NOT EXISTS ledger_long (id TEXT PRIMARY KEY, household TEXT, start_at INTEGER, "
+                     "end_at INTEGER) WITHOUT ROWID")
 
     def create(self, conn: Any) -> None:
         self._create_interval_table(conn)
@@ -268,7 +275,8 @@ class IntervalProjection(Projection):
             conn.execute(sql)
         self._create_summary(conn)
         rows = conn.execute("SELECT household, start_at, end_at FROM ledger_interval "
-                            "WHERE household IS NOT NULL AND end_at > start_at").fetchall()
+                            "WHERE household IS NOT NULL AND end_at > start_at AND end_at - start_at <= ?",
+                            (LONG_SECONDS,)).fetchall()
         if rows:
             names = sorted({r[0] for r in rows})
             index = {h: i for i, h in enumerate(names)}
@@ -279,6 +287,8 @@ class IntervalProjection(Projection):
                              zip(d.tolist(), [names[i] for i in h.tolist()], s.tolist(), strict=True))
         conn.execute("INSERT INTO ledger_household (household, intervals) SELECT household, count(*) "
                      "FROM ledger_interval WHERE household IS NOT NULL GROUP BY household")
+        conn.execute("INSERT INTO ledger_long (id, household, start_at, end_at) SELECT id, household, start_at, end_at "
+                     "FROM ledger_interval WHERE household IS NOT NULL AND end_at - start_at > ?", (LONG_SECONDS,))
 
     def apply(self, conn: Any, event: Event) -> None:
         self.apply_many(conn, [event])
@@ -296,11 +306,11 @@ class IntervalProjection(Projection):
             self._fold(conn, event, keep)
 
     def _rows(self, conn: Any, ids: list[str]) -> list[tuple[Any, ...]]:
-        """``(household, start_at, end_at)`` of the intervals ``ids`` that exist."""
+        """``(id, household, start_at, end_at)`` of the intervals ``ids`` that exist."""
         out: list[tuple[Any, ...]] = []
         for lo in range(0, len(ids), 500):
             part = ids[lo:lo + 500]
-            out += conn.execute("SELECT household, start_at, end_at FROM ledger_interval WHERE id IN "
+            out += conn.execute("SELECT id, household, start_at, end_at FROM ledger_interval WHERE id IN "
                                 f"({', '.join('?' * len(part))})", part).fetchall()
         return out
 
@@ -313,17 +323,26 @@ class IntervalProjection(Projection):
             self._follow(conn, before, self._rows(conn, ids))
 
     def _follow(self, conn: Any, before: list[tuple[Any, ...]], after: list[tuple[Any, ...]]) -> None:
-        """Bring ``ledger_day`` and ``ledger_household`` up to date after the intervals ``before``
-        became ``after`` (the same ids, before and after the event)."""
+        """Bring ``ledger_day``, ``ledger_household`` and ``ledger_long`` up to date after the
+        intervals ``before`` became ``after`` (the same ids, before and after the event)."""
         counts: dict[str, int] = {}
         days: dict[str, list[tuple[int, int]]] = {}
+        long: list[tuple[Any, ...]] = []
         for sign, rows in ((-1, before), (1, after)):
-            for h, s, e in rows:
+            for i, h, s, e in rows:
                 if h is None:
                     continue
                 counts[h] = counts.get(h, 0) + sign
-                if s is not None and e is not None and e > s:
+                if s is None or e is None or e <= s:
+                    continue
+                if e - s > LONG_SECONDS:
+                    if sign > 0:
+                        long.append((i, h, s, e))
+                else:
                     days.setdefault(h, []).append((s // DAY, (e - 1) // DAY))
+        conn.executemany("DELETE FROM ledger_long WHERE id = ?", [(i,) for i, *_ in before])
+        conn.executemany("INSERT INTO ledger_long (id, household, start_at, end_at) VALUES (?, ?, ?, ?)",
+                         long)
         changed = [(h, n) for h, n in counts.items() if n]
         conn.executemany("INSERT INTO ledger_household (household, intervals) VALUES (?, ?) ON CONFLICT (household) "
                          "DO UPDATE SET intervals = intervals + excluded.intervals", changed)
@@ -341,7 +360,7 @@ class IntervalProjection(Projection):
         rows = conn.execute(f"WITH run (k, household, lo, hi) AS (VALUES {values}) "
                             "SELECT run.k, run.lo, run.hi, i.start_at, i.end_at FROM run JOIN ledger_interval i "
                             "ON i.household = run.household AND i.start_at < run.hi AND i.end_at > run.lo "
-                            "AND i.end_at > i.start_at", args).fetchall()
+                            "AND i.end_at > i.start_at AND i.end_at - i.start_at <= ?", [*args, LONG_SECONDS]).fetchall()
         arr = np.array(rows, dtype=np.int64).reshape(-1, 5)
         k, d, secs = day_off_seconds(arr[:, 0], arr[:, 3], arr[:, 4], arr[:, 1], arr[:, 2])
         found = {(runs[r][0], day): v for r, day, v in zip(k.tolist(), d.tolist(), secs.tolist(), strict=True)}

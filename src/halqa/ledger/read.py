@@ -416,6 +416,9 @@ def day_off(vault: Vault, first_day: int, last_day: int, as_of: int | None = Non
     # households whose figures depend on as_of: an open interval, or one beginning after as_of
     dirty = {r[0] for r in vault.query("SELECT DISTINCT household FROM ledger_interval WHERE end_at IS NULL AND start_at < ?",
                                        (p1,))}
+    # and those with an interval longer than the summary keeps that reaches into the period
+    dirty |= {r[0] for r in vault.query("SELECT DISTINCT household FROM ledger_long WHERE start_at < ? AND end_at > ?",
+                                        (p1, p0))}
     if as_of < p1:
         dirty |= {r[0] for r in vault.query("SELECT DISTINCT household FROM ledger_interval WHERE start_at > ? "
                                             "AND start_at < ?", (as_of, p1))}
