@@ -15,8 +15,9 @@ Tables (all pure folds of events in ``(hlc, id)`` order):
                      (tombstone) and ``ledger_batch.put`` (an import: many intervals, columnar).
 ``ledger_day``       seconds without power per household and local day from its closed
                      intervals (overlaps counted once), kept as intervals arrive; with
-                     ``ledger_household`` (intervals per household), for supply hours without
-                     reading a period's intervals.
+                     ``ledger_household`` (intervals per household) and ``ledger_long`` (closed
+                     intervals over 31 days, left out of ``ledger_day``), for supply hours
+                     without reading a period's intervals.
 ``ledger_tally``     daily tally: hours without power on one day (key ``household|day``).
 ``ledger_water``     water ledger: one household-day (key ``household|day``).
 ``ledger_claim``     an official claim of supply hours for an area and period.
