@@ -124,7 +124,7 @@ def build_big(folder: Path, target: int = TARGET) -> Path:
                 for k in (1, 2, 7, 31):
                     circles.add_vouch(vault, name, names[(i + k) % len(names)], rng.randrange(1, 6))
         # mutual aid: contributions to the demo's funds
-        funds = [f["name"] for f in aid.funds(vault)]
+        funds = [f.name for f in aid.funds(vault)]
         with vault.transaction():
             for i in range(150_000):
                 aid.contribute(vault, funds[i % len(funds)], f"m-big{i % 3000:04d}", str(rng.randrange(1, 50) * 1000),
@@ -338,6 +338,55 @@ def write_cost(intervals: int = 200_000, rounds: int = 2) -> list[tuple[str, flo
     return [("without the new indexes", *best[False]), ("with them", *best[True])]
 
 
+def summary_cost(intervals: int = 200_000, rounds: int = 2) -> list[tuple[str, float, float]]:
+    """What keeping ``ledger_day`` (hours off per household-day) costs on writes: the bulk import
+    and single power off/on writes of :func:`write_cost`, with the projection's summary upkeep and
+    with it skipped (the interval table alone), alternating, best of ``rounds``."""
+    import halqa.ledger as ledger
+    from halqa.domains import create_vault
+    from halqa.ledger.events import IntervalProjection
+
+    keep = IntervalProjection.__dict__["_fold"]
+
+    def bare(self: Any, conn: Any, event: Any, summary: bool) -> None:
+        self._fold_interval(conn, event)
+
+    rng = random.Random(19)
+    day0 = dt.datetime(2026, 1, 1)
+    rows = []
+    for i in range(intervals):
+        start = day0 + dt.timedelta(minutes=rng.randrange(0, 300 * 1440))
+        rows.append([f"hh-w{i % 2000:04d}", f"A{i % 2000 % 40:02d}", start.isoformat(timespec="minutes"),
+                     (start + dt.timedelta(minutes=rng.randrange(5, 180))).isoformat(timespec="minutes"), "grid"])
+    chunks = [_csv(["household", "area", "start", "end", "source"], rows[i:i + 100_000]).encode()
+              for i in range(0, intervals, 100_000)]
+    enrol = _csv(["household", "area"], [[f"hh-w{h:04d}", f"A{h % 40:02d}"] for h in range(2000)])
+    best: dict[bool, tuple[float, float]] = {}
+    for _ in range(rounds):
+        for with_summary in (False, True):
+            IntervalProjection._fold = keep if with_summary else bare  # type: ignore[method-assign]
+            folder = Path(tempfile.mkdtemp(prefix="bench-summary-"))
+            try:
+                with create_vault(folder / "w.halqa", PASSPHRASE, TEST_KDF) as vault:
+                    ledger.enrol_households(vault, enrol)
+                    t0 = time.perf_counter()
+                    for chunk in chunks:
+                        ledger.import_file(vault, chunk, fmt="csv")
+                    imported = intervals / (time.perf_counter() - t0)
+                    t0 = time.perf_counter()
+                    for k in range(150):
+                        at = dt.datetime(2026, 12, 1) + dt.timedelta(minutes=2 * k)
+                        ledger.start_outage(vault, "hh-w0001", at=at.isoformat(timespec="minutes"))
+                        ledger.stop_outage(vault, "hh-w0001", at=(at + dt.timedelta(minutes=1)).isoformat(timespec="minutes"))
+                    single = 300 / (time.perf_counter() - t0)
+            finally:
+                IntervalProjection._fold = keep  # type: ignore[method-assign]
+                shutil.rmtree(folder, ignore_errors=True)
+            old = best.get(with_summary, (0.0, 0.0))
+            best[with_summary] = (max(old[0], imported), max(old[1], single))
+    return [("without the ledger_day upkeep", *best[False]), ("with it", *best[True])]
+
+
 def giving_cost(contributions: int = 5000, rounds: int = 2) -> list[tuple[str, float]]:
     """What keeping ``mutual_aid_giving`` costs: contributions per second (one commit each, the
     page's own write) with the projection's giving step and with it skipped, alternating."""
@@ -412,6 +461,9 @@ def main() -> None:
     if args.write_cost:
         print("\n| ledger interval table | bulk import, intervals/s | power off/on, writes/s |\n|---|---|---|")
         for name, imported, single in write_cost():
+            print(f"| {name} | {imported:,.0f} | {single:,.1f} |")
+        print("\n| ledger_day summary | bulk import, intervals/s | power off/on, writes/s |\n|---|---|---|")
+        for name, imported, single in summary_cost():
             print(f"| {name} | {imported:,.0f} | {single:,.1f} |")
         print("\n| mutual aid ledger projection | contributions/s (one commit each) |\n|---|---|")
         for name, rate in giving_cost():

@@ -31,7 +31,8 @@ def test_public_api_pinned():
         "decoy", "delete_interval", "demo", "enrol_households", "extent", "household_supply", "import_file",
         "open_interval", "report", "start_outage", "stop_outage", "water_spending", "water_summary",
         "OpenOutage", "Outage", "OutageDay", "SupplyDay", "WaterMonth", "WaterRecord", "open_outages", "outage_days",
-        "water_records", "AreaReport", "Calendar", "ImportReport", "OpenInterval", "Report", "WaterSummary"])
+        "water_records", "AreaReport", "Calendar", "ImportReport", "OpenInterval", "Report", "WaterSummary",
+        "AreaSupply", "supply"])
     for name in ledger.__all__:
         assert getattr(ledger, name).__doc__, name
 

@@ -5,7 +5,8 @@ For each area and month, side by side:
 - **water**: clean litres the network delivered and to how many households, against the water
   ledger's household-days without tap water (:func:`halqa.ledger.water_summary`);
 - **power**: co-op power hours delivered (per served household per day), against grid supply
-  hours per household per day from the outage ledger (:func:`halqa.ledger.report`);
+  hours per household per day from the outage ledger (:func:`halqa.ledger.supply`, the report's figures
+  from the hours off per household-day the ledger keeps);
 - every other service's units (rides, child-care shifts, food baskets, repairs) and households
   served; repairs done in the area (:func:`halqa.mutual_aid.list_repairs`).
 
@@ -32,7 +33,7 @@ import numpy as np
 from halqa.errors import InvalidInput
 from halqa.institutions.events import KINDS, UNITS
 from halqa.institutions.read import SEP, check_month, decision_log, delivery_columns, delivery_span, service_kinds
-from halqa.ledger import extent, report, water_summary
+from halqa.ledger import extent, supply, water_summary
 from halqa.mutual_aid import list_repairs, month_flows, pool_status, pools
 from halqa.results import to_data
 from halqa.vault import Vault
@@ -205,14 +206,14 @@ def _load(vault: Vault, months: list[str]) -> tuple[list[str], Tabulation]:
 
 
 def _state(vault: Vault, month: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The ledger's water summary and power report for a month (empty where it holds nothing)."""
+    """The ledger's water summary and power supply for a month (empty where it holds nothing)."""
 
     first, last, _ = _bounds(month)
     span = extent(vault)
     if span is None or span[1].isoformat() < first or span[0].isoformat() > last:
         return {}, {}
     water = to_data(water_summary(vault, first, last))
-    power = to_data(report(vault, first, last).areas)
+    power = to_data(supply(vault, first, last))
     return water, power
 
 

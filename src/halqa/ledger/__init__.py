@@ -22,12 +22,14 @@ from halqa.ledger.demo import decoy_bulk as decoy_bulk  # for halqa.domains, not
 from halqa.ledger.demo import decoy_session as decoy_session  # for halqa.domains, not public API
 from halqa.ledger.evidence import (
     AreaReport,
+    AreaSupply,
     Calendar,
     Report,
     SupplyDay,
     calendar,
     household_supply,
     report,
+    supply,
 )
 from halqa.ledger.importers import FORMATS
 from halqa.ledger.read import (
@@ -63,6 +65,7 @@ from halqa.ledger.write import (
 __all__ = [
     "FORMATS",
     "AreaReport",
+    "AreaSupply",
     "Calendar",
     "ImportReport",
     "OpenInterval",
@@ -94,6 +97,7 @@ __all__ = [
     "report",
     "start_outage",
     "stop_outage",
+    "supply",
     "water_records",
     "water_spending",
     "water_summary",

@@ -13,6 +13,11 @@ Tables (all pure folds of events in ``(hlc, id)`` order):
                      Written by ``ledger_interval.put`` (one interval; fields left UNSET are
                      untouched, so ``stop`` sets only ``end_at``), ``ledger_interval.delete``
                      (tombstone) and ``ledger_batch.put`` (an import: many intervals, columnar).
+``ledger_day``       seconds without power per household and local day from its closed
+                     intervals (overlaps counted once), kept as intervals arrive; with
+                     ``ledger_household`` (intervals per household) and ``ledger_long`` (closed
+                     intervals over 31 days, left out of ``ledger_day``), for supply hours
+                     without reading a period's intervals.
 ``ledger_tally``     daily tally: hours without power on one day (key ``household|day``).
 ``ledger_water``     water ledger: one household-day (key ``household|day``).
 ``ledger_claim``     an official claim of supply hours for an area and period.
@@ -28,6 +33,7 @@ from typing import Any, overload
 from zoneinfo import ZoneInfo
 
 import msgspec
+import numpy as np
 
 from halqa.errors import InvalidInput
 from halqa.i18n import t as translate
@@ -43,6 +49,8 @@ DEFAULT_TZ = "Asia/Baghdad"
 SOURCES = ("grid", "generator")
 EPOCH = datetime(1970, 1, 1)
 DAY = 86400
+#: Closed intervals longer than this are kept out of the ``ledger_day`` summary (see IntervalProjection).
+LONG_SECONDS = 31 * DAY
 
 
 # ---------------------------------------------------------------------------- payloads
@@ -169,27 +177,200 @@ for _kind, _type in (
 
 # ---------------------------------------------------------------------------- projections
 _INTERVAL_COLUMNS = ("id", "household", "area", "start_at", "end_at", "source", "note")
+_INTERVAL_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS ledger_interval_hh ON ledger_interval (household, start_at)",
+    "CREATE INDEX IF NOT EXISTS ledger_interval_area ON ledger_interval (area, start_at)",
+    # A period's intervals are those ending after its start (or still open) that began before
+    # its end: read from this index alone, in order, without visiting the table's pages.
+    "CREATE INDEX IF NOT EXISTS ledger_interval_end ON ledger_interval (end_at, start_at, household, area)",
+    "CREATE INDEX IF NOT EXISTS ledger_interval_start ON ledger_interval (start_at)",
+)
+
+
+def day_off_seconds(hh: np.ndarray, start: np.ndarray, end: np.ndarray,
+                    lo: int | np.ndarray | None = None, hi: int | np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seconds without power per household and day: the length of the union of each household's
+    intervals inside each local day (overlaps counted once), optionally only inside ``lo..hi``
+    (local seconds; one value, or one per interval, the same for every interval of a household).
+    Returns ``(household, day, seconds)`` of the household-days with any, sorted; intervals that
+    do not end after they start add nothing."""
+    hh, start, end = (np.asarray(x, dtype=np.int64) for x in (hh, start, end))
+    if lo is not None:
+        start = np.maximum(start, lo)
+    if hi is not None:
+        end = np.minimum(end, hi)
+    pos = end > start
+    hh, start, end = hh[pos], start[pos], end[pos]
+    empty = np.zeros(0, dtype=np.int64)
+    if not len(hh):
+        return empty, empty, empty
+    order = np.lexsort((start, hh))
+    hh, start, end = hh[order], start[order], end[order]
+    # the running maximum of the end within each household, at once: household * span + end grows
+    # from one household's block to the next
+    t0 = int(start.min())
+    span = int(end.max()) - t0 + 1
+    h0 = int(hh.min())
+    reach = (hh - h0) * span + (end - t0)
+    np.maximum.accumulate(reach, out=reach)
+    # a new union piece begins where the start passes every earlier end of the same household
+    new = np.ones(len(hh), dtype=bool)
+    new[1:] = (hh[1:] != hh[:-1]) | ((hh[1:] - h0) * span + (start[1:] - t0) > reach[:-1])
+    groups = np.flatnonzero(new)
+    gh, gs, ge = hh[groups], start[groups], np.maximum.reduceat(end, groups)
+    d0, d1 = gs // DAY, (ge - 1) // DAY
+    reps = d1 - d0 + 1
+    idx = np.repeat(np.arange(len(gs)), reps)
+    day = d0[idx] + (np.arange(len(idx)) - np.repeat(np.cumsum(reps) - reps, reps))
+    secs = np.minimum(ge[idx], (day + 1) * DAY) - np.maximum(gs[idx], day * DAY)
+    cell_h = gh[idx]
+    key = np.lexsort((day, cell_h))
+    cell_h, day, secs = cell_h[key], day[key], secs[key]
+    cut = np.flatnonzero(np.r_[True, (cell_h[1:] != cell_h[:-1]) | (day[1:] != day[:-1])])
+    return cell_h[cut], day[cut], np.add.reduceat(secs, cut)
 
 
 class IntervalProjection(Projection):
-    """``ledger_interval``: single puts (last writer wins per field), batches, tombstones."""
+    """``ledger_interval``: single puts (last writer wins per field), batches, tombstones.
+
+    Beside it, kept as intervals arrive, ``ledger_day``: the seconds without power of each
+    household and local day from its *closed* intervals (:func:`day_off_seconds`), so a period's
+    supply hours are read without the period's intervals; ``ledger_household``: the intervals
+    each household has (to find those no longer enrolled); and ``ledger_long``: the closed
+    intervals longer than :data:`LONG_SECONDS`, which ``ledger_day`` leaves out (one interval
+    must not become a row for each of thousands of days): a period they reach is counted from its
+    households' intervals instead."""
 
     name = "ledger_interval"
-    version = 2  # 2: the start and end indexes below (reports read a period without a table scan)
+    # 2: the start and end indexes (reports read a period without a table scan); 3: ledger_day and ledger_household
+    version = 3
     kinds = frozenset({"ledger_interval.put", "ledger_interval.delete", "ledger_batch.put"})
-    tables = ("ledger_interval",)
+    tables = ("ledger_interval", "ledger_day", "ledger_household", "ledger_long")
 
-    def create(self, conn: Any) -> None:
+    def _create_interval_table(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS ledger_interval (id TEXT PRIMARY KEY, household TEXT, area TEXT, "
                      "start_at INTEGER, end_at INTEGER, source TEXT, note TEXT, batch TEXT)")
-        conn.execute("CREATE INDEX IF NOT EXISTS ledger_interval_hh ON ledger_interval (household, start_at)")
-        conn.execute("CREATE INDEX IF NOT EXISTS ledger_interval_area ON ledger_interval (area, start_at)")
-        # A period's intervals are those ending after its start (or still open) that began before
-        # its end: read from this index alone, in order, without visiting the table's pages.
-        conn.execute("CREATE INDEX IF NOT EXISTS ledger_interval_end ON ledger_interval (end_at, start_at, household, area)")
-        conn.execute("CREATE INDEX IF NOT EXISTS ledger_interval_start ON ledger_interval (start_at)")
+
+    def _create_summary(self, conn: Any) -> None:
+        conn.execute("CREATE TABLE IF NOT EXISTS ledger_day (day INTEGER, household TEXT, off_s INTEGER, "
+                     "PRIMARY KEY (day, household)) WITHOUT ROWID")
+        conn.execute("CREATE TABLE IF NOT EXISTS ledger_household (household TEXT PRIMARY KEY, intervals INTEGER) "
+                     "WITHOUT ROWID")
+        conn.execute("CREATE TABLE IF NOT EXISTS ledger_long (id TEXT PRIMARY KEY, household TEXT, start_at INTEGER, "
+                     "end_at INTEGER) WITHOUT ROWID")
+
+    def create(self, conn: Any) -> None:
+        self._create_interval_table(conn)
+        for sql in _INTERVAL_INDEXES:
+            conn.execute(sql)
+        self._create_summary(conn)
+
+    # A rebuild folds the log into the bare interval table; the indexes and the summary are then
+    # made once from the folded table (the same rows the event-by-event upkeep gives: a test).
+    def create_for_rebuild(self, conn: Any) -> None:
+        self._create_interval_table(conn)
+
+    def rebuilt(self, conn: Any) -> None:
+        for sql in _INTERVAL_INDEXES:
+            conn.execute(sql)
+        self._create_summary(conn)
+        rows = conn.execute("SELECT household, start_at, end_at FROM ledger_interval "
+                            "WHERE household IS NOT NULL AND end_at > start_at AND end_at - start_at <= ?",
+                            (LONG_SECONDS,)).fetchall()
+        if rows:
+            names = sorted({r[0] for r in rows})
+            index = {h: i for i, h in enumerate(names)}
+            cols = np.array([(index[h], s, e) for h, s, e in rows], dtype=np.int64)
+            del rows
+            h, d, s = day_off_seconds(cols[:, 0], cols[:, 1], cols[:, 2])
+            conn.executemany("INSERT INTO ledger_day (day, household, off_s) VALUES (?, ?, ?)",
+                             zip(d.tolist(), [names[i] for i in h.tolist()], s.tolist(), strict=True))
+        conn.execute("INSERT INTO ledger_household (household, intervals) SELECT household, count(*) "
+                     "FROM ledger_interval WHERE household IS NOT NULL GROUP BY household")
+        conn.execute("INSERT INTO ledger_long (id, household, start_at, end_at) SELECT id, household, start_at, end_at "
+                     "FROM ledger_interval WHERE household IS NOT NULL AND end_at - start_at > ?", (LONG_SECONDS,))
 
     def apply(self, conn: Any, event: Event) -> None:
+        self.apply_many(conn, [event])
+
+    def apply_many(self, conn: Any, events: list[Event]) -> None:
+        # during a rebuild the summary does not exist yet: :meth:`rebuilt` makes it at the end
+        try:
+            conn.execute("SELECT 1 FROM ledger_day LIMIT 0").fetchall()
+            keep = True
+        except Exception as exc:  # the driver's OperationalError
+            if "no such table" not in str(exc):
+                raise
+            keep = False
+        for event in events:
+            self._fold(conn, event, keep)
+
+    def _rows(self, conn: Any, ids: list[str]) -> list[tuple[Any, ...]]:
+        """``(id, household, start_at, end_at)`` of the intervals ``ids`` that exist."""
+        out: list[tuple[Any, ...]] = []
+        for lo in range(0, len(ids), 500):
+            part = ids[lo:lo + 500]
+            out += conn.execute("SELECT id, household, start_at, end_at FROM ledger_interval WHERE id IN "
+                                f"({', '.join('?' * len(part))})", part).fetchall()
+        return out
+
+    def _fold(self, conn: Any, event: Event, keep: bool) -> None:
+        p = event.payload
+        ids = list(p.ids) if event.kind == "ledger_batch.put" else [p.id]
+        before = self._rows(conn, ids) if keep else []
+        self._fold_interval(conn, event)
+        if keep:
+            self._follow(conn, before, self._rows(conn, ids))
+
+    def _follow(self, conn: Any, before: list[tuple[Any, ...]], after: list[tuple[Any, ...]]) -> None:
+        """Bring ``ledger_day``, ``ledger_household`` and ``ledger_long`` up to date after the
+        intervals ``before`` became ``after`` (the same ids, before and after the event)."""
+        counts: dict[str, int] = {}
+        days: dict[str, list[tuple[int, int]]] = {}
+        long: list[tuple[Any, ...]] = []
+        for sign, rows in ((-1, before), (1, after)):
+            for i, h, s, e in rows:
+                if h is None:
+                    continue
+                counts[h] = counts.get(h, 0) + sign
+                if s is None or e is None or e <= s:
+                    continue
+                if e - s > LONG_SECONDS:
+                    if sign > 0:
+                        long.append((i, h, s, e))
+                else:
+                    days.setdefault(h, []).append((s // DAY, (e - 1) // DAY))
+        conn.executemany("DELETE FROM ledger_long WHERE id = ?", [(i,) for i, *_ in before])
+        conn.executemany("INSERT INTO ledger_long (id, household, start_at, end_at) VALUES (?, ?, ?, ?)",
+                         long)
+        changed = [(h, n) for h, n in counts.items() if n]
+        conn.executemany("INSERT INTO ledger_household (household, intervals) VALUES (?, ?) ON CONFLICT (household) "
+                         "DO UPDATE SET intervals = intervals + excluded.intervals", changed)
+        conn.executemany("DELETE FROM ledger_household WHERE household = ? AND intervals <= 0",
+                         [(h,) for h, n in changed if n < 0])
+        runs = [(h, d0, d1) for h, touched in days.items() for d0, d1 in _runs(touched)]
+        for lo in range(0, len(runs), 2000):
+            self._recount(conn, runs[lo:lo + 2000])
+
+    def _recount(self, conn: Any, runs: list[tuple[str, int, int]]) -> None:
+        """Count ``ledger_day`` again over runs of days ``(household, first, last)`` from the
+        household's intervals that reach into them (one statement, one vectorised count)."""
+        values = ", ".join("(?, ?, ?, ?)" for _ in runs)
+        args = [x for k, (h, d0, d1) in enumerate(runs) for x in (k, h, d0 * DAY, (d1 + 1) * DAY)]
+        rows = conn.execute(f"WITH run (k, household, lo, hi) AS (VALUES {values}) "
+                            "SELECT run.k, run.lo, run.hi, i.start_at, i.end_at FROM run JOIN ledger_interval i "
+                            "ON i.household = run.household AND i.start_at < run.hi AND i.end_at > run.lo "
+                            "AND i.end_at > i.start_at AND i.end_at - i.start_at <= ?", [*args, LONG_SECONDS]).fetchall()
+        arr = np.array(rows, dtype=np.int64).reshape(-1, 5)
+        k, d, secs = day_off_seconds(arr[:, 0], arr[:, 3], arr[:, 4], arr[:, 1], arr[:, 2])
+        found = {(runs[r][0], day): v for r, day, v in zip(k.tolist(), d.tolist(), secs.tolist(), strict=True)}
+        conn.executemany("DELETE FROM ledger_day WHERE day = ? AND household = ?",
+                         [(day, h) for h, d0, d1 in runs for day in range(d0, d1 + 1) if (h, day) not in found])
+        conn.executemany("INSERT INTO ledger_day (day, household, off_s) VALUES (?, ?, ?) ON CONFLICT (day, household) "
+                         "DO UPDATE SET off_s = excluded.off_s", [(day, h, v) for (h, day), v in found.items()])
+
+    def _fold_interval(self, conn: Any, event: Event) -> None:
         p = event.payload
         if event.kind == "ledger_interval.delete":
             self.tombstone(conn, p.id)
@@ -214,6 +395,17 @@ class IntervalProjection(Projection):
         updates = ", ".join(f"{c} = excluded.{c}" for c in fields if c != "id")
         conn.execute(f"INSERT INTO ledger_interval ({names}) VALUES ({marks}) ON CONFLICT (id) "
                      f"{'DO UPDATE SET ' + updates if updates else 'DO NOTHING'}", tuple(fields.values()))
+
+
+def _runs(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Day ranges (inclusive) united where they overlap or lie within two days of each other."""
+    out: list[list[int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1] + 2:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
 
 
 class SeriesProjection(Projection):

@@ -15,11 +15,12 @@ import numpy as np
 from halqa.errors import NotFound
 from halqa.ledger.analysis import Params, compute, merge_intervals, series_indices
 from halqa.ledger.events import DAY, DEFAULT_TZ, check_period, day_iso, parse_day, time_iso
-from halqa.ledger.read import ClaimRecord, WaterSummary, claims, load_intervals, series, water_summary
+from halqa.ledger.read import ClaimRecord, WaterSummary, claims, day_off, load_intervals, series, water_summary
 from halqa.places import area_exists, household_area
 from halqa.vault import Vault
 
 UNSET = msgspec.UNSET
+_CHUNK = 1 << 20  # values per piece of the area sums (each area's sum lies in one piece: any size gives the same)
 
 
 def _r(x: Any, n: int = 4) -> float | None:
@@ -99,12 +100,14 @@ class Claim(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Report(msgspec.Struct, frozen=True, kw_only=True):
-    """The evidence for a period: per area, the area events in time order, and the claims."""
+    """The evidence for a period: per area, the area events in time order (or one page of them,
+    with ``events_total``), and the claims."""
 
     period: Period
     areas: dict[str, AreaReport]
     events: list[AreaEvent]
     claims: list[Claim]
+    events_total: int | msgspec.UnsetType = UNSET  # with ``events_page``: the events of every page
 
 
 def _trend(values: np.ndarray) -> float | None:
@@ -116,12 +119,15 @@ def _trend(values: np.ndarray) -> float | None:
 
 
 def report(vault: Vault, first: str, last: str, area: str | None = None, params: Params = Params(),
-           as_of: int | None = None, tz: str = DEFAULT_TZ, daily: bool = False, med_history_days: int = 0) -> Report:
+           as_of: int | None = None, tz: str = DEFAULT_TZ, daily: bool = False, med_history_days: int = 0,
+           events_page: tuple[int, int] | None = None) -> Report:
     """The evidence for a period of whole local days (``first``..``last`` inclusive, ISO days).
 
     Household areas use their ledgers (N_T = enrolled households); areas holding an imported
     customers-out series (EAGLE-I) use it (N_T = its total customers). ``med_history_days``
-    extends the T_MED reference window back before the period.
+    extends the T_MED reference window back before the period. ``events_page`` ``(skip, limit)``
+    gives only those area events (in the same order) and their count in ``events_total``: a
+    month of a city holds thousands, and each costs its formatting.
     """
     d0, d1 = check_period(first, last)
     area = area.strip().upper() if area else None
@@ -151,22 +157,26 @@ def report(vault: Vault, first: str, last: str, area: str | None = None, params:
             supply_hours_per_day_reporting=_r(np.nanmean(res.daily_supply_reporting[i])
                                               if res.daily_reporting[i].any() else None, 3),
             trend_hours_per_week=_r(_trend(res.daily_supply[i]), 3), source="households", daily=days)
-    events = [AreaEvent(area=data.codes[ev["area"]], start=time_iso(ev["start"]), end=time_iso(ev["end"]),
-                        households=ev["households"], confidence=ev["confidence"]) for ev in res.events]
-    events += _add_series(vault, areas, d0, d1, area, params, daily)
-    events.sort(key=lambda e: (e.start, e.area))
+    # (area, start, end, households, confidence), sorted as the formatted events sort: by start (local ISO
+    # times of one width sort as the seconds do), then area; a stable sort keeps the order of equal ones
+    raw = [(data.codes[ev["area"]], ev["start"], ev["end"], ev["households"], ev["confidence"]) for ev in res.events]
+    raw += _add_series(vault, areas, d0, d1, area, params, daily)
+    raw.sort(key=lambda e: (e[1], e[0]))
+    page = raw if events_page is None else raw[max(events_page[0], 0):max(events_page[0], 0) + max(events_page[1], 0)]
+    events = [AreaEvent(area=a, start=time_iso(s), end=time_iso(e), households=n, confidence=c) for a, s, e, n, c in page]
     found = _claims(claims(vault), areas, d0, d1)
     for code, w in water_summary(vault, first, last, area).items():
         if code in areas:
             areas[code] = msgspec.structs.replace(areas[code], water=w)
     return Report(period=Period(first=day_iso(d0), last=day_iso(d1), as_of=time_iso(data.as_of)), areas=areas,
-                  events=events, claims=found)
+                  events=events, claims=found, events_total=UNSET if events_page is None else len(raw))
 
 
 def _add_series(vault: Vault, areas: dict[str, AreaReport], d0: int, d1: int, area: str | None, params: Params,
-                daily: bool) -> list[AreaEvent]:
-    """Put the areas that hold an imported customers-out series into ``areas``; their events."""
-    events: list[AreaEvent] = []
+                daily: bool) -> list[tuple[str, int, int | None, int, float]]:
+    """Put the areas that hold an imported customers-out series into ``areas``; their events as
+    ``(area, start, end, households, confidence)``."""
+    events: list[tuple[str, int, int | None, int, float]] = []
     for s in series(vault, area):
         idx, found, day_saidi = series_indices(s.times, s.customers_out, s.total_customers, s.filled, s.step_seconds,
                                                d0, d1, params)
@@ -177,8 +187,7 @@ def _add_series(vault: Vault, areas: dict[str, AreaReport], d0: int, d1: int, ar
         if daily:
             fields["daily"] = [AreaDay(day=day_iso(d0 + k), saidi_minutes=_r(v, 2)) for k, v in enumerate(day_saidi)]
         areas[s.area] = AreaReport(**fields, source="series")
-        events += [AreaEvent(area=s.area, start=time_iso(ev["start"]), end=time_iso(ev["end"]),
-                             households=ev["households"], confidence=ev["confidence"]) for ev in found]
+        events += [(s.area, ev["start"], ev["end"], ev["households"], ev["confidence"]) for ev in found]
     return events
 
 
@@ -194,6 +203,57 @@ def _claims(records: list[ClaimRecord], areas: dict[str, AreaReport], d0: int, d
             measured = entry.supply_hours_per_day
             out.append(Claim(id=c.id, area=target, claimant=c.claimant, first=c.first_day, last=c.last_day,
                              claimed_hours=c.hours, measured_hours=measured, gap_hours=_r(c.hours - measured, 3)))
+    return out
+
+
+class AreaSupply(msgspec.Struct, frozen=True, kw_only=True):
+    """One area's customers and grid supply hours per household per day over a period: the
+    ``households`` and ``supply_hours_per_day`` of its :class:`AreaReport`."""
+
+    households: int
+    supply_hours_per_day: float
+
+
+def supply(vault: Vault, first: str, last: str, as_of: int | None = None, tz: str = DEFAULT_TZ) -> dict[str, AreaSupply]:
+    """Per area, the customers and supply hours of :func:`report` over the same period (every
+    area), the same numbers, from the hours off per household-day the ledger keeps as intervals
+    arrive (:func:`halqa.ledger.read.day_off`) instead of the period's intervals."""
+    d0, d1 = check_period(first, last)
+    data = day_off(vault, d0, d1, as_of, tz)
+    days = d1 - d0 + 1
+    n_areas, n_hh = len(data.codes), len(data.hh_area)
+    n_t = np.bincount(data.hh_area, minlength=n_areas).astype(np.float64)
+    safe_nt = np.where(n_t > 0, n_t, 1.0)
+    # from here the operations of analysis.compute on its off_s, in its order (the same float sums)
+    off_s = data.off_s.reshape(-1)
+    reported = off_s > 0
+    t_hh, t_day, t_hours = data.tallies
+    if len(t_hh):
+        tcell = t_hh * days + (t_day - d0)
+        fill = ~reported[tcell]
+        off_s[tcell[fill]] = np.clip(t_hours[fill], 0, 24) * 3600.0
+        reported[tcell] = True
+    off_s /= 3600.0
+    off_h = off_s.reshape(n_hh, days)
+    area_off = np.zeros((n_areas, days))
+    if n_hh:
+        order = np.argsort(data.hh_area, kind="stable")
+        r = data.hh_area[order]
+        first_row = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+        i, step = 0, max(_CHUNK // max(days, 1), 1)
+        while i < len(first_row):
+            j = max(int(np.searchsorted(first_row, first_row[i] + step)), i + 1)
+            lo, hi = first_row[i], (first_row[j] if j < len(first_row) else n_hh)
+            area_off[r[first_row[i:j]]] += np.add.reduceat(off_h[order[lo:hi]], first_row[i:j] - lo, axis=0)
+            i = j
+    daily_supply = 24.0 - area_off / safe_nt[:, None]
+    out = {code: AreaSupply(households=int(n_t[a]),
+                            supply_hours_per_day=round(float(float(daily_supply[a].mean()) if days else 24.0), 3))
+           for a, code in enumerate(data.codes)}
+    series_areas: dict[str, AreaReport] = {}
+    _add_series(vault, series_areas, d0, d1, None, Params(), False)
+    for code, entry in series_areas.items():
+        out[code] = AreaSupply(households=entry.households, supply_hours_per_day=entry.supply_hours_per_day)
     return out
 
 

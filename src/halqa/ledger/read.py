@@ -362,3 +362,77 @@ def outage_days(vault: Vault) -> list[OutageDay]:
             t = stop
     return [OutageDay(area=area, day=day_iso(day), minutes=sum(cell.values()), households=len(cell))
             for (area, day), cell in sorted(per.items())]
+
+
+# ---------------------------------------------------------------------------- hours off per household-day
+@dataclass(frozen=True)
+class DayOff:
+    """Seconds without power of every household (those of :class:`Intervals`, in its order) on
+    each day of a period, as :func:`halqa.ledger.analysis.compute` counts them for supply hours
+    (``off_s[household, day]``; open intervals end at ``as_of``), and the daily tallies."""
+
+    codes: list[str]
+    hh_area: np.ndarray
+    households: list[str]
+    off_s: np.ndarray
+    as_of: int
+    tallies: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def day_off(vault: Vault, first_day: int, last_day: int, as_of: int | None = None, tz: str = DEFAULT_TZ) -> DayOff:
+    """:class:`DayOff` of a period (day numbers, inclusive), every area, from the ``ledger_day``
+    summary the projection keeps: a household's own intervals are read only where the summary
+    cannot say (an interval still open, or one beginning after ``as_of``)."""
+    from halqa.ledger.events import day_off_seconds
+
+    p0, p1 = first_day * DAY, (last_day + 1) * DAY
+    since = p0 - 7 * DAY  # the reach of load_intervals: which former households are customers
+    as_of = min(now_local(tz) if as_of is None else as_of, p1)
+    households = household_areas(vault)
+    hh_index = {h: i for i, h in enumerate(households)}
+    hh_area_code = list(households.values())
+    for (h,) in vault.query("SELECT household FROM ledger_household ORDER BY household"):
+        if h not in hh_index and vault.query_one(
+                "SELECT 1 FROM ledger_interval WHERE household = ? AND (end_at >= ? OR end_at IS NULL) AND start_at < ? "
+                "LIMIT 1", (h, since, p1)) is not None:
+            hh_index[h] = len(hh_area_code)
+            hh_area_code.append(_area_of_former(vault, h, since, p1))
+    codes = sorted(set(hh_area_code))
+    a_index = {c: i for i, c in enumerate(codes)}
+    hh_area = np.array([a_index[c] for c in hh_area_code], dtype=np.int64)
+    days = last_day - first_day + 1
+    off = np.zeros((len(hh_area), days))
+    row = vault.query_one("SELECT count(*), group_concat(household, char(31)), group_concat(day), group_concat(off_s) "
+                          "FROM ledger_day WHERE day >= ? AND day <= ?", (first_day, last_day))
+    if row is not None and row[0]:
+        import pandas as pd
+
+        which, names = pd.factorize(np.array(row[1].split("\x1f"), dtype=object))
+        at = np.array([hh_index.get(h, -1) for h in names], dtype=np.int64)[which]
+        day = np.fromstring(row[2], dtype=np.int64, sep=",") - first_day
+        secs = np.fromstring(row[3], dtype=np.int64, sep=",")
+        ok = at >= 0
+        off[at[ok], day[ok]] = secs[ok]
+    # households whose figures depend on as_of: an open interval, or one beginning after as_of
+    dirty = {r[0] for r in vault.query("SELECT DISTINCT household FROM ledger_interval WHERE end_at IS NULL AND start_at < ?",
+                                       (p1,))}
+    # and those with an interval longer than the summary keeps that reaches into the period
+    dirty |= {r[0] for r in vault.query("SELECT DISTINCT household FROM ledger_long WHERE start_at < ? AND end_at > ?",
+                                        (p1, p0))}
+    if as_of < p1:
+        dirty |= {r[0] for r in vault.query("SELECT DISTINCT household FROM ledger_interval WHERE start_at > ? "
+                                            "AND start_at < ?", (as_of, p1))}
+    for h in sorted(d for d in dirty if d in hh_index):
+        rows = vault.query("SELECT start_at, coalesce(end_at, ?) FROM ledger_interval WHERE household = ? "
+                           "AND (end_at >= ? OR end_at IS NULL) AND start_at < ?", (as_of, h, since, p1))
+        arr = np.array([r for r in rows if r[0] <= r[1]], dtype=np.int64).reshape(-1, 2)
+        _, d, s = day_off_seconds(np.zeros(len(arr), dtype=np.int64), arr[:, 0], arr[:, 1], p0, p1)
+        off[hh_index[h]] = 0.0
+        off[hh_index[h], d - first_day] = s
+    tallies = vault.query("SELECT household, day, hours_off FROM ledger_tally WHERE day >= ? AND day <= ?",
+                          (day_iso(first_day), day_iso(last_day)))
+    tallies = [t for t in tallies if t[0] in hh_index]
+    return DayOff(codes=codes, hh_area=hh_area, households=list(hh_index), off_s=off, as_of=as_of,
+                  tallies=(np.array([hh_index[t[0]] for t in tallies], dtype=np.int64),
+                           np.array([parse_day(t[1]) for t in tallies], dtype=np.int64),
+                           np.array([t[2] for t in tallies], dtype=np.float64)))

@@ -35,7 +35,7 @@ def _period(ctx: Ctx, days: int) -> tuple[str, str]:
 
 def ledger_page(ctx: Ctx) -> Response:
     first, last = _period(ctx, 30)
-    result = ctx.cached(ledger.report, first, last)
+    result = ctx.cached(ledger.report, first, last, events_page=(0, 0))  # the page shows their number only
     return ctx.render("ledger.html", report=result, first=first, last=last,
                       areas=lookup(ctx.cached(places.areas), "code"))
 
@@ -74,11 +74,11 @@ def api_ledger(ctx: Ctx) -> dict[str, Any]:
     first, last = _period(ctx, 30)
     limit = ctx.field("limit", int, EVENTS_PAGE, minimum=1, maximum=EVENTS_MAX)
     cursor = ctx.field("cursor", int, 0, minimum=0)
-    result: ledger.Report = ctx.cached(ledger.report, first, last, ctx.field("area", str, None))
-    events = result.events
+    result: ledger.Report = ctx.cached(ledger.report, first, last, ctx.field("area", str, None),
+                                       events_page=(cursor, limit))
+    total = result.events_total if isinstance(result.events_total, int) else len(result.events)
     end = cursor + limit
-    return {**to_data(result), "events": events[cursor:end], "events_total": len(events),
-            "next": str(end) if end < len(events) else None}
+    return {**to_data(result), "events_total": total, "next": str(end) if end < total else None}
 
 
 def api_ledger_calendar(ctx: Ctx) -> ledger.Calendar:
