@@ -20,6 +20,7 @@ so an imported or synced event is held to the same rules as a typed one.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from datetime import date
@@ -185,6 +186,13 @@ class _Deltas:
         self.place_day: dict[tuple[str, str], list[int]] = {}  # (day, place) -> [n, hearings]
         self.place_theme_day: dict[tuple[str, str, str], list[int]] = {}  # (theme, day, place) -> [n, hearings]
         self.theme_day: dict[tuple[str, str], list[int]] = {}  # (theme, day) -> [n, hearings]
+        self.labels = 0  # training labels: signed count
+        self.label_sum = 0  # and signed sum of their hashes (:func:`label_hash`)
+
+    def label(self, h: int, sign: int) -> None:
+        if h:
+            self.labels += sign
+            self.label_sum += sign * h
 
     def add(self, state: tuple[frozenset[str], tuple[tuple[str, str], ...], Any, Any, int], sign: int) -> None:
         themes, groups, place, day, count = state
@@ -223,6 +231,15 @@ class _Deltas:
             acc[1] += sign * count
 
     def write(self, conn: Any) -> None:
+        if self.labels or self.label_sum:
+            row = conn.execute("SELECT n, digest FROM listening_label_digest WHERE id = 1").fetchone()
+            n = (row[0] if row else 0) + self.labels
+            digest = ((int(row[1], 16) if row else 0) + self.label_sum) % _LABEL_MOD
+            if n:
+                conn.execute("INSERT INTO listening_label_digest VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                             "n = excluded.n, digest = excluded.digest", (n, f"{digest:032x}"))
+            else:
+                conn.execute("DELETE FROM listening_label_digest")
         if any(self.total):
             conn.execute("INSERT INTO listening_agg_total VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
                          "n = n + excluded.n, themed = themed + excluded.themed, irregular = irregular + excluded.irregular",
@@ -257,6 +274,23 @@ class _Deltas:
                 conn.executemany(f"DELETE FROM {table} WHERE {where} AND n = 0", gone)
 
 
+_LABEL_MOD = 1 << 128
+
+
+def label_hash(gid: str, text: Any, themes: Any, day: Any, confirmed: Any) -> int:
+    """A grievance's training label as a 128-bit number (0: it is not a label), from its stored
+    columns (``themes`` as stored JSON). A label is what the suggestion model learns from
+    (:data:`halqa.listening.read.MAX_TRAIN`): confirmed, with a text and a theme. The projection keeps
+    the count and the sum of these (:class:`GrievanceProjection`), a function of the rows alone, so
+    a rebuild gives the same digest as the incremental fold, and any change to a label changes it."""
+    if confirmed != 1 or text is None or text == "" or themes is None or themes == "[]":  # as read.py's SQL
+        return 0
+    return int.from_bytes(hashlib.blake2b(_LABEL_ENC.encode((gid, day, text, themes)), digest_size=16).digest(), "big") or 1
+
+
+_LABEL_ENC = msgspec.json.Encoder()
+
+
 def _state(themes: Any, groups: Any, place: Any, day: Any, count: Any) -> tuple[Any, ...]:
     """What one grievance contributes to the aggregates (the link tables' view of it)."""
     return (frozenset(themes or ()), tuple(sorted((groups or {}).items())), place, day, 1 if count is None else count)
@@ -280,15 +314,22 @@ class GrievanceProjection(Projection):
     """
 
     name = "listening_grievance"
-    version = 2
+    version = 3
     kinds = frozenset({"listening_grievance.put", "listening_grievance.delete", "listening_grievance.batch"})
-    tables = ("listening_grievance", "listening_grievance_theme", "listening_grievance_group", *AGG_TABLES)
+    tables = ("listening_grievance", "listening_grievance_theme", "listening_grievance_group", *AGG_TABLES,
+              "listening_label_digest")
 
     def create(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS listening_grievance (id TEXT PRIMARY KEY, text TEXT, themes TEXT, "
                      "place TEXT, day TEXT, groups TEXT, tone TEXT, count INTEGER, lang TEXT, confirmed INTEGER, voice TEXT)")
         conn.execute("CREATE INDEX IF NOT EXISTS listening_grievance_place ON listening_grievance (place)")
         conn.execute("CREATE INDEX IF NOT EXISTS listening_grievance_day ON listening_grievance (day)")
+        # the newest unconfirmed ones (the suggestion page) without walking the confirmed archive
+        conn.execute("CREATE INDEX IF NOT EXISTS listening_grievance_unconfirmed ON listening_grievance (day DESC, id) "
+                     "WHERE coalesce(confirmed, 0) = 0")
+        # the training labels' count and digest (:func:`label_hash`): one row, read by the model cache
+        conn.execute("CREATE TABLE IF NOT EXISTS listening_label_digest (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, "
+                     "digest TEXT NOT NULL)")
         conn.execute("CREATE TABLE IF NOT EXISTS listening_grievance_theme (gid TEXT NOT NULL, theme TEXT NOT NULL, "
                      "PRIMARY KEY (gid, theme))")
         conn.execute("CREATE INDEX IF NOT EXISTS listening_grievance_theme_theme ON listening_grievance_theme (theme)")
@@ -321,12 +362,15 @@ class GrievanceProjection(Projection):
     def apply(self, conn: Any, event: Event) -> None:
         self.apply_many(conn, [event])
 
-    def _old(self, conn: Any, gid: str) -> tuple[Any, ...] | None:
-        row = conn.execute("SELECT themes, groups, place, day, count FROM listening_grievance WHERE id = ?", (gid,)).fetchone()
+    def _old(self, conn: Any, gid: str) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
+        """The grievance's stored contribution to the aggregates and its label columns
+        ``(text, themes JSON, day, confirmed)``; ``None`` if it is not stored."""
+        row = conn.execute("SELECT themes, groups, place, day, count, text, confirmed FROM listening_grievance "
+                           "WHERE id = ?", (gid,)).fetchone()
         if row is None:
             return None
-        return _state(_JSON.decode(row[0]) if row[0] else None, _JSON.decode(row[1]) if row[1] else None,
-                      row[2], row[3], row[4])
+        return (_state(_JSON.decode(row[0]) if row[0] else None, _JSON.decode(row[1]) if row[1] else None,
+                       row[2], row[3], row[4]), (row[5], row[0], row[3], row[6]))
 
     def _apply(self, conn: Any, event: Event, deltas: _Deltas) -> None:
         p = event.payload
@@ -336,7 +380,8 @@ class GrievanceProjection(Projection):
         if event.kind == "listening_grievance.delete":
             old = self._old(conn, p.id)
             if old is not None:
-                deltas.add(old, -1)
+                deltas.add(old[0], -1)
+                deltas.label(label_hash(p.id, *old[1]), -1)
             self.tombstone(conn, p.id)
             conn.execute("DELETE FROM listening_grievance WHERE id = ?", (p.id,))
             conn.execute("DELETE FROM listening_grievance_theme WHERE gid = ?", (p.id,))
@@ -371,6 +416,8 @@ class GrievanceProjection(Projection):
             if p.themes is not UNSET:
                 theme_rows += [(p.id, t) for t in dict.fromkeys(p.themes)]
                 fields["themes"] = msgspec.json.encode(p.themes, order="deterministic").decode()
+                deltas.label(label_hash(p.id, fields.get("text"), fields["themes"], fields.get("day"),
+                                        fields.get("confirmed")), 1)
             if p.groups is not UNSET:
                 group_rows += [(p.id, k, v) for k, v in sorted(p.groups.items())]
                 fields["groups"] = msgspec.json.encode(p.groups, order="deterministic").decode()
@@ -387,7 +434,8 @@ class GrievanceProjection(Projection):
         if self.is_tombstoned(conn, p.id):
             return
         fields = {c: getattr(p, c) for c in _GRIEVANCE_COLUMNS if getattr(p, c) is not UNSET}
-        old = self._old(conn, p.id)
+        found = self._old(conn, p.id)
+        old, old_label = found if found is not None else (None, (None, None, None, None))
         if old is None or any(c in fields for c in ("themes", "groups", "place", "day", "count")):
             if old is not None:
                 deltas.add(old, -1)
@@ -399,6 +447,11 @@ class GrievanceProjection(Projection):
         for c in ("themes", "groups"):
             if c in fields:
                 fields[c] = msgspec.json.encode(fields[c], order="deterministic").decode()
+        new_label = tuple(fields[c] if c in fields else v for c, v in zip(("text", "themes", "day", "confirmed"), old_label,
+                                                                         strict=True))
+        if new_label != old_label:
+            deltas.label(label_hash(p.id, *old_label), -1)
+            deltas.label(label_hash(p.id, *new_label), 1)
         names = ", ".join(f'"{c}"' for c in fields)
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in fields if c != "id")
         conn.execute(f"INSERT INTO listening_grievance ({names}) VALUES ({', '.join('?' * len(fields))}) "

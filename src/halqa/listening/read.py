@@ -239,12 +239,12 @@ _TRAINING = ("FROM listening_grievance WHERE confirmed = 1 AND coalesce(text, ''
              "ORDER BY day DESC, id LIMIT ?")
 
 
-def training_digest_text(vault: Vault) -> str:
-    """The training set as one text (each text and its themes, length-prefixed), joined inside
-    SQLite: what the model cache digests to know whether the labels changed."""
-    row = vault.query_one("SELECT group_concat(length(text) || ':' || text || length(themes) || ':' || themes, '') "
-                          f"FROM (SELECT text, themes {_TRAINING})", (MAX_TRAIN,))
-    return row[0] if row and row[0] else ""
+def label_revision(vault: Vault) -> str:
+    """The count and digest of every training label (confirmed, with a text and a theme), kept by
+    the grievance projection (:func:`halqa.listening.events.label_hash`): it changes whenever a
+    label is added, changed or removed, so the model cache reads one row to know whether to train."""
+    row = vault.query_one("SELECT n, digest FROM listening_label_digest WHERE id = 1")
+    return "0" if row is None else f"{row[0]}:{row[1]}"
 
 
 def training_rows(vault: Vault) -> list[tuple[str, list[str]]]:

@@ -16,7 +16,6 @@ few labels across languages, but ~60 texts/s on two cores. Nothing is downloaded
 
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
 from collections import OrderedDict
@@ -28,7 +27,7 @@ import msgspec
 import numpy as np
 
 from halqa.errors import InvalidInput
-from halqa.listening.read import get_grievance, list_grievances, themes, training_digest_text, training_rows
+from halqa.listening.read import get_grievance, label_revision, list_grievances, themes, training_rows
 from halqa.listening.text import LexiconMatcher, detect_language, normalise, theme_lexicon_matcher
 from halqa.vault import Vault
 
@@ -165,9 +164,11 @@ _TRAINERS: dict[tuple[str, str, str], threading.Thread] = {}
 
 
 def _training_key(vault: Vault) -> str:
-    """A digest of the training set (each text and its themes, length-prefixed), computed inside
-    SQLite: a model is trained again only when its labels changed, not on every write."""
-    return hashlib.blake2b(training_digest_text(vault).encode(), digest_size=16).hexdigest()
+    """The revision of the circle's labels (one row the grievance projection keeps): a model is
+    trained again only when a label was added, changed or removed, not on every write. It
+    covers every label, not only the newest :data:`~halqa.listening.read.MAX_TRAIN` a model
+    learns from, so a change to an older label trains once more on the same set."""
+    return label_revision(vault)
 
 
 def _train(key: tuple[str, str, str], rows: list[tuple[str, list[str]]]) -> ThemeModel | None:
