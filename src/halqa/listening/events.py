@@ -67,14 +67,29 @@ class GrievancePut(msgspec.Struct, kw_only=True):
     def check(self) -> None:
         """The rules of a grievance, whether typed here or imported (themes are checked
         against the codebook only when typed: an imported one may name a theme not yet here)."""
+        self.check_place()
+        self.check_day()
+        self.check_count()
+        self.check_tone()
+        self.check_text()
+
+    def check_place(self) -> None:
         if isinstance(self.place, str) and check_place(self.place) != self.place:
             raise InvalidInput("listening.bad_place", place=self.place[:40])
+
+    def check_day(self) -> None:
         if isinstance(self.day, str):
             check_stored_day(self.day, past=True)
+
+    def check_count(self) -> None:
         if isinstance(self.count, int):
             check_count(self.count)
+
+    def check_tone(self) -> None:
         if isinstance(self.tone, str) and self.tone not in TONES:
             raise InvalidInput("listening.bad_tone", tone=self.tone[:40], tones=", ".join(TONES))
+
+    def check_text(self) -> None:
         if isinstance(self.text, str) and len(self.text) > MAX_TEXT:
             raise InvalidInput("listening.text_too_long", max=MAX_TEXT)
 
@@ -87,14 +102,27 @@ class GrievanceBatch(msgspec.Struct, kw_only=True):
     items: list[GrievancePut]
 
     def check(self) -> None:
-        seen = set()  # an import repeats a few places, days, counts and tones many times: check each once
+        """:meth:`GrievancePut.check` of every item, in order (the same first error), each distinct
+        place, day, count and tone checked once: an import repeats a few of each many times."""
+        places: set[Any] = set()
+        days: set[Any] = set()
+        counts: set[Any] = set()
+        tones: set[Any] = set()
         for item in self.items:
-            key = (item.place, item.day, item.count, item.tone)
-            if key not in seen:
-                item.check()
-                seen.add(key)
-            elif isinstance(item.text, str) and len(item.text) > MAX_TEXT:
-                raise InvalidInput("listening.text_too_long", max=MAX_TEXT)
+            if item.place not in places:
+                item.check_place()
+                places.add(item.place)
+            if item.day not in days:
+                item.check_day()
+                days.add(item.day)
+            count = (type(item.count), item.count)  # True == 1, but only 1 is a count
+            if count not in counts:
+                item.check_count()
+                counts.add(count)
+            if item.tone not in tones:
+                item.check_tone()
+                tones.add(item.tone)
+            item.check_text()
 
 
 class GrievanceDelete(msgspec.Struct):
@@ -297,6 +325,7 @@ def _state(themes: Any, groups: Any, place: Any, day: Any, count: Any) -> tuple[
 
 
 _JSON = msgspec.json.Decoder()
+_JSON_ENC = msgspec.json.Encoder(order="deterministic")
 _EMPTY = _state(None, None, None, None, None)
 
 
@@ -330,11 +359,12 @@ class GrievanceProjection(Projection):
         # the training labels' count and digest (:func:`label_hash`): one row, read by the model cache
         conn.execute("CREATE TABLE IF NOT EXISTS listening_label_digest (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, "
                      "digest TEXT NOT NULL)")
+        # the link tables are their primary keys (one b-tree each, not a table and its key's
+        # index): a million-row import writes two or three of their rows per grievance
         conn.execute("CREATE TABLE IF NOT EXISTS listening_grievance_theme (gid TEXT NOT NULL, theme TEXT NOT NULL, "
-                     "PRIMARY KEY (gid, theme))")
-        conn.execute("CREATE INDEX IF NOT EXISTS listening_grievance_theme_theme ON listening_grievance_theme (theme)")
+                     "PRIMARY KEY (gid, theme)) WITHOUT ROWID")
         conn.execute("CREATE TABLE IF NOT EXISTS listening_grievance_group (gid TEXT NOT NULL, key TEXT NOT NULL, "
-                     "value TEXT NOT NULL, PRIMARY KEY (gid, key))")
+                     "value TEXT NOT NULL, PRIMARY KEY (gid, key)) WITHOUT ROWID")
         conn.execute("CREATE TABLE IF NOT EXISTS listening_agg_total (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, "
                      "themed INTEGER NOT NULL, irregular INTEGER NOT NULL)")
         conn.execute("CREATE TABLE IF NOT EXISTS listening_agg_theme (theme TEXT PRIMARY KEY, n INTEGER NOT NULL)")
@@ -406,9 +436,19 @@ class GrievanceProjection(Projection):
         theme_rows: list[tuple[str, str]] = []
         group_rows: list[tuple[str, str, str]] = []
         states: Counter[tuple[Any, ...]] = Counter()
+        full: list[tuple[Any, ...]] = []  # rows that set every column (what an import writes)
         for p in items:
             if p.id in known or p.id in repeated:
                 self._put(conn, p, deltas)
+                continue
+            values = msgspec.structs.astuple(p)
+            if UNSET not in values:
+                themes_json, groups_json = _JSON_ENC.encode(p.themes).decode(), _JSON_ENC.encode(p.groups).decode()
+                full.append((p.id, p.text, themes_json, p.place, p.day, groups_json, *values[6:]))
+                states[_state(p.themes, p.groups, p.place, p.day, p.count)] += 1
+                theme_rows += [(p.id, t) for t in dict.fromkeys(p.themes)]
+                group_rows += [(p.id, k, v) for k, v in sorted(p.groups.items())]
+                deltas.label(label_hash(p.id, p.text, themes_json, p.day, p.confirmed), 1)
                 continue
             fields = {c: v for c, v in zip(p.__struct_fields__, msgspec.structs.astuple(p), strict=True) if v is not UNSET}
             states[_state(fields.get("themes"), fields.get("groups"), fields.get("place"), fields.get("day"),
@@ -424,6 +464,8 @@ class GrievanceProjection(Projection):
             rows.setdefault(tuple(fields), []).append(tuple(fields.values()))
         for state, k in states.items():  # many rows share a contribution: add each once, k times
             deltas.add(state, k)
+        if full:
+            rows.setdefault(_GRIEVANCE_COLUMNS, []).extend(full)
         for cols, vals in rows.items():
             names = ", ".join(f'"{c}"' for c in cols)
             conn.executemany(f"INSERT INTO listening_grievance ({names}) VALUES ({', '.join('?' * len(cols))})", vals)
