@@ -442,7 +442,7 @@ class GrievanceProjection(Projection):
                 self._put(conn, p, deltas)
                 continue
             values = msgspec.structs.astuple(p)
-            if UNSET not in values:
+            if UNSET not in values and isinstance(p.themes, list) and isinstance(p.groups, dict):
                 themes_json, groups_json = _JSON_ENC.encode(p.themes).decode(), _JSON_ENC.encode(p.groups).decode()
                 full.append((p.id, p.text, themes_json, p.place, p.day, groups_json, *values[6:]))
                 states[_state(p.themes, p.groups, p.place, p.day, p.count)] += 1

@@ -26,7 +26,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from halqa.errors import InvalidInput
+from halqa.errors import HalqaError, InvalidInput
 from halqa.listening.read import get_grievance, label_revision, list_grievances, themes, training_rows
 from halqa.listening.text import LexiconMatcher, detect_language, normalise, theme_lexicon_matcher
 from halqa.vault import Vault
@@ -172,14 +172,27 @@ def _training_key(vault: Vault) -> str:
 
 
 def _train(key: tuple[str, str, str], rows: list[tuple[str, list[str]]]) -> ThemeModel | None:
-    model = train_model([r[0] for r in rows], [r[1] for r in rows], method=key[2])
-    with _LOCK:
-        _MODELS[key] = model
-        _MODELS.move_to_end(key)
-        while len(_MODELS) > 4:
-            _MODELS.popitem(last=False)
-        _TRAINERS.pop(key, None)
-    return model
+    try:
+        model = train_model([r[0] for r in rows], [r[1] for r in rows], method=key[2])
+        with _LOCK:
+            _MODELS[key] = model
+            _MODELS.move_to_end(key)
+            while len(_MODELS) > 4:
+                _MODELS.popitem(last=False)
+        return model
+    finally:
+        with _LOCK:
+            _TRAINERS.pop(key, None)
+
+
+def _train_in_background(key: tuple[str, str, str], vault: Vault) -> None:
+    try:
+        rows = training_rows(vault)  # here, not in the page's time: 20,000 rows take a few tenths of a second
+    except HalqaError:  # the vault was locked meanwhile: no model; the next view after unlocking tries again
+        with _LOCK:
+            _TRAINERS.pop(key, None)
+        return
+    _train(key, rows)
 
 
 def model_for(vault: Vault, method: str = "tfidf", wait: bool = True) -> ThemeModel | None:
@@ -187,9 +200,10 @@ def model_for(vault: Vault, method: str = "tfidf", wait: bool = True) -> ThemeMo
     are enough), kept in memory for as long as those labels stay the same.
 
     With ``wait=False`` and labels changed since a model was last trained for this vault, the
-    last model answers at once while the new one trains in a background thread (it needs only
-    the labels, read here, not the vault): the first view after a confirmation does not wait
-    seconds for the training. The first model of a vault is always trained before answering."""
+    last model answers at once while a background thread reads the labels and trains the new
+    one (one thread per vault at a time: labels changed again meanwhile are learnt by the next
+    one, started by a view after it finished): the first view after a confirmation does not
+    wait for the training. The first model of a vault is always trained before answering."""
     vault_id = str(vault.meta("vault_id"))
     key = (vault_id, _training_key(vault), method)
     with _LOCK:
@@ -197,16 +211,13 @@ def model_for(vault: Vault, method: str = "tfidf", wait: bool = True) -> ThemeMo
             _MODELS.move_to_end(key)
             return _MODELS[key]
         previous = next((k for k in reversed(_MODELS) if k[0] == vault_id and k[2] == method), None)
-        if not wait and previous is not None and key in _TRAINERS:
-            return _MODELS[previous]
-    rows = training_rows(vault)
-    if not wait and previous is not None:
-        with _LOCK:
-            if key not in _TRAINERS:
-                _TRAINERS[key] = threading.Thread(target=_train, args=(key, rows), daemon=True, name="halqa-train")
+        if not wait and previous is not None:
+            if not any(k[0] == vault_id and k[2] == method for k in _TRAINERS):
+                _TRAINERS[key] = threading.Thread(target=_train_in_background, args=(key, vault), daemon=True,
+                                                  name="halqa-train")
                 _TRAINERS[key].start()
-            return _MODELS.get(previous)
-    return _train(key, rows)
+            return _MODELS[previous]
+    return _train(key, training_rows(vault))
 
 
 def suggest_themes(vault: Vault, texts: Sequence[str] | None = None, gids: Sequence[str] | None = None,
