@@ -234,8 +234,9 @@ def suggest_themes(vault: Vault, texts: Sequence[str] | None = None, gids: Seque
         items += [(g.id, g.text or "", g.themes) for g in list_grievances(vault, unconfirmed=True) if g.text]
     if not items:
         raise InvalidInput("listening.nothing_to_suggest")
-    model = model_for(vault, method, wait=wait)
-    found = suggest_for_texts([text for _, text, _ in items], model, _matcher_for(vault), top=top)
+    matcher = _matcher_for(vault)
+    model = model_for(vault, method, wait=wait)  # last: a trainer it starts reads the vault, this call need not wait
+    found = suggest_for_texts([text for _, text, _ in items], model, matcher, top=top)
     n_train = model.n_train if model is not None else 0
     return [SuggestedThemes(id=gid, text=text, themes=themes_, lang=detect_language(text), suggestions=sug,
                             model_labels=n_train)
