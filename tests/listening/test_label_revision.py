@@ -115,3 +115,34 @@ def test_import_counts_its_labels(areas_vault, seed):
     before = areas_vault.digests()
     assert areas_vault.rebuild() == before
 
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.sampled_from([None, *DAYS]), st.booleans()), max_size=25),
+       piece=st.integers(1, 7), cap=st.integers(1, 30))
+def test_training_rows_in_pieces_equal_one_read(areas_vault, rows, piece, cap, monkeypatch):
+    """The pieces, newest day first and the grievances without a day last, are the one query's rows."""
+    monkeypatch.setattr(read, "MAX_TRAIN", cap)
+    areas_vault.query("DELETE FROM listening_grievance")  # a fresh set for each example (the fixture is shared)
+    items = [GrievancePut(id=f"g-{i:03d}", text="الماي مقطوع", themes=["water"], confirmed=confirmed,
+                          **({"day": day} if day else {}))
+             for i, (day, confirmed) in enumerate(rows)]
+    if items:
+        areas_vault.append("listening_grievance.batch", GrievanceBatch(id="b", items=items))
+    assert read.training_rows_in_pieces(areas_vault, piece) == read.training_rows(areas_vault)
+
+
+def test_training_rows_in_pieces_refuse_a_write_in_between(areas_vault, monkeypatch):
+    for i in range(5):
+        L.add_grievance(areas_vault, themes=["water"], place="NKH", day=DAYS[i % 3], text=f"الماي {i}")
+    real = areas_vault.query
+    calls = []
+
+    def query(sql, params=()):
+        calls.append(sql)
+        if len(calls) == 2:
+            L.add_grievance(areas_vault, themes=["rent"], place="NKH", day=DAYS[0], text="الإيجار")
+        return real(sql, params)
+
+    monkeypatch.setattr(areas_vault, "query", query)
+    assert read.training_rows_in_pieces(areas_vault, 2) is None

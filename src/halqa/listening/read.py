@@ -252,6 +252,36 @@ def training_rows(vault: Vault) -> list[tuple[str, list[str]]]:
     return [(r[0], msgspec.json.decode(r[1])) for r in vault.query(f"SELECT text, themes {_TRAINING}", (MAX_TRAIN,))]
 
 
+_LABEL = "FROM listening_grievance WHERE confirmed = 1 AND coalesce(text, '') != '' AND coalesce(themes, '[]') != '[]'"
+
+
+def training_rows_in_pieces(vault: Vault, piece: int = 2000) -> list[tuple[str, list[str]]] | None:
+    """:func:`training_rows`, read ``piece`` rows per query so that a background reader holds the
+    vault only briefly at a time (the pages go on meanwhile); ``None`` if anything was written in
+    between (the pieces might not be one training set)."""
+    top = vault.last_event_id()
+    rows: list[Any] = []
+    cols = f"SELECT text, themes, day, id {_LABEL}"
+    while len(rows) < MAX_TRAIN:
+        want = min(piece, MAX_TRAIN - len(rows))
+        if not rows:
+            got = vault.query(f"{cols} ORDER BY day DESC, id LIMIT ?", (want,))
+        elif rows[-1][2] is not None:  # after (day, id), newest day first; days before the ones without a day
+            day, gid = rows[-1][2], rows[-1][3]
+            got = vault.query(f"{cols} AND day <= ? AND (day < ? OR id > ?) ORDER BY day DESC, id LIMIT ?",
+                              (day, day, gid, want))
+            if len(got) < want:  # the rows without a day come last
+                got += vault.query(f"{cols} AND day IS NULL ORDER BY id LIMIT ?", (want - len(got),))
+        else:
+            got = vault.query(f"{cols} AND day IS NULL AND id > ? ORDER BY id LIMIT ?", (rows[-1][3], want))
+        rows += got
+        if len(got) < want:
+            break
+    if vault.last_event_id() != top:
+        return None
+    return [(r[0], msgspec.json.decode(r[1])) for r in rows]
+
+
 # ---------------------------------------------------------------------------- the codebook
 def circle_key(vault: Vault) -> bytes | None:
     """The circle's codebook key, if it has one yet."""

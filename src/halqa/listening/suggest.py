@@ -27,7 +27,14 @@ import msgspec
 import numpy as np
 
 from halqa.errors import HalqaError, InvalidInput
-from halqa.listening.read import get_grievance, label_revision, list_grievances, themes, training_rows
+from halqa.listening.read import (
+    get_grievance,
+    label_revision,
+    list_grievances,
+    themes,
+    training_rows,
+    training_rows_in_pieces,
+)
 from halqa.listening.text import LexiconMatcher, detect_language, normalise, theme_lexicon_matcher
 from halqa.vault import Vault
 
@@ -186,9 +193,17 @@ def _train(key: tuple[str, str, str], rows: list[tuple[str, list[str]]]) -> Them
 
 
 def _train_in_background(key: tuple[str, str, str], vault: Vault) -> None:
+    # here, not in the page's time (20,000 rows take a few tenths of a second), and a piece at a
+    # time, so the pages are not held up meanwhile; read again if a write came in between
+    rows = None
     try:
-        rows = training_rows(vault)  # here, not in the page's time: 20,000 rows take a few tenths of a second
-    except HalqaError:  # the vault was locked meanwhile: no model; the next view after unlocking tries again
+        for _ in range(3):
+            rows = training_rows_in_pieces(vault)
+            if rows is not None:
+                break
+    except HalqaError:  # the vault was locked meanwhile
+        rows = None
+    if rows is None:  # no model: a view after this tries again
         with _LOCK:
             _TRAINERS.pop(key, None)
         return
