@@ -117,3 +117,33 @@ def test_model_trains_again_only_when_labels_change(vault, monkeypatch):
     fresh = suggest.model_for(vault, wait=False)  # ... and the new one is used once trained
     assert fresh is not first and fresh.n_train == 13 and len(trained) == 2
     assert suggest.model_for(vault) is fresh
+
+
+def test_one_background_trainer_per_vault(vault, monkeypatch):
+    """Labels changed again while a model learns: the last model still answers, no second thread
+    starts; once the first finishes, the next view trains on every label."""
+    import threading
+
+    from halqa.listening import suggest
+
+    texts = ["الكهرباء طافية", "ماي الاسالة مالح", "الراتب متاخر", "الزبالة بالشارع", "الاسعار غالية", "المولدة غالية"]
+    themes = ["electricity", "water", "wages", "sanitation", "prices", "generator"]
+    for _ in range(2):
+        for text, theme in zip(texts, themes, strict=True):
+            L.add_grievance(vault, themes=[theme], place="NKH", day="2026-01-01", text=text)
+    first = suggest.model_for(vault)
+    gate = threading.Event()
+    real = suggest.train_model
+    monkeypatch.setattr(suggest, "train_model", lambda *a, **k: gate.wait(30) and real(*a, **k))
+    L.add_grievance(vault, themes=["water"], place="NKH", day="2026-01-02", text="الماي مقطوع")
+    assert suggest.model_for(vault, wait=False) is first
+    L.add_grievance(vault, themes=["wages"], place="NKH", day="2026-01-03", text="ما استلمنا الراتب")
+    assert suggest.model_for(vault, wait=False) is first
+    assert len(suggest._TRAINERS) == 1
+    gate.set()
+    for thread in list(suggest._TRAINERS.values()):
+        thread.join()
+    assert suggest.model_for(vault, wait=False) is not first  # trained on 13 labels, but 14 now: learns again
+    for thread in list(suggest._TRAINERS.values()):
+        thread.join()
+    assert suggest.model_for(vault, wait=False).n_train == 14

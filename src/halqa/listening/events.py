@@ -20,6 +20,7 @@ so an imported or synced event is held to the same rules as a typed one.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from datetime import date
@@ -66,14 +67,29 @@ class GrievancePut(msgspec.Struct, kw_only=True):
     def check(self) -> None:
         """The rules of a grievance, whether typed here or imported (themes are checked
         against the codebook only when typed: an imported one may name a theme not yet here)."""
+        self.check_place()
+        self.check_day()
+        self.check_count()
+        self.check_tone()
+        self.check_text()
+
+    def check_place(self) -> None:
         if isinstance(self.place, str) and check_place(self.place) != self.place:
             raise InvalidInput("listening.bad_place", place=self.place[:40])
+
+    def check_day(self) -> None:
         if isinstance(self.day, str):
             check_stored_day(self.day, past=True)
+
+    def check_count(self) -> None:
         if isinstance(self.count, int):
             check_count(self.count)
+
+    def check_tone(self) -> None:
         if isinstance(self.tone, str) and self.tone not in TONES:
             raise InvalidInput("listening.bad_tone", tone=self.tone[:40], tones=", ".join(TONES))
+
+    def check_text(self) -> None:
         if isinstance(self.text, str) and len(self.text) > MAX_TEXT:
             raise InvalidInput("listening.text_too_long", max=MAX_TEXT)
 
@@ -86,14 +102,27 @@ class GrievanceBatch(msgspec.Struct, kw_only=True):
     items: list[GrievancePut]
 
     def check(self) -> None:
-        seen = set()  # an import repeats a few places, days, counts and tones many times: check each once
+        """:meth:`GrievancePut.check` of every item, in order (the same first error), each distinct
+        place, day, count and tone checked once: an import repeats a few of each many times."""
+        places: set[Any] = set()
+        days: set[Any] = set()
+        counts: set[Any] = set()
+        tones: set[Any] = set()
         for item in self.items:
-            key = (item.place, item.day, item.count, item.tone)
-            if key not in seen:
-                item.check()
-                seen.add(key)
-            elif isinstance(item.text, str) and len(item.text) > MAX_TEXT:
-                raise InvalidInput("listening.text_too_long", max=MAX_TEXT)
+            if item.place not in places:
+                item.check_place()
+                places.add(item.place)
+            if item.day not in days:
+                item.check_day()
+                days.add(item.day)
+            count = (type(item.count), item.count)  # True == 1, but only 1 is a count
+            if count not in counts:
+                item.check_count()
+                counts.add(count)
+            if item.tone not in tones:
+                item.check_tone()
+                tones.add(item.tone)
+            item.check_text()
 
 
 class GrievanceDelete(msgspec.Struct):
@@ -185,6 +214,13 @@ class _Deltas:
         self.place_day: dict[tuple[str, str], list[int]] = {}  # (day, place) -> [n, hearings]
         self.place_theme_day: dict[tuple[str, str, str], list[int]] = {}  # (theme, day, place) -> [n, hearings]
         self.theme_day: dict[tuple[str, str], list[int]] = {}  # (theme, day) -> [n, hearings]
+        self.labels = 0  # training labels: signed count
+        self.label_sum = 0  # and signed sum of their hashes (:func:`label_hash`)
+
+    def label(self, h: int, sign: int) -> None:
+        if h:
+            self.labels += sign
+            self.label_sum += sign * h
 
     def add(self, state: tuple[frozenset[str], tuple[tuple[str, str], ...], Any, Any, int], sign: int) -> None:
         themes, groups, place, day, count = state
@@ -223,6 +259,15 @@ class _Deltas:
             acc[1] += sign * count
 
     def write(self, conn: Any) -> None:
+        if self.labels or self.label_sum:
+            row = conn.execute("SELECT n, digest FROM listening_label_digest WHERE id = 1").fetchone()
+            n = (row[0] if row else 0) + self.labels
+            digest = ((int(row[1], 16) if row else 0) + self.label_sum) % _LABEL_MOD
+            if n:
+                conn.execute("INSERT INTO listening_label_digest VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                             "n = excluded.n, digest = excluded.digest", (n, f"{digest:032x}"))
+            else:
+                conn.execute("DELETE FROM listening_label_digest")
         if any(self.total):
             conn.execute("INSERT INTO listening_agg_total VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
                          "n = n + excluded.n, themed = themed + excluded.themed, irregular = irregular + excluded.irregular",
@@ -257,12 +302,30 @@ class _Deltas:
                 conn.executemany(f"DELETE FROM {table} WHERE {where} AND n = 0", gone)
 
 
+_LABEL_MOD = 1 << 128
+
+
+def label_hash(gid: str, text: Any, themes: Any, day: Any, confirmed: Any) -> int:
+    """A grievance's training label as a 128-bit number (0: it is not a label), from its stored
+    columns (``themes`` as stored JSON). A label is what the suggestion model learns from
+    (:data:`halqa.listening.read.MAX_TRAIN`): confirmed, with a text and a theme. The projection keeps
+    the count and the sum of these (:class:`GrievanceProjection`), a function of the rows alone, so
+    a rebuild gives the same digest as the incremental fold, and any change to a label changes it."""
+    if confirmed != 1 or text is None or text == "" or themes is None or themes == "[]":  # as read.py's SQL
+        return 0
+    return int.from_bytes(hashlib.blake2b(_LABEL_ENC.encode((gid, day, text, themes)), digest_size=16).digest(), "big") or 1
+
+
+_LABEL_ENC = msgspec.json.Encoder()
+
+
 def _state(themes: Any, groups: Any, place: Any, day: Any, count: Any) -> tuple[Any, ...]:
     """What one grievance contributes to the aggregates (the link tables' view of it)."""
     return (frozenset(themes or ()), tuple(sorted((groups or {}).items())), place, day, 1 if count is None else count)
 
 
 _JSON = msgspec.json.Decoder()
+_JSON_ENC = msgspec.json.Encoder(order="deterministic")
 _EMPTY = _state(None, None, None, None, None)
 
 
@@ -280,20 +343,28 @@ class GrievanceProjection(Projection):
     """
 
     name = "listening_grievance"
-    version = 2
+    version = 3
     kinds = frozenset({"listening_grievance.put", "listening_grievance.delete", "listening_grievance.batch"})
-    tables = ("listening_grievance", "listening_grievance_theme", "listening_grievance_group", *AGG_TABLES)
+    tables = ("listening_grievance", "listening_grievance_theme", "listening_grievance_group", *AGG_TABLES,
+              "listening_label_digest")
 
     def create(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS listening_grievance (id TEXT PRIMARY KEY, text TEXT, themes TEXT, "
                      "place TEXT, day TEXT, groups TEXT, tone TEXT, count INTEGER, lang TEXT, confirmed INTEGER, voice TEXT)")
         conn.execute("CREATE INDEX IF NOT EXISTS listening_grievance_place ON listening_grievance (place)")
         conn.execute("CREATE INDEX IF NOT EXISTS listening_grievance_day ON listening_grievance (day)")
+        # the newest unconfirmed ones (the suggestion page) without walking the confirmed archive
+        conn.execute("CREATE INDEX IF NOT EXISTS listening_grievance_unconfirmed ON listening_grievance (day DESC, id) "
+                     "WHERE coalesce(confirmed, 0) = 0")
+        # the training labels' count and digest (:func:`label_hash`): one row, read by the model cache
+        conn.execute("CREATE TABLE IF NOT EXISTS listening_label_digest (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, "
+                     "digest TEXT NOT NULL)")
+        # the link tables are their primary keys (one b-tree each, not a table and its key's
+        # index): a million-row import writes two or three of their rows per grievance
         conn.execute("CREATE TABLE IF NOT EXISTS listening_grievance_theme (gid TEXT NOT NULL, theme TEXT NOT NULL, "
-                     "PRIMARY KEY (gid, theme))")
-        conn.execute("CREATE INDEX IF NOT EXISTS listening_grievance_theme_theme ON listening_grievance_theme (theme)")
+                     "PRIMARY KEY (gid, theme)) WITHOUT ROWID")
         conn.execute("CREATE TABLE IF NOT EXISTS listening_grievance_group (gid TEXT NOT NULL, key TEXT NOT NULL, "
-                     "value TEXT NOT NULL, PRIMARY KEY (gid, key))")
+                     "value TEXT NOT NULL, PRIMARY KEY (gid, key)) WITHOUT ROWID")
         conn.execute("CREATE TABLE IF NOT EXISTS listening_agg_total (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, "
                      "themed INTEGER NOT NULL, irregular INTEGER NOT NULL)")
         conn.execute("CREATE TABLE IF NOT EXISTS listening_agg_theme (theme TEXT PRIMARY KEY, n INTEGER NOT NULL)")
@@ -321,12 +392,15 @@ class GrievanceProjection(Projection):
     def apply(self, conn: Any, event: Event) -> None:
         self.apply_many(conn, [event])
 
-    def _old(self, conn: Any, gid: str) -> tuple[Any, ...] | None:
-        row = conn.execute("SELECT themes, groups, place, day, count FROM listening_grievance WHERE id = ?", (gid,)).fetchone()
+    def _old(self, conn: Any, gid: str) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
+        """The grievance's stored contribution to the aggregates and its label columns
+        ``(text, themes JSON, day, confirmed)``; ``None`` if it is not stored."""
+        row = conn.execute("SELECT themes, groups, place, day, count, text, confirmed FROM listening_grievance "
+                           "WHERE id = ?", (gid,)).fetchone()
         if row is None:
             return None
-        return _state(_JSON.decode(row[0]) if row[0] else None, _JSON.decode(row[1]) if row[1] else None,
-                      row[2], row[3], row[4])
+        return (_state(_JSON.decode(row[0]) if row[0] else None, _JSON.decode(row[1]) if row[1] else None,
+                       row[2], row[3], row[4]), (row[5], row[0], row[3], row[6]))
 
     def _apply(self, conn: Any, event: Event, deltas: _Deltas) -> None:
         p = event.payload
@@ -336,7 +410,8 @@ class GrievanceProjection(Projection):
         if event.kind == "listening_grievance.delete":
             old = self._old(conn, p.id)
             if old is not None:
-                deltas.add(old, -1)
+                deltas.add(old[0], -1)
+                deltas.label(label_hash(p.id, *old[1]), -1)
             self.tombstone(conn, p.id)
             conn.execute("DELETE FROM listening_grievance WHERE id = ?", (p.id,))
             conn.execute("DELETE FROM listening_grievance_theme WHERE gid = ?", (p.id,))
@@ -361,9 +436,19 @@ class GrievanceProjection(Projection):
         theme_rows: list[tuple[str, str]] = []
         group_rows: list[tuple[str, str, str]] = []
         states: Counter[tuple[Any, ...]] = Counter()
+        full: list[tuple[Any, ...]] = []  # rows that set every column (what an import writes)
         for p in items:
             if p.id in known or p.id in repeated:
                 self._put(conn, p, deltas)
+                continue
+            values = msgspec.structs.astuple(p)
+            if UNSET not in values and isinstance(p.themes, list) and isinstance(p.groups, dict):
+                themes_json, groups_json = _JSON_ENC.encode(p.themes).decode(), _JSON_ENC.encode(p.groups).decode()
+                full.append((p.id, p.text, themes_json, p.place, p.day, groups_json, *values[6:]))
+                states[_state(p.themes, p.groups, p.place, p.day, p.count)] += 1
+                theme_rows += [(p.id, t) for t in dict.fromkeys(p.themes)]
+                group_rows += [(p.id, k, v) for k, v in sorted(p.groups.items())]
+                deltas.label(label_hash(p.id, p.text, themes_json, p.day, p.confirmed), 1)
                 continue
             fields = {c: v for c, v in zip(p.__struct_fields__, msgspec.structs.astuple(p), strict=True) if v is not UNSET}
             states[_state(fields.get("themes"), fields.get("groups"), fields.get("place"), fields.get("day"),
@@ -371,12 +456,16 @@ class GrievanceProjection(Projection):
             if p.themes is not UNSET:
                 theme_rows += [(p.id, t) for t in dict.fromkeys(p.themes)]
                 fields["themes"] = msgspec.json.encode(p.themes, order="deterministic").decode()
+                deltas.label(label_hash(p.id, fields.get("text"), fields["themes"], fields.get("day"),
+                                        fields.get("confirmed")), 1)
             if p.groups is not UNSET:
                 group_rows += [(p.id, k, v) for k, v in sorted(p.groups.items())]
                 fields["groups"] = msgspec.json.encode(p.groups, order="deterministic").decode()
             rows.setdefault(tuple(fields), []).append(tuple(fields.values()))
         for state, k in states.items():  # many rows share a contribution: add each once, k times
             deltas.add(state, k)
+        if full:
+            rows.setdefault(_GRIEVANCE_COLUMNS, []).extend(full)
         for cols, vals in rows.items():
             names = ", ".join(f'"{c}"' for c in cols)
             conn.executemany(f"INSERT INTO listening_grievance ({names}) VALUES ({', '.join('?' * len(cols))})", vals)
@@ -387,7 +476,8 @@ class GrievanceProjection(Projection):
         if self.is_tombstoned(conn, p.id):
             return
         fields = {c: getattr(p, c) for c in _GRIEVANCE_COLUMNS if getattr(p, c) is not UNSET}
-        old = self._old(conn, p.id)
+        found = self._old(conn, p.id)
+        old, old_label = found if found is not None else (None, (None, None, None, None))
         if old is None or any(c in fields for c in ("themes", "groups", "place", "day", "count")):
             if old is not None:
                 deltas.add(old, -1)
@@ -399,6 +489,11 @@ class GrievanceProjection(Projection):
         for c in ("themes", "groups"):
             if c in fields:
                 fields[c] = msgspec.json.encode(fields[c], order="deterministic").decode()
+        new_label = tuple(fields[c] if c in fields else v for c, v in zip(("text", "themes", "day", "confirmed"), old_label,
+                                                                         strict=True))
+        if new_label != old_label:
+            deltas.label(label_hash(p.id, *old_label), -1)
+            deltas.label(label_hash(p.id, *new_label), 1)
         names = ", ".join(f'"{c}"' for c in fields)
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in fields if c != "id")
         conn.execute(f"INSERT INTO listening_grievance ({names}) VALUES ({', '.join('?' * len(fields))}) "

@@ -239,17 +239,47 @@ _TRAINING = ("FROM listening_grievance WHERE confirmed = 1 AND coalesce(text, ''
              "ORDER BY day DESC, id LIMIT ?")
 
 
-def training_digest_text(vault: Vault) -> str:
-    """The training set as one text (each text and its themes, length-prefixed), joined inside
-    SQLite: what the model cache digests to know whether the labels changed."""
-    row = vault.query_one("SELECT group_concat(length(text) || ':' || text || length(themes) || ':' || themes, '') "
-                          f"FROM (SELECT text, themes {_TRAINING})", (MAX_TRAIN,))
-    return row[0] if row and row[0] else ""
+def label_revision(vault: Vault) -> str:
+    """The count and digest of every training label (confirmed, with a text and a theme), kept by
+    the grievance projection (:func:`halqa.listening.events.label_hash`): it changes whenever a
+    label is added, changed or removed, so the model cache reads one row to know whether to train."""
+    row = vault.query_one("SELECT n, digest FROM listening_label_digest WHERE id = 1")
+    return "0" if row is None else f"{row[0]}:{row[1]}"
 
 
 def training_rows(vault: Vault) -> list[tuple[str, list[str]]]:
     """``(text, confirmed themes)`` of the newest :data:`MAX_TRAIN` confirmed grievances with a text."""
     return [(r[0], msgspec.json.decode(r[1])) for r in vault.query(f"SELECT text, themes {_TRAINING}", (MAX_TRAIN,))]
+
+
+_LABEL = "FROM listening_grievance WHERE confirmed = 1 AND coalesce(text, '') != '' AND coalesce(themes, '[]') != '[]'"
+
+
+def training_rows_in_pieces(vault: Vault, piece: int = 2000) -> list[tuple[str, list[str]]] | None:
+    """:func:`training_rows`, read ``piece`` rows per query so that a background reader holds the
+    vault only briefly at a time (the pages go on meanwhile); ``None`` if anything was written in
+    between (the pieces might not be one training set)."""
+    top = vault.last_event_id()
+    rows: list[Any] = []
+    cols = f"SELECT text, themes, day, id {_LABEL}"
+    while len(rows) < MAX_TRAIN:
+        want = min(piece, MAX_TRAIN - len(rows))
+        if not rows:
+            got = vault.query(f"{cols} ORDER BY day DESC, id LIMIT ?", (want,))
+        elif rows[-1][2] is not None:  # after (day, id), newest day first; days before the ones without a day
+            day, gid = rows[-1][2], rows[-1][3]
+            got = vault.query(f"{cols} AND day <= ? AND (day < ? OR id > ?) ORDER BY day DESC, id LIMIT ?",
+                              (day, day, gid, want))
+            if len(got) < want:  # the rows without a day come last
+                got += vault.query(f"{cols} AND day IS NULL ORDER BY id LIMIT ?", (want - len(got),))
+        else:
+            got = vault.query(f"{cols} AND day IS NULL AND id > ? ORDER BY id LIMIT ?", (rows[-1][3], want))
+        rows += got
+        if len(got) < want:
+            break
+    if vault.last_event_id() != top:
+        return None
+    return [(r[0], msgspec.json.decode(r[1])) for r in rows]
 
 
 # ---------------------------------------------------------------------------- the codebook

@@ -16,7 +16,6 @@ few labels across languages, but ~60 texts/s on two cores. Nothing is downloaded
 
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
 from collections import OrderedDict
@@ -27,8 +26,15 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from halqa.errors import InvalidInput
-from halqa.listening.read import get_grievance, list_grievances, themes, training_digest_text, training_rows
+from halqa.errors import HalqaError, InvalidInput
+from halqa.listening.read import (
+    get_grievance,
+    label_revision,
+    list_grievances,
+    themes,
+    training_rows,
+    training_rows_in_pieces,
+)
 from halqa.listening.text import LexiconMatcher, detect_language, normalise, theme_lexicon_matcher
 from halqa.vault import Vault
 
@@ -165,20 +171,43 @@ _TRAINERS: dict[tuple[str, str, str], threading.Thread] = {}
 
 
 def _training_key(vault: Vault) -> str:
-    """A digest of the training set (each text and its themes, length-prefixed), computed inside
-    SQLite: a model is trained again only when its labels changed, not on every write."""
-    return hashlib.blake2b(training_digest_text(vault).encode(), digest_size=16).hexdigest()
+    """The revision of the circle's labels (one row the grievance projection keeps): a model is
+    trained again only when a label was added, changed or removed, not on every write. It
+    covers every label, not only the newest :data:`~halqa.listening.read.MAX_TRAIN` a model
+    learns from, so a change to an older label trains once more on the same set."""
+    return label_revision(vault)
 
 
 def _train(key: tuple[str, str, str], rows: list[tuple[str, list[str]]]) -> ThemeModel | None:
-    model = train_model([r[0] for r in rows], [r[1] for r in rows], method=key[2])
-    with _LOCK:
-        _MODELS[key] = model
-        _MODELS.move_to_end(key)
-        while len(_MODELS) > 4:
-            _MODELS.popitem(last=False)
-        _TRAINERS.pop(key, None)
-    return model
+    try:
+        model = train_model([r[0] for r in rows], [r[1] for r in rows], method=key[2])
+        with _LOCK:
+            _MODELS[key] = model
+            _MODELS.move_to_end(key)
+            while len(_MODELS) > 4:
+                _MODELS.popitem(last=False)
+        return model
+    finally:
+        with _LOCK:
+            _TRAINERS.pop(key, None)
+
+
+def _train_in_background(key: tuple[str, str, str], vault: Vault) -> None:
+    # here, not in the page's time (20,000 rows take a few tenths of a second), and a piece at a
+    # time, so the pages are not held up meanwhile; read again if a write came in between
+    rows = None
+    try:
+        for _ in range(3):
+            rows = training_rows_in_pieces(vault)
+            if rows is not None:
+                break
+    except HalqaError:  # the vault was locked meanwhile
+        rows = None
+    if rows is None:  # no model: a view after this tries again
+        with _LOCK:
+            _TRAINERS.pop(key, None)
+        return
+    _train(key, rows)
 
 
 def model_for(vault: Vault, method: str = "tfidf", wait: bool = True) -> ThemeModel | None:
@@ -186,9 +215,10 @@ def model_for(vault: Vault, method: str = "tfidf", wait: bool = True) -> ThemeMo
     are enough), kept in memory for as long as those labels stay the same.
 
     With ``wait=False`` and labels changed since a model was last trained for this vault, the
-    last model answers at once while the new one trains in a background thread (it needs only
-    the labels, read here, not the vault): the first view after a confirmation does not wait
-    seconds for the training. The first model of a vault is always trained before answering."""
+    last model answers at once while a background thread reads the labels and trains the new
+    one (one thread per vault at a time: labels changed again meanwhile are learnt by the next
+    one, started by a view after it finished): the first view after a confirmation does not
+    wait for the training. The first model of a vault is always trained before answering."""
     vault_id = str(vault.meta("vault_id"))
     key = (vault_id, _training_key(vault), method)
     with _LOCK:
@@ -196,16 +226,13 @@ def model_for(vault: Vault, method: str = "tfidf", wait: bool = True) -> ThemeMo
             _MODELS.move_to_end(key)
             return _MODELS[key]
         previous = next((k for k in reversed(_MODELS) if k[0] == vault_id and k[2] == method), None)
-        if not wait and previous is not None and key in _TRAINERS:
-            return _MODELS[previous]
-    rows = training_rows(vault)
-    if not wait and previous is not None:
-        with _LOCK:
-            if key not in _TRAINERS:
-                _TRAINERS[key] = threading.Thread(target=_train, args=(key, rows), daemon=True, name="halqa-train")
+        if not wait and previous is not None:
+            if not any(k[0] == vault_id and k[2] == method for k in _TRAINERS):
+                _TRAINERS[key] = threading.Thread(target=_train_in_background, args=(key, vault), daemon=True,
+                                                  name="halqa-train")
                 _TRAINERS[key].start()
-            return _MODELS.get(previous)
-    return _train(key, rows)
+            return _MODELS[previous]
+    return _train(key, training_rows(vault))
 
 
 def suggest_themes(vault: Vault, texts: Sequence[str] | None = None, gids: Sequence[str] | None = None,
@@ -222,8 +249,9 @@ def suggest_themes(vault: Vault, texts: Sequence[str] | None = None, gids: Seque
         items += [(g.id, g.text or "", g.themes) for g in list_grievances(vault, unconfirmed=True) if g.text]
     if not items:
         raise InvalidInput("listening.nothing_to_suggest")
-    model = model_for(vault, method, wait=wait)
-    found = suggest_for_texts([text for _, text, _ in items], model, _matcher_for(vault), top=top)
+    matcher = _matcher_for(vault)
+    model = model_for(vault, method, wait=wait)  # last: a trainer it starts reads the vault, this call need not wait
+    found = suggest_for_texts([text for _, text, _ in items], model, matcher, top=top)
     n_train = model.n_train if model is not None else 0
     return [SuggestedThemes(id=gid, text=text, themes=themes_, lang=detect_language(text), suggestions=sug,
                             model_labels=n_train)

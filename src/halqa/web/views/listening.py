@@ -27,10 +27,11 @@ def listen(ctx: Ctx) -> Response:
 def listen_suggest(ctx: Ctx) -> Response:
     # the 20 newest unconfirmed ones only: a page never asks for suggestions on the whole archive
     gids = [g.id for g in ctx.cached(listening.list_grievances, unconfirmed=True, limit=20) if g.text]
+    themes = lookup(ctx.cached(listening.themes), "id")  # before: a model learning in the background reads the vault
     # not cached: while a model learns newly confirmed labels in the background, the last one
     # answers, and the next view after it finished uses the new one
     rows = listening.suggest_themes(ctx.vault, gids=gids, wait=False) if gids else []
-    return ctx.render("listen_suggest.html", rows=rows, themes=lookup(ctx.cached(listening.themes), "id"))
+    return ctx.render("listen_suggest.html", rows=rows, themes=themes)
 
 
 def listen_confirm(ctx: Ctx) -> Response:
