@@ -19,7 +19,7 @@ from typing import Any
 
 import igraph as ig
 
-from halqa.circles.read import members, vouches
+from halqa.circles.read import member_labels, vouch_ties
 from halqa.vault import Vault
 
 __all__ = ["TrustGraph", "from_vault"]
@@ -120,6 +120,5 @@ class TrustGraph:
 
 def from_vault(vault: Vault) -> TrustGraph:
     """The trust graph of every member and vouch recorded in the vault."""
-    people = members(vault)
-    ties = [(t.from_, t.to, t.strength or 1, t.directed) for t in vouches(vault)]
-    return TrustGraph.build_mixed([p.pseudonym for p in people], ties, {p.pseudonym: p.labels for p in people})
+    people = member_labels(vault)
+    return TrustGraph.build_mixed([name for name, _ in people], vouch_ties(vault), dict(people))

@@ -25,14 +25,17 @@ __all__ = [
     "attendance",
     "circle",
     "circles",
+    "graph_revision",
     "meetings",
     "member_exists",
+    "member_labels",
     "members",
     "planned_meeting",
     "pseudonyms",
     "task",
     "task_exists",
     "tasks",
+    "vouch_ties",
     "vouches",
 ]
 
@@ -139,6 +142,25 @@ def vouches(vault: Vault) -> list[Vouch]:
     return [Vouch(id=r["id"], from_=r["voucher"], to=r["vouchee"], strength=r["strength"], years=r["years"],
                   directed=bool(r["directed"]))
             for r in vault.query("SELECT * FROM circles_vouch ORDER BY id")]
+
+
+def graph_revision(vault: Vault) -> str:
+    """Names the set of member, vouch and circle events folded (``"0"`` for none): equal
+    revisions, equal members, vouches and circles (:class:`~halqa.circles.events.GraphRevision`)."""
+    row = vault.query_one("SELECT events, mix FROM circles_graph_rev WHERE id = 0")
+    return "0" if row is None else f"{row[0]}:{row[1]}"
+
+
+def member_labels(vault: Vault) -> list[tuple[str, dict[str, str]]]:
+    """Every member's pseudonym and group labels, by pseudonym (what the trust graph needs)."""
+    return [(r[0], json_dict(r[1])) for r in vault.query("SELECT pseudonym, labels FROM circles_member ORDER BY pseudonym")]
+
+
+def vouch_ties(vault: Vault) -> list[tuple[str, str, int, bool]]:
+    """Every vouching tie as ``(from, to, strength, directed)`` in the order of :func:`vouches`
+    (a missing strength counts 1): the trust graph reads 12,000 of them without a struct each."""
+    return [(a, b, s or 1, bool(d)) for a, b, s, d in
+            vault.query("SELECT voucher, vouchee, strength, directed FROM circles_vouch ORDER BY id")]
 
 
 def circles(vault: Vault) -> list[Circle]:
