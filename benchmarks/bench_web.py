@@ -124,7 +124,7 @@ def build_big(folder: Path, target: int = TARGET) -> Path:
                 for k in (1, 2, 7, 31):
                     circles.add_vouch(vault, name, names[(i + k) % len(names)], rng.randrange(1, 6))
         # mutual aid: contributions to the demo's funds
-        funds = [f["name"] for f in aid.funds(vault)]
+        funds = [f.name for f in aid.funds(vault)]
         with vault.transaction():
             for i in range(150_000):
                 aid.contribute(vault, funds[i % len(funds)], f"m-big{i % 3000:04d}", str(rng.randrange(1, 50) * 1000),
@@ -206,7 +206,7 @@ class Writer:
             self.themes = [th.id for th in listening.themes(vault)]
             self.household = vault.query_one("SELECT id FROM household ORDER BY id")[0]
             self.members = [r[0] for r in vault.query("SELECT pseudonym FROM circles_member ORDER BY pseudonym LIMIT 40")]
-            self.fund = aid.funds(vault)[0]["name"]
+            self.fund = aid.funds(vault)[0].name
             span = ledger.extent(vault)
             self.last_day = dt.datetime.combine(span[1] if span else dt.date.today(), dt.time(0))
 

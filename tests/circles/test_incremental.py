@@ -18,6 +18,7 @@ import halqa.circles as circles
 from halqa.circles import TrustGraph, analysis
 from halqa.circles.analysis import AfterK, Comparison, Exposure, NetworkMeasures, OneCompromise, Structure
 from halqa.circles.distances import INF, Distances, pair_codes
+from halqa.circles.graph import TiedGraph
 
 
 # --------------------------------------------------------------------------- the references
@@ -245,3 +246,61 @@ def test_report_follows_the_revision(vault):
 
 def compared_of(c: Comparison) -> analysis.ComparedExposure:
     return analysis.ComparedExposure(compare=c)
+
+
+# --------------------------------------------------------------------------- the graph after a few changes
+def _same_graph(a: TrustGraph, b: TrustGraph) -> None:
+    assert a.names == b.names and a.index == b.index and a.labels == b.labels
+    assert a.vouchers == b.vouchers and a.contacts == b.contacts and a.weight == b.weight
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 8), st.data())
+def test_changed_ties_equal_building_again(n, data):
+    names = [f"m{i}" for i in range(n)] + ["ghost"]  # ghost: a tie to someone not a member
+    tie = st.tuples(st.sampled_from(names), st.sampled_from(names), st.integers(1, 5), st.booleans())
+    ids = st.sampled_from([f"t{i}" for i in range(12)])
+    ties = data.draw(st.dictionaries(ids, tie, max_size=10))
+    members = names[:-1]
+    tied = TiedGraph.build(members, dict(sorted(ties.items())))
+    for _ in range(data.draw(st.integers(1, 4))):
+        changes = data.draw(st.dictionaries(ids, st.none() | tie, max_size=4))
+        tied = tied.changed(changes)
+        for tie_id, now in changes.items():
+            if now is None:
+                ties.pop(tie_id, None)
+            else:
+                ties[tie_id] = now
+        _same_graph(tied.graph, TrustGraph.build_mixed(members, [ties[i] for i in sorted(ties)]))
+
+
+def test_graph_read_again_or_grown_equals_from_vault(vault, monkeypatch):
+    from halqa.circles.graph import from_vault
+    from halqa.circles.read import graph_revision
+
+    grown = []
+    real = analysis._grown
+    monkeypatch.setattr(analysis, "_grown", lambda *a: grown.append(r := real(*a)) or r)
+    rng = random.Random(11)
+    names = _people(vault, 16)
+    for step in range(60):
+        op = rng.choice(("vouch", "vouch", "again", "delete", "member", "circle", "task"))
+        a, b = rng.sample(names, 2)
+        if op == "vouch":
+            circles.add_vouch(vault, a, b, rng.randint(1, 5), directed=rng.random() < 0.3)
+        elif op == "again":  # the same tie, another strength
+            tie = rng.choice(circles.vouches(vault))
+            circles.add_vouch(vault, tie.from_, tie.to, rng.randint(1, 5), directed=tie.directed)
+        elif op == "delete" and circles.vouches(vault):
+            vault.append("circles_vouch.delete", {"id": rng.choice(circles.vouches(vault)).id})
+        elif op == "member":
+            names.append(f"q{step:02d}")
+            circles.add_member(vault, names[-1])
+        elif op == "circle":
+            vault.append("circles_circle.put", {"id": f"c{step % 3}", "members": rng.sample(names, 5)})
+        else:
+            vault.append("circles_task.put", {"id": f"t{step}", "title": "x"})
+        g, stored = analysis._graph_and_circles(vault, graph_revision(vault))
+        _same_graph(g, from_vault(vault))
+        assert stored == analysis._stored_circles(vault, g)
+    assert sum(r is not None for r in grown) >= 20  # most steps grew the last graph

@@ -44,8 +44,17 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from halqa.circles.distances import MAX_MEMBERS, Distances, pair_codes
-from halqa.circles.graph import TrustGraph, from_vault
-from halqa.circles.read import CircleDetail, circle, circles, graph_revision, meetings
+from halqa.circles.graph import TiedGraph, TrustGraph
+from halqa.circles.read import (
+    CircleDetail,
+    circle,
+    circles,
+    graph_changes,
+    graph_revision,
+    meetings,
+    member_labels,
+    vouch_ties,
+)
 from halqa.errors import InvalidInput
 from halqa.vault import Vault
 
@@ -403,9 +412,65 @@ def _graph_and_circles(vault: Vault, revision: str) -> tuple[TrustGraph, list[li
     """The trust graph and the recorded circles as its members' indexes, read once per revision
     (shared: callers only read them)."""
     def load() -> tuple[TrustGraph, list[list[int]]]:
-        g = from_vault(vault)
-        return g, _stored_circles(vault, g)
+        tied, stored = _load(vault, revision)
+        return tied.graph, stored
     return _by_revision(revision, ("graph",), load)
+
+
+#: The last graph read (its revision, the graph with its ties, the recorded circles): the next
+#: revision, if only vouches and circles changed since, is this one with those changes.
+_LAST: list[tuple[str, TiedGraph, list[list[int]]]] = []
+_LAST_LOCK = threading.Lock()
+
+
+def _load(vault: Vault, revision: str) -> tuple[TiedGraph, list[list[int]]]:
+    with _LAST_LOCK:
+        last = _LAST[0] if _LAST else None
+    loaded = _grown(vault, revision, last) if last is not None else None
+    if loaded is None:
+        people = member_labels(vault)
+        tied = TiedGraph.build([name for name, _ in people], vouch_ties(vault), dict(people))
+        loaded = tied, _stored_circles(vault, tied.graph)
+    with _LAST_LOCK:
+        _LAST[:] = [(revision, *loaded)]
+    return loaded
+
+
+def _grown(vault: Vault, revision: str,
+           last: tuple[str, TiedGraph, list[list[int]]]) -> tuple[TiedGraph, list[list[int]]] | None:
+    """The graph at ``revision`` from the ``last`` one read, when the events since changed only
+    vouches and circles; ``None`` when it must be read again (members changed, or the log's
+    numbering is not the one the last graph was read at)."""
+    before, tied, stored = last
+    if revision == "0" or before == "0":
+        return None
+    (old_count, old_mix), (count, mix) = (_revision_parts(r) for r in (before, revision))
+    if not old_count < count <= old_count + _MAX_CHANGES:
+        return None  # many changes at once (an import): reading every tie is as quick
+    changes = graph_changes(vault, old_count)
+    since = 0
+    for change in changes:
+        since ^= int(change.id, 16)
+    # the events after the first ``old_count`` are exactly those the revision adds to the last one
+    if not changes or changes[-1].events != count or since != old_mix ^ mix:
+        return None
+    if any(c.kind.startswith("circles_member.") for c in changes):
+        return None
+    ties = sorted({c.record for c in changes if c.kind.startswith("circles_vouch.")})
+    if ties:
+        now = vouch_ties(vault, ties)
+        tied = tied.changed({tie_id: now.get(tie_id) for tie_id in ties})
+    if any(c.kind.startswith("circles_circle.") for c in changes):
+        stored = _stored_circles(vault, tied.graph)
+    return tied, stored
+
+
+_MAX_CHANGES = 500
+
+
+def _revision_parts(revision: str) -> tuple[int, int]:
+    count, mix = revision.split(":")
+    return int(count), int(mix, 16)
 
 
 def _stored_circles(vault: Vault, g: TrustGraph) -> list[list[int]]:

@@ -18,6 +18,7 @@ __all__ = [
     "Attendance",
     "Circle",
     "CircleDetail",
+    "GraphChange",
     "Meeting",
     "Member",
     "Task",
@@ -25,10 +26,12 @@ __all__ = [
     "attendance",
     "circle",
     "circles",
+    "graph_changes",
     "graph_revision",
     "meetings",
     "member_exists",
     "member_labels",
+    "member_names",
     "members",
     "planned_meeting",
     "pseudonyms",
@@ -151,16 +154,40 @@ def graph_revision(vault: Vault) -> str:
     return "0" if row is None else f"{row[0]}:{row[1]}"
 
 
+class GraphChange(msgspec.Struct, frozen=True):
+    """A member, vouch or circle event as the graph revision counted it: its number (the
+    revision's count once folded), id (hex), kind and the record it wrote."""
+
+    events: int
+    id: str
+    kind: str
+    record: str
+
+
+def graph_changes(vault: Vault, after: int) -> list[GraphChange]:
+    """The member, vouch and circle events folded after the first ``after``, in order."""
+    return [GraphChange(r[0], r[1], r[2], r[3]) for r in vault.query(
+        "SELECT events, id, kind, record FROM circles_graph_log WHERE events > ? ORDER BY events", (after,))]
+
+
+def member_names(vault: Vault) -> list[str]:
+    """Every member's pseudonym, in order (a form's list to pick from)."""
+    return [r[0] for r in vault.query("SELECT pseudonym FROM circles_member ORDER BY pseudonym")]
+
+
 def member_labels(vault: Vault) -> list[tuple[str, dict[str, str]]]:
     """Every member's pseudonym and group labels, by pseudonym (what the trust graph needs)."""
     return [(r[0], json_dict(r[1])) for r in vault.query("SELECT pseudonym, labels FROM circles_member ORDER BY pseudonym")]
 
 
-def vouch_ties(vault: Vault) -> list[tuple[str, str, int, bool]]:
-    """Every vouching tie as ``(from, to, strength, directed)`` in the order of :func:`vouches`
-    (a missing strength counts 1): the trust graph reads 12,000 of them without a struct each."""
-    return [(a, b, s or 1, bool(d)) for a, b, s, d in
-            vault.query("SELECT voucher, vouchee, strength, directed FROM circles_vouch ORDER BY id")]
+def vouch_ties(vault: Vault, ids: list[str] | None = None) -> dict[str, tuple[str, str, int, bool]]:
+    """Every vouching tie (or those of ``ids``: a few, one statement) as ``id: (from, to, strength,
+    directed)``, by id as :func:`vouches` (a missing strength counts 1): the trust graph reads
+    12,000 of them without a struct each."""
+    sql, args = "SELECT id, voucher, vouchee, strength, directed FROM circles_vouch", list(ids or ())
+    if ids is not None:
+        sql += f" WHERE id IN ({', '.join('?' * len(ids))})"
+    return {i: (a, b, s or 1, bool(d)) for i, a, b, s, d in vault.query(sql + " ORDER BY id", args)}
 
 
 def circles(vault: Vault) -> list[Circle]:
