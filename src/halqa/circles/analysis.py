@@ -226,17 +226,25 @@ def structure_graph(g: TrustGraph, circles: Sequence[Sequence[int]] = (), extra:
     return ig.Graph(n=g.n, edges=sorted(edges))
 
 
-def _structure_codes(g: TrustGraph, circles: Sequence[Sequence[int]], extra: Sequence[tuple[int, int]]) -> np.ndarray:
-    """The ties of :func:`structure_graph` as sorted codes ``u * n + v`` (``u < v``, no self-ties)."""
+def _tie_codes(g: TrustGraph) -> np.ndarray:
+    """The vouching ties as codes ``u * n + v`` (``u < v``), sorted."""
     n = g.n
-    parts = [np.fromiter((u * n + v for u, v in g.weight), dtype=np.int64, count=len(g.weight))]
+    return np.sort(np.fromiter((u * n + v for u, v in g.weight), dtype=np.int64, count=len(g.weight)))
+
+
+def _structure_codes(g: TrustGraph, circles: Sequence[Sequence[int]], extra: Sequence[tuple[int, int]],
+                     ties: np.ndarray | None = None) -> np.ndarray:
+    """The ties of :func:`structure_graph` as sorted codes ``u * n + v`` (``u < v``, no self-ties);
+    ``ties``: :func:`_tie_codes` of ``g`` when already at hand."""
+    n = g.n
+    parts = [_tie_codes(g) if ties is None else ties]
     for ms in circles:
-        ms_ = np.unique(np.asarray(ms, dtype=np.int64))
+        ms_ = np.asarray(sorted(set(ms)), dtype=np.int64)
         lo, hi = np.triu_indices(len(ms_), 1)
         parts.append(ms_[lo] * n + ms_[hi])
     if extra:
         parts.append(pair_codes(n, np.asarray(extra, dtype=np.int64)))
-    return np.unique(np.concatenate(parts))
+    return np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
 
 
 def _neighbours(n: int, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -249,12 +257,22 @@ def _neighbours(n: int, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return start, dst[np.argsort(src, kind="stable")]
 
 
+def _draws(n: int, k: int, trials: int, seed: int) -> np.ndarray:
+    """The ``k`` members caught in each trial (a row each), drawn as :func:`exposure` always has."""
+    rng = np.random.default_rng(seed)
+    caught = np.empty((trials, k), dtype=np.int64)
+    for t in range(trials):
+        caught[t] = rng.choice(n, size=k, replace=False)
+    return caught
+
+
 #: Trials counted at once by :func:`exposure` (a block's marks: ``_BLOCK * n`` bytes).
 _BLOCK = 256
 
 
 def exposure(g: TrustGraph, circles: Sequence[Sequence[int]], min_size: int = 5, k: int = 3, trials: int = 1000,
-             seed: int = 2026, extra: Sequence[tuple[int, int]] = ()) -> Exposure:
+             seed: int = 2026, extra: Sequence[tuple[int, int]] = (), *, _codes: np.ndarray | None = None,
+             _caught: np.ndarray | None = None) -> Exposure:
     """Exposure of a circle network (see the module docstring).
 
     Returns the expected and worst number exposed by one compromise, and for ``k`` random
@@ -265,20 +283,17 @@ def exposure(g: TrustGraph, circles: Sequence[Sequence[int]], min_size: int = 5,
     if n == 0:
         return Exposure(members=0, circles=0, one=OneCompromise(mean=0.0, worst=0), k=k, trials=trials,
                         after_k=AfterK(mean_exposed=0.0, p95_exposed=0.0, circles_working=0.0))
-    start, names = _neighbours(n, _structure_codes(g, circles, extra))
+    start, names = _neighbours(n, _structure_codes(g, circles, extra) if _codes is None else _codes)
     sizes = np.diff(start)
     circle_of = np.full(n, -1, dtype=np.int64)
     for ci, ms in enumerate(circles):
         circle_of[list(ms)] = ci
     n_circles = len(circles)
-    rng = np.random.default_rng(seed)
     k_eff = max(0, min(k, n))
     # The draws one by one, as ever (the same seed, the same compromises); what they expose is
     # counted for a block of trials at once: a trial's row of ``hit`` marks the caught and
     # everyone they know, and a circle works while ``min_size`` of its members are unmarked.
-    caught = np.empty((trials, k_eff), dtype=np.int64)
-    for t in range(trials):
-        caught[t] = rng.choice(n, size=k_eff, replace=False)
+    caught = _draws(n, k_eff, trials, seed) if _caught is None else _caught
     placed = np.flatnonzero(circle_of >= 0)
     member_of = np.zeros((len(placed), max(n_circles, 1)), dtype=np.float32)
     member_of[np.arange(len(placed)), circle_of[placed]] = 1.0  # counts stay exact in float32
@@ -334,9 +349,19 @@ def compare(g: TrustGraph, circles: Sequence[Sequence[int]], min_size: int = 5, 
     placed = sorted({v for ms in circles for v in ms})
     links, _ = _hierarchy(g, circles)
     structures = (("lattice", circles, ()), ("one_group", [placed] if placed else [], ()), ("hierarchy", circles, links))
-    measures = _compared_measures(g, circles, placed, links)
-    return Comparison(**{name: Structure(exposure=exposure(g, cs, min_size, k, trials, seed, extra),
+    ties = _tie_codes(g)
+    codes = {name: _structure_codes(g, cs, extra, ties) for name, cs, extra in structures}
+    measures = _compared_measures(g, codes, placed, links)
+    caught = _draws(g.n, max(0, min(k, g.n)), trials, seed) if g.n else None  # the same draws for all three
+    return Comparison(**{name: Structure(exposure=exposure(g, cs, min_size, k, trials, seed, extra, _codes=codes[name],
+                                                           _caught=caught),
                                          measures=measures[name]) for name, cs, extra in structures})
+
+
+def _graph_of(n: int, codes: np.ndarray) -> ig.Graph:
+    """The graph of the ties ``codes``: :func:`structure_graph`'s, edge for edge."""
+    u, v = np.divmod(codes, n)
+    return ig.Graph(n=n, edges=list(zip(u.tolist(), v.tolist(), strict=True)))
 
 
 #: The distance matrix of the last lattice measured (:func:`_compared_measures`), updated in
@@ -345,19 +370,17 @@ _LATTICE: list[Distances] = []
 _LATTICE_LOCK = threading.Lock()
 
 
-def _compared_measures(g: TrustGraph, circles: Sequence[Sequence[int]], placed: Sequence[int],
+def _compared_measures(g: TrustGraph, codes: dict[str, np.ndarray], placed: Sequence[int],
                        links: Sequence[tuple[int, int]]) -> dict[str, NetworkMeasures]:
     """:func:`network_measures` of the three structures of :func:`compare`, from one distance
     matrix (:mod:`halqa.circles.distances`): the lattice's, and the other two as the lattice plus
     one clique (everyone placed; the heads, leader among them). The same figures as measuring
     each graph from scratch; with too many members, or links that are not one clique, it does."""
     n = g.n
-    structures = {"lattice": (circles, ()), "one_group": ([placed] if placed else [], ()), "hierarchy": (circles, links)}
     heads = sorted({v for link in links for v in link})
     clique = {(a, b) for i, a in enumerate(heads) for b in heads[i + 1:]}
     if n > MAX_MEMBERS or {(min(u, v), max(u, v)) for u, v in links if u != v} != clique:
-        return {name: network_measures(structure_graph(g, cs, extra)) for name, (cs, extra) in structures.items()}
-    codes = {name: _structure_codes(g, cs, extra) for name, (cs, extra) in structures.items()}
+        return {name: network_measures(_graph_of(n, ties)) for name, ties in codes.items()}
     with _LATTICE_LOCK:
         dist = _LATTICE[0] if _LATTICE else None
         if dist is None or not dist.grown_to(n, codes["lattice"]):

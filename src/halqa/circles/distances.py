@@ -34,8 +34,8 @@ __all__ = ["INF", "MAX_MEMBERS", "Distances", "pair_codes"]
 #: "No path" in the matrix: ``INF + 1 + INF`` still fits in ``int16``, and every finite
 #: distance (under :data:`MAX_MEMBERS`) is smaller.
 INF = 16_000
-#: Above this many members the matrix (``n^2`` two-byte cells, 128 MB at 8,000) is not kept.
-MAX_MEMBERS = 8_000
+#: Above this many members the matrix (``n^2`` two-byte cells, 50 MB at 5,000) is not kept.
+MAX_MEMBERS = 5_000
 #: More new ties than this at once (a formation, an import) and the matrix is computed again.
 MAX_ADDED = 64
 
