@@ -47,12 +47,13 @@ from halqa.circles.distances import MAX_MEMBERS, Distances, pair_codes
 from halqa.circles.graph import TiedGraph, TrustGraph
 from halqa.circles.read import (
     CircleDetail,
+    GraphChange,
     circle,
     circles,
-    graph_changes,
     graph_revision,
     meetings,
     member_labels,
+    newest_graph_events,
     vouch_ties,
 )
 from halqa.errors import InvalidInput
@@ -244,7 +245,10 @@ def _structure_codes(g: TrustGraph, circles: Sequence[Sequence[int]], extra: Seq
         parts.append(ms_[lo] * n + ms_[hi])
     if extra:
         parts.append(pair_codes(n, np.asarray(extra, dtype=np.int64)))
-    return np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+    if len(parts) == 1:
+        return parts[0]
+    codes = np.sort(np.concatenate(parts))
+    return codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
 
 
 def _neighbours(n: int, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -462,20 +466,16 @@ def _load(vault: Vault, revision: str) -> tuple[TiedGraph, list[list[int]]]:
 def _grown(vault: Vault, revision: str,
            last: tuple[str, TiedGraph, list[list[int]]]) -> tuple[TiedGraph, list[list[int]]] | None:
     """The graph at ``revision`` from the ``last`` one read, when the events since changed only
-    vouches and circles; ``None`` when it must be read again (members changed, or the log's
-    numbering is not the one the last graph was read at)."""
+    vouches and circles; ``None`` when it must be read again (members changed, many events, or
+    the events since are not the newest of their clocks: :func:`_since`)."""
     before, tied, stored = last
     if revision == "0" or before == "0":
         return None
     (old_count, old_mix), (count, mix) = (_revision_parts(r) for r in (before, revision))
     if not old_count < count <= old_count + _MAX_CHANGES:
         return None  # many changes at once (an import): reading every tie is as quick
-    changes = graph_changes(vault, old_count)
-    since = 0
-    for change in changes:
-        since ^= int(change.id, 16)
-    # the events after the first ``old_count`` are exactly those the revision adds to the last one
-    if not changes or changes[-1].events != count or since != old_mix ^ mix:
+    changes = _since(vault, count - old_count, old_mix ^ mix)
+    if changes is None:
         return None
     if any(c.kind.startswith("circles_member.") for c in changes):
         return None
@@ -489,6 +489,33 @@ def _grown(vault: Vault, revision: str,
 
 
 _MAX_CHANGES = 500
+#: The kinds of the revision by clock: members and vouches take day-precision clocks, circles
+#: full ones (``halqa.vault.events.DAY_PRECISION``); on one device each class's clock only grows.
+_CLOCKS = (("circles_member.put", "circles_member.delete", "circles_vouch.put", "circles_vouch.delete"),
+           ("circles_circle.put", "circles_circle.delete"))
+
+
+def _since(vault: Vault, added: int, mix: int) -> list[GraphChange] | None:
+    """The ``added`` events a revision holds beyond an earlier one whose ids XOR to ``mix``
+    with them, or ``None`` if they are not the newest of their clocks (from another device).
+
+    Written here, they are the newest of their class of clock: some of the newest day-precision
+    events and the rest of the newest others. Of those splits, the one whose ids XOR to ``mix``
+    is the answer (another set doing so by chance: odds of about 2^-128)."""
+    newest = []
+    for kinds in _CLOCKS:
+        rows = sorted((e for kind in kinds for e in newest_graph_events(vault, kind, added)),
+                      key=lambda e: (e.hlc, e.id), reverse=True)[:added]
+        prefix = [0]
+        for e in rows:
+            prefix.append(prefix[-1] ^ int(e.id, 16))
+        newest.append((rows, prefix))
+    (day, day_mix), (full, full_mix) = newest
+    for a in range(min(added, len(day)) + 1):
+        b = added - a
+        if b <= len(full) and day_mix[a] ^ full_mix[b] == mix:
+            return day[:a] + full[:b]
+    return None
 
 
 def _revision_parts(revision: str) -> tuple[int, int]:

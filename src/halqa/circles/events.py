@@ -152,21 +152,20 @@ class GraphRevision(Projection):
     function of the set alone (any order of arrival, a rebuild, a redaction gives the same row)
     and changes with every such event, and with no other: caches of what the trust graph gives
     (:mod:`halqa.circles.analysis`) key on it, so a grievance or a payment never invalidates
-    them. The log says which records the events after a cached revision touched (a new vouch:
-    one tie to add, not 12,000 to read); events are folded in their total order, and one that
-    arrives late folds the whole log again, so its numbering is a rebuild's. Portable SQL (the
-    hub folds projections too)."""
+    them. The log holds each event's clock, id, kind and record (a set too, not an order): the
+    newest events of a kind say which records changed since a cached revision (a new vouch:
+    one tie to add, not 12,000 to read). Portable SQL (the hub folds projections too)."""
 
     name = "circles_graph_rev"
-    version = 2  # 2: circles_graph_log
+    version = 3  # 3: circles_graph_log, a set of (kind, clock, id)
     kinds = GRAPH_KINDS
     tables = ("circles_graph_rev", "circles_graph_log")
 
     def create(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS circles_graph_rev (id INTEGER PRIMARY KEY, events BIGINT NOT NULL, "
                      "mix TEXT NOT NULL)")
-        conn.execute("CREATE TABLE IF NOT EXISTS circles_graph_log (events BIGINT PRIMARY KEY, id TEXT NOT NULL, "
-                     "kind TEXT NOT NULL, record TEXT NOT NULL)")
+        conn.execute("CREATE TABLE IF NOT EXISTS circles_graph_log (kind TEXT NOT NULL, hlc BIGINT NOT NULL, "
+                     "id TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (kind, hlc, id))")
 
     def apply(self, conn: Any, event: Event) -> None:
         self.apply_many(conn, [event])
@@ -179,11 +178,11 @@ class GraphRevision(Projection):
         log = []
         for event in events:
             mix ^= int.from_bytes(event.id, "big")
-            count += 1
             p = event.payload
             record = p.pseudonym if event.kind.startswith("circles_member.") else p.id
-            log.append((count, event.id.hex(), event.kind, str(record)))
-        conn.executemany("INSERT INTO circles_graph_log (events, id, kind, record) VALUES (?, ?, ?, ?)", log)
+            log.append((event.kind, event.hlc, event.id.hex(), str(record)))
+        count += len(events)
+        conn.executemany("INSERT INTO circles_graph_log (kind, hlc, id, record) VALUES (?, ?, ?, ?)", log)
         conn.execute("INSERT INTO circles_graph_rev (id, events, mix) VALUES (0, ?, ?) ON CONFLICT (id) "
                      "DO UPDATE SET events = excluded.events, mix = excluded.mix", (count, f"{mix:032x}"))
 

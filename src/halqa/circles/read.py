@@ -26,13 +26,13 @@ __all__ = [
     "attendance",
     "circle",
     "circles",
-    "graph_changes",
     "graph_revision",
     "meetings",
     "member_exists",
     "member_labels",
     "member_names",
     "members",
+    "newest_graph_events",
     "planned_meeting",
     "pseudonyms",
     "task",
@@ -155,19 +155,20 @@ def graph_revision(vault: Vault) -> str:
 
 
 class GraphChange(msgspec.Struct, frozen=True):
-    """A member, vouch or circle event as the graph revision counted it: its number (the
-    revision's count once folded), id (hex), kind and the record it wrote."""
+    """A member, vouch or circle event as the graph revision holds it: its kind, clock, id (hex)
+    and the record it wrote."""
 
-    events: int
-    id: str
     kind: str
+    hlc: int
+    id: str
     record: str
 
 
-def graph_changes(vault: Vault, after: int) -> list[GraphChange]:
-    """The member, vouch and circle events folded after the first ``after``, in order."""
-    return [GraphChange(r[0], r[1], r[2], r[3]) for r in vault.query(
-        "SELECT events, id, kind, record FROM circles_graph_log WHERE events > ? ORDER BY events", (after,))]
+def newest_graph_events(vault: Vault, kind: str, limit: int) -> list[GraphChange]:
+    """The newest ``limit`` member, vouch or circle events of ``kind``, newest first."""
+    return [GraphChange(kind, r[0], r[1], r[2]) for r in vault.query(
+        "SELECT hlc, id, record FROM circles_graph_log WHERE kind = ? ORDER BY hlc DESC, id DESC LIMIT ?",
+        (kind, limit))]
 
 
 def member_names(vault: Vault) -> list[str]:
