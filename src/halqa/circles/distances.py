@@ -66,8 +66,12 @@ class Distances:
         """From scratch: a breadth-first search from every member (in C, scipy)."""
         u, v = np.divmod(codes, n) if n else (codes, codes)
         adj = csr_matrix((np.ones(len(codes), dtype=np.int8), (u, v)), shape=(n, n))
-        hops = shortest_path(adj, method="D", directed=False, unweighted=True)
-        matrix = np.where(np.isinf(hops), INF, hops).astype(np.int16)
+        matrix = np.empty((n, n), dtype=np.int16)
+        for first in range(0, n, _ROWS):  # a block of sources at a time: scipy answers in float64
+            hops = shortest_path(adj, method="D", directed=False, unweighted=True,
+                                 indices=np.arange(first, min(first + _ROWS, n)))
+            hops[np.isinf(hops)] = INF
+            matrix[first:first + len(hops)] = hops
         return cls(n, codes, matrix)
 
     @property
