@@ -304,3 +304,5 @@ def test_graph_read_again_or_grown_equals_from_vault(vault, monkeypatch):
         _same_graph(g, from_vault(vault))
         assert stored == analysis._stored_circles(vault, g)
     assert sum(r is not None for r in grown) >= 20  # most steps grew the last graph
+    before = vault.digests()  # vouches (day clocks) and circles (full clocks) interleaved
+    assert vault.rebuild() == before
