@@ -39,7 +39,7 @@ from halqa.circles.formation import (
 )
 from halqa.circles.graph import TrustGraph, from_vault
 from halqa.circles.objective import Weights, evaluate
-from halqa.circles.read import Circle, Member, Task, attendance, circle, circles, meetings, members, tasks, vouches
+from halqa.circles.read import Circle, Member, Task, attendance, circle, circles, meetings, member_names, members, tasks, vouches
 from halqa.circles.schedule import export_ics, plan, schedule, to_ics, unpredictability
 from halqa.circles.write import (
     Held,
@@ -91,6 +91,7 @@ __all__ = [
     "measure",
     "meeting_held",
     "meetings",
+    "member_names",
     "members",
     "network_measures",
     "plan",

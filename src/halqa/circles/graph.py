@@ -19,10 +19,13 @@ from typing import Any
 
 import igraph as ig
 
-from halqa.circles.read import members, vouches
+from halqa.circles.read import member_labels, vouch_ties
 from halqa.vault import Vault
 
-__all__ = ["TrustGraph", "from_vault"]
+__all__ = ["Tie", "TiedGraph", "TrustGraph", "from_vault"]
+
+#: A vouching tie as read: ``(from, to, strength, directed)``.
+Tie = tuple[str, str, int, bool]
 
 
 @dataclass
@@ -118,8 +121,79 @@ class TrustGraph:
         return {"members": self.n, "ties": self.m, "mean_degree": round(sum(deg) / self.n, 2) if self.n else 0.0}
 
 
+@dataclass(frozen=True)
+class TiedGraph:
+    """A trust graph with the ties it was built from, by record id, and which ties each pair of
+    members has: a few ties changed give a new graph (:meth:`changed`) equal to building it
+    again from every tie, without reading them all. Neither is ever changed in place."""
+
+    graph: TrustGraph
+    ties: dict[str, Tie]
+    pairs: dict[tuple[int, int], frozenset[str]]
+
+    @classmethod
+    def build(cls, names: Sequence[str], ties: dict[str, Tie],
+              labels: dict[str, dict[str, str]] | None = None) -> TiedGraph:
+        g = TrustGraph.build_mixed(names, ties.values(), labels)
+        pairs: dict[tuple[int, int], set[str]] = {}
+        for tie_id, tie in ties.items():
+            key = cls._pair(g, tie)
+            if key is not None:
+                pairs.setdefault(key, set()).add(tie_id)
+        return cls(g, dict(ties), {k: frozenset(v) for k, v in pairs.items()})
+
+    @staticmethod
+    def _pair(g: TrustGraph, tie: Tie) -> tuple[int, int] | None:
+        u, v = g.index.get(tie[0]), g.index.get(tie[1])
+        if u is None or v is None or u == v:
+            return None  # ignored by the graph, as in TrustGraph.build_mixed
+        return (u, v) if u < v else (v, u)
+
+    def changed(self, changes: dict[str, Tie | None]) -> TiedGraph:
+        """The graph after the ties ``changes`` (id: the tie now, ``None``: gone); the members
+        stay. Each pair a change touches is worked out again from all the ties it has now."""
+        g = self.graph
+        ties, pairs = dict(self.ties), dict(self.pairs)
+        touched: set[tuple[int, int]] = set()
+        for tie_id, tie in changes.items():
+            before = ties.pop(tie_id, None)
+            if before is not None and (key := self._pair(g, before)) is not None:
+                pairs[key] = pairs[key] - {tie_id}
+                touched.add(key)
+            if tie is not None:
+                ties[tie_id] = tie
+                if (key := self._pair(g, tie)) is not None:
+                    pairs[key] = pairs.get(key, frozenset()) | {tie_id}
+                    touched.add(key)
+        vouchers, contacts, weight = list(g.vouchers), list(g.contacts), dict(g.weight)
+        copied: set[int] = set()
+        for u, v in touched:
+            for x in (u, v):
+                if x not in copied:  # copy on write: the old graph keeps its sets
+                    vouchers[x], contacts[x] = set(vouchers[x]), set(contacts[x])
+                    copied.add(x)
+            on_pair = [ties[i] for i in pairs[(u, v)]]
+            if not on_pair:
+                del pairs[(u, v)]
+            names = g.names
+            # v's vouchers hold u if a tie runs u -> v or counts both ways; and the other way
+            for a, b in ((u, v), (v, u)):
+                if any(not t[3] or (t[0] == names[a] and t[1] == names[b]) for t in on_pair):
+                    vouchers[b].add(a)
+                else:
+                    vouchers[b].discard(a)
+            if on_pair:
+                contacts[u].add(v)
+                contacts[v].add(u)
+                weight[(u, v)] = max(float(t[2]) for t in on_pair)
+            else:
+                contacts[u].discard(v)
+                contacts[v].discard(u)
+                weight.pop((u, v), None)
+        return TiedGraph(TrustGraph(g.names, vouchers, contacts, weight, g.labels, g.index), ties, pairs)
+
+
 def from_vault(vault: Vault) -> TrustGraph:
     """The trust graph of every member and vouch recorded in the vault."""
-    people = members(vault)
-    ties = [(t.from_, t.to, t.strength or 1, t.directed) for t in vouches(vault)]
-    return TrustGraph.build_mixed([p.pseudonym for p in people], ties, {p.pseudonym: p.labels for p in people})
+    people = member_labels(vault)
+    return TrustGraph.build_mixed([name for name, _ in people], vouch_ties(vault).values(), dict(people))

@@ -18,6 +18,7 @@ __all__ = [
     "Attendance",
     "Circle",
     "CircleDetail",
+    "GraphChange",
     "Meeting",
     "Member",
     "Task",
@@ -25,14 +26,19 @@ __all__ = [
     "attendance",
     "circle",
     "circles",
+    "graph_revision",
     "meetings",
     "member_exists",
+    "member_labels",
+    "member_names",
     "members",
+    "newest_graph_events",
     "planned_meeting",
     "pseudonyms",
     "task",
     "task_exists",
     "tasks",
+    "vouch_ties",
     "vouches",
 ]
 
@@ -139,6 +145,50 @@ def vouches(vault: Vault) -> list[Vouch]:
     return [Vouch(id=r["id"], from_=r["voucher"], to=r["vouchee"], strength=r["strength"], years=r["years"],
                   directed=bool(r["directed"]))
             for r in vault.query("SELECT * FROM circles_vouch ORDER BY id")]
+
+
+def graph_revision(vault: Vault) -> str:
+    """Names the set of member, vouch and circle events folded (``"0"`` for none): equal
+    revisions, equal members, vouches and circles (:class:`~halqa.circles.events.GraphRevision`)."""
+    row = vault.query_one("SELECT events, mix FROM circles_graph_rev WHERE id = 0")
+    return "0" if row is None else f"{row[0]}:{row[1]}"
+
+
+class GraphChange(msgspec.Struct, frozen=True):
+    """A member, vouch or circle event as the graph revision holds it: its kind, clock, id (hex)
+    and the record it wrote."""
+
+    kind: str
+    hlc: int
+    id: str
+    record: str
+
+
+def newest_graph_events(vault: Vault, kind: str, limit: int) -> list[GraphChange]:
+    """The newest ``limit`` member, vouch or circle events of ``kind``, newest first."""
+    return [GraphChange(kind, r[0], r[1], r[2]) for r in vault.query(
+        "SELECT hlc, id, record FROM circles_graph_log WHERE kind = ? ORDER BY hlc DESC, id DESC LIMIT ?",
+        (kind, limit))]
+
+
+def member_names(vault: Vault) -> list[str]:
+    """Every member's pseudonym, in order (a form's list to pick from)."""
+    return [r[0] for r in vault.query("SELECT pseudonym FROM circles_member ORDER BY pseudonym")]
+
+
+def member_labels(vault: Vault) -> list[tuple[str, dict[str, str]]]:
+    """Every member's pseudonym and group labels, by pseudonym (what the trust graph needs)."""
+    return [(r[0], json_dict(r[1])) for r in vault.query("SELECT pseudonym, labels FROM circles_member ORDER BY pseudonym")]
+
+
+def vouch_ties(vault: Vault, ids: list[str] | None = None) -> dict[str, tuple[str, str, int, bool]]:
+    """Every vouching tie (or those of ``ids``: a few, one statement) as ``id: (from, to, strength,
+    directed)``, by id as :func:`vouches` (a missing strength counts 1): the trust graph reads
+    12,000 of them without a struct each."""
+    sql, args = "SELECT id, voucher, vouchee, strength, directed FROM circles_vouch", list(ids or ())
+    if ids is not None:
+        sql += f" WHERE id IN ({', '.join('?' * len(ids))})"
+    return {i: (a, b, s or 1, bool(d)) for i, a, b, s, d in vault.query(sql + " ORDER BY id", args)}
 
 
 def circles(vault: Vault) -> list[Circle]:

@@ -19,7 +19,7 @@ def circles_page(ctx: Ctx) -> Response:
     circles = ctx.cached(circles_domain.circles)
     return ctx.render("circles.html", overview=ctx.cached(circles_domain.show), circles=circles,
                       circle_page=paginate(ctx, circles, 10, "circles"), meeting_page=paginate(ctx, upcoming, 8, "meetings"),
-                      members=ctx.cached(circles_domain.members))
+                      members=ctx.cached(circles_domain.member_names))
 
 
 def circles_vouch(ctx: Ctx) -> Response:
