@@ -124,7 +124,7 @@ def build_big(folder: Path, target: int = TARGET) -> Path:
                 for k in (1, 2, 7, 31):
                     circles.add_vouch(vault, name, names[(i + k) % len(names)], rng.randrange(1, 6))
         # mutual aid: contributions to the demo's funds
-        funds = [f["name"] for f in aid.funds(vault)]
+        funds = [f.name for f in aid.funds(vault)]
         with vault.transaction():
             for i in range(150_000):
                 aid.contribute(vault, funds[i % len(funds)], f"m-big{i % 3000:04d}", str(rng.randrange(1, 50) * 1000),
