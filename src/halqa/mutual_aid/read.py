@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import statistics
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,7 +20,7 @@ from halqa.errors import InvalidInput, NotFound
 from halqa.mutual_aid.money import check_currency, convert, format_minor
 from halqa.mutual_aid.pools import due_day, round_dues
 from halqa.vault import Vault
-from halqa.vault.values import check_day, json_list, today
+from halqa.vault.values import check_day, json_list, json_text, today
 
 __all__ = [
     "Debt",
@@ -228,13 +228,19 @@ def month_flows(vault: Vault, month: str) -> dict[str, dict[str, str]]:
     return {"contributions": _fmt(sums["contribution"]), "disbursements": _fmt({c: -v for c, v in sums["disbursement"].items()})}
 
 
-def giving_months(vault: Vault) -> dict[str, set[str]]:
+def giving_months(vault: Vault, parties: Iterable[str] | None = None) -> dict[str, set[str]]:
     """For each party who gave to any fund, the months (``YYYY-MM``) of their contributions: what
     the funds' statements list as contributions with a visible party (private ones and entries
     that net to zero are left out), from the table the ledger's projection keeps as entries
-    arrive, instead of every statement's entries."""
+    arrive, instead of every statement's entries. With ``parties``, only those (circle health
+    asks for its circles' members, not the 3,000 givers of a large vault)."""
     out: dict[str, set[str]] = defaultdict(set)
-    for party, month in vault.query("SELECT party, month FROM mutual_aid_giving WHERE fund IN (SELECT name FROM mutual_aid_fund)"):
+    sql = "SELECT party, month FROM mutual_aid_giving WHERE fund IN (SELECT name FROM mutual_aid_fund)"
+    args: tuple[str, ...] = ()
+    if parties is not None:
+        args = (json_text(sorted(set(parties))),)
+        sql += " AND party IN (SELECT value FROM json_each(?))"
+    for party, month in vault.query(sql, args):
         out[party].add(month)
     return dict(out)
 
