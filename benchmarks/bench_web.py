@@ -206,7 +206,7 @@ class Writer:
             self.themes = [th.id for th in listening.themes(vault)]
             self.household = vault.query_one("SELECT id FROM household ORDER BY id")[0]
             self.members = [r[0] for r in vault.query("SELECT pseudonym FROM circles_member ORDER BY pseudonym LIMIT 40")]
-            self.fund = aid.funds(vault)[0]["name"]
+            self.fund = aid.funds(vault)[0].name
             span = ledger.extent(vault)
             self.last_day = dt.datetime.combine(span[1] if span else dt.date.today(), dt.time(0))
 
