@@ -387,18 +387,19 @@ def summary_cost(intervals: int = 200_000, rounds: int = 2) -> list[tuple[str, f
     return [("without the ledger_day upkeep", *best[False]), ("with it", *best[True])]
 
 
-def giving_cost(contributions: int = 5000, rounds: int = 2) -> list[tuple[str, float]]:
-    """What keeping ``mutual_aid_giving`` costs: contributions per second (one commit each, the
-    page's own write) with the projection's giving step and with it skipped, alternating."""
+def giving_cost(contributions: int = 5000, rounds: int = 2, step: str = "giving") -> list[tuple[str, float]]:
+    """What one step of the ledger projection costs (``giving``: ``mutual_aid_giving``; ``lines``:
+    ``mutual_aid_line``): contributions per second (one commit each, the page's own write) with
+    the step and with it skipped, alternating."""
     import halqa.mutual_aid as aid
     from halqa.domains import create_vault
     from halqa.mutual_aid.events import LedgerProjection
 
-    keep = LedgerProjection.__dict__["giving"]  # the staticmethod itself
+    keep = LedgerProjection.__dict__[step]  # the staticmethod itself
     best = {False: 0.0, True: 0.0}
     for _ in range(rounds):
-        for with_giving in (False, True):
-            LedgerProjection.giving = keep if with_giving else staticmethod(lambda conn, e: None)  # type: ignore[method-assign]
+        for with_step in (False, True):
+            setattr(LedgerProjection, step, keep if with_step else staticmethod(lambda *a: None))
             folder = Path(tempfile.mkdtemp(prefix="bench-giving-"))
             try:
                 with create_vault(folder / "g.halqa", PASSPHRASE, TEST_KDF) as vault:
@@ -406,11 +407,12 @@ def giving_cost(contributions: int = 5000, rounds: int = 2) -> list[tuple[str, f
                     t0 = time.perf_counter()
                     for i in range(contributions):
                         aid.contribute(vault, "families", f"m-{i % 300:03d}", "1000", day=f"2026-{1 + i % 12:02d}-15")
-                    best[with_giving] = max(best[with_giving], contributions / (time.perf_counter() - t0))
+                    best[with_step] = max(best[with_step], contributions / (time.perf_counter() - t0))
             finally:
-                LedgerProjection.giving = keep  # type: ignore[method-assign]
+                setattr(LedgerProjection, step, keep)
                 shutil.rmtree(folder, ignore_errors=True)
-    return [("without the giving table", best[False]), ("with it", best[True])]
+    table = {"giving": "the giving table", "lines": "the statement lines"}[step]
+    return [(f"without {table}", best[False]), ("with it", best[True])]
 
 
 def main() -> None:
@@ -466,8 +468,9 @@ def main() -> None:
         for name, imported, single in summary_cost():
             print(f"| {name} | {imported:,.0f} | {single:,.1f} |")
         print("\n| mutual aid ledger projection | contributions/s (one commit each) |\n|---|---|")
-        for name, rate in giving_cost():
-            print(f"| {name} | {rate:,.1f} |")
+        for step in ("giving", "lines"):
+            for name, rate in giving_cost(step=step):
+                print(f"| {name} | {rate:,.1f} |")
 
 
 if __name__ == "__main__":

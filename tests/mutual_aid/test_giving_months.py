@@ -39,6 +39,9 @@ def test_giving_months_equals_the_statements(data):
                 ma.void(vault, row.id, day=day)
         ma.disburse(vault, "families", "hh-dddd", "1", purpose="medicine", day="2026-06-15", overdraft=True)
         assert ma.giving_months(vault) == _from_statements(vault)
+        # asking for some parties gives exactly theirs
+        for some in ([], ["hh-aaaa"], ["hh-bbbb", "hh-cccc", "hh-zzzz"]):
+            assert ma.giving_months(vault, some) == {p: m for p, m in _from_statements(vault).items() if p in some}
         # the giving table kept as entries arrived is the one a rebuild from the log makes
         before = vault.digests()["mutual_aid_ledger"]
         assert vault.rebuild(["mutual_aid_ledger"])["mutual_aid_ledger"] == before
