@@ -14,9 +14,11 @@ from hypothesis import strategies as st
 
 import halqa.ledger as ledger
 import halqa.places as places
+from halqa import domains
 from halqa.ledger.events import DAY, EPOCH, LONG_SECONDS, BatchPut, IntervalDelete, IntervalPut, day_off_seconds
 from halqa.ledger.evidence import supply
 from halqa.places import add_area, add_household
+from halqa.vault import TEST_KDF
 
 BASE = int((dt.datetime(2026, 7, 1) - EPOCH).total_seconds())
 AREAS = ("NKH", "MNA", "QDS")
@@ -185,3 +187,34 @@ def test_cases_the_summary_cannot_say_alone(vault):
     _check(vault, [(0, 6, 3 * DAY)])
     _apply(vault, [("add", HOUSEHOLDS - 1, 5 * DAY, 7200)])  # never enrolled
     _check(vault, [(0, 9, None), (6, 2, None), (12, 3, None)])
+
+
+def test_a_write_recounts_days_reached_by_an_interval_that_began_a_month_before(vault):
+    """The recount reads only intervals starting within LONG_SECONDS of the days it counts again
+    (the index scan stops there): one exactly that long, begun a month earlier, still counts once."""
+    _city(vault)
+    _apply(vault, [("add", 1, 0, LONG_SECONDS)])  # days 0 .. 30, the longest the summary keeps
+    _apply(vault, [("add", 1, 30 * DAY + 3600, 2 * DAY)])  # overlaps its last day, in a later commit
+    _check(vault, [(25, 9, None)])
+    _apply(vault, [("batch", [(1, 30 * DAY - 60, 7200, 20), (1, 29 * DAY, 600, 21)])])
+    _check(vault, [(25, 9, None)])
+
+
+def test_one_commit_of_many_batches_equals_them_one_commit_each(tmp_path):
+    """An import's batches reach the projection in one call (the summary follows their net change
+    once): the same batches committed one by one give the same tables."""
+    rng = random.Random(11)
+    batches = [[(rng.randrange(HOUSEHOLDS), rng.randrange(12 * DAY), rng.choice([60, 3600, DAY, 3 * DAY]),
+                 rng.randrange(10, 60)) for _ in range(30)] for _ in range(6)]
+    found = []
+    for together in (True, False):
+        with domains.create_vault(tmp_path / f"v{together}.halqa", "pass-phrase-one", TEST_KDF) as v:
+            _city(v)
+            if together:
+                _apply(v, [("batch", b) for b in batches])
+            else:
+                for b in batches:
+                    _apply(v, [("batch", b)])
+            _check(v, [(0, 12, None)])
+            found.append(v.query("SELECT day, household, off_s FROM ledger_day ORDER BY day, household"))
+    assert [tuple(r) for r in found[0]] == [tuple(r) for r in found[1]]

@@ -298,13 +298,23 @@ class IntervalProjection(Projection):
         # during a rebuild the summary does not exist yet: :meth:`rebuilt` makes it at the end
         try:
             conn.execute("SELECT 1 FROM ledger_day LIMIT 0").fetchall()
-            keep = True
         except Exception as exc:  # the driver's OperationalError
             if "no such table" not in str(exc):
                 raise
-            keep = False
+            for event in events:
+                self._fold_interval(conn, event)
+            return
+        # The summary follows the net change of all these events at once: an import's batches
+        # (one call, many events) recount each household's touched days once, not once per batch.
+        ids: dict[str, None] = {}
         for event in events:
-            self._fold(conn, event, keep)
+            p = event.payload
+            ids.update(dict.fromkeys(p.ids) if event.kind == "ledger_batch.put" else {p.id: None})
+        touched = list(ids)
+        before = self._rows(conn, touched)
+        for event in events:
+            self._fold_interval(conn, event)
+        self._follow(conn, before, self._rows(conn, touched))
 
     def _rows(self, conn: Any, ids: list[str]) -> list[tuple[Any, ...]]:
         """``(id, household, start_at, end_at)`` of the intervals ``ids`` that exist."""
@@ -314,14 +324,6 @@ class IntervalProjection(Projection):
             out += conn.execute("SELECT id, household, start_at, end_at FROM ledger_interval WHERE id IN "
                                 f"({', '.join('?' * len(part))})", part).fetchall()
         return out
-
-    def _fold(self, conn: Any, event: Event, keep: bool) -> None:
-        p = event.payload
-        ids = list(p.ids) if event.kind == "ledger_batch.put" else [p.id]
-        before = self._rows(conn, ids) if keep else []
-        self._fold_interval(conn, event)
-        if keep:
-            self._follow(conn, before, self._rows(conn, ids))
 
     def _follow(self, conn: Any, before: list[tuple[Any, ...]], after: list[tuple[Any, ...]]) -> None:
         """Bring ``ledger_day``, ``ledger_household`` and ``ledger_long`` up to date after the
@@ -361,7 +363,11 @@ class IntervalProjection(Projection):
         rows = conn.execute(f"WITH run (k, household, lo, hi) AS (VALUES {values}) "
                             "SELECT run.k, run.lo, run.hi, i.start_at, i.end_at FROM run JOIN ledger_interval i "
                             "ON i.household = run.household AND i.start_at < run.hi AND i.end_at > run.lo "
-                            "AND i.end_at > i.start_at AND i.end_at - i.start_at <= ?", [*args, LONG_SECONDS]).fetchall()
+                            # only intervals of at most LONG_SECONDS count, so none that reaches
+                            # the run starts before lo - LONG_SECONDS: the index scan stops there
+                            "AND i.start_at > run.lo - ? "
+                            "AND i.end_at > i.start_at AND i.end_at - i.start_at <= ?",
+                            [*args, LONG_SECONDS, LONG_SECONDS]).fetchall()
         arr = np.array(rows, dtype=np.int64).reshape(-1, 5)
         k, d, secs = day_off_seconds(arr[:, 0], arr[:, 3], arr[:, 4], arr[:, 1], arr[:, 2])
         found = {(runs[r][0], day): v for r, day, v in zip(k.tolist(), d.tolist(), secs.tolist(), strict=True)}
