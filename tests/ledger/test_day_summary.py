@@ -218,3 +218,13 @@ def test_one_commit_of_many_batches_equals_them_one_commit_each(tmp_path):
             _check(v, [(0, 12, None)])
             found.append(v.query("SELECT day, household, off_s FROM ledger_day ORDER BY day, household"))
     assert [tuple(r) for r in found[0]] == [tuple(r) for r in found[1]]
+
+
+def test_an_interval_written_twice_in_one_commit(vault):
+    """Batches read back their rows when an id comes twice in one commit (the last write holds)."""
+    _city(vault)
+    _apply(vault, [("add", 1, DAY, 3600)])
+    _apply(vault, [("batch", [(1, 2 * DAY, 600, 0), (2, 3 * DAY, 600, 50)]), ("batch", [(2, 4 * DAY, 900, 0)])])
+    _check(vault, [(0, 6, None)])
+    _apply(vault, [("batch", [(3, DAY, 60, 0), (4, 2 * DAY, 60, 0)])])  # the same id twice in one batch
+    _check(vault, [(0, 6, None)])
