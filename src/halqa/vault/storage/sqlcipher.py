@@ -48,7 +48,11 @@ def connect(db_path: Path, key: bytes) -> Any:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         conn.execute("PRAGMA journal_mode = DELETE")
         conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA cache_size = -65536")
+        # Up to 256 MiB of decrypted pages (filled only as pages are read): a million-interval
+        # import took 2.7x the CPU with 64 MiB, each index insert missing the cache and
+        # decrypting and re-encrypting pages (docs/performance.md). Plaintext in memory is what an
+        # open vault holds anyway (docs/threat-model.md); closing frees it.
+        conn.execute("PRAGMA cache_size = -262144")
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlcipher3.DatabaseError as exc:
         conn.close()
