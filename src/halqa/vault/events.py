@@ -153,6 +153,21 @@ def body_hash(body: bytes) -> bytes:
     return h.digest()
 
 
+def event_hashes(rows: Iterable[tuple[bytes, Any, str, Any, int, bytes]], prefixes: dict[str, bytes]) -> list[bytes]:
+    """:func:`event_hash_with` of each stored row ``(eid, _, kind, _, hlc, body)`` with its body's
+    :func:`body_hash`, ``prefixes`` giving each kind's :func:`hash_prefix`: the same bytes, in one
+    loop (a writer hashes a buffer of events at once, without two calls per event)."""
+    event_h, body_h, pack = _EVENT_H.copy, _BODY_H.copy, _HLC.pack
+    out = []
+    for eid, _, kind, _, hlc, body in rows:
+        b = body_h()
+        b.update(body)
+        e = event_h()
+        e.update(eid + prefixes[kind] + pack(hlc) + b.digest())
+        out.append(e.digest())
+    return out
+
+
 class Event(msgspec.Struct, frozen=True):
     """One event as read back from the vault (a frozen struct: a rebuild makes a million)."""
 
