@@ -54,6 +54,13 @@ def test_bad_payload_and_unknown_kind(vault):
         vault.append("household.put", {"id": 3})
     with pytest.raises(InvalidInput):
         vault.append("no.such_kind", {})
+    # A struct of the kind's exact type takes the writer's short path: its check still runs,
+    # as it does for one converted from a dict.
+    for bad in (HouseholdPut(id="no spaces"), HouseholdPut(id="hh-1", size=5000), HouseholdPut(id="hh-1", area="low")):
+        with pytest.raises(InvalidInput):
+            vault.append("household.put", bad)
+        with pytest.raises(InvalidInput):
+            vault.append("household.put", msgspec.structs.asdict(bad))
     assert vault.count_events() == 0
 
 

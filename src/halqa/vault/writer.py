@@ -11,7 +11,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from halqa.vault import events as _events
-from halqa.vault.events import Commit, Event, day_precision, encode_salted, event_hashes
+from halqa.vault.events import Commit, Event, day_precision, encode, encode_salted, event_hashes
 from halqa.vault.projections import Projection
 
 if TYPE_CHECKING:
@@ -46,20 +46,21 @@ class Writer:
         self.last: Event | None = None  # the newest buffered event
         # Events waiting for each projection, in append order (a projection's kinds interleave).
         self.pending: dict[str, tuple[Projection, list[Event]]] = {}
-        self._kinds: dict[str, tuple[Any, list[list[Event]]]] = {}
+        self._kinds: dict[str, tuple[type, Any, Any, list[list[Event]]]] = {}
         self._prefixes: dict[str, bytes] = {}  # each kind's hash prefix
         self._random = b""
         self._taken = 0
         self._block = 32 * 16  # grows to 64 KiB: small commits draw little, big ones few times
         self.top_hlc = 0  # the commit's clock: its latest event's (a day, if all are day-precision)
 
-    def _kind(self, kind: str) -> tuple[Any, list[list[Event]]]:
-        """The clock and projection queues of ``kind`` (unknown kinds raise); its hash prefix."""
-        _events.kind_type(kind)
+    def _kind(self, kind: str) -> tuple[type, Any, Any, list[list[Event]]]:
+        """The payload struct and check, clock and projection queues of ``kind`` (unknown kinds
+        raise); its hash prefix."""
+        ptype, check = _events.kind_checker(kind)
         queues = [self.pending.setdefault(p.name, (p, []))[1] for p in self.v._by_kind.get(kind, ())]
         tick = self.v.hlc.tick_day if day_precision(kind) else self.v.hlc.tick
         self._prefixes[kind] = _events.hash_prefix(kind, self.device_id)
-        spec = self._kinds[kind] = (tick, queues)
+        spec = self._kinds[kind] = (ptype, check, tick, queues)
         return spec
 
     def _refill(self) -> None:
@@ -68,12 +69,17 @@ class Writer:
         self._block = min(self._block * 2, 1 << 16)
 
     def append(self, kind: str, payload: Any) -> Event:
-        tick, queues = self._kinds.get(kind) or self._kind(kind)
+        ptype, check, tick, queues = self._kinds.get(kind) or self._kind(kind)
         if self._taken + 32 > len(self._random):
             self._refill()
         at = self._taken = self._taken + 32
         eid = self._random[at - 32:at - 16]
-        payload, body = encode_salted(kind, payload, self._random[at - 16:at])
+        if type(payload) is ptype:  # the usual case: encode_salted's work without its calls
+            if check is not None:
+                check(payload)
+            body = self._random[at - 16:at] + encode(payload)
+        else:  # a dict to convert, or a wrong type to refuse
+            payload, body = encode_salted(kind, payload, self._random[at - 16:at])
         hlc = tick()
         if hlc > self.top_hlc:
             self.top_hlc = hlc
