@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 
 import msgspec
@@ -19,7 +20,7 @@ from halqa.vault import (
     heads,
     redact,
 )
-from halqa.vault.events import body_hash, decode_payload, encode_payload, event_hash, event_hashes, hash_prefix
+from halqa.vault.events import Event, body_hash, decode_payload, encode_payload, event_hash, event_hashes, hash_prefix
 from halqa.vault.migrations import SCHEMA_VERSION
 
 from ..conftest import PASSPHRASE, new_vault
@@ -277,3 +278,10 @@ def test_batch_event_hashes_are_the_event_hashes(rows: list[tuple[bytes, str, in
     prefixes = {kind: hash_prefix(kind, device) for _, kind, _, _ in rows}
     assert event_hashes(stored, prefixes) == [event_hash(eid, kind, device, hlc, body_hash(body))
                                               for eid, kind, hlc, body in rows]
+
+
+def test_events_are_not_tracked_by_the_garbage_collector() -> None:
+    # A commit buffers thousands and a rebuild reads a million: tracked, they made the
+    # collector's passes a few percent of an append (docs/performance.md, issue 19).
+    payload = {"held": [1, 2]}  # itself tracked: an event holding it would be too, by default
+    assert not gc.is_tracked(Event(b"\0" * 16, "x.put", b"\0" * 32, 1, payload))

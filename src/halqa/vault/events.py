@@ -183,8 +183,12 @@ def event_hashes(rows: Iterable[tuple[bytes, Any, str, Any, int, bytes]], prefix
     return out
 
 
-class Event(msgspec.Struct, frozen=True):
-    """One event as read back from the vault (a frozen struct: a rebuild makes a million)."""
+class Event(msgspec.Struct, frozen=True, gc=False):
+    """One event as read back from the vault (a frozen struct: a rebuild makes a million).
+
+    Not tracked by the garbage collector (``gc=False``): an event only refers to its payload,
+    never back, so it cannot close a cycle, and the thousands a commit holds made the
+    collector's passes about 3% of an append's CPU (1.2% without them, issue 19)."""
 
     id: bytes
     kind: str
