@@ -11,7 +11,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from halqa.vault import events as _events
-from halqa.vault.events import Commit, Event, body_hash, day_precision, encode_salted
+from halqa.vault.events import Commit, Event, day_precision, encode, encode_salted, event_hashes
 from halqa.vault.projections import Projection
 
 if TYPE_CHECKING:
@@ -26,9 +26,10 @@ MAX_BUFFER = 4096
 class Writer:
     """Collects the events of one transaction; the vault signs them as one commit.
 
-    The per-event work is kept to what each event needs (its check, encoding, clock and two
-    hashes); what depends only on the kind (its clock, hash prefix and projection queues) is
-    looked up once per kind, and the random ids and salts are drawn in blocks."""
+    The per-event work is kept to what each event needs (its check, encoding and clock); what
+    depends only on the kind (its clock, hash prefix and projection queues) is looked up once per
+    kind, the random ids and salts are drawn in blocks, and the two hashes of each event are
+    computed for a whole buffer at once when it is written (:meth:`flush`)."""
 
     def __init__(self, vault: Vault) -> None:
         self.v = vault
@@ -45,37 +46,43 @@ class Writer:
         self.last: Event | None = None  # the newest buffered event
         # Events waiting for each projection, in append order (a projection's kinds interleave).
         self.pending: dict[str, tuple[Projection, list[Event]]] = {}
-        self._kinds: dict[str, tuple[Any, bytes, list[list[Event]]]] = {}
+        self._kinds: dict[str, tuple[type, Any, Any, list[list[Event]]]] = {}
+        self._prefixes: dict[str, bytes] = {}  # each kind's hash prefix
         self._random = b""
         self._taken = 0
         self._block = 32 * 16  # grows to 64 KiB: small commits draw little, big ones few times
         self.top_hlc = 0  # the commit's clock: its latest event's (a day, if all are day-precision)
 
-    def _kind(self, kind: str) -> tuple[Any, bytes, list[list[Event]]]:
-        """The clock, hash prefix and projection queues of ``kind`` (unknown kinds raise)."""
-        _events.kind_type(kind)
+    def _kind(self, kind: str) -> tuple[type, Any, Any, list[list[Event]]]:
+        """The payload struct and check, clock and projection queues of ``kind`` (unknown kinds
+        raise); its hash prefix."""
+        ptype, check = _events.kind_checker(kind)
         queues = [self.pending.setdefault(p.name, (p, []))[1] for p in self.v._by_kind.get(kind, ())]
         tick = self.v.hlc.tick_day if day_precision(kind) else self.v.hlc.tick
-        spec = self._kinds[kind] = (tick, _events.hash_prefix(kind, self.device_id), queues)
+        self._prefixes[kind] = _events.hash_prefix(kind, self.device_id)
+        spec = self._kinds[kind] = (ptype, check, tick, queues)
         return spec
 
-    def _draw(self) -> bytes:
-        """32 fresh random bytes: an event id and a body salt."""
-        if self._taken + 32 > len(self._random):
-            self._random, self._taken = os.urandom(self._block), 0
-            self._block = min(self._block * 2, 1 << 16)
-        self._taken += 32
-        return self._random[self._taken - 32:self._taken]
+    def _refill(self) -> None:
+        """A fresh block of random bytes, 32 for each event: its id and its body's salt."""
+        self._random, self._taken = os.urandom(self._block), 0
+        self._block = min(self._block * 2, 1 << 16)
 
     def append(self, kind: str, payload: Any) -> Event:
-        tick, prefix, queues = self._kinds.get(kind) or self._kind(kind)
-        fresh = self._draw()
-        eid = fresh[:16]
-        payload, body = encode_salted(kind, payload, fresh[16:])
+        ptype, check, tick, queues = self._kinds.get(kind) or self._kind(kind)
+        if self._taken + 32 > len(self._random):
+            self._refill()
+        at = self._taken = self._taken + 32
+        eid = self._random[at - 32:at - 16]
+        if type(payload) is ptype:  # the usual case: encode_salted's work without its calls
+            if check is not None:
+                check(payload)
+            body = self._random[at - 16:at] + encode(payload)
+        else:  # a dict to convert, or a wrong type to refuse
+            payload, body = encode_salted(kind, payload, self._random[at - 16:at])
         hlc = tick()
         if hlc > self.top_hlc:
             self.top_hlc = hlc
-        self.hashes.append(_events.event_hash_with(prefix, eid, hlc, body_hash(body)))
         self.buffer.append((eid, self.commit_row, kind, self.dev, hlc, body))
         ev = self.last = Event(eid, kind, self.device_id, hlc, payload)
         for queue in queues:
@@ -89,6 +96,7 @@ class Writer:
         if not self.buffer or self.last is None:
             return
         conn = self.v.conn
+        self.hashes += event_hashes(self.buffer, self._prefixes)
         self.store.append_events(self.buffer)
         touched = []
         for name, (p, events) in self.pending.items():
@@ -104,7 +112,7 @@ class Writer:
 
     def _finish(self) -> None:
         self.flush()
-        if not self.hashes:
+        if not self.hashes:  # every buffered event was hashed by the flush
             self.store.drop_commit(self.commit_row)
             return
         commit = Commit(self.v.device_id, self.seq, self.top_hlc, tuple(self.hashes)).sign(self.v.device_key)

@@ -23,6 +23,16 @@ __all__ = ["PAGE_SIZE", "SQLCipherStorage", "connect"]
 
 PAGE_SIZE = 16384
 
+# sqlcipher3 binds int, float and str directly but first tries to "adapt" any other value
+# (bytes, None, bool): a failed lookup of `__adapt__` and `__conform__`, each building and
+# discarding an AttributeError, about 1.3 µs per value. An event row binds two bytes values, so
+# this was about a seventh of an append's CPU (docs/performance.md, issue 19). A registered
+# adapter is found first, in one dict lookup; these return what would have been bound anyway
+# (the same bytes object, the same integer, NULL), so nothing stored changes.
+sqlcipher3.register_adapter(bytes, bytes)  # bytes(b) is b itself
+sqlcipher3.register_adapter(bool, int)  # bound as 0/1 before too
+sqlcipher3.register_adapter(type(None), lambda value: value)
+
 
 class _Connection(sqlcipher3.Connection):
     """A SQLCipher connection that names its dialect (for projections)."""
