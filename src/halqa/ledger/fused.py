@@ -213,6 +213,19 @@ def _flush_block(block: np.ndarray, a: int, n: int, days: int, area_off: np.ndar
         block[_u(i)] = 0.0
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _add_days(block: np.ndarray, row: int, cs: int, ce: int) -> None:
+    """The seconds from ``cs`` to ``ce`` (``cs < ce``) into ``block[row + day]``, cut at each day's end."""
+    dd = cs // DAY
+    while True:
+        nxt = (dd + 1) * DAY
+        if ce <= nxt:
+            block[_u(row + dd)] += ce - max(cs, dd * DAY)
+            return
+        block[_u(row + dd)] += nxt - max(cs, dd * DAY)
+        dd += 1
+
+
 @njit(cache=True, nogil=True)
 def merge_and_sum_areas(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndarray, hh_area: np.ndarray,
                         area_lo: np.ndarray, first_day: int, last_day: int, momentary: int, r0: int, r1: int,
@@ -229,6 +242,10 @@ def merge_and_sum_areas(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_o
     city (72 MB in the benchmark, written and read again), which is summed into ``area_off`` and ``area_rep``
     when the area's rows are done. Returns what :func:`merge_and_sum` returns."""
     n = len(hh)
+    if n == 0:
+        return 0
+    if hh[0] < 0:  # (then, in order, every household is >= 0; each new one is checked against n_hh below)
+        return BAD_HOUSEHOLD
     n_hh = len(hh_area)
     days = last_day - first_day + 1
     ref_days = r1 - r0 + 1
@@ -239,12 +256,12 @@ def merge_and_sum_areas(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_o
     rest = np.empty(days)
     acc = np.empty(8 * days)
     m = 0
-    cur_h = 0
-    cur_s = 0
-    cur_e = 0
-    cur_o = False
-    prev_h = 0
-    prev_s = 0
+    cur_h = hh[0]
+    cur_s = start[0]
+    cur_e = max(end[0], cur_s)  # an end before its start counts as the start
+    cur_o = is_open[0]
+    prev_h = cur_h
+    prev_s = cur_s
     area = -1  # the area whose rows are going by, and its sums so far
     ci_a = 0
     mi_a = 0
@@ -254,35 +271,24 @@ def merge_and_sum_areas(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_o
     count_h = 0
     row = 0  # where its seconds off on day 0 would be in ``block`` (minus first_day)
     drow = 0  # where the area's minutes on day 0 would be in ``day_min`` (minus first_day)
-    for k in range(n + 1):  # k == n only flushes the last merged interval
+    for k in range(1, n + 1):  # k == n only adds the last merged interval
         if k < n:
             h = hh[_u(k)]
             s = start[_u(k)]
-            e = end[_u(k)]
-            if e < s:  # an end before its start counts as the start
-                e = s
+            e = max(end[_u(k)], s)
             o = is_open[_u(k)]
-            if k > 0:
-                if h < prev_h or (h == prev_h and s < prev_s):
-                    return UNSORTED
-                if h == cur_h and s <= cur_e:  # overlaps or touches the current merged interval
-                    if e > cur_e:
-                        cur_e = e
-                    cur_o = cur_o or o
-                    prev_h = h
-                    prev_s = s
-                    continue
+            if h < prev_h or (h == prev_h and s < prev_s):
+                return UNSORTED
             prev_h = h
             prev_s = s
-            if k == 0:
-                cur_h, cur_s, cur_e, cur_o = h, s, e, o
+            if h == cur_h and s <= cur_e:  # overlaps or touches the current merged interval
+                cur_e = max(cur_e, e)
+                cur_o = cur_o or o
                 continue
-        elif n == 0:
-            break
         # the current merged interval is complete: add it in
-        if cur_h < 0 or cur_h >= n_hh:
-            return BAD_HOUSEHOLD
         if cur_h != last_h:  # a new household (sorted: never one seen before)
+            if cur_h >= n_hh:
+                return BAD_HOUSEHOLD
             if last_h >= 0:
                 per_hh[_u(last_h)] = count_h
             count_h = 0
@@ -294,8 +300,8 @@ def merge_and_sum_areas(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_o
                     mi[_u(area)] = mi_a
                     cmi[_u(area)] = cmi_a
                     open_count[_u(area)] = open_a
-                    _flush_block(block, np.int64(area), area_lo[area + 1] - area_lo[area], days, area_off, area_rep, rows,
-                                 rest, acc)
+                    _flush_block(block, np.int64(area), area_lo[area + 1] - area_lo[area], days, area_off, area_rep,
+                                 rows, rest, acc)
                 area = a
                 ci_a = ci[_u(a)]
                 mi_a = mi[_u(a)]
@@ -305,33 +311,27 @@ def merge_and_sum_areas(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_o
             row = (cur_h - area_lo[_u(area)]) * days - first_day
         d = cur_e - cur_s
         minutes = d / 60.0
-        sday = cur_s // DAY
+        # (floor division by a constant: unsigned is a multiply and a shift)
+        sday = np.int64(np.uint64(cur_s) // np.uint64(DAY)) if cur_s >= 0 else cur_s // DAY
         long_ = d > momentary
         if not same_ref and long_ and r0 <= sday <= r1:
             ref_min[_u(area * ref_days + sday - r0)] += minutes
-        split = cur_e > p0 and cur_s < p1 and cur_e > cur_s  # seconds off per household and day, clipped to each day
         if p0 <= cur_s < p1:
             # adding 0 leaves a sum of non-negative numbers as it was, to the bit: no branch on momentary
             day_min[_u(drow + sday)] += minutes if long_ else 0.0
             ci_a += long_
-            cmi_a += (minutes if cur_e <= p1 else (p1 - cur_s) / 60.0) if long_ else 0.0
+            if cur_e > p1:  # clipped at the end of the period
+                minutes = (p1 - cur_s) / 60.0
+            cmi_a += minutes if long_ else 0.0
             count_h += long_
             mi_a += not long_
             open_a += cur_o
             if cur_e <= (sday + 1) * DAY:  # within its first day (so within the period): one piece (0 when d is)
                 block[_u(row + sday)] += d
-                split = False
-        if split:
-            cs = max(cur_s, p0)
-            ce = min(cur_e, p1)
-            dd = cs // DAY
-            while True:
-                nxt = (dd + 1) * DAY
-                if ce <= nxt:
-                    block[_u(row + dd)] += ce - max(cs, dd * DAY)
-                    break
-                block[_u(row + dd)] += nxt - max(cs, dd * DAY)
-                dd += 1
+            else:
+                _add_days(block, row, cur_s, min(cur_e, p1))
+        elif cur_e > p0 and cur_s < p1 and cur_e > cur_s:  # seconds off per household and day, clipped to each day
+            _add_days(block, row, max(cur_s, p0), min(cur_e, p1))
         if write:
             out_h[m] = cur_h
             out_s[m] = cur_s
