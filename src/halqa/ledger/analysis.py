@@ -529,7 +529,7 @@ def _sums_fused(kernels: ModuleType, hh: np.ndarray, start: np.ndarray, end: np.
 
     m = run()
     if m == kernels.UNSORTED:
-        for a in (*sums.arrays(), *(areas[1:] if areas is not None else ())):
+        for a in (*sums.arrays(), *(areas[1:3] if areas is not None else ())):
             a[...] = 0
         hh, start, end, is_open = _sorted_intervals(hh, start, end, is_open)
         m = run()
@@ -751,7 +751,7 @@ def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndar
     make_off_hours = None
     if by_area:
         area_lo = np.searchsorted(hh_area, np.arange(n_areas + 1))
-        block = np.zeros(int(np.diff(area_lo).max()) * days)  # the rows of the largest area
+        block = np.empty(int(np.diff(area_lo).max()) * days)  # scratch: the rows of the largest area
         merged = _sums_fused(kernels, hh, start, end, is_open, hh_area, first_day, last_day, r0, r1, params, sums,
                              events, (area_lo, area_off, area_rep, block))
         make_off_hours = functools.partial(_off_hours, hh, start, end, is_open, hh_area, n_areas, first_day, last_day,

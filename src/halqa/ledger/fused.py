@@ -193,36 +193,37 @@ def area_days(off: np.ndarray, hh_area: np.ndarray, members: np.ndarray, first: 
 
 
 @njit(cache=True, nogil=True)
-def _flush_block(block: np.ndarray, a: int, n: int, days: int, area_off: np.ndarray, area_rep: np.ndarray,
-                 rows: np.ndarray, rest: np.ndarray, acc: np.ndarray) -> None:
-    """The seconds off of area ``a``'s ``n`` households (``block``, as ``[household, day]``) to hours, counted into
-    ``area_rep[a]`` and summed into ``area_off[a]`` as :func:`area_days` sums them (first row plus the pairwise sum
-    of the others); then the block is zeroed for the next area."""
+def _flush_block(secs: np.ndarray, block: np.ndarray, a: int, n: int, days: int, area_off: np.ndarray,
+                 area_rep: np.ndarray, rows: np.ndarray, rest: np.ndarray, acc: np.ndarray) -> None:
+    """The seconds off of area ``a``'s ``n`` households (``secs``, as ``[household, day]``) counted into
+    ``area_rep[a]``, to hours in ``block`` and summed into ``area_off[a]`` as :func:`area_days` sums them (first row
+    plus the pairwise sum of the others); ``secs`` is zeroed for the next area."""
+    rep = area_rep[a]
     for i in range(n):
         base = i * days
         for d in range(days):
-            v = block[_u(base + d)]
-            area_rep[a, d] += v > 0
-            block[_u(base + d)] = v / 3600.0
+            rep[_u(d)] += secs[_u(base + d)] > 0
+    for i in range(n * days):
+        block[_u(i)] = secs[_u(i)] / 3600.0
+        secs[_u(i)] = 0
     if n > 0:
         # (np.int64: one signature, not one more for the literal 1, which numba's cache cannot load back)
         _pairwise_rows(block, rows, np.int64(1), n - 1, days, rest, acc)
+        off = area_off[a]
         for d in range(days):
-            area_off[a, d] += block[_u(d)] + rest[d]
-    for i in range(n * days):
-        block[_u(i)] = 0.0
+            off[_u(d)] += block[_u(d)] + rest[_u(d)]
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _add_days(block: np.ndarray, row: int, cs: int, ce: int) -> None:
-    """The seconds from ``cs`` to ``ce`` (``cs < ce``) into ``block[row + day]``, cut at each day's end."""
+def _add_days(secs: np.ndarray, row: int, cs: int, ce: int) -> None:
+    """The seconds from ``cs`` to ``ce`` (``cs < ce``) into ``secs[row + day]``, cut at each day's end."""
     dd = cs // DAY
     while True:
         nxt = (dd + 1) * DAY
         if ce <= nxt:
-            block[_u(row + dd)] += ce - max(cs, dd * DAY)
+            secs[_u(row + dd)] += ce - max(cs, dd * DAY)
             return
-        block[_u(row + dd)] += nxt - max(cs, dd * DAY)
+        secs[_u(row + dd)] += nxt - max(cs, dd * DAY)
         dd += 1
 
 
@@ -237,10 +238,11 @@ def merge_and_sum_areas(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_o
     (``hh_area`` non-decreasing, which the caller checks: area ``a``'s households are ``area_lo[a]`` up to
     ``area_lo[a + 1]``), as ``halqa.ledger.read.load_intervals`` numbers them. Then an area's rows come together:
     its counts and customer minutes stay in registers while they go by (the same additions in the same order, so
-    the same bits), a household's count is written once, and its seconds off per day go into ``block`` (the
-    rows of the area's households, zero on entry, about 200 KB) instead of a household-day table of the whole
-    city (72 MB in the benchmark, written and read again), which is summed into ``area_off`` and ``area_rep``
-    when the area's rows are done. Returns what :func:`merge_and_sum` returns."""
+    the same bits), a household's count is written once, and its seconds off per day go into a block of whole
+    seconds (the rows of the area's households, about 200 KB) instead of a household-day table of the whole city
+    (72 MB in the benchmark, written and read again), which is turned into hours in ``block`` (scratch of the same
+    size) and summed into ``area_off`` and ``area_rep`` when the area's rows are done. Sums with no rounding to
+    keep are made branch-free (adding 0 instead). Returns what :func:`merge_and_sum` returns."""
     n = len(hh)
     if n == 0:
         return 0
@@ -255,6 +257,8 @@ def merge_and_sum_areas(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_o
     rows = np.arange(max(len(block) // max(days, 1), 1))
     rest = np.empty(days)
     acc = np.empty(8 * days)
+    # seconds off per household and day of the area's households: integers (whole seconds, exact either way)
+    secs = np.zeros(len(block), dtype=np.int64)
     m = 0
     cur_h = hh[0]
     cur_s = start[0]
@@ -300,7 +304,7 @@ def merge_and_sum_areas(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_o
                     mi[_u(area)] = mi_a
                     cmi[_u(area)] = cmi_a
                     open_count[_u(area)] = open_a
-                    _flush_block(block, np.int64(area), area_lo[area + 1] - area_lo[area], days, area_off, area_rep,
+                    _flush_block(secs, block, np.int64(area), area_lo[area + 1] - area_lo[area], days, area_off, area_rep,
                                  rows, rest, acc)
                 area = a
                 ci_a = ci[_u(a)]
@@ -327,11 +331,11 @@ def merge_and_sum_areas(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_o
             mi_a += not long_
             open_a += cur_o
             if cur_e <= (sday + 1) * DAY:  # within its first day (so within the period): one piece (0 when d is)
-                block[_u(row + sday)] += d
+                secs[_u(row + sday)] += d
             else:
-                _add_days(block, row, cur_s, min(cur_e, p1))
+                _add_days(secs, row, cur_s, min(cur_e, p1))
         elif cur_e > p0 and cur_s < p1 and cur_e > cur_s:  # seconds off per household and day, clipped to each day
-            _add_days(block, row, max(cur_s, p0), min(cur_e, p1))
+            _add_days(secs, row, max(cur_s, p0), min(cur_e, p1))
         if write:
             out_h[m] = cur_h
             out_s[m] = cur_s
@@ -347,5 +351,5 @@ def merge_and_sum_areas(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_o
         mi[_u(area)] = mi_a
         cmi[_u(area)] = cmi_a
         open_count[_u(area)] = open_a
-        _flush_block(block, np.int64(area), area_lo[area + 1] - area_lo[area], days, area_off, area_rep, rows, rest, acc)
+        _flush_block(secs, block, np.int64(area), area_lo[area + 1] - area_lo[area], days, area_off, area_rep, rows, rest, acc)
     return m
