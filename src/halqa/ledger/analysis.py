@@ -749,7 +749,7 @@ def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndar
     area_rep = np.zeros((n_areas, days), dtype=np.int64)
     off_h: np.ndarray | None = None
     make_off_hours = None
-    if by_area:
+    if by_area and kernels is not None:
         area_lo = np.searchsorted(hh_area, np.arange(n_areas + 1))
         block = np.empty(int(np.diff(area_lo).max()) * days)  # scratch: the rows of the largest area
         merged = _sums_fused(kernels, hh, start, end, is_open, hh_area, first_day, last_day, r0, r1, params, sums,

@@ -119,7 +119,7 @@ def merge_and_sum(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: n
 
 
 @njit(cache=True, nogil=True)
-def _pairwise_rows(off: np.ndarray, members: np.ndarray, lo: int, n: int, days: int, out: np.ndarray,
+def _pairwise_rows(off: np.ndarray, members: np.ndarray, lo: int | np.int64, n: int, days: int, out: np.ndarray,
                    acc: np.ndarray) -> None:
     """``out[d]`` = the sum over the rows ``members[lo:lo + n]`` of ``off`` (as ``[household, day]``) of column
     ``d``, in numpy's order (``pairwise_sum`` of its float loops: eight accumulators in blocks of at most 128,
@@ -193,7 +193,7 @@ def area_days(off: np.ndarray, hh_area: np.ndarray, members: np.ndarray, first: 
 
 
 @njit(cache=True, nogil=True)
-def _flush_block(secs: np.ndarray, block: np.ndarray, a: int, n: int, days: int, area_off: np.ndarray,
+def _flush_block(secs: np.ndarray, block: np.ndarray, a: int | np.int64, n: int, days: int, area_off: np.ndarray,
                  area_rep: np.ndarray, rows: np.ndarray, rest: np.ndarray, acc: np.ndarray) -> None:
     """The seconds off of area ``a``'s ``n`` households (``secs``, as ``[household, day]``) counted into
     ``area_rep[a]``, to hours in ``block`` and summed into ``area_off[a]`` as :func:`area_days` sums them (first row
