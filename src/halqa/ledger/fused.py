@@ -264,8 +264,7 @@ def merge_and_sum_areas(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_o
     cur_s = start[0]
     cur_e = max(end[0], cur_s)  # an end before its start counts as the start
     cur_o = is_open[0]
-    prev_h = cur_h
-    prev_s = cur_s
+    prev_s = cur_s  # the previous row's start (cur_s is the merged interval's)
     area = -1  # the area whose rows are going by, and its sums so far
     ci_a = 0
     mi_a = 0
@@ -281,11 +280,11 @@ def merge_and_sum_areas(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_o
             s = start[_u(k)]
             e = max(end[_u(k)], s)
             o = is_open[_u(k)]
-            if h < prev_h or (h == prev_h and s < prev_s):
+            same = h == cur_h  # (cur_h is the previous row's household)
+            if h < cur_h or (same and s < prev_s):
                 return UNSORTED
-            prev_h = h
             prev_s = s
-            if h == cur_h and s <= cur_e:  # overlaps or touches the current merged interval
+            if same and s <= cur_e:  # overlaps or touches the current merged interval
                 cur_e = max(cur_e, e)
                 cur_o = cur_o or o
                 continue
