@@ -722,7 +722,8 @@ def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndar
     (it checks; otherwise one packed-key sort, see :func:`_sorted_with_order`); then one pass over the
     household-day table for the area sums. When households are numbered by area (``hh_area`` non-decreasing, as
     the read numbers them) and there are no tallies, the pass sums each area's hours as its rows go by, and the
-    household-day table is made only if ``Result.household_off_hours`` is read. Without numba the same numbers come from numpy passes over the
+    household-day table is made only if ``Result.household_off_hours`` is read.
+    Without numba the same numbers come from numpy passes over the
     merged rows in pieces of ``_CHUNK`` (:func:`_sums_numpy`, :func:`_area_days_numpy`): every float sum is
     added in the same order either way (``np.add.at`` in row order; ``np.add.reduceat``'s pairwise order over
     an area's households), which tests/ledger/test_fused.py checks bit for bit. Event detection stays in numpy
