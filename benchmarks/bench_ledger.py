@@ -48,10 +48,10 @@ FIRST = parse_day("2026-06-01")
 
 
 def city(n_hh: int, n_areas: int, days: int, seed: int = 7) -> dict:
-    """Area events (each household of the area joins with prob. 0.9, reporting lag) + household noise, in
-    (household, start, end) order: the order in which ``halqa.ledger.read.load_intervals`` hands a vault's
-    intervals to ``compute`` (every method gets these same arrays; ``halqa-indices-shuffled`` times the
-    sort that other input needs)."""
+    """Area events (each household of the area joins with prob. 0.9, reporting lag) + household noise, households
+    numbered by area and intervals in (household, start, end) order: as ``halqa.ledger.read.load_intervals`` hands a
+    vault's intervals to ``compute`` (every method gets these same arrays; ``halqa-indices-shuffled`` times the sort
+    that other input needs, ``halqa-indices-interleaved`` households numbered round the areas)."""
     rng = np.random.default_rng(seed)
     hh_area = np.arange(n_hh) % n_areas
     per_area = np.bincount(hh_area, minlength=n_areas)
@@ -76,8 +76,13 @@ def city(n_hh: int, n_areas: int, days: int, seed: int = 7) -> dict:
     hh = np.r_[hh, nh]
     s = np.r_[s, ns]
     e = np.maximum(np.r_[e, ne], np.r_[s[: len(e)], ns] + 60)
+    # households numbered by area, as load_intervals numbers them (each area's households keep their order, so every
+    # area's numbers are those of the city numbered round the areas, as before 2026-12-06, session 6)
+    renumber = np.empty(n_hh, dtype=np.int64)
+    renumber[members] = np.arange(n_hh)
+    hh = renumber[hh]
     order = np.lexsort((e, s, hh))
-    return {"hh": hh[order], "start": s[order], "end": e[order], "hh_area": hh_area, "n_customers": per_area}
+    return {"hh": hh[order], "start": s[order], "end": e[order], "hh_area": hh_area[members], "n_customers": per_area}
 
 
 def subset(c: dict, share: float) -> dict:
@@ -112,6 +117,26 @@ def ours_indices_shuffled(c: dict, days: int, params: Params) -> dict:
     """halqa without event detection on the same intervals in another order (shuffled by the worker, untimed):
     the compiled pass finds them out of order and sorts."""
     return ours(c, days, params, events=False)
+
+
+def ours_indices_interleaved(c: dict, days: int, params: Params) -> dict:
+    """halqa without event detection, households numbered round the areas (renumbered by the worker, untimed): the
+    pass then writes the household-day table and sums it per area afterwards."""
+    return ours(c, days, params, events=False)
+
+
+def interleave(c: dict) -> dict:
+    """The same city with households numbered round the areas (the k-th household of each area, then the k+1-th),
+    each area's households in the same order, the intervals sorted again by (household, start, end)."""
+    area = c["hh_area"]
+    rank = np.arange(len(area)) - np.searchsorted(area, area)  # position within its area (areas are consecutive)
+    new_id = np.empty(len(area), dtype=np.int64)
+    new_id[np.lexsort((area, rank))] = np.arange(len(area))
+    hh_area = np.empty_like(area)
+    hh_area[new_id] = area
+    hh = new_id[c["hh"]]
+    order = np.lexsort((c["end"], c["start"], hh))
+    return dict(c, hh=hh[order], start=c["start"][order], end=c["end"][order], hh_area=hh_area)
 
 
 def floor(c: dict, days: int, params: Params) -> dict:
@@ -253,7 +278,8 @@ def pandas_vectorised(c: dict, days: int, params: Params) -> dict:
 
 
 METHODS = {"halqa": ours, "pandas-straightforward": pandas_straightforward, "pandas-vectorised": pandas_vectorised,
-           "halqa-indices": ours_indices, "halqa-indices-shuffled": ours_indices_shuffled, "floor": floor,
+           "halqa-indices": ours_indices, "halqa-indices-shuffled": ours_indices_shuffled,
+           "halqa-indices-interleaved": ours_indices_interleaved, "floor": floor,
            "duckdb": duckdb_sql}
 INDICES = ("saifi", "saidi", "caidi", "caifi", "asai", "maifi", "cemi", "supply")
 
@@ -267,6 +293,8 @@ def worker(method: str, data: Path, share: float, days: int, out: Path) -> None:
         perm = np.random.default_rng(1).permutation(len(c["hh"]))
         c.update(hh=c["hh"][perm], start=c["start"][perm], end=c["end"][perm])
         del perm
+    if method == "halqa-indices-interleaved":
+        c = interleave(c)
     rss_data = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     first_call = 0.0
     if method.startswith("halqa"):  # numba's import and compile (or cache load) once per process: timed apart
@@ -381,6 +409,12 @@ def main() -> None:
         rows.append(("halqa indices, the same intervals shuffled (one packed-key sort)", f"{shuf['seconds']:.3f} s",
                      f"{shuf['seconds'] / fl['seconds']:.1f}x the floor; peak RSS {shuf['rss_mib']:,.0f} MiB; "
                      f"same as the full run: {ok_sh} {why_sh}"))
+        inter = run("halqa-indices-interleaved", data, 1.0, args.days)
+        ok_in, why_in = same(full, inter, INDICES, rtol=0, events=False)
+        rows.append(("halqa indices, households numbered round the areas (the household-day table)",
+                     f"{inter['seconds']:.3f} s", f"{inter['seconds'] / fl['seconds']:.1f}x the floor (CPU "
+                     f"{inter['cpu'] / max(fl['cpu'], 1e-9):.1f}x); peak RSS {inter['rss_mib']:,.0f} MiB; same as the full "
+                     f"run: {ok_in} {why_in}"))
         cold = run("halqa-indices", data, 1.0, args.days, cold=True)
         rows.append(("halqa's first call in a process (numba import + compile or cache load)",
                      f"{idx['first_call']:.2f} s", f"with the cache; {cold['first_call']:.2f} s with an empty cache "

@@ -3,6 +3,11 @@ halqa.ledger.analysis as the fallback without numba): every index, day array and
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -30,12 +35,15 @@ def both(*args, **kwargs) -> tuple[analysis.Result, analysis.Result]:
     return got, want
 
 
-def city(seed: int, n: int, n_hh: int, n_areas: int, days: int, sort: bool):
+def city(seed: int, n: int, n_hh: int, n_areas: int, days: int, sort: bool, by_area: bool = False):
     """Random intervals: overlapping, touching, momentary, zero-length, ending before they start, multi-day,
-    before and after the period, open; in (household, start) order as the vault gives them, or shuffled."""
+    before and after the period, open; in (household, start) order as the vault gives them, or shuffled;
+    households numbered by area (as the vault's read numbers them) when ``by_area``."""
     rng = np.random.default_rng(seed)
     hh_area = rng.integers(0, n_areas, n_hh)
     hh_area[:min(n_areas, n_hh)] = np.arange(min(n_areas, n_hh))
+    if by_area:
+        hh_area.sort()
     n_customers = np.maximum(np.bincount(hh_area, minlength=n_areas), 1)
     hh = rng.integers(0, n_hh, n)
     start = (FIRST - 1) * DAY + rng.integers(0, (days + 2) * DAY, n)
@@ -55,10 +63,10 @@ def city(seed: int, n: int, n_hh: int, n_areas: int, days: int, sort: bool):
 @settings(max_examples=120, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 400), n_hh=st.integers(1, 40), n_areas=st.integers(1, 5),
        days=st.integers(1, 6), sort=st.booleans(), momentary=st.sampled_from([0, 300, 3600]),
-       with_tallies=st.booleans(), with_history=st.booleans(), events=st.booleans())
+       with_tallies=st.booleans(), with_history=st.booleans(), events=st.booleans(), by_area=st.booleans())
 def test_compiled_equals_numpy(seed, n, n_hh, n_areas, days, sort, momentary, with_tallies, with_history,
-                               events):
-    hh, start, end, is_open, hh_area, n_customers = city(seed, n, n_hh, n_areas, days, sort)
+                               events, by_area):
+    hh, start, end, is_open, hh_area, n_customers = city(seed, n, n_hh, n_areas, days, sort, by_area)
     rng = np.random.default_rng(seed + 1)
     tallies = (rng.integers(0, n_hh, 6), FIRST - 1 + rng.integers(0, days + 2, 6), rng.uniform(-2, 30, 6)) \
         if with_tallies else None
@@ -79,10 +87,51 @@ def test_area_sums_equal_reduceat_for_large_areas(per_area, days):
     hh = np.repeat(np.arange(n_hh), 3)
     start = (FIRST + rng.integers(0, days, len(hh))) * DAY + rng.integers(0, DAY, len(hh))
     end = start + rng.integers(1, 5 * 3600, len(hh))
-    hh_area = rng.permutation(np.arange(n_hh) % n_areas)
-    got, want = both(hh, start, end, np.zeros(len(hh), bool), hh_area, np.bincount(hh_area), FIRST,
-                     FIRST + days - 1, Params(), events=False)
-    same_result(got, want)
+    for hh_area in (rng.permutation(np.arange(n_hh) % n_areas), np.repeat(np.arange(n_areas), per_area)):  # by area
+        got, want = both(hh, start, end, np.zeros(len(hh), bool), hh_area, np.bincount(hh_area), FIRST,
+                         FIRST + days - 1, Params(), events=False)
+        same_result(got, want)
+
+
+def test_households_numbered_by_area_make_the_table_only_when_read(monkeypatch):
+    """Households numbered by area and no tallies: one pass, no household-day table until household_off_hours is
+    read, and then the same table as the pass that writes it (households numbered otherwise, or with tallies)."""
+    hh, start, end, is_open, hh_area, n_customers = city(11, 2000, 60, 4, 5, sort=True, by_area=True)
+    monkeypatch.setattr(analysis, "_FUSED", [fused])
+    lazy = compute(hh, start, end, is_open, hh_area, n_customers, FIRST, FIRST + 4, events=False)
+    assert lazy.off_hours is None and lazy.make_off_hours is not None
+    before = (np.array([0]), np.array([FIRST - 10]), np.array([5.0]))  # a tally before the period: no effect
+    eager = compute(hh, start, end, is_open, hh_area, n_customers, FIRST, FIRST + 4, events=False, tallies=before)
+    assert eager.off_hours is not None
+    interleaved = np.argsort(np.argsort(hh_area % 2, kind="stable"), kind="stable")  # households renumbered
+    order = np.lexsort((start, interleaved[hh]))
+    table_path = compute(interleaved[hh][order], start[order], end[order], is_open[order],
+                         hh_area[np.argsort(interleaved)], n_customers, FIRST, FIRST + 4, events=False)
+    assert table_path.off_hours is not None
+    assert np.array_equal(lazy.household_off_hours, eager.household_off_hours)
+    assert np.array_equal(lazy.household_off_hours[np.argsort(interleaved)], table_path.household_off_hours)
+    assert lazy.make_off_hours is None  # made once, and the input arrays are no longer held
+    same_result(lazy, eager)
+
+
+def test_kernels_load_back_from_numba_cache(tmp_path):
+    """A second process loads the compiled kernels from numba's cache and gets the same numbers (a kernel whose
+    signatures numba's cache could not load back crashed the process)."""
+    script = (
+        "import numpy as np\n"
+        "from halqa.ledger.analysis import compute\n"
+        "from halqa.ledger.events import DAY\n"
+        "s = 20600 * DAY + np.arange(300) * 3000\n"
+        "hh = np.repeat(np.arange(30), 10)\n"
+        "r = compute(hh, s, s + 4000, np.zeros(300, bool), np.arange(30) // 7, np.bincount(np.arange(30) // 7), 20600, 20612,"
+        " events=False)\n"
+        "print(repr([a.saidi_minutes for a in r.areas]), r.daily_supply.sum().hex(), r.household_off_hours.sum().hex())\n")
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=str(Path(analysis.__file__).parents[2]))
+    runs = [subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
+            for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr[-2000:]
+    assert any(tmp_path.rglob("*merge_and_sum_areas*.nbc"))  # the second run could load from there
+    assert runs[0].stdout == runs[1].stdout
 
 
 def test_unsorted_input_is_sorted_and_sorted_input_is_not():

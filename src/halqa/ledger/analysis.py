@@ -27,8 +27,9 @@ Reliability Indices"):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
 
@@ -87,7 +88,12 @@ class AreaIndices:
 
 @dataclass
 class Result:
-    """What :func:`compute` returns. Day arrays are indexed ``[area, day - first_day]``."""
+    """What :func:`compute` returns. Day arrays are indexed ``[area, day - first_day]``.
+
+    ``household_off_hours`` (hours off per ``[household, day]``) is made on first use when :func:`compute` did not
+    need it (households numbered by area, no tallies): from the arrays given to :func:`compute`, which must then
+    not change in between. Its one reader is :func:`halqa.ledger.evidence.household_supply`; the table is
+    households x days (72 MB for 100,000 households over 90 days), and writing it was a third of the pass."""
 
     first_day: int
     days: int
@@ -96,8 +102,19 @@ class Result:
     daily_supply: np.ndarray  # hours per household (non-reporting households count as supplied)
     daily_supply_reporting: np.ndarray  # hours per reporting household (nan when nobody reported)
     daily_reporting: np.ndarray  # households that reported that day
-    household_off_hours: np.ndarray  # [household, day]
+    off_hours: np.ndarray | None  # [household, day], or None until household_off_hours is first read
     events: list[dict] = field(default_factory=list)
+    make_off_hours: Callable[[], np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def household_off_hours(self) -> np.ndarray:
+        """Hours off per ``[household, day]`` (made now if :func:`compute` left it for later)."""
+        if self.off_hours is None:
+            if self.make_off_hours is None:
+                raise ValueError("no household-day table and nothing to make it from")
+            self.off_hours = self.make_off_hours()
+            self.make_off_hours = None  # drop the references to the input arrays
+        return self.off_hours
 
 
 _CHUNK = 1 << 20  # elements per piece where a full-length temporary is avoided by working in pieces
@@ -244,10 +261,16 @@ def med_parameters(daily_saidi: np.ndarray, ddof: int = 1) -> tuple[float, float
     the non-zero daily SAIDI values; None with fewer than two non-zero days."""
     vals = np.asarray(daily_saidi, dtype=float)
     vals = vals[vals > 0]
-    if len(vals) < 2:
+    k = len(vals)
+    if k < 2:
         return None
     logs = np.log(vals)
-    return float(logs.mean()), float(logs.std(ddof=ddof))
+    # logs.mean() and logs.std(ddof=ddof) as numpy computes them (the same sums, the same divisions), without
+    # their Python overhead (it is run once per area)
+    mean = np.add.reduce(logs) / k
+    logs -= mean
+    np.multiply(logs, logs, out=logs)
+    return float(mean), float(np.sqrt(np.add.reduce(logs) / max(k - ddof, 0)))
 
 
 def med_threshold(daily_saidi: np.ndarray, beta: float = 2.5, ddof: int = 1) -> float | None:
@@ -447,11 +470,12 @@ class _Sums:
     off_s: np.ndarray  # seconds off per household and day (flat, household * days + day), clipped to each day
 
     @classmethod
-    def zeros(cls, n_areas: int, n_hh: int, days: int, ref_days: int, same_ref: bool) -> _Sums:
+    def zeros(cls, n_areas: int, n_hh: int, days: int, ref_days: int, same_ref: bool, table: bool = True) -> _Sums:
+        """Zeroed sums; ``table``: with the household-day table (else ``off_s`` is empty)."""
         day_min = np.zeros(n_areas * days)
         return cls(day_min, day_min if same_ref else np.zeros(n_areas * ref_days), np.zeros(n_areas, dtype=np.int64),
                    np.zeros(n_areas, dtype=np.int64), np.zeros(n_areas), np.zeros(n_areas, dtype=np.int64),
-                   np.zeros(n_hh, dtype=np.int64), np.zeros(n_hh * days))
+                   np.zeros(n_hh, dtype=np.int64), np.zeros(n_hh * days if table else 0))
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         """The arrays themselves, in field order (``dataclasses.astuple`` would copy them)."""
@@ -476,10 +500,13 @@ def _fused() -> ModuleType | None:
 
 def _sums_fused(kernels: ModuleType, hh: np.ndarray, start: np.ndarray, end: np.ndarray,
                 is_open: np.ndarray, hh_area: np.ndarray, first_day: int, last_day: int, r0: int, r1: int,
-                params: Params, sums: _Sums, keep_merged: bool) -> tuple[np.ndarray, ...]:
+                params: Params, sums: _Sums, keep_merged: bool,
+                areas: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     """The merge and every sum in one compiled pass (:func:`halqa.ledger.fused.merge_and_sum`). Intervals read
     from the vault come in (household, start) order (``halqa.ledger.read.load_intervals``): the pass checks
     that as it goes and needs no sort; otherwise it starts again on sorted copies (:func:`_sorted_intervals`).
+    With ``areas`` = ``(area_lo, area_off, area_rep, block)`` (households numbered by area) the pass also makes the
+    area sums of the hours off, without the household-day table (:func:`halqa.ledger.fused.merge_and_sum_areas`).
     Returns the merged ``(hh, start, end, open)`` when ``keep_merged`` (for the events), else empty arrays."""
     hh = np.asarray(hh, dtype=np.int64)
     start = np.asarray(start, dtype=np.int64)
@@ -490,6 +517,11 @@ def _sums_fused(kernels: ModuleType, hh: np.ndarray, start: np.ndarray, end: np.
            np.empty(size, dtype=bool))
 
     def run() -> int:
+        if areas is not None:
+            return int(kernels.merge_and_sum_areas(hh, start, end, is_open, hh_area, areas[0], first_day, last_day,
+                                                   int(params.momentary_seconds), r0, r1, sums.ref_min is sums.day_min,
+                                                   sums.day_min, sums.ref_min, sums.ci, sums.mi, sums.cmi,
+                                                   sums.open_count, sums.per_hh, *areas[1:], *out))
         return int(kernels.merge_and_sum(hh, start, end, is_open, hh_area, first_day, last_day,
                                          int(params.momentary_seconds), r0, r1, sums.ref_min is sums.day_min,
                                          sums.day_min, sums.ref_min, sums.ci, sums.mi, sums.cmi, sums.open_count,
@@ -497,7 +529,7 @@ def _sums_fused(kernels: ModuleType, hh: np.ndarray, start: np.ndarray, end: np.
 
     m = run()
     if m == kernels.UNSORTED:
-        for a in sums.arrays():
+        for a in (*sums.arrays(), *(areas[1:3] if areas is not None else ())):
             a[...] = 0
         hh, start, end, is_open = _sorted_intervals(hh, start, end, is_open)
         m = run()
@@ -630,6 +662,48 @@ def _area_days_numpy(off_s: np.ndarray, hh_area: np.ndarray, days: int, tallied:
     return off_h
 
 
+def _household_days(kernels: ModuleType | None, off_s: np.ndarray, hh_area: np.ndarray, first_day: int, last_day: int,
+                    tallies: tuple[np.ndarray, np.ndarray, np.ndarray] | None, area_off: np.ndarray,
+                    area_rep: np.ndarray) -> np.ndarray:
+    """The household-day table (seconds off, ``off_s``, filled where only a tally reported) to hours, and its area
+    sums into ``area_off`` and ``area_rep``; returns the hours off as ``[household, day]``."""
+    n_hh = len(hh_area)
+    days = last_day - first_day + 1
+    tallied = None
+    if tallies is not None and len(tallies[0]):
+        t_hh, t_day, t_hours = (np.asarray(x) for x in tallies)
+        ok = (t_day >= first_day) & (t_day <= last_day)
+        tcell = t_hh[ok] * days + (t_day[ok] - first_day)
+        fill = off_s[tcell] <= 0  # a household-day reported in intervals keeps them
+        off_s[tcell[fill]] = np.clip(t_hours[ok][fill], 0, 24) * 3600.0
+        tallied = np.zeros(len(off_s), dtype=bool)
+        tallied[tcell] = True
+    if kernels is None:
+        return _area_days_numpy(off_s, hh_area, days, tallied, area_off, area_rep)
+    members = np.argsort(hh_area, kind="stable")
+    r = hh_area[members]
+    first = np.flatnonzero(np.r_[True, r[1:] != r[:-1]]) if n_hh else np.zeros(0, dtype=np.int64)
+    kernels.area_days(off_s, hh_area, members, first, days,
+                      tallied if tallied is not None else np.zeros(0, dtype=bool), area_off, area_rep)
+    return off_s.reshape(n_hh, days)
+
+
+def _off_hours(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndarray, hh_area: np.ndarray,
+               n_areas: int, first_day: int, last_day: int, params: Params) -> np.ndarray:
+    """The household-day table of hours off that :func:`compute` left for later (no tallies): the pass again,
+    with the table."""
+    kernels = _fused()
+    days = last_day - first_day + 1
+    sums = _Sums.zeros(n_areas, len(hh_area), days, days, True)
+    if kernels is not None:
+        _sums_fused(kernels, hh, start, end, is_open, hh_area, first_day, last_day, first_day, last_day, params, sums,
+                    False)
+    else:
+        _sums_numpy(hh, start, end, is_open, hh_area, first_day, last_day, first_day, last_day, params, sums)
+    return _household_days(kernels, sums.off_s, hh_area, first_day, last_day, None, np.zeros((n_areas, days)),
+                           np.zeros((n_areas, days), dtype=np.int64))
+
+
 def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndarray,
             hh_area: np.ndarray, n_customers: np.ndarray, first_day: int, last_day: int,
             params: Params = Params(), tallies: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
@@ -646,7 +720,10 @@ def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndar
     and the household-day table are one compiled pass over the intervals (:mod:`halqa.ledger.fused`, numba),
     which needs no sort when the intervals come in (household, start) order, as the vault's read gives them
     (it checks; otherwise one packed-key sort, see :func:`_sorted_with_order`); then one pass over the
-    household-day table for the area sums. Without numba the same numbers come from numpy passes over the
+    household-day table for the area sums. When households are numbered by area (``hh_area`` non-decreasing, as
+    the read numbers them) and there are no tallies, the pass sums each area's hours as its rows go by, and the
+    household-day table is made only if ``Result.household_off_hours`` is read.
+    Without numba the same numbers come from numpy passes over the
     merged rows in pieces of ``_CHUNK`` (:func:`_sums_numpy`, :func:`_area_days_numpy`): every float sum is
     added in the same order either way (``np.add.at`` in row order; ``np.add.reduceat``'s pairwise order over
     an area's households), which tests/ledger/test_fused.py checks bit for bit. Event detection stays in numpy
@@ -666,13 +743,27 @@ def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndar
     ref_days = r1 - r0 + 1
     same_ref = (r0, r1) == (first_day, last_day)
     kernels = _fused()
-    sums = _Sums.zeros(n_areas, n_hh, days, ref_days, same_ref)
-    if kernels is not None:
+    # households numbered by area (as the vault's read numbers them) and no tallies: one pass makes the area sums of
+    # the hours off too, and the household-day table waits until someone reads it (Result.household_off_hours)
+    by_area = (kernels is not None and n_hh > 0 and (tallies is None or not len(tallies[0]))
+               and bool((hh_area[1:] >= hh_area[:-1]).all()))
+    sums = _Sums.zeros(n_areas, n_hh, days, ref_days, same_ref, table=not by_area)
+    area_off = np.zeros((n_areas, days))
+    area_rep = np.zeros((n_areas, days), dtype=np.int64)
+    off_h: np.ndarray | None = None
+    make_off_hours = None
+    if by_area and kernels is not None:
+        area_lo = np.searchsorted(hh_area, np.arange(n_areas + 1))
+        block = np.empty(int(np.diff(area_lo).max()) * days)  # scratch: the rows of the largest area
+        merged = _sums_fused(kernels, hh, start, end, is_open, hh_area, first_day, last_day, r0, r1, params, sums,
+                             events, (area_lo, area_off, area_rep, block))
+        make_off_hours = functools.partial(_off_hours, hh, start, end, is_open, hh_area, n_areas, first_day, last_day,
+                                           params)
+    elif kernels is not None:
         merged = _sums_fused(kernels, hh, start, end, is_open, hh_area, first_day, last_day, r0, r1, params, sums, events)
     else:
         merged = _sums_numpy(hh, start, end, is_open, hh_area, first_day, last_day, r0, r1, params, sums)
-    day_min, ci, mi, cmi, open_count, per_hh, off_s = (sums.day_min, sums.ci, sums.mi, sums.cmi, sums.open_count,
-                                                       sums.per_hh, sums.off_s)
+    day_min, ci, mi, cmi, open_count, per_hh = sums.day_min, sums.ci, sums.mi, sums.cmi, sums.open_count, sums.per_hh
     daily_saidi = day_min.reshape(n_areas, days) / safe_nt[:, None]
     ref_saidi = daily_saidi if same_ref else sums.ref_min.reshape(n_areas, ref_days) / safe_nt[:, None]
     off = first_day - r0  # position of the report period inside the reference window
@@ -681,26 +772,8 @@ def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndar
     cn = np.bincount(hh_area[hit], minlength=n_areas) if n_hh else np.zeros(n_areas, int)
     cemi_count = np.bincount(hh_area[per_hh > params.cemi_n], minlength=n_areas) if n_hh else cn * 0
     del per_hh, hit
-    tallied = None
-    if tallies is not None and len(tallies[0]):
-        t_hh, t_day, t_hours = (np.asarray(x) for x in tallies)
-        ok = (t_day >= first_day) & (t_day <= last_day)
-        tcell = t_hh[ok] * days + (t_day[ok] - first_day)
-        fill = off_s[tcell] <= 0  # a household-day reported in intervals keeps them
-        off_s[tcell[fill]] = np.clip(t_hours[ok][fill], 0, 24) * 3600.0
-        tallied = np.zeros(len(off_s), dtype=bool)
-        tallied[tcell] = True
-    area_off = np.zeros((n_areas, days))
-    area_rep = np.zeros((n_areas, days), dtype=np.int64)
-    if kernels is not None:
-        members = np.argsort(hh_area, kind="stable")
-        r = hh_area[members]
-        first = np.flatnonzero(np.r_[True, r[1:] != r[:-1]]) if n_hh else np.zeros(0, dtype=np.int64)
-        kernels.area_days(off_s, hh_area, members, first, days,
-                          tallied if tallied is not None else np.zeros(0, dtype=bool), area_off, area_rep)
-        off_h = off_s.reshape(n_hh, days)
-    else:
-        off_h = _area_days_numpy(off_s, hh_area, days, tallied, area_off, area_rep)
+    if not by_area:
+        off_h = _household_days(kernels, sums.off_s, hh_area, first_day, last_day, tallies, area_off, area_rep)
     # hours off are zero wherever nobody reported, so area_off is also the sum over reporting households
     daily_supply = 24.0 - area_off / safe_nt[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -708,30 +781,34 @@ def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndar
 
     period_minutes = days * 1440.0
     out: list[AreaIndices] = []
-    for a in range(n_areas):
-        nt = float(n_t[a])
-        saifi = ci[a] / nt if nt else 0.0
-        saidi = cmi[a] / nt if nt else 0.0
+    # Python numbers, not numpy scalars, in the loop over areas (each numpy scalar operation costs ~100 ns): the same
+    # IEEE operations on the same values, so the same results; the means of the rows are numpy's, as row by row
+    supply_mean = daily_supply.mean(axis=1).tolist() if days else [24.0] * n_areas
+    for a, (nt, ci_a, mi_a, cmi_a, cn_a, cemi_a, open_a, supply_a) in enumerate(zip(
+            n_t.tolist(), ci.tolist(), mi.tolist(), cmi.tolist(), cn.tolist(), cemi_count.tolist(), open_count.tolist(),
+            supply_mean, strict=True)):
+        saifi = ci_a / nt if nt else 0.0
+        saidi = cmi_a / nt if nt else 0.0
         series = ref_saidi[a]
         tmed = med_threshold(series, params.med_beta, params.med_ddof)
         meds = []
         if tmed is not None:
             window = series[off:off + days] if in_ref else daily_saidi[a]
-            meds = [first_day + int(d) for d in np.flatnonzero(window > tmed)]
+            meds = [first_day + d for d in np.flatnonzero(window > tmed).tolist()]
         out.append(AreaIndices(
             households=int(nt), saifi=saifi, saidi_minutes=saidi,
             caidi_minutes=(saidi / saifi) if saifi else None,
-            caifi=(ci[a] / cn[a]) if cn[a] else None,
-            asai=(1.0 - cmi[a] / (nt * period_minutes)) if nt else 1.0,
-            maifi=mi[a] / nt if nt else 0.0, cemi=cemi_count[a] / nt if nt else 0.0,
-            supply_hours_per_day=float(daily_supply[a].mean()) if days else 24.0,
-            major_event_days=meds, t_med_minutes=tmed, interruptions=int(ci[a]), momentary=int(mi[a]),
-            households_interrupted=int(cn[a]), open_intervals=int(open_count[a])))
+            caifi=(ci_a / cn_a) if cn_a else None,
+            asai=(1.0 - cmi_a / (nt * period_minutes)) if nt else 1.0,
+            maifi=mi_a / nt if nt else 0.0, cemi=cemi_a / nt if nt else 0.0,
+            supply_hours_per_day=supply_a, major_event_days=meds, t_med_minutes=tmed, interruptions=ci_a,
+            momentary=mi_a, households_interrupted=cn_a, open_intervals=open_a))
     ev = []
     if events:
         mh, ms, me, mo = merged
         ev = _detect_events((hh_area, mh), mh, ms, me, mo, (p0, p1), params)
-    return Result(first_day, days, out, daily_saidi, daily_supply, daily_supply_rep, area_rep, off_h, ev)
+    return Result(first_day, days, out, daily_saidi, daily_supply, daily_supply_rep, area_rep, off_h, ev,
+                  make_off_hours)
 
 
 def series_indices(times: np.ndarray, out: np.ndarray, total: np.ndarray, filled: np.ndarray,
