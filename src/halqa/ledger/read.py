@@ -7,6 +7,7 @@ numpy arrays, not a Python row per interval: at a million intervals the rows are
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -77,8 +78,56 @@ def load_intervals(vault: Vault, first_day: int, last_day: int, area: str | None
                               np.array([t[2] for t in tallies], dtype=np.float64)))
 
 
-def _period_intervals(vault: Vault, since: int, until: int, area: str | None) -> tuple[list[str], np.ndarray, np.ndarray,
-                                                                                        np.ndarray]:
+@dataclass(frozen=True)
+class Customers:
+    """The customers of every area over a period, as :func:`load_intervals` counts them (without
+    reading the period's intervals): ``households`` in its order (the enrolled ones, then those no
+    longer enrolled with an interval reaching the period, by pseudonym), the area of each, the
+    digest of each one's intervals (``ledger_household``: it changes with any of them), those with
+    an interval still open that began before the period's end (their figures depend on ``as_of``)
+    and every daily tally of them as ``(household, day, hours_off)`` rows."""
+
+    households: list[str]
+    areas: list[str]
+    digests: list[int]
+    open: frozenset[str]
+    tallies: list[tuple[str, int, float]]
+
+
+def customers(vault: Vault, since: int, until: int) -> Customers:
+    """:class:`Customers` of the period whose intervals :func:`load_intervals` reads (local seconds:
+    those ending at or after ``since``, or still open, that began before ``until``)."""
+    enrolled = household_areas(vault)
+    digests = {r[0]: int(r[1] or 0) for r in vault.query("SELECT household, digest FROM ledger_household")}
+    former = [h for h in sorted(digests) if h not in enrolled and vault.query_one(
+        "SELECT 1 FROM ledger_interval WHERE household = ? AND (end_at >= ? OR end_at IS NULL) AND start_at < ? "
+        "LIMIT 1", (h, since, until)) is not None]
+    households = [*enrolled, *former]
+    areas = [*enrolled.values(), *(_area_of_former(vault, h, since, until) for h in former)]
+    still_open = frozenset(r[0] for r in vault.query(
+        "SELECT DISTINCT household FROM ledger_interval WHERE end_at IS NULL AND start_at < ?", (until,)))
+    known = set(households)
+    tallies = [(str(h), parse_day(d), float(x)) for h, d, x in vault.query("SELECT household, day, hours_off FROM ledger_tally")
+               if h in known]
+    return Customers(households=households, areas=areas, digests=[digests.get(h, 0) for h in households],
+                     open=still_open, tallies=tallies)
+
+
+def intervals_of(vault: Vault, since: int, until: int, households: list[str], hh_index: dict[str, int],
+                 as_of: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The intervals of ``households`` that :func:`load_intervals` reads, as its arrays ``(hh,
+    start, end, is_open)`` (``hh`` numbered by ``hh_index``; open intervals end at ``as_of``), in
+    its order: by household pseudonym, start and end."""
+    names, of, start, end = _period_intervals(vault, since, until, None, households)
+    hh = np.array([hh_index[h] for h in names], dtype=np.int64)[of] if names else of
+    is_open = end < 0
+    end[is_open] = as_of
+    keep = start <= end
+    return hh[keep], start[keep], end[keep], is_open[keep]
+
+
+def _period_intervals(vault: Vault, since: int, until: int, area: str | None,
+                      households: list[str] | None = None) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     """The intervals that began before ``until`` and ended at or after ``since`` (or are open):
     ``(households, household, start, end)``, the distinct households in order and, per interval,
     the number of its household among them, its start and its end (-1: open), sorted by household,
@@ -86,14 +135,15 @@ def _period_intervals(vault: Vault, since: int, until: int, area: str | None) ->
 
     Read from the ``(end_at, start_at, household, area)`` index alone, each column as one joined
     string (no Python row per interval): at a million intervals the rows of a month are spread
-    over the whole table, and visiting them cost ten times the index."""
+    over the whole table, and visiting them cost ten times the index. ``households``: only theirs."""
     import pandas as pd
 
     row = vault.query_one(
         "SELECT count(*), group_concat(household, char(31)), group_concat(start_at), group_concat(coalesce(end_at, -1)) "
         "FROM ledger_interval INDEXED BY ledger_interval_end "
-        "WHERE (end_at >= ? OR end_at IS NULL) AND start_at < ?" + (" AND area = ?" if area else ""),
-        [since, until, *([area] if area else [])])
+        "WHERE (end_at >= ? OR end_at IS NULL) AND start_at < ?" + (" AND area = ?" if area else "")
+        + (" AND household IN (SELECT value FROM json_each(?))" if households is not None else ""),
+        [since, until, *([area] if area else []), *([json.dumps(households)] if households is not None else [])])
     if row is None or not row[0]:
         empty = np.zeros(0, dtype=np.int64)
         return [], empty, empty.copy(), empty.copy()

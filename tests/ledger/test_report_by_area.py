@@ -1,0 +1,76 @@
+"""A report reuses what each area's households gave while their intervals, enrolment and tallies
+are unchanged (issue 19): the areas and events equal one computation over every area, for any
+content, period, ``as_of``, daily figures and T_MED history, whichever areas were reused."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import halqa.ledger as ledger
+from halqa.ledger import evidence
+from halqa.ledger.analysis import Params
+from halqa.ledger.events import DAY, check_period, interval_digest
+
+from .test_day_summary import AREAS, BASE, _apply, _city, op, times
+
+DEFAULT_TZ = "Asia/Baghdad"
+reports = st.lists(st.tuples(st.integers(-3, 12), st.integers(1, 9), st.one_of(st.none(), times), st.booleans(),
+                             st.sampled_from([0, 4])), min_size=1, max_size=3)
+
+
+def _same_as_at_once(vault, asked):
+    for d0, n, cut, daily, history in asked:
+        first = (dt.date(2026, 7, 1) + dt.timedelta(days=d0)).isoformat()
+        last = (dt.date(2026, 7, 1) + dt.timedelta(days=d0 + n - 1)).isoformat()
+        as_of = None if cut is None else BASE + cut
+        p0, p1 = check_period(first, last)
+        args = (vault, p0, p1, Params(), as_of, DEFAULT_TZ, daily, history)
+        at_once = evidence._households_at_once(vault, p0, p1, None, *args[3:])
+        by_area = evidence._households_by_area(*args)
+        assert by_area == at_once
+        whole = ledger.report(vault, first, last, as_of=as_of, daily=daily, med_history_days=history)
+        assert list(whole.areas) == sorted(whole.areas)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.lists(op, max_size=6), reports), min_size=1, max_size=5))
+def test_a_report_by_area_equals_one_computation_over_every_area(vault, steps):
+    _city(vault)  # examples add up in one vault, and so does what is kept by area: reuse across writes
+    for ops, asked in steps:
+        _apply(vault, ops)
+        _same_as_at_once(vault, asked)
+
+
+def test_a_write_computes_again_only_its_area(vault, monkeypatch):
+    _city(vault)
+    _apply(vault, [("add", h, h * 3600, 7200) for h in range(6)] + [("add", 6, 4 * DAY, 600)])
+    computed: list[list[str]] = []
+    real = evidence._area_reports
+
+    def spy(res, codes, *a):
+        computed.append(list(codes))
+        return real(res, codes, *a)
+
+    monkeypatch.setattr(evidence, "_area_reports", spy)
+    first, last = "2026-06-28", "2026-07-10"
+    before = ledger.report(vault, first, last, as_of=BASE + 11 * DAY)
+    ledger.report(vault, first, last, as_of=BASE + 11 * DAY)
+    assert computed == [sorted(before.areas)]  # once, together; then nothing
+    _apply(vault, [("add", 1, 2 * DAY, 900)])  # hh-s1 lives in MNA
+    after = ledger.report(vault, first, last, as_of=BASE + 11 * DAY)
+    assert computed[1:] == [[AREAS[1]]]
+    assert after.areas[AREAS[0]] == before.areas[AREAS[0]]
+    assert after.areas[AREAS[1]].interruptions == before.areas[AREAS[1]].interruptions + 1
+
+
+def test_the_household_digest_follows_every_interval(vault):
+    _city(vault)
+    _apply(vault, [("add", 1, 0, 600), ("add", 1, DAY, None), ("batch", [(2, 100, 60, 20), (1, 300, 60, 30)]),
+                   ("close", 1, 2 * DAY), ("move", 0, 3), ("delete", 2)])
+    want: dict[str, int] = {}
+    for iid, h, area, s, e in vault.query("SELECT id, household, area, start_at, end_at FROM ledger_interval"):
+        want[h] = want.get(h, 0) ^ interval_digest(iid, h, area, s, e)
+    assert {r[0]: r[1] for r in vault.query("SELECT household, digest FROM ledger_household")} == want
