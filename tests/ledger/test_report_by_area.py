@@ -1,6 +1,7 @@
-"""A report reuses what each area's households gave while their intervals, enrolment and tallies
-are unchanged (issue 19): the areas and events equal one computation over every area, for any
-content, period, ``as_of``, daily figures and T_MED history, whichever areas were reused."""
+"""A report, and the supply hours, reuse what each area's households gave while their intervals,
+enrolment and tallies are unchanged (issue 19): the areas and events equal one computation over
+every area, for any content, period, ``as_of``, daily figures and T_MED history, whichever areas
+were reused."""
 
 from __future__ import annotations
 
@@ -31,8 +32,9 @@ def _same_as_at_once(vault, asked):
         at_once = evidence._households_at_once(vault, p0, p1, None, *args[3:])
         by_area = evidence._households_by_area(*args)
         assert by_area == at_once
-        whole = ledger.report(vault, first, last, as_of=as_of, daily=daily, med_history_days=history)
-        assert list(whole.areas) == sorted(whole.areas)
+        if not history:  # the supply of each area, as the report over the same days gives it
+            assert {c: (a.households, a.supply_hours_per_day) for c, a in ledger.supply(vault, first, last, as_of).items()} \
+                == {c: (a.households, a.supply_hours_per_day) for c, a in at_once[0].items()}
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -66,10 +68,31 @@ def test_a_write_computes_again_only_its_area(vault, monkeypatch):
     assert after.areas[AREAS[1]].interruptions == before.areas[AREAS[1]].interruptions + 1
 
 
+def test_a_write_counts_the_supply_again_only_in_its_area(vault, monkeypatch):
+    _city(vault)
+    _apply(vault, [("add", h, h * 3600, 7200) for h in range(6)])
+    counted: list[list[str]] = []
+    real = evidence._supply
+
+    def spy(data, *a):
+        counted.append(list(data.codes))
+        return real(data, *a)
+
+    monkeypatch.setattr(evidence, "_supply", spy)
+    for _ in range(2):
+        before = ledger.supply(vault, "2026-06-28", "2026-07-10", BASE + 20 * DAY)
+    assert counted == [sorted(before)]
+    _apply(vault, [("add", 0, 2 * DAY, 7200)])  # hh-s0 lives in NKH
+    after = ledger.supply(vault, "2026-06-28", "2026-07-10", BASE + 20 * DAY)
+    assert counted[1:] == [[AREAS[0]]]
+    assert after[AREAS[1]] == before[AREAS[1]] and after[AREAS[0]] != before[AREAS[0]]
+
+
 def test_the_household_digest_follows_every_interval(vault):
     _city(vault)
-    _apply(vault, [("add", 1, 0, 600), ("add", 1, DAY, None), ("batch", [(2, 100, 60, 20), (1, 300, 60, 30)]),
-                   ("close", 1, 2 * DAY), ("move", 0, 3), ("delete", 2)])
+    for ops in ([("add", 1, 0, 600), ("add", 1, DAY, None)], [("batch", [(2, 100, 60, 20), (1, 300, 60, 3)])],
+                [("close", 1, 2 * DAY)], [("move", 0, 3)], [("delete", 2)], [("edit", 1, 50, 70)]):
+        _apply(vault, ops)  # a commit each: every change of an interval already folded
     want: dict[str, int] = {}
     for iid, h, area, s, e in vault.query("SELECT id, household, area, start_at, end_at FROM ledger_interval"):
         want[h] = want.get(h, 0) ^ interval_digest(iid, h, area, s, e)

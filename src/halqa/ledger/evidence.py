@@ -17,8 +17,19 @@ import numpy as np
 from halqa.errors import NotFound
 from halqa.ledger.analysis import Params, Result, compute, merge_intervals, series_indices
 from halqa.ledger.events import DAY, DEFAULT_TZ, check_period, day_iso, now_local, parse_day, time_iso
-from halqa.ledger.read import (ClaimRecord, WaterSummary, claims, customers, day_off, intervals_of, load_intervals, series,
-                               water_summary)
+from halqa.ledger.read import (
+    ClaimRecord,
+    Customers,
+    DayOff,
+    WaterSummary,
+    claims,
+    customers,
+    day_off,
+    intervals_of,
+    load_intervals,
+    series,
+    water_summary,
+)
 from halqa.places import area_exists, household_area
 from halqa.vault import Vault
 
@@ -197,10 +208,32 @@ def _households_at_once(vault: Vault, d0: int, d1: int, area: str | None, params
 
 
 #: What one area's households gave (its :class:`AreaReport` and events), by everything it depends
-#: on (see :func:`_households_by_area`); the last few hundred, never changed once made.
-_BY_AREA: OrderedDict[tuple[Any, ...], tuple[AreaReport, _Raw]] = OrderedDict()
+#: on (see :func:`_households_by_area`); the last few thousand, never changed once made.
+_BY_AREA: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _BY_AREA_LOCK = threading.Lock()
-_BY_AREA_MAX = 512
+_BY_AREA_MAX = 4096
+
+
+def _area_keys(who: Customers, what: Any, d0: int, d1: int, cut: int
+               ) -> tuple[list[str], dict[str, list[int]], dict[str, tuple[Any, ...]]]:
+    """The areas of ``who`` (sorted), the numbers of each one's households (in order), and what
+    each area's figures of ``what`` over days ``d0..d1`` depend on: its households (in order), the
+    digest of each one's intervals, their tallies in the period, and ``cut`` (``as_of``) where an
+    interval is still open (only those end at ``as_of``; a closed one counts whenever it began)."""
+    codes = sorted(set(who.areas))
+    members: dict[str, list[int]] = {c: [] for c in codes}
+    for i, code in enumerate(who.areas):
+        members[code].append(i)
+    tallies: dict[str, list[tuple[str, int, float]]] = {}
+    for t in who.tallies:
+        if d0 <= t[1] <= d1:
+            tallies.setdefault(t[0], []).append(t)
+    keys: dict[str, tuple[Any, ...]] = {}
+    for code, rows in members.items():
+        names = [who.households[i] for i in rows]
+        keys[code] = (what, code, d0, d1, cut if any(h in who.open for h in names) else None,
+                      tuple((h, who.digests[i], *sorted(tallies.get(h, ()))) for h, i in zip(names, rows, strict=True)))
+    return codes, members, keys
 
 
 def _households_by_area(vault: Vault, d0: int, d1: int, params: Params, as_of: int | None, tz: str, daily: bool,
@@ -217,20 +250,11 @@ def _households_by_area(vault: Vault, d0: int, d1: int, params: Params, as_of: i
     p0, p1 = (d0 - med_history_days) * DAY, (d1 + 1) * DAY
     cut = min(now_local(tz) if as_of is None else as_of, p1)
     who = customers(vault, p0 - 7 * DAY, p1)
-    codes = sorted(set(who.areas))
-    members: dict[str, list[int]] = {c: [] for c in codes}
-    for i, code in enumerate(who.areas):
-        members[code].append(i)
+    codes, members, keys = _area_keys(who, ("report", params, med_history_days, daily), d0, d1, cut)
     tallies: dict[str, list[tuple[str, int, float]]] = {}
     for t in who.tallies:
         if d0 <= t[1] <= d1:  # compute counts only those of the period
             tallies.setdefault(t[0], []).append(t)
-    keys: dict[str, tuple[Any, ...]] = {}
-    for code, rows in members.items():
-        names = [who.households[i] for i in rows]
-        keys[code] = (code, d0, d1, params, med_history_days, daily,
-                      cut if any(h in who.open for h in names) else None,
-                      tuple((h, who.digests[i], *sorted(tallies.get(h, ()))) for h, i in zip(names, rows, strict=True)))
     with _BY_AREA_LOCK:
         found = {c: _BY_AREA[k] for c, k in keys.items() if k in _BY_AREA}
     missing = [c for c in codes if c not in found]
@@ -306,9 +330,35 @@ class AreaSupply(msgspec.Struct, frozen=True, kw_only=True):
 def supply(vault: Vault, first: str, last: str, as_of: int | None = None, tz: str = DEFAULT_TZ) -> dict[str, AreaSupply]:
     """Per area, the customers and supply hours of :func:`report` over the same period (every
     area), the same numbers, from the hours off per household-day the ledger keeps as intervals
-    arrive (:func:`halqa.ledger.read.day_off`) instead of the period's intervals."""
+    arrive (:func:`halqa.ledger.read.day_off`) instead of the period's intervals. Like the report,
+    an area whose households' intervals, enrolment and tallies are unchanged is not counted again
+    (see :func:`_households_by_area`)."""
     d0, d1 = check_period(first, last)
-    data = day_off(vault, d0, d1, as_of, tz)
+    p0, p1 = d0 * DAY, (d1 + 1) * DAY
+    cut = min(now_local(tz) if as_of is None else as_of, p1)
+    who = customers(vault, p0 - 7 * DAY, p1)
+    codes, members, keys = _area_keys(who, "supply", d0, d1, cut)
+    with _BY_AREA_LOCK:
+        found = {c: _BY_AREA[k] for c, k in keys.items() if k in _BY_AREA}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        rows = sorted(i for c in missing for i in members[c])  # in the order of every area's count
+        made = _supply(day_off(vault, d0, d1, cut, tz, who=who, only=rows), d0, d1)
+        with _BY_AREA_LOCK:
+            for c in missing:
+                found[c] = _BY_AREA[keys[c]] = made[c]
+            while len(_BY_AREA) > _BY_AREA_MAX:
+                _BY_AREA.popitem(last=False)
+    out: dict[str, AreaSupply] = {c: found[c] for c in codes}
+    series_areas: dict[str, AreaReport] = {}
+    _add_series(vault, series_areas, d0, d1, None, Params(), False)
+    for code, entry in series_areas.items():
+        out[code] = AreaSupply(households=entry.households, supply_hours_per_day=entry.supply_hours_per_day)
+    return out
+
+
+def _supply(data: DayOff, d0: int, d1: int) -> dict[str, AreaSupply]:
+    """The supply of each area of ``data``, with the operations of :func:`compute`."""
     days = d1 - d0 + 1
     n_areas, n_hh = len(data.codes), len(data.hh_area)
     n_t = np.bincount(data.hh_area, minlength=n_areas).astype(np.float64)
@@ -336,14 +386,9 @@ def supply(vault: Vault, first: str, last: str, as_of: int | None = None, tz: st
             area_off[r[first_row[i:j]]] += np.add.reduceat(off_h[order[lo:hi]], first_row[i:j] - lo, axis=0)
             i = j
     daily_supply = 24.0 - area_off / safe_nt[:, None]
-    out = {code: AreaSupply(households=int(n_t[a]),
-                            supply_hours_per_day=round(float(float(daily_supply[a].mean()) if days else 24.0), 3))
-           for a, code in enumerate(data.codes)}
-    series_areas: dict[str, AreaReport] = {}
-    _add_series(vault, series_areas, d0, d1, None, Params(), False)
-    for code, entry in series_areas.items():
-        out[code] = AreaSupply(households=entry.households, supply_hours_per_day=entry.supply_hours_per_day)
-    return out
+    return {code: AreaSupply(households=int(n_t[a]),
+                             supply_hours_per_day=round(float(float(daily_supply[a].mean()) if days else 24.0), 3))
+            for a, code in enumerate(data.codes)}
 
 
 class SupplyDay(msgspec.Struct, frozen=True, kw_only=True):

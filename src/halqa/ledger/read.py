@@ -429,31 +429,31 @@ class DayOff:
     tallies: tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def day_off(vault: Vault, first_day: int, last_day: int, as_of: int | None = None, tz: str = DEFAULT_TZ) -> DayOff:
+def day_off(vault: Vault, first_day: int, last_day: int, as_of: int | None = None, tz: str = DEFAULT_TZ,
+            who: Customers | None = None, only: list[int] | None = None) -> DayOff:
     """:class:`DayOff` of a period (day numbers, inclusive), every area, from the ``ledger_day``
     summary the projection keeps: a household's own intervals are read only where the summary
-    cannot say (an interval still open, or one beginning after ``as_of``)."""
+    cannot say (an interval still open, or one beginning after ``as_of``). ``who``: the period's
+    :func:`customers`, when already read; ``only``: just these of them (their numbers, in order)."""
     from halqa.ledger.events import day_off_seconds
 
     p0, p1 = first_day * DAY, (last_day + 1) * DAY
     since = p0 - 7 * DAY  # the reach of load_intervals: which former households are customers
     as_of = min(now_local(tz) if as_of is None else as_of, p1)
-    households = household_areas(vault)
-    hh_index = {h: i for i, h in enumerate(households)}
-    hh_area_code = list(households.values())
-    for (h,) in vault.query("SELECT household FROM ledger_household ORDER BY household"):
-        if h not in hh_index and vault.query_one(
-                "SELECT 1 FROM ledger_interval WHERE household = ? AND (end_at >= ? OR end_at IS NULL) AND start_at < ? "
-                "LIMIT 1", (h, since, p1)) is not None:
-            hh_index[h] = len(hh_area_code)
-            hh_area_code.append(_area_of_former(vault, h, since, p1))
+    if who is None:
+        who = customers(vault, since, p1)
+    picked = range(len(who.households)) if only is None else only
+    hh_index = {who.households[i]: j for j, i in enumerate(picked)}
+    hh_area_code = [who.areas[i] for i in picked]
     codes = sorted(set(hh_area_code))
     a_index = {c: i for i, c in enumerate(codes)}
     hh_area = np.array([a_index[c] for c in hh_area_code], dtype=np.int64)
     days = last_day - first_day + 1
     off = np.zeros((len(hh_area), days))
     row = vault.query_one("SELECT count(*), group_concat(household, char(31)), group_concat(day), group_concat(off_s) "
-                          "FROM ledger_day WHERE day >= ? AND day <= ?", (first_day, last_day))
+                          "FROM ledger_day WHERE day >= ? AND day <= ?"
+                          + ("" if only is None else " AND household IN (SELECT value FROM json_each(?))"),
+                          (first_day, last_day, *(() if only is None else (json.dumps(list(hh_index)),))))
     if row is not None and row[0]:
         import pandas as pd
 
@@ -479,10 +479,8 @@ def day_off(vault: Vault, first_day: int, last_day: int, as_of: int | None = Non
         _, d, s = day_off_seconds(np.zeros(len(arr), dtype=np.int64), arr[:, 0], arr[:, 1], p0, p1)
         off[hh_index[h]] = 0.0
         off[hh_index[h], d - first_day] = s
-    tallies = vault.query("SELECT household, day, hours_off FROM ledger_tally WHERE day >= ? AND day <= ?",
-                          (day_iso(first_day), day_iso(last_day)))
-    tallies = [t for t in tallies if t[0] in hh_index]
+    tallies = [t for t in who.tallies if t[0] in hh_index and first_day <= t[1] <= last_day]
     return DayOff(codes=codes, hh_area=hh_area, households=list(hh_index), off_s=off, as_of=as_of,
                   tallies=(np.array([hh_index[t[0]] for t in tallies], dtype=np.int64),
-                           np.array([parse_day(t[1]) for t in tallies], dtype=np.int64),
+                           np.array([t[1] for t in tallies], dtype=np.int64),
                            np.array([t[2] for t in tallies], dtype=np.float64)))
