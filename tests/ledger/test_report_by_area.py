@@ -33,8 +33,11 @@ def _same_as_at_once(vault, asked):
         by_area = evidence._households_by_area(*args)
         assert by_area == at_once
         if not history:  # the supply of each area, as the report over the same days gives it
+            want = {c: (a.households, a.supply_hours_per_day) for c, a in at_once[0].items()}
             assert {c: (a.households, a.supply_hours_per_day) for c, a in ledger.supply(vault, first, last, as_of).items()} \
-                == {c: (a.households, a.supply_hours_per_day) for c, a in at_once[0].items()}
+                == want
+            both = ledger.supply_periods(vault, [("2026-07-01", "2026-07-04"), (first, last)], as_of)
+            assert {c: (a.households, a.supply_hours_per_day) for c, a in both[1].items()} == want
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

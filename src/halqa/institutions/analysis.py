@@ -33,7 +33,7 @@ import numpy as np
 from halqa.errors import InvalidInput
 from halqa.institutions.events import KINDS, UNITS
 from halqa.institutions.read import SEP, check_month, decision_log, delivery_columns, delivery_span, service_kinds
-from halqa.ledger import extent, supply, water_summary
+from halqa.ledger import extent, supply_periods, water_summary
 from halqa.mutual_aid import list_repairs, month_flows, pool_status, pools
 from halqa.results import to_data
 from halqa.vault import Vault
@@ -205,16 +205,15 @@ def _load(vault: Vault, months: list[str]) -> tuple[list[str], Tabulation]:
     return codes, tabulate(a, m_ix[m], k_ix[k], h, quantity, len(codes), len(months))
 
 
-def _state(vault: Vault, month: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The ledger's water summary and power supply for a month (empty where it holds nothing)."""
-
-    first, last, _ = _bounds(month)
+def _state(vault: Vault, months: list[str]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The ledger's water summary and power supply for each month (empty where it holds nothing);
+    the supply of all of them at once (:func:`halqa.ledger.supply_periods`: the households read once)."""
     span = extent(vault)
-    if span is None or span[1].isoformat() < first or span[0].isoformat() > last:
-        return {}, {}
-    water = to_data(water_summary(vault, first, last))
-    power = to_data(supply(vault, first, last))
-    return water, power
+    bounds = [_bounds(m)[:2] for m in months]
+    held = [span is not None and span[1].isoformat() >= first and span[0].isoformat() <= last for first, last in bounds]
+    power = iter(supply_periods(vault, [b for b, h in zip(bounds, held, strict=True) if h]))
+    return [(to_data(water_summary(vault, first, last)), to_data(next(power))) if h else ({}, {})
+            for (first, last), h in zip(bounds, held, strict=True)]
 
 
 def _money(vault: Vault, month: str) -> Money:
@@ -271,9 +270,8 @@ def _account(vault: Vault, months: list[str]) -> list[Account]:
     reach = tab.households_any.tolist()
     index = {c: i for i, c in enumerate(codes)}
     out = []
-    for m, month in enumerate(months):
+    for m, (month, (water, power)) in enumerate(zip(months, _state(vault, months), strict=True)):
         days = _bounds(month)[2]
-        water, power = _state(vault, month)
         areas = sorted(set(codes) | set(water) | set(power) | {a for a, mm in repairs if mm == month})
         entries = {}
         for code in areas:

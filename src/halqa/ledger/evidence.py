@@ -25,6 +25,7 @@ from halqa.ledger.read import (
     claims,
     customers,
     day_off,
+    households_now,
     intervals_of,
     load_intervals,
     series,
@@ -229,10 +230,11 @@ def _area_keys(who: Customers, what: Any, d0: int, d1: int, cut: int
         if d0 <= t[1] <= d1:
             tallies.setdefault(t[0], []).append(t)
     keys: dict[str, tuple[Any, ...]] = {}
+    households, digests = who.households, who.digests
     for code, rows in members.items():
-        names = [who.households[i] for i in rows]
-        keys[code] = (what, code, d0, d1, cut if any(h in who.open for h in names) else None,
-                      tuple((h, who.digests[i], *sorted(tallies.get(h, ()))) for h, i in zip(names, rows, strict=True)))
+        names = [households[i] for i in rows]
+        keys[code] = (what, code, d0, d1, cut if not who.open.isdisjoint(names) else None, tuple(names),
+                      tuple(digests[i] for i in rows), tuple(sorted(t for h in names if h in tallies for t in tallies[h])))
     return codes, members, keys
 
 
@@ -265,7 +267,8 @@ def _households_by_area(vault: Vault, d0: int, d1: int, params: Params, as_of: i
         index = {h: j for j, h in enumerate(names)}
         a_index = {c: a for a, c in enumerate(missing)}
         hh_area = np.array([a_index[who.areas[i]] for i in rows], dtype=np.int64)
-        hh, start, end, is_open = intervals_of(vault, p0 - 7 * DAY, p1, names, index, cut)
+        hh, start, end, is_open = intervals_of(vault, p0 - 7 * DAY, p1, names if len(missing) < len(codes) else None,
+                                               index, cut)
         picked = [t for c in missing for h in (who.households[i] for i in members[c]) for t in tallies.get(h, ())]
         res = compute(hh, start, end, is_open, hh_area, np.bincount(hh_area, minlength=len(missing)), d0, d1, params,
                       tallies=(np.array([index[t[0]] for t in picked], dtype=np.int64),
@@ -333,27 +336,38 @@ def supply(vault: Vault, first: str, last: str, as_of: int | None = None, tz: st
     arrive (:func:`halqa.ledger.read.day_off`) instead of the period's intervals. Like the report,
     an area whose households' intervals, enrolment and tallies are unchanged is not counted again
     (see :func:`_households_by_area`)."""
-    d0, d1 = check_period(first, last)
-    p0, p1 = d0 * DAY, (d1 + 1) * DAY
-    cut = min(now_local(tz) if as_of is None else as_of, p1)
-    who = customers(vault, p0 - 7 * DAY, p1)
-    codes, members, keys = _area_keys(who, "supply", d0, d1, cut)
-    with _BY_AREA_LOCK:
-        found = {c: _BY_AREA[k] for c, k in keys.items() if k in _BY_AREA}
-    missing = [c for c in codes if c not in found]
-    if missing:
-        rows = sorted(i for c in missing for i in members[c])  # in the order of every area's count
-        made = _supply(day_off(vault, d0, d1, cut, tz, who=who, only=rows), d0, d1)
+    return supply_periods(vault, [(first, last)], as_of, tz)[0]
+
+
+def supply_periods(vault: Vault, periods: list[tuple[str, str]], as_of: int | None = None,
+                   tz: str = DEFAULT_TZ) -> list[dict[str, AreaSupply]]:
+    """:func:`supply` of each period (``(first, last)`` ISO days), the households read once."""
+    now = households_now(vault)
+    out = []
+    for first, last in periods:
+        d0, d1 = check_period(first, last)
+        p0, p1 = d0 * DAY, (d1 + 1) * DAY
+        cut = min(now_local(tz) if as_of is None else as_of, p1)
+        who = customers(vault, p0 - 7 * DAY, p1, now)
+        codes, members, keys = _area_keys(who, "supply", d0, d1, cut)
         with _BY_AREA_LOCK:
-            for c in missing:
-                found[c] = _BY_AREA[keys[c]] = made[c]
-            while len(_BY_AREA) > _BY_AREA_MAX:
-                _BY_AREA.popitem(last=False)
-    out: dict[str, AreaSupply] = {c: found[c] for c in codes}
-    series_areas: dict[str, AreaReport] = {}
-    _add_series(vault, series_areas, d0, d1, None, Params(), False)
-    for code, entry in series_areas.items():
-        out[code] = AreaSupply(households=entry.households, supply_hours_per_day=entry.supply_hours_per_day)
+            found = {c: _BY_AREA[k] for c, k in keys.items() if k in _BY_AREA}
+        missing = [c for c in codes if c not in found]
+        if missing:
+            rows = sorted(i for c in missing for i in members[c])  # in the order of every area's count
+            made = _supply(day_off(vault, d0, d1, cut, tz, who=who, only=None if len(missing) == len(codes) else rows),
+                           d0, d1)
+            with _BY_AREA_LOCK:
+                for c in missing:
+                    found[c] = _BY_AREA[keys[c]] = made[c]
+                while len(_BY_AREA) > _BY_AREA_MAX:
+                    _BY_AREA.popitem(last=False)
+        result: dict[str, AreaSupply] = {c: found[c] for c in codes}
+        series_areas: dict[str, AreaReport] = {}
+        _add_series(vault, series_areas, d0, d1, None, Params(), False)
+        for code, entry in series_areas.items():
+            result[code] = AreaSupply(households=entry.households, supply_hours_per_day=entry.supply_hours_per_day)
+        out.append(result)
     return out
 
 

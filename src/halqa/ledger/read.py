@@ -94,11 +94,30 @@ class Customers:
     tallies: list[tuple[str, int, float]]
 
 
-def customers(vault: Vault, since: int, until: int) -> Customers:
+@dataclass(frozen=True)
+class Households:
+    """What :func:`customers` reads whatever the period: the enrolled households' areas, each
+    household's interval digest and every daily tally (``(household, day, hours_off)``)."""
+
+    enrolled: dict[str, str]
+    digests: dict[str, int]
+    tallies: list[tuple[str, int, float]]
+
+
+def households_now(vault: Vault) -> Households:
+    """:class:`Households`, read once for several periods' :func:`customers`."""
+    return Households(enrolled=household_areas(vault),
+                      digests={r[0]: int(r[1] or 0) for r in vault.query("SELECT household, digest FROM ledger_household")},
+                      tallies=[(str(h), parse_day(d), float(x))
+                               for h, d, x in vault.query("SELECT household, day, hours_off FROM ledger_tally")])
+
+
+def customers(vault: Vault, since: int, until: int, now: Households | None = None) -> Customers:
     """:class:`Customers` of the period whose intervals :func:`load_intervals` reads (local seconds:
-    those ending at or after ``since``, or still open, that began before ``until``)."""
-    enrolled = household_areas(vault)
-    digests = {r[0]: int(r[1] or 0) for r in vault.query("SELECT household, digest FROM ledger_household")}
+    those ending at or after ``since``, or still open, that began before ``until``); ``now``: the
+    :func:`households_now` to use, when already read."""
+    now = now or households_now(vault)
+    enrolled, digests = now.enrolled, now.digests
     former = [h for h in sorted(digests) if h not in enrolled and vault.query_one(
         "SELECT 1 FROM ledger_interval WHERE household = ? AND (end_at >= ? OR end_at IS NULL) AND start_at < ? "
         "LIMIT 1", (h, since, until)) is not None]
@@ -107,17 +126,17 @@ def customers(vault: Vault, since: int, until: int) -> Customers:
     still_open = frozenset(r[0] for r in vault.query(
         "SELECT DISTINCT household FROM ledger_interval WHERE end_at IS NULL AND start_at < ?", (until,)))
     known = set(households)
-    tallies = [(str(h), parse_day(d), float(x)) for h, d, x in vault.query("SELECT household, day, hours_off FROM ledger_tally")
-               if h in known]
+    tallies = [t for t in now.tallies if t[0] in known]
     return Customers(households=households, areas=areas, digests=[digests.get(h, 0) for h in households],
                      open=still_open, tallies=tallies)
 
 
-def intervals_of(vault: Vault, since: int, until: int, households: list[str], hh_index: dict[str, int],
+def intervals_of(vault: Vault, since: int, until: int, households: list[str] | None, hh_index: dict[str, int],
                  as_of: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The intervals of ``households`` that :func:`load_intervals` reads, as its arrays ``(hh,
     start, end, is_open)`` (``hh`` numbered by ``hh_index``; open intervals end at ``as_of``), in
-    its order: by household pseudonym, start and end."""
+    its order: by household pseudonym, start and end. ``households`` None: every one of ``hh_index``
+    (then all the period's customers)."""
     names, of, start, end = _period_intervals(vault, since, until, None, households)
     hh = np.array([hh_index[h] for h in names], dtype=np.int64)[of] if names else of
     is_open = end < 0
