@@ -180,7 +180,7 @@ for _kind, _type in (
 # ---------------------------------------------------------------------------- projections
 _INTERVAL_COLUMNS = ("id", "household", "area", "start_at", "end_at", "source", "note")
 _INTERVAL_INDEXES = (
-    # with end_at, the summary's recount reads a household's days from this index alone
+    # with end_at, the summary's recount and one household's intervals of a period read this index alone
     "CREATE INDEX IF NOT EXISTS ledger_interval_hh ON ledger_interval (household, start_at, end_at)",
     "CREATE INDEX IF NOT EXISTS ledger_interval_area ON ledger_interval (area, start_at)",
     # A period's intervals are those ending after its start (or still open) that began before

@@ -234,7 +234,8 @@ def _area_keys(who: Customers, what: Any, d0: int, d1: int, cut: int
     for code, rows in members.items():
         names = [households[i] for i in rows]
         keys[code] = (what, code, d0, d1, cut if not who.open.isdisjoint(names) else None, tuple(names),
-                      tuple(digests[i] for i in rows), tuple(sorted(t for h in names if h in tallies for t in tallies[h])))
+                      tuple(digests[i] for i in rows),
+                      tuple(sorted(t for h in names if h in tallies for t in tallies[h])) if tallies else ())
     return codes, members, keys
 
 

@@ -17,7 +17,7 @@ import msgspec
 import numpy as np
 
 from halqa.errors import InvalidInput
-from halqa.ledger.events import DAY, DEFAULT_TZ, EPOCH, check_period, day_iso, now_local, parse_day, time_iso
+from halqa.ledger.events import DAY, DEFAULT_TZ, EPOCH, LONG_SECONDS, check_period, day_iso, now_local, parse_day, time_iso
 from halqa.places import household_areas
 from halqa.vault import Vault
 
@@ -154,21 +154,38 @@ def _period_intervals(vault: Vault, since: int, until: int, area: str | None,
 
     Read from the ``(end_at, start_at, household, area)`` index alone, each column as one joined
     string (no Python row per interval): at a million intervals the rows of a month are spread
-    over the whole table, and visiting them cost ten times the index. ``households``: only theirs."""
+    over the whole table, and visiting them cost ten times the index.
+
+    ``households``: only theirs, read from the ``(household, start_at, end_at)`` index (each
+    household's own range, not the period's whole range filtered): those that began at most
+    :data:`~halqa.ledger.events.LONG_SECONDS` before ``since``, then the open ones and the long
+    ones (``ledger_long``) that began earlier."""
     import pandas as pd
 
-    row = vault.query_one(
-        "SELECT count(*), group_concat(household, char(31)), group_concat(start_at), group_concat(coalesce(end_at, -1)) "
-        "FROM ledger_interval INDEXED BY ledger_interval_end "
-        "WHERE (end_at >= ? OR end_at IS NULL) AND start_at < ?" + (" AND area = ?" if area else "")
-        + (" AND household IN (SELECT value FROM json_each(?))" if households is not None else ""),
-        [since, until, *([area] if area else []), *([json.dumps(households)] if households is not None else [])])
-    if row is None or not row[0]:
+    cols = "count(*), group_concat(household, char(31)), group_concat(start_at), group_concat(coalesce(end_at, -1))"
+    if households is None:
+        rows = [vault.query_one(
+            f"SELECT {cols} FROM ledger_interval INDEXED BY ledger_interval_end "
+            "WHERE (end_at >= ? OR end_at IS NULL) AND start_at < ?" + (" AND area = ?" if area else ""),
+            [since, until, *([area] if area else [])])]
+    else:
+        among = "household IN (SELECT value FROM json_each(?))"
+        names_json, early = json.dumps(households), since - LONG_SECONDS
+        rows = [vault.query_one(f"SELECT {cols} FROM ledger_interval INDEXED BY ledger_interval_hh WHERE {among} "
+                                "AND start_at >= ? AND start_at < ? AND (end_at >= ? OR end_at IS NULL)",
+                                (names_json, early, until, since)),
+                # began earlier: still open, or closed and longer than LONG_SECONDS (ledger_long)
+                vault.query_one(f"SELECT {cols} FROM ledger_interval INDEXED BY ledger_interval_end WHERE end_at IS NULL "
+                                f"AND start_at < ? AND {among}", (min(early, until), names_json)),
+                vault.query_one(f"SELECT {cols} FROM ledger_long WHERE {among} AND start_at < ? AND end_at >= ?",
+                                (names_json, min(early, until), since))]
+    rows = [r for r in rows if r is not None and r[0]]
+    if not rows:
         empty = np.zeros(0, dtype=np.int64)
         return [], empty, empty.copy(), empty.copy()
-    codes, names = pd.factorize(np.array(row[1].split("\x1f"), dtype=object), sort=True)
-    start = np.fromstring(row[2], dtype=np.int64, sep=",")
-    end = np.fromstring(row[3], dtype=np.int64, sep=",")
+    codes, names = pd.factorize(np.array("\x1f".join(r[1] for r in rows).split("\x1f"), dtype=object), sort=True)
+    start = np.fromstring(",".join(r[2] for r in rows), dtype=np.int64, sep=",")
+    end = np.fromstring(",".join(r[3] for r in rows), dtype=np.int64, sep=",")
     order = np.lexsort((end, start, codes))
     return list(names), codes[order].astype(np.int64), start[order], end[order]
 
