@@ -39,7 +39,7 @@ from halqa.results import to_data
 from halqa.vault import Vault
 
 __all__ = ["Account", "AreaAccount", "AreaTrend", "Money", "Network", "PowerSide", "Served", "Tabulation", "Trend",
-           "WaterSide", "account", "account_trend", "delivery_cells", "tabulate"]
+           "WaterSide", "account", "account_and_trend", "account_trend", "delivery_cells", "tabulate"]
 
 
 class Served(msgspec.Struct, kw_only=True, frozen=True):
@@ -259,7 +259,10 @@ def _area_entry(served: dict[str, Served], households: int, days: int, water: di
     return AreaAccount(households_served=households, services=served, repairs_done=repairs, water=wet, power=dry)
 
 
-def _account(vault: Vault, months: list[str]) -> list[Account]:
+def _account(vault: Vault, months: list[str], alone: list[set[str]] | None = None) -> list[Account]:
+    """The accounts of ``months``; into ``alone``, for each month, the areas its account would
+    list if it were counted on its own (the others here had deliveries in another of ``months``
+    only: an entry of zeros)."""
     codes, tab = _load(vault, months)
     repairs: dict[tuple[str, str], int] = {}
     for r in list_repairs(vault):
@@ -272,7 +275,10 @@ def _account(vault: Vault, months: list[str]) -> list[Account]:
     out = []
     for m, (month, (water, power)) in enumerate(zip(months, _state(vault, months), strict=True)):
         days = _bounds(month)[2]
-        areas = sorted(set(codes) | set(water) | set(power) | {a for a, mm in repairs if mm == month})
+        others = set(water) | set(power) | {a for a, mm in repairs if mm == month}
+        areas = sorted(set(codes) | others)
+        if alone is not None:
+            alone.append({c for a, c in enumerate(codes) if any(lists[1][a][m])} | others)
         entries = {}
         for code in areas:
             a = index.get(code)
@@ -299,8 +305,24 @@ def account_trend(vault: Vault, month: str, months: int = 6) -> list[Trend]:
     state_no_water_share, state_grid_hours_per_day}}, "decisions"}``."""
     if not 1 <= int(months) <= 36:
         raise InvalidInput("institutions.bad_months", months=months)
+    return _trend(_account(vault, _months(check_month(month), int(months))))
+
+
+def account_and_trend(vault: Vault, month: str, months: int = 6) -> tuple[Account, list[Trend]]:
+    """``(account(month), account_trend(month, months))``, the same values, with ``month`` counted
+    once (a page that shows both counts each month's deliveries, supply and money once)."""
+    if not 1 <= int(months) <= 36:
+        raise InvalidInput("institutions.bad_months", months=months)
+    alone: list[set[str]] = []
+    accounts = _account(vault, _months(check_month(month), int(months)), alone)
+    last = accounts[-1]
+    return (Account(month=last.month, areas={c: e for c, e in last.areas.items() if c in alone[-1]}, network=last.network),
+            _trend(accounts))
+
+
+def _trend(accounts: list[Account]) -> list[Trend]:
     out = []
-    for acc in _account(vault, _months(check_month(month), int(months))):
+    for acc in accounts:
         areas = {}
         for code, e in acc.areas.items():
             water, power = e.services.get("water"), e.services.get("power")
