@@ -19,7 +19,11 @@ enrolled households (the case of a city-wide household list).
 With ``--write-cost`` it also measures, in the same run, the ledger's writes with and without the
 indexes this issue added (:func:`write_cost`).
 
+``--writes`` measures only the writes whose derived data the pages read (:func:`writes`): run it
+with the code before and after a change to see what the change costs them.
+
     python benchmarks/bench_web.py [--repeats 8] [--events 1000000] [--households 0] [--only /ledger ...] [--write-cost]
+    python benchmarks/bench_web.py --writes
 """
 
 from __future__ import annotations
@@ -352,10 +356,11 @@ def summary_cost(intervals: int = 200_000, rounds: int = 2) -> list[tuple[str, f
     from halqa.domains import create_vault
     from halqa.ledger.events import IntervalProjection
 
-    keep = IntervalProjection.__dict__["_fold"]
+    keep = IntervalProjection.__dict__["apply_many"]
 
-    def bare(self: Any, conn: Any, event: Any, summary: bool) -> None:
-        self._fold_interval(conn, event)
+    def bare(self: Any, conn: Any, events: list[Any]) -> None:  # the interval table alone
+        for event in events:
+            self._fold_interval(conn, event)
 
     rng = random.Random(19)
     day0 = dt.datetime(2026, 1, 1)
@@ -370,7 +375,7 @@ def summary_cost(intervals: int = 200_000, rounds: int = 2) -> list[tuple[str, f
     best: dict[bool, tuple[float, float]] = {}
     for _ in range(rounds):
         for with_summary in (False, True):
-            IntervalProjection._fold = keep if with_summary else bare  # type: ignore[method-assign]
+            IntervalProjection.apply_many = keep if with_summary else bare  # type: ignore[method-assign]
             folder = Path(tempfile.mkdtemp(prefix="bench-summary-"))
             try:
                 with create_vault(folder / "w.halqa", PASSPHRASE, TEST_KDF) as vault:
@@ -386,7 +391,7 @@ def summary_cost(intervals: int = 200_000, rounds: int = 2) -> list[tuple[str, f
                         ledger.stop_outage(vault, "hh-w0001", at=(at + dt.timedelta(minutes=1)).isoformat(timespec="minutes"))
                     single = 300 / (time.perf_counter() - t0)
             finally:
-                IntervalProjection._fold = keep  # type: ignore[method-assign]
+                IntervalProjection.apply_many = keep  # type: ignore[method-assign]
                 shutil.rmtree(folder, ignore_errors=True)
             old = best.get(with_summary, (0.0, 0.0))
             best[with_summary] = (max(old[0], imported), max(old[1], single))
@@ -421,6 +426,54 @@ def giving_cost(contributions: int = 5000, rounds: int = 2, step: str = "giving"
     return [(f"without {table}", best[False]), ("with it", best[True])]
 
 
+def writes(intervals: int = 200_000, singles: int = 300, contributions: int = 1000) -> list[tuple[str, float, float]]:
+    """The writes the pages' derived data follow, as the code at hand keeps them (run it with one
+    code and then another to compare): the ledger's bulk import (the intervals of
+    :func:`write_cost`, 100,000 per import), single power off/on writes and fund contributions,
+    one commit each. ``(what, per second of wall time, per second of CPU time)``."""
+    import halqa.ledger as ledger
+    import halqa.mutual_aid as aid
+    from halqa.domains import create_vault
+
+    rng = random.Random(19)
+    day0 = dt.datetime(2026, 1, 1)
+    rows = []
+    for i in range(intervals):
+        start = day0 + dt.timedelta(minutes=rng.randrange(0, 300 * 1440))
+        rows.append([f"hh-w{i % 2000:04d}", f"A{i % 2000 % 40:02d}", start.isoformat(timespec="minutes"),
+                     (start + dt.timedelta(minutes=rng.randrange(5, 180))).isoformat(timespec="minutes"), "grid"])
+    chunks = [_csv(["household", "area", "start", "end", "source"], rows[i:i + 100_000]).encode()
+              for i in range(0, intervals, 100_000)]
+    enrol = _csv(["household", "area"], [[f"hh-w{h:04d}", f"A{h % 40:02d}"] for h in range(2000)])
+    out = []
+    folder = Path(tempfile.mkdtemp(prefix="bench-writes-"))
+    try:
+        with create_vault(folder / "w.halqa", PASSPHRASE, TEST_KDF) as vault:
+            ledger.enrol_households(vault, enrol)
+            aid.create_fund(vault, "families", "IQD", day="2026-01-01")
+
+            def timed(what: str, n: int, run: Any) -> None:
+                t0, c0 = time.perf_counter(), time.process_time()
+                run()
+                out.append((what, n / (time.perf_counter() - t0), n / (time.process_time() - c0)))
+
+            timed("ledger bulk import, intervals", intervals, lambda: [ledger.import_file(vault, c, fmt="csv") for c in chunks])
+
+            def power() -> None:
+                for k in range(singles // 2):
+                    at = dt.datetime(2026, 12, 1) + dt.timedelta(minutes=2 * k)
+                    ledger.start_outage(vault, "hh-w0001", at=at.isoformat(timespec="minutes"))
+                    ledger.stop_outage(vault, "hh-w0001", at=(at + dt.timedelta(minutes=1)).isoformat(timespec="minutes"))
+
+            timed("power off/on, writes", singles, power)
+            timed("contributions, writes", contributions, lambda: [
+                aid.contribute(vault, "families", f"m-{i % 300:03d}", "1000", day=f"2026-{1 + i % 12:02d}-15")
+                for i in range(contributions)])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=8, help="cold views per page (each after a write)")
@@ -430,8 +483,14 @@ def main() -> None:
     ap.add_argument("--no-baseline", action="store_true", help="skip the demo vault baseline")
     ap.add_argument("--write-cost", action="store_true", help="also measure what the new indexes cost on writes")
     ap.add_argument("--only", nargs="*", default=[], help="measure only these paths")
+    ap.add_argument("--writes", action="store_true", help="only measure the writes (see writes()) and stop")
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "halqa-bench-web"))
     args = ap.parse_args()
+    if args.writes:
+        print("| write | per s (wall) | per s (CPU) |\n|---|---|---|")
+        for what, wall, cpu in writes():
+            print(f"| {what} | {wall:,.1f} | {cpu:,.1f} |", flush=True)
+        return
     t0 = time.perf_counter()
     if args.households:
         big = build_households(Path(args.cache) / f"hh{args.households}", args.households)

@@ -1,5 +1,5 @@
 """The monthly account's grid figures come from the ledger's hours off per household-day
-(:func:`halqa.ledger.supply`, issue 19): the account is the one the full ledger report gave."""
+(:func:`halqa.ledger.supply_periods`, issue 19): the account is the one the full ledger report gave."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def test_account_equals_the_one_from_the_full_report(vault, monkeypatch):
     ledger.add_interval(vault, hh[1], "2026-07-31T22:00", "2026-08-02T03:00")  # across months
     months = ("2026-06", "2026-07", "2026-08", "2026-09")
     fast = [to_data(inst.account_trend(vault, m, 4)) for m in months] + [to_data(inst.account(vault, m)) for m in months]
-    monkeypatch.setattr(analysis, "supply", lambda v, first, last: ledger.report(v, first, last).areas)
+    monkeypatch.setattr(analysis, "supply_periods", lambda v, periods: [ledger.report(v, a, b).areas for a, b in periods])
     full = [to_data(inst.account_trend(vault, m, 4)) for m in months] + [to_data(inst.account(vault, m)) for m in months]
     assert fast == full
     assert any(a["state_grid_hours_per_day"] is not None for t in fast[:4] for m in t for a in m["areas"].values())

@@ -7,8 +7,8 @@ import halqa.institutions as inst
 def test_public_api_is_pinned():
     assert inst.__all__ == sorted(inst.__all__, key=lambda n: (not n.isupper(), n))
     assert set(inst.__all__) == {
-        "CONSENT", "KINDS", "LINK_KINDS", "MODES", "UNITS", "Tabulation", "account", "account_trend", "add_asset",
-        "adopt_tactic", "choose_tactic", "close", "count_in_person", "create_service", "decision_log", "decoy",
+        "CONSENT", "KINDS", "LINK_KINDS", "MODES", "UNITS", "Tabulation", "account", "account_and_trend", "account_trend",
+        "add_asset", "adopt_tactic", "choose_tactic", "close", "count_in_person", "create_service", "decision_log", "decoy",
         "deliver", "deliveries", "delivery_cells", "delivery_span", "demo", "import_deliveries", "irv", "link", "log_asset_repair",
         "pay_cost", "plan_rota", "position", "proposal", "proposals", "propose", "service", "services", "shifts",
         "tabulate", "tally",

@@ -32,7 +32,7 @@ def test_public_api_pinned():
         "open_interval", "report", "start_outage", "stop_outage", "water_spending", "water_summary",
         "OpenOutage", "Outage", "OutageDay", "SupplyDay", "WaterMonth", "WaterRecord", "open_outages", "outage_days",
         "water_records", "AreaReport", "Calendar", "ImportReport", "OpenInterval", "Report", "WaterSummary",
-        "AreaSupply", "supply"])
+        "AreaSupply", "supply", "supply_periods"])
     for name in ledger.__all__:
         assert getattr(ledger, name).__doc__, name
 

@@ -33,13 +33,13 @@ import numpy as np
 from halqa.errors import InvalidInput
 from halqa.institutions.events import KINDS, UNITS
 from halqa.institutions.read import SEP, check_month, decision_log, delivery_columns, delivery_span, service_kinds
-from halqa.ledger import extent, supply, water_summary
+from halqa.ledger import extent, supply_periods, water_summary
 from halqa.mutual_aid import list_repairs, month_flows, pool_status, pools
 from halqa.results import to_data
 from halqa.vault import Vault
 
 __all__ = ["Account", "AreaAccount", "AreaTrend", "Money", "Network", "PowerSide", "Served", "Tabulation", "Trend",
-           "WaterSide", "account", "account_trend", "delivery_cells", "tabulate"]
+           "WaterSide", "account", "account_and_trend", "account_trend", "delivery_cells", "tabulate"]
 
 
 class Served(msgspec.Struct, kw_only=True, frozen=True):
@@ -205,16 +205,15 @@ def _load(vault: Vault, months: list[str]) -> tuple[list[str], Tabulation]:
     return codes, tabulate(a, m_ix[m], k_ix[k], h, quantity, len(codes), len(months))
 
 
-def _state(vault: Vault, month: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The ledger's water summary and power supply for a month (empty where it holds nothing)."""
-
-    first, last, _ = _bounds(month)
+def _state(vault: Vault, months: list[str]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The ledger's water summary and power supply for each month (empty where it holds nothing);
+    the supply of all of them at once (:func:`halqa.ledger.supply_periods`: the households read once)."""
     span = extent(vault)
-    if span is None or span[1].isoformat() < first or span[0].isoformat() > last:
-        return {}, {}
-    water = to_data(water_summary(vault, first, last))
-    power = to_data(supply(vault, first, last))
-    return water, power
+    bounds = [_bounds(m)[:2] for m in months]
+    held = [span is not None and span[1].isoformat() >= first and span[0].isoformat() <= last for first, last in bounds]
+    power = iter(supply_periods(vault, [b for b, h in zip(bounds, held, strict=True) if h]))
+    return [(to_data(water_summary(vault, first, last)), to_data(next(power))) if h else ({}, {})
+            for (first, last), h in zip(bounds, held, strict=True)]
 
 
 def _money(vault: Vault, month: str) -> Money:
@@ -260,7 +259,10 @@ def _area_entry(served: dict[str, Served], households: int, days: int, water: di
     return AreaAccount(households_served=households, services=served, repairs_done=repairs, water=wet, power=dry)
 
 
-def _account(vault: Vault, months: list[str]) -> list[Account]:
+def _account(vault: Vault, months: list[str], alone: list[set[str]] | None = None) -> list[Account]:
+    """The accounts of ``months``; into ``alone``, for each month, the areas its account would
+    list if it were counted on its own (the others here had deliveries in another of ``months``
+    only: an entry of zeros)."""
     codes, tab = _load(vault, months)
     repairs: dict[tuple[str, str], int] = {}
     for r in list_repairs(vault):
@@ -271,10 +273,12 @@ def _account(vault: Vault, months: list[str]) -> list[Account]:
     reach = tab.households_any.tolist()
     index = {c: i for i, c in enumerate(codes)}
     out = []
-    for m, month in enumerate(months):
+    for m, (month, (water, power)) in enumerate(zip(months, _state(vault, months), strict=True)):
         days = _bounds(month)[2]
-        water, power = _state(vault, month)
-        areas = sorted(set(codes) | set(water) | set(power) | {a for a, mm in repairs if mm == month})
+        others = set(water) | set(power) | {a for a, mm in repairs if mm == month}
+        areas = sorted(set(codes) | others)
+        if alone is not None:
+            alone.append({c for a, c in enumerate(codes) if any(lists[1][a][m])} | others)
         entries = {}
         for code in areas:
             a = index.get(code)
@@ -301,8 +305,24 @@ def account_trend(vault: Vault, month: str, months: int = 6) -> list[Trend]:
     state_no_water_share, state_grid_hours_per_day}}, "decisions"}``."""
     if not 1 <= int(months) <= 36:
         raise InvalidInput("institutions.bad_months", months=months)
+    return _trend(_account(vault, _months(check_month(month), int(months))))
+
+
+def account_and_trend(vault: Vault, month: str, months: int = 6) -> tuple[Account, list[Trend]]:
+    """``(account(month), account_trend(month, months))``, the same values, with ``month`` counted
+    once (a page that shows both counts each month's deliveries, supply and money once)."""
+    if not 1 <= int(months) <= 36:
+        raise InvalidInput("institutions.bad_months", months=months)
+    alone: list[set[str]] = []
+    accounts = _account(vault, _months(check_month(month), int(months)), alone)
+    last = accounts[-1]
+    return (Account(month=last.month, areas={c: e for c, e in last.areas.items() if c in alone[-1]}, network=last.network),
+            _trend(accounts))
+
+
+def _trend(accounts: list[Account]) -> list[Trend]:
     out = []
-    for acc in _account(vault, _months(check_month(month), int(months))):
+    for acc in accounts:
         areas = {}
         for code, e in acc.areas.items():
             water, power = e.services.get("water"), e.services.get("power")

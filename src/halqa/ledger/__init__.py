@@ -30,6 +30,7 @@ from halqa.ledger.evidence import (
     household_supply,
     report,
     supply,
+    supply_periods,
 )
 from halqa.ledger.importers import FORMATS
 from halqa.ledger.read import (
@@ -98,6 +99,7 @@ __all__ = [
     "start_outage",
     "stop_outage",
     "supply",
+    "supply_periods",
     "water_records",
     "water_spending",
     "water_summary",

@@ -15,9 +15,10 @@ Tables (all pure folds of events in ``(hlc, id)`` order):
                      (tombstone) and ``ledger_batch.put`` (an import: many intervals, columnar).
 ``ledger_day``       seconds without power per household and local day from its closed
                      intervals (overlaps counted once), kept as intervals arrive; with
-                     ``ledger_household`` (intervals per household) and ``ledger_long`` (closed
-                     intervals over 31 days, left out of ``ledger_day``), for supply hours
-                     without reading a period's intervals.
+                     ``ledger_household`` (intervals per household, and a digest of them that
+                     changes with any of them) and ``ledger_long`` (closed intervals over 31 days,
+                     left out of ``ledger_day``), for supply hours without reading a period's
+                     intervals, and for reports that reuse what unchanged households give.
 ``ledger_tally``     daily tally: hours without power on one day (key ``household|day``).
 ``ledger_water``     water ledger: one household-day (key ``household|day``).
 ``ledger_claim``     an official claim of supply hours for an area and period.
@@ -26,6 +27,7 @@ Tables (all pure folds of events in ``(hlc, id)`` order):
 
 from __future__ import annotations
 
+import hashlib
 import math
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -178,7 +180,7 @@ for _kind, _type in (
 # ---------------------------------------------------------------------------- projections
 _INTERVAL_COLUMNS = ("id", "household", "area", "start_at", "end_at", "source", "note")
 _INTERVAL_INDEXES = (
-    # with end_at, the summary's recount reads a household's days from this index alone
+    # with end_at, the summary's recount and one household's intervals of a period read this index alone
     "CREATE INDEX IF NOT EXISTS ledger_interval_hh ON ledger_interval (household, start_at, end_at)",
     "CREATE INDEX IF NOT EXISTS ledger_interval_area ON ledger_interval (area, start_at)",
     # A period's intervals are those ending after its start (or still open) that began before
@@ -186,6 +188,14 @@ _INTERVAL_INDEXES = (
     "CREATE INDEX IF NOT EXISTS ledger_interval_end ON ledger_interval (end_at, start_at, household, area)",
     "CREATE INDEX IF NOT EXISTS ledger_interval_start ON ledger_interval (start_at)",
 )
+
+
+def interval_digest(iid: Any, household: Any, area: Any, start_at: Any, end_at: Any) -> int:
+    """A 64-bit hash of one interval row (signed, as SQLite stores integers). A household's
+    ``digest`` in ``ledger_household`` is the XOR of those of its intervals: a function of the
+    rows alone (any order of folding, a rebuild give the same), kept by XOR-ing a row out and in."""
+    text = f"{iid}\x1f{household}\x1f{area}\x1f{start_at}\x1f{end_at}".encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little", signed=True)
 
 
 def day_off_seconds(hh: np.ndarray, start: np.ndarray, end: np.ndarray,
@@ -238,15 +248,16 @@ class IntervalProjection(Projection):
     Beside it, kept as intervals arrive, ``ledger_day``: the seconds without power of each
     household and local day from its *closed* intervals (:func:`day_off_seconds`), so a period's
     supply hours are read without the period's intervals; ``ledger_household``: the intervals
-    each household has (to find those no longer enrolled); and ``ledger_long``: the closed
+    each household has (to find those no longer enrolled) and their digest (:func:`interval_digest`:
+    what a household's intervals give is reused while it is the same); and ``ledger_long``: the closed
     intervals longer than :data:`LONG_SECONDS`, which ``ledger_day`` leaves out (one interval
     must not become a row for each of thousands of days): a period they reach is counted from its
     households' intervals instead."""
 
     name = "ledger_interval"
     # 2: the start and end indexes (reports read a period without a table scan); 3: ledger_day and ledger_household;
-    # 4: the household index covers end_at
-    version = 4
+    # 4: the household index covers end_at; 5: ledger_household.digest, ledger_day_household
+    version = 5
     kinds = frozenset({"ledger_interval.put", "ledger_interval.delete", "ledger_batch.put"})
     tables = ("ledger_interval", "ledger_day", "ledger_household", "ledger_long")
 
@@ -257,8 +268,10 @@ class IntervalProjection(Projection):
     def _create_summary(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS ledger_day (day INTEGER, household TEXT, off_s INTEGER, "
                      "PRIMARY KEY (day, household)) WITHOUT ROWID")
-        conn.execute("CREATE TABLE IF NOT EXISTS ledger_household (household TEXT PRIMARY KEY, intervals INTEGER) "
-                     "WITHOUT ROWID")
+        # some households' days (one area's, when only it changed) without stepping over every other's
+        conn.execute("CREATE INDEX IF NOT EXISTS ledger_day_household ON ledger_day (household, day, off_s)")
+        conn.execute("CREATE TABLE IF NOT EXISTS ledger_household (household TEXT PRIMARY KEY, intervals INTEGER, "
+                     "digest INTEGER) WITHOUT ROWID")
         conn.execute("CREATE TABLE IF NOT EXISTS ledger_long (id TEXT PRIMARY KEY, household TEXT, start_at INTEGER, "
                      "end_at INTEGER) WITHOUT ROWID")
 
@@ -288,8 +301,14 @@ class IntervalProjection(Projection):
             h, d, s = day_off_seconds(cols[:, 0], cols[:, 1], cols[:, 2])
             conn.executemany("INSERT INTO ledger_day (day, household, off_s) VALUES (?, ?, ?)",
                              zip(d.tolist(), [names[i] for i in h.tolist()], s.tolist(), strict=True))
-        conn.execute("INSERT INTO ledger_household (household, intervals) SELECT household, count(*) "
-                     "FROM ledger_interval WHERE household IS NOT NULL GROUP BY household")
+        counts: dict[str, list[int]] = {}
+        for iid, h, area, s, e in conn.execute("SELECT id, household, area, start_at, end_at FROM ledger_interval "
+                                               "WHERE household IS NOT NULL"):
+            c = counts.setdefault(h, [0, 0])
+            c[0] += 1
+            c[1] ^= interval_digest(iid, h, area, s, e)
+        conn.executemany("INSERT INTO ledger_household (household, intervals, digest) VALUES (?, ?, ?)",
+                         [(h, n, d) for h, (n, d) in counts.items()])
         conn.execute("INSERT INTO ledger_long (id, household, start_at, end_at) SELECT id, household, start_at, end_at "
                      "FROM ledger_interval WHERE household IS NOT NULL AND end_at - start_at > ?", (LONG_SECONDS,))
 
@@ -320,11 +339,11 @@ class IntervalProjection(Projection):
         self._follow(conn, before, self._rows(conn, touched) if after is None else after)
 
     def _rows(self, conn: Any, ids: list[str]) -> list[tuple[Any, ...]]:
-        """``(id, household, start_at, end_at)`` of the intervals ``ids`` that exist."""
+        """``(id, household, start_at, end_at, area)`` of the intervals ``ids`` that exist."""
         out: list[tuple[Any, ...]] = []
         for lo in range(0, len(ids), 500):
             part = ids[lo:lo + 500]
-            out += conn.execute("SELECT id, household, start_at, end_at FROM ledger_interval WHERE id IN "
+            out += conn.execute("SELECT id, household, start_at, end_at, area FROM ledger_interval WHERE id IN "
                                 f"({', '.join('?' * len(part))})", part).fetchall()
         return out
 
@@ -332,13 +351,15 @@ class IntervalProjection(Projection):
         """Bring ``ledger_day``, ``ledger_household`` and ``ledger_long`` up to date after the
         intervals ``before`` became ``after`` (the same ids, before and after the event)."""
         counts: dict[str, int] = {}
+        digests: dict[str, int] = {}
         days: dict[str, list[tuple[int, int]]] = {}
         long: list[tuple[Any, ...]] = []
         for sign, rows in ((-1, before), (1, after)):
-            for i, h, s, e in rows:
+            for i, h, s, e, area in rows:
                 if h is None:
                     continue
                 counts[h] = counts.get(h, 0) + sign
+                digests[h] = digests.get(h, 0) ^ interval_digest(i, h, area, s, e)  # out, then in
                 if s is None or e is None or e <= s:
                     continue
                 if e - s > LONG_SECONDS:
@@ -349,11 +370,13 @@ class IntervalProjection(Projection):
         conn.executemany("DELETE FROM ledger_long WHERE id = ?", [(i,) for i, *_ in before])
         conn.executemany("INSERT INTO ledger_long (id, household, start_at, end_at) VALUES (?, ?, ?, ?)",
                          long)
-        changed = [(h, n) for h, n in counts.items() if n]
-        conn.executemany("INSERT INTO ledger_household (household, intervals) VALUES (?, ?) ON CONFLICT (household) "
-                         "DO UPDATE SET intervals = intervals + excluded.intervals", changed)
+        changed = [(h, n, digests[h]) for h, n in counts.items() if n or digests[h]]
+        # XOR as (a | b) & ~(a & b): SQL has no XOR operator, and bit operations never overflow
+        conn.executemany("INSERT INTO ledger_household (household, intervals, digest) VALUES (?, ?, ?) "
+                         "ON CONFLICT (household) DO UPDATE SET intervals = intervals + excluded.intervals, "
+                         "digest = (digest | excluded.digest) & ~(digest & excluded.digest)", changed)
         conn.executemany("DELETE FROM ledger_household WHERE household = ? AND intervals <= 0",
-                         [(h,) for h, n in changed if n < 0])
+                         [(h,) for h, n, _ in changed if n < 0])
         runs = [(h, d0, d1) for h, touched in days.items() for d0, d1 in _runs(touched)]
         for lo in range(0, len(runs), 2000):
             self._recount(conn, runs[lo:lo + 2000])
@@ -407,13 +430,13 @@ class IntervalProjection(Projection):
 
 
 def _batch_rows(events: list[Event], distinct: int) -> list[tuple[Any, ...]] | None:
-    """``(id, household, start_at, end_at)`` of the intervals an import's batches leave, read from
+    """``(id, household, start_at, end_at, area)`` of the intervals an import's batches leave, read from
     their payloads (a batch writes every column of its intervals): exact when every event is a
     batch, no id comes twice and nothing is tombstoned; None otherwise (then they are read back)."""
     if any(e.kind != "ledger_batch.put" for e in events):
         return None
     rows = [r for e in events for r in zip(e.payload.ids, e.payload.household, e.payload.start_at, e.payload.end_at,
-                                           strict=True)]
+                                           e.payload.area, strict=True)]
     return rows if len(rows) == distinct else None
 
 

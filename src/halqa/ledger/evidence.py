@@ -7,15 +7,30 @@ the CLI's ``--json``, the web API and the posters all serialise the same way.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import msgspec
 import numpy as np
 
 from halqa.errors import NotFound
-from halqa.ledger.analysis import Params, compute, merge_intervals, series_indices
-from halqa.ledger.events import DAY, DEFAULT_TZ, check_period, day_iso, parse_day, time_iso
-from halqa.ledger.read import ClaimRecord, WaterSummary, claims, day_off, load_intervals, series, water_summary
+from halqa.ledger.analysis import Params, Result, compute, merge_intervals, series_indices
+from halqa.ledger.events import DAY, DEFAULT_TZ, check_period, day_iso, now_local, parse_day, time_iso
+from halqa.ledger.read import (
+    ClaimRecord,
+    Customers,
+    DayOff,
+    WaterSummary,
+    claims,
+    customers,
+    day_off,
+    households_now,
+    intervals_of,
+    load_intervals,
+    series,
+    water_summary,
+)
 from halqa.places import area_exists, household_area
 from halqa.vault import Vault
 
@@ -133,11 +148,33 @@ def report(vault: Vault, first: str, last: str, area: str | None = None, params:
     area = area.strip().upper() if area else None
     if area and not area_exists(vault, area):
         raise NotFound("error.unknown_area", code=area)
-    data = load_intervals(vault, d0, d1, area, as_of, tz, reach_days=med_history_days)
-    res = compute(data.hh, data.start, data.end, data.is_open, data.hh_area, data.n_customers,
-                  d0, d1, params, tallies=data.tallies, med_days=(d0 - med_history_days, d1))
+    if area:
+        areas, raw, cut = _households_at_once(vault, d0, d1, area, params, as_of, tz, daily, med_history_days)
+    else:
+        areas, raw, cut = _households_by_area(vault, d0, d1, params, as_of, tz, daily, med_history_days)
+    # (area, start, end, households, confidence), sorted as the formatted events sort: by start (local ISO
+    # times of one width sort as the seconds do), then area; a stable sort keeps the order of equal ones
+    raw += _add_series(vault, areas, d0, d1, area, params, daily)
+    raw.sort(key=lambda e: (e[1], e[0]))
+    page = raw if events_page is None else raw[max(events_page[0], 0):max(events_page[0], 0) + max(events_page[1], 0)]
+    events = [AreaEvent(area=a, start=time_iso(s), end=time_iso(e), households=n, confidence=c) for a, s, e, n, c in page]
+    found = _claims(claims(vault), areas, d0, d1)
+    for code, w in water_summary(vault, first, last, area).items():
+        if code in areas:
+            areas[code] = msgspec.structs.replace(areas[code], water=w)
+    return Report(period=Period(first=day_iso(d0), last=day_iso(d1), as_of=time_iso(cut)), areas=areas,
+                  events=events, claims=found, events_total=UNSET if events_page is None else len(raw))
+
+
+_Raw = list[tuple[str, int, int | None, int, float]]
+
+
+def _area_reports(res: Result, codes: list[str], d0: int, params: Params, daily: bool) -> tuple[dict[str, AreaReport],
+                                                                                               _Raw]:
+    """The households' areas of one :func:`compute` (``codes``: its areas in order) and their events
+    ``(area, start, end, households, confidence)`` in its order (by area, then start)."""
     areas: dict[str, AreaReport] = {}
-    for i, code in enumerate(data.codes):
+    for i, code in enumerate(codes):
         ix = res.areas[i]
         days = UNSET if not daily else [
             AreaDay(day=day_iso(d0 + k), supply_hours=_r(res.daily_supply[i, k], 3),
@@ -157,19 +194,99 @@ def report(vault: Vault, first: str, last: str, area: str | None = None, params:
             supply_hours_per_day_reporting=_r(np.nanmean(res.daily_supply_reporting[i])
                                               if res.daily_reporting[i].any() else None, 3),
             trend_hours_per_week=_r(_trend(res.daily_supply[i]), 3), source="households", daily=days)
-    # (area, start, end, households, confidence), sorted as the formatted events sort: by start (local ISO
-    # times of one width sort as the seconds do), then area; a stable sort keeps the order of equal ones
-    raw = [(data.codes[ev["area"]], ev["start"], ev["end"], ev["households"], ev["confidence"]) for ev in res.events]
-    raw += _add_series(vault, areas, d0, d1, area, params, daily)
-    raw.sort(key=lambda e: (e[1], e[0]))
-    page = raw if events_page is None else raw[max(events_page[0], 0):max(events_page[0], 0) + max(events_page[1], 0)]
-    events = [AreaEvent(area=a, start=time_iso(s), end=time_iso(e), households=n, confidence=c) for a, s, e, n, c in page]
-    found = _claims(claims(vault), areas, d0, d1)
-    for code, w in water_summary(vault, first, last, area).items():
-        if code in areas:
-            areas[code] = msgspec.structs.replace(areas[code], water=w)
-    return Report(period=Period(first=day_iso(d0), last=day_iso(d1), as_of=time_iso(data.as_of)), areas=areas,
-                  events=events, claims=found, events_total=UNSET if events_page is None else len(raw))
+    raw = [(codes[ev["area"]], ev["start"], ev["end"], ev["households"], ev["confidence"]) for ev in res.events]
+    return areas, raw
+
+
+def _households_at_once(vault: Vault, d0: int, d1: int, area: str | None, params: Params, as_of: int | None, tz: str,
+                        daily: bool, med_history_days: int) -> tuple[dict[str, AreaReport], _Raw, int]:
+    """The households' areas (of ``area``, when given) from one :func:`compute` over the period's
+    intervals; with the events and the ``as_of`` used."""
+    data = load_intervals(vault, d0, d1, area, as_of, tz, reach_days=med_history_days)
+    res = compute(data.hh, data.start, data.end, data.is_open, data.hh_area, data.n_customers,
+                  d0, d1, params, tallies=data.tallies, med_days=(d0 - med_history_days, d1))
+    return (*_area_reports(res, data.codes, d0, params, daily), data.as_of)
+
+
+#: What one area's households gave (its :class:`AreaReport` and events), by everything it depends
+#: on (see :func:`_households_by_area`); the last few thousand, never changed once made.
+_BY_AREA: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_BY_AREA_LOCK = threading.Lock()
+_BY_AREA_MAX = 4096
+
+
+def _area_keys(who: Customers, what: Any, d0: int, d1: int, cut: int
+               ) -> tuple[list[str], dict[str, list[int]], dict[str, tuple[Any, ...]]]:
+    """The areas of ``who`` (sorted), the numbers of each one's households (in order), and what
+    each area's figures of ``what`` over days ``d0..d1`` depend on: its households (in order), the
+    digest of each one's intervals, their tallies in the period, and ``cut`` (``as_of``) where an
+    interval is still open (only those end at ``as_of``; a closed one counts whenever it began)."""
+    codes = sorted(set(who.areas))
+    members: dict[str, list[int]] = {c: [] for c in codes}
+    for i, code in enumerate(who.areas):
+        members[code].append(i)
+    tallies: dict[str, list[tuple[str, int, float]]] = {}
+    for t in who.tallies:
+        if d0 <= t[1] <= d1:
+            tallies.setdefault(t[0], []).append(t)
+    keys: dict[str, tuple[Any, ...]] = {}
+    households, digests = who.households, who.digests
+    for code, rows in members.items():
+        names = [households[i] for i in rows]
+        keys[code] = (what, code, d0, d1, cut if not who.open.isdisjoint(names) else None, tuple(names),
+                      tuple(digests[i] for i in rows),
+                      tuple(sorted(t for h in names if h in tallies for t in tallies[h])) if tallies else ())
+    return codes, members, keys
+
+
+def _households_by_area(vault: Vault, d0: int, d1: int, params: Params, as_of: int | None, tz: str, daily: bool,
+                        med_history_days: int) -> tuple[dict[str, AreaReport], _Raw, int]:
+    """:func:`_households_at_once` for every area, reusing each area whose inputs are unchanged.
+
+    The figures of an area depend only on its customers (their order, their intervals, their
+    tallies in the period) and, for one with an interval still open, on ``as_of``: each
+    :func:`compute` sum runs over one area's rows in the same order whichever other areas are
+    computed with it, and the events of an area are detected among its own starts. So after a
+    write only the areas whose households' intervals (``ledger_household``'s digest), enrolment
+    or tallies changed are computed again, together in one call, from their households'
+    intervals alone (a test holds it equal to one call over every area)."""
+    p0, p1 = (d0 - med_history_days) * DAY, (d1 + 1) * DAY
+    cut = min(now_local(tz) if as_of is None else as_of, p1)
+    who = customers(vault, p0 - 7 * DAY, p1)
+    codes, members, keys = _area_keys(who, ("report", params, med_history_days, daily), d0, d1, cut)
+    tallies: dict[str, list[tuple[str, int, float]]] = {}
+    for t in who.tallies:
+        if d0 <= t[1] <= d1:  # compute counts only those of the period
+            tallies.setdefault(t[0], []).append(t)
+    with _BY_AREA_LOCK:
+        found = {c: _BY_AREA[k] for c, k in keys.items() if k in _BY_AREA}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        rows = [i for c in missing for i in members[c]]
+        rows.sort()  # the households in the order of the whole period's computation
+        names = [who.households[i] for i in rows]
+        index = {h: j for j, h in enumerate(names)}
+        a_index = {c: a for a, c in enumerate(missing)}
+        hh_area = np.array([a_index[who.areas[i]] for i in rows], dtype=np.int64)
+        hh, start, end, is_open = intervals_of(vault, p0 - 7 * DAY, p1, names if len(missing) < len(codes) else None,
+                                               index, cut)
+        picked = [t for c in missing for h in (who.households[i] for i in members[c]) for t in tallies.get(h, ())]
+        res = compute(hh, start, end, is_open, hh_area, np.bincount(hh_area, minlength=len(missing)), d0, d1, params,
+                      tallies=(np.array([index[t[0]] for t in picked], dtype=np.int64),
+                               np.array([t[1] for t in picked], dtype=np.int64),
+                               np.array([t[2] for t in picked], dtype=np.float64)),
+                      med_days=(d0 - med_history_days, d1))
+        made, events = _area_reports(res, missing, d0, params, daily)
+        by_code: dict[str, _Raw] = {c: [] for c in missing}
+        for ev in events:
+            by_code[ev[0]].append(ev)
+        with _BY_AREA_LOCK:
+            for c in missing:
+                found[c] = _BY_AREA[keys[c]] = (made[c], by_code[c])
+            while len(_BY_AREA) > _BY_AREA_MAX:
+                _BY_AREA.popitem(last=False)
+    areas = {c: found[c][0] for c in codes}
+    return areas, [ev for c in codes for ev in found[c][1]], cut
 
 
 def _add_series(vault: Vault, areas: dict[str, AreaReport], d0: int, d1: int, area: str | None, params: Params,
@@ -217,9 +334,46 @@ class AreaSupply(msgspec.Struct, frozen=True, kw_only=True):
 def supply(vault: Vault, first: str, last: str, as_of: int | None = None, tz: str = DEFAULT_TZ) -> dict[str, AreaSupply]:
     """Per area, the customers and supply hours of :func:`report` over the same period (every
     area), the same numbers, from the hours off per household-day the ledger keeps as intervals
-    arrive (:func:`halqa.ledger.read.day_off`) instead of the period's intervals."""
-    d0, d1 = check_period(first, last)
-    data = day_off(vault, d0, d1, as_of, tz)
+    arrive (:func:`halqa.ledger.read.day_off`) instead of the period's intervals. Like the report,
+    an area whose households' intervals, enrolment and tallies are unchanged is not counted again
+    (see :func:`_households_by_area`)."""
+    return supply_periods(vault, [(first, last)], as_of, tz)[0]
+
+
+def supply_periods(vault: Vault, periods: list[tuple[str, str]], as_of: int | None = None,
+                   tz: str = DEFAULT_TZ) -> list[dict[str, AreaSupply]]:
+    """:func:`supply` of each period (``(first, last)`` ISO days), the households read once."""
+    now = households_now(vault)
+    out = []
+    for first, last in periods:
+        d0, d1 = check_period(first, last)
+        p0, p1 = d0 * DAY, (d1 + 1) * DAY
+        cut = min(now_local(tz) if as_of is None else as_of, p1)
+        who = customers(vault, p0 - 7 * DAY, p1, now)
+        codes, members, keys = _area_keys(who, "supply", d0, d1, cut)
+        with _BY_AREA_LOCK:
+            found = {c: _BY_AREA[k] for c, k in keys.items() if k in _BY_AREA}
+        missing = [c for c in codes if c not in found]
+        if missing:
+            rows = sorted(i for c in missing for i in members[c])  # in the order of every area's count
+            made = _supply(day_off(vault, d0, d1, cut, tz, who=who, only=None if len(missing) == len(codes) else rows),
+                           d0, d1)
+            with _BY_AREA_LOCK:
+                for c in missing:
+                    found[c] = _BY_AREA[keys[c]] = made[c]
+                while len(_BY_AREA) > _BY_AREA_MAX:
+                    _BY_AREA.popitem(last=False)
+        result: dict[str, AreaSupply] = {c: found[c] for c in codes}
+        series_areas: dict[str, AreaReport] = {}
+        _add_series(vault, series_areas, d0, d1, None, Params(), False)
+        for code, entry in series_areas.items():
+            result[code] = AreaSupply(households=entry.households, supply_hours_per_day=entry.supply_hours_per_day)
+        out.append(result)
+    return out
+
+
+def _supply(data: DayOff, d0: int, d1: int) -> dict[str, AreaSupply]:
+    """The supply of each area of ``data``, with the operations of :func:`compute`."""
     days = d1 - d0 + 1
     n_areas, n_hh = len(data.codes), len(data.hh_area)
     n_t = np.bincount(data.hh_area, minlength=n_areas).astype(np.float64)
@@ -247,14 +401,9 @@ def supply(vault: Vault, first: str, last: str, as_of: int | None = None, tz: st
             area_off[r[first_row[i:j]]] += np.add.reduceat(off_h[order[lo:hi]], first_row[i:j] - lo, axis=0)
             i = j
     daily_supply = 24.0 - area_off / safe_nt[:, None]
-    out = {code: AreaSupply(households=int(n_t[a]),
-                            supply_hours_per_day=round(float(float(daily_supply[a].mean()) if days else 24.0), 3))
-           for a, code in enumerate(data.codes)}
-    series_areas: dict[str, AreaReport] = {}
-    _add_series(vault, series_areas, d0, d1, None, Params(), False)
-    for code, entry in series_areas.items():
-        out[code] = AreaSupply(households=entry.households, supply_hours_per_day=entry.supply_hours_per_day)
-    return out
+    return {code: AreaSupply(households=int(n_t[a]),
+                             supply_hours_per_day=round(float(float(daily_supply[a].mean()) if days else 24.0), 3))
+            for a, code in enumerate(data.codes)}
 
 
 class SupplyDay(msgspec.Struct, frozen=True, kw_only=True):

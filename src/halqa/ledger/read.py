@@ -7,6 +7,7 @@ numpy arrays, not a Python row per interval: at a million intervals the rows are
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -16,7 +17,7 @@ import msgspec
 import numpy as np
 
 from halqa.errors import InvalidInput
-from halqa.ledger.events import DAY, DEFAULT_TZ, EPOCH, check_period, day_iso, now_local, parse_day, time_iso
+from halqa.ledger.events import DAY, DEFAULT_TZ, EPOCH, LONG_SECONDS, check_period, day_iso, now_local, parse_day, time_iso
 from halqa.places import household_areas
 from halqa.vault import Vault
 
@@ -92,8 +93,75 @@ def load_intervals(vault: Vault, first_day: int, last_day: int, area: str | None
                               np.array([t[2] for t in tallies], dtype=np.float64)))
 
 
-def _period_intervals(vault: Vault, since: int, until: int, area: str | None) -> tuple[list[str], np.ndarray, np.ndarray,
-                                                                                        np.ndarray]:
+@dataclass(frozen=True)
+class Customers:
+    """The customers of every area over a period, as :func:`load_intervals` counts them (without
+    reading the period's intervals): ``households`` in its order (the enrolled ones, then those no
+    longer enrolled with an interval reaching the period, by pseudonym), the area of each, the
+    digest of each one's intervals (``ledger_household``: it changes with any of them), those with
+    an interval still open that began before the period's end (their figures depend on ``as_of``)
+    and every daily tally of them as ``(household, day, hours_off)`` rows."""
+
+    households: list[str]
+    areas: list[str]
+    digests: list[int]
+    open: frozenset[str]
+    tallies: list[tuple[str, int, float]]
+
+
+@dataclass(frozen=True)
+class Households:
+    """What :func:`customers` reads whatever the period: the enrolled households' areas, each
+    household's interval digest and every daily tally (``(household, day, hours_off)``)."""
+
+    enrolled: dict[str, str]
+    digests: dict[str, int]
+    tallies: list[tuple[str, int, float]]
+
+
+def households_now(vault: Vault) -> Households:
+    """:class:`Households`, read once for several periods' :func:`customers`."""
+    return Households(enrolled=household_areas(vault),
+                      digests={r[0]: int(r[1] or 0) for r in vault.query("SELECT household, digest FROM ledger_household")},
+                      tallies=[(str(h), parse_day(d), float(x))
+                               for h, d, x in vault.query("SELECT household, day, hours_off FROM ledger_tally")])
+
+
+def customers(vault: Vault, since: int, until: int, now: Households | None = None) -> Customers:
+    """:class:`Customers` of the period whose intervals :func:`load_intervals` reads (local seconds:
+    those ending at or after ``since``, or still open, that began before ``until``); ``now``: the
+    :func:`households_now` to use, when already read."""
+    now = now or households_now(vault)
+    enrolled, digests = now.enrolled, now.digests
+    former = [h for h in sorted(digests) if h not in enrolled and vault.query_one(
+        "SELECT 1 FROM ledger_interval WHERE household = ? AND (end_at >= ? OR end_at IS NULL) AND start_at < ? "
+        "LIMIT 1", (h, since, until)) is not None]
+    households = [*enrolled, *former]
+    areas = [*enrolled.values(), *(_area_of_former(vault, h, since, until) for h in former)]
+    still_open = frozenset(r[0] for r in vault.query(
+        "SELECT DISTINCT household FROM ledger_interval WHERE end_at IS NULL AND start_at < ?", (until,)))
+    known = set(households)
+    tallies = [t for t in now.tallies if t[0] in known]
+    return Customers(households=households, areas=areas, digests=[digests.get(h, 0) for h in households],
+                     open=still_open, tallies=tallies)
+
+
+def intervals_of(vault: Vault, since: int, until: int, households: list[str] | None, hh_index: dict[str, int],
+                 as_of: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The intervals of ``households`` that :func:`load_intervals` reads, as its arrays ``(hh,
+    start, end, is_open)`` (``hh`` numbered by ``hh_index``; open intervals end at ``as_of``), in
+    its order: by household pseudonym, start and end. ``households`` None: every one of ``hh_index``
+    (then all the period's customers)."""
+    names, of, start, end = _period_intervals(vault, since, until, None, households)
+    hh = np.array([hh_index[h] for h in names], dtype=np.int64)[of] if names else of
+    is_open = end < 0
+    end[is_open] = as_of
+    keep = start <= end
+    return hh[keep], start[keep], end[keep], is_open[keep]
+
+
+def _period_intervals(vault: Vault, since: int, until: int, area: str | None,
+                      households: list[str] | None = None) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     """The intervals that began before ``until`` and ended at or after ``since`` (or are open):
     ``(households, household, start, end)``, the distinct households in order and, per interval,
     the number of its household among them, its start and its end (-1: open), sorted by household,
@@ -101,20 +169,38 @@ def _period_intervals(vault: Vault, since: int, until: int, area: str | None) ->
 
     Read from the ``(end_at, start_at, household, area)`` index alone, each column as one joined
     string (no Python row per interval): at a million intervals the rows of a month are spread
-    over the whole table, and visiting them cost ten times the index."""
+    over the whole table, and visiting them cost ten times the index.
+
+    ``households``: only theirs, read from the ``(household, start_at, end_at)`` index (each
+    household's own range, not the period's whole range filtered): those that began at most
+    :data:`~halqa.ledger.events.LONG_SECONDS` before ``since``, then the open ones and the long
+    ones (``ledger_long``) that began earlier."""
     import pandas as pd
 
-    row = vault.query_one(
-        "SELECT count(*), group_concat(household, char(31)), group_concat(start_at), group_concat(coalesce(end_at, -1)) "
-        "FROM ledger_interval INDEXED BY ledger_interval_end "
-        "WHERE (end_at >= ? OR end_at IS NULL) AND start_at < ?" + (" AND area = ?" if area else ""),
-        [since, until, *([area] if area else [])])
-    if row is None or not row[0]:
+    cols = "count(*), group_concat(household, char(31)), group_concat(start_at), group_concat(coalesce(end_at, -1))"
+    if households is None:
+        rows = [vault.query_one(
+            f"SELECT {cols} FROM ledger_interval INDEXED BY ledger_interval_end "
+            "WHERE (end_at >= ? OR end_at IS NULL) AND start_at < ?" + (" AND area = ?" if area else ""),
+            [since, until, *([area] if area else [])])]
+    else:
+        among = "household IN (SELECT value FROM json_each(?))"
+        names_json, early = json.dumps(households), since - LONG_SECONDS
+        rows = [vault.query_one(f"SELECT {cols} FROM ledger_interval INDEXED BY ledger_interval_hh WHERE {among} "
+                                "AND start_at >= ? AND start_at < ? AND (end_at >= ? OR end_at IS NULL)",
+                                (names_json, early, until, since)),
+                # began earlier: still open, or closed and longer than LONG_SECONDS (ledger_long)
+                vault.query_one(f"SELECT {cols} FROM ledger_interval INDEXED BY ledger_interval_end WHERE end_at IS NULL "
+                                f"AND start_at < ? AND {among}", (min(early, until), names_json)),
+                vault.query_one(f"SELECT {cols} FROM ledger_long WHERE {among} AND start_at < ? AND end_at >= ?",
+                                (names_json, min(early, until), since))]
+    rows = [r for r in rows if r is not None and r[0]]
+    if not rows:
         empty = np.zeros(0, dtype=np.int64)
         return [], empty, empty.copy(), empty.copy()
-    codes, names = pd.factorize(np.array(row[1].split("\x1f"), dtype=object), sort=True)
-    start = np.fromstring(row[2], dtype=np.int64, sep=",")
-    end = np.fromstring(row[3], dtype=np.int64, sep=",")
+    codes, names = pd.factorize(np.array("\x1f".join(r[1] for r in rows).split("\x1f"), dtype=object), sort=True)
+    start = np.fromstring(",".join(r[2] for r in rows), dtype=np.int64, sep=",")
+    end = np.fromstring(",".join(r[3] for r in rows), dtype=np.int64, sep=",")
     order = np.lexsort((end, start, codes))
     return list(names), codes[order].astype(np.int64), start[order], end[order]
 
@@ -394,31 +480,31 @@ class DayOff:
     tallies: tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def day_off(vault: Vault, first_day: int, last_day: int, as_of: int | None = None, tz: str = DEFAULT_TZ) -> DayOff:
+def day_off(vault: Vault, first_day: int, last_day: int, as_of: int | None = None, tz: str = DEFAULT_TZ,
+            who: Customers | None = None, only: list[int] | None = None) -> DayOff:
     """:class:`DayOff` of a period (day numbers, inclusive), every area, from the ``ledger_day``
     summary the projection keeps: a household's own intervals are read only where the summary
-    cannot say (an interval still open, or one beginning after ``as_of``)."""
+    cannot say (an interval still open, or one beginning after ``as_of``). ``who``: the period's
+    :func:`customers`, when already read; ``only``: just these of them (their numbers, in order)."""
     from halqa.ledger.events import day_off_seconds
 
     p0, p1 = first_day * DAY, (last_day + 1) * DAY
     since = p0 - 7 * DAY  # the reach of load_intervals: which former households are customers
     as_of = min(now_local(tz) if as_of is None else as_of, p1)
-    households = household_areas(vault)
-    hh_index = {h: i for i, h in enumerate(households)}
-    hh_area_code = list(households.values())
-    for (h,) in vault.query("SELECT household FROM ledger_household ORDER BY household"):
-        if h not in hh_index and vault.query_one(
-                "SELECT 1 FROM ledger_interval WHERE household = ? AND (end_at >= ? OR end_at IS NULL) AND start_at < ? "
-                "LIMIT 1", (h, since, p1)) is not None:
-            hh_index[h] = len(hh_area_code)
-            hh_area_code.append(_area_of_former(vault, h, since, p1))
+    if who is None:
+        who = customers(vault, since, p1)
+    picked = range(len(who.households)) if only is None else only
+    hh_index = {who.households[i]: j for j, i in enumerate(picked)}
+    hh_area_code = [who.areas[i] for i in picked]
     codes = sorted(set(hh_area_code))
     a_index = {c: i for i, c in enumerate(codes)}
     hh_area = np.array([a_index[c] for c in hh_area_code], dtype=np.int64)
     days = last_day - first_day + 1
     off = np.zeros((len(hh_area), days))
     row = vault.query_one("SELECT count(*), group_concat(household, char(31)), group_concat(day), group_concat(off_s) "
-                          "FROM ledger_day WHERE day >= ? AND day <= ?", (first_day, last_day))
+                          "FROM ledger_day WHERE day >= ? AND day <= ?"
+                          + ("" if only is None else " AND household IN (SELECT value FROM json_each(?))"),
+                          (first_day, last_day, *(() if only is None else (json.dumps(list(hh_index)),))))
     if row is not None and row[0]:
         import pandas as pd
 
@@ -444,10 +530,8 @@ def day_off(vault: Vault, first_day: int, last_day: int, as_of: int | None = Non
         _, d, s = day_off_seconds(np.zeros(len(arr), dtype=np.int64), arr[:, 0], arr[:, 1], p0, p1)
         off[hh_index[h]] = 0.0
         off[hh_index[h], d - first_day] = s
-    tallies = vault.query("SELECT household, day, hours_off FROM ledger_tally WHERE day >= ? AND day <= ?",
-                          (day_iso(first_day), day_iso(last_day)))
-    tallies = [t for t in tallies if t[0] in hh_index]
+    tallies = [t for t in who.tallies if t[0] in hh_index and first_day <= t[1] <= last_day]
     return DayOff(codes=codes, hh_area=hh_area, households=list(hh_index), off_s=off, as_of=as_of,
                   tallies=(np.array([hh_index[t[0]] for t in tallies], dtype=np.int64),
-                           np.array([parse_day(t[1]) for t in tallies], dtype=np.int64),
+                           np.array([t[1] for t in tallies], dtype=np.int64),
                            np.array([t[2] for t in tallies], dtype=np.float64)))

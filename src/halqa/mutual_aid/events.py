@@ -94,9 +94,10 @@ class LedgerProjection(Projection):
     whose id was already seen, is ignored (the same way on every device)."""
 
     name = "mutual_aid_ledger"
-    version = 4  # 3: mutual_aid_giving; 4: mutual_aid_line
+    version = 5  # 3: mutual_aid_giving; 4: mutual_aid_line; 5: mutual_aid_flow
     kinds = frozenset({"mutual_aid_entry.post"})
-    tables = ("mutual_aid_entry", "mutual_aid_posting", "mutual_aid_balance", "mutual_aid_giving", "mutual_aid_line")
+    tables = ("mutual_aid_entry", "mutual_aid_posting", "mutual_aid_balance", "mutual_aid_giving", "mutual_aid_line",
+              "mutual_aid_flow")
 
     def create(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS mutual_aid_entry (id TEXT PRIMARY KEY, day TEXT NOT NULL, "
@@ -119,6 +120,11 @@ class LedgerProjection(Projection):
         conn.execute("CREATE TABLE IF NOT EXISTS mutual_aid_line (fund TEXT NOT NULL, day TEXT NOT NULL, "
                      "hlc INTEGER NOT NULL, entry TEXT NOT NULL, currency TEXT NOT NULL, amount INTEGER NOT NULL, "
                      "PRIMARY KEY (fund, day, hlc, entry, currency)) WITHOUT ROWID")
+        # the cash each kind of entry moved in a fund, month and currency, kept as entries arrive:
+        # a month's flows are read from a few rows, not from joining the month's 12,000 postings
+        conn.execute("CREATE TABLE IF NOT EXISTS mutual_aid_flow (fund TEXT NOT NULL, month TEXT NOT NULL, "
+                     "type TEXT NOT NULL, currency TEXT NOT NULL, amount INTEGER NOT NULL, "
+                     "PRIMARY KEY (month, fund, type, currency)) WITHOUT ROWID")
 
     @staticmethod
     def lines(conn: Any, e: EntryPost, hlc: int) -> None:
@@ -129,6 +135,17 @@ class LedgerProjection(Projection):
                 net[(p.fund, p.currency)] += p.amount
         conn.executemany("INSERT INTO mutual_aid_line VALUES (?, ?, ?, ?, ?, ?)",
                          [(fund, e.day, hlc, e.id, cur, amount) for (fund, cur), amount in net.items() if amount])
+
+    @staticmethod
+    def flows(conn: Any, e: EntryPost) -> None:
+        """Add the entry's cash postings to its month's flows (per fund, type and currency)."""
+        moved: dict[tuple[str, str], int] = defaultdict(int)
+        for p in e.postings:
+            if p.account == "cash":
+                moved[(p.fund, p.currency)] += p.amount
+        conn.executemany("INSERT INTO mutual_aid_flow VALUES (?, ?, ?, ?, ?) ON CONFLICT (month, fund, type, currency) "
+                         "DO UPDATE SET amount = amount + excluded.amount",
+                         [(fund, e.day[:7], e.type, cur, amount) for (fund, cur), amount in moved.items()])
 
     @staticmethod
     def giving(conn: Any, e: EntryPost) -> None:
@@ -158,6 +175,7 @@ class LedgerProjection(Projection):
                          [(p.fund, p.account, p.currency, p.amount) for p in e.postings])
         self.giving(conn, e)
         self.lines(conn, e, event.hlc)
+        self.flows(conn, e)
 
 
 register_projection(LedgerProjection())

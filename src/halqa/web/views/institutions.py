@@ -102,8 +102,9 @@ def _month(ctx: Ctx) -> str:
 
 def services_page(ctx: Ctx) -> Response:
     month = _month(ctx)
+    account, trend = ctx.cached(inst.account_and_trend, month, 6)
     return ctx.render("institutions_services.html", services=ctx.cached(inst.services), month=month,
-                      account=ctx.cached(inst.account, month), trend=ctx.cached(inst.account_trend, month, 6),
+                      account=account, trend=trend,
                       today=today_date().isoformat(), done=_arg(ctx, "done"),
                       areas=lookup(ctx.cached(places.areas), "code"))
 
