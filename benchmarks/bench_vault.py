@@ -29,7 +29,7 @@ from halqa.vault.events import encode_payload
 from halqa.vault.keyslots import Header, SlotContent
 from halqa.vault.migrations import migrate
 from halqa.vault.projections import RecordProjection, registered_projections
-from halqa.vault.storage.sqlcipher import PAGE_SIZE, SQLCipherStorage
+from halqa.vault.storage.sqlcipher import CACHE_KIB, PAGE_SIZE, SQLCipherStorage
 from halqa.vault.store import init_schema
 
 BATCH = 1000
@@ -59,7 +59,7 @@ def _plain_connection(path: Path) -> sqlite3.Connection:
     journal, synchronous=FULL, secure_delete, the same cache."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     for pragma in ("temp_store = MEMORY", "secure_delete = ON", f"page_size = {PAGE_SIZE}", "journal_mode = DELETE",
-                   "synchronous = FULL", "cache_size = -65536", "foreign_keys = ON"):
+                   "synchronous = FULL", f"cache_size = -{CACHE_KIB}", "foreign_keys = ON"):
         conn.execute(f"PRAGMA {pragma}")
     return conn
 

@@ -19,9 +19,11 @@ from halqa.vault.storage import SQLITE, Dialect, EventRow
 
 _CHUNK = 400  # values per IN list (SQLite's limit on parameters is far above)
 
-__all__ = ["PAGE_SIZE", "SQLCipherStorage", "connect"]
+__all__ = ["CACHE_KIB", "PAGE_SIZE", "SQLCipherStorage", "connect"]
 
 PAGE_SIZE = 16384
+#: The page cache of an open vault, KiB (see :func:`connect`).
+CACHE_KIB = 262144
 
 # sqlcipher3 binds int, float and str directly but first tries to "adapt" any other value
 # (bytes, None, bool): a failed lookup of `__adapt__` and `__conform__`, each building and
@@ -62,7 +64,7 @@ def connect(db_path: Path, key: bytes) -> Any:
         # import took 2.7x the CPU with 64 MiB, each index insert missing the cache and
         # decrypting and re-encrypting pages (docs/performance.md). Plaintext in memory is what an
         # open vault holds anyway (docs/threat-model.md); closing frees it.
-        conn.execute("PRAGMA cache_size = -262144")
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlcipher3.DatabaseError as exc:
         conn.close()
