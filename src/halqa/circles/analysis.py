@@ -416,22 +416,23 @@ def lindelauf_known_answers() -> dict[str, dict[str, float]]:
 # --------------------------------------------------------------------------- over the vault
 #: What the members, vouches and circles alone give, by their revision (``graph_revision``):
 #: writes elsewhere (a grievance, a payment) leave it, the next member, vouch or circle event
-#: names a new revision. Kept for the last few revisions; the values are never changed.
-_BY_REVISION: OrderedDict[tuple[object, ...], object] = OrderedDict()
+#: names a new revision. Kept for the last few revisions, in the open vault's memo (dropped when it
+#: closes or locks); the values are never changed.
 _BY_REVISION_LOCK = threading.Lock()
 
 
-def _by_revision(revision: str, what: tuple[object, ...], compute: Callable[[], _T]) -> _T:
+def _by_revision(vault: Vault, revision: str, what: tuple[object, ...], compute: Callable[[], _T]) -> _T:
+    memo = vault.memo("circles.by_revision")
     key = (revision, *what)
     with _BY_REVISION_LOCK:
-        if key in _BY_REVISION:
-            _BY_REVISION.move_to_end(key)
-            return cast(_T, _BY_REVISION[key])
+        if key in memo:
+            memo.move_to_end(key)
+            return cast(_T, memo[key])
     value = compute()
     with _BY_REVISION_LOCK:
-        _BY_REVISION[key] = value
-        while len(_BY_REVISION) > 16:
-            _BY_REVISION.popitem(last=False)
+        memo[key] = value
+        while len(memo) > 16:
+            memo.popitem(last=False)
     return value
 
 
@@ -441,25 +442,26 @@ def _graph_and_circles(vault: Vault, revision: str) -> tuple[TrustGraph, list[li
     def load() -> tuple[TrustGraph, list[list[int]]]:
         tied, stored = _load(vault, revision)
         return tied.graph, stored
-    return _by_revision(revision, ("graph",), load)
+    return _by_revision(vault, revision, ("graph",), load)
 
 
 #: The last graph read (its revision, the graph with its ties, the recorded circles): the next
-#: revision, if only vouches and circles changed since, is this one with those changes.
-_LAST: list[tuple[str, TiedGraph, list[list[int]]]] = []
+#: revision, if only vouches and circles changed since, is this one with those changes. In the
+#: open vault's memo (dropped when it closes or locks).
 _LAST_LOCK = threading.Lock()
 
 
 def _load(vault: Vault, revision: str) -> tuple[TiedGraph, list[list[int]]]:
+    memo = vault.memo("circles.last")
     with _LAST_LOCK:
-        last = _LAST[0] if _LAST else None
+        last: tuple[str, TiedGraph, list[list[int]]] | None = memo.get("last")
     loaded = _grown(vault, revision, last) if last is not None else None
     if loaded is None:
         people = member_labels(vault)
         tied = TiedGraph.build([name for name, _ in people], vouch_ties(vault), dict(people))
         loaded = tied, _stored_circles(vault, tied.graph)
     with _LAST_LOCK:
-        _LAST[:] = [(revision, *loaded)]
+        memo["last"] = (revision, *loaded)
     return loaded
 
 
@@ -535,7 +537,7 @@ def measure(vault: Vault, with_circles: bool = False) -> NetworkMeasures:
     stored = recorded if with_circles else []
     if with_circles and not stored:
         raise InvalidInput("circles.none_formed")
-    return _by_revision(revision, ("measure", with_circles), lambda: network_measures(structure_graph(g, stored)))
+    return _by_revision(vault, revision, ("measure", with_circles), lambda: network_measures(structure_graph(g, stored)))
 
 
 def exposure_report(vault: Vault, k: int = 3, trials: int = 1000, with_compare: bool = False, min_size: int = 5,
@@ -556,7 +558,7 @@ def exposure_report(vault: Vault, k: int = 3, trials: int = 1000, with_compare: 
         if with_compare:
             return ComparedExposure(compare=compare(g, stored, min_size, k, trials, drawn))
         return exposure(g, stored, min_size, k, trials, drawn)
-    return _by_revision(revision, ("exposure", k, trials, with_compare, min_size, seed), report)
+    return _by_revision(vault, revision, ("exposure", k, trials, with_compare, min_size, seed), report)
 
 
 def show(vault: Vault, circle_id: str | None = None) -> Overview | CircleDetail:

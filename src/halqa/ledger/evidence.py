@@ -8,7 +8,6 @@ the CLI's ``--json``, the web API and the posters all serialise the same way.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from typing import Any
 
 import msgspec
@@ -209,8 +208,9 @@ def _households_at_once(vault: Vault, d0: int, d1: int, area: str | None, params
 
 
 #: What one area's households gave (its :class:`AreaReport` and events), by everything it depends
-#: on (see :func:`_households_by_area`); the last few thousand, never changed once made.
-_BY_AREA: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+#: on (see :func:`_households_by_area`): the last few thousand, never changed once made, kept in
+#: the open vault's memo (dropped when it closes or locks).
+_BY_AREA = "ledger.by_area"
 _BY_AREA_LOCK = threading.Lock()
 _BY_AREA_MAX = 4096
 
@@ -258,8 +258,9 @@ def _households_by_area(vault: Vault, d0: int, d1: int, params: Params, as_of: i
     for t in who.tallies:
         if d0 <= t[1] <= d1:  # compute counts only those of the period
             tallies.setdefault(t[0], []).append(t)
+    memo = vault.memo(_BY_AREA)
     with _BY_AREA_LOCK:
-        found = {c: _BY_AREA[k] for c, k in keys.items() if k in _BY_AREA}
+        found = {c: memo[k] for c, k in keys.items() if k in memo}
     missing = [c for c in codes if c not in found]
     if missing:
         rows = [i for c in missing for i in members[c]]
@@ -282,9 +283,9 @@ def _households_by_area(vault: Vault, d0: int, d1: int, params: Params, as_of: i
             by_code[ev[0]].append(ev)
         with _BY_AREA_LOCK:
             for c in missing:
-                found[c] = _BY_AREA[keys[c]] = (made[c], by_code[c])
-            while len(_BY_AREA) > _BY_AREA_MAX:
-                _BY_AREA.popitem(last=False)
+                found[c] = memo[keys[c]] = (made[c], by_code[c])
+            while len(memo) > _BY_AREA_MAX:
+                memo.popitem(last=False)
     areas = {c: found[c][0] for c in codes}
     return areas, [ev for c in codes for ev in found[c][1]], cut
 
@@ -351,8 +352,9 @@ def supply_periods(vault: Vault, periods: list[tuple[str, str]], as_of: int | No
         cut = min(now_local(tz) if as_of is None else as_of, p1)
         who = customers(vault, p0 - 7 * DAY, p1, now)
         codes, members, keys = _area_keys(who, "supply", d0, d1, cut)
+        memo = vault.memo(_BY_AREA)
         with _BY_AREA_LOCK:
-            found = {c: _BY_AREA[k] for c, k in keys.items() if k in _BY_AREA}
+            found = {c: memo[k] for c, k in keys.items() if k in memo}
         missing = [c for c in codes if c not in found]
         if missing:
             rows = sorted(i for c in missing for i in members[c])  # in the order of every area's count
@@ -360,9 +362,9 @@ def supply_periods(vault: Vault, periods: list[tuple[str, str]], as_of: int | No
                            d0, d1)
             with _BY_AREA_LOCK:
                 for c in missing:
-                    found[c] = _BY_AREA[keys[c]] = made[c]
-                while len(_BY_AREA) > _BY_AREA_MAX:
-                    _BY_AREA.popitem(last=False)
+                    found[c] = memo[keys[c]] = made[c]
+                while len(memo) > _BY_AREA_MAX:
+                    memo.popitem(last=False)
         result: dict[str, AreaSupply] = {c: found[c] for c in codes}
         series_areas: dict[str, AreaReport] = {}
         _add_series(vault, series_areas, d0, d1, None, Params(), False)

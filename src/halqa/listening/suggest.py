@@ -21,7 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import numpy as np
@@ -165,7 +165,9 @@ def _matcher_for(vault: Vault) -> LexiconMatcher:
     return theme_lexicon_matcher(extra)
 
 
-_MODELS: OrderedDict[tuple[str, str, str], ThemeModel | None] = OrderedDict()
+#: The trained models live in the open vault's memo (dropped when it closes or locks); the threads
+#: training them are listed here, by vault id, label revision and method.
+_MODELS = "listening.models"
 _LOCK = threading.Lock()
 _TRAINERS: dict[tuple[str, str, str], threading.Thread] = {}
 
@@ -178,21 +180,22 @@ def _training_key(vault: Vault) -> str:
     return label_revision(vault)
 
 
-def _train(key: tuple[str, str, str], rows: list[tuple[str, list[str]]]) -> ThemeModel | None:
+def _train(key: tuple[str, str, str], rows: list[tuple[str, list[str]]],
+           models: OrderedDict[Any, Any]) -> ThemeModel | None:
     try:
         model = train_model([r[0] for r in rows], [r[1] for r in rows], method=key[2])
         with _LOCK:
-            _MODELS[key] = model
-            _MODELS.move_to_end(key)
-            while len(_MODELS) > 4:
-                _MODELS.popitem(last=False)
+            models[key] = model  # a vault closed meanwhile no longer holds this memo: it is dropped
+            models.move_to_end(key)
+            while len(models) > 4:
+                models.popitem(last=False)
         return model
     finally:
         with _LOCK:
             _TRAINERS.pop(key, None)
 
 
-def _train_in_background(key: tuple[str, str, str], vault: Vault) -> None:
+def _train_in_background(key: tuple[str, str, str], vault: Vault, models: OrderedDict[Any, Any]) -> None:
     # here, not in the page's time (20,000 rows take a few tenths of a second), and a piece at a
     # time, so the pages are not held up meanwhile; read again if a write came in between
     rows = None
@@ -207,7 +210,7 @@ def _train_in_background(key: tuple[str, str, str], vault: Vault) -> None:
         with _LOCK:
             _TRAINERS.pop(key, None)
         return
-    _train(key, rows)
+    _train(key, rows, models)
 
 
 def model_for(vault: Vault, method: str = "tfidf", wait: bool = True) -> ThemeModel | None:
@@ -221,18 +224,19 @@ def model_for(vault: Vault, method: str = "tfidf", wait: bool = True) -> ThemeMo
     wait for the training. The first model of a vault is always trained before answering."""
     vault_id = str(vault.meta("vault_id"))
     key = (vault_id, _training_key(vault), method)
+    models = vault.memo(_MODELS)
     with _LOCK:
-        if key in _MODELS:
-            _MODELS.move_to_end(key)
-            return _MODELS[key]
-        previous = next((k for k in reversed(_MODELS) if k[0] == vault_id and k[2] == method), None)
+        if key in models:
+            models.move_to_end(key)
+            return cast(ThemeModel | None, models[key])
+        previous = next((k for k in reversed(models) if k[0] == vault_id and k[2] == method), None)
         if not wait and previous is not None:
             if not any(k[0] == vault_id and k[2] == method for k in _TRAINERS):
-                _TRAINERS[key] = threading.Thread(target=_train_in_background, args=(key, vault), daemon=True,
+                _TRAINERS[key] = threading.Thread(target=_train_in_background, args=(key, vault, models), daemon=True,
                                                   name="halqa-train")
                 _TRAINERS[key].start()
-            return _MODELS[previous]
-    return _train(key, training_rows(vault))
+            return cast(ThemeModel | None, models[previous])
+    return _train(key, training_rows(vault), models)
 
 
 def suggest_themes(vault: Vault, texts: Sequence[str] | None = None, gids: Sequence[str] | None = None,

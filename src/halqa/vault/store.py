@@ -26,6 +26,7 @@ import os
 import secrets
 import shutil
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -157,6 +158,9 @@ class Vault:
         self._lock = threading.RLock()
         self._writer: Writer | None = None
         self.session_events = 0  # written here since open: how much the decoy grows at close
+        # What domains derive and keep between calls (a trained model, one area's figures): here,
+        # never in a module's globals, so closing, locking or panic drops it with the key.
+        self._memos: dict[str, OrderedDict[Any, Any]] = {}
         self.device_key = SigningKey(self._secret("signing_key"))
         self.device_id = bytes(self.device_key.verify_key)
         self._device_rowid = storage.devices()
@@ -315,6 +319,7 @@ class Vault:
             from halqa.vault import decoy
 
             applied = decoy.migrations(self.conn) if self._content is not None else {}
+            self._memos = {}
             self._storage.close()
             self.conn = self._storage = None
             if self._content is not None:
@@ -326,6 +331,7 @@ class Vault:
         hold a vault open (the web's panic button)."""
         with self._lock:
             outside: list[Path] = []
+            self._memos = {}
             if self.conn is not None and self._storage is not None:
                 outside = [Path(p) for (p,) in self.conn.execute("SELECT path FROM outside_files")]
                 self._storage.close()
@@ -339,6 +345,15 @@ class Vault:
         self.close()
 
     # ------------------------------------------------------------------ small helpers
+    def memo(self, name: str) -> OrderedDict[Any, Any]:
+        """A cache named ``name`` that lives as long as this open vault (emptied by
+        :meth:`close` and :meth:`panic`): where a domain keeps what it derived from the vault's
+        content between calls. Callers bound its size and hold their own lock to change it."""
+        found = self._memos.get(name)
+        if found is None:
+            found = self._memos[name] = OrderedDict()
+        return found
+
     def meta(self, key: str, default: Any = None) -> Any:
         """A metadata value of this vault (``default`` when unset)."""
         value = self.storage.meta(key)
