@@ -41,8 +41,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from halqa.ledger.analysis import Params, compute, poisson_sf
+from halqa.ledger.analysis import compute
+from halqa.ledger.detection import poisson_sf
 from halqa.ledger.events import DAY, parse_day, time_iso
+from halqa.ledger.params import Params
 
 FIRST = parse_day("2026-06-01")
 
@@ -157,7 +159,7 @@ def scan_events(inp, params: Params, p0: int, p1: int) -> list[tuple]:
     Python: seed windows of ``event_window_seconds`` holding enough starts, overlapping ones joined,
     chains cut every ``event_max_span_seconds``, distinct households, median start and end, and the
     confidence ``1 - expected / observed`` from the area's background rate (the algorithm documented
-    in halqa.ledger.analysis.detect_events)."""
+    in halqa.ledger.detection.detect_events)."""
     w, k_min = params.event_window_seconds, max(params.event_min_households, 1)
     max_span = max(params.event_max_span_seconds, 1)
     seconds = max(p1 - p0, w)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from halqa.ledger.analysis import AreaIndices, Params, Result, med_threshold, poisson_sf
+from halqa.ledger.analysis import AreaIndices, Result
+from halqa.ledger.detection import med_threshold, poisson_sf
 from halqa.ledger.events import DAY
+from halqa.ledger.params import Params
 
 
 def merge_intervals(hh: np.ndarray, start: np.ndarray, end: np.ndarray,

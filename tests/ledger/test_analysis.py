@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from halqa.ledger.analysis import Params, compute, detect_events, med_threshold, merge_intervals, poisson_sf
+from halqa.ledger.analysis import compute, merge_intervals
+from halqa.ledger.detection import detect_events, med_threshold, poisson_sf
 from halqa.ledger.events import DAY, parse_day, parse_time
+from halqa.ledger.params import Params
 
 D1 = parse_day("2026-07-01")
 

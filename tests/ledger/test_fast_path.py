@@ -8,9 +8,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from halqa.ledger import analysis
-from halqa.ledger.analysis import Params, compute, detect_events, merge_intervals
+from halqa.ledger import arrays as chunked
+from halqa.ledger.analysis import compute, merge_intervals
+from halqa.ledger.detection import detect_events
 from halqa.ledger.events import DAY, parse_day
+from halqa.ledger.params import Params
 
 from . import reference
 
@@ -93,7 +95,7 @@ def test_packed_sort_and_its_fallback(keys):
     key = np.array(keys, dtype=np.int64)
     want = np.argsort(key, kind="stable")
     for key_max in (2**40, 2**63):  # packed np.sort / stable argsort
-        sk, order = analysis._sorted_with_order(key.copy(), key_max)
+        sk, order = chunked.sorted_with_order(key.copy(), key_max)
         assert order.tolist() == want.tolist()
         assert sk.tolist() == key[want].tolist()
 
@@ -109,7 +111,7 @@ def test_merge_equals_reference_with_large_numbers():
 
 
 def test_pieces_give_the_same_results(monkeypatch):
-    """The full-length passes work in pieces of ``_CHUNK`` rows; tiny pieces must change nothing."""
+    """The full-length passes work in pieces of ``halqa.ledger.arrays.CHUNK`` rows; tiny pieces must change nothing."""
     rng = np.random.default_rng(17)
     n = 3000
     hh = rng.integers(0, 400, n)
@@ -125,7 +127,7 @@ def test_pieces_give_the_same_results(monkeypatch):
     whole = reference.detect_events(hh % 3, hh, s, e, op, (D1 * DAY, (D1 + 4) * DAY), params)
     assert want.events and whole
     for chunk in (1, 2, 7, 64, 1 << 20):
-        monkeypatch.setattr(analysis, "_CHUNK", chunk)
+        monkeypatch.setattr(chunked, "CHUNK", chunk)
         same_result(compute(hh, s, e, op, hh_area, n_t, D1, D1 + 3, params, med_days=(D1 - 1, D1 + 4)), want)
         same_result(compute(hh, s, e, np.zeros(n, bool), hh_area, n_t, D1, D1 + 3, params),
                     reference.compute(hh, s, e, np.zeros(n, bool), hh_area, n_t, D1, D1 + 3, params))

@@ -17,8 +17,10 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pytest
 
-from halqa.ledger.analysis import Params, compute, med_parameters, med_threshold
+from halqa.ledger.analysis import compute
+from halqa.ledger.detection import med_parameters, med_threshold
 from halqa.ledger.events import DAY, parse_day
+from halqa.ledger.params import Params
 
 # ---------------------------------------------------------------------------------------------------------------
 # Source 1: IEEE Std 1366-2012, "IEEE Guide for Electric Power Distribution Reliability Indices" (revision of

@@ -16,7 +16,6 @@ the analysis), ``importers`` (parsers), ``demo`` (the demo neighbourhood's summe
 
 from __future__ import annotations
 
-from halqa.ledger.analysis import Params
 from halqa.ledger.demo import decoy, demo
 from halqa.ledger.demo import decoy_bulk as decoy_bulk  # for halqa.domains, not public API
 from halqa.ledger.demo import decoy_session as decoy_session  # for halqa.domains, not public API
@@ -33,6 +32,7 @@ from halqa.ledger.evidence import (
     supply_periods,
 )
 from halqa.ledger.importers import FORMATS
+from halqa.ledger.params import Params
 from halqa.ledger.read import (
     OpenInterval,
     OpenOutage,

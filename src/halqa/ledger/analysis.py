@@ -28,41 +28,26 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 
 import numpy as np
 
+from halqa.ledger import arrays
+from halqa.ledger.arrays import compress, pieces, sorted_with_order, take
+from halqa.ledger.detection import detect_events, med_threshold
 from halqa.ledger.events import DAY
+from halqa.ledger.params import Params
 
 __all__ = [
     "AreaIndices",
     "Params",
     "Result",
     "compute",
-    "detect_events",
-    "med_parameters",
-    "med_threshold",
     "merge_intervals",
-    "poisson_sf",
     "series_indices",
 ]
-
-
-@dataclass(frozen=True)
-class Params:
-    """Settings of the evidence computation (defaults follow IEEE 1366 and GridWatch)."""
-
-    momentary_seconds: int = 300
-    cemi_n: int = 3
-    med_beta: float = 2.5
-    med_ddof: int = 1
-    event_min_households: int = 3
-    event_window_seconds: int = 600
-    event_max_span_seconds: int = 3000
-    event_min_confidence: float = 0.5
 
 
 @dataclass
@@ -117,68 +102,6 @@ class Result:
         return self.off_hours
 
 
-_CHUNK = 1 << 20  # elements per piece where a full-length temporary is avoided by working in pieces
-
-
-def _pieces(n: int, begin: int = 0) -> Iterator[tuple[int, int]]:
-    """``(lo, hi)`` ranges of at most ``_CHUNK`` covering ``begin .. n``."""
-    return ((lo, min(lo + _CHUNK, n)) for lo in range(begin, n, _CHUNK))
-
-
-def _take(a: np.ndarray, idx: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``a[idx]`` into ``out`` (may be ``idx`` itself), in pieces so that no full-length temporary is made."""
-    if out is None:
-        out = np.empty(len(idx), dtype=a.dtype)
-    for lo, hi in _pieces(len(idx)):
-        out[lo:hi] = np.take(a, idx[lo:hi], mode="clip")  # the indices are valid; "clip" skips a slow checked path
-    return out
-
-
-def _compress(mask: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``a[mask]`` into the front of ``out``, in pieces (``out`` may be ``a`` itself: each piece is read before
-    it is overwritten)."""
-    pos = 0
-    for lo, hi in _pieces(len(a)):
-        part = a[lo:hi][mask[lo:hi]]
-        out[pos:pos + len(part)] = part
-        pos += len(part)
-    return out[:pos]
-
-
-def _add_scaled(target: np.ndarray, group: np.ndarray, factor: int) -> None:
-    """``target += group * factor`` in int64 (``group`` may be int32), in pieces."""
-    for lo, hi in _pieces(len(target)):
-        g = group[lo:hi].astype(np.int64)
-        g *= factor
-        target[lo:hi] += g
-
-
-def _sorted_with_order(key: np.ndarray, key_max: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(sorted key, order)`` for a non-negative int64 ``key`` (all ``<= key_max``; overwritten), ties kept in
-    input order.
-
-    When ``key_max`` and the row number fit together in 64 bits (the usual case) the row number is
-    packed into the low bits and the packed values are sorted with ``np.sort``, whose SIMD sort is
-    several times faster than ``np.argsort`` (on the benchmark's 9 M keys: 0.2 s against 1.1 s for
-    a stable argsort); the packing also makes it stable. Otherwise a stable argsort."""
-    n = len(key)
-    bits = max(int(n - 1).bit_length(), 1)
-    if (int(key_max) + 1) << bits <= 1 << 64:
-        packed = key.view(np.uint64)  # in place: the caller's key is a temporary
-        packed <<= np.uint64(bits)
-        for lo, hi in _pieces(n):
-            packed[lo:hi] |= np.arange(lo, hi, dtype=np.uint64)
-        packed.sort()
-        order = np.empty(n, dtype=np.int32 if bits <= 31 else np.int64)  # int32: half the memory
-        mask = np.uint64((1 << bits) - 1)
-        for lo, hi in _pieces(n):
-            order[lo:hi] = packed[lo:hi] & mask
-        packed >>= np.uint64(bits)
-        return packed.view(np.int64), order
-    order = np.argsort(key, kind="stable")
-    return key[order], order
-
-
 def merge_intervals(hh: np.ndarray, start: np.ndarray, end: np.ndarray,
                     extra: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """Union of each household's intervals: returns ``(hh, start, end[, extra])`` sorted by
@@ -204,11 +127,11 @@ def merge_intervals(hh: np.ndarray, start: np.ndarray, end: np.ndarray,
     key *= span
     key += start
     key -= t0  # household * span + start offset
-    sk, order = _sorted_with_order(key, key_max)
+    sk, order = sorted_with_order(key, key_max)
     del key
     dur = end - start
     np.maximum(dur, 0, out=dur)
-    ek = _take(dur, order)  # one gather (of the duration) instead of two (of the start and the end)
+    ek = take(dur, order)  # one gather (of the duration) instead of two (of the start and the end)
     ek += sk  # household * span + end offset (end >= start, so inside the household's block)
     np.maximum.accumulate(ek, out=ek)
     new = np.empty(n, dtype=bool)
@@ -218,10 +141,10 @@ def merge_intervals(hh: np.ndarray, start: np.ndarray, end: np.ndarray,
     xo = x[order] if x is not None and x.any() else None
     del order
     # the merged arrays reuse the memory of the temporaries (a fresh array of this size costs page faults)
-    ks = _compress(new, sk, out=dur)
+    ks = compress(new, sk, out=dur)
     new[:-1] = new[1:]  # now: the last row of a merged group
     new[-1] = True
-    ke = _compress(new, ek, out=ek)  # a group's running maximum at its last row is its end
+    ke = compress(new, ek, out=ek)  # a group's running maximum at its last row is its end
     del ek
     ke -= ks  # merged duration
     mh = np.floor_divide(ks, span, out=sk[:len(ks)])
@@ -238,222 +161,6 @@ def merge_intervals(hh: np.ndarray, start: np.ndarray, end: np.ndarray,
     elif x is not None:
         out += (np.zeros(len(ks), dtype=bool),)
     return out
-
-
-def poisson_sf(k: int, mu: float) -> float:
-    """``P(X >= k)`` for ``X ~ Poisson(mu)`` (exact sum in log space; fine for k up to thousands)."""
-    if k <= 0:
-        return 1.0
-    if mu <= 0:
-        return 0.0
-    # P(X >= k) = 1 - sum_{i<k} pmf(i); for the upper tail sum from k upward for accuracy.
-    logp = -mu + k * math.log(mu) - math.lgamma(k + 1)
-    total, term, i = 0.0, math.exp(logp), k
-    while term > 1e-18 * max(total, 1e-300) and i < k + 10000:
-        total += term
-        i += 1
-        term *= mu / i
-    return min(1.0, total)
-
-
-def med_parameters(daily_saidi: np.ndarray, ddof: int = 1) -> tuple[float, float] | None:
-    """``(alpha, beta)`` of the 2.5-beta method: mean and standard deviation (``ddof``) of ``ln`` of
-    the non-zero daily SAIDI values; None with fewer than two non-zero days."""
-    vals = np.asarray(daily_saidi, dtype=float)
-    vals = vals[vals > 0]
-    k = len(vals)
-    if k < 2:
-        return None
-    logs = np.log(vals)
-    # logs.mean() and logs.std(ddof=ddof) as numpy computes them (the same sums, the same divisions), without
-    # their Python overhead (it is run once per area)
-    mean = np.add.reduce(logs) / k
-    logs -= mean
-    np.multiply(logs, logs, out=logs)
-    return float(mean), float(np.sqrt(np.add.reduce(logs) / max(k - ddof, 0)))
-
-
-def med_threshold(daily_saidi: np.ndarray, beta: float = 2.5, ddof: int = 1) -> float | None:
-    """``T_MED = exp(alpha + beta * sigma)`` over the non-zero daily SAIDI values (see module doc)."""
-    ab = med_parameters(daily_saidi, ddof)
-    if ab is None:
-        return None
-    return float(np.exp(ab[0] + beta * ab[1]))
-
-
-def detect_events(area: np.ndarray, hh: np.ndarray, start: np.ndarray, end: np.ndarray,
-                  is_open: np.ndarray, period: tuple[int, int], params: Params = Params()) -> list[dict]:
-    """Area-wide outages: several households of one area going dark together.
-
-    Time-gap clustering as GridWatch/PowerWatch do: every window of ``event_window_seconds``
-    after an outage start that holds at least ``event_min_households`` starts seeds an event;
-    overlapping seed windows are united, and chains longer than ``event_max_span_seconds`` are cut
-    into pieces. A piece with at least ``event_min_households`` distinct households is an event.
-    Its start and end are the medians of the members' starts and (closed) ends (end None while
-    most members are still off); ``households`` is the number of distinct households.
-
-    ``confidence`` asks how much of what we see chance could explain: with the area's background
-    rate of outage starts (lambda = starts / period), the expected number of windows in the period
-    holding at least n starts by chance is ``E_n = M * P(X >= n)``, ``X ~ Poisson(lambda * window)``,
-    ``M = period / window``; if ``O_n`` events of at least n households were found in the area,
-    ``confidence = max(0, 1 - E_n / O_n)`` (a local false-discovery estimate). Events below
-    ``event_min_confidence`` are dropped. Returns dicts with area (index), start, end, households,
-    confidence.
-    """
-    return _detect_events(area, hh, start, end, is_open, period, params)
-
-
-def _detect_events(area: np.ndarray | tuple[np.ndarray, np.ndarray], hh: np.ndarray, start: np.ndarray,
-                   end: np.ndarray, is_open: np.ndarray, period: tuple[int, int], params: Params) -> list[dict]:
-    """:func:`detect_events`; ``area`` may also be ``(hh_area, rows)`` standing for ``hh_area[rows]``, which is
-    then never made whole when every start lies in the period."""
-    p0, p1 = int(period[0]), int(period[1])
-    start = np.asarray(start, dtype=np.int64)
-    sel = (start >= p0) & (start < p1)
-    if not sel.any():
-        return []
-    everything = bool(sel.all())
-    if isinstance(area, tuple) and not everything:
-        area = _take(np.asarray(area[0], dtype=np.int64), area[1])
-    w = int(params.event_window_seconds)
-    max_span = max(int(params.event_max_span_seconds), 1)
-    k_min = max(int(params.event_min_households), 1)
-    span = p1 - p0 + 1
-    stride = span + max(w, 0) + 1  # a window never reaches into the next area's block
-    if isinstance(area, tuple):  # key = area * stride + start - p0, in pieces
-        lookup, rows = np.asarray(area[0], dtype=np.int64), area[1]
-        key = np.empty(len(start), dtype=np.int64)
-        starts = np.zeros(len(lookup), dtype=np.int64)  # starts per area
-        for lo, hi in _pieces(len(key)):
-            a_ = lookup[rows[lo:hi]]
-            np.add.at(starts, a_, 1)
-            k = key[lo:hi]
-            np.multiply(a_, stride, out=k)
-            k += start[lo:hi]
-            k -= p0
-        n_areas = int(np.flatnonzero(starts)[-1]) + 1
-        starts = starts[:n_areas]
-    else:
-        area = np.asarray(area, dtype=np.int64)
-        a = area if everything else area[sel]
-        n_areas = int(a.max()) + 1
-        starts = np.bincount(a, minlength=n_areas)
-        key = a * stride
-        key += start if everything else start[sel]
-        key -= p0
-        del a
-    key, order = _sorted_with_order(key, n_areas * stride - 1)  # by area, then start
-    # a window [start, start + w] holds k_min starts iff the (k_min - 1)th next start lies in it
-    if len(key) < k_min:
-        return []
-    # (full-length temporaries are avoided by working in pieces of _CHUNK rows, and buffers are reused)
-    seed = np.empty(len(key) - k_min + 1, dtype=bool)
-    for lo, hi in _pieces(len(seed)):
-        np.less_equal(key[lo + k_min - 1:hi + k_min - 1] - key[lo:hi], w, out=seed[lo:hi])
-    seeds = np.flatnonzero(seed)
-    del seed
-    if len(seeds) == 0:
-        return []
-    # unite overlapping seed windows: with the keys sorted, seed i's window [key_i, key_i + w] overlaps
-    # the previous seed's iff key_i <= key_(i-1) + w, so a cluster is a run of such seeds, and its rows
-    # end where the last seed's window ends (one search per cluster, not per seed)
-    new = np.empty(len(seeds), dtype=bool)
-    new[0] = True
-    for lo, hi in _pieces(len(seeds), 1):
-        np.greater(key[seeds[lo:hi]] - key[seeds[lo - 1:hi - 1]], w, out=new[lo:hi])
-    first = seeds[new]
-    new[:-1] = new[1:]  # now: the last seed of a cluster
-    new[-1] = True
-    last = np.searchsorted(key, key[seeds[new]] + w, side="right")  # end of each cluster (exclusive)
-    del seeds, new
-    length = last - first
-    cpos = np.cumsum(length)
-    cpos -= length  # where each cluster begins among the rows inside clusters
-    n_in = int(cpos[-1] + length[-1])
-    r = np.repeat((first - cpos).astype(order.dtype), length)
-    for lo, hi in _pieces(n_in):
-        r[lo:hi] += np.arange(lo, hi, dtype=r.dtype)  # the rows inside clusters (positions in the sorted order)
-    sr = _take(key, r, out=key[:n_in])  # in place: r is increasing, so each row is read before it is overwritten
-    del key
-    # a piece begins with a cluster or where the offset from the cluster's first start crosses a multiple
-    # of max_span
-    first_sr = sr[cpos]
-    new = np.empty(n_in, dtype=bool)
-    cend = cpos + length
-    for lo, hi in _pieces(n_in, 1):
-        c0, c1 = int(np.searchsorted(cpos, lo - 1, side="right")) - 1, int(np.searchsorted(cpos, hi))  # clusters here
-        piece = sr[lo - 1:hi] - np.repeat(first_sr[c0:c1], np.clip(cend[c0:c1], lo - 1, hi) - np.clip(cpos[c0:c1], lo - 1, hi))
-        piece //= max_span
-        np.not_equal(piece[1:], piece[:-1], out=new[lo:hi])
-    new[0] = True
-    new[cpos] = True
-    del cpos, cend, length, first, last, first_sr
-    gstart = np.flatnonzero(new)
-    del new
-    g_area = sr[gstart] // stride
-    sr %= stride  # start - p0
-    size = np.diff(np.r_[gstart, n_in])
-    med_start = (sr[gstart + (size - 1) // 2] + sr[gstart + size // 2]) // 2 + p0
-    src = _take(order, r, out=r)  # rows of the input
-    del order, r
-    if not everything:
-        src = _take(np.flatnonzero(sel), src, out=src)
-    group = np.repeat(np.arange(len(gstart), dtype=np.int32 if len(gstart) < 1 << 31 else np.int64), size)
-    pairs = _take(np.asarray(hh, dtype=np.int64), src, out=sr)
-    del sr
-    h0 = int(pairs.min())
-    hspan = int(pairs.max()) - h0 + 1
-    pairs -= h0
-    _add_scaled(pairs, group, hspan)
-    pairs.sort()
-    distinct = np.empty(n_in, dtype=bool)
-    distinct[0] = True
-    np.not_equal(pairs[1:], pairs[:-1], out=distinct[1:])
-    pairs[:] = distinct
-    np.cumsum(pairs, out=pairs)  # distinct (group, household) pairs up to each row
-    del distinct
-    n_distinct = np.diff(np.r_[0, pairs[gstart + size - 1]])
-    keep = n_distinct >= k_min
-    closed = ~np.asarray(is_open, dtype=bool)[src]
-    all_closed = bool(closed.all())
-    es = _take(np.asarray(end, dtype=np.int64), src, out=pairs)
-    del src, pairs
-    e0 = int(es.min())
-    espan = int(es.max()) - e0 + 2  # espan - 1 stands for an open end (sorted last)
-    es -= e0
-    if not all_closed:
-        es[~closed] = espan - 1
-    _add_scaled(es, group, espan)
-    es.sort()  # closed ends sorted within each group
-    _add_scaled(es, group, -espan)
-    es += e0
-    del group
-    n_closed = size if all_closed else np.add.reduceat(closed, gstart, dtype=np.int64)
-    del closed
-    lo_i = gstart + np.maximum(n_closed - 1, 0) // 2
-    hi_i = gstart + n_closed // 2
-    med_end = np.where(n_closed > 0, es[lo_i] // 2 + es[np.minimum(hi_i, len(es) - 1)] // 2, 0)
-    has_end = n_closed * 2 > size
-    seconds = max(p1 - p0, w)
-    windows = seconds / w
-    mus = starts * w / seconds
-    idx = np.flatnonzero(keep)
-    if len(idx) == 0:
-        return []
-    ka, kn = g_area[idx], n_distinct[idx]
-    # observed: events of the same area with at least as many households; expected: by chance
-    nmax = int(kn.max()) + 1
-    comb = ka * nmax + kn
-    sc = np.sort(comb)
-    observed = np.searchsorted(sc, (ka + 1) * nmax, side="left") - np.searchsorted(sc, comb, side="left")
-    uniq, inv = np.unique(comb, return_inverse=True)
-    expected = np.array([windows * poisson_sf(int(u % nmax), float(mus[u // nmax])) for u in uniq.tolist()])[inv]
-    conf = np.maximum(0.0, 1.0 - expected / np.maximum(observed, 1))
-    ok = conf >= params.event_min_confidence
-    g = idx[ok]
-    return [{"area": ar_, "start": st_, "end": en_ if he_ else None, "households": n, "confidence": round(cf, 4)}
-            for ar_, st_, en_, he_, n, cf in zip(ka[ok].tolist(), med_start[g].tolist(), med_end[g].tolist(),
-                                                 has_end[g].tolist(), kn[ok].tolist(), conf[ok].tolist(), strict=True)]
 
 
 @dataclass
@@ -540,7 +247,7 @@ def _sums_fused(kernels: ModuleType, hh: np.ndarray, start: np.ndarray, end: np.
 
 def _sorted_intervals(hh: np.ndarray, start: np.ndarray, end: np.ndarray,
                       is_open: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The intervals in (household, start) order: one sort of packed keys (see :func:`_sorted_with_order`), which
+    """The intervals in (household, start) order: one sort of packed keys (see :func:`sorted_with_order`), which
     give back the household and the start, and one gather each of the end and (when any) the open flags, so the
     compiled pass then reads memory in order (following the order row by row would miss the cache on every row)."""
     t0, h0 = int(start.min()), int(hh.min())
@@ -553,9 +260,9 @@ def _sorted_intervals(hh: np.ndarray, start: np.ndarray, end: np.ndarray,
     key *= span
     key += start
     key -= t0
-    sk, order = _sorted_with_order(key, key_max)
+    sk, order = sorted_with_order(key, key_max)
     del key
-    end = _take(end, order)
+    end = take(end, order)
     is_open = is_open[order] if is_open.any() else np.zeros(len(order), dtype=bool)
     del order
     hs = np.floor_divide(sk, span)
@@ -568,7 +275,7 @@ def _sorted_intervals(hh: np.ndarray, start: np.ndarray, end: np.ndarray,
 def _sums_numpy(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndarray, hh_area: np.ndarray,
                 first_day: int, last_day: int, r0: int, r1: int, params: Params, sums: _Sums) -> tuple[np.ndarray, ...]:
     """:func:`_sums_fused` without numba: the merge, then element-wise passes over the merged rows in pieces
-    of ``_CHUNK``, accumulating with ``np.add.at`` (it adds in row order, as the compiled pass does, so the
+    of ``CHUNK``, accumulating with ``np.add.at`` (it adds in row order, as the compiled pass does, so the
     float sums are the same; no full-length temporary is made: at this size every fresh array costs page
     faults). Returns the merged ``(hh, start, end, open)``."""
     mh, ms, me, mo = merge_intervals(hh, start, end, is_open)
@@ -585,8 +292,8 @@ def _sums_numpy(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.
     # supply hours: seconds off per household and day, clipped to each day (sums of whole seconds are exact
     # in float64, so the order of summation does not matter); most intervals lie within one day, the rest
     # are cut into one piece per day touched below
-    pieces: list[np.ndarray] = []
-    for lo, hi in _pieces(m):
+    multi: list[np.ndarray] = []
+    for lo, hi in pieces(m):
         s_, e_, h_ = ms[lo:hi], me[lo:hi], mh[lo:hi]
         a_ = hh_area[h_]
         d = e_ - s_
@@ -612,7 +319,7 @@ def _sums_numpy(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.
         np.minimum(d1, last_day, out=d1)  # its last day
         touch = (e_ > p0) & (s_ < p1) & (e_ > s_)
         one = d0 == d1
-        pieces.append(np.flatnonzero(touch & ~one) + lo)
+        multi.append(np.flatnonzero(touch & ~one) + lo)
         one &= touch
         cell = h_[one] * days
         if len(cell):  # the rows are sorted by household, so a piece's cells form a short range: a small bincount
@@ -623,8 +330,8 @@ def _sums_numpy(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.
             secs -= np.maximum(s_[one], p0)
             part = np.bincount(cell, weights=secs)
             off_s[c0:c0 + len(part)] += part
-    many = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
-    del pieces
+    many = np.concatenate(multi) if multi else np.zeros(0, dtype=np.int64)
+    del multi
     if len(many):
         cs, ce, th = np.maximum(ms[many], p0), np.minimum(me[many], p1), mh[many]
         a0, a1 = cs // DAY, (ce - 1) // DAY
@@ -650,8 +357,8 @@ def _area_days_numpy(off_s: np.ndarray, hh_area: np.ndarray, days: int, tallied:
         order = np.argsort(hh_area, kind="stable")
         r = hh_area[order]
         first = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
-        # in pieces of whole areas (about _CHUNK values each) instead of one gather of the whole table
-        i, step = 0, max(_CHUNK // max(days, 1), 1)
+        # in pieces of whole areas (about CHUNK values each) instead of one gather of the whole table
+        i, step = 0, max(arrays.CHUNK // max(days, 1), 1)
         while i < len(first):
             j = max(int(np.searchsorted(first, first[i] + step)), i + 1)
             lo, hi = first[i], (first[j] if j < len(first) else n_hh)
@@ -719,12 +426,12 @@ def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndar
     Speed and memory (docs/performance.md, "The ledger near the hardware"): the merge and every per-area sum
     and the household-day table are one compiled pass over the intervals (:mod:`halqa.ledger.fused`, numba),
     which needs no sort when the intervals come in (household, start) order, as the vault's read gives them
-    (it checks; otherwise one packed-key sort, see :func:`_sorted_with_order`); then one pass over the
+    (it checks; otherwise one packed-key sort, see :func:`sorted_with_order`); then one pass over the
     household-day table for the area sums. When households are numbered by area (``hh_area`` non-decreasing, as
     the read numbers them) and there are no tallies, the pass sums each area's hours as its rows go by, and the
     household-day table is made only if ``Result.household_off_hours`` is read.
     Without numba the same numbers come from numpy passes over the
-    merged rows in pieces of ``_CHUNK`` (:func:`_sums_numpy`, :func:`_area_days_numpy`): every float sum is
+    merged rows in pieces of ``CHUNK`` (:func:`_sums_numpy`, :func:`_area_days_numpy`): every float sum is
     added in the same order either way (``np.add.at`` in row order; ``np.add.reduceat``'s pairwise order over
     an area's households), which tests/ledger/test_fused.py checks bit for bit. Event detection stays in numpy
     (one packed-key sort, see :func:`detect_events`). Measured against DuckDB over Arrow (the design's
@@ -806,7 +513,7 @@ def compute(hh: np.ndarray, start: np.ndarray, end: np.ndarray, is_open: np.ndar
     ev = []
     if events:
         mh, ms, me, mo = merged
-        ev = _detect_events((hh_area, mh), mh, ms, me, mo, (p0, p1), params)
+        ev = detect_events((hh_area, mh), mh, ms, me, mo, (p0, p1), params)
     return Result(first_day, days, out, daily_saidi, daily_supply, daily_supply_rep, area_rep, off_h, ev,
                   make_off_hours)
 

@@ -14,8 +14,10 @@ import msgspec
 import numpy as np
 
 from halqa.errors import NotFound
-from halqa.ledger.analysis import Params, Result, compute, merge_intervals, series_indices
+from halqa.ledger.analysis import Result, compute, merge_intervals, series_indices
+from halqa.ledger.arrays import CHUNK
 from halqa.ledger.events import DAY, DEFAULT_TZ, check_period, day_iso, now_local, parse_day, time_iso
+from halqa.ledger.params import Params
 from halqa.ledger.read import (
     ClaimRecord,
     Customers,
@@ -34,7 +36,6 @@ from halqa.places import area_exists, household_area
 from halqa.vault import Vault
 
 UNSET = msgspec.UNSET
-_CHUNK = 1 << 20  # values per piece of the area sums (each area's sum lies in one piece: any size gives the same)
 
 
 def _r(x: Any, n: int = 4) -> float | None:
@@ -396,7 +397,7 @@ def _supply(data: DayOff, d0: int, d1: int) -> dict[str, AreaSupply]:
         order = np.argsort(data.hh_area, kind="stable")
         r = data.hh_area[order]
         first_row = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
-        i, step = 0, max(_CHUNK // max(days, 1), 1)
+        i, step = 0, max(CHUNK // max(days, 1), 1)  # each area's sum lies in one piece: any size gives the same
         while i < len(first_row):
             j = max(int(np.searchsorted(first_row, first_row[i] + step)), i + 1)
             lo, hi = first_row[i], (first_row[j] if j < len(first_row) else n_hh)
