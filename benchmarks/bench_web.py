@@ -306,13 +306,9 @@ def _p95(times: list[float]) -> float:
 NEW_INDEXES = ("ledger_interval_end", "ledger_interval_start")
 
 
-def write_cost(intervals: int = 200_000, rounds: int = 2) -> list[tuple[str, float, float]]:
-    """What the period indexes cost on writes, both ways in the same run (alternating, best of
-    ``rounds``): the ledger's bulk import (``intervals`` rows, 100,000 per import) and single
-    power off/on writes (the page's own write, 300 of them), with and without the indexes."""
-    import halqa.ledger as ledger
-    from halqa.domains import create_vault
-
+def _write_input(intervals: int) -> tuple[list[bytes], str]:
+    """The write benchmarks' input: ``intervals`` outage rows of 2,000 households over 300 days as
+    CSV files of 100,000 rows each, and the CSV that enrols those households."""
     rng = random.Random(19)
     day0 = dt.datetime(2026, 1, 1)
     rows = []
@@ -322,7 +318,17 @@ def write_cost(intervals: int = 200_000, rounds: int = 2) -> list[tuple[str, flo
                      (start + dt.timedelta(minutes=rng.randrange(5, 180))).isoformat(timespec="minutes"), "grid"])
     chunks = [_csv(["household", "area", "start", "end", "source"], rows[i:i + 100_000]).encode()
               for i in range(0, intervals, 100_000)]
-    enrol = _csv(["household", "area"], [[f"hh-w{h:04d}", f"A{h % 40:02d}"] for h in range(2000)])
+    return chunks, _csv(["household", "area"], [[f"hh-w{h:04d}", f"A{h % 40:02d}"] for h in range(2000)])
+
+
+def write_cost(intervals: int = 200_000, rounds: int = 2) -> list[tuple[str, float, float]]:
+    """What the period indexes cost on writes, both ways in the same run (alternating, best of
+    ``rounds``): the ledger's bulk import (``intervals`` rows, 100,000 per import) and single
+    power off/on writes (the page's own write, 300 of them), with and without the indexes."""
+    import halqa.ledger as ledger
+    from halqa.domains import create_vault
+
+    chunks, enrol = _write_input(intervals)
     best: dict[bool, tuple[float, float]] = {}
     for _ in range(rounds):
         for with_indexes in (False, True):
@@ -362,16 +368,7 @@ def summary_cost(intervals: int = 200_000, rounds: int = 2) -> list[tuple[str, f
         for event in events:
             self._fold_interval(conn, event)
 
-    rng = random.Random(19)
-    day0 = dt.datetime(2026, 1, 1)
-    rows = []
-    for i in range(intervals):
-        start = day0 + dt.timedelta(minutes=rng.randrange(0, 300 * 1440))
-        rows.append([f"hh-w{i % 2000:04d}", f"A{i % 2000 % 40:02d}", start.isoformat(timespec="minutes"),
-                     (start + dt.timedelta(minutes=rng.randrange(5, 180))).isoformat(timespec="minutes"), "grid"])
-    chunks = [_csv(["household", "area", "start", "end", "source"], rows[i:i + 100_000]).encode()
-              for i in range(0, intervals, 100_000)]
-    enrol = _csv(["household", "area"], [[f"hh-w{h:04d}", f"A{h % 40:02d}"] for h in range(2000)])
+    chunks, enrol = _write_input(intervals)
     best: dict[bool, tuple[float, float]] = {}
     for _ in range(rounds):
         for with_summary in (False, True):
@@ -435,16 +432,7 @@ def writes(intervals: int = 200_000, singles: int = 300, contributions: int = 10
     import halqa.mutual_aid as aid
     from halqa.domains import create_vault
 
-    rng = random.Random(19)
-    day0 = dt.datetime(2026, 1, 1)
-    rows = []
-    for i in range(intervals):
-        start = day0 + dt.timedelta(minutes=rng.randrange(0, 300 * 1440))
-        rows.append([f"hh-w{i % 2000:04d}", f"A{i % 2000 % 40:02d}", start.isoformat(timespec="minutes"),
-                     (start + dt.timedelta(minutes=rng.randrange(5, 180))).isoformat(timespec="minutes"), "grid"])
-    chunks = [_csv(["household", "area", "start", "end", "source"], rows[i:i + 100_000]).encode()
-              for i in range(0, intervals, 100_000)]
-    enrol = _csv(["household", "area"], [[f"hh-w{h:04d}", f"A{h % 40:02d}"] for h in range(2000)])
+    chunks, enrol = _write_input(intervals)
     out = []
     folder = Path(tempfile.mkdtemp(prefix="bench-writes-"))
     try:
