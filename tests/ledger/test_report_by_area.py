@@ -6,15 +6,20 @@ were reused."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import halqa.ledger as ledger
 from halqa.ledger import evidence, read
 from halqa.ledger.analysis import Params
-from halqa.ledger.events import DAY, check_period, interval_digest
+from halqa.ledger.events import DAY, IntervalPut, check_period
+from halqa.vault import Vault, redact
+from tests.conftest import PASSPHRASE
 
 from .test_day_summary import AREAS, BASE, _apply, _city, op, times
 
@@ -117,12 +122,101 @@ def test_a_write_counts_the_supply_again_only_in_its_area(vault, monkeypatch):
     assert after[AREAS[1]] == before[AREAS[1]] and after[AREAS[0]] != before[AREAS[0]]
 
 
-def test_the_household_digest_follows_every_interval(vault):
+def _version_of_rows(vault):
+    rows: dict[str, list] = {}
+    for r in vault.query("SELECT id, household, area, start_at, end_at FROM ledger_interval ORDER BY id"):
+        rows.setdefault(r[1], []).append(tuple(r))
+    versions = read.households_now(vault).versions
+    return rows, versions
+
+
+def test_the_household_version_follows_every_interval(vault):
+    """Whenever a household's intervals differ, so does its ``(intervals, changes)``: a new one,
+    a batch, a close, a move (both households), a delete, an edit."""
     _city(vault)
+    rows, versions = _version_of_rows(vault)
     for ops in ([("add", 1, 0, 600), ("add", 1, DAY, None)], [("batch", [(2, 100, 60, 20), (1, 300, 60, 3)])],
                 [("close", 1, 2 * DAY)], [("move", 0, 3)], [("delete", 2)], [("edit", 1, 50, 70)]):
         _apply(vault, ops)  # a commit each: every change of an interval already folded
-    want: dict[str, int] = {}
-    for iid, h, area, s, e in vault.query("SELECT id, household, area, start_at, end_at FROM ledger_interval"):
-        want[h] = want.get(h, 0) ^ interval_digest(iid, h, area, s, e)
-    assert {r[0]: r[1] for r in vault.query("SELECT household, digest FROM ledger_household")} == want
+        now_rows, now_versions = _version_of_rows(vault)
+        changed = {h for h in {*rows, *now_rows} if rows.get(h) != now_rows.get(h)}
+        assert changed
+        assert all(versions.get(h) != now_versions.get(h) for h in changed), ops
+        assert {h: v[0] for h, v in now_versions.items()} == {h: len(r) for h, r in now_rows.items() if h}
+        rows, versions = now_rows, now_versions
+
+
+def _old_digest(iid, household, area, start_at, end_at) -> int:
+    """The per-household digest of interval projection v5 (an XOR of these over its intervals),
+    which the web app's figures by area were reused on: what the attacker below works against."""
+    import hashlib
+
+    text = f"{iid}\x1f{household}\x1f{area}\x1f{start_at}\x1f{end_at}".encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little", signed=True)
+
+
+def _xor_zero_subset(deltas: list[int]) -> list[int]:
+    """Indices of a non-empty subset of 64-bit values whose XOR is zero (Gaussian elimination over
+    GF(2): any 65 values have one): what a member needs to change intervals and keep the digest."""
+    basis: dict[int, tuple[int, int]] = {}  # leading bit -> (value, the subset that makes it, as a mask)
+    for i, d in enumerate(deltas):
+        value, made = d & (2**64 - 1), 1 << i
+        while value:
+            top = value.bit_length() - 1
+            if top not in basis:
+                basis[top] = (value, made)
+                break
+            value, made = value ^ basis[top][0], made ^ basis[top][1]
+        else:
+            return [k for k in range(len(deltas)) if made >> k & 1]
+    raise AssertionError("65 values always have a dependent subset")
+
+
+def test_edits_crafted_to_keep_the_digest_still_show(vault):
+    """Attack (an informant's phone): change one's own intervals so that the per-household digest
+    the figures by area were reused on (an XOR of row hashes: linear over GF(2), so 65 candidate
+    edits always hold a subset that leaves it as it was) stays the same. The organiser's open web
+    app must still show the new figures, not those of the intervals before the edits (it showed a
+    SAIDI of 700 minutes for 1,880 before the version replaced the digest)."""
+    _city(vault)
+    _apply(vault, [("add", 1, k * 5400, 1800) for k in range(70)])  # hh-s1, in MNA
+    first, last, as_of = "2026-06-28", "2026-07-10", BASE + 11 * DAY
+    ledger.report(vault, first, last, as_of=as_of)  # the web app has shown the area: kept by area
+    rows = vault.query("SELECT id, household, area, start_at, end_at FROM ledger_interval WHERE household = 'hh-s1' "
+                       "ORDER BY id")
+    longer = [(iid, h, a, s, e + 3 * 3600) for iid, h, a, s, e in rows]
+    deltas = [_old_digest(*old) ^ _old_digest(*new) for old, new in zip(rows, longer, strict=True)]
+    subset = _xor_zero_subset(deltas)
+    assert subset and functools.reduce(operator.xor, (deltas[k] for k in subset)) == 0  # the old digest is kept
+    with vault.transaction():
+        for k in subset:
+            vault.append("ledger_interval.put", IntervalPut(id=longer[k][0], end_at=longer[k][4]))
+    shown = ledger.report(vault, first, last, as_of=as_of).areas[AREAS[1]]
+    p0, p1 = check_period(first, last)
+    fresh = evidence._households_at_once(vault, p0, p1, None, Params(), as_of, DEFAULT_TZ, False, 0)[0][AREAS[1]]
+    assert shown == fresh
+
+
+@pytest.mark.parametrize("where", ["here", "another process"])
+def test_figures_kept_before_a_redaction_are_not_reused(vault, vault_path, where):
+    """A redaction rebuilds the projection, and its counts start again from the log: hh-s1 with
+    only its second interval has the version it had with only its first. What the open vault
+    kept for that version must not be shown for the other interval (the memos are emptied when a
+    projection is rebuilt here, and when another connection, which may have rebuilt one, wrote)."""
+    _city(vault)
+    first, last, as_of = "2026-06-28", "2026-07-10", BASE + 11 * DAY
+    put = vault.append("ledger_interval.put", IntervalPut(id="r1", household="hh-s1", area=AREAS[1],
+                                                          start_at=BASE, end_at=BASE + 600))
+    shown = ledger.report(vault, first, last, as_of=as_of).areas[AREAS[1]]
+    vault.append("ledger_interval.put", IntervalPut(id="r2", household="hh-s1", area=AREAS[1], start_at=BASE + DAY,
+                                                    end_at=BASE + DAY + 7200))
+    ledger.report(vault, first, last, as_of=as_of)
+    if where == "here":
+        redact(vault, [put.id])
+    else:
+        with Vault.open(vault_path, PASSPHRASE) as other:
+            redact(other, [put.id])
+    now = ledger.report(vault, first, last, as_of=as_of).areas[AREAS[1]]
+    assert now.saidi_minutes != shown.saidi_minutes  # 120 minutes off, not the redacted 10
+    p0, p1 = check_period(first, last)
+    assert now == evidence._households_at_once(vault, p0, p1, None, Params(), as_of, DEFAULT_TZ, False, 0)[0][AREAS[1]]

@@ -15,10 +15,11 @@ Tables (all pure folds of events in ``(hlc, id)`` order):
                      (tombstone) and ``ledger_batch.put`` (an import: many intervals, columnar).
 ``ledger_day``       seconds without power per household and local day from its closed
                      intervals (overlaps counted once), kept as intervals arrive; with
-                     ``ledger_household`` (intervals per household, and a digest of them that
-                     changes with any of them) and ``ledger_long`` (closed intervals over 31 days,
-                     left out of ``ledger_day``), for supply hours without reading a period's
-                     intervals, and for reports that reuse what unchanged households give.
+                     ``ledger_household`` (intervals per household), ``ledger_changes`` (how
+                     many events changed each household's intervals: it only grows) and
+                     ``ledger_long`` (closed intervals over 31 days, left out of ``ledger_day``),
+                     for supply hours without reading a period's intervals, and for reports that
+                     reuse what unchanged households give.
 ``ledger_tally``     daily tally: hours without power on one day (key ``household|day``).
 ``ledger_water``     water ledger: one household-day (key ``household|day``).
 ``ledger_claim``     an official claim of supply hours for an area and period.
@@ -27,7 +28,6 @@ Tables (all pure folds of events in ``(hlc, id)`` order):
 
 from __future__ import annotations
 
-import hashlib
 import math
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -190,14 +190,6 @@ _INTERVAL_INDEXES = (
 )
 
 
-def interval_digest(iid: Any, household: Any, area: Any, start_at: Any, end_at: Any) -> int:
-    """A 64-bit hash of one interval row (signed, as SQLite stores integers). A household's
-    ``digest`` in ``ledger_household`` is the XOR of those of its intervals: a function of the
-    rows alone (any order of folding, a rebuild give the same), kept by XOR-ing a row out and in."""
-    text = f"{iid}\x1f{household}\x1f{area}\x1f{start_at}\x1f{end_at}".encode()
-    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little", signed=True)
-
-
 def day_off_seconds(hh: np.ndarray, start: np.ndarray, end: np.ndarray,
                     lo: int | np.ndarray | None = None, hi: int | np.ndarray | None = None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -248,30 +240,42 @@ class IntervalProjection(Projection):
     Beside it, kept as intervals arrive, ``ledger_day``: the seconds without power of each
     household and local day from its *closed* intervals (:func:`day_off_seconds`), so a period's
     supply hours are read without the period's intervals; ``ledger_household``: the intervals
-    each household has (to find those no longer enrolled) and their digest (:func:`interval_digest`:
-    what a household's intervals give is reused while it is the same); and ``ledger_long``: the closed
-    intervals longer than :data:`LONG_SECONDS`, which ``ledger_day`` leaves out (one interval
-    must not become a row for each of thousands of days): a period they reach is counted from its
-    households' intervals instead."""
+    each household has (to find those no longer enrolled); ``ledger_changes``: how many events
+    changed each household's intervals (:meth:`_fold_interval` says which), so that what a
+    household's intervals give is reused while its count and changes are the same; and
+    ``ledger_long``: the closed intervals longer than :data:`LONG_SECONDS`, which ``ledger_day``
+    leaves out (one interval must not become a row for each of thousands of days): a period they
+    reach is counted from its households' intervals instead.
+
+    Why a count of changes and not a hash of the rows: a member writes their own intervals, and
+    any hash that can be kept up to date by taking a row out and putting it in (XOR, a sum) is
+    linear, so a few dozen edits chosen by solving equations leave it as it was, and the
+    organiser's open web app would keep showing the figures from before them (a test does it).
+    A count of events only grows, is the same after a rebuild and on every replica of the log,
+    and, with the count of intervals, changes whenever a household's intervals do."""
 
     name = "ledger_interval"
     # 2: the start and end indexes (reports read a period without a table scan); 3: ledger_day and ledger_household;
-    # 4: the household index covers end_at; 5: ledger_household.digest, ledger_day_household
-    version = 5
+    # 4: the household index covers end_at; 5: ledger_household.digest, ledger_day_household;
+    # 6: ledger_changes instead of the digest (which a member could keep while changing intervals)
+    version = 6
     kinds = frozenset({"ledger_interval.put", "ledger_interval.delete", "ledger_batch.put"})
-    tables = ("ledger_interval", "ledger_day", "ledger_household", "ledger_long")
+    tables = ("ledger_interval", "ledger_day", "ledger_household", "ledger_long", "ledger_changes")
 
     def _create_interval_table(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS ledger_interval (id TEXT PRIMARY KEY, household TEXT, area TEXT, "
                      "start_at INTEGER, end_at INTEGER, source TEXT, note TEXT, batch TEXT)")
+        # counted event by event, in a rebuild too (it cannot be made from the folded rows)
+        conn.execute("CREATE TABLE IF NOT EXISTS ledger_changes (household TEXT PRIMARY KEY, events INTEGER) "
+                     "WITHOUT ROWID")
 
     def _create_summary(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS ledger_day (day INTEGER, household TEXT, off_s INTEGER, "
                      "PRIMARY KEY (day, household)) WITHOUT ROWID")
         # some households' days (one area's, when only it changed) without stepping over every other's
         conn.execute("CREATE INDEX IF NOT EXISTS ledger_day_household ON ledger_day (household, day, off_s)")
-        conn.execute("CREATE TABLE IF NOT EXISTS ledger_household (household TEXT PRIMARY KEY, intervals INTEGER, "
-                     "digest INTEGER) WITHOUT ROWID")
+        conn.execute("CREATE TABLE IF NOT EXISTS ledger_household (household TEXT PRIMARY KEY, intervals INTEGER) "
+                     "WITHOUT ROWID")
         conn.execute("CREATE TABLE IF NOT EXISTS ledger_long (id TEXT PRIMARY KEY, household TEXT, start_at INTEGER, "
                      "end_at INTEGER) WITHOUT ROWID")
 
@@ -301,14 +305,8 @@ class IntervalProjection(Projection):
             h, d, s = day_off_seconds(cols[:, 0], cols[:, 1], cols[:, 2])
             conn.executemany("INSERT INTO ledger_day (day, household, off_s) VALUES (?, ?, ?)",
                              zip(d.tolist(), [names[i] for i in h.tolist()], s.tolist(), strict=True))
-        counts: dict[str, list[int]] = {}
-        for iid, h, area, s, e in conn.execute("SELECT id, household, area, start_at, end_at FROM ledger_interval "
-                                               "WHERE household IS NOT NULL"):
-            c = counts.setdefault(h, [0, 0])
-            c[0] += 1
-            c[1] ^= interval_digest(iid, h, area, s, e)
-        conn.executemany("INSERT INTO ledger_household (household, intervals, digest) VALUES (?, ?, ?)",
-                         [(h, n, d) for h, (n, d) in counts.items()])
+        conn.execute("INSERT INTO ledger_household (household, intervals) SELECT household, count(*) "
+                     "FROM ledger_interval WHERE household IS NOT NULL GROUP BY household")
         conn.execute("INSERT INTO ledger_long (id, household, start_at, end_at) SELECT id, household, start_at, end_at "
                      "FROM ledger_interval WHERE household IS NOT NULL AND end_at - start_at > ?", (LONG_SECONDS,))
 
@@ -322,8 +320,7 @@ class IntervalProjection(Projection):
         except Exception as exc:  # the driver's OperationalError
             if "no such table" not in str(exc):
                 raise
-            for event in events:
-                self._fold_interval(conn, event)
+            self._fold(conn, events)
             return
         # The summary follows the net change of all these events at once: an import's batches
         # (one call, many events) recount each household's touched days once, not once per batch.
@@ -333,10 +330,17 @@ class IntervalProjection(Projection):
             ids.update(dict.fromkeys(p.ids) if event.kind == "ledger_batch.put" else {p.id: None})
         touched = list(ids)
         before = self._rows(conn, touched)
-        for event in events:
-            self._fold_interval(conn, event)
+        self._fold(conn, events)
         after = None if self.has_tombstones(conn) else _batch_rows(events, len(touched))
         self._follow(conn, before, self._rows(conn, touched) if after is None else after)
+
+    def _fold(self, conn: Any, events: list[Event]) -> None:
+        """Fold ``events`` into ``ledger_interval`` and count them in ``ledger_changes``."""
+        changed: dict[str, int] = {}
+        for event in events:
+            self._fold_interval(conn, event, changed)
+        conn.executemany("INSERT INTO ledger_changes (household, events) VALUES (?, ?) ON CONFLICT (household) "
+                         "DO UPDATE SET events = events + excluded.events", list(changed.items()))
 
     def _rows(self, conn: Any, ids: list[str]) -> list[tuple[Any, ...]]:
         """``(id, household, start_at, end_at, area)`` of the intervals ``ids`` that exist."""
@@ -351,15 +355,13 @@ class IntervalProjection(Projection):
         """Bring ``ledger_day``, ``ledger_household`` and ``ledger_long`` up to date after the
         intervals ``before`` became ``after`` (the same ids, before and after the event)."""
         counts: dict[str, int] = {}
-        digests: dict[str, int] = {}
         days: dict[str, list[tuple[int, int]]] = {}
         long: list[tuple[Any, ...]] = []
         for sign, rows in ((-1, before), (1, after)):
-            for i, h, s, e, area in rows:
+            for i, h, s, e, _area in rows:
                 if h is None:
                     continue
                 counts[h] = counts.get(h, 0) + sign
-                digests[h] = digests.get(h, 0) ^ interval_digest(i, h, area, s, e)  # out, then in
                 if s is None or e is None or e <= s:
                     continue
                 if e - s > LONG_SECONDS:
@@ -370,13 +372,11 @@ class IntervalProjection(Projection):
         conn.executemany("DELETE FROM ledger_long WHERE id = ?", [(i,) for i, *_ in before])
         conn.executemany("INSERT INTO ledger_long (id, household, start_at, end_at) VALUES (?, ?, ?, ?)",
                          long)
-        changed = [(h, n, digests[h]) for h, n in counts.items() if n or digests[h]]
-        # XOR as (a | b) & ~(a & b): SQL has no XOR operator, and bit operations never overflow
-        conn.executemany("INSERT INTO ledger_household (household, intervals, digest) VALUES (?, ?, ?) "
-                         "ON CONFLICT (household) DO UPDATE SET intervals = intervals + excluded.intervals, "
-                         "digest = (digest | excluded.digest) & ~(digest & excluded.digest)", changed)
+        changed = [(h, n) for h, n in counts.items() if n]
+        conn.executemany("INSERT INTO ledger_household (household, intervals) VALUES (?, ?) "
+                         "ON CONFLICT (household) DO UPDATE SET intervals = intervals + excluded.intervals", changed)
         conn.executemany("DELETE FROM ledger_household WHERE household = ? AND intervals <= 0",
-                         [(h,) for h, n, _ in changed if n < 0])
+                         [(h,) for h, n in changed if n < 0])
         runs = [(h, d0, d1) for h, touched in days.items() for d0, d1 in _runs(touched)]
         for lo in range(0, len(runs), 2000):
             self._recount(conn, runs[lo:lo + 2000])
@@ -402,16 +402,23 @@ class IntervalProjection(Projection):
         conn.executemany("INSERT INTO ledger_day (day, household, off_s) VALUES (?, ?, ?) ON CONFLICT (day, household) "
                          "DO UPDATE SET off_s = excluded.off_s", [(day, h, v) for (h, day), v in found.items()])
 
-    def _fold_interval(self, conn: Any, event: Event) -> None:
+    def _fold_interval(self, conn: Any, event: Event, changed: dict[str, int]) -> None:
+        """Fold one event; count it in ``changed`` for each household whose intervals it may
+        change: those it names, and for one that names none (a delete, or a put of some fields)
+        the household of its interval. An interval moved away is not counted in the household it
+        left, whose count of intervals falls instead (unless one moves in, which names it)."""
         p = event.payload
         if event.kind == "ledger_interval.delete":
             self.tombstone(conn, p.id)
+            _count(changed, conn.execute("SELECT household FROM ledger_interval WHERE id = ?", (p.id,)).fetchone())
             conn.execute("DELETE FROM ledger_interval WHERE id = ?", (p.id,))
             return
         if event.kind == "ledger_batch.put":
             rows = list(zip(p.ids, p.household, p.area, p.start_at, p.end_at, p.source, strict=True))
             if self.has_tombstones(conn):
                 rows = [r for r in rows if not self.is_tombstoned(conn, r[0])]
+            for h in {r[1] for r in rows}:
+                _count(changed, (h,))
             conn.executemany("INSERT INTO ledger_interval (id, household, area, start_at, end_at, source, note, batch) "
                              "VALUES (?, ?, ?, ?, ?, ?, '', ?) ON CONFLICT (id) DO UPDATE SET household = excluded.household, "
                              "area = excluded.area, start_at = excluded.start_at, end_at = excluded.end_at, "
@@ -427,6 +434,14 @@ class IntervalProjection(Projection):
         updates = ", ".join(f"{c} = excluded.{c}" for c in fields if c != "id")
         conn.execute(f"INSERT INTO ledger_interval ({names}) VALUES ({marks}) ON CONFLICT (id) "
                      f"{'DO UPDATE SET ' + updates if updates else 'DO NOTHING'}", tuple(fields.values()))
+        _count(changed, (p.household,) if isinstance(p.household, str) else
+               conn.execute("SELECT household FROM ledger_interval WHERE id = ?", (p.id,)).fetchone())
+
+
+def _count(changed: dict[str, int], row: tuple[Any, ...] | None) -> None:
+    """One more change of the household in ``row`` (none: no interval, or one of no household)."""
+    if row is not None and row[0] is not None:
+        changed[row[0]] = changed.get(row[0], 0) + 1
 
 
 def _batch_rows(events: list[Event], distinct: int) -> list[tuple[Any, ...]] | None:

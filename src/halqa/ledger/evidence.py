@@ -220,7 +220,7 @@ def _area_keys(who: Customers, what: Any, d0: int, d1: int, cut: int
                ) -> tuple[list[str], dict[str, list[int]], dict[str, tuple[Any, ...]]]:
     """The areas of ``who`` (sorted), the numbers of each one's households (in order), and what
     each area's figures of ``what`` over days ``d0..d1`` depend on: its households (in order), the
-    digest of each one's intervals, their tallies in the period, and ``cut`` (``as_of``) where an
+    version of each one's intervals, their tallies in the period, and ``cut`` (``as_of``) where an
     interval is still open (only those end at ``as_of``; a closed one counts whenever it began)."""
     codes = sorted(set(who.areas))
     members: dict[str, list[int]] = {c: [] for c in codes}
@@ -231,11 +231,11 @@ def _area_keys(who: Customers, what: Any, d0: int, d1: int, cut: int
         if d0 <= t[1] <= d1:
             tallies.setdefault(t[0], []).append(t)
     keys: dict[str, tuple[Any, ...]] = {}
-    households, digests = who.households, who.digests
+    households, versions = who.households, who.versions
     for code, rows in members.items():
         names = [households[i] for i in rows]
         keys[code] = (what, code, d0, d1, cut if not who.open.isdisjoint(names) else None, tuple(names),
-                      tuple(digests[i] for i in rows),
+                      tuple(versions[i] for i in rows),
                       tuple(sorted(t for h in names if h in tallies for t in tallies[h])) if tallies else ())
     return codes, members, keys
 
@@ -248,7 +248,7 @@ def _households_by_area(vault: Vault, d0: int, d1: int, params: Params, as_of: i
     tallies in the period) and, for one with an interval still open, on ``as_of``: each
     :func:`compute` sum runs over one area's rows in the same order whichever other areas are
     computed with it, and the events of an area are detected among its own starts. So after a
-    write only the areas whose households' intervals (``ledger_household``'s digest), enrolment
+    write only the areas whose households' intervals (their count and ``ledger_changes``), enrolment
     or tallies changed are computed again, together in one call, from their households'
     intervals alone (a test holds it equal to one call over every area)."""
     p0, p1 = (d0 - med_history_days) * DAY, (d1 + 1) * DAY

@@ -98,31 +98,35 @@ class Customers:
     """The customers of every area over a period, as :func:`load_intervals` counts them (without
     reading the period's intervals): ``households`` in its order (the enrolled ones, then those no
     longer enrolled with an interval reaching the period, by pseudonym), the area of each, the
-    digest of each one's intervals (``ledger_household``: it changes with any of them), those with
+    version of each one's intervals (``(intervals, changes)``: see :class:`Households`), those with
     an interval still open that began before the period's end (their figures depend on ``as_of``)
     and every daily tally of them as ``(household, day, hours_off)`` rows."""
 
     households: list[str]
     areas: list[str]
-    digests: list[int]
+    versions: list[tuple[int, int]]
     open: frozenset[str]
     tallies: list[tuple[str, int, float]]
 
 
 @dataclass(frozen=True)
 class Households:
-    """What :func:`customers` reads whatever the period: the enrolled households' areas, each
-    household's interval digest and every daily tally (``(household, day, hours_off)``)."""
+    """What :func:`customers` reads whatever the period: the enrolled households' areas, the
+    version of each household's intervals, ``(intervals, changes)`` (how many it has, and how many
+    events changed them: equal versions, equal intervals) for each one with any, and every daily
+    tally (``(household, day, hours_off)``)."""
 
     enrolled: dict[str, str]
-    digests: dict[str, int]
+    versions: dict[str, tuple[int, int]]
     tallies: list[tuple[str, int, float]]
 
 
 def households_now(vault: Vault) -> Households:
     """:class:`Households`, read once for several periods' :func:`customers`."""
     return Households(enrolled=household_areas(vault),
-                      digests={r[0]: int(r[1] or 0) for r in vault.query("SELECT household, digest FROM ledger_household")},
+                      versions={r[0]: (int(r[1]), int(r[2] or 0)) for r in vault.query(
+                          "SELECT h.household, h.intervals, c.events FROM ledger_household h "
+                          "LEFT JOIN ledger_changes c ON c.household = h.household")},
                       tallies=[(str(h), parse_day(d), float(x))
                                for h, d, x in vault.query("SELECT household, day, hours_off FROM ledger_tally")])
 
@@ -132,8 +136,8 @@ def customers(vault: Vault, since: int, until: int, now: Households | None = Non
     those ending at or after ``since``, or still open, that began before ``until``); ``now``: the
     :func:`households_now` to use, when already read."""
     now = now or households_now(vault)
-    enrolled, digests = now.enrolled, now.digests
-    former = [h for h in sorted(digests) if h not in enrolled and vault.query_one(
+    enrolled, versions = now.enrolled, now.versions
+    former = [h for h in sorted(versions) if h not in enrolled and vault.query_one(
         "SELECT 1 FROM ledger_interval WHERE household = ? AND (end_at >= ? OR end_at IS NULL) AND start_at < ? "
         "LIMIT 1", (h, since, until)) is not None]
     households = [*enrolled, *former]
@@ -142,7 +146,7 @@ def customers(vault: Vault, since: int, until: int, now: Households | None = Non
         "SELECT DISTINCT household FROM ledger_interval WHERE end_at IS NULL AND start_at < ?", (until,)))
     known = set(households)
     tallies = [t for t in now.tallies if t[0] in known]
-    return Customers(households=households, areas=areas, digests=[digests.get(h, 0) for h in households],
+    return Customers(households=households, areas=areas, versions=[versions.get(h, (0, 0)) for h in households],
                      open=still_open, tallies=tallies)
 
 

@@ -20,7 +20,6 @@ so an imported or synced event is held to the same rules as a typed one.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from datetime import date
@@ -214,13 +213,14 @@ class _Deltas:
         self.place_day: dict[tuple[str, str], list[int]] = {}  # (day, place) -> [n, hearings]
         self.place_theme_day: dict[tuple[str, str, str], list[int]] = {}  # (theme, day, place) -> [n, hearings]
         self.theme_day: dict[tuple[str, str], list[int]] = {}  # (theme, day) -> [n, hearings]
-        self.labels = 0  # training labels: signed count
-        self.label_sum = 0  # and signed sum of their hashes (:func:`label_hash`)
+        self.labels = 0  # training labels (:func:`is_label`): signed count
+        self.label_changes = 0  # and the events that added, changed or removed one
 
-    def label(self, h: int, sign: int) -> None:
-        if h:
-            self.labels += sign
-            self.label_sum += sign * h
+    def label(self, was: bool, now: bool) -> None:
+        """A grievance was a training label or not, and now is or not (its label columns changed)."""
+        if was or now:
+            self.labels += now - was
+            self.label_changes += 1
 
     def add(self, state: tuple[frozenset[str], tuple[tuple[str, str], ...], Any, Any, int], sign: int) -> None:
         themes, groups, place, day, count = state
@@ -259,15 +259,9 @@ class _Deltas:
             acc[1] += sign * count
 
     def write(self, conn: Any) -> None:
-        if self.labels or self.label_sum:
-            row = conn.execute("SELECT n, digest FROM listening_label_digest WHERE id = 1").fetchone()
-            n = (row[0] if row else 0) + self.labels
-            digest = ((int(row[1], 16) if row else 0) + self.label_sum) % _LABEL_MOD
-            if n:
-                conn.execute("INSERT INTO listening_label_digest VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-                             "n = excluded.n, digest = excluded.digest", (n, f"{digest:032x}"))
-            else:
-                conn.execute("DELETE FROM listening_label_digest")
+        if self.label_changes:  # the row stays when no label is left: the count of changes only grows
+            conn.execute("INSERT INTO listening_label_rev VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                         "n = n + excluded.n, changes = changes + excluded.changes", (self.labels, self.label_changes))
         if any(self.total):
             conn.execute("INSERT INTO listening_agg_total VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
                          "n = n + excluded.n, themed = themed + excluded.themed, irregular = irregular + excluded.irregular",
@@ -302,21 +296,19 @@ class _Deltas:
                 conn.executemany(f"DELETE FROM {table} WHERE {where} AND n = 0", gone)
 
 
-_LABEL_MOD = 1 << 128
+def is_label(text: Any, themes: Any, day: Any, confirmed: Any) -> bool:
+    """Whether a grievance's stored columns (``themes`` as stored JSON) make it a training label:
+    what the suggestion model learns from (:data:`halqa.listening.read.MAX_TRAIN`), confirmed, with
+    a text and a theme. ``day`` is a label column too (the newest are learnt from) but decides
+    nothing here.
 
-
-def label_hash(gid: str, text: Any, themes: Any, day: Any, confirmed: Any) -> int:
-    """A grievance's training label as a 128-bit number (0: it is not a label), from its stored
-    columns (``themes`` as stored JSON). A label is what the suggestion model learns from
-    (:data:`halqa.listening.read.MAX_TRAIN`): confirmed, with a text and a theme. The projection keeps
-    the count and the sum of these (:class:`GrievanceProjection`), a function of the rows alone, so
-    a rebuild gives the same digest as the incremental fold, and any change to a label changes it."""
-    if confirmed != 1 or text is None or text == "" or themes is None or themes == "[]":  # as read.py's SQL
-        return 0
-    return int.from_bytes(hashlib.blake2b(_LABEL_ENC.encode((gid, day, text, themes)), digest_size=16).digest(), "big") or 1
-
-
-_LABEL_ENC = msgspec.json.Encoder()
+    The projection keeps the count of labels and of the events that added, changed or removed
+    one (:class:`GrievanceProjection`): the model is trained again when that revision changes. A
+    count of changes, not a hash of the labels kept by adding and subtracting, which someone who
+    writes grievances could keep as it was while changing their text (a sum of hashes is
+    linear); it only grows, and a rebuild folds the same events to the same count."""
+    del day
+    return confirmed == 1 and text is not None and text != "" and themes is not None and themes != "[]"  # as read.py's SQL
 
 
 def _state(themes: Any, groups: Any, place: Any, day: Any, count: Any) -> tuple[Any, ...]:
@@ -343,10 +335,10 @@ class GrievanceProjection(Projection):
     """
 
     name = "listening_grievance"
-    version = 3
+    version = 4  # 4: listening_label_rev (a count of label changes) instead of a sum of label hashes
     kinds = frozenset({"listening_grievance.put", "listening_grievance.delete", "listening_grievance.batch"})
     tables = ("listening_grievance", "listening_grievance_theme", "listening_grievance_group", *AGG_TABLES,
-              "listening_label_digest")
+              "listening_label_rev")
 
     def create(self, conn: Any) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS listening_grievance (id TEXT PRIMARY KEY, text TEXT, themes TEXT, "
@@ -356,9 +348,9 @@ class GrievanceProjection(Projection):
         # the newest unconfirmed ones (the suggestion page) without walking the confirmed archive
         conn.execute("CREATE INDEX IF NOT EXISTS listening_grievance_unconfirmed ON listening_grievance (day DESC, id) "
                      "WHERE coalesce(confirmed, 0) = 0")
-        # the training labels' count and digest (:func:`label_hash`): one row, read by the model cache
-        conn.execute("CREATE TABLE IF NOT EXISTS listening_label_digest (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, "
-                     "digest TEXT NOT NULL)")
+        # the training labels' count and changes (:func:`is_label`): one row, read by the model cache
+        conn.execute("CREATE TABLE IF NOT EXISTS listening_label_rev (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, "
+                     "changes INTEGER NOT NULL)")
         # the link tables are their primary keys (one b-tree each, not a table and its key's
         # index): a million-row import writes two or three of their rows per grievance
         conn.execute("CREATE TABLE IF NOT EXISTS listening_grievance_theme (gid TEXT NOT NULL, theme TEXT NOT NULL, "
@@ -411,7 +403,7 @@ class GrievanceProjection(Projection):
             old = self._old(conn, p.id)
             if old is not None:
                 deltas.add(old[0], -1)
-                deltas.label(label_hash(p.id, *old[1]), -1)
+                deltas.label(is_label(*old[1]), False)
             self.tombstone(conn, p.id)
             conn.execute("DELETE FROM listening_grievance WHERE id = ?", (p.id,))
             conn.execute("DELETE FROM listening_grievance_theme WHERE gid = ?", (p.id,))
@@ -448,7 +440,7 @@ class GrievanceProjection(Projection):
                 states[_state(p.themes, p.groups, p.place, p.day, p.count)] += 1
                 theme_rows += [(p.id, t) for t in dict.fromkeys(p.themes)]
                 group_rows += [(p.id, k, v) for k, v in sorted(p.groups.items())]
-                deltas.label(label_hash(p.id, p.text, themes_json, p.day, p.confirmed), 1)
+                deltas.label(False, is_label(p.text, themes_json, p.day, p.confirmed))
                 continue
             fields = {c: v for c, v in zip(p.__struct_fields__, msgspec.structs.astuple(p), strict=True) if v is not UNSET}
             states[_state(fields.get("themes"), fields.get("groups"), fields.get("place"), fields.get("day"),
@@ -456,8 +448,8 @@ class GrievanceProjection(Projection):
             if p.themes is not UNSET:
                 theme_rows += [(p.id, t) for t in dict.fromkeys(p.themes)]
                 fields["themes"] = msgspec.json.encode(p.themes, order="deterministic").decode()
-                deltas.label(label_hash(p.id, fields.get("text"), fields["themes"], fields.get("day"),
-                                        fields.get("confirmed")), 1)
+                deltas.label(False, is_label(fields.get("text"), fields["themes"], fields.get("day"),
+                                             fields.get("confirmed")))
             if p.groups is not UNSET:
                 group_rows += [(p.id, k, v) for k, v in sorted(p.groups.items())]
                 fields["groups"] = msgspec.json.encode(p.groups, order="deterministic").decode()
@@ -492,8 +484,7 @@ class GrievanceProjection(Projection):
         new_label = tuple(fields[c] if c in fields else v for c, v in zip(("text", "themes", "day", "confirmed"), old_label,
                                                                          strict=True))
         if new_label != old_label:
-            deltas.label(label_hash(p.id, *old_label), -1)
-            deltas.label(label_hash(p.id, *new_label), 1)
+            deltas.label(is_label(*old_label), is_label(*new_label))
         names = ", ".join(f'"{c}"' for c in fields)
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in fields if c != "id")
         conn.execute(f"INSERT INTO listening_grievance ({names}) VALUES ({', '.join('?' * len(fields))}) "

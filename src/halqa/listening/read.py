@@ -240,10 +240,11 @@ _TRAINING = ("FROM listening_grievance WHERE confirmed = 1 AND coalesce(text, ''
 
 
 def label_revision(vault: Vault) -> str:
-    """The count and digest of every training label (confirmed, with a text and a theme), kept by
-    the grievance projection (:func:`halqa.listening.events.label_hash`): it changes whenever a
-    label is added, changed or removed, so the model cache reads one row to know whether to train."""
-    row = vault.query_one("SELECT n, digest FROM listening_label_digest WHERE id = 1")
+    """The count of training labels (confirmed, with a text and a theme) and of the events that
+    added, changed or removed one, kept by the grievance projection
+    (:func:`halqa.listening.events.is_label`): it changes whenever a label does, so the model cache
+    reads one row to know whether to train."""
+    row = vault.query_one("SELECT n, changes FROM listening_label_rev WHERE id = 1")
     return "0" if row is None else f"{row[0]}:{row[1]}"
 
 

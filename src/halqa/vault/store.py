@@ -161,6 +161,7 @@ class Vault:
         # What domains derive and keep between calls (a trained model, one area's figures): here,
         # never in a module's globals, so closing, locking or panic drops it with the key.
         self._memos: dict[str, OrderedDict[Any, Any]] = {}
+        self._memo_generation: Any = None  # the storage's data version the memos were made under
         self.device_key = SigningKey(self._secret("signing_key"))
         self.device_id = bytes(self.device_key.verify_key)
         self._device_rowid = storage.devices()
@@ -348,7 +349,16 @@ class Vault:
     def memo(self, name: str) -> OrderedDict[Any, Any]:
         """A cache named ``name`` that lives as long as this open vault (emptied by
         :meth:`close` and :meth:`panic`): where a domain keeps what it derived from the vault's
-        content between calls. Callers bound its size and hold their own lock to change it."""
+        content between calls. Callers bound its size and hold their own lock to change it.
+
+        Every memo is emptied too when a projection is rebuilt here, and when another process
+        wrote to the vault (it may have rebuilt one: a redaction, a late import): domains key
+        their entries on counts their projections keep, which only grow while events are folded
+        one after another but start again from the log in a rebuild, so an old key could name
+        other content."""
+        generation = None if self._storage is None else self._storage.data_version()  # closed: memos already empty
+        if generation != self._memo_generation:
+            self._memos, self._memo_generation = {}, generation
         found = self._memos.get(name)
         if found is None:
             found = self._memos[name] = OrderedDict()
@@ -565,6 +575,7 @@ class Vault:
         alone, without a scan of the log per projection."""
         if not chosen:
             return
+        self._memos = {}  # what was derived from the tables before is stale (:meth:`memo`)
         chunks: list[list[Event]] = [[] for _ in chosen]
         targets: dict[str, list[list[Event]]] = {}
         for p, chunk in zip(chosen, chunks, strict=True):

@@ -123,6 +123,11 @@ class Storage(Protocol):
         has one (a full disk)."""
         ...
 
+    def data_version(self) -> Any:
+        """A value that changes when another connection wrote to the storage since the last call
+        (not this one's own writes): the vault drops what it derived and kept (:meth:`Vault.memo`)."""
+        ...
+
     # -- meta and secrets
     def meta(self, key: str) -> Any: ...
 

@@ -262,6 +262,11 @@ class PostgresStorage:
         if self.in_transaction:
             self.raw.execute("ROLLBACK")
 
+    def data_version(self) -> Any:
+        # PostgreSQL tells no connection of others' commits: the top of the log changes with
+        # any write (a redaction, an import), this connection's own too (a hub keeps nothing long)
+        return self.top()
+
     # -- meta and secrets
     def meta(self, key: str) -> Any:
         row = self._one("SELECT value FROM meta WHERE key = %s", (key,))

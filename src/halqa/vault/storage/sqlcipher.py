@@ -114,6 +114,9 @@ class SQLCipherStorage:
             raise DiskFull() from None
 
     # -- meta and secrets
+    def data_version(self) -> Any:
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
     def meta(self, key: str) -> Any:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
