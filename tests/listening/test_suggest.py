@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import halqa.listening as L
@@ -102,8 +103,10 @@ def test_model_trains_again_only_when_labels_change(vault, monkeypatch):
         for text, theme in zip(texts, themes, strict=True):
             L.add_grievance(vault, themes=[theme], place="NKH", day="2026-01-01", text=text)
     trained = []
-    real = suggest.train_model
+    real, apart = suggest.train_model, suggest._fit_apart
     monkeypatch.setattr(suggest, "train_model", lambda *a, **k: trained.append(1) or real(*a, **k))
+    # the background training runs in a child process, where the spy above is not: count it here
+    monkeypatch.setattr(suggest, "_fit_apart", lambda *a: trained.append(1) or apart(*a))
     first = suggest.model_for(vault)
     assert first is not None and first.n_train == 12 and len(trained) == 1
     L.add_grievance(vault, place="NKH", day="2026-01-02", text="لا شي جديد")  # no label: same training set
@@ -133,8 +136,8 @@ def test_one_background_trainer_per_vault(vault, monkeypatch):
             L.add_grievance(vault, themes=[theme], place="NKH", day="2026-01-01", text=text)
     first = suggest.model_for(vault)
     gate = threading.Event()
-    real = suggest.train_model
-    monkeypatch.setattr(suggest, "train_model", lambda *a, **k: gate.wait(30) and real(*a, **k))
+    real = suggest._fit_apart
+    monkeypatch.setattr(suggest, "_fit_apart", lambda *a: gate.wait(30) and real(*a))
     L.add_grievance(vault, themes=["water"], place="NKH", day="2026-01-02", text="الماي مقطوع")
     assert suggest.model_for(vault, wait=False) is first
     L.add_grievance(vault, themes=["wages"], place="NKH", day="2026-01-03", text="ما استلمنا الراتب")
@@ -147,3 +150,34 @@ def test_one_background_trainer_per_vault(vault, monkeypatch):
     for thread in list(suggest._TRAINERS.values()):
         thread.join()
     assert suggest.model_for(vault, wait=False).n_train == 14
+
+
+def test_the_background_training_runs_in_another_process(vault, monkeypatch):
+    """The web server's training must not take its interpreter from the pages: a model learnt
+    with ``wait=False`` comes from a child process (training in this one is made to fail), and
+    predicts as one trained here."""
+    from halqa.listening import suggest
+
+    texts = ["الكهرباء طافية", "ماي الاسالة مالح", "الراتب متاخر", "الزبالة بالشارع", "الاسعار غالية", "المولدة غالية"]
+    themes = ["electricity", "water", "wages", "sanitation", "prices", "generator"]
+    for _ in range(2):
+        for text, theme in zip(texts, themes, strict=True):
+            L.add_grievance(vault, themes=[theme], place="NKH", day="2026-01-01", text=text)
+    first = suggest.model_for(vault)
+    real = suggest.train_model
+
+    def not_here(*_a, **_k):
+        raise AssertionError("trained in the server's process")
+
+    monkeypatch.setattr(suggest, "train_model", not_here)
+    g = L.add_grievance(vault, place="NKH", day="2026-01-03", text="الماي مقطوع من يومين")
+    L.confirm_themes(vault, g.id, ["water"])
+    assert suggest.model_for(vault, wait=False) is first
+    for thread in list(suggest._TRAINERS.values()):
+        thread.join()
+    fresh = suggest.model_for(vault, wait=False)
+    assert fresh is not first and fresh.n_train == 13
+    rows = suggest.training_rows(vault)
+    here = real([r[0] for r in rows], [r[1] for r in rows])
+    probe = ["الماي مالح", "الكهرباء طافية"]
+    assert np.allclose(fresh.predict_proba(probe), here.predict_proba(probe))
