@@ -100,3 +100,15 @@ def test_confirm_delete_and_rebuild_are_consistent(vault):
         {k: v for k, v in after.items() if k.startswith("listening")}
     with pytest.raises(NotFound):
         L.get_grievance(vault, b.id)
+
+
+def test_get_grievances_reads_them_in_the_order_asked(areas_vault):
+    from halqa.listening.read import get_grievance, get_grievances
+
+    made = [L.add_grievance(areas_vault, themes=["water"], place="NKH", day=f"2026-01-0{i + 1}", text=f"ماي {i}")
+            for i in range(4)]
+    asked = [made[2].id, made[0].id, made[2].id, made[3].id]
+    assert get_grievances(areas_vault, asked) == [get_grievance(areas_vault, g) for g in asked]
+    assert get_grievances(areas_vault, []) == []
+    with pytest.raises(NotFound):
+        get_grievances(areas_vault, [made[1].id, "g-none"])

@@ -28,7 +28,7 @@ import numpy as np
 
 from halqa.errors import HalqaError, InvalidInput
 from halqa.listening.read import (
-    get_grievance,
+    get_grievances,
     label_revision,
     list_grievances,
     themes,
@@ -286,7 +286,7 @@ def suggest_themes(vault: Vault, texts: Sequence[str] | None = None, gids: Seque
     if texts:
         items += [(None, t, None) for t in texts]
     if gids:
-        items += [(g.id, g.text or "", g.themes) for g in (get_grievance(vault, x) for x in gids)]
+        items += [(g.id, g.text or "", g.themes) for g in get_grievances(vault, gids)]
     if unconfirmed:
         items += [(g.id, g.text or "", g.themes) for g in list_grievances(vault, unconfirmed=True) if g.text]
     if not items:
