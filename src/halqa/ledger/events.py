@@ -343,11 +343,11 @@ class IntervalProjection(Projection):
                          "DO UPDATE SET events = events + excluded.events", list(changed.items()))
 
     def _rows(self, conn: Any, ids: list[str]) -> list[tuple[Any, ...]]:
-        """``(id, household, start_at, end_at, area)`` of the intervals ``ids`` that exist."""
+        """``(id, household, start_at, end_at)`` of the intervals ``ids`` that exist."""
         out: list[tuple[Any, ...]] = []
         for lo in range(0, len(ids), 500):
             part = ids[lo:lo + 500]
-            out += conn.execute("SELECT id, household, start_at, end_at, area FROM ledger_interval WHERE id IN "
+            out += conn.execute("SELECT id, household, start_at, end_at FROM ledger_interval WHERE id IN "
                                 f"({', '.join('?' * len(part))})", part).fetchall()
         return out
 
@@ -358,7 +358,7 @@ class IntervalProjection(Projection):
         days: dict[str, list[tuple[int, int]]] = {}
         long: list[tuple[Any, ...]] = []
         for sign, rows in ((-1, before), (1, after)):
-            for i, h, s, e, _area in rows:
+            for i, h, s, e in rows:
                 if h is None:
                     continue
                 counts[h] = counts.get(h, 0) + sign
@@ -445,13 +445,13 @@ def _count(changed: dict[str, int], row: tuple[Any, ...] | None) -> None:
 
 
 def _batch_rows(events: list[Event], distinct: int) -> list[tuple[Any, ...]] | None:
-    """``(id, household, start_at, end_at, area)`` of the intervals an import's batches leave, read from
+    """``(id, household, start_at, end_at)`` of the intervals an import's batches leave, read from
     their payloads (a batch writes every column of its intervals): exact when every event is a
     batch, no id comes twice and nothing is tombstoned; None otherwise (then they are read back)."""
     if any(e.kind != "ledger_batch.put" for e in events):
         return None
     rows = [r for e in events for r in zip(e.payload.ids, e.payload.household, e.payload.start_at, e.payload.end_at,
-                                           e.payload.area, strict=True)]
+                                           strict=True)]
     return rows if len(rows) == distinct else None
 
 
