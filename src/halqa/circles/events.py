@@ -149,8 +149,9 @@ class GraphRevision(Projection):
     ``circles_graph_log``: one row per such event, numbered in the order folded.
 
     ``events`` counts them and ``mix`` is the XOR of their (random 128-bit) ids, so the row is a
-    function of the set alone (any order of arrival, a rebuild, a redaction gives the same row)
-    and changes with every such event, and with no other: caches of what the trust graph gives
+    function of the set alone (any order of arrival and a rebuild give the same row; a redaction
+    takes its events out of it, and empties the caches: :meth:`~halqa.vault.Vault.memo`) and
+    changes with every such event, and with no other: caches of what the trust graph gives
     (:mod:`halqa.circles.analysis`) key on it, so a grievance or a payment never invalidates
     them. The log holds each event's clock, id, kind and record (a set too, not an order): the
     newest events of a kind say which records changed since a cached revision (a new vouch:
