@@ -106,7 +106,7 @@ def test_model_trains_again_only_when_labels_change(vault, monkeypatch):
     real, apart = suggest.train_model, suggest._fit_apart
     monkeypatch.setattr(suggest, "train_model", lambda *a, **k: trained.append(1) or real(*a, **k))
     # the background training runs in a child process, where the spy above is not: count it here
-    monkeypatch.setattr(suggest, "_fit_apart", lambda *a: trained.append(1) or apart(*a))
+    monkeypatch.setattr(suggest, "_fit_apart", lambda *a, **k: trained.append(1) or apart(*a, **k))
     first = suggest.model_for(vault)
     assert first is not None and first.n_train == 12 and len(trained) == 1
     L.add_grievance(vault, place="NKH", day="2026-01-02", text="لا شي جديد")  # no label: same training set
@@ -137,7 +137,7 @@ def test_one_background_trainer_per_vault(vault, monkeypatch):
     first = suggest.model_for(vault)
     gate = threading.Event()
     real = suggest._fit_apart
-    monkeypatch.setattr(suggest, "_fit_apart", lambda *a: gate.wait(30) and real(*a))
+    monkeypatch.setattr(suggest, "_fit_apart", lambda *a, **k: gate.wait(30) and real(*a, **k))
     L.add_grievance(vault, themes=["water"], place="NKH", day="2026-01-02", text="الماي مقطوع")
     assert suggest.model_for(vault, wait=False) is first
     L.add_grievance(vault, themes=["wages"], place="NKH", day="2026-01-03", text="ما استلمنا الراتب")
@@ -181,3 +181,39 @@ def test_the_background_training_runs_in_another_process(vault, monkeypatch):
     here = real([r[0] for r in rows], [r[1] for r in rows])
     probe = ["الماي مالح", "الكهرباء طافية"]
     assert np.allclose(fresh.predict_proba(probe), here.predict_proba(probe))
+
+
+@pytest.mark.parametrize("how", ["close", "panic"])
+def test_closing_the_vault_kills_a_training_child(vault, monkeypatch, how):
+    """The child holds the labels' texts while it trains: a lock or a panic must not leave it
+    running (a child that would train for a minute is gone when the vault has closed)."""
+    import subprocess
+    import time
+
+    from halqa.listening import suggest
+
+    texts = ["الكهرباء طافية", "ماي الاسالة مالح", "الراتب متاخر", "الزبالة بالشارع", "الاسعار غالية", "المولدة غالية"]
+    themes = ["electricity", "water", "wages", "sanitation", "prices", "generator"]
+    for _ in range(2):
+        for text, theme in zip(texts, themes, strict=True):
+            L.add_grievance(vault, themes=[theme], place="NKH", day="2026-01-01", text=text)
+    suggest.model_for(vault)
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+
+    def popen(*a, **k):
+        started.append(real_popen(*a, **k))
+        return started[-1]
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    monkeypatch.setattr(suggest, "_CHILD", "import sys, time; sys.stdin.buffer.read(); time.sleep(60)")
+    L.add_grievance(vault, themes=["water"], place="NKH", day="2026-01-02", text="الماي مقطوع")
+    suggest.model_for(vault, wait=False)
+    deadline = time.monotonic() + 30
+    while not started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started and started[0].poll() is None  # training
+    vault.close() if how == "close" else vault.panic()
+    assert started[0].wait(timeout=30) < 0  # killed, not finished
+    for thread in list(suggest._TRAINERS.values()):
+        thread.join(30)

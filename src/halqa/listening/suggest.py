@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -180,16 +180,21 @@ def _training_key(vault: Vault) -> str:
     return label_revision(vault)
 
 
-def _fit_apart(texts: list[str], labels: list[list[str]], method: str) -> ThemeModel | None:
+#: What the child of :func:`_fit_apart` runs (a test gives it something slower).
+_CHILD = "from halqa.listening.suggest import _fit_child; _fit_child()"
+
+
+def _fit_apart(texts: list[str], labels: list[list[str]], method: str,
+               watch: Callable[[Callable[[], None]], Callable[[], None]] | None = None) -> ThemeModel | None:
     """:func:`train_model` in a child process, for the web server's background training.
 
     In a thread of the server it took the interpreter for the seconds a model of 20,000 labels
-    trains (the TF-IDF pass is Python), and every page viewed meanwhile waited for it: the first
-    views after a confirmation were 0.4-0.6 s p95 on the big vault. The child is a fresh
-    interpreter (it inherits no key, no open vault, no thread, no ``HALQA_`` variable such as a
-    passphrase given in the environment), gets the labels on its stdin,
-    writes nothing but the model on its stdout, and exits. Falls back to training here if it
-    cannot start or fails."""
+    trains (the TF-IDF pass is Python), and every page viewed meanwhile waited for it. The child
+    is a fresh interpreter (it inherits no key, no open vault, no thread, no ``HALQA_`` variable
+    such as a passphrase given in the environment), gets the labels on its stdin, writes nothing
+    but the model on its stdout, and exits. ``watch``: given the child's kill, returns its
+    cancel (:meth:`halqa.vault.Vault.on_close`: a lock or panic kills the child, and nothing is
+    learnt). Falls back to training here if the child cannot start or fails."""
     import os
     import pickle
     import subprocess
@@ -197,11 +202,23 @@ def _fit_apart(texts: list[str], labels: list[list[str]], method: str) -> ThemeM
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("HALQA_")}  # no passphrase, no vault path
     try:
-        done = subprocess.run([sys.executable, "-c", "from halqa.listening.suggest import _fit_child; _fit_child()"],
-                              input=pickle.dumps((texts, labels, method)), capture_output=True, check=True, env=env)
+        child = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, env=env)
+    except OSError:
+        return train_model(texts, labels, method=method)
+    cancel = watch(child.kill) if watch is not None else None
+    try:
+        out, _ = child.communicate(pickle.dumps((texts, labels, method)))
+    finally:
+        if cancel is not None:
+            cancel()
+    if child.returncode < 0:  # killed: the vault closed meanwhile
+        return None
+    try:
         # pickle: our own child's answer, over a pipe only this process holds
-        return cast(ThemeModel | None, pickle.loads(done.stdout))
-    except (OSError, subprocess.CalledProcessError, pickle.UnpicklingError, EOFError):
+        return cast(ThemeModel | None, pickle.loads(out)) if child.returncode == 0 else train_model(
+            texts, labels, method=method)
+    except (pickle.UnpicklingError, EOFError):
         return train_model(texts, labels, method=method)
 
 
@@ -218,10 +235,13 @@ def _fit_child() -> None:
 
 
 def _train(key: tuple[str, str, str], rows: list[tuple[str, list[str]]],
-           models: OrderedDict[Any, Any], apart: bool = False) -> ThemeModel | None:
+           models: OrderedDict[Any, Any], vault: Vault | None = None) -> ThemeModel | None:
+    """Train, and keep the model in ``models``; with ``vault``, in a child process that the
+    vault's close stops (:func:`_fit_apart`)."""
     try:
         texts, labels = [r[0] for r in rows], [r[1] for r in rows]
-        model = _fit_apart(texts, labels, key[2]) if apart else train_model(texts, labels, method=key[2])
+        model = (_fit_apart(texts, labels, key[2], vault.on_close) if vault is not None
+                 else train_model(texts, labels, method=key[2]))
         with _LOCK:
             models[key] = model  # a vault closed meanwhile no longer holds this memo: it is dropped
             models.move_to_end(key)
@@ -248,7 +268,7 @@ def _train_in_background(key: tuple[str, str, str], vault: Vault, models: Ordere
         with _LOCK:
             _TRAINERS.pop(key, None)
         return
-    _train(key, rows, models, apart=True)
+    _train(key, rows, models, vault)
 
 
 def model_for(vault: Vault, method: str = "tfidf", wait: bool = True) -> ThemeModel | None:

@@ -27,8 +27,8 @@ import secrets
 import shutil
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -162,6 +162,7 @@ class Vault:
         # never in a module's globals, so closing, locking or panic drops it with the key.
         self._memos: dict[str, OrderedDict[Any, Any]] = {}
         self._memo_generation: Any = None  # the storage's data version the memos were made under
+        self._closers: list[Callable[[], None]] = []  # :meth:`on_close`
         self.device_key = SigningKey(self._secret("signing_key"))
         self.device_id = bytes(self.device_key.verify_key)
         self._device_rowid = storage.devices()
@@ -320,7 +321,7 @@ class Vault:
             from halqa.vault import decoy
 
             applied = decoy.migrations(self.conn) if self._content is not None else {}
-            self._memos = {}
+            self._forget()
             self._storage.close()
             self.conn = self._storage = None
             if self._content is not None:
@@ -332,7 +333,7 @@ class Vault:
         hold a vault open (the web's panic button)."""
         with self._lock:
             outside: list[Path] = []
-            self._memos = {}
+            self._forget()
             if self.conn is not None and self._storage is not None:
                 outside = [Path(p) for (p,) in self.conn.execute("SELECT path FROM outside_files")]
                 self._storage.close()
@@ -346,6 +347,29 @@ class Vault:
         self.close()
 
     # ------------------------------------------------------------------ small helpers
+    def on_close(self, stop: Callable[[], None]) -> Callable[[], None]:
+        """Call ``stop`` when this vault closes, locks or panics, before its key leaves: for work a
+        domain started outside the process on the vault's content (a model training in a child
+        process). Returns a function that cancels it (the work ended first). On a vault already
+        closed, ``stop`` is called at once."""
+        if self._storage is None:
+            stop()
+        else:
+            self._closers.append(stop)
+
+        def cancel() -> None:
+            if stop in self._closers:
+                self._closers.remove(stop)
+        return cancel
+
+    def _forget(self) -> None:
+        """Drop what the domains derived (:meth:`memo`) and stop what they started (:meth:`on_close`)."""
+        self._memos = {}
+        closers, self._closers = self._closers, []
+        for stop in closers:
+            with suppress(Exception):  # one that fails must not keep the others, or the close, from running
+                stop()
+
     def memo(self, name: str) -> OrderedDict[Any, Any]:
         """A cache named ``name`` that lives as long as this open vault (emptied by
         :meth:`close` and :meth:`panic`): where a domain keeps what it derived from the vault's
