@@ -92,16 +92,21 @@ def test_embedding_path_uses_the_packaged_model():
     assert proba[0, e] > proba[0, w] and proba[1, w] > proba[1, e]
 
 
-def test_model_trains_again_only_when_labels_change(vault, monkeypatch):
-    """A write that adds no label reuses the model; a new label trains a new one; with
-    ``wait=False`` the last model answers while the new one trains in the background."""
-    from halqa.listening import suggest
-
+def _twelve_labels(vault) -> None:
+    """Two confirmed grievances for each of six themes: enough for a first model."""
     texts = ["الكهرباء طافية", "ماي الاسالة مالح", "الراتب متاخر", "الزبالة بالشارع", "الاسعار غالية", "المولدة غالية"]
     themes = ["electricity", "water", "wages", "sanitation", "prices", "generator"]
     for _ in range(2):
         for text, theme in zip(texts, themes, strict=True):
             L.add_grievance(vault, themes=[theme], place="NKH", day="2026-01-01", text=text)
+
+
+def test_model_trains_again_only_when_labels_change(vault, monkeypatch):
+    """A write that adds no label reuses the model; a new label trains a new one; with
+    ``wait=False`` the last model answers while the new one trains in the background."""
+    from halqa.listening import suggest
+
+    _twelve_labels(vault)
     trained = []
     real, apart = suggest.train_model, suggest._fit_apart
     monkeypatch.setattr(suggest, "train_model", lambda *a, **k: trained.append(1) or real(*a, **k))
@@ -129,11 +134,7 @@ def test_one_background_trainer_per_vault(vault, monkeypatch):
 
     from halqa.listening import suggest
 
-    texts = ["الكهرباء طافية", "ماي الاسالة مالح", "الراتب متاخر", "الزبالة بالشارع", "الاسعار غالية", "المولدة غالية"]
-    themes = ["electricity", "water", "wages", "sanitation", "prices", "generator"]
-    for _ in range(2):
-        for text, theme in zip(texts, themes, strict=True):
-            L.add_grievance(vault, themes=[theme], place="NKH", day="2026-01-01", text=text)
+    _twelve_labels(vault)
     first = suggest.model_for(vault)
     gate = threading.Event()
     real = suggest._fit_apart
@@ -158,11 +159,7 @@ def test_the_background_training_runs_in_another_process(vault, monkeypatch):
     predicts as one trained here."""
     from halqa.listening import suggest
 
-    texts = ["الكهرباء طافية", "ماي الاسالة مالح", "الراتب متاخر", "الزبالة بالشارع", "الاسعار غالية", "المولدة غالية"]
-    themes = ["electricity", "water", "wages", "sanitation", "prices", "generator"]
-    for _ in range(2):
-        for text, theme in zip(texts, themes, strict=True):
-            L.add_grievance(vault, themes=[theme], place="NKH", day="2026-01-01", text=text)
+    _twelve_labels(vault)
     first = suggest.model_for(vault)
     real = suggest.train_model
 
@@ -192,11 +189,7 @@ def test_closing_the_vault_kills_a_training_child(vault, monkeypatch, how):
 
     from halqa.listening import suggest
 
-    texts = ["الكهرباء طافية", "ماي الاسالة مالح", "الراتب متاخر", "الزبالة بالشارع", "الاسعار غالية", "المولدة غالية"]
-    themes = ["electricity", "water", "wages", "sanitation", "prices", "generator"]
-    for _ in range(2):
-        for text, theme in zip(texts, themes, strict=True):
-            L.add_grievance(vault, themes=[theme], place="NKH", day="2026-01-01", text=text)
+    _twelve_labels(vault)
     suggest.model_for(vault)
     started: list[subprocess.Popen] = []
     real_popen = subprocess.Popen

@@ -303,9 +303,7 @@ def account_trend(vault: Vault, month: str, months: int = 6) -> list[Trend]:
     """Headline figures of the ``months`` months up to ``month``, oldest first, per area:
     ``{"month", "areas": {AREA: {households_served, litres, power_hours, repairs_done,
     state_no_water_share, state_grid_hours_per_day}}, "decisions"}``."""
-    if not 1 <= int(months) <= 36:
-        raise InvalidInput("institutions.bad_months", months=months)
-    return _trend(_account(vault, _months(check_month(month), int(months))))
+    return account_and_trend(vault, month, months)[1]
 
 
 def account_and_trend(vault: Vault, month: str, months: int = 6) -> tuple[Account, list[Trend]]:

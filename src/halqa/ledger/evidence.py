@@ -8,6 +8,7 @@ the CLI's ``--json``, the web API and the posters all serialise the same way.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -22,6 +23,7 @@ from halqa.ledger.read import (
     ClaimRecord,
     Customers,
     DayOff,
+    Households,
     WaterSummary,
     claims,
     customers,
@@ -217,11 +219,13 @@ _BY_AREA_MAX = 4096
 
 
 def _area_keys(who: Customers, what: Any, d0: int, d1: int, cut: int
-               ) -> tuple[list[str], dict[str, list[int]], dict[str, tuple[Any, ...]]]:
-    """The areas of ``who`` (sorted), the numbers of each one's households (in order), and what
+               ) -> tuple[list[str], dict[str, list[int]], dict[str, tuple[Any, ...]],
+                          dict[str, list[tuple[str, int, float]]]]:
+    """The areas of ``who`` (sorted), the numbers of each one's households (in order), what
     each area's figures of ``what`` over days ``d0..d1`` depend on: its households (in order), the
     version of each one's intervals, their tallies in the period, and ``cut`` (``as_of``) where an
-    interval is still open (only those end at ``as_of``; a closed one counts whenever it began)."""
+    interval is still open (only those end at ``as_of``; a closed one counts whenever it began);
+    and the tallies of the period by household."""
     codes = sorted(set(who.areas))
     members: dict[str, list[int]] = {c: [] for c in codes}
     for i, code in enumerate(who.areas):
@@ -237,7 +241,25 @@ def _area_keys(who: Customers, what: Any, d0: int, d1: int, cut: int
         keys[code] = (what, code, d0, d1, cut if not who.open.isdisjoint(names) else None, tuple(names),
                       tuple(versions[i] for i in rows),
                       tuple(sorted(t for h in names if h in tallies for t in tallies[h])) if tallies else ())
-    return codes, members, keys
+    return codes, members, keys, tallies
+
+
+def _reuse(vault: Vault, codes: list[str], keys: dict[str, tuple[Any, ...]],
+           make: Callable[[list[str]], dict[str, Any]]) -> dict[str, Any]:
+    """Each area's value: kept in the open vault's memo under its key, else ``make(missing)``
+    for the areas not kept (all at once), which are kept then."""
+    memo = vault.memo(_BY_AREA)
+    with _BY_AREA_LOCK:
+        found = {c: memo[k] for c, k in keys.items() if k in memo}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        made = make(missing)
+        with _BY_AREA_LOCK:
+            for c in missing:
+                found[c] = memo[keys[c]] = made[c]
+            while len(memo) > _BY_AREA_MAX:
+                memo.popitem(last=False)
+    return found
 
 
 def _households_by_area(vault: Vault, d0: int, d1: int, params: Params, as_of: int | None, tz: str, daily: bool,
@@ -254,16 +276,9 @@ def _households_by_area(vault: Vault, d0: int, d1: int, params: Params, as_of: i
     p0, p1 = (d0 - med_history_days) * DAY, (d1 + 1) * DAY
     cut = min(now_local(tz) if as_of is None else as_of, p1)
     who = customers(vault, p0 - 7 * DAY, p1)
-    codes, members, keys = _area_keys(who, ("report", params, med_history_days, daily), d0, d1, cut)
-    tallies: dict[str, list[tuple[str, int, float]]] = {}
-    for t in who.tallies:
-        if d0 <= t[1] <= d1:  # compute counts only those of the period
-            tallies.setdefault(t[0], []).append(t)
-    memo = vault.memo(_BY_AREA)
-    with _BY_AREA_LOCK:
-        found = {c: memo[k] for c, k in keys.items() if k in memo}
-    missing = [c for c in codes if c not in found]
-    if missing:
+    codes, members, keys, tallies = _area_keys(who, ("report", params, med_history_days, daily), d0, d1, cut)
+
+    def make(missing: list[str]) -> dict[str, tuple[AreaReport, _Raw]]:
         rows = [i for c in missing for i in members[c]]
         rows.sort()  # the households in the order of the whole period's computation
         names = [who.households[i] for i in rows]
@@ -272,6 +287,7 @@ def _households_by_area(vault: Vault, d0: int, d1: int, params: Params, as_of: i
         hh_area = np.array([a_index[who.areas[i]] for i in rows], dtype=np.int64)
         hh, start, end, is_open = intervals_of(vault, p0 - 7 * DAY, p1, names if len(missing) < len(codes) else None,
                                                index, cut)
+        # compute counts only the tallies of the period
         picked = [t for c in missing for h in (who.households[i] for i in members[c]) for t in tallies.get(h, ())]
         res = compute(hh, start, end, is_open, hh_area, np.bincount(hh_area, minlength=len(missing)), d0, d1, params,
                       tallies=(np.array([index[t[0]] for t in picked], dtype=np.int64),
@@ -282,11 +298,9 @@ def _households_by_area(vault: Vault, d0: int, d1: int, params: Params, as_of: i
         by_code: dict[str, _Raw] = {c: [] for c in missing}
         for ev in events:
             by_code[ev[0]].append(ev)
-        with _BY_AREA_LOCK:
-            for c in missing:
-                found[c] = memo[keys[c]] = (made[c], by_code[c])
-            while len(memo) > _BY_AREA_MAX:
-                memo.popitem(last=False)
+        return {c: (made[c], by_code[c]) for c in missing}
+
+    found = _reuse(vault, codes, keys, make)
     areas = {c: found[c][0] for c in codes}
     return areas, [ev for c in codes for ev in found[c][1]], cut
 
@@ -346,33 +360,29 @@ def supply_periods(vault: Vault, periods: list[tuple[str, str]], as_of: int | No
                    tz: str = DEFAULT_TZ) -> list[dict[str, AreaSupply]]:
     """:func:`supply` of each period (``(first, last)`` ISO days), the households read once."""
     now = households_now(vault)
-    out = []
-    for first, last in periods:
-        d0, d1 = check_period(first, last)
-        p0, p1 = d0 * DAY, (d1 + 1) * DAY
-        cut = min(now_local(tz) if as_of is None else as_of, p1)
-        who = customers(vault, p0 - 7 * DAY, p1, now)
-        codes, members, keys = _area_keys(who, "supply", d0, d1, cut)
-        memo = vault.memo(_BY_AREA)
-        with _BY_AREA_LOCK:
-            found = {c: memo[k] for c, k in keys.items() if k in memo}
-        missing = [c for c in codes if c not in found]
-        if missing:
-            rows = sorted(i for c in missing for i in members[c])  # in the order of every area's count
-            made = _supply(day_off(vault, d0, d1, cut, tz, who=who, only=None if len(missing) == len(codes) else rows),
-                           d0, d1)
-            with _BY_AREA_LOCK:
-                for c in missing:
-                    found[c] = memo[keys[c]] = made[c]
-                while len(memo) > _BY_AREA_MAX:
-                    memo.popitem(last=False)
-        result: dict[str, AreaSupply] = {c: found[c] for c in codes}
-        series_areas: dict[str, AreaReport] = {}
-        _add_series(vault, series_areas, d0, d1, None, Params(), False)
-        for code, entry in series_areas.items():
-            result[code] = AreaSupply(households=entry.households, supply_hours_per_day=entry.supply_hours_per_day)
-        out.append(result)
-    return out
+    return [_supply_period(vault, now, first, last, as_of, tz) for first, last in periods]
+
+
+def _supply_period(vault: Vault, now: Households, first: str, last: str, as_of: int | None,
+                   tz: str) -> dict[str, AreaSupply]:
+    d0, d1 = check_period(first, last)
+    p0, p1 = d0 * DAY, (d1 + 1) * DAY
+    cut = min(now_local(tz) if as_of is None else as_of, p1)
+    who = customers(vault, p0 - 7 * DAY, p1, now)
+    codes, members, keys, _ = _area_keys(who, "supply", d0, d1, cut)
+
+    def make(missing: list[str]) -> dict[str, AreaSupply]:
+        rows = sorted(i for c in missing for i in members[c])  # in the order of every area's count
+        return _supply(day_off(vault, d0, d1, cut, tz, who=who, only=None if len(missing) == len(codes) else rows),
+                       d0, d1)
+
+    found = _reuse(vault, codes, keys, make)
+    result: dict[str, AreaSupply] = {c: found[c] for c in codes}
+    series_areas: dict[str, AreaReport] = {}
+    _add_series(vault, series_areas, d0, d1, None, Params(), False)
+    for code, entry in series_areas.items():
+        result[code] = AreaSupply(households=entry.households, supply_hours_per_day=entry.supply_hours_per_day)
+    return result
 
 
 def _supply(data: DayOff, d0: int, d1: int) -> dict[str, AreaSupply]:
